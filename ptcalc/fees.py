@@ -1,0 +1,220 @@
+"""Medicare PFS allowed amounts for one patient's services on one date.
+
+Per unit: [(work × GPCIw) + (PE × GPCIpe) + (MP × GPCImp)] × CF, non-facility PE (therapy is
+paid at the non-facility rate in every setting). Therapy MPPR (MULT PROC 5): the single unit
+with the highest PE in the visit is paid in full, every other unit gets half its PE. Each
+unit's amount is rounded half-up to cents; a line is the sum of its units, ×0.85 on CQ/CO
+lines (rounded to cents); the visit is the sum of its lines. Arithmetic is in Decimal so a
+half cent rounds the way MACs publish it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .errors import PtcalcInputError
+from .periods import InForce, by_year, conversion_factor
+from .refdata import Reference, load_reference
+from .refdata.model import NATIONAL_GPCI, FeeRow, Gpci
+from .values import describe, is_blank, normalise_code, parse_count, parse_date_or_year, parse_modifiers
+
+CENT = Decimal("0.01")
+PRICED_STATUSES = frozenset("AT")
+ZERO_STATUSES = frozenset("BINPEXM")  # bundled, invalid for Medicare, non-covered, excluded...
+THERAPY_MPPR = 5
+ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrice:
+    """One code's price per unit in one locality and year: full, and with the MPPR half PE."""
+
+    code: str
+    status: str
+    full: Decimal
+    reduced: Decimal
+    pe_payment: Decimal  # ranks units for the MPPR
+    mppr: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeeLine:
+    code: str
+    units: int
+    modifiers: tuple[str, ...]
+    status: str
+    full_units: int
+    reduced_units: int
+    unit_full: Decimal
+    unit_reduced: Decimal
+    assistant: bool
+    amount: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class PricingBasis:
+    """The tables a price was computed from, with any fallback said in words."""
+
+    day: date
+    locality: str
+    locality_name: str
+    fee_schedule: str
+    gpci_year: int | None
+    conversion_factor: Decimal
+    fallbacks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class VisitFee:
+    lines: tuple[FeeLine, ...]
+    basis: PricingBasis
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), Decimal("0.00"))
+
+    def explain(self) -> str:
+        parts = []
+        for line in self.lines:
+            if line.note:
+                parts.append(f"{line.code} ×{line.units}: {line.note} = ${line.amount}")
+                continue
+            pieces = []
+            if line.full_units:
+                pieces.append(f"{line.full_units} × ${line.unit_full}")
+            if line.reduced_units:
+                pieces.append(f"{line.reduced_units} × ${line.unit_reduced} (MPPR half PE)")
+            cq = " × 85% (CQ/CO)" if line.assistant else ""
+            parts.append(f"{line.code} ×{line.units}: {' + '.join(pieces) or '$0.00'}{cq} = ${line.amount}")
+        basis = self.basis
+        head = (f"{basis.fee_schedule}, {basis.locality_name}, CF {basis.conversion_factor}"
+                + "".join(f"; {f}" for f in basis.fallbacks))
+        return f"{head}. " + "; ".join(parts) + f". Total ${self.total}."
+
+
+def _unit_price(code: str, row: FeeRow, gpci: Gpci, cf: Decimal) -> UnitPrice:
+    d = lambda x: Decimal(str(x))  # noqa: E731 - exact decimal of a YAML float
+    work = d(row.work) * d(gpci.work)
+    pe = d(row.pe) * d(gpci.pe)
+    mp = d(row.mp) * d(gpci.mp)
+    mppr = row.mult_proc == THERAPY_MPPR
+    return UnitPrice(code, row.status, cents((work + pe + mp) * cf),
+                     cents((work + pe / 2 + mp) * cf) if mppr else cents((work + pe + mp) * cf),
+                     pe * cf, mppr)
+
+
+def parse_locality(ref: Reference, value: Any, day: date) -> tuple[Gpci, InForce | None]:
+    if is_blank(value) or str(value).strip().lower() == "national":
+        return NATIONAL_GPCI, None
+    key = str(value).strip()
+    in_force = by_year(ref.gpcis, day.year, "GPCIs")
+    gpci = in_force.table.rows.get(key)
+    if gpci is None:
+        raise PtcalcInputError(f"locality: {describe(value)} is not a Medicare locality "
+                               "(use 'national' or MAC-LL as in the CMS GPCI file, e.g. '13202-01')")
+    return gpci, in_force
+
+
+class VisitPricer:
+    """Prices visits on one date in one locality; unit prices are cached per reference version."""
+
+    def __init__(self, ref: Reference, day: date, locality: Any = "national") -> None:
+        self.ref = ref
+        self.day = day
+        schedule = by_year(ref.fee_schedules, day.year, "fee schedule")
+        self.gpci, gpci_in_force = parse_locality(ref, locality, day)
+        factor = conversion_factor(ref, day)
+        self.schedule = schedule.table
+        self.cf = Decimal(str(factor.table.amount))
+        rate = ref.constants["assistant_payment_rate"]
+        self.assistant_rate = Decimal(str(rate.value)) if rate.effective_from <= day else None
+        fallbacks = tuple(f.fallback for f in (schedule, gpci_in_force, factor) if f and f.fallback)
+        self.basis = PricingBasis(day, self.gpci.locality, self.gpci.name, self.schedule.release,
+                                  gpci_in_force.year if gpci_in_force else None, self.cf, fallbacks)
+        self._prices = ref.caches.setdefault(("unit_prices", self.schedule.year, self.gpci.locality, self.cf), {})
+
+    def unit_price(self, code: str) -> UnitPrice:
+        price = self._prices.get(code)
+        if price is None:
+            row = self.schedule.rows.get(code)
+            if row is None:
+                raise PtcalcInputError(f"codes: {code!r} is not in the {self.schedule.year} fee schedule")
+            price = self._prices[code] = _unit_price(code, row, self.gpci, self.cf)
+        return price
+
+    def price(self, codes: Sequence[str], units: Sequence[int],
+              modifiers: Sequence[tuple[str, ...]]) -> VisitFee:
+        prices = [self.unit_price(code) for code in codes]
+        for price in prices:
+            if price.status not in PRICED_STATUSES and price.status not in ZERO_STATUSES:
+                raise PtcalcInputError(f"codes: {price.code} has PFS status {price.status} "
+                                       "(contractor-priced or restricted): no national fee to compute")
+        # The one unit paid in full under the MPPR: highest PE payment, first line on a tie.
+        candidates = [i for i, (p, n) in enumerate(zip(prices, units))
+                      if p.mppr and p.status in PRICED_STATUSES and n > 0]
+        full_line = max(candidates, key=lambda i: (prices[i].pe_payment, -i)) if candidates else None
+        lines = []
+        for index, (price, count, mods) in enumerate(zip(prices, units, modifiers)):
+            assistant = bool(ASSISTANT_MODIFIERS.intersection(mods)) and self.assistant_rate is not None
+            if price.status in ZERO_STATUSES:
+                lines.append(FeeLine(price.code, count, mods, price.status, 0, 0, Decimal("0.00"),
+                                     Decimal("0.00"), assistant, Decimal("0.00"),
+                                     f"PFS status {price.status}, not paid separately"))
+                continue
+            full_units = count if not price.mppr else (1 if index == full_line else 0)
+            reduced_units = count - full_units
+            amount = price.full * full_units + price.reduced * reduced_units
+            if assistant:
+                amount = cents(amount * self.assistant_rate)
+            lines.append(FeeLine(price.code, count, mods, price.status, full_units, reduced_units,
+                                 price.full, price.reduced, assistant, amount, ""))
+        return VisitFee(tuple(lines), self.basis)
+
+
+def _aligned(values: Any, count: int, field: str) -> list[Any]:
+    """A scalar applies to every line; a list must have one value per code."""
+    if not isinstance(values, (list, tuple)):
+        return [values] * count
+    if len(values) != count:
+        raise PtcalcInputError(f"{field}: {len(values)} values for {count} codes; the ranges must align")
+    return list(values)
+
+
+def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of_service: Any = None,
+              modifiers: Any = None, reference: Reference | None = None) -> VisitFee:
+    """Allowed amount of one visit. Rows with neither code nor units are skipped."""
+    ref = reference or load_reference()
+    code_list = list(codes) if isinstance(codes, (list, tuple)) else [codes]
+    unit_list = [1] * len(code_list) if units is None else _aligned(units, len(code_list), "units")
+    modifier_list = _aligned(modifiers, len(code_list), "modifiers")
+    suffix = (lambda i: f" (row {i + 1} of the range)") if len(code_list) > 1 else (lambda i: "")
+    kept_codes, kept_units, kept_modifiers = [], [], []
+    for index, (code, count, mods) in enumerate(zip(code_list, unit_list, modifier_list)):
+        if is_blank(code):
+            if not is_blank(count) and count != 0:
+                raise PtcalcInputError(f"codes: row {index + 1} has units but no code")
+            continue
+        try:
+            kept_codes.append(normalise_code(code, "codes"))
+            kept_units.append(parse_count(count, "units", minimum=0))
+        except PtcalcInputError as exc:
+            raise PtcalcInputError(f"{exc}{suffix(index)}") from None
+        kept_modifiers.append(parse_modifiers(mods))
+    if not kept_codes:
+        raise PtcalcInputError("codes: no procedure code given")
+    day = _service_date(ref, date_of_service)
+    return VisitPricer(ref, day, locality).price(kept_codes, kept_units, kept_modifiers)
+
+
+def _service_date(ref: Reference, value: Any) -> date:
+    if is_blank(value):
+        return date(max(ref.fee_schedules), 1, 1)
+    return parse_date_or_year(value, "date")

@@ -1,0 +1,81 @@
+"""Which reference data is in force for a date: printed by `ptcalc info` and on every scrub report."""
+from __future__ import annotations
+
+from datetime import date
+
+from .errors import PtcalcInputError
+from .kx import money
+from .periods import by_year, conversion_factor
+from .refdata import Reference
+
+
+def data_versions(ref: Reference, day: date) -> dict[str, object]:
+    """The data versions that apply on `day`, with each fallback named (deterministic for a given day)."""
+    fallbacks: list[str] = []
+    versions: dict[str, object] = {"reference": str(ref.directory), "as_of": day.isoformat()}
+
+    def in_force(tables: dict, what: str):  # noqa: ANN202 - local helper
+        try:
+            found = by_year(tables, day.year, what)
+        except PtcalcInputError as exc:
+            fallbacks.append(str(exc).removeprefix("date: "))
+            return None
+        if found.fallback:
+            fallbacks.append(found.fallback)
+        return found.table
+
+    schedule = in_force(ref.fee_schedules, "fee schedule")
+    versions["fee_schedule"] = (f"{schedule.release}, released {schedule.released}" if schedule else None)
+    try:
+        factor = conversion_factor(ref, day)
+        if factor.fallback:
+            fallbacks.append(factor.fallback)
+        cf = factor.table
+        versions["conversion_factor"] = (f"{cf.amount} ({cf.track.replace('_', '-')}, "
+                                         f"{cf.effective_from} to {cf.effective_to})")
+    except PtcalcInputError as exc:
+        fallbacks.append(str(exc).removeprefix("date: "))
+        versions["conversion_factor"] = None
+    gpci = in_force(ref.gpcis, "GPCIs")
+    versions["gpci"] = f"CY{gpci.year} ({gpci.source_file}; work GPCI column '{gpci.work_column}')" if gpci else None
+    versions["mue"] = f"{ref.mue.release} ({ref.mue.source_file})"
+    if ref.mue.effective_from > day:
+        fallbacks.append(f"MUE table effective {ref.mue.effective_from} is later than {day}; used anyway")
+    versions["ptp"] = f"{ref.ptp.release}; {len(ref.ptp.pairs)} pairs"
+    kx = in_force(ref.kx_thresholds, "KX threshold")
+    versions["kx_threshold"] = f"{kx.year}: {money(kx.pt_slp)} PT/SLP, {money(kx.ot)} OT" if kx else None
+    versions["fallbacks"] = fallbacks
+    return versions
+
+
+def format_versions(versions: dict[str, object]) -> str:
+    labels = {
+        "reference": "Reference data", "as_of": "As of", "fee_schedule": "Fee schedule",
+        "conversion_factor": "Conversion factor", "gpci": "GPCIs", "mue": "MUE table",
+        "ptp": "NCCI PTP edits", "kx_threshold": "KX threshold",
+    }
+    lines = [f"{labels[key]:<18} {value if value is not None else 'none'}" for key, value in versions.items()
+             if key in labels]
+    for note in versions.get("fallbacks") or []:
+        lines.append(f"{'Fallback':<18} {note}")
+    return "\n".join(lines)
+
+
+def format_catalogue(ref: Reference) -> str:
+    """Everything the reference directory holds, year by year."""
+    lines = [f"Reference directory: {ref.directory}"]
+    for year, schedule in sorted(ref.fee_schedules.items()):
+        lines.append(f"  fee schedule {year}: {schedule.release} ({len(schedule.rows)} codes; {schedule.source_file})")
+    for factor in ref.conversion_factors:
+        lines.append(f"  conversion factor {factor.effective_from} to {factor.effective_to} "
+                     f"{factor.track}: {factor.amount} ({factor.confidence} confidence)")
+    for year, table in sorted(ref.gpcis.items()):
+        lines.append(f"  GPCIs {year}: {len(table.rows)} localities ({table.source_file}; work = '{table.work_column}')")
+    years = sorted(ref.kx_thresholds)
+    lines.append(f"  KX thresholds: {years[0]}-{years[-1]}; warning margin {money(ref.warning_margin)}")
+    for review in ref.review_thresholds:
+        lines.append(f"  review threshold {review.from_year}-{review.to_year}: {money(review.amount)}")
+    lines.append(f"  MUE: {ref.mue.release}, {len(ref.mue.rows)} codes")
+    lines.append(f"  PTP: {ref.ptp.release}, {len(ref.ptp.pairs)} pairs")
+    lines.append(f"  codes: {len(ref.codes)}; payer profiles: {', '.join(p.profile for p in ref.payers)}")
+    return "\n".join(lines)

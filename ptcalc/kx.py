@@ -1,0 +1,103 @@
+"""Where a patient stands against the Medicare therapy (KX) threshold for the year.
+
+PT and SLP share one bucket, OT has its own of the same amount (SSA §1833(g)). Above the
+threshold, lines need KX; above the targeted medical review threshold they may be reviewed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PtcalcInputError
+from .periods import by_year
+from .refdata import Reference, load_reference
+from .values import describe, is_blank, parse_date_or_year, parse_number
+
+BUCKETS = {"PT": "PT/SLP", "PTA": "PT/SLP", "SLP": "PT/SLP", "OT": "OT", "OTA": "OT"}
+STATUSES = ("OK", "APPROACHING", "KX", "KX+REVIEW")
+
+
+def bucket_of(discipline: Any) -> str:
+    if is_blank(discipline):
+        return "PT/SLP"
+    bucket = BUCKETS.get(str(discipline).strip().upper())
+    if bucket is None:
+        raise PtcalcInputError(f"discipline: {describe(discipline)} is not PT, SLP or OT")
+    return bucket
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+@dataclass(frozen=True)
+class KxStatus:
+    status: str
+    year: int
+    bucket: str
+    total: float
+    threshold: float
+    review_threshold: float
+    warning_margin: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def needs_kx(self) -> bool:
+        return self.status in ("KX", "KX+REVIEW")
+
+    @property
+    def message(self) -> str:
+        what = f"the {self.year} KX threshold of {money(self.threshold)} ({self.bucket})"
+        if self.status in ("OK", "APPROACHING"):
+            text = f"{money(self.threshold - self.total)} left before {what}"
+        else:
+            text = (f"{money(self.total)} this year is {money(self.total - self.threshold)} over {what}; "
+                    "add KX to this visit's lines if the records document medical necessity")
+            if self.status == "KX+REVIEW":
+                text += f"; also over the {money(self.review_threshold)} targeted medical review threshold"
+        return f"{self.status}: {text}" + "".join(f" ({note})" for note in self.notes)
+
+
+def _amount(value: Any, field: str) -> float:
+    if is_blank(value):
+        return 0.0
+    amount = parse_number(value, field)
+    if amount < 0:
+        raise PtcalcInputError(f"{field}: {describe(value)} is negative")
+    return amount
+
+
+def kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str]]:
+    """(KX threshold, review threshold, fallback notes) for a year and bucket."""
+    in_force = by_year(ref.kx_thresholds, year, "KX threshold")
+    row = in_force.table
+    notes = [in_force.fallback] if in_force.fallback else []
+    review = next((r for r in ref.review_thresholds if r.from_year <= year <= r.to_year), None)
+    if review is None:
+        review = max(ref.review_thresholds, key=lambda r: r.to_year)
+        notes.append(f"no {year} review threshold in the reference data; {money(review.amount)} used")
+    return (row.ot if bucket == "OT" else row.pt_slp), review.amount, notes
+
+
+def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = None,
+              discipline: Any = "PT", reference: Reference | None = None) -> KxStatus:
+    ref = reference or load_reference()
+    total = _amount(ytd_allowed, "ytd_allowed") + _amount(visit_allowed, "visit_allowed")
+    year = (max(ref.kx_thresholds) if is_blank(date_of_service)
+            else parse_date_or_year(date_of_service, "date").year)
+    bucket = bucket_of(discipline)
+    return status_for_total(ref, round(total, 2), year, bucket)
+
+
+def status_for_total(ref: Reference, total: float, year: int, bucket: str) -> KxStatus:
+    threshold, review, notes = kx_threshold(ref, year, bucket)
+    margin = ref.warning_margin
+    if total > review:
+        status = "KX+REVIEW"
+    elif total > threshold:
+        status = "KX"
+    elif threshold - total > margin:
+        status = "OK"
+    else:
+        status = "APPROACHING"
+    return KxStatus(status, year, bucket, total, threshold, review, margin, tuple(notes))

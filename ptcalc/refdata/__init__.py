@@ -1,0 +1,143 @@
+"""Finding, reading, validating and caching the reference tables.
+
+The directory is, in order: the one passed in, `PTCALC_REFERENCE`, the `reference/` folder of
+a source checkout, or the copy packaged inside an installed wheel. Tables are parsed once per
+process and re-read when a file changes (checked at most once a second, so a long-lived Excel
+UDF server picks up edits without paying for a stat on every call).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ReferenceDataError
+from . import model
+from .model import Reference
+from .schema import validate
+from .yamlio import read_yaml
+
+ENV_VAR = "PTCALC_REFERENCE"
+RECHECK_SECONDS = 1.0
+REQUIRED_CONSTANTS = (
+    "poc_certification_days", "poc_recertification_days", "progress_report_treatment_days",
+    "assistant_payment_rate", "assistant_de_minimis", "timed_code_single_line_from",
+    "max_minutes_per_line", "max_units_per_line", "ncci_bypass_modifiers", "telehealth_pos",
+    "telehealth_modifier",
+)
+SINGLE_TABLES = ("codes", "conversion_factors", "thresholds", "mue", "ptp", "payers", "policy", "modifiers")
+YEARLY_TABLES = ("fee_schedule", "gpci")
+
+
+def source_tree_directory() -> Path:
+    return Path(__file__).resolve().parents[2] / "reference"
+
+
+def packaged_directory() -> Path:
+    return Path(__file__).resolve().parents[1] / "_reference"
+
+
+def default_directory() -> Path:
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    source = source_tree_directory()
+    return source if (source / "codes.yaml").is_file() else packaged_directory()
+
+
+@dataclass
+class _Entry:
+    checked: float
+    signature: tuple
+    reference: Reference
+
+
+_cache: dict[Path, _Entry] = {}
+
+
+def _signature(directory: Path) -> tuple:
+    try:
+        files = sorted(p for p in directory.iterdir() if p.suffix == ".yaml")
+    except OSError as exc:
+        raise ReferenceDataError(f"{directory}: reference directory cannot be read: {exc.strerror}") from None
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+def load_reference(directory: str | Path | None = None) -> Reference:
+    """The reference data of a directory (default: see module doc), cached until a file changes."""
+    path = Path(directory) if directory is not None else default_directory()
+    now = time.monotonic()
+    entry = _cache.get(path)
+    if entry is not None and now - entry.checked < RECHECK_SECONDS:
+        return entry.reference
+    signature = _signature(path)
+    if entry is not None and entry.signature == signature:
+        entry.checked = now
+        return entry.reference
+    reference = _read(path, signature)
+    _cache[path] = _Entry(now, signature, reference)
+    return reference
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _read(directory: Path, signature: tuple) -> Reference:
+    if not signature:
+        raise ReferenceDataError(f"{directory}: no reference tables (*.yaml) found")
+    documents: dict[str, list[tuple[Path, object]]] = {}
+    for name, _, _ in signature:
+        path = directory / name
+        document = read_yaml(path)
+        kind = validate(document, path)
+        documents.setdefault(kind, []).append((path, document))
+    for kind in SINGLE_TABLES + YEARLY_TABLES:
+        if kind not in documents:
+            raise ReferenceDataError(f"{directory}: no `table: {kind}` file found")
+    for kind in SINGLE_TABLES:
+        if len(documents[kind]) > 1:
+            names = ", ".join(p.name for p, _ in documents[kind])
+            raise ReferenceDataError(f"{directory}: `table: {kind}` appears in more than one file ({names})")
+
+    def one(kind: str, build):  # noqa: ANN001, ANN202 - a local helper
+        path, document = documents[kind][0]
+        return build(document, path)
+
+    fee_schedules = _yearly(documents["fee_schedule"], model.build_fee_schedule)
+    gpcis = _yearly(documents["gpci"], model.build_gpci)
+    kx, review = one("thresholds", model.build_thresholds)
+    thresholds_doc = documents["thresholds"][0][1]
+    constants, windows = one("policy", model.build_policy)
+    policy_path = documents["policy"][0][0]
+    for name in REQUIRED_CONSTANTS:
+        if name not in constants:
+            raise ReferenceDataError(f"{policy_path}:1: constants: {name!r} is missing")
+    version = hashlib.sha256(repr((str(directory), signature)).encode()).hexdigest()[:12]
+    return Reference(
+        directory=directory, version=version,
+        codes=one("codes", model.build_codes),
+        fee_schedules=fee_schedules,
+        conversion_factors=one("conversion_factors", model.build_conversion_factors),
+        gpcis=gpcis, kx_thresholds=kx, review_thresholds=review,
+        warning_margin=float(thresholds_doc["warning_margin"]),
+        warning_margin_source=thresholds_doc["warning_margin_source"],
+        mue=one("mue", model.build_mue), ptp=one("ptp", model.build_ptp),
+        payers=one("payers", model.build_payers), constants=constants, telehealth_windows=windows,
+        modifiers=one("modifiers", model.build_modifiers),
+    )
+
+
+def _yearly(found: list, build) -> dict:  # noqa: ANN001
+    tables: dict = {}
+    for path, document in found:
+        table = build(document, path)
+        if table.year in tables:
+            raise ReferenceDataError(f"{path}:{document.line_of('year')}: year: {table.year} is in another file too")
+        tables[table.year] = table
+    return tables
+
+
+__all__ = ["Reference", "ReferenceDataError", "clear_cache", "default_directory", "load_reference"]

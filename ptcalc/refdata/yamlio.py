@@ -1,0 +1,103 @@
+"""YAML reading that remembers line numbers, and writing in the house layout.
+
+Reading uses PyYAML's safe loader only. Mappings come back as `Located` dicts that know
+the line of each key, so a schema error can say `file:line: field: problem`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ReferenceDataError
+
+
+class Located(dict):
+    """A mapping from YAML that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader whose mappings are `Located`."""
+
+
+def _construct_located(loader: _LineLoader, node: yaml.MappingNode) -> Located:
+    mapping = Located()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise ReferenceDataError(f"{{file}}:{key_node.start_mark.line + 1}: {key}: appears twice")
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_located)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file safely; syntax errors become ReferenceDataError naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReferenceDataError(f"{path}: cannot be read: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except ReferenceDataError as exc:
+        raise ReferenceDataError(str(exc).replace("{file}", str(path))) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ReferenceDataError(f"{path}:{line}: yaml: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ReferenceDataError(f"{path}: yaml: {exc}") from None
+
+
+class _HouseDumper(yaml.SafeDumper):
+    """Block style for the table, one flow-style mapping per row, keys in given order."""
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict) -> yaml.MappingNode:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items())
+
+
+def _represent_row(dumper: yaml.SafeDumper, data: "FlowRow") -> yaml.MappingNode:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=True)
+
+
+class FlowRow(dict):
+    """A table row, written on one line."""
+
+
+_HouseDumper.add_representer(dict, _represent_dict)
+_HouseDumper.add_representer(Located, _represent_dict)
+_HouseDumper.add_representer(FlowRow, _represent_row)
+
+
+def dump_table(header_comment: str, document: dict) -> str:
+    """The YAML text of a reference table: a comment block, metadata, then one row per line."""
+    rows = document.get("rows")
+    body = dict(document)
+    if rows is not None:
+        body["rows"] = [FlowRow(row) for row in rows]
+    text = yaml.dump(body, Dumper=_HouseDumper, sort_keys=False, allow_unicode=True, width=100_000,
+                     default_flow_style=False)
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in header_comment.strip().splitlines())
+    return comment + text
+
+
+def write_table(path: Path, header_comment: str, document: dict) -> None:
+    """Write a table atomically (temp file, then rename)."""
+    text = dump_table(header_comment, document)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,194 @@
+"""Billable 15-minute units: Medicare's aggregate 8-minute rule and the AMA per-code rule.
+
+CMS (Pub. 100-04 ch.5 §20.2): the timed minutes of a visit are pooled, the pool sets the
+number of units, each code first gets its whole 15-minute blocks, and the units left over go
+one each to the codes with the most minutes left over. Ties go to the code with the higher
+total RVU in the latest fee schedule, then to the earlier row. This reproduces all five
+worked examples of §20.2. AMA/CPT: each code on its own, a unit once the 7.5-minute midpoint
+of a 15-minute block is passed.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import PtcalcInputError
+from .refdata import Reference, load_reference
+from .values import describe, is_blank, normalise_code, parse_minutes
+
+METHODS = ("CMS", "AMA")
+
+
+def units_for_minutes(minutes: float) -> int:
+    """The §20.2 chart: 0 below 8 minutes, then one unit per 15 minutes from 8 (8-22 = 1, 23-37 = 2...)."""
+    return int((minutes + 7) // 15) if minutes >= 8 else 0
+
+
+def parse_method(method: Any) -> str:
+    if is_blank(method):
+        return "CMS"
+    text = str(method).strip().upper()
+    if text not in METHODS:
+        raise PtcalcInputError(f"method: {describe(method)} is not CMS or AMA")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class LineUnits:
+    """The units of one input row and, in words, why."""
+
+    row: int  # 0-based position in the input
+    code: str | None
+    minutes: float
+    units: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnitAllocation:
+    method: str
+    timed_minutes: float
+    timed_units: int
+    lines: tuple[LineUnits, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def units(self) -> list[int]:
+        return [line.units for line in self.lines]
+
+    @property
+    def total(self) -> int:
+        return sum(self.units)
+
+    def explain(self) -> str:
+        head = (f"{self.method}: {_minutes(self.timed_minutes)} timed minutes support "
+                f"{self.timed_units} unit{'s' if self.timed_units != 1 else ''}.")
+        return " ".join([head, *(line.reason for line in self.lines if line.reason), *self.notes])
+
+
+def _minutes(value: float) -> str:
+    return f"{value:g}"
+
+
+def _row_suffix(index: int, count: int) -> str:
+    return f" (row {index + 1} of the range)" if count > 1 else ""
+
+
+def parse_minutes_list(minutes: Sequence[Any]) -> list[float]:
+    parsed = []
+    for index, value in enumerate(minutes):
+        try:
+            parsed.append(parse_minutes(value))
+        except PtcalcInputError as exc:
+            raise PtcalcInputError(f"{exc}{_row_suffix(index, len(minutes))}") from None
+    return parsed
+
+
+def total_units(minutes: Sequence[Any], method: Any = "CMS") -> int:
+    """Units for minutes without codes: CMS pools them all, AMA counts each entry alone."""
+    method = parse_method(method)
+    values = parse_minutes_list(minutes)
+    if method == "CMS":
+        return units_for_minutes(sum(values))
+    return sum(units_for_minutes(m) for m in values)
+
+
+@dataclass
+class _CodeGroup:
+    code: str
+    first_row: int
+    timing: str
+    minutes: float = 0.0
+    units: int = 0
+    reason: str = ""
+
+
+def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "CMS",
+                   reference: Reference | None = None) -> UnitAllocation:
+    """Units per row for one patient's visit: codes and minutes aligned row by row."""
+    method = parse_method(method)
+    if len(codes) != len(minutes):
+        raise PtcalcInputError(f"codes: {len(codes)} codes for {len(minutes)} minutes; the ranges must align")
+    ref = reference or load_reference()
+    values = parse_minutes_list(minutes)
+    groups: dict[str, _CodeGroup] = {}
+    row_codes: list[str | None] = []
+    for index, (raw_code, value) in enumerate(zip(codes, values)):
+        if is_blank(raw_code):
+            if value > 0:
+                raise PtcalcInputError(f"codes: row {index + 1} has {_minutes(value)} minutes but no code")
+            row_codes.append(None)
+            continue
+        code = normalise_code(raw_code, "codes")
+        info = ref.codes.get(code)
+        if info is None:
+            raise PtcalcInputError(f"codes: {code!r} is not in the reference code table{_row_suffix(index, len(codes))}")
+        if info.timing == "other":
+            raise PtcalcInputError(f"codes: {code} ({info.label}) is counted by its own time descriptor, "
+                                   "not in 15-minute units; enter its units by hand")
+        group = groups.setdefault(code, _CodeGroup(code, index, info.timing))
+        group.minutes += value
+        row_codes.append(code)
+    timed = [g for g in groups.values() if g.timing == "timed"]
+    for group in groups.values():
+        if group.timing == "untimed":
+            group.units = 1
+            group.reason = f"{group.code} is untimed: 1 unit; its minutes are not pooled."
+    pooled = sum(g.minutes for g in timed)
+    if method == "CMS":
+        pooled_units, notes = _allocate_cms(timed, ref)
+    else:
+        pooled_units, notes = _allocate_ama(timed), ()
+    lines = []
+    for index, (code, value) in enumerate(zip(row_codes, values)):
+        group = groups.get(code) if code else None
+        if group is None or group.first_row != index:
+            reason = f"{code} again: its minutes are counted on its first row." if group else ""
+            lines.append(LineUnits(index, code, value, 0, reason))
+        else:
+            lines.append(LineUnits(index, code, group.minutes, group.units, group.reason))
+    return UnitAllocation(method, pooled, pooled_units, tuple(lines), tuple(notes))
+
+
+def _allocate_ama(timed: list[_CodeGroup]) -> int:
+    for group in timed:
+        group.units = units_for_minutes(group.minutes)
+        group.reason = (f"{group.code} {_minutes(group.minutes)} min on its own: {group.units} "
+                        f"unit{'s' if group.units != 1 else ''}.")
+    return sum(g.units for g in timed)
+
+
+def _allocate_cms(timed: list[_CodeGroup], ref: Reference) -> tuple[int, list[str]]:
+    pooled = sum(g.minutes for g in timed)
+    total = units_for_minutes(pooled)
+    full = {g.code: int(g.minutes // 15) for g in timed}
+    left = {g.code: g.minutes - 15 * full[g.code] for g in timed}
+    remaining = total - sum(full.values())
+    rvus = ref.latest_fee_schedule.rows
+    rank = sorted(timed, key=lambda g: (-left[g.code], -_rvu(rvus, g.code), g.first_row))
+    winners = {g.code for g in rank[:remaining]}
+    notes = []
+    if 0 < remaining < len(rank) and left[rank[remaining - 1].code] == left[rank[remaining].code] > 0:
+        tied = [g.code for g in rank if left[g.code] == left[rank[remaining].code]]
+        chosen = [c for c in tied if c in winners]
+        notes.append(f"Tie: {', '.join(tied)} each have {_minutes(left[tied[0]])} minutes left over; "
+                     f"{', '.join(chosen)} took the unit (higher total RVU, then earlier row). "
+                     "CMS lets the provider choose between tied codes.")
+    for group in timed:
+        code = group.code
+        group.units = full[code] + (1 if code in winners else 0)
+        parts = [f"{code} {_minutes(group.minutes)} min:"]
+        if full[code]:
+            parts.append(f"{full[code]} full unit{'s' if full[code] > 1 else ''}")
+        if left[code]:
+            verdict = "gets a leftover unit" if code in winners else "no leftover unit"
+            parts.append(f"{'+ ' if full[code] else ''}{_minutes(left[code])} min left over ({verdict})")
+        parts.append(f"= {group.units}.")
+        group.reason = " ".join(parts)
+    return total, notes
+
+
+def _rvu(rows: dict, code: str) -> float:
+    row = rows.get(code)
+    return row.total_rvu if row else 0.0

@@ -1,0 +1,150 @@
+"""Turning cell values (from Excel, CSV or Python) into the plain values the engine uses.
+
+Every function raises PtcalcInputError with a message that names the field and the value,
+so the Excel layer, the scrub and the CLI all report bad input the same way.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from .errors import PtcalcInputError
+
+EXCEL_EPOCH = date(1899, 12, 30)
+# Excel serial numbers from 2000-01-01 to 2099-12-31: a date cell formatted as a number.
+EXCEL_SERIAL_RANGE = (36526, 73050)
+YEAR_RANGE = (1900, 2100)
+
+_CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
+_MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-]+")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+
+
+def is_blank(value: Any) -> bool:
+    """An empty cell: None, an empty or all-space string, or NaN."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def describe(value: Any) -> str:
+    """A short rendering of a value for messages: text quoted, numbers without '.0'."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def normalise_code(value: Any, field: str = "code") -> str:
+    """A CPT/HCPCS code as text: 97110.0 -> '97110', ' g0283 ' -> 'G0283'."""
+    if isinstance(value, bool) or is_blank(value):
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
+        text = str(int(value))
+    else:
+        text = str(value).strip().upper()
+        match = _CODE_FLOAT.match(text)
+        if match:
+            text = match.group(1)
+    if not text:
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
+    return text
+
+
+def parse_number(value: Any, field: str) -> float:
+    """A finite number from a number or numeric text; blank is not handled here."""
+    if isinstance(value, bool):
+        raise PtcalcInputError(f"{field}: {value} is not a number")
+    if isinstance(value, (int, float, Decimal)):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            raise PtcalcInputError(f"{field}: {describe(value)} is not a number") from None
+    else:
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a number")
+    if not math.isfinite(number):
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a number")
+    return number
+
+
+def parse_minutes(value: Any, field: str = "minutes") -> float:
+    """Minutes of a service: blank is 0, negative or non-numeric is an error."""
+    if is_blank(value):
+        return 0.0
+    minutes = parse_number(value, field)
+    if minutes < 0:
+        raise PtcalcInputError(f"{field}: {describe(value)} is negative")
+    return minutes
+
+
+def parse_count(value: Any, field: str, minimum: int = 0) -> int:
+    """A whole count (units, comorbidities): 2.0 is fine, 2.5 is not."""
+    if is_blank(value):
+        raise PtcalcInputError(f"{field}: is empty")
+    number = parse_number(value, field)
+    if not number.is_integer():
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a whole number")
+    if number < minimum:
+        raise PtcalcInputError(f"{field}: {describe(value)} is below {minimum}")
+    return int(number)
+
+
+def parse_date(value: Any, field: str = "date") -> date:
+    """A date from a datetime, date, ISO or US text, or an Excel serial number."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        low, high = EXCEL_SERIAL_RANGE
+        if float(value).is_integer() and low <= value <= high:
+            return EXCEL_EPOCH + timedelta(days=int(value))
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a date")
+    if isinstance(value, str):
+        text = value.strip()
+        for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1))):
+            match = pattern.match(text)
+            if match:
+                parts = [int(match.group(i + 1)) for i in range(3)]
+                year, month, day = (parts[i] for i in order)
+                try:
+                    return date(year, month, day)
+                except ValueError:
+                    break
+        if text.isdigit():
+            return parse_date(int(text), field)
+    raise PtcalcInputError(f"{field}: {describe(value)} is not a date (use 2026-03-05 or 03/05/2026)")
+
+
+def parse_date_or_year(value: Any, field: str = "date") -> date:
+    """A date of service, or a bare year (2026 or 2026.0), which means 1 January of it."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
+            return date(int(value), 1, 1)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+        return parse_date_or_year(int(value.strip()), field)
+    return parse_date(value, field)
+
+
+def parse_modifiers(value: Any) -> tuple[str, ...]:
+    """Modifiers from 'GP 59', 'GP,59', 'gp-59' or a list of them; order kept, blanks dropped."""
+    if is_blank(value):
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(m for item in value for m in parse_modifiers(item))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return tuple(part.upper() for part in _MODIFIER_SPLIT.split(str(value).strip()) if part)

@@ -1,0 +1,115 @@
+"""PT_FEE's engine: RVU × GPCI × CF, therapy MPPR, CQ/CO at 85%, status B/I/N at zero."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ptcalc import PtcalcInputError, load_reference, visit_fee
+
+
+def fee(codes, units=None, locality="national", day=2026, modifiers=None) -> float:
+    return float(visit_fee(codes, units, locality, day, modifiers).total)
+
+
+@pytest.mark.parametrize(("codes", "units", "locality", "day", "expected"), [
+    (["97110"], [1], "national", 2026, 29.06),            # spec golden values, CF 33.4009
+    (["97110"], [2], "national", 2026, 51.27),
+    (["97161", "97110", "97140"], [1, 2, 1], "national", 2026, 163.49),
+    (["97161", "97110", "97140"], [1, 2, 1], "national", 2025, 162.37),   # facts §3.3 worked example
+    (["97530", "97110", "97140"], [1, 2, 1], "national", 2025, 98.97),    # facts §3.3 treatment-only visit
+    (["97110"], [1], "13202-01", 2025, 32.26),             # facts §4.1 locality table (2025)
+    (["97140"], [1], "13202-01", 2025, 30.44),
+    (["97530"], [1], "10112-00", 2025, 31.85),
+    (["97161"], [1], "09102-04", 2025, 101.22),
+    (["97164"], [1], "12402-01", 2025, 75.79),
+    (["97161"], [1], "01112-75", 2025, 102.50),
+    (["97110"], [1], "13202-01", 2026, 32.43),             # 2026 GPCIs, work GPCI with the 1.0 floor
+    (["97161"], [1], "10112-00", 2026, 91.96),
+])
+def test_allowed_amounts_match_cms_arithmetic(codes, units, locality, day, expected) -> None:
+    assert fee(codes, units, locality, day) == pytest.approx(expected, abs=0.001)
+
+
+def test_mppr_pays_the_highest_pe_unit_in_full_wherever_it_is_listed() -> None:
+    visit = visit_fee(["97110", "97530"], [1, 1], "national", 2026)
+    first, second = visit.lines
+    assert (first.full_units, first.reduced_units) == (0, 1)
+    assert (second.full_units, second.reduced_units) == (1, 0)
+    assert visit.total == Decimal("57.28")  # 22.21 (97110, half PE) + 35.07 (97530 in full)
+
+
+def test_a_second_unit_of_the_same_code_is_reduced() -> None:
+    line = visit_fee(["97110"], [3], "national", 2026).lines[0]
+    assert (line.full_units, line.reduced_units) == (1, 2)
+    assert line.amount == Decimal("29.06") + 2 * Decimal("22.21")
+
+
+def test_assistant_lines_are_paid_at_85_percent_after_the_mppr() -> None:
+    assert fee(["97110"], [1], modifiers=["GP CQ"]) == 24.70           # 29.06 × 0.85
+    visit = visit_fee(["97530", "97110"], [1, 2], "national", 2026, ["GP", "GP,CQ"])
+    assert visit.lines[1].amount == Decimal("37.76")                     # 2 × 22.21 × 0.85 = 37.757
+
+
+def test_the_assistant_rate_applies_from_its_effective_date(ref_copy) -> None:
+    policy = ref_copy / "policy.yaml"
+    policy.write_text(policy.read_text().replace("effective_from: 2022-01-01", "effective_from: 2026-06-01"))
+    ref = load_reference(ref_copy)
+    before = visit_fee(["97110"], [1], "national", "2026-05-31", "GP CQ", reference=ref)
+    after = visit_fee(["97110"], [1], "national", "2026-06-01", "GP CQ", reference=ref)
+    assert (before.total, after.total) == (Decimal("29.06"), Decimal("24.70"))
+
+
+@pytest.mark.parametrize("code", ["97010", "97014", "G0282", "97169"])
+def test_bundled_invalid_and_noncovered_codes_price_at_zero(code: str) -> None:
+    assert fee([code], [1]) == 0.0
+
+
+def test_zero_priced_codes_do_not_take_the_full_mppr_unit() -> None:
+    assert fee(["97010", "97110"], [1, 1]) == 29.06
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((["99999"], [1]), "'99999' is not in the 2026 fee schedule"),
+    ((["97110"], [1], "00000-99"), "locality: '00000-99' is not a Medicare locality"),
+    ((["97039"], [1]), "status C"),
+    ((["97110"], [1.5]), "units: 1.5 is not a whole number"),
+    ((["97110", "97140"], [1]), "must align"),
+    ((["97110"], [1], "national", 2024), "no fee schedule for 2024"),
+    ((["97110"], [1], "national", "next tuesday"), "date: 'next tuesday' is not a date"),
+    (([None], [2]), "has units but no code"),
+])
+def test_bad_input_raises_a_value_error(args, message) -> None:
+    with pytest.raises(PtcalcInputError) as caught:
+        visit_fee(*args)
+    assert message in str(caught.value)
+
+
+def test_dates_arrive_as_datetime_iso_text_excel_serial_or_year() -> None:
+    expected = fee(["97110"], [1], day=2026)
+    for day in (datetime(2026, 3, 2), date(2026, 3, 2), "2026-03-02", "03/02/2026", 46083, 2026.0):
+        assert fee(["97110"], [1], day=day) == expected
+
+
+def test_a_year_beyond_the_data_uses_the_latest_tables_and_says_so() -> None:
+    visit = visit_fee(["97110"], [1], "13202-01", "2027-02-01")
+    assert visit.total == Decimal("32.43")
+    assert any("2027 GPCIs not in the reference data; 2026 used" in f for f in visit.basis.fallbacks)
+    assert "2026 used" in visit.explain()
+
+
+PRICED = ["97110", "97112", "97140", "97530", "97161", "97164", "97010", "G0283", "97035", "97150"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PRICED), st.integers(0, 4)), min_size=1, max_size=5),
+       st.data())
+def test_fees_never_fall_when_a_unit_is_added(visit, data) -> None:
+    codes, units = [c for c, _ in visit], [u for _, u in visit]
+    before = visit_fee(codes, units, "national", 2026).total
+    index = data.draw(st.integers(0, len(codes) - 1))
+    units[index] += 1
+    assert visit_fee(codes, units, "national", 2026).total >= before

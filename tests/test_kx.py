@@ -1,0 +1,53 @@
+"""KX status: every threshold year, both buckets, the warning margin and the review threshold."""
+from __future__ import annotations
+
+import pytest
+
+from ptcalc import PtcalcInputError, kx_status
+
+THRESHOLDS = {2018: 2010, 2019: 2040, 2020: 2080, 2021: 2110, 2022: 2150, 2023: 2230, 2024: 2330,
+              2025: 2410, 2026: 2480}
+
+
+@pytest.mark.parametrize("year", sorted(THRESHOLDS))
+@pytest.mark.parametrize("discipline", ["PT", "SLP", "OT"])
+def test_each_year_and_bucket_at_the_margins(year: int, discipline: str) -> None:
+    threshold = THRESHOLDS[year]
+    status = lambda total: kx_status(total, 0, year, discipline).status  # noqa: E731
+    assert status(threshold - 250.01) == "OK"
+    assert status(threshold - 250) == "APPROACHING"
+    assert status(threshold) == "APPROACHING"
+    assert status(threshold + 0.01) == "KX"
+    assert status(3000) == "KX"
+    assert status(3000.01) == "KX+REVIEW"
+
+
+def test_the_visit_is_added_to_the_year_to_date() -> None:
+    assert kx_status(2400, 79.99, 2026).status == "APPROACHING"
+    assert kx_status(2400, 80.01, 2026).status == "KX"
+
+
+def test_message_gives_the_figures() -> None:
+    assert kx_status(2300, 0, 2026).message == \
+        "APPROACHING: $180.00 left before the 2026 KX threshold of $2,480.00 (PT/SLP)"
+    message = kx_status(2950, 100, 2026, "OT").message
+    assert message.startswith("KX+REVIEW: $3,050.00 this year is $570.00 over the 2026 KX threshold of $2,480.00 (OT)")
+    assert "$3,000.00 targeted medical review threshold" in message
+
+
+def test_a_later_year_uses_the_latest_threshold_and_says_so() -> None:
+    status = kx_status(2500, 0, 2027)
+    assert status.status == "KX" and status.threshold == 2480
+    assert "2027 KX threshold not in the reference data; 2026 used" in status.message
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((-1, 0, 2026), "ytd_allowed: -1 is negative"),
+    (("lots", 0, 2026), "ytd_allowed: 'lots' is not a number"),
+    ((100, 0, 2026, "PTX"), "discipline: 'PTX' is not PT, SLP or OT"),
+    ((100, 0, 2017), "no KX threshold for 2017"),
+])
+def test_bad_input(args, message) -> None:
+    with pytest.raises(PtcalcInputError) as caught:
+        kx_status(*args)
+    assert message in str(caught.value)

@@ -1,0 +1,118 @@
+"""Units: the CMS 8-minute rule with the §20.2 allocation, and the AMA per-code rule."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ptcalc import PtcalcInputError, allocate_units, total_units, units_for_minutes
+
+TIMED = ["97110", "97112", "97116", "97140", "97530", "97035", "97535", "97113"]
+
+
+@pytest.mark.parametrize(("minutes", "units"), [
+    (0, 0), (7, 0), (7.9, 0), (8, 1), (22, 1), (23, 2), (37, 2), (38, 3), (52, 3), (53, 4),
+    (67, 4), (68, 5), (82, 5), (83, 6), (97, 6), (98, 7), (112, 7), (113, 8), (127, 8), (128, 9),
+])
+def test_chart_of_section_20_2(minutes: float, units: int) -> None:
+    assert units_for_minutes(minutes) == units
+
+
+@pytest.mark.parametrize(("minutes", "codes", "expected"), [
+    ([24, 23], ["97112", "97110"], [2, 1]),                              # example 1
+    ([20, 20], ["97112", "97110"], [2, 1]),                              # example 2, tie
+    ([33, 7], ["97110", "97140"], [2, 1]),                               # example 3
+    ([18, 13, 10, 8], ["97110", "97140", "97116", "97035"], [1, 1, 1, 0]),  # example 4
+    ([7, 7, 7], ["97112", "97110", "97140"], [1, 0, 0]),                 # example 5
+], ids=["example-1", "example-2", "example-3", "example-4", "example-5"])
+def test_cms_worked_examples(minutes: list, codes: list, expected: list) -> None:
+    allocation = allocate_units(minutes, codes, "CMS")
+    assert allocation.units == expected
+    assert allocation.total == units_for_minutes(sum(minutes))
+
+
+def test_ama_and_cms_differ_on_the_same_visit() -> None:
+    codes = ["97110", "97140", "97530"]
+    assert allocate_units([8, 8, 8], codes, "CMS").units == [1, 0, 1]
+    assert allocate_units([8, 8, 8], codes, "AMA").units == [1, 1, 1]
+    assert allocate_units([33, 7], ["97110", "97140"], "AMA").units == [2, 0]
+    assert total_units([8, 8, 8], "CMS") == 2 and total_units([8, 8, 8], "AMA") == 3
+
+
+def test_tie_goes_to_higher_rvu_then_earlier_row_and_is_reported() -> None:
+    # 97110 and 97116 have the same 2026 total RVU (0.87): the earlier row wins.
+    allocation = allocate_units([20, 20], ["97116", "97110"], "CMS")
+    assert allocation.units == [2, 1]
+    assert "Tie" in allocation.explain() and "97116" in allocation.notes[0]
+
+
+def test_untimed_codes_get_one_unit_and_their_minutes_are_not_pooled() -> None:
+    allocation = allocate_units([30, 20, 10], ["97162", "97110", "97140"], "CMS")
+    assert allocation.units == [1, 1, 1]
+    assert allocation.timed_minutes == 30
+
+
+def test_same_code_on_several_rows_is_combined_on_its_first_row() -> None:
+    allocation = allocate_units([10, 20, 10], ["97110", "97140", "97110"], "CMS")
+    assert allocation.units == [2, 1, 0]
+
+
+def test_blank_rows_are_zero_and_numeric_codes_are_accepted() -> None:
+    assert allocate_units([23, None, None], [97110.0, None, ""], "cms").units == [2, 0, 0]
+
+
+def test_explanation_names_the_code_that_got_the_leftover_unit() -> None:
+    text = allocate_units([33, 7], ["97110", "97140"]).explain()
+    assert "40 timed minutes support 3 units" in text
+    assert "97140 7 min: 7 min left over (gets a leftover unit) = 1" in text
+
+
+@pytest.mark.parametrize(("minutes", "codes", "method", "message"), [
+    (["abc"], None, "CMS", "minutes: 'abc' is not a number"),
+    ([10, "x"], ["97110", "97140"], "CMS", "(row 2 of the range)"),
+    ([-5], None, "CMS", "minutes: -5 is negative"),
+    ([10], ["99999"], "CMS", "'99999' is not in the reference code table"),
+    ([10], ["97110"], "XYZ", "method: 'XYZ' is not CMS or AMA"),
+    ([10, 5], ["97110"], "CMS", "must align"),
+    ([10], [None], "CMS", "has 10 minutes but no code"),
+    ([60], ["97546"], "CMS", "its own time descriptor"),
+])
+def test_bad_input_raises_a_value_error_naming_the_argument(minutes, codes, method, message) -> None:
+    with pytest.raises(ValueError, match=None) as caught:
+        if codes is None:
+            total_units(minutes, method)
+        else:
+            allocate_units(minutes, codes, method)
+    assert isinstance(caught.value, PtcalcInputError)
+    assert message in str(caught.value)
+
+
+visits = st.lists(st.tuples(st.sampled_from(TIMED), st.integers(0, 120)), min_size=1, max_size=6,
+                  unique_by=lambda pair: pair[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(visits)
+def test_cms_units_never_exceed_the_pooled_minutes(visit: list) -> None:
+    codes, minutes = [c for c, _ in visit], [m for _, m in visit]
+    allocation = allocate_units(minutes, codes, "CMS")
+    assert allocation.total == units_for_minutes(sum(minutes))
+    assert allocation.total * 15 <= sum(minutes) + 7
+    for code_minutes, units in zip(minutes, allocation.units):
+        assert units <= code_minutes // 15 + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(visits)
+def test_cms_a_code_with_15_minutes_or_more_never_gets_zero(visit: list) -> None:
+    codes, minutes = [c for c, _ in visit], [m for _, m in visit]
+    for code_minutes, units in zip(minutes, allocate_units(minutes, codes, "CMS").units):
+        if code_minutes >= 15:
+            assert units >= code_minutes // 15
+
+
+@settings(max_examples=200, deadline=None)
+@given(visits)
+def test_ama_units_are_per_code(visit: list) -> None:
+    codes, minutes = [c for c, _ in visit], [m for _, m in visit]
+    assert allocate_units(minutes, codes, "AMA").units == [units_for_minutes(m) for m in minutes]

@@ -1,0 +1,96 @@
+"""The PT_* worksheet functions: thin wrappers that turn cells into engine calls and back.
+
+One module serves classic xlwings on Windows (`UDF Modules` = `udfs.pt_udfs` in the
+`xlwings.conf` sheet, then "Import Functions") and xlwings Lite (same decorators). Bad input
+raises ValueError naming the argument and the value; Excel shows #VALUE!.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from xlwings import arg, func
+
+import ptcalc
+from ptcalc.values import is_blank
+
+from .shapes import column, flatten, is_range
+
+CATEGORY = "PT Billing"
+
+
+@func(category=CATEGORY)
+@arg("minutes", doc="Direct one-on-one minutes: a cell, or a column range aligned with codes. Empty = 0.")
+@arg("codes", doc="Optional: the CPT/HCPCS code of each row (text or number, e.g. 97110).")
+@arg("method", doc='"CMS" (Medicare 8-minute rule, default) or "AMA" (per-code rule).')
+def PT_UNITS(minutes: Any, codes: Any = None, method: Any = "CMS") -> Any:
+    """Billable 15-minute units for one patient on one date of service (CMS 8-minute rule or AMA)."""
+    if is_blank(codes) and not is_range(codes):
+        return ptcalc.total_units(flatten(minutes), method)
+    allocation = ptcalc.allocate_units(flatten(minutes), flatten(codes), method)
+    if not is_range(minutes) and not is_range(codes):
+        return allocation.units[0]
+    return column(allocation.units)
+
+
+@func(category=CATEGORY)
+@arg("minutes", doc="Direct one-on-one minutes of each service, aligned with codes.")
+@arg("codes", doc="The CPT/HCPCS code of each row.")
+@arg("method", doc='"CMS" (default) or "AMA".')
+def PT_UNITS_EXPLAIN(minutes: Any, codes: Any, method: Any = "CMS") -> str:
+    """In words: how the visit's minutes become units, and which code got which unit and why."""
+    return ptcalc.allocate_units(flatten(minutes), flatten(codes), method).explain()
+
+
+@func(category=CATEGORY)
+@arg("comorbidities", doc="Personal factors and/or comorbidities affecting the plan of care: 0, 1-2, 3+.")
+@arg("exam_elements", doc="Elements examined (body structures/functions, activity limitations, "
+                          "participation restrictions): 1-2, 3, 4+.")
+@arg("presentation", doc='"stable", "evolving" or "unstable" (or low/moderate/high).')
+@arg("decision", doc='Optional clinical decision making: "low", "moderate" or "high".')
+def PT_EVAL_TIER(comorbidities: Any, exam_elements: Any, presentation: Any, decision: Any = None) -> str:
+    """The PT evaluation code (97161/97162/97163) the documentation supports: the lowest tier any part meets."""
+    return ptcalc.evaluation_tier(comorbidities, exam_elements, presentation, decision).code
+
+
+def _visit_fee(codes: Any, units: Any, locality: Any, date: Any, modifiers: Any) -> ptcalc.VisitFee:
+    code_cells = flatten(codes)
+    unit_cells = None if is_blank(units) and not is_range(units) else flatten(units)
+    modifier_cells = flatten(modifiers) if is_range(modifiers) else modifiers
+    return ptcalc.visit_fee(code_cells, unit_cells, locality, date, modifier_cells)
+
+
+@func(category=CATEGORY)
+@arg("codes", doc="One code, or the codes of one patient's visit (a range).")
+@arg("units", doc="Units of each code (number or aligned range); default 1.")
+@arg("locality", doc='"national" (default) or a Medicare locality MAC-LL, e.g. "13202-01" (Manhattan).')
+@arg("date", doc="Date of service, or a year such as 2026; default: the latest year in the reference data.")
+@arg("modifiers", doc="Modifiers (text or aligned range); CQ/CO lines are paid at 85%.")
+def PT_FEE(codes: Any, units: Any = None, locality: Any = "national", date: Any = None,
+           modifiers: Any = None) -> float:
+    """Medicare PFS allowed amount (non-facility) for one patient's services on one date, with the therapy MPPR."""
+    return float(_visit_fee(codes, units, locality, date, modifiers).total)
+
+
+@func(category=CATEGORY)
+@arg("codes", doc="The codes of one patient's visit.")
+@arg("units", doc="Units of each code; default 1.")
+@arg("locality", doc='"national" (default) or MAC-LL.')
+@arg("date", doc="Date of service or year.")
+@arg("modifiers", doc="Modifiers (text or aligned range).")
+def PT_FEE_EXPLAIN(codes: Any, units: Any = None, locality: Any = "national", date: Any = None,
+                   modifiers: Any = None) -> str:
+    """In words: each line's unit prices, which unit was paid in full under the MPPR, and the data used."""
+    return _visit_fee(codes, units, locality, date, modifiers).explain()
+
+
+@func(category=CATEGORY)
+@arg("ytd_allowed", doc="Allowed dollars already incurred this calendar year in the bucket.")
+@arg("visit_allowed", doc="Allowed dollars of the visit being billed (default 0).")
+@arg("date", doc="Date of service or year; default: the latest year in the reference data.")
+@arg("discipline", doc='"PT" (default) or "SLP" share one bucket; "OT" has its own.')
+def PT_KX_CHECK(ytd_allowed: Any, visit_allowed: Any = 0, date: Any = None, discipline: Any = "PT") -> str:
+    """Where the patient stands against the Medicare KX threshold: OK, APPROACHING, KX or KX+REVIEW, with the figures."""
+    return ptcalc.kx_status(ytd_allowed, visit_allowed, date, discipline).message
+
+
+UDFS = {f.__name__: f for f in (PT_UNITS, PT_UNITS_EXPLAIN, PT_EVAL_TIER, PT_FEE, PT_FEE_EXPLAIN, PT_KX_CHECK)}
