@@ -63,6 +63,15 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_recalc(args: argparse.Namespace) -> int:
+    from udfs.recalc import recalculate  # the Excel layer: PT_* functions registered into `formulas`
+
+    source = Path(args.workbook)
+    output = Path(args.output) if args.output else source.with_name(f"{source.stem}.values{source.suffix}")
+    print(recalculate(source, output).summary())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -85,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", parents=[common], help="the reference data in force, with versions and fallbacks")
     info.add_argument("--as-of", metavar="DATE", help="date to report for (default: today)")
     info.set_defaults(run=cmd_info)
+
+    recalc = sub.add_parser("recalc", parents=[common],
+                            help="compute every formula of a workbook (PT_* included) without Excel")
+    recalc.add_argument("workbook", help=".xlsx or .xlsm")
+    recalc.add_argument("-o", "--output", help="where to write the copy with values (default: <name>.values.xlsx)")
+    recalc.set_defaults(run=cmd_recalc)
 
     imp = sub.add_parser("import", parents=[common], help="turn CMS files into reference tables")
     imp.add_argument("kind", choices=("pfs", "gpci", "mue", "ptp"),

@@ -6,6 +6,8 @@ raises ValueError naming the argument and the value; Excel shows #VALUE!.
 """
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from xlwings import arg, func
@@ -18,10 +20,29 @@ from .shapes import column, flatten, is_range
 CATEGORY = "PT Billing"
 
 
-@func(category=CATEGORY)
-@arg("minutes", doc="Direct one-on-one minutes: a cell, or a column range aligned with codes. Empty = 0.")
-@arg("codes", doc="Optional: the CPT/HCPCS code of each row (text or number, e.g. 97110).")
-@arg("method", doc='"CMS" (Medicare 8-minute rule, default) or "AMA" (per-code rule).')
+def excel_function(**docs: str) -> Callable[[Callable], Callable]:
+    """Register as an xlwings function (classic and Lite) with a wizard description per argument.
+
+    The same as stacking `@func` over one `@arg(name, doc=...)` per parameter; declaring the
+    docs here lets the module refuse a function whose arguments are not all described.
+    """
+    def decorate(function: Callable) -> Callable:
+        params = list(inspect.signature(function).parameters)
+        if set(params) != set(docs) or not function.__doc__:
+            raise TypeError(f"{function.__name__}: describe every argument {params} and the function")
+        for name in reversed(params):
+            function = arg(name, doc=docs[name])(function)
+        function = func(category=CATEGORY)(function)
+        function.argument_docs = {name: docs[name] for name in params}
+        return function
+    return decorate
+
+
+@excel_function(
+    minutes="Direct one-on-one minutes: a cell, or a column range aligned with codes. Empty = 0.",
+    codes="Optional: the CPT/HCPCS code of each row (text or number, e.g. 97110).",
+    method='"CMS" (Medicare 8-minute rule, default) or "AMA" (per-code rule).',
+)
 def PT_UNITS(minutes: Any, codes: Any = None, method: Any = "CMS") -> Any:
     """Billable 15-minute units for one patient on one date of service (CMS 8-minute rule or AMA)."""
     if is_blank(codes) and not is_range(codes):
@@ -32,21 +53,23 @@ def PT_UNITS(minutes: Any, codes: Any = None, method: Any = "CMS") -> Any:
     return column(allocation.units)
 
 
-@func(category=CATEGORY)
-@arg("minutes", doc="Direct one-on-one minutes of each service, aligned with codes.")
-@arg("codes", doc="The CPT/HCPCS code of each row.")
-@arg("method", doc='"CMS" (default) or "AMA".')
+@excel_function(
+    minutes="Direct one-on-one minutes of each service, aligned with codes.",
+    codes="The CPT/HCPCS code of each row.",
+    method='"CMS" (default) or "AMA".',
+)
 def PT_UNITS_EXPLAIN(minutes: Any, codes: Any, method: Any = "CMS") -> str:
     """In words: how the visit's minutes become units, and which code got which unit and why."""
     return ptcalc.allocate_units(flatten(minutes), flatten(codes), method).explain()
 
 
-@func(category=CATEGORY)
-@arg("comorbidities", doc="Personal factors and/or comorbidities affecting the plan of care: 0, 1-2, 3+.")
-@arg("exam_elements", doc="Elements examined (body structures/functions, activity limitations, "
-                          "participation restrictions): 1-2, 3, 4+.")
-@arg("presentation", doc='"stable", "evolving" or "unstable" (or low/moderate/high).')
-@arg("decision", doc='Optional clinical decision making: "low", "moderate" or "high".')
+@excel_function(
+    comorbidities="Personal factors and/or comorbidities affecting the plan of care: 0, 1-2, 3+.",
+    exam_elements="Elements examined (body structures/functions, activity limitations, "
+                  "participation restrictions): 1-2, 3, 4+.",
+    presentation='"stable", "evolving" or "unstable" (or low/moderate/high).',
+    decision='Optional clinical decision making: "low", "moderate" or "high".',
+)
 def PT_EVAL_TIER(comorbidities: Any, exam_elements: Any, presentation: Any, decision: Any = None) -> str:
     """The PT evaluation code (97161/97162/97163) the documentation supports: the lowest tier any part meets."""
     return ptcalc.evaluation_tier(comorbidities, exam_elements, presentation, decision).code
@@ -59,35 +82,38 @@ def _visit_fee(codes: Any, units: Any, locality: Any, date: Any, modifiers: Any)
     return ptcalc.visit_fee(code_cells, unit_cells, locality, date, modifier_cells)
 
 
-@func(category=CATEGORY)
-@arg("codes", doc="One code, or the codes of one patient's visit (a range).")
-@arg("units", doc="Units of each code (number or aligned range); default 1.")
-@arg("locality", doc='"national" (default) or a Medicare locality MAC-LL, e.g. "13202-01" (Manhattan).')
-@arg("date", doc="Date of service, or a year such as 2026; default: the latest year in the reference data.")
-@arg("modifiers", doc="Modifiers (text or aligned range); CQ/CO lines are paid at 85%.")
+@excel_function(
+    codes="One code, or the codes of one patient's visit (a range).",
+    units="Units of each code (number or aligned range); default 1.",
+    locality='"national" (default) or a Medicare locality MAC-LL, e.g. "13202-01" (Manhattan).',
+    date="Date of service, or a year such as 2026; default: the latest year in the reference data.",
+    modifiers="Modifiers (text or aligned range); CQ/CO lines are paid at 85%.",
+)
 def PT_FEE(codes: Any, units: Any = None, locality: Any = "national", date: Any = None,
            modifiers: Any = None) -> float:
     """Medicare PFS allowed amount (non-facility) for one patient's services on one date, with the therapy MPPR."""
     return float(_visit_fee(codes, units, locality, date, modifiers).total)
 
 
-@func(category=CATEGORY)
-@arg("codes", doc="The codes of one patient's visit.")
-@arg("units", doc="Units of each code; default 1.")
-@arg("locality", doc='"national" (default) or MAC-LL.')
-@arg("date", doc="Date of service or year.")
-@arg("modifiers", doc="Modifiers (text or aligned range).")
+@excel_function(
+    codes="The codes of one patient's visit.",
+    units="Units of each code; default 1.",
+    locality='"national" (default) or MAC-LL.',
+    date="Date of service or year.",
+    modifiers="Modifiers (text or aligned range).",
+)
 def PT_FEE_EXPLAIN(codes: Any, units: Any = None, locality: Any = "national", date: Any = None,
                    modifiers: Any = None) -> str:
     """In words: each line's unit prices, which unit was paid in full under the MPPR, and the data used."""
     return _visit_fee(codes, units, locality, date, modifiers).explain()
 
 
-@func(category=CATEGORY)
-@arg("ytd_allowed", doc="Allowed dollars already incurred this calendar year in the bucket.")
-@arg("visit_allowed", doc="Allowed dollars of the visit being billed (default 0).")
-@arg("date", doc="Date of service or year; default: the latest year in the reference data.")
-@arg("discipline", doc='"PT" (default) or "SLP" share one bucket; "OT" has its own.')
+@excel_function(
+    ytd_allowed="Allowed dollars already incurred this calendar year in the bucket.",
+    visit_allowed="Allowed dollars of the visit being billed (default 0).",
+    date="Date of service or year; default: the latest year in the reference data.",
+    discipline='"PT" (default) or "SLP" share one bucket; "OT" has its own.',
+)
 def PT_KX_CHECK(ytd_allowed: Any, visit_allowed: Any = 0, date: Any = None, discipline: Any = "PT") -> str:
     """Where the patient stands against the Medicare KX threshold: OK, APPROACHING, KX or KX+REVIEW, with the figures."""
     return ptcalc.kx_status(ytd_allowed, visit_allowed, date, discipline).message

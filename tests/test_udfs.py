@@ -1,0 +1,88 @@
+"""The PT_* functions called with what Excel hands them: floats, None, flat lists, blocks, dates."""
+from __future__ import annotations
+
+import inspect
+from datetime import datetime
+
+import pytest
+
+import ptcalc
+from udfs import PT_EVAL_TIER, PT_FEE, PT_FEE_EXPLAIN, PT_KX_CHECK, PT_UNITS, PT_UNITS_EXPLAIN, UDFS
+
+
+def test_units_of_single_cells_and_totals() -> None:
+    assert PT_UNITS(38.0) == 3
+    assert PT_UNITS(None) == 0
+    assert PT_UNITS([8.0, 22.0, None]) == 2                 # CMS pools the column: 30 minutes
+    assert PT_UNITS([8.0, 22.0, None], None, "ama") == 2     # AMA: 1 + 1
+    assert PT_UNITS([[10.0, 5.0], [8.0, None]]) == 2         # a block: 23 minutes pooled
+
+
+def test_units_with_codes_return_a_column_aligned_with_the_rows() -> None:
+    assert PT_UNITS([24.0, 23.0], [97112.0, 97110.0]) == [[2], [1]]       # codes typed as numbers
+    assert PT_UNITS([[24.0], [23.0]], [["97112"], ["97110"]], "CMS") == [[2], [1]]
+    assert PT_UNITS([33.0, 7.0, None], ["97110", "97140", None]) == [[2], [1], [0]]
+    assert PT_UNITS(23.0, "97110") == 2                                    # one cell each: a number
+
+
+def test_units_explain_says_which_code_got_the_leftover_unit() -> None:
+    text = PT_UNITS_EXPLAIN([18.0, 13.0, 10.0, 8.0], ["97110", "97140", "97116", "97035"])
+    assert text.startswith("CMS: 49 timed minutes support 3 units.")
+    assert "97035 8 min: 8 min left over (no leftover unit) = 0." in text
+
+
+def test_eval_tier_accepts_floats_and_any_case() -> None:
+    assert PT_EVAL_TIER(1.0, 3.0, "Evolving") == "97162"
+    assert PT_EVAL_TIER(3.0, 4.0, "UNSTABLE", None) == "97163"
+
+
+def test_fee_takes_cells_ranges_blocks_dates_and_modifier_ranges() -> None:
+    assert PT_FEE("97110") == 29.06                                   # latest year by default
+    assert PT_FEE(97110.0, 2.0) == 51.27
+    assert PT_FEE([["97161"], ["97110"], ["97140"]], [[1.0], [2.0], [1.0]], "national",
+                  datetime(2026, 3, 2)) == 163.49
+    assert PT_FEE(["97161", "97110", "97140", None], [1.0, 2.0, 1.0, None], None, 2026.0) == 163.49
+    assert PT_FEE(["97110", "97530"], [1.0, 1.0], "national", 2026, ["GP", "GP CQ"]) == 52.02  # 22.21 + 35.07 × 85%
+    assert PT_FEE("97110", 1, "13202-01", "2025-06-30") == 32.26
+
+
+def test_fee_explain_shows_the_mppr_and_the_data_used() -> None:
+    text = PT_FEE_EXPLAIN(["97161", "97110"], [1.0, 2.0], "national", 2026)
+    assert "2026 July release (RVU26C)" in text and "2 × $22.21 (MPPR half PE)" in text
+
+
+def test_kx_check_with_empty_cells_and_dates() -> None:
+    assert PT_KX_CHECK(2300.0, None, datetime(2026, 5, 1), None).startswith("APPROACHING: $180.00 left")
+    assert PT_KX_CHECK(None).startswith("OK: $2,480.00 left")
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: PT_UNITS("abc"), "minutes: 'abc' is not a number"),
+    (lambda: PT_UNITS([10.0, "x"], ["97110", "97140"]), "minutes: 'x' is not a number (row 2 of the range)"),
+    (lambda: PT_UNITS([10.0], [True]), "codes: True is not a procedure code"),
+    (lambda: PT_UNITS(10.0, "97110", "fast"), "method: 'fast' is not CMS or AMA"),
+    (lambda: PT_EVAL_TIER("two", 3.0, "stable"), "comorbidities: 'two' is not a number"),
+    (lambda: PT_FEE("97110", "two"), "units: 'two' is not a number"),
+    (lambda: PT_FEE("97110", 1, "Manhattan"), "locality: 'Manhattan' is not a Medicare locality"),
+    (lambda: PT_FEE("97110", 1, "national", "soon"), "date: 'soon' is not a date"),
+    (lambda: PT_KX_CHECK("lots"), "ytd_allowed: 'lots' is not a number"),
+])
+def test_bad_cells_raise_value_error_naming_argument_and_value(call, message) -> None:
+    with pytest.raises(ValueError) as caught:
+        call()
+    assert message in str(caught.value)
+
+
+def test_every_function_and_argument_is_described_for_the_wizard() -> None:
+    assert set(UDFS) == {"PT_UNITS", "PT_UNITS_EXPLAIN", "PT_EVAL_TIER", "PT_FEE", "PT_FEE_EXPLAIN", "PT_KX_CHECK"}
+    for name, function in UDFS.items():
+        assert function.__name__ == name and function.__doc__
+        params = list(inspect.signature(function).parameters)
+        assert list(function.argument_docs) == params
+        assert all(len(doc) > 10 for doc in function.argument_docs.values())
+
+
+def test_functions_agree_with_the_engine() -> None:
+    minutes, codes = [30.0, 20.0, 10.0], ["97162", "97110", "97140"]
+    assert [r[0] for r in PT_UNITS(minutes, codes)] == ptcalc.allocate_units(minutes, codes).units
+    assert PT_FEE(codes, [1, 1, 1]) == float(ptcalc.visit_fee(codes, [1, 1, 1]).total)
