@@ -63,6 +63,65 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(total: int, label: str):  # noqa: ANN202 - a tqdm bar, or a no-op off a terminal
+    if not sys.stderr.isatty() or total < 5000:
+        return lambda n: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit=" rows", file=sys.stderr, leave=False)
+    return bar.update
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower() if args.output else ".xlsx"
+    return {".json": "json", ".csv": "csv"}.get(suffix, "xlsx")
+
+
+def cmd_scrub(args: argparse.Namespace) -> int:
+    from .safe_write import atomic_save
+    from .scrub import scrub_file
+    from .scrub.report import to_csv, to_json
+
+    source = Path(args.input)
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    fmt = _output_format(args)
+    output = Path(args.output) if args.output else None
+    if output is None and fmt == "xlsx":
+        output = source.with_name(f"{source.stem}.scrubbed.xlsx")
+    if output is not None and output.exists() and source.exists() and output.resolve() == source.resolve():
+        raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
+    result = scrub_file(source, args.sheet, as_of)
+    if fmt == "xlsx":
+        from .scrub.report_xlsx import write_xlsx
+
+        write_xlsx(result, output, _progress(len(result.sheet.rows), "writing"))
+    else:
+        text = to_json(result) if fmt == "json" else to_csv(result)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            atomic_save(output, lambda temp: Path(temp).write_text(text, encoding="utf-8"), inputs=(source,))
+    print(_summary_line(result.summary(), output), file=sys.stderr if output is None else sys.stdout)
+    return result.exit_code
+
+
+def _summary_line(summary: dict, output: Path | None) -> str:
+    statuses = summary["lines_by_status"]
+    parts = [f"{count} {status}" for status, count in statuses.items() if count]
+    where = f" -> {output}" if output else ""
+    return (f"scrubbed {summary['lines']} lines of {summary['source']}: {', '.join(parts) or 'no lines'}; "
+            f"${summary['dollars_at_risk']:,.2f} at risk{where}")
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from .scrub.catalogue import as_markdown, as_text
+
+    print(as_markdown() if args.markdown else as_text())
+    return EXIT_OK
+
+
 def cmd_recalc(args: argparse.Namespace) -> int:
     from udfs.recalc import recalculate  # the Excel layer: PT_* functions registered into `formulas`
 
@@ -94,6 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", parents=[common], help="the reference data in force, with versions and fallbacks")
     info.add_argument("--as-of", metavar="DATE", help="date to report for (default: today)")
     info.set_defaults(run=cmd_info)
+
+    scrub = sub.add_parser("scrub", parents=[common], help="scrub a charge sheet: findings, fixes, dollars at risk")
+    scrub.add_argument("input", help="charge sheet: .xlsx, .xlsm or .csv, one row per claim line, a header row")
+    scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
+                                              "json and csv print to stdout)")
+    scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")
+    scrub.add_argument("--sheet", help="sheet to read (default: the first)")
+    scrub.add_argument("--as-of", metavar="DATE", help="judge dates against this day (default: today)")
+    scrub.set_defaults(run=cmd_scrub)
+
+    rules = sub.add_parser("rules", help="the rule catalogue")
+    rules.add_argument("--markdown", action="store_true", help="as the Markdown of docs/rules.md")
+    rules.set_defaults(run=cmd_rules)
 
     recalc = sub.add_parser("recalc", parents=[common],
                             help="compute every formula of a workbook (PT_* included) without Excel")

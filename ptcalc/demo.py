@@ -1,23 +1,37 @@
-"""`ptcalc demo`: the engine on a sample visit (the scrub of a sample sheet comes with the scrub)."""
+"""`ptcalc demo`: scrub the bundled synthetic charge sheet into the current directory."""
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
 from pathlib import Path
 
-from .evaluation import evaluation_tier
-from .fees import visit_fee
-from .kx import kx_status
-from .units import allocate_units
+from .scrub import scrub_file
+from .scrub.report import format_summary
+from .synthetic import HEADER, charge_lines
+
+SAMPLE = Path(__file__).parent / "samples" / "clinic_week.csv"
+WEEK = (date(2026, 3, 2), date(2026, 3, 6))
+SEED = 20260317  # a week whose visits show the broadest spread of mistakes
+
+
+def sample_csv() -> str:
+    """The bundled sample's text: one week of a small clinic, every common mistake a few times."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, HEADER, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(charge_lines(10_000, SEED, WEEK[0], until=WEEK[1], every_mistake=True, patients=22))
+    return buffer.getvalue()
 
 
 def run_demo(directory: Path) -> int:
-    codes = ["97162", "97110", "97140", "97530"]
-    minutes = [30, 24, 10, 14]
-    allocation = allocate_units(minutes, codes, "CMS")
-    tier = evaluation_tier(2, 3, "evolving")
-    fee = visit_fee(codes, allocation.units, "national", "2026-03-02", ["GP", "GP", "GP 59", "GP"])
-    print("Sample visit, synthetic patient P001, 2026-03-02 (Medicare, national rates)")
-    print(f"  Units  {allocation.explain()}")
-    print(f"  Eval   {tier.explain()}")
-    print(f"  Fee    {fee.explain()}")
-    print(f"  KX     {kx_status(2310, fee.total, '2026-03-02', 'PT').message}")
+    from .scrub.report_xlsx import write_xlsx
+
+    result = scrub_file(SAMPLE)
+    output = directory / "clinic_week.scrubbed.xlsx"
+    write_xlsx(result, output)
+    print("ptcalc demo: the bundled sample charge sheet (one week of a small synthetic clinic), scrubbed\n")
+    print(format_summary(result))
+    print(f"\nAnnotated copy, report and chart: {output}")
+    print("Next: ptcalc scrub YOUR_SHEET.xlsx   ptcalc rules   ptcalc info")
     return 0

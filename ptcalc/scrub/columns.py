@@ -1,0 +1,86 @@
+"""The charge-sheet columns (product spec §3), their aliases, and matching a header row to them."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    aliases: tuple[str, ...]
+    meaning: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("patient_id", True, ("patient", "mrn", "account"), "patient identifier"),
+    Column("dos", True, ("date of service", "service date", "date"), "date of service"),
+    Column("cpt", True, ("hcpcs", "code", "procedure"), "CPT/HCPCS code"),
+    Column("units", True, ("qty", "billed units"), "units billed on the line"),
+    Column("minutes", False, ("timed minutes", "mins"), "direct one-on-one minutes of this service"),
+    Column("modifiers", False, ("modifier", "mods"), "modifiers: GP 59, GP,59 or GP-59"),
+    Column("payer_type", False, ("plan type", "financial class"), "medicare, medicare_advantage, medicaid, "
+           "commercial, workers_comp, self_pay"),
+    Column("payer", False, ("insurance", "carrier"), "payer name"),
+    Column("provider_type", False, ("discipline", "credential"), "PT, PTA, OT, OTA, SLP"),
+    Column("pta_minutes", False, ("assistant minutes",), "minutes a PTA/OTA furnished independently"),
+    Column("pos", False, ("place of service",), "place of service, two digits"),
+    Column("charge", False, ("billed amount",), "billed amount"),
+    Column("poc_start", False, ("start of care",), "first day of the plan-of-care certification period"),
+    Column("poc_certified", False, ("poc signed", "cert date"), "date the physician/NPP certified it"),
+    Column("progress_report", False, ("last progress note",), "date of the last progress report"),
+    Column("ytd_prior", False, ("cap used elsewhere",), "allowed dollars this year before this sheet"),
+    Column("locality", False, ("medicare locality",), "MAC-LL locality key"),
+    Column("claim_id", False, (), "claim identifier"),
+)
+BY_NAME = {c.name: c for c in COLUMNS}
+REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+# Headers ptcalc appends to the annotated copy; ignored when a scrubbed sheet is scrubbed again.
+OUTPUT_HEADERS = ("Scrub Status", "Findings", "Expected Units")
+
+_FOLD = re.compile(r"[\s_]+")
+
+
+def fold(header: object) -> str:
+    """Case-, space- and underscore-insensitive form of a header."""
+    return _FOLD.sub("", str(header).strip().lower()) if header is not None else ""
+
+
+_LOOKUP = {fold(name): column.name for column in COLUMNS for name in (column.name, *column.aliases)}
+_OUTPUT = {fold(h) for h in OUTPUT_HEADERS}
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def match_header(header: list[object], source: str) -> dict[str, int]:
+    """Map canonical column names to positions; exit-2 problems raise UsageError naming them."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = _LOOKUP.get(fold(cell))
+        if name is None:
+            continue
+        if name in found:
+            first = column_letter(found[name])
+            raise UsageError(f"{source}: columns {first} ({header[found[name]]!s}) and {column_letter(index)} "
+                             f"({cell!s}) both mean '{name}'; keep one")
+        found[name] = index
+    missing = [name for name in REQUIRED if name not in found]
+    if missing:
+        names = ", ".join(missing)
+        hint = "; ".join(f"{n}: also {', '.join(BY_NAME[n].aliases)}" for n in missing)
+        raise UsageError(f"{source}: missing required column{'s' if len(missing) > 1 else ''} {names} ({hint})")
+    return found
+
+
+def is_output_header(cell: object) -> bool:
+    return fold(cell) in _OUTPUT

@@ -1,0 +1,186 @@
+"""Charge-sheet rows parsed into charge lines; every unreadable cell becomes a problem on its row.
+
+Nothing is dropped: a completely blank row is kept as blank (it gets no finding), and a row
+with bad cells is still a line, carrying the problems that DAT001/DAT002 report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..errors import PtcalcInputError
+from ..values import describe, is_blank, normalise_code, parse_date, parse_modifiers, parse_number
+from .columns import REQUIRED
+
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
+                          "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+PAYER_TYPES = {"medicare": "medicare", "medicarepartb": "medicare", "medicareadvantage": "medicare_advantage",
+               "ma": "medicare_advantage", "medicaid": "medicaid", "commercial": "commercial",
+               "workerscomp": "workers_comp", "workerscompensation": "workers_comp", "wc": "workers_comp",
+               "selfpay": "self_pay", "cash": "self_pay"}
+PROVIDER_TYPES = {"PT": "PT", "PTA": "PT", "OT": "OT", "OTA": "OT", "SLP": "SLP"}  # -> discipline
+ASSISTANTS = frozenset({"PTA", "OTA"})
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    field: str
+    kind: str  # "missing" (DAT001) or "unreadable" (DAT002)
+    message: str
+
+
+@dataclass(slots=True)
+class ChargeLine:
+    row: int  # the sheet row the user sees (header row = its own number)
+    raw: dict[str, Any]
+    patient_id: str | None = None
+    dos: date | None = None
+    cpt: str | None = None
+    units: int | None = None
+    minutes: float | None = None
+    modifiers: tuple[str, ...] = ()
+    payer_type: str | None = "medicare"
+    payer: str = ""
+    provider_type: str | None = "PT"
+    pta_minutes: float | None = None
+    pos: str | None = None
+    charge: float | None = None
+    poc_start: date | None = None
+    poc_certified: date | None = None
+    progress_report: date | None = None
+    ytd_prior: float | None = None
+    locality: str = "national"
+    claim_id: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def discipline(self) -> str | None:
+        return PROVIDER_TYPES.get(self.provider_type) if self.provider_type else None
+
+    @property
+    def is_assistant(self) -> bool:
+        return self.provider_type in ASSISTANTS
+
+    def bad(self, name: str) -> bool:
+        """True when the cell was present but could not be read (or is missing and required)."""
+        return any(p.field == name for p in self.problems)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+CACHED = frozenset({"dos", "cpt", "units", "minutes", "modifiers", "payer_type", "provider_type", "pos",
+                    "poc_start", "poc_certified", "progress_report", "locality", "pta_minutes", "payer"})
+
+
+class LineParser:
+    """Parses rows for one sheet; caches the parse of values that repeat (dates, codes, modifiers)."""
+
+    def __init__(self, columns: dict[str, int], localities: frozenset[str], max_minutes: float,
+                 max_units: int) -> None:
+        self.columns = columns
+        self.localities = localities
+        self.max_minutes = max_minutes
+        self.max_units = max_units
+        self._cache: dict[tuple[str, Any], Any] = {}
+        self._parsers = {
+            "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
+            "poc_certified": lambda v: parse_date(v, "poc_certified"),
+            "progress_report": lambda v: parse_date(v, "progress_report"),
+            "cpt": lambda v: normalise_code(v, "cpt"), "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
+            "pta_minutes": lambda v: self._minutes(v, "pta_minutes"), "modifiers": parse_modifiers,
+            "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
+            "charge": lambda v: _amount(v, "charge"), "ytd_prior": lambda v: _amount(v, "ytd_prior"),
+            "locality": self._locality,
+        }
+
+    def parse(self, row_number: int, cells: list[Any]) -> ChargeLine | None:
+        """The line of a sheet row, or None for a completely blank row."""
+        if all(is_blank(v) for v in cells):
+            return None
+        raw = {name: (cells[i] if i < len(cells) else None) for name, i in self.columns.items()}
+        line = ChargeLine(row_number, raw)
+        for name, value in raw.items():
+            if is_blank(value):
+                if name in REQUIRED:
+                    line.problems.append(Problem(name, "missing", f"{name} is empty"))
+                continue
+            try:
+                if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+                    raise PtcalcInputError(f"{name} holds the Excel error {value.strip()}")
+                setattr(line, name, self._value(name, value))
+            except PtcalcInputError as exc:
+                line.problems.append(Problem(name, "unreadable", str(exc)))
+                if name in ("payer_type", "provider_type"):
+                    setattr(line, name, None)  # no default: rules that need it do not judge the line
+        return line
+
+    def _value(self, name: str, value: Any) -> Any:
+        parser = self._parsers.get(name, _text)
+        if name not in CACHED:
+            return parser(value)
+        key = (name, value)
+        try:
+            return self._cache[key]
+        except KeyError:
+            parsed = self._cache[key] = parser(value)
+            return parsed
+
+    def _units(self, value: Any) -> int:
+        number = parse_number(value, "units")
+        if not number.is_integer():
+            raise PtcalcInputError(f"units: {describe(value)} is not a whole number of units")
+        if number < 0:
+            raise PtcalcInputError(f"units: {describe(value)} is negative")
+        if number > self.max_units:
+            raise PtcalcInputError(f"units: {describe(value)} is more than {self.max_units} on one line")
+        return int(number)
+
+    def _minutes(self, value: Any, name: str) -> float:
+        minutes = parse_number(value, name)
+        if minutes < 0:
+            raise PtcalcInputError(f"{name}: {describe(value)} is negative")
+        if minutes > self.max_minutes:
+            raise PtcalcInputError(f"{name}: {describe(value)} is more than {self.max_minutes:g} minutes on one line")
+        return minutes
+
+    def _locality(self, value: Any) -> str:
+        text = _text(value)
+        if text.lower() == "national":
+            return "national"
+        if text not in self.localities:
+            raise PtcalcInputError(f"locality: {describe(value)} is not a Medicare locality (MAC-LL, e.g. 13202-01)")
+        return text
+
+
+def _payer_type(value: Any) -> str:
+    key = "".join(ch for ch in str(value).lower() if ch.isalnum())
+    if key not in PAYER_TYPES:
+        names = ", ".join(sorted(set(PAYER_TYPES.values())))
+        raise PtcalcInputError(f"payer_type: {describe(value)} is not one of {names}")
+    return PAYER_TYPES[key]
+
+
+def _provider_type(value: Any) -> str:
+    text = _text(value).upper()
+    if text not in PROVIDER_TYPES:
+        raise PtcalcInputError(f"provider_type: {describe(value)} is not one of PT, PTA, OT, OTA, SLP")
+    return text
+
+
+def _pos(value: Any) -> str:
+    text = _text(value)
+    if not text.isdigit() or len(text) > 2:
+        raise PtcalcInputError(f"pos: {describe(value)} is not a two-digit place of service")
+    return text.zfill(2)
+
+
+def _amount(value: Any, name: str) -> float:
+    amount = parse_number(value.replace("$", "") if isinstance(value, str) else value, name)
+    if amount < 0:
+        raise PtcalcInputError(f"{name}: {describe(value)} is negative")
+    return amount

@@ -1,0 +1,140 @@
+"""Reading a charge sheet (xlsx/xlsm with python-calamine, or csv) into rows of cell values.
+
+Rows start at A1 so that list index + 1 is the row number the user sees. python-calamine
+reads Excel error cells (#N/A, #VALUE!) as empty text, which would turn a broken cell into a
+"missing" one, so error cells are recovered from the sheet XML (`t="e"` cells) and put back.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+from ..errors import UsageError
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+@dataclass
+class RawSheet:
+    source: Path
+    sheet_name: str
+    rows: list[list[object]]  # from A1; rows[i] is sheet row i + 1
+
+    @property
+    def header_index(self) -> int | None:
+        """Index of the header: the first row with any content."""
+        return next((i for i, row in enumerate(self.rows) if any(_filled(v) for v in row)), None)
+
+
+def _filled(value: object) -> bool:
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+def read_sheet(path: Path, sheet: str | None = None) -> RawSheet:
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet)
+    if suffix == ".csv":
+        if sheet:
+            raise UsageError(f"{path}: --sheet applies to Excel files, not csv")
+        return _read_csv(path)
+    raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm or .csv; "
+                     "save .xls files as .xlsx)")
+
+
+def _read_excel(path: Path, sheet: str | None) -> RawSheet:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable Excel workbook ({str(exc).splitlines()[0][:80]})") from None
+    names = workbook.sheet_names
+    if sheet is None:
+        if not names:
+            raise UsageError(f"{path}: the workbook has no sheets")
+        sheet = names[0]
+    elif sheet not in names:
+        raise UsageError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    try:
+        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except CalamineError as exc:
+        raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
+    for (row, col), error in _error_cells(path, names.index(sheet), sheet).items():
+        while len(rows) <= row:
+            rows.append([])
+        line = rows[row]
+        if len(line) <= col:
+            line.extend([""] * (col + 1 - len(line)))
+        line[col] = error
+    return RawSheet(path, sheet, rows)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + char - 64
+    return index - 1
+
+
+def _sheet_part(archive: zipfile.ZipFile, position: int, name: str) -> str | None:
+    """The zip member of a worksheet, from workbook.xml and its relationships."""
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    sheets = book.findall("m:sheets/m:sheet", _NS)
+    chosen = next((s for s in sheets if s.get("name") == name), sheets[position] if position < len(sheets) else None)
+    if chosen is None:
+        return None
+    rel_id = chosen.get(f"{{{_NS['r']}}}id")
+    target = next((r.get("Target") for r in rels.findall("rel:Relationship", _NS) if r.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _error_cells(path: Path, position: int, name: str) -> dict[tuple[int, int], str]:
+    """(row, col) -> '#N/A' etc. for every error-valued cell of the sheet (0-based)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, position, name)
+            xml = archive.read(part) if part else b""
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    if b't="e"' not in xml:
+        return {}
+    found = {}
+    for letters, number, body in _ERROR_CELL.findall(xml):
+        value = _VALUE.search(body)
+        found[(int(number) - 1, _column_index(letters))] = value.group(1).decode() if value else "#N/A"
+    return found
+
+
+def _read_csv(path: Path) -> RawSheet:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    first_line = text[:4096].splitlines()[0] if text.strip() else ","
+    try:  # only the delimiter is sniffed; quoting follows Excel's rules
+        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    return RawSheet(path, path.stem[:31] or "Sheet1", rows)

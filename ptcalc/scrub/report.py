@@ -1,0 +1,88 @@
+"""Scrub outputs as text: the JSON document (deterministic) and the CSV report (formula-safe)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .runner import ScrubResult
+
+REPORT_COLUMNS = ("row", "rule", "name", "severity", "status", "message", "fix", "amount_at_risk",
+                  "patient_id", "dos", "cpt", "source")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+REPORT_HEADERS = ("Row", "Rule", "Name", "Severity", "Status", "Message", "Fix", "Amount at risk", "Patient", "DOS",
+                  "CPT", "Source")
+
+
+def report_rows(result: ScrubResult) -> list[list[object]]:
+    """One row per finding, under REPORT_HEADERS (the `Scrub Report` sheet)."""
+    return [[f.row, f.rule, f.name, f.severity, f.status.replace("_", " "), f.message, f.fix,
+             float(f.amount_at_risk) if f.amount_at_risk is not None else None, f.patient_id, f.dos, f.cpt, f.source]
+            for f in result.findings]
+
+
+def summary_rows(result: ScrubResult) -> list[list[object]]:
+    """The `Scrub Summary` as label/value rows and a findings-by-rule table (for the Excel macro)."""
+    summary = result.summary()
+    rows: list[list[object]] = [["ptcalc scrub summary", None], ["As of", summary["as_of"]],
+                                ["Lines scrubbed", summary["lines"]], ["Clean", "yes" if summary["clean"] else "no"],
+                                ["Dollars at risk (errors and warnings)", summary["dollars_at_risk"]],
+                                ["Dollars left on the table (units not billed)", summary["dollars_left_on_table"]],
+                                [None, None], ["Lines by status", "Lines"]]
+    rows += [[status, count] for status, count in summary["lines_by_status"].items()]
+    rows += [[None, None], ["Rule", "Failed", "Bypassed", "No data", "Amount at risk"]]
+    rows += [[f"{e['rule']} {e['name']}", e["fail"], e["bypassed"], e["no_data"], e["amount_at_risk"]]
+             for e in summary["findings_by_rule"]]
+    rows += [[None, None], ["Reference data used", None]]
+    for key, value in result.versions.items():
+        for item in (value if isinstance(value, list) else [value]):
+            rows.append([key.replace("_", " "), str(item)])
+    width = max(len(r) for r in rows)
+    return [r + [None] * (width - len(r)) for r in rows]
+
+
+def to_json(result: ScrubResult) -> str:
+    """Same input, same as-of date, same reference data: the same bytes."""
+    document = {
+        "findings": [f.as_dict() for f in result.findings],
+        "summary": result.summary(),
+        "data_versions": result.versions,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def escape_formula(value: object) -> object:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(result: ScrubResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REPORT_COLUMNS)
+    for finding in result.findings:
+        record = finding.as_dict()
+        writer.writerow([escape_formula("" if record[c] is None else record[c]) for c in REPORT_COLUMNS])
+    return buffer.getvalue()
+
+
+def format_summary(result: ScrubResult) -> str:
+    """The summary for a terminal: lines by status, money, and the rules that fired."""
+    summary = result.summary()
+    statuses = ", ".join(f"{n} {s}" for s, n in summary["lines_by_status"].items() if n)
+    lines = [f"{summary['lines']} lines of {summary['source']}: {statuses or 'none'}"
+             + ("" if not summary["blank_rows"] else f" (+{summary['blank_rows']} blank rows kept)"),
+             f"${summary['dollars_at_risk']:,.2f} at risk in errors and warnings; "
+             f"${summary['dollars_left_on_table']:,.2f} left on the table (units not billed)"]
+    if not summary["clean"] and summary["no_data"]:
+        count = summary["no_data"]
+        lines.append(f"{count} line{'s' if count != 1 else ''} could not be judged (no_data): the sheet is not clean")
+    for entry in summary["findings_by_rule"]:
+        counts = ", ".join(f"{entry[k]} {k.replace('_', ' ')}" for k in ("fail", "bypassed", "no_data") if entry[k])
+        money = f"  ${entry['amount_at_risk']:,.2f}" if entry["amount_at_risk"] else ""
+        lines.append(f"  {entry['rule']} {entry['name']:<38} {entry['severity']:<8} {counts}{money}")
+    return "\n".join(lines)

@@ -1,0 +1,299 @@
+"""The annotated workbook: the input sheet with three added columns and highlighted cells,
+a `Scrub Report` sheet (one row per finding) and a `Scrub Summary` sheet with a chart.
+
+Written with XlsxWriter in constant-memory mode (row by row). User text is always written
+as text, never as a formula.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+
+import xlsxwriter
+
+from ..safe_write import atomic_save
+from .columns import OUTPUT_HEADERS, is_output_header
+from .findings import Finding
+from .report import REPORT_HEADERS
+from .runner import ScrubResult
+from .rules import REGISTRY
+
+REPORT_SHEET, SUMMARY_SHEET = "Scrub Report", "Scrub Summary"
+FILLS = {"error": ("#FFC7CE", "#9C0006"), "warning": ("#FFEB9C", "#7F6000"), "info": ("#DDEBF7", "#1F4E79"),
+         "no_data": ("#E7E6E6", "#3A3838")}
+STATUS_FILL = {"ERROR": "error", "WARN": "warning", "INFO": "info", "NO_DATA": "no_data"}
+NUMERIC_COLUMNS = ("units", "minutes", "pta_minutes", "charge", "ytd_prior")
+MONEY = "$#,##0.00"
+MAX_CELL = 32_000
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_title(name: str) -> str:
+    title = _BAD_SHEET_CHARS.sub("_", name).strip("'")[:31] or "Charges"
+    return "Charges" if title in (REPORT_SHEET, SUMMARY_SHEET) else title
+
+
+def own_width(result: ScrubResult) -> int:
+    """Columns that belong to the input: up to the last filled one, before any earlier scrub output."""
+    header = result.sheet.rows[result.header_index]
+    for index, cell in enumerate(header):
+        if is_output_header(cell):
+            return index
+    width = 0
+    for row in result.sheet.rows:
+        for index in range(len(row) - 1, width - 1, -1):
+            value = row[index]
+            if value is not None and value != "":
+                width = index + 1
+                break
+    return width
+
+
+def finding_text(finding: Finding) -> str:
+    status = "" if finding.status == "fail" else f" ({finding.status.replace('_', ' ')})"
+    return f"{finding.rule}{status} {finding.message}"
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self._cache: dict[tuple, object] = {}
+        self.header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": False})
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.bold = book.add_format({"bold": True})
+        self.money = book.add_format({"num_format": MONEY})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+
+    def cell(self, kind: str, fill: str | None = None) -> object:
+        key = (kind, fill)
+        if key not in self._cache:
+            spec: dict = {}
+            if kind == "date":
+                spec["num_format"] = "yyyy-mm-dd"
+            elif kind == "datetime":
+                spec["num_format"] = "yyyy-mm-dd hh:mm"
+            elif kind == "money":
+                spec["num_format"] = MONEY
+            if fill:
+                spec["bg_color"], spec["font_color"] = FILLS[fill]
+            self._cache[key] = self.book.add_format(spec) if spec else None
+        return self._cache[key]
+
+
+def _print_layout(ws: object, header_row: int | None) -> None:
+    """US letter, landscape, one page wide, header row repeated: billing staff print these."""
+    ws.set_paper(1)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    if header_row is not None:
+        ws.repeat_rows(header_row)
+
+
+def _write_value(ws: object, row: int, col: int, value: object, formats: _Formats, fill: str | None,
+                 numeric: bool) -> None:
+    if value is None or value == "":
+        if fill:
+            ws.write_blank(row, col, None, formats.cell("text", fill))
+        return
+    if isinstance(value, bool):
+        ws.write_boolean(row, col, value, formats.cell("text", fill))
+    elif isinstance(value, (int, float)):
+        ws.write_number(row, col, value, formats.cell("text", fill))
+    elif isinstance(value, datetime):
+        kind = "date" if value.time() == time() else "datetime"
+        ws.write_datetime(row, col, value, formats.cell(kind, fill))
+    elif isinstance(value, date):
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), formats.cell("date", fill))
+    else:
+        text = str(value)
+        if numeric:
+            try:
+                ws.write_number(row, col, float(text), formats.cell("text", fill))
+                return
+            except ValueError:
+                pass
+        ws.write_string(row, col, text[:MAX_CELL], formats.cell("text", fill))
+
+
+def _worst_fill(findings: list[Finding], columns: dict[str, int]) -> dict[int, str]:
+    """Column -> fill of the most serious failing finding on that cell of the row."""
+    order = ("error", "warning", "no_data", "info")
+    fills: dict[int, str] = {}
+    for finding in findings:
+        if finding.status == "bypassed" or finding.field not in columns:
+            continue
+        kind = "no_data" if finding.status == "no_data" else finding.severity
+        col = columns[finding.field]
+        if col not in fills or order.index(kind) < order.index(fills[col]):
+            fills[col] = kind
+    return fills
+
+
+def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats,
+                tick: Callable[[int], None]) -> str:
+    title = sheet_title(result.sheet.sheet_name)
+    ws = book.add_worksheet(title)
+    width = own_width(result)
+    numeric = {i for name, i in result.columns.items() if name in NUMERIC_COLUMNS}
+    header = result.header_index
+    widths = [10] * (width + 3)
+    for r, row in enumerate(result.sheet.rows):
+        fills = _worst_fill(result.by_row.get(r + 1, []), result.columns) if r > header else {}
+        for c in range(min(width, len(row))):
+            value = row[c]
+            if r == header:
+                ws.write_string(r, c, str(value) if value is not None else "", formats.header)
+            else:
+                _write_value(ws, r, c, value, formats, fills.get(c), c in numeric)
+            if r < header + 200 and value not in (None, ""):
+                widths[c] = max(widths[c], min(len(str(value)) + 2, 40))
+        if r == header:
+            for offset, name in enumerate(OUTPUT_HEADERS):
+                ws.write_string(r, width + offset, name, formats.header)
+        elif r > header and any(v not in (None, "") for v in row):
+            findings = result.by_row.get(r + 1, [])
+            status = result.status(r + 1)
+            ws.write_string(r, width, status, formats.cell("text", STATUS_FILL.get(status)))
+            if findings:
+                ws.write_string(r, width + 1, "; ".join(finding_text(f) for f in findings)[:MAX_CELL])
+            expected = result.expected_units.get(r + 1)
+            if expected is not None:
+                ws.write_number(r, width + 2, expected)
+        if r % 1000 == 999:
+            tick(1000)
+    for c, w in enumerate(widths[:width]):
+        ws.set_column(c, c, w)
+    ws.set_column(width, width, 11)
+    ws.set_column(width + 1, width + 1, 90)
+    ws.set_column(width + 2, width + 2, 14)
+    ws.freeze_panes(header + 1, 0)
+    ws.autofilter(header, 0, max(header, len(result.sheet.rows) - 1), width + 2)
+    _print_layout(ws, header)
+    return title
+
+
+def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats, copy_title: str) -> None:
+    ws = book.add_worksheet(REPORT_SHEET)
+    headers = REPORT_HEADERS
+    ws.write_row(0, 0, headers, formats.header)
+    for r, finding in enumerate(result.findings, start=1):
+        fill = "no_data" if finding.status == "no_data" else finding.severity
+        ws.write_url(r, 0, f"internal:'{copy_title}'!A{finding.row}", string=str(finding.row))
+        ws.write_string(r, 1, finding.rule)
+        ws.write_string(r, 2, finding.name)
+        ws.write_string(r, 3, finding.severity, formats.cell("text", fill))
+        ws.write_string(r, 4, finding.status.replace("_", " "))
+        ws.write_string(r, 5, finding.message[:MAX_CELL], formats.wrap)
+        ws.write_string(r, 6, finding.fix, formats.wrap)
+        if finding.amount_at_risk is not None:
+            ws.write_number(r, 7, float(finding.amount_at_risk), formats.money)
+        if finding.patient_id is not None:
+            ws.write_string(r, 8, finding.patient_id)
+        if finding.dos is not None:
+            ws.write_datetime(r, 9, datetime(finding.dos.year, finding.dos.month, finding.dos.day),
+                              formats.cell("date"))
+        if finding.cpt is not None:
+            ws.write_string(r, 10, finding.cpt)
+        ws.write_string(r, 11, finding.source, formats.wrap)
+    for col, width in enumerate((6, 9, 30, 9, 10, 70, 45, 14, 11, 11, 7, 45)):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(result.findings), 1), len(headers) - 1)
+    _print_layout(ws, 0)
+
+
+def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats) -> None:
+    summary = result.summary()
+    ws = book.add_worksheet(SUMMARY_SHEET)
+    _print_layout(ws, None)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 62)
+    ws.set_column(2, 6, 11)
+    ws.write_string(0, 0, "ptcalc scrub summary", formats.title)
+    statuses = summary["lines_by_status"]
+    verdict = ("Clean: no errors, warnings or unjudged lines" if summary["clean"] else
+               f"Needs attention: {statuses['ERROR']} lines with errors, {statuses['WARN']} with warnings, "
+               f"{statuses['NO_DATA']} that could not be judged")
+    rows = [("File", summary["source"]), ("Sheet", summary["sheet"]), ("As of", summary["as_of"]),
+            ("Lines scrubbed", summary["lines"]), ("Blank rows (kept, not judged)", summary["blank_rows"]),
+            ("Result", verdict)]
+    r = 2
+    for label, value in rows:
+        ws.write_string(r, 0, label, formats.bold)
+        ws.write(r, 1, value)
+        r += 1
+    r += 1
+    ws.write_string(r, 0, "Dollars at risk (errors and warnings)", formats.bold)
+    ws.write_number(r, 1, summary["dollars_at_risk"], formats.money)
+    ws.write_string(r + 1, 0, "Dollars left on the table (units not billed)", formats.bold)
+    ws.write_number(r + 1, 1, summary["dollars_left_on_table"], formats.money)
+    r += 3
+    ws.write_row(r, 0, ("Lines by status", "Lines"), formats.header)
+    for offset, (status, count) in enumerate(statuses.items(), start=1):
+        ws.write_string(r + offset, 0, status, formats.cell("text", STATUS_FILL.get(status)))
+        ws.write_number(r + offset, 1, count)
+    r += len(statuses) + 2
+    table_top = r
+    ws.write_row(r, 0, ("Rule", "What to do", "Severity", "Failed", "Bypassed", "No data", "Amount at risk"),
+                 formats.header)
+    for entry in summary["findings_by_rule"]:
+        r += 1
+        ws.write_string(r, 0, f"{entry['rule']} {REGISTRY[entry['rule']].name}")
+        ws.write_string(r, 1, REGISTRY[entry["rule"]].fix)
+        ws.write_string(r, 2, entry["severity"], formats.cell("text", entry["severity"]))
+        ws.write_number(r, 3, entry["fail"])
+        ws.write_number(r, 4, entry["bypassed"])
+        ws.write_number(r, 5, entry["no_data"])
+        ws.write_number(r, 6, entry["amount_at_risk"], formats.money)
+    if not summary["findings_by_rule"]:
+        r += 1
+        ws.write_string(r, 0, "No findings")
+    ws.write_string(table_top - 1, 0, "Findings by rule", formats.bold)
+    if summary["findings_by_rule"]:
+        most = max(e["fail"] + e["bypassed"] + e["no_data"] for e in summary["findings_by_rule"])
+        _chart(book, ws, table_top, r, most)
+    r += 2
+    ws.write_row(r, 0, ("Reference data used", ""), formats.header)
+    for key, value in result.versions.items():
+        if key == "fallbacks":
+            for note in value or ["none"]:
+                r += 1
+                ws.write_string(r, 0, "fallback")
+                ws.write_string(r, 1, note)
+            continue
+        r += 1
+        ws.write_string(r, 0, key.replace("_", " "))
+        ws.write_string(r, 1, str(value))
+
+
+def _chart(book: xlsxwriter.Workbook, ws: object, top: int, bottom: int, most: int) -> None:
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+    for col, name, color in ((3, "Failed", "#C00000"), (4, "Bypassed (review)", "#5B9BD5"),
+                             (5, "No data", "#A5A5A5")):
+        chart.add_series({
+            "name": name, "categories": [SUMMARY_SHEET, top + 1, 0, bottom, 0],
+            "values": [SUMMARY_SHEET, top + 1, col, bottom, col], "fill": {"color": color}, "gap": 60,
+        })
+    chart.set_title({"name": "Findings by rule"})
+    step = max(1, -(-most // 8))  # whole lines, at most about eight gridlines
+    chart.set_x_axis({"name": "Findings", "min": 0, "major_unit": step, "num_format": "0",
+                      "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 640, "height": max(260, 60 + 28 * (bottom - top))})
+    ws.insert_chart(1, 7, chart)
+
+
+def write_xlsx(result: ScrubResult, target: Path, tick: Callable[[int], None] = lambda n: None) -> None:
+    def save(temp: str) -> None:
+        book = xlsxwriter.Workbook(temp, {"constant_memory": True, "strings_to_formulas": False,
+                                          "strings_to_urls": False, "strings_to_numbers": False})
+        formats = _Formats(book)
+        title = _write_copy(book, result, formats, tick)
+        _write_report(book, result, formats, title)
+        _write_summary(book, result, formats)
+        book.close()
+
+    atomic_save(target, save, inputs=(result.sheet.source,))

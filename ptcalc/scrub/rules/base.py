@@ -1,0 +1,66 @@
+"""The rule base class: each rule is a small class carrying its metadata and one check.
+
+Like ruff's and SQLFluff's rules: a stable ID, a kebab-case name, a default severity, the
+condition in words, the fix and the source. Subclasses register themselves, so the catalogue
+(`ptcalc rules`, docs/rules.md) is generated from the rules, never written twice.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
+
+from ..findings import SEVERITIES, Finding
+
+if TYPE_CHECKING:
+    from ...refdata.model import PayerProfile
+    from ..context import ScrubContext
+    from ..lines import ChargeLine
+
+REGISTRY: dict[str, "Rule"] = {}
+
+
+class Rule:
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str]
+    condition: ClassVar[str]
+    fix: ClassVar[str]
+    source: ClassVar[str]
+    # Readable cells a line needs before this rule can judge it.
+    needs: ClassVar[tuple[str, ...]] = ("patient_id", "dos", "cpt")
+    # Which payer profiles the rule applies to (None: every profile).
+    applies: ClassVar[Callable[["PayerProfile"], bool] | None] = None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "id" in cls.__dict__:
+            assert cls.severity in SEVERITIES, cls.id
+            assert cls.id not in REGISTRY, f"rule {cls.id} defined twice"
+            REGISTRY[cls.id] = cls()
+
+    def check(self, ctx: "ScrubContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    # Helpers for checks -------------------------------------------------------------
+    def applies_to(self, ctx: "ScrubContext", line: "ChargeLine") -> bool:
+        """The line is readable enough, its code known, and its payer profile runs this rule."""
+        if not ctx.judgeable(line) or any(line.bad(name) for name in self.needs):
+            return False
+        profile = ctx.profile(line)
+        if profile is None or self.id in profile.disabled_rules:
+            return False
+        return self.applies is None or type(self).applies(profile)
+
+    def lines(self, ctx: "ScrubContext") -> Iterator["ChargeLine"]:
+        return (line for line in ctx.lines if self.applies_to(ctx, line))
+
+    def finding(self, ctx: "ScrubContext", line: "ChargeLine", message: str, *, field: str | None = "cpt",
+                status: str = "fail", amount: Decimal | None = None, severity: str | None = None,
+                fix: str | None = None) -> Finding:
+        profile = ctx.profile(line)
+        chosen = severity or self.severity
+        if profile is not None and self.id in profile.severity_overrides:
+            chosen = profile.severity_overrides[self.id]
+        return Finding(line.row, self.id, self.name, chosen, status, message, fix or self.fix, amount,
+                       line.patient_id, line.dos, line.cpt, self.source, field)

@@ -1,0 +1,63 @@
+"""COV: coverage — codes a payer replaces, bundles or does not cover."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import ScrubContext
+from ..findings import Finding
+from .base import Rule
+
+STATUS_WORDS = {"I": "not valid for Medicare (another code is used)", "N": "not covered", "B": "bundled",
+                "P": "bundled or excluded", "E": "excluded by regulation", "X": "a statutory exclusion"}
+
+
+class CodeReplacedForPayer(Rule):
+    id = "COV001"
+    name = "code-replaced-for-payer"
+    severity = "error"
+    condition = "A code the payer does not accept and replaces (Medicare: 97014 -> G0283)"
+    fix = "Bill the replacement"
+    source = "PFS status I for 97014; payer profile code_replacements (reference/payers.yaml)"
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            replacement = ctx.profile(line).code_replacements.get(line.cpt)
+            if replacement:
+                code, _ = replacement
+                yield self.finding(ctx, line, f"{ctx.profile(line).label} does not accept {line.cpt}; it pays "
+                                   f"{code} for this service", amount=ctx.price_alone(line, code),
+                                   fix=f"Bill {code} instead of {line.cpt}")
+
+
+class BundledCode(Rule):
+    id = "COV002"
+    name = "bundled-code"
+    severity = "warning"
+    condition = "A status-B code (e.g. 97010) billed to Medicare: never paid separately"
+    fix = "Remove it or expect $0"
+    source = "CMS PFS status indicator B (RVU file definitions)"
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            row = ctx.fee_row(line)
+            if row is not None and row.status in ctx.profile(line).bundled_statuses:
+                yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} ({STATUS_WORDS[row.status]}): "
+                                   f"{ctx.profile(line).label} never pays it separately")
+
+
+class NoncoveredCode(Rule):
+    id = "COV003"
+    name = "noncovered-code"
+    severity = "error"
+    condition = "A status I/N code for the payer (e.g. 97169-97172, G0282)"
+    fix = "Do not bill it to this payer"
+    source = "CMS PFS status indicators I and N (RVU file definitions)"
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            profile = ctx.profile(line)
+            row = ctx.fee_row(line)
+            if row is not None and row.status in profile.noncovered_statuses \
+                    and line.cpt not in profile.code_replacements:
+                yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} "
+                                   f"({STATUS_WORDS.get(row.status, 'not payable')}) for {profile.label}")

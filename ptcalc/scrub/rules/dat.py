@@ -1,0 +1,102 @@
+"""DAT: the data itself — empty, unreadable, duplicated, future-dated and unknown."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import ScrubContext
+from ..findings import Finding
+from .base import Rule
+
+CONTRACT = "ptcalc charge-sheet contract (product spec §3, §7)"
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
+
+
+class MissingRequiredValue(Rule):
+    id = "DAT001"
+    name = "missing-required-value"
+    severity = "error"
+    condition = "A required cell (patient_id, dos, cpt, units) is empty"
+    fix = "Fill it in"
+    source = CONTRACT
+    needs = ()
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in ctx.lines:
+            for problem in line.problems:
+                if problem.kind == "missing":
+                    yield self.finding(ctx, line, f"{problem.field} is empty; the line cannot be billed",
+                                       field=problem.field)
+
+
+class UnreadableValue(Rule):
+    id = "DAT002"
+    name = "unparseable-value"
+    severity = "error"
+    condition = ("A value cannot be read: text in minutes or units, a bad date, an Excel error value, "
+                 "negative or absurd minutes (> 480 on one line), units that are not whole or absurd (> 32)")
+    fix = "Correct the cell"
+    source = CONTRACT
+    needs = ()
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in ctx.lines:
+            for problem in line.problems:
+                if problem.kind == "unreadable":
+                    yield self.finding(ctx, line, problem.message, field=problem.field)
+
+
+class DuplicateLine(Rule):
+    id = "DAT003"
+    name = "duplicate-line"
+    severity = "warning"
+    condition = "Two lines are identical in patient, dos, cpt, modifiers, units and minutes"
+    fix = "Remove the duplicate"
+    source = CONTRACT
+    needs = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        seen: dict[tuple, int] = {}
+        for line in ctx.lines:
+            if any(line.bad(n) for n in self.needs) or line.patient_id is None or line.dos is None:
+                continue
+            key = (line.patient_id, line.dos, line.cpt, tuple(sorted(line.modifiers)), line.units, line.minutes)
+            if key in seen:
+                yield self.finding(ctx, line, f"same patient, date, code, modifiers, units and minutes as row "
+                                   f"{seen[key]}", amount=ctx.allowed(line))
+            else:
+                seen[key] = line.row
+
+
+class FutureDate(Rule):
+    id = "DAT004"
+    name = "future-date"
+    severity = "error"
+    condition = "The date of service is after the as-of date"
+    fix = "Correct the date"
+    source = CONTRACT
+    needs = ("dos",)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in ctx.lines:
+            if line.dos is not None and not line.bad("dos") and line.dos > ctx.as_of:
+                yield self.finding(ctx, line, f"dos {line.dos.isoformat()} is after {ctx.as_of.isoformat()} "
+                                   "(the as-of date)", field="dos")
+
+
+class UnknownCode(Rule):
+    id = "DAT005"
+    name = "unknown-code"
+    severity = "info"
+    condition = "The code is not in the reference tables; nothing else can be judged on the line (status no_data)"
+    fix = "Check the code, or add it to reference/"
+    source = "reference/codes.yaml"
+    needs = ("cpt",)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in ctx.lines:
+            if line.cpt is None or line.bad("cpt") or line.cpt in ctx.ref.codes:
+                continue
+            guess = line.cpt.translate(_LOOKALIKES)
+            hint = f" (did you mean {guess}?)" if guess != line.cpt and guess in ctx.ref.codes else ""
+            yield self.finding(ctx, line, f"{line.cpt} is not in the reference code table; nothing else is "
+                               f"judged on this line{hint}", status="no_data")

@@ -1,0 +1,56 @@
+"""MUE: medically unlikely edits — per line (MAI 1) or per date of service (MAI 2 and 3)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from ...fees import PRICED_STATUSES
+from ..context import ScrubContext
+from ..findings import Finding
+from ..lines import ChargeLine
+from .base import Rule
+
+MAI_WORDS = {1: "a line edit (more units may go on another line with a modifier)",
+             2: "a per-day policy limit that cannot be appealed",
+             3: "a per-day clinical limit, appealable with documentation"}
+
+
+class UnitsExceedMue(Rule):
+    id = "MUE001"
+    name = "units-exceed-mue"
+    severity = "error"
+    condition = "Units of a code exceed its MUE: per line for MAI 1, per date of service for MAI 2 and 3"
+    fix = "Reduce units; with MAI 3 only with documentation on appeal"
+    source = "CMS NCCI practitioner MUE table (reference/mue.yaml)"
+    needs = ("patient_id", "dos", "cpt", "units")
+    applies = staticmethod(lambda profile: profile.mue_applies)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        table = ctx.ref.mue
+        for lines in ctx.days.values():
+            by_code: dict[str, list[ChargeLine]] = defaultdict(list)
+            for line in lines:
+                if self.applies_to(ctx, line) and line.units is not None and line.cpt in table.rows:
+                    by_code[line.cpt].append(line)
+            for code, code_lines in by_code.items():
+                mue = table.rows[code]
+                row = ctx.fee_row(code_lines[0])
+                if mue.units == 0 and row is not None and row.status not in PRICED_STATUSES:
+                    continue  # an MUE of 0 restates that Medicare does not pay the code: COV001-003 say so
+                where = f"MUE {mue.units} ({MAI_WORDS[mue.mai]}; {table.release})"
+                if mue.mai == 1:
+                    over = [(l, l.units) for l in code_lines if l.units > mue.units]
+                    label = "on this line"
+                else:
+                    total = sum(l.units for l in code_lines)
+                    over = [(code_lines[0], total)] if total > mue.units else []
+                    label = "on this date of service" if len(code_lines) == 1 else \
+                        f"on this date of service (rows {', '.join(str(l.row) for l in code_lines)})"
+                for line, units in over:
+                    price = ctx.unit_price(line)
+                    excess = units - mue.units
+                    yield self.finding(ctx, line, f"{code}: {units} unit{'s' if units != 1 else ''} {label} "
+                                       f"exceed its {where}",
+                                       field="units", amount=price * excess if price is not None else None,
+                                       fix=f"Bill at most {mue.units} unit{'s' if mue.units != 1 else ''} of {code}"
+                                       + (" (appeal with documentation for more)" if mue.mai == 3 else ""))

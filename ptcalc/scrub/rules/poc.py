@@ -1,0 +1,106 @@
+"""POC: plan of care (Medicare) — certification, 90-day recertification, progress reports.
+
+Judged only when the sheet has the columns: a blank cell in a present column means the
+date is not recorded; an absent column means ptcalc cannot tell, and says nothing.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import timedelta
+
+from ..context import ScrubContext
+from ..findings import Finding
+from .base import Rule
+
+MANUAL = "CMS Pub. 100-02 ch.15 §220.1.3"
+
+
+class _PlanRule(Rule):
+    applies = staticmethod(lambda profile: profile.plan_of_care_rules)
+    columns: tuple[str, ...] = ("poc_start",)
+
+    def lines(self, ctx: ScrubContext):  # noqa: ANN201 - iterator of lines
+        if not set(self.columns) <= ctx.columns:
+            return iter(())
+        return super().lines(ctx)
+
+
+class PlanNotCertified(_PlanRule):
+    id = "POC001"
+    name = "plan-not-certified"
+    severity = "error"
+    condition = ("dos more than 30 days after poc_start, and poc_certified is empty or later than "
+                 "poc_start + 30 days")
+    fix = "Get the plan certified (a delayed certification needs a documented reason)"
+    source = MANUAL + " B (certification within 30 days of the first treatment)"
+    needs = ("patient_id", "dos", "cpt", "poc_start", "poc_certified")
+    columns = ("poc_start", "poc_certified")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        days = ctx.ref.constant("poc_certification_days")
+        for line in self.lines(ctx):
+            if line.poc_start is None:
+                continue
+            deadline = line.poc_start + timedelta(days=days)
+            if line.dos > deadline and (line.poc_certified is None or line.poc_certified > deadline):
+                when = (f"certified {line.poc_certified.isoformat()}, after" if line.poc_certified
+                        else "not certified by")
+                yield self.finding(ctx, line, f"plan of care started {line.poc_start.isoformat()} is {when} "
+                                   f"{deadline.isoformat()} ({days} days)", field="poc_certified",
+                                   amount=ctx.allowed(line))
+
+
+class CertificationExpired(_PlanRule):
+    id = "POC002"
+    name = "certification-expired"
+    severity = "error"
+    condition = "dos more than 90 calendar days after poc_start"
+    fix = "Recertify the plan"
+    source = MANUAL + " C; 42 CFR 424.24(c) (recertification at least every 90 days)"
+    needs = ("patient_id", "dos", "cpt", "poc_start")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        days = ctx.ref.constant("poc_recertification_days")
+        for line in self.lines(ctx):
+            if line.poc_start is not None and line.dos > line.poc_start + timedelta(days=days):
+                yield self.finding(ctx, line, f"dos {line.dos.isoformat()} is {(line.dos - line.poc_start).days} days "
+                                   f"after the plan of care started ({line.poc_start.isoformat()}); a certification "
+                                   f"covers {days} days", field="poc_start", amount=ctx.allowed(line))
+
+
+class ProgressReportDue(_PlanRule):
+    id = "POC003"
+    name = "progress-report-due"
+    severity = "warning"
+    condition = "The 11th treatment day since progress_report (or poc_start) with no newer progress report"
+    fix = "Write a progress report"
+    source = "CMS Pub. 100-02 ch.15 §220.3 D (a progress report at least once every 10 treatment days)"
+    needs = ("patient_id", "dos", "cpt", "poc_start", "progress_report")
+
+    def lines(self, ctx: ScrubContext):  # noqa: ANN201 - either column is enough here
+        if not {"poc_start", "progress_report"} & ctx.columns:
+            return iter(())
+        return Rule.lines(self, ctx)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        limit = ctx.ref.constant("progress_report_treatment_days")
+        treatment_days: dict[tuple, list] = defaultdict(set)
+        for visit in ctx.visits:
+            treatment_days[(visit.patient_id, visit.discipline)].add(visit.dos)
+        ordered = {key: sorted(days) for key, days in treatment_days.items()}
+        for line in self.lines(ctx):
+            days = ordered[(line.patient_id, line.discipline or "PT")]
+            if line.progress_report is not None:
+                since, count = line.progress_report, bisect_right(days, line.dos) - bisect_right(days, line.progress_report)
+                what = f"the last progress report ({since.isoformat()})"
+            elif line.poc_start is not None:
+                since, count = line.poc_start, bisect_right(days, line.dos) - bisect_left(days, line.poc_start)
+                what = f"the start of care ({since.isoformat()})"
+            else:
+                continue
+            if count > limit:
+                yield self.finding(ctx, line, f"{line.dos.isoformat()} is treatment day {count} on this sheet since "
+                                   f"{what}; a progress report is due every {limit} treatment days",
+                                   field="progress_report" if "progress_report" in ctx.columns else "poc_start")

@@ -1,0 +1,53 @@
+"""TEL: telehealth — dates outside the payer's window, and the 95 modifier."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..context import ScrubContext
+from ..findings import Finding
+from ..lines import ChargeLine
+from .base import Rule
+
+
+def is_telehealth(ctx: ScrubContext, line: ChargeLine) -> bool:
+    return line.pos in ctx.ref.constant("telehealth_pos") or ctx.ref.constant("telehealth_modifier") in line.modifiers
+
+
+class TelehealthOutsideWindow(Rule):
+    id = "TEL001"
+    name = "telehealth-outside-window"
+    severity = "error"
+    condition = ("pos 02/10 or modifier 95 on a date outside the payer's telehealth window in reference/ "
+                 "(Medicare PT: extended through 2027-12-31)")
+    fix = "Bill in person or check coverage"
+    source = "reference/policy.yaml telehealth_windows (CAA 2026 extension for Medicare therapists)"
+    needs = ("patient_id", "dos", "cpt", "pos")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            windows = [w for w in ctx.ref.telehealth_windows if w.profile == ctx.profile(line).profile]
+            if not windows or not is_telehealth(ctx, line):
+                continue
+            if not any(w.effective_from <= line.dos <= w.effective_to for w in windows):
+                spans = ", ".join(f"{w.effective_from.isoformat()} to {w.effective_to.isoformat()}" for w in windows)
+                yield self.finding(ctx, line, f"telehealth on {line.dos.isoformat()} is outside "
+                                   f"{ctx.profile(line).label}'s telehealth window for therapists ({spans})",
+                                   field="pos" if line.pos else "modifiers", amount=ctx.allowed(line))
+
+
+class TelehealthModifierMissing(Rule):
+    id = "TEL002"
+    name = "telehealth-modifier-missing"
+    severity = "warning"
+    condition = "pos 02/10 without modifier 95 where the payer profile requires it"
+    fix = "Add 95"
+    source = "payer profile telehealth_requires_95 (reference/payers.yaml)"
+    needs = ("patient_id", "dos", "cpt", "pos")
+    applies = staticmethod(lambda profile: profile.telehealth_requires_95)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        modifier = ctx.ref.constant("telehealth_modifier")
+        for line in self.lines(ctx):
+            if line.pos in ctx.ref.constant("telehealth_pos") and modifier not in line.modifiers:
+                yield self.finding(ctx, line, f"place of service {line.pos} is telehealth but the line has no "
+                                   f"{modifier}", field="modifiers")

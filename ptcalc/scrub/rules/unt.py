@@ -1,0 +1,186 @@
+"""UNT: units and the 8-minute rule (CMS aggregate or AMA per code, per the payer profile)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from ..context import ScrubContext, Visit, VisitUnits
+from ..findings import Finding
+from ..lines import ChargeLine
+from .base import Rule
+
+SECTION_20_2 = "CMS Pub. 100-04 ch.5 §20.2 (8-minute rule); AMA CPT time convention for AMA-method payers"
+
+
+def _plural(count: int, word: str = "unit") -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _first_line(visit: Visit, code: str) -> ChargeLine:
+    return next(line for line in visit.lines if line.cpt == code)
+
+
+class _UnitsRule(Rule):
+    """Shared walk over visits whose expected units can be computed."""
+
+    needs = ("patient_id", "dos", "cpt", "units", "minutes")
+
+    def visits(self, ctx: ScrubContext) -> Iterator[tuple[Visit, VisitUnits]]:
+        for visit in ctx.visits:
+            if not self.applies_to(ctx, visit.lines[0]):
+                continue
+            units = ctx.visit_units(visit)
+            if units is not None:
+                yield visit, units
+
+    @staticmethod
+    def basis(units: VisitUnits) -> str:
+        total = sum(units.expected_by_code.values())
+        minutes = units.allocation.timed_minutes
+        return (f"the visit's {minutes:g} timed minutes support {_plural(total)} under the {units.method} rule"
+                if units.method == "CMS" else f"each code's own minutes set its units under the AMA rule "
+                                               f"({_plural(total)} in all)")
+
+    def amount(self, ctx: ScrubContext, line: ChargeLine, units: int) -> Decimal | None:
+        price = ctx.unit_price(line)
+        return price * units if price is not None else None
+
+
+class _TotalRule(_UnitsRule):
+    """UNT001/UNT002: the visit's timed total is off; flag each code billed the wrong way."""
+
+    too_many: bool
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for visit, units in self.visits(ctx):
+            billed_total, expected_total = sum(units.billed_by_code.values()), sum(units.expected_by_code.values())
+            if (billed_total > expected_total) != self.too_many or billed_total == expected_total:
+                continue
+            for code, billed in units.billed_by_code.items():
+                expected = units.expected_by_code[code]
+                if (billed > expected if self.too_many else billed < expected):
+                    line = _first_line(visit, code)
+                    yield self.finding(
+                        ctx, line, f"{code}: {_plural(billed)} billed for {units.minutes_by_code[code]:g} minutes; "
+                        f"{self.basis(units)}, {expected} of them for {code}", field="units",
+                        amount=self.amount(ctx, line, abs(billed - expected)), fix=f"Bill {_plural(expected)} of {code}")
+
+
+class UnitsExceedMinutes(_TotalRule):
+    id = "UNT001"
+    name = "units-exceed-minutes"
+    severity = "error"
+    condition = ("Billed timed units of the visit exceed what the minutes support under the payer's unit "
+                 "method (CMS aggregate or AMA per code)")
+    fix = "Bill the expected units (shown)"
+    source = SECTION_20_2
+    too_many = True
+
+
+class UnitsBelowMinutes(_TotalRule):
+    id = "UNT002"
+    name = "units-below-minutes"
+    severity = "info"
+    condition = "Billed timed units are fewer than the minutes support (money left on the table)"
+    fix = "Bill the expected units; the amount is the value of the missing units"
+    source = SECTION_20_2
+    too_many = False
+
+
+def _cms_split_allowed(units: VisitUnits) -> bool:
+    """Whether the billed split is one CMS allows: full 15-minute blocks, then leftover units to
+    codes with the largest leftover minutes (tied codes are the provider's choice, §20.2 ex. 2 and 5)."""
+    full = {c: int(m // 15) for c, m in units.minutes_by_code.items()}
+    left = {c: m - 15 * full[c] for c, m in units.minutes_by_code.items()}
+    extra = {c: units.billed_by_code[c] - full[c] for c in full}
+    if any(e not in (0, 1) for e in extra.values()):
+        return False
+    winners = [left[c] for c, e in extra.items() if e == 1]
+    losers = [left[c] for c, e in extra.items() if e == 0]
+    return not winners or not losers or min(winners) >= max(losers)
+
+
+class UnitsMisallocated(_UnitsRule):
+    id = "UNT003"
+    name = "units-misallocated"
+    severity = "warning"
+    condition = "The visit's total timed units are right but the split across codes differs from the allocation"
+    fix = "Move the unit to the code shown"
+    source = SECTION_20_2
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for visit, units in self.visits(ctx):
+            if sum(units.billed_by_code.values()) != sum(units.expected_by_code.values()):
+                continue
+            if units.billed_by_code == units.expected_by_code:
+                continue
+            if units.method == "CMS" and _cms_split_allowed(units):
+                continue
+            split = ", ".join(f"{c} {n}" for c, n in units.expected_by_code.items())
+            for code, billed in units.billed_by_code.items():
+                expected = units.expected_by_code[code]
+                if billed != expected:
+                    yield self.finding(
+                        ctx, _first_line(visit, code), f"{code}: {_plural(billed)} billed; {self.basis(units)}, "
+                        f"split {split}", field="units", fix=f"Bill {_plural(expected)} of {code} ({split})")
+
+
+class UntimedUnitsNotOne(Rule):
+    id = "UNT004"
+    name = "untimed-units-not-one"
+    severity = "error"
+    condition = "An untimed (service-based) code is billed with units other than 1"
+    fix = "Bill 1 unit"
+    source = "CMS Pub. 100-04 ch.5 §20.2 B (untimed codes: enter 1 in the units field)"
+    needs = ("patient_id", "dos", "cpt", "units")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            info = ctx.code(line)
+            if info.timing == "untimed" and line.units is not None and line.units != 1:
+                price = ctx.unit_price(line)
+                excess = line.units - 1
+                yield self.finding(ctx, line, f"{line.cpt} ({info.label}) is untimed but billed with "
+                                   f"{_plural(line.units)}", field="units",
+                                   amount=price * excess if price is not None and excess > 0 else None)
+
+
+class TimedCodeWithoutMinutes(Rule):
+    id = "UNT005"
+    name = "timed-code-without-minutes"
+    severity = "error"
+    condition = "A timed code has no minutes documented"
+    fix = "Record the minutes"
+    source = "CMS Pub. 100-02 ch.15 §220.3 (timed minutes must support the billed units)"
+    needs = ("patient_id", "dos", "cpt", "minutes")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            if ctx.code(line).timed and not line.minutes and (line.units or 0) > 0:
+                yield self.finding(ctx, line, f"{line.cpt} is a timed code billed with {_plural(line.units)} "
+                                   "but no minutes", field="minutes", amount=ctx.allowed(line))
+
+
+class TimedCodeSplitLines(Rule):
+    id = "UNT006"
+    name = "timed-code-split-lines"
+    severity = "error"
+    condition = "The same timed code is on more than one line for one visit (Medicare rejects this since 2021-04-19)"
+    fix = "Combine into one line"
+    source = "First Coast and NGS notices: timed codes on a single line per date of service from 2021-04-19"
+    applies = staticmethod(lambda profile: profile.follows_cms)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        start = ctx.ref.constant("timed_code_single_line_from")
+        for visit in ctx.visits:
+            if visit.dos < start:
+                continue
+            first: dict[str, int] = {}
+            for line in visit.lines:
+                if not self.applies_to(ctx, line) or not ctx.code(line).timed:
+                    continue
+                if line.cpt in first:
+                    yield self.finding(ctx, line, f"{line.cpt} is already billed on row {first[line.cpt]} for "
+                                       f"this visit", amount=ctx.allowed(line))
+                else:
+                    first[line.cpt] = line.row

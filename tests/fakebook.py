@@ -1,0 +1,106 @@
+"""An openpyxl-backed stand-in for the subset of the xlwings Book API that `scrub_book` uses.
+
+It hands values over the way xlwings does: numbers as float, empty cells as None, dates as
+datetime, and always a list of lists under `.options(ndim=2)`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import openpyxl
+from openpyxl.styles import PatternFill
+
+
+class FakeRange:
+    def __init__(self, ws: Any, first: tuple[int, int], last: tuple[int, int] | None = None) -> None:
+        self.ws = ws
+        self.r1, self.c1 = first
+        self.r2, self.c2 = last or first
+
+    def options(self, ndim: int | None = None) -> FakeRange:
+        assert ndim == 2, "scrub_book reads with ndim=2"
+        return self
+
+    def _cells(self) -> list[list[Any]]:
+        return [[self.ws.cell(r, c) for c in range(self.c1, self.c2 + 1)] for r in range(self.r1, self.r2 + 1)]
+
+    @property
+    def value(self) -> list[list[Any]]:
+        def xlwings_value(v: Any) -> Any:
+            if isinstance(v, int) and not isinstance(v, bool):
+                return float(v)
+            return None if v == "" else v
+        return [[xlwings_value(cell.value) for cell in row] for row in self._cells()]
+
+    @value.setter
+    def value(self, rows: list[list[Any]]) -> None:
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                self.ws.cell(self.r1 + r, self.c1 + c).value = v
+
+    def clear_contents(self) -> None:
+        for row in self._cells():
+            for cell in row:
+                cell.value = None
+
+    @property
+    def color(self) -> str | None:
+        fill = self.ws.cell(self.r1, self.c1).fill
+        return None if fill.fill_type is None else "#" + fill.fgColor.rgb[-6:]
+
+    @color.setter
+    def color(self, value: str | None) -> None:
+        fill = PatternFill() if value is None else PatternFill("solid", fgColor=value.lstrip("#"))
+        for row in self._cells():
+            for cell in row:
+                cell.fill = fill
+
+
+class _LastCell:
+    def __init__(self, ws: Any) -> None:
+        self.row, self.column = ws.max_row, ws.max_column
+
+
+class _UsedRange:
+    def __init__(self, ws: Any) -> None:
+        self.last_cell = _LastCell(ws)
+
+
+class FakeSheet:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    @property
+    def name(self) -> str:
+        return self.ws.title
+
+    @property
+    def used_range(self) -> _UsedRange:
+        return _UsedRange(self.ws)
+
+    def range(self, first: tuple[int, int], last: tuple[int, int] | None = None) -> FakeRange:
+        return FakeRange(self.ws, first, last)
+
+    def clear(self) -> None:
+        self.ws.delete_rows(1, self.ws.max_row)
+
+
+class FakeSheets:
+    def __init__(self, wb: openpyxl.Workbook) -> None:
+        self.wb = wb
+
+    def __getitem__(self, name: str) -> FakeSheet:
+        return FakeSheet(self.wb[name])
+
+    def __iter__(self):  # noqa: ANN204
+        return (FakeSheet(ws) for ws in self.wb.worksheets)
+
+    def add(self, name: str, after: FakeSheet | None = None) -> FakeSheet:
+        index = self.wb.sheetnames.index(after.name) + 1 if after else len(self.wb.sheetnames)
+        return FakeSheet(self.wb.create_sheet(name, index))
+
+
+class FakeBook:
+    def __init__(self, wb: openpyxl.Workbook, name: str = "charges.xlsm") -> None:
+        self.name = name
+        self.sheets = FakeSheets(wb)

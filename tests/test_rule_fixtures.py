@@ -1,0 +1,80 @@
+"""Every rule's YAML fixture (tests/fixtures/rules/<ID>.yaml), run by one generic test.
+
+A fixture lists cases; each case is a few charge lines (on top of a default Medicare PT line)
+and what the rule must say: `fail`, `bypassed`, `no_data` on the `flagged` lines (1-based,
+default all), or `pass` (the rule says nothing). `profiles` patches payer profiles for the
+whole fixture; `as_of` sets the scrub date.
+"""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ptcalc import load_reference
+from ptcalc.scrub import RawSheet, scrub_sheet
+from ptcalc.scrub.columns import COLUMNS
+from ptcalc.scrub.rules import all_rules
+
+from .conftest import ROOT
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+DEFAULT_LINE = {"patient_id": "P1", "dos": date(2026, 3, 2), "payer_type": "medicare", "provider_type": "PT",
+                "modifiers": "GP"}
+
+
+def fixture_cases() -> list:
+    params = []
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        fixture = yaml.safe_load(path.read_text())
+        for case in fixture["cases"]:
+            params.append(pytest.param(fixture, case, id=f"{fixture['rule']}: {case['name']}"))
+    return params
+
+
+def sheet_of(lines: list[dict]) -> RawSheet:
+    rows = [{**DEFAULT_LINE, **line} for line in lines]
+    names = [c.name for c in COLUMNS if any(c.name in row for row in rows)]
+    return RawSheet(Path("fixture.csv"), "fixture", [names] + [[row.get(n) for n in names] for row in rows])
+
+
+def reference_for(fixture: dict):  # noqa: ANN201 - a Reference
+    ref = load_reference(ROOT / "reference")
+    patches = fixture.get("profiles") or {}
+    if not patches:
+        return ref
+    payers = tuple(dataclasses.replace(p, **patches.get(p.profile, {})) for p in ref.payers)
+    return dataclasses.replace(ref, payers=payers, caches={})
+
+
+@pytest.mark.parametrize(("fixture", "case"), fixture_cases())
+def test_rule_fixture(fixture: dict, case: dict) -> None:
+    rule = fixture["rule"]
+    result = scrub_sheet(sheet_of(case["lines"]), reference_for(fixture), fixture.get("as_of", date(2026, 11, 22)))
+    mine = [f for f in result.findings if f.rule == rule]
+    described = [(f.row, f.status, f.severity, f.message) for f in mine]
+    if case["expect"] == "pass":
+        assert not mine, f"{rule} should say nothing: {described}"
+        return
+    flagged = {n + 1 for n in case.get("flagged", range(1, len(case["lines"]) + 1))}  # header is row 1
+    hits = [f for f in mine if f.status == case["expect"]]
+    assert {f.row for f in hits} == flagged, f"expected {case['expect']} on rows {sorted(flagged)}: {described}"
+    assert all(f.status == case["expect"] for f in mine), described
+    if "severity" in case:
+        assert all(f.severity == case["severity"] for f in hits), described
+    if "message" in case:
+        assert any(case["message"] in f.message for f in hits), described
+    for finding in hits:
+        assert finding.fix and finding.source and finding.name
+
+
+def test_every_rule_has_a_fixture_with_failing_and_passing_lines() -> None:
+    rule_ids = [rule.id for rule in all_rules()]
+    assert sorted(p.stem for p in FIXTURES.glob("*.yaml")) == sorted(rule_ids)
+    for rule_id in rule_ids:
+        expects = {case["expect"] for case in yaml.safe_load((FIXTURES / f"{rule_id}.yaml").read_text())["cases"]}
+        assert "pass" in expects and expects & {"fail", "no_data"}, rule_id
+    assert "bypassed" in {c["expect"] for c in yaml.safe_load((FIXTURES / "PTP001.yaml").read_text())["cases"]}

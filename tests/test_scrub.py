@@ -1,0 +1,195 @@
+"""The scrub from the command line: inputs, outputs, exit codes, and nothing lost or changed."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ptcalc.demo import SAMPLE, sample_csv
+from ptcalc.scrub import scrub_file
+from ptcalc.scrub.catalogue import as_markdown
+
+from .conftest import ROOT, SHARED
+from .test_reference import run_cli
+
+BASIC = SHARED / "acceptance" / "scrub" / "basic.csv"
+AS_OF = "2026-11-22"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def as_xlsx(source: Path, target: Path, sheet: str = "Charges", blank_after: int | None = None) -> Path:
+    """The csv as a typed Excel sheet: numbers as numbers, dates as dates (as an EMR export would be)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    with source.open(newline="") as handle:
+        for index, row in enumerate(csv.reader(handle)):
+            cells = []
+            for value in row:
+                if index and value.replace(".", "", 1).isdigit() and not value.startswith("9") and not \
+                        value.startswith("G"):
+                    cells.append(float(value) if "." in value else int(value))
+                elif index and len(value) == 10 and value[4] == "-":
+                    cells.append(datetime.fromisoformat(value))
+                elif index and value.isdigit() and value.startswith("9"):
+                    cells.append(int(value))  # codes typed as numbers
+                else:
+                    cells.append(value)
+            ws.append(cells)
+            if blank_after is not None and index == blank_after:
+                ws.append([])
+    wb.save(target)
+    return target
+
+
+def test_the_shared_acceptance_check_passes() -> None:
+    result = subprocess.run([sys.executable, str(SHARED / "acceptance" / "check.py")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.stdout.strip().endswith("0 failed")
+
+
+def test_csv_and_xlsx_of_the_same_sheet_give_the_same_findings(tmp_path: Path) -> None:
+    book = as_xlsx(BASIC, tmp_path / "basic.xlsx")
+    key = lambda r: [(f.row, f.rule, f.status, f.message) for f in r.findings]  # noqa: E731
+    from_csv = scrub_file(BASIC, as_of=date(2026, 11, 22))
+    from_xlsx = scrub_file(book, as_of=date(2026, 11, 22))
+    assert key(from_csv) == key(from_xlsx) and len(from_csv.findings) > 5
+
+
+def test_every_input_line_appears_in_the_annotated_copy_in_order(tmp_path: Path) -> None:
+    book = as_xlsx(BASIC, tmp_path / "basic.xlsx", blank_after=5)
+    before = digest(book)
+    result = run_cli("scrub", str(book), "--as-of", AS_OF)
+    assert result.returncode == 1, result.stderr
+    assert digest(book) == before, "the input must never be modified"
+    source = openpyxl.load_workbook(book)["Charges"]
+    out = openpyxl.load_workbook(tmp_path / "basic.scrubbed.xlsx")
+    assert out.sheetnames == ["Charges", "Scrub Report", "Scrub Summary"]
+    copy = out["Charges"]
+    width = source.max_column
+    assert copy.max_row == source.max_row == 20  # header, 18 lines, one blank row
+    for r in range(1, source.max_row + 1):
+        assert [copy.cell(r, c).value for c in range(1, width + 1)] == \
+               [source.cell(r, c).value for c in range(1, width + 1)], f"row {r}"
+    assert [copy.cell(1, width + i).value for i in (1, 2, 3)] == ["Scrub Status", "Findings", "Expected Units"]
+    assert copy.cell(7, width + 1).value is None  # the blank row stays blank
+    assert copy.cell(6, width + 1).value == "ERROR" and copy.cell(6, width + 2).value.startswith("UNT001")
+    assert copy.cell(6, width + 3).value == 1  # 20 minutes: 1 unit
+    assert copy.cell(6, 7).fill.fgColor.rgb.endswith("FFC7CE")  # the units cell of that line is highlighted
+    assert copy.cell(8, width + 2).value.startswith("MOD001")  # below the blank row, rows keep their place
+    report = out["Scrub Report"]
+    findings = scrub_file(book, as_of=date(2026, 11, 22)).findings
+    assert report.cell(1, 1).value == "Row" and report.max_row == len(findings) + 1
+    assert [report.cell(r + 2, 2).value for r in range(len(findings))] == [f.rule for f in findings]
+    summary = [c.value for row in out["Scrub Summary"].iter_rows() for c in row]
+    assert "Dollars at risk (errors and warnings)" in summary and "Reference data used" in summary
+    assert out["Scrub Summary"]._charts, "the summary carries the findings chart"
+
+
+def test_json_is_deterministic_and_complete() -> None:
+    first = run_cli("scrub", str(BASIC), "--format", "json", "--as-of", AS_OF)
+    second = run_cli("scrub", str(BASIC), "--format", "json", "--as-of", AS_OF)
+    assert first.returncode == 1 and first.stdout == second.stdout
+    document = json.loads(first.stdout)
+    assert set(document) == {"findings", "summary", "data_versions"}
+    finding = document["findings"][0]
+    assert set(finding) >= {"row", "rule", "name", "severity", "status", "message", "fix", "amount_at_risk",
+                            "patient_id", "dos", "cpt", "source"}
+    assert document["summary"]["clean"] is False and document["data_versions"]["mue"].startswith("2026 Q2")
+
+
+def test_csv_report_is_escaped_against_formula_injection(tmp_path: Path) -> None:
+    sheet = tmp_path / "evil.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers\n"
+                     '"=HYPERLINK(""http://x"",""click"")",2026-03-02,97110,2,20,GP\n'
+                     "@SUM(1),2026-03-02,97110,1,5,GP\n")
+    out = tmp_path / "report.csv"
+    result = run_cli("scrub", str(sheet), "-o", str(out), "--as-of", AS_OF)
+    assert result.returncode == 1, result.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert {r["patient_id"] for r in rows} == {"'=HYPERLINK(\"http://x\",\"click\")", "'@SUM(1)"}
+    xlsx = tmp_path / "evil.scrubbed.xlsx"
+    assert run_cli("scrub", str(sheet), "--as-of", AS_OF).returncode == 1
+    cell = openpyxl.load_workbook(xlsx)["evil"]["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # text, not a formula
+
+
+def test_a_clean_sheet_exits_0(tmp_path: Path) -> None:
+    sheet = tmp_path / "clean.csv"
+    sheet.write_text("patient,date of service,HCPCS,Qty,Mins,Mods\nP1,03/02/2026,97110,2,30,GP\n")
+    result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["clean"] is True
+
+
+@pytest.mark.parametrize(("content", "args", "message"), [
+    ("patient_id,dos,units\nP1,2026-03-02,1\n", (), "missing required column cpt (cpt: also hcpcs, code, procedure)"),
+    ("patient_id,dos,cpt,code,units\nP1,2026-03-02,97110,97110,1\n", (), "columns C (cpt) and D (code) both mean 'cpt'"),
+    ("", (), "the sheet is empty"),
+])
+def test_unusable_sheets_exit_2_with_one_line(tmp_path: Path, content: str, args: tuple, message: str) -> None:
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text(content)
+    result = run_cli("scrub", str(sheet), *args)
+    assert result.returncode == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_sheet_unreadable_file_and_missing_file_exit_2(tmp_path: Path) -> None:
+    book = as_xlsx(BASIC, tmp_path / "basic.xlsx")
+    result = run_cli("scrub", str(book), "--sheet", "March")
+    assert result.returncode == 2 and "no sheet named 'March' (sheets: Charges)" in result.stderr
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    result = run_cli("scrub", str(broken))
+    assert result.returncode == 2 and "not a readable Excel workbook" in result.stderr
+    result = run_cli("scrub", str(tmp_path / "nothing.xlsx"))
+    assert result.returncode == 2 and "no such file" in result.stderr
+    for result in (run_cli("scrub", str(broken)),):
+        assert "Traceback" not in result.stderr
+
+
+def test_the_sheet_option_picks_a_sheet(tmp_path: Path) -> None:
+    book = as_xlsx(BASIC, tmp_path / "two.xlsx", sheet="March")
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("Notes", 0).append(["nothing to see"])
+    wb.save(book)
+    assert run_cli("scrub", str(book), "--format", "json").returncode == 2  # first sheet has no header
+    result = run_cli("scrub", str(book), "--sheet", "March", "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 1 and json.loads(result.stdout)["summary"]["sheet"] == "March"
+
+
+def test_refuses_to_write_over_the_input(tmp_path: Path) -> None:
+    sheet = shutil.copy(BASIC, tmp_path / "basic.csv")
+    result = run_cli("scrub", str(sheet), "-o", str(sheet))
+    assert result.returncode == 2 and "refusing to write over the input" in result.stderr
+
+
+def test_demo_scrubs_the_bundled_sample_into_the_directory(tmp_path: Path) -> None:
+    result = run_cli("demo", "--directory", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "clinic_week.scrubbed.xlsx").is_file()
+    assert "at risk in errors and warnings" in result.stdout and "MOD003 missing-kx" in result.stdout
+
+
+def test_the_bundled_sample_is_what_the_generator_makes() -> None:
+    assert SAMPLE.read_text() == sample_csv()
+
+
+def test_docs_rules_md_is_generated_from_the_rules() -> None:
+    assert (ROOT / "docs" / "rules.md").read_text() == as_markdown() + "\n"
+    listing = run_cli("rules")
+    assert listing.returncode == 0 and listing.stdout.count("\n") == 35
