@@ -68,7 +68,14 @@ def _amount(value: Any, field: str) -> float:
 
 
 def kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str]]:
-    """(KX threshold, review threshold, fallback notes) for a year and bucket."""
+    """(KX threshold, review threshold, fallback notes) for a year and bucket (cached per reference)."""
+    key = ("kx_threshold", year, bucket)
+    if key not in ref.caches:
+        ref.caches[key] = _kx_threshold(ref, year, bucket)
+    return ref.caches[key]
+
+
+def _kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str]]:
     in_force = by_year(ref.kx_thresholds, year, "KX threshold")
     row = in_force.table
     notes = [in_force.fallback] if in_force.fallback else []
@@ -91,6 +98,7 @@ def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = N
 
 def status_for_total(ref: Reference, total: float, year: int, bucket: str) -> KxStatus:
     threshold, review, notes = kx_threshold(ref, year, bucket)
+    notes = list(notes)
     margin = ref.warning_margin
     if total > review:
         status = "KX+REVIEW"

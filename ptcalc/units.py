@@ -136,10 +136,14 @@ def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "
             group.units = 1
             group.reason = f"{group.code} is untimed: 1 unit; its minutes are not pooled."
     pooled = sum(g.minutes for g in timed)
-    if method == "CMS":
-        pooled_units, notes = _allocate_cms(timed, ref)
-    else:
-        pooled_units, notes = _allocate_ama(timed), ()
+    rvus = ref.latest_fee_schedule.rows
+    units = split_timed_units(tuple((g.code, g.minutes) for g in timed), method, rvus)
+    for group, count in zip(timed, units):
+        group.units = count
+        group.reason = (f"{group.code} {_minutes(group.minutes)} min on its own: {count} "
+                        f"unit{'s' if count != 1 else ''}.")
+    notes = _explain_cms(timed, units, rvus) if method == "CMS" else []
+    pooled_units = sum(units)
     lines = []
     for index, (code, value) in enumerate(zip(row_codes, values)):
         group = groups.get(code) if code else None
@@ -151,42 +155,50 @@ def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "
     return UnitAllocation(method, pooled, pooled_units, tuple(lines), tuple(notes))
 
 
-def _allocate_ama(timed: list[_CodeGroup]) -> int:
-    for group in timed:
-        group.units = units_for_minutes(group.minutes)
-        group.reason = (f"{group.code} {_minutes(group.minutes)} min on its own: {group.units} "
-                        f"unit{'s' if group.units != 1 else ''}.")
-    return sum(g.units for g in timed)
+def split_timed_units(visit: tuple[tuple[str, float], ...], method: str, rvus: dict) -> tuple[int, ...]:
+    """Units per timed code of one visit (codes distinct, in first-row order): the core of the rules.
+
+    CMS: whole 15-minute blocks first, then the leftover units to the largest leftover minutes
+    (ties: higher total RVU in `rvus`, then the earlier code). AMA: each code on its own.
+    """
+    if method == "AMA":
+        return tuple(units_for_minutes(minutes) for _, minutes in visit)
+    total = units_for_minutes(sum(minutes for _, minutes in visit))
+    full = [int(minutes // 15) for _, minutes in visit]
+    remaining = total - sum(full)
+    if remaining <= 0:
+        return tuple(full)
+    order = sorted(range(len(visit)),
+                   key=lambda i: (-(visit[i][1] - 15 * full[i]), -_rvu(rvus, visit[i][0]), i))
+    for i in order[:remaining]:
+        full[i] += 1
+    return tuple(full)
 
 
-def _allocate_cms(timed: list[_CodeGroup], ref: Reference) -> tuple[int, list[str]]:
-    pooled = sum(g.minutes for g in timed)
-    total = units_for_minutes(pooled)
+def _explain_cms(timed: list[_CodeGroup], units: tuple[int, ...], rvus: dict) -> list[str]:
+    """Reasons per code and a note on ties, in words (only when an explanation is asked for)."""
     full = {g.code: int(g.minutes // 15) for g in timed}
     left = {g.code: g.minutes - 15 * full[g.code] for g in timed}
-    remaining = total - sum(full.values())
-    rvus = ref.latest_fee_schedule.rows
-    rank = sorted(timed, key=lambda g: (-left[g.code], -_rvu(rvus, g.code), g.first_row))
-    winners = {g.code for g in rank[:remaining]}
-    notes = []
-    if 0 < remaining < len(rank) and left[rank[remaining - 1].code] == left[rank[remaining].code] > 0:
-        tied = [g.code for g in rank if left[g.code] == left[rank[remaining].code]]
-        chosen = [c for c in tied if c in winners]
-        notes.append(f"Tie: {', '.join(tied)} each have {_minutes(left[tied[0]])} minutes left over; "
-                     f"{', '.join(chosen)} took the unit (higher total RVU, then earlier row). "
-                     "CMS lets the provider choose between tied codes.")
-    for group in timed:
+    winners = {g.code for g, u in zip(timed, units) if u > full[g.code]}
+    for group, count in zip(timed, units):
         code = group.code
-        group.units = full[code] + (1 if code in winners else 0)
         parts = [f"{code} {_minutes(group.minutes)} min:"]
         if full[code]:
             parts.append(f"{full[code]} full unit{'s' if full[code] > 1 else ''}")
         if left[code]:
             verdict = "gets a leftover unit" if code in winners else "no leftover unit"
             parts.append(f"{'+ ' if full[code] else ''}{_minutes(left[code])} min left over ({verdict})")
-        parts.append(f"= {group.units}.")
+        parts.append(f"= {count}.")
         group.reason = " ".join(parts)
-    return total, notes
+    losers = [g.code for g in timed if g.code not in winners and left[g.code] > 0]
+    tied_left = {left[c] for c in winners} & {left[c] for c in losers}
+    if not tied_left:
+        return []
+    value = max(tied_left)
+    tied = [g.code for g in sorted(timed, key=lambda g: (-_rvu(rvus, g.code), g.first_row)) if left[g.code] == value]
+    chosen = [c for c in tied if c in winners]
+    return [f"Tie: {', '.join(tied)} each have {_minutes(value)} minutes left over; {', '.join(chosen)} took the "
+            "unit (higher total RVU, then earlier row). CMS lets the provider choose between tied codes."]
 
 
 def _rvu(rows: dict, code: str) -> float:

@@ -9,19 +9,24 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..errors import PtcalcInputError
-from ..fees import PRICED_STATUSES, ZERO_STATUSES, PricingBasis, VisitPricer
+from ..fees import PRICED_STATUSES, ZERO_STATUSES, FeeLine, PricingBasis, VisitPricer
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
 from ..refdata.model import CodeInfo, FeeRow, PayerProfile
-from ..units import UnitAllocation, allocate_units
-from .lines import ChargeLine
+from ..units import split_timed_units
+from .lines import PROVIDER_TYPES, ChargeLine
+
+if TYPE_CHECKING:
+    from .rules.base import Rule
 
 KX_BUCKETS = {"PT": "PT/SLP", "SLP": "PT/SLP", "OT": "OT"}
 
@@ -49,7 +54,7 @@ class VisitUnits:
     """Expected units of a visit's lines under the payer's unit method."""
 
     method: str
-    allocation: UnitAllocation
+    pooled_minutes: float
     expected: dict[int, int]  # row -> expected units, for the timed lines
     billed_by_code: dict[str, int]
     expected_by_code: dict[str, int]
@@ -65,41 +70,95 @@ class KxPoint:
     problem: str | None = None
 
 
+def _one_unit(fee_line: FeeLine, pricer: VisitPricer) -> Decimal:
+    """What one more or one fewer unit of the line is worth: a subsequent (MPPR-reduced) unit."""
+    one = fee_line.unit_reduced if fee_line.status in PRICED_STATUSES else Decimal("0.00")
+    if fee_line.assistant and pricer.assistant_rate is not None:
+        one = (one * pricer.assistant_rate).quantize(Decimal("0.01"))
+    return one
+
+
 class ScrubContext:
     def __init__(self, ref: Reference, lines: list[ChargeLine], columns: set[str], as_of: date) -> None:
         self.ref = ref
         self.lines = lines
         self.columns = columns
         self.as_of = as_of
-        self._profiles: dict[tuple[str, str], PayerProfile | None] = {}
+        profiles: dict[tuple[str, str], PayerProfile | None] = {}
+        self.by_code: dict[str, list[ChargeLine]] = defaultdict(list)
+        self.by_modifiers: dict[tuple[str, ...], list[ChargeLine]] = defaultdict(list)
+        self.by_pos: dict[str | None, list[ChargeLine]] = defaultdict(list)
+        codes = ref.codes
+        visits: dict[tuple, Visit] = {}
+        self.judgeable_lines: list[ChargeLine] = []
+        for line in lines:
+            if line.payer_type is not None:
+                key = (line.payer_type, line.payer)
+                if key not in profiles:
+                    profiles[key] = select_profile(ref, line.payer_type, line.payer)
+                line.profile = profiles[key]
+            # Patient, date and a known code are readable: rules other than DAT can judge the line.
+            line.judgeable = line.patient_id is not None and line.dos is not None and line.cpt in codes
+            if line.judgeable:
+                self.judgeable_lines.append(line)
+                self.by_code[line.cpt].append(line)
+                self.by_modifiers[line.modifiers].append(line)
+                self.by_pos[line.pos].append(line)
+                key = (line.patient_id, line.dos, PROVIDER_TYPES.get(line.provider_type, "PT"))
+                visit = visits.get(key)
+                if visit is None:
+                    visit = visits[key] = Visit(*key, [])
+                visit.lines.append(line)
+        self.visits: list[Visit] = list(visits.values())
+        self._applies: dict[tuple[str, str], bool] = {}
+        self._pricers: dict[tuple[date, str], VisitPricer] = {}
+        self._schedule_rows: dict[int, dict[str, FeeRow]] = {}
 
     # Lines ---------------------------------------------------------------------------
     def code(self, line: ChargeLine) -> CodeInfo | None:
         return self.ref.codes.get(line.cpt) if line.cpt else None
 
-    def profile(self, line: ChargeLine) -> PayerProfile | None:
-        if line.payer_type is None:
-            return None
-        key = (line.payer_type, line.payer)
-        if key not in self._profiles:
-            self._profiles[key] = select_profile(self.ref, line.payer_type, line.payer)
-        return self._profiles[key]
+    @staticmethod
+    def profile(line: ChargeLine) -> PayerProfile | None:
+        return line.profile
 
-    def judgeable(self, line: ChargeLine) -> bool:
-        """Patient, date and a known code are readable: other rules can judge the line."""
-        return (line.patient_id is not None and line.dos is not None and line.cpt is not None
-                and not line.bad("patient_id") and not line.bad("dos") and line.cpt in self.ref.codes)
+    @staticmethod
+    def judgeable(line: ChargeLine) -> bool:
+        return line.judgeable
+
+    @cached_property
+    def _unpaid_codes(self) -> frozenset[str]:
+        return frozenset(code for schedule in self.ref.fee_schedules.values() for code, row in schedule.rows.items()
+                         if row.status not in PRICED_STATUSES)
+
+    def unpaid_somewhere(self, code: str) -> bool:
+        """The code has a status other than A/T in some fee schedule (bundled, invalid, non-covered...)."""
+        return code in self._unpaid_codes
+
+    def rule_applies(self, rule: "Rule", profile: PayerProfile | None) -> bool:
+        """Whether a payer profile runs a rule (cached: a few profiles, many lines)."""
+        if profile is None:
+            return False
+        key = (rule.id, profile.profile)
+        if key not in self._applies:
+            self._applies[key] = rule.id not in profile.disabled_rules and (
+                rule.applies is None or type(rule).applies(profile))
+        return self._applies[key]
+
+    def select(self, code: Callable[[str], bool] | None = None,
+               modifiers: Callable[[tuple[str, ...]], bool] | None = None,
+               pos: Callable[[str | None], bool] | None = None) -> list[ChargeLine]:
+        """Judgeable lines whose code / modifiers / place of service pass the given tests (via the indexes)."""
+        tests = [(f, index, attr) for f, index, attr in ((code, self.by_code, "cpt"),
+                                                         (modifiers, self.by_modifiers, "modifiers"),
+                                                         (pos, self.by_pos, "pos")) if f is not None]
+        if not tests:
+            return self.judgeable_lines
+        first, index, _ = tests[0]
+        found = [line for key, group in index.items() if first(key) for line in group]
+        return [line for line in found if all(f(getattr(line, attr)) for f, _, attr in tests[1:])]
 
     # Visits and days -----------------------------------------------------------------
-    @cached_property
-    def visits(self) -> list[Visit]:
-        grouped: dict[tuple, Visit] = {}
-        for line in self.lines:
-            if self.judgeable(line):
-                key = (line.patient_id, line.dos, line.discipline or "PT")
-                grouped.setdefault(key, Visit(*key, [])).lines.append(line)
-        return list(grouped.values())
-
     @cached_property
     def _visit_by_row(self) -> dict[int, Visit]:
         return {line.row: visit for visit in self.visits for line in visit.lines}
@@ -115,30 +174,41 @@ class ScrubContext:
         return grouped
 
     # Prices --------------------------------------------------------------------------
+    def pricer(self, day: date, locality: str) -> VisitPricer:
+        """One pricer per date and locality (its tables and unit prices are shared by every visit)."""
+        key = (day, locality)
+        pricer = self._pricers.get(key)
+        if pricer is None:
+            pricer = self._pricers[key] = VisitPricer(self.ref, day, locality)
+        return pricer
+
     @cached_property
     def _prices(self) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[tuple, str], list[PricingBasis]]:
         allowed: dict[int, Decimal] = {}
         unit_price: dict[int, Decimal] = {}
         problems: dict[tuple, str] = {}
         bases: dict[tuple, PricingBasis] = {}
+        memo: dict[tuple, list[tuple[Decimal, Decimal]]] = {}  # same visit shape, same prices
         for key, lines in self.days.items():
             try:
-                pricer = VisitPricer(self.ref, key[1], lines[0].locality)
+                pricer = self.pricer(key[1], lines[0].locality)
             except PtcalcInputError as exc:
                 problems[key] = str(exc).removeprefix("date: ")
                 continue
             rows = pricer.schedule.rows
-            priced = [l for l in lines if l.units is not None and not l.bad("units") and l.cpt in rows
+            priced = [l for l in lines if l.units is not None and l.cpt in rows
                       and rows[l.cpt].status in PRICED_STATUSES | ZERO_STATUSES]
             if not priced:
                 continue
-            fee = pricer.price([l.cpt for l in priced], [l.units for l in priced], [l.modifiers for l in priced])
-            bases.setdefault((pricer.basis.fee_schedule, pricer.basis.gpci_year, pricer.basis.fallbacks), pricer.basis)
-            for line, fee_line in zip(priced, fee.lines):
-                allowed[line.row] = fee_line.amount
-                one = fee_line.unit_reduced if fee_line.status in PRICED_STATUSES else Decimal("0.00")
-                if fee_line.assistant and pricer.assistant_rate is not None:
-                    one = (one * pricer.assistant_rate).quantize(Decimal("0.01"))
+            shape = (id(pricer), tuple((l.cpt, l.units, l.modifiers) for l in priced))
+            amounts = memo.get(shape)
+            if amounts is None:
+                fee = pricer.price([l.cpt for l in priced], [l.units for l in priced], [l.modifiers for l in priced])
+                amounts = memo[shape] = [(f.amount, _one_unit(f, pricer)) for f in fee.lines]
+                basis = pricer.basis
+                bases.setdefault((basis.fee_schedule, basis.gpci_year, basis.fallbacks), basis)
+            for line, (amount, one) in zip(priced, amounts):
+                allowed[line.row] = amount
                 unit_price[line.row] = one
         return allowed, unit_price, problems, list(bases.values())
 
@@ -152,10 +222,13 @@ class ScrubContext:
 
     def fee_row(self, line: ChargeLine) -> FeeRow | None:
         """The line's code in the fee schedule of its date of service (or the newest before it)."""
-        try:
-            return by_year(self.ref.fee_schedules, line.dos.year, "fee schedule").table.rows.get(line.cpt)
-        except PtcalcInputError:
-            return None
+        year = line.dos.year
+        if year not in self._schedule_rows:
+            try:
+                self._schedule_rows[year] = by_year(self.ref.fee_schedules, year, "fee schedule").table.rows
+            except PtcalcInputError:
+                self._schedule_rows[year] = {}
+        return self._schedule_rows[year].get(line.cpt)
 
     def price_alone(self, line: ChargeLine, code: str) -> Decimal | None:
         """What `code` would be allowed for the line's units on its own (e.g. a replacement code)."""
@@ -180,30 +253,35 @@ class ScrubContext:
     @cached_property
     def _units(self) -> dict[int, VisitUnits]:
         result = {}
+        memo: dict[tuple, tuple[int, ...]] = {}  # visits of the same shape split the same way
+        rvus = self.ref.latest_fee_schedule.rows
+        codes = self.ref.codes
         for visit in self.visits:
-            profile = self.profile(visit.lines[0])
-            timed = [l for l in visit.lines if self.ref.codes[l.cpt].timed]
-            if profile is None or not timed or any(l.bad("minutes") or l.bad("units") or l.units is None
-                                                   for l in timed):
+            profile = visit.lines[0].profile
+            timed = [l for l in visit.lines if codes[l.cpt].timing == "timed"]
+            if profile is None or not timed or any("minutes" in l.bad or l.units is None for l in timed):
                 continue
-            allocation = allocate_units([l.minutes for l in timed], [l.cpt for l in timed], profile.unit_method,
-                                        self.ref)
-            billed: dict[str, int] = defaultdict(int)
-            expected: dict[str, int] = defaultdict(int)
-            minutes: dict[str, float] = defaultdict(float)
-            for line, units in zip(timed, allocation.units):
-                billed[line.cpt] += line.units
-                expected[line.cpt] += units
-                minutes[line.cpt] += line.minutes or 0.0
-            result[id(visit)] = VisitUnits(profile.unit_method, allocation,
-                                           {l.row: u for l, u in zip(timed, allocation.units)},
-                                           dict(billed), dict(expected), dict(minutes))
+            minutes: dict[str, float] = {}
+            billed: dict[str, int] = {}
+            first: dict[str, int] = {}
+            for line in timed:
+                minutes[line.cpt] = minutes.get(line.cpt, 0.0) + (line.minutes or 0.0)
+                billed[line.cpt] = billed.get(line.cpt, 0) + line.units
+                first.setdefault(line.cpt, line.row)
+            shape = (profile.unit_method, tuple(minutes.items()))
+            split = memo.get(shape)
+            if split is None:
+                split = memo[shape] = split_timed_units(shape[1], profile.unit_method, rvus)
+            expected_by_code = dict(zip(minutes, split))
+            expected = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
+            result[id(visit)] = VisitUnits(profile.unit_method, sum(minutes.values()), expected, billed,
+                                           expected_by_code, minutes)
         return result
 
     def expected_units(self, line: ChargeLine) -> int | None:
         """Units the line should carry: the allocation for timed codes, 1 for untimed, None if unknown."""
         info = self.code(line)
-        if info is None or not self.judgeable(line):
+        if info is None or not line.judgeable:
             return None
         if info.timing == "untimed":
             return 1

@@ -30,10 +30,12 @@ class Problem:
     message: str
 
 
+NO_PROBLEMS: frozenset[str] = frozenset()
+
+
 @dataclass(slots=True)
 class ChargeLine:
     row: int  # the sheet row the user sees (header row = its own number)
-    raw: dict[str, Any]
     patient_id: str | None = None
     dos: date | None = None
     cpt: str | None = None
@@ -53,6 +55,10 @@ class ChargeLine:
     locality: str = "national"
     claim_id: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
+    # Set by the scrub context: the payer profile, and whether other rules can judge the line.
+    profile: Any = None
+    judgeable: bool = False
 
     @property
     def discipline(self) -> str | None:
@@ -62,9 +68,9 @@ class ChargeLine:
     def is_assistant(self) -> bool:
         return self.provider_type in ASSISTANTS
 
-    def bad(self, name: str) -> bool:
-        """True when the cell was present but could not be read (or is missing and required)."""
-        return any(p.field == name for p in self.problems)
+    def add_problem(self, name: str, kind: str, message: str) -> None:
+        self.problems.append(Problem(name, kind, message))
+        self.bad = self.bad | {name}
 
 
 def _text(value: Any) -> str:
@@ -73,8 +79,7 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-CACHED = frozenset({"dos", "cpt", "units", "minutes", "modifiers", "payer_type", "provider_type", "pos",
-                    "poc_start", "poc_certified", "progress_report", "locality", "pta_minutes", "payer"})
+UNCACHED = frozenset({"patient_id", "claim_id"})  # nearly every value differs: not worth remembering
 
 
 class LineParser:
@@ -82,7 +87,7 @@ class LineParser:
 
     def __init__(self, columns: dict[str, int], localities: frozenset[str], max_minutes: float,
                  max_units: int) -> None:
-        self.columns = columns
+        self._columns = tuple(columns.items())
         self.localities = localities
         self.max_minutes = max_minutes
         self.max_units = max_units
@@ -100,34 +105,37 @@ class LineParser:
 
     def parse(self, row_number: int, cells: list[Any]) -> ChargeLine | None:
         """The line of a sheet row, or None for a completely blank row."""
-        if all(is_blank(v) for v in cells):
-            return None
-        raw = {name: (cells[i] if i < len(cells) else None) for name, i in self.columns.items()}
-        line = ChargeLine(row_number, raw)
-        for name, value in raw.items():
-            if is_blank(value):
-                if name in REQUIRED:
-                    line.problems.append(Problem(name, "missing", f"{name} is empty"))
+        line = ChargeLine(row_number)
+        width = len(cells)
+        filled = False
+        for name, index in self._columns:
+            value = cells[index] if index < width else None
+            if value is None or value == "" or (value.__class__ is str and not value.strip()):
                 continue
+            filled = True
             try:
-                if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+                if value.__class__ is str and "#" in value and value.strip().upper() in EXCEL_ERRORS:
                     raise PtcalcInputError(f"{name} holds the Excel error {value.strip()}")
                 setattr(line, name, self._value(name, value))
             except PtcalcInputError as exc:
-                line.problems.append(Problem(name, "unreadable", str(exc)))
+                line.add_problem(name, "unreadable", str(exc))
                 if name in ("payer_type", "provider_type"):
                     setattr(line, name, None)  # no default: rules that need it do not judge the line
+        if not filled and all(is_blank(v) for v in cells):
+            return None
+        for name in REQUIRED:
+            if getattr(line, name) is None and name not in line.bad:
+                line.add_problem(name, "missing", f"{name} is empty")
         return line
 
     def _value(self, name: str, value: Any) -> Any:
-        parser = self._parsers.get(name, _text)
-        if name not in CACHED:
-            return parser(value)
+        if name in UNCACHED:
+            return _text(value)
         key = (name, value)
         try:
             return self._cache[key]
         except KeyError:
-            parsed = self._cache[key] = parser(value)
+            parsed = self._cache[key] = self._parsers.get(name, _text)(value)
             return parsed
 
     def _units(self, value: Any) -> int:

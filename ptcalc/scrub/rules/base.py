@@ -45,15 +45,13 @@ class Rule:
     # Helpers for checks -------------------------------------------------------------
     def applies_to(self, ctx: "ScrubContext", line: "ChargeLine") -> bool:
         """The line is readable enough, its code known, and its payer profile runs this rule."""
-        if not ctx.judgeable(line) or any(line.bad(name) for name in self.needs):
+        if not line.judgeable or (line.bad and not line.bad.isdisjoint(self.needs)):
             return False
-        profile = ctx.profile(line)
-        if profile is None or self.id in profile.disabled_rules:
-            return False
-        return self.applies is None or type(self).applies(profile)
+        return ctx.rule_applies(self, line.profile)
 
-    def lines(self, ctx: "ScrubContext") -> Iterator["ChargeLine"]:
-        return (line for line in ctx.lines if self.applies_to(ctx, line))
+    def lines(self, ctx: "ScrubContext", **tests: Callable) -> Iterator["ChargeLine"]:
+        """The lines this rule judges; `code=`, `modifiers=`, `pos=` tests narrow them through the indexes."""
+        return (line for line in ctx.select(**tests) if self.applies_to(ctx, line))
 
     def finding(self, ctx: "ScrubContext", line: "ChargeLine", message: str, *, field: str | None = "cpt",
                 status: str = "fail", amount: Decimal | None = None, severity: str | None = None,

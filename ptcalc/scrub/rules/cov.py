@@ -20,7 +20,8 @@ class CodeReplacedForPayer(Rule):
     source = "PFS status I for 97014; payer profile code_replacements (reference/payers.yaml)"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        replaced = {code for profile in ctx.ref.payers for code in profile.code_replacements}
+        for line in self.lines(ctx, code=lambda code: code in replaced):
             replacement = ctx.profile(line).code_replacements.get(line.cpt)
             if replacement:
                 code, _ = replacement
@@ -38,7 +39,7 @@ class BundledCode(Rule):
     source = "CMS PFS status indicator B (RVU file definitions)"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, code=ctx.unpaid_somewhere):
             row = ctx.fee_row(line)
             if row is not None and row.status in ctx.profile(line).bundled_statuses:
                 yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} ({STATUS_WORDS[row.status]}): "
@@ -54,7 +55,7 @@ class NoncoveredCode(Rule):
     source = "CMS PFS status indicators I and N (RVU file definitions)"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, code=ctx.unpaid_somewhere):
             profile = ctx.profile(line)
             row = ctx.fee_row(line)
             if row is not None and row.status in profile.noncovered_statuses \

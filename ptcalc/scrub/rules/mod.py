@@ -30,13 +30,12 @@ class MissingDisciplineModifier(Rule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         wanted = {d: m for m, d in discipline_modifiers(ctx).items()}
-        for line in self.lines(ctx):
-            if not set(line.modifiers) & set(wanted.values()):
-                modifier = wanted.get(line.discipline or "PT", "GP")
-                yield self.finding(ctx, line, f"{line.cpt} has no GP, GO or GN modifier; "
-                                   f"{ctx.profile(line).label} requires one on every therapy line",
-                                   field="modifiers", amount=ctx.allowed(line),
-                                   fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
+        for line in self.lines(ctx, modifiers=lambda mods: not set(mods) & set(wanted.values())):
+            modifier = wanted.get(line.discipline or "PT", "GP")
+            yield self.finding(ctx, line, f"{line.cpt} has no GP, GO or GN modifier; "
+                               f"{ctx.profile(line).label} requires one on every therapy line",
+                               field="modifiers", amount=ctx.allowed(line),
+                               fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
 
 
 class WrongDisciplineModifier(Rule):
@@ -51,7 +50,7 @@ class WrongDisciplineModifier(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         by_modifier = discipline_modifiers(ctx)
         wanted = {d: m for m, d in by_modifier.items()}
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, modifiers=lambda mods: bool(set(mods) & set(by_modifier))):
             for modifier in line.modifiers:
                 discipline = by_modifier.get(modifier)
                 if discipline and discipline != line.discipline:
@@ -105,9 +104,9 @@ class KxBelowThreshold(_KxRule):
     source = KX_SOURCE
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, modifiers=lambda mods: "KX" in mods):
             point = ctx.kx(line)
-            if point is None or point.status is None or "KX" not in line.modifiers or point.status.needs_kx:
+            if point is None or point.status is None or point.status.needs_kx:
                 continue
             status = point.status
             yield self.finding(ctx, line, f"KX on a line while {self.where(line, ctx)}, "
@@ -158,9 +157,9 @@ class AssistantModifierOnEvaluation(Rule):
     source = "CMS Pub. 100-02 ch.15 §230.1 (evaluations are furnished by the therapist); CQ/CO billing examples"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, modifiers=lambda mods: "CQ" in mods or "CO" in mods):
             found = [m for m in line.modifiers if m in ("CQ", "CO")]
-            if found and ctx.code(line).is_evaluation:
+            if ctx.code(line).is_evaluation:
                 yield self.finding(ctx, line, f"{'/'.join(found)} on {line.cpt}, an evaluation code",
                                    field="modifiers", amount=ctx.allowed(line))
 
@@ -175,9 +174,9 @@ class AssistantModifierWithoutAssistant(Rule):
     needs = ("patient_id", "dos", "cpt", "pta_minutes", "provider_type")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, modifiers=lambda mods: "CQ" in mods or "CO" in mods):
             found = [m for m in line.modifiers if m in ("CQ", "CO")]
-            if found and not line.pta_minutes and not line.is_assistant and not ctx.code(line).is_evaluation:
+            if not line.pta_minutes and not line.is_assistant and not ctx.code(line).is_evaluation:
                 yield self.finding(ctx, line, f"{'/'.join(found)} says an assistant furnished part of {line.cpt}, "
                                    "but no assistant minutes are recorded", field="modifiers")
 
@@ -191,9 +190,10 @@ class UnknownModifier(Rule):
     source = "reference/modifiers.yaml"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        known = ctx.ref.modifiers
+        for line in self.lines(ctx, modifiers=lambda mods: any(m not in known for m in mods)):
             for modifier in line.modifiers:
-                if modifier not in ctx.ref.modifiers:
+                if modifier not in known:
                     yield self.finding(ctx, line, f"modifier {modifier!r} is not a modifier ptcalc knows",
                                        field="modifiers")
 
@@ -208,7 +208,6 @@ class PreferXModifier(Rule):
     applies = staticmethod(lambda profile: profile.prefer_x_modifiers)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
-            if "59" in line.modifiers:
-                yield self.finding(ctx, line, f"{line.cpt} uses 59; {ctx.profile(line).label} prefers XE, XS, XP "
-                                   "or XU", field="modifiers")
+        for line in self.lines(ctx, modifiers=lambda mods: "59" in mods):
+            yield self.finding(ctx, line, f"{line.cpt} uses 59; {ctx.profile(line).label} prefers XE, XS, XP "
+                               "or XU", field="modifiers")

@@ -27,30 +27,29 @@ class UnitsExceedMue(Rule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         table = ctx.ref.mue
-        for lines in ctx.days.values():
-            by_code: dict[str, list[ChargeLine]] = defaultdict(list)
-            for line in lines:
-                if self.applies_to(ctx, line) and line.units is not None and line.cpt in table.rows:
-                    by_code[line.cpt].append(line)
-            for code, code_lines in by_code.items():
-                mue = table.rows[code]
-                row = ctx.fee_row(code_lines[0])
-                if mue.units == 0 and row is not None and row.status not in PRICED_STATUSES:
-                    continue  # an MUE of 0 restates that Medicare does not pay the code: COV001-003 say so
-                where = f"MUE {mue.units} ({MAI_WORDS[mue.mai]}; {table.release})"
-                if mue.mai == 1:
-                    over = [(l, l.units) for l in code_lines if l.units > mue.units]
-                    label = "on this line"
-                else:
-                    total = sum(l.units for l in code_lines)
-                    over = [(code_lines[0], total)] if total > mue.units else []
-                    label = "on this date of service" if len(code_lines) == 1 else \
-                        f"on this date of service (rows {', '.join(str(l.row) for l in code_lines)})"
-                for line, units in over:
-                    price = ctx.unit_price(line)
-                    excess = units - mue.units
-                    yield self.finding(ctx, line, f"{code}: {units} unit{'s' if units != 1 else ''} {label} "
-                                       f"exceed its {where}",
-                                       field="units", amount=price * excess if price is not None else None,
-                                       fix=f"Bill at most {mue.units} unit{'s' if mue.units != 1 else ''} of {code}"
-                                       + (" (appeal with documentation for more)" if mue.mai == 3 else ""))
+        by_day_and_code: dict[tuple, list[ChargeLine]] = defaultdict(list)
+        for line in self.lines(ctx, code=lambda code: code in table.rows):  # each code's lines in row order
+            if line.units is not None:
+                by_day_and_code[(line.patient_id, line.dos, line.cpt)].append(line)
+        for (_, _, code), code_lines in by_day_and_code.items():
+            mue = table.rows[code]
+            row = ctx.fee_row(code_lines[0])
+            if mue.units == 0 and row is not None and row.status not in PRICED_STATUSES:
+                continue  # an MUE of 0 restates that Medicare does not pay the code: COV001-003 say so
+            where = f"MUE {mue.units} ({MAI_WORDS[mue.mai]}; {table.release})"
+            if mue.mai == 1:
+                over = [(l, l.units) for l in code_lines if l.units > mue.units]
+                label = "on this line"
+            else:
+                total = sum(l.units for l in code_lines)
+                over = [(code_lines[0], total)] if total > mue.units else []
+                label = "on this date of service" if len(code_lines) == 1 else \
+                    f"on this date of service (rows {', '.join(str(l.row) for l in code_lines)})"
+            for line, units in over:
+                price = ctx.unit_price(line)
+                excess = units - mue.units
+                yield self.finding(ctx, line, f"{code}: {units} unit{'s' if units != 1 else ''} {label} "
+                                   f"exceed its {where}",
+                                   field="units", amount=price * excess if price is not None else None,
+                                   fix=f"Bill at most {mue.units} unit{'s' if mue.units != 1 else ''} of {code}"
+                                   + (" (appeal with documentation for more)" if mue.mai == 3 else ""))

@@ -89,9 +89,13 @@ class ProgressReportDue(_PlanRule):
         treatment_days: dict[tuple, list] = defaultdict(set)
         for visit in ctx.visits:
             treatment_days[(visit.patient_id, visit.discipline)].add(visit.dos)
-        ordered = {key: sorted(days) for key, days in treatment_days.items()}
+        ordered = {key: sorted(days) for key, days in treatment_days.items() if len(days) > limit}
+        if not ordered:
+            return
         for line in self.lines(ctx):
-            days = ordered[(line.patient_id, line.discipline or "PT")]
+            days = ordered.get((line.patient_id, line.discipline or "PT"))
+            if days is None:
+                continue  # not enough treatment days on the sheet for a report to be due
             if line.progress_report is not None:
                 since, count = line.progress_report, bisect_right(days, line.dos) - bisect_right(days, line.progress_report)
                 what = f"the last progress report ({since.isoformat()})"

@@ -18,8 +18,8 @@ class AssistantBilledEvaluation(Rule):
     needs = ("patient_id", "dos", "cpt", "provider_type")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
-            if line.is_assistant and ctx.code(line).is_evaluation:
+        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].is_evaluation):
+            if line.is_assistant:
                 yield self.finding(ctx, line, f"{line.cpt} ({ctx.code(line).label}) is billed with a "
                                    f"{line.provider_type} as the provider", field="provider_type",
                                    amount=ctx.allowed(line))
@@ -35,9 +35,8 @@ class DisciplineCodeMismatch(Rule):
     needs = ("patient_id", "dos", "cpt", "provider_type")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].is_evaluation):
             info = ctx.code(line)
-            if info.is_evaluation and info.discipline != "therapy" and line.discipline \
-                    and info.discipline != line.discipline:
+            if info.discipline != "therapy" and line.discipline and info.discipline != line.discipline:
                 yield self.finding(ctx, line, f"{line.cpt} is a {info.discipline} evaluation code but the provider "
                                    f"is {line.provider_type}", field="provider_type", amount=ctx.allowed(line))

@@ -12,23 +12,22 @@ from .base import Rule
 NCCI = "CMS NCCI procedure-to-procedure edits (reference/ptp.yaml, with each pair's source)"
 
 
-def _pairs_on_visit(ctx: ScrubContext, visit: Visit) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
-    """(column-1 line, column-2 line, pair) for pairs in force, and payer overrides without a pair."""
-    for first in visit.lines:
-        profile = ctx.profile(first)
-        for pair in ctx.ref.ptp.by_column1.get(first.cpt, ()):
-            if pair.modifier_indicator == 9 or not pair.in_force(visit.dos):
-                continue
-            for second in visit.lines:
+def _pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
+    """(column-1 line, column-2 line on the same visit, pair) for pairs in force, and payer
+    overrides that have no pair in the table (pair None). Column-1 lines come from the code index."""
+    table = ctx.ref.ptp.by_column1
+    overridden = {key for profile in ctx.ref.payers for key in profile.ptp_overrides}
+    column1 = set(table) | {first for first, _ in overridden}
+    for first in ctx.select(code=lambda code: code in column1):
+        visit = ctx.visit_of(first)
+        pairs = [p for p in table.get(first.cpt, ()) if p.modifier_indicator != 9 and p.in_force(visit.dos)]
+        listed = {p.column2 for p in table.get(first.cpt, ())}
+        for second in visit.lines:
+            for pair in pairs:
                 if second.cpt == pair.column2:
                     yield first, second, pair
-        if profile is None:
-            continue
-        for (column1, column2), _ in profile.ptp_overrides.items():
-            if column1 == first.cpt and not any(p.column2 == column2 for p in ctx.ref.ptp.by_column1.get(column1, ())):
-                for second in visit.lines:
-                    if second.cpt == column2:
-                        yield first, second, None
+            if (first.cpt, second.cpt) in overridden and second.cpt not in listed:
+                yield first, second, None
 
 
 def _confidence_note(pair: PtpPair | None) -> str:
@@ -50,26 +49,25 @@ class NcciPairNeedsModifier(Rule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         bypass = set(ctx.ref.constant("ncci_bypass_modifiers"))
-        for visit in ctx.visits:
-            for first, second, pair in _pairs_on_visit(ctx, visit):
-                if pair is None or pair.modifier_indicator != 1 or not self.applies_to(ctx, second):
-                    continue
-                override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
-                if override is not None and override.deny_with_modifier:
-                    continue  # PTP002 reports it: no modifier helps with this payer
-                used = [m for m in second.modifiers if m in bypass]
-                severity = "warning" if pair.confidence == "low" else None
-                note = _confidence_note(pair)
-                if used:
-                    yield self.finding(
-                        ctx, second, f"{second.cpt} carries {'/'.join(used)} to bypass the NCCI pair with "
-                        f"{first.cpt} (row {first.row}): the record must show the services were distinct{note}",
-                        status="bypassed", field="modifiers", amount=ctx.allowed(second), severity=severity)
-                else:
-                    yield self.finding(
-                        ctx, second, f"{second.cpt} is column 2 of an NCCI pair with {first.cpt} (row {first.row}); "
-                        f"without 59 or XE/XS/XP/XU it is denied{note}", field="modifiers",
-                        amount=ctx.allowed(second), severity=severity)
+        for first, second, pair in _pairs(ctx):
+            if pair is None or pair.modifier_indicator != 1 or not self.applies_to(ctx, second):
+                continue
+            override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
+            if override is not None and override.deny_with_modifier:
+                continue  # PTP002 reports it: no modifier helps with this payer
+            used = [m for m in second.modifiers if m in bypass]
+            severity = "warning" if pair.confidence == "low" else None
+            note = _confidence_note(pair)
+            if used:
+                yield self.finding(
+                    ctx, second, f"{second.cpt} carries {'/'.join(used)} to bypass the NCCI pair with "
+                    f"{first.cpt} (row {first.row}): the record must show the services were distinct{note}",
+                    status="bypassed", field="modifiers", amount=ctx.allowed(second), severity=severity)
+            else:
+                yield self.finding(
+                    ctx, second, f"{second.cpt} is column 2 of an NCCI pair with {first.cpt} (row {first.row}); "
+                    f"without 59 or XE/XS/XP/XU it is denied{note}", field="modifiers",
+                    amount=ctx.allowed(second), severity=severity)
 
 
 class NcciPairNotBypassable(Rule):
@@ -83,19 +81,18 @@ class NcciPairNotBypassable(Rule):
     applies = staticmethod(lambda profile: profile.ncci_applies)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for visit in ctx.visits:
-            for first, second, pair in _pairs_on_visit(ctx, visit):
-                if not self.applies_to(ctx, second):
-                    continue
-                override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
-                if pair is not None and pair.modifier_indicator == 0:
-                    why = "an NCCI pair with modifier indicator 0: no modifier bypasses it"
-                elif override is not None and override.deny_with_modifier:
-                    why = f"{ctx.profile(second).label} denies it even with 59 ({override.source})"
-                else:
-                    continue
-                yield self.finding(ctx, second, f"{second.cpt} with {first.cpt} (row {first.row}) on one visit: "
-                                   f"{why}{_confidence_note(pair)}", amount=ctx.allowed(second))
+        for first, second, pair in _pairs(ctx):
+            if not self.applies_to(ctx, second):
+                continue
+            override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
+            if pair is not None and pair.modifier_indicator == 0:
+                why = "an NCCI pair with modifier indicator 0: no modifier bypasses it"
+            elif override is not None and override.deny_with_modifier:
+                why = f"{ctx.profile(second).label} denies it even with 59 ({override.source})"
+            else:
+                continue
+            yield self.finding(ctx, second, f"{second.cpt} with {first.cpt} (row {first.row}) on one visit: "
+                               f"{why}{_confidence_note(pair)}", amount=ctx.allowed(second))
 
 
 class MoreThanOneEvaluation(Rule):
@@ -109,18 +106,19 @@ class MoreThanOneEvaluation(Rule):
     applies = staticmethod(lambda profile: profile.ncci_applies)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for visit in ctx.visits:
-            first: dict[str, ChargeLine] = {}
-            for line in visit.lines:
-                info = ctx.code(line)
-                if not info.is_evaluation or not self.applies_to(ctx, line):
-                    continue
-                if info.discipline in first:
-                    earlier = first[info.discipline]
-                    yield self.finding(ctx, line, f"{line.cpt} is a second {info.discipline} evaluation code on this "
-                                       f"visit (row {earlier.row} has {earlier.cpt})", amount=ctx.allowed(line))
-                else:
-                    first[info.discipline] = line
+        first: dict[tuple, ChargeLine] = {}
+        evaluations = ctx.select(code=lambda code: ctx.ref.codes[code].is_evaluation)
+        for line in sorted(evaluations, key=lambda l: l.row):
+            info = ctx.code(line)
+            if not self.applies_to(ctx, line):
+                continue
+            key = (id(ctx.visit_of(line)), info.discipline)
+            if key in first:
+                earlier = first[key]
+                yield self.finding(ctx, line, f"{line.cpt} is a second {info.discipline} evaluation code on this "
+                                   f"visit (row {earlier.row} has {earlier.cpt})", amount=ctx.allowed(line))
+            else:
+                first[key] = line
 
 
 class TestIncludedInEvaluation(Rule):
@@ -133,11 +131,9 @@ class TestIncludedInEvaluation(Rule):
     applies = staticmethod(lambda profile: profile.ncci_applies)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for lines in ctx.days.values():
-            evaluation = next((l for l in lines if ctx.code(l).is_evaluation), None)
-            if evaluation is None:
-                continue
-            for line in lines:
-                if ctx.code(line).inclusive_with_evaluation and self.applies_to(ctx, line):
-                    yield self.finding(ctx, line, f"{line.cpt} on the date of evaluation {evaluation.cpt} "
-                                       f"(row {evaluation.row}) is part of the evaluation", amount=ctx.allowed(line))
+        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].inclusive_with_evaluation):
+            day = ctx.days[(line.patient_id, line.dos)]
+            evaluation = next((l for l in day if ctx.code(l).is_evaluation), None)
+            if evaluation is not None:
+                yield self.finding(ctx, line, f"{line.cpt} on the date of evaluation {evaluation.cpt} "
+                                   f"(row {evaluation.row}) is part of the evaluation", amount=ctx.allowed(line))

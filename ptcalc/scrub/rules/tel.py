@@ -9,8 +9,11 @@ from ..lines import ChargeLine
 from .base import Rule
 
 
-def is_telehealth(ctx: ScrubContext, line: ChargeLine) -> bool:
-    return line.pos in ctx.ref.constant("telehealth_pos") or ctx.ref.constant("telehealth_modifier") in line.modifiers
+def telehealth_lines(rule: Rule, ctx: ScrubContext) -> list[ChargeLine]:
+    """Lines at a telehealth place of service, or carrying the telehealth modifier."""
+    places, modifier = ctx.ref.constant("telehealth_pos"), ctx.ref.constant("telehealth_modifier")
+    by_place = list(rule.lines(ctx, pos=lambda pos: pos in places))
+    return by_place + list(rule.lines(ctx, modifiers=lambda mods: modifier in mods, pos=lambda pos: pos not in places))
 
 
 class TelehealthOutsideWindow(Rule):
@@ -24,9 +27,9 @@ class TelehealthOutsideWindow(Rule):
     needs = ("patient_id", "dos", "cpt", "pos")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in telehealth_lines(self, ctx):
             windows = [w for w in ctx.ref.telehealth_windows if w.profile == ctx.profile(line).profile]
-            if not windows or not is_telehealth(ctx, line):
+            if not windows:
                 continue
             if not any(w.effective_from <= line.dos <= w.effective_to for w in windows):
                 spans = ", ".join(f"{w.effective_from.isoformat()} to {w.effective_to.isoformat()}" for w in windows)
@@ -46,8 +49,7 @@ class TelehealthModifierMissing(Rule):
     applies = staticmethod(lambda profile: profile.telehealth_requires_95)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        modifier = ctx.ref.constant("telehealth_modifier")
-        for line in self.lines(ctx):
-            if line.pos in ctx.ref.constant("telehealth_pos") and modifier not in line.modifiers:
-                yield self.finding(ctx, line, f"place of service {line.pos} is telehealth but the line has no "
-                                   f"{modifier}", field="modifiers")
+        modifier, places = ctx.ref.constant("telehealth_modifier"), ctx.ref.constant("telehealth_pos")
+        for line in self.lines(ctx, pos=lambda pos: pos in places, modifiers=lambda mods: modifier not in mods):
+            yield self.finding(ctx, line, f"place of service {line.pos} is telehealth but the line has no "
+                               f"{modifier}", field="modifiers")

@@ -36,7 +36,7 @@ class _UnitsRule(Rule):
     @staticmethod
     def basis(units: VisitUnits) -> str:
         total = sum(units.expected_by_code.values())
-        minutes = units.allocation.timed_minutes
+        minutes = units.pooled_minutes
         return (f"the visit's {minutes:g} timed minutes support {_plural(total)} under the {units.method} rule"
                 if units.method == "CMS" else f"each code's own minutes set its units under the AMA rule "
                                                f"({_plural(total)} in all)")
@@ -135,9 +135,9 @@ class UntimedUnitsNotOne(Rule):
     needs = ("patient_id", "dos", "cpt", "units")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timing == "untimed"):
             info = ctx.code(line)
-            if info.timing == "untimed" and line.units is not None and line.units != 1:
+            if line.units is not None and line.units != 1:
                 price = ctx.unit_price(line)
                 excess = line.units - 1
                 yield self.finding(ctx, line, f"{line.cpt} ({info.label}) is untimed but billed with "
@@ -155,8 +155,8 @@ class TimedCodeWithoutMinutes(Rule):
     needs = ("patient_id", "dos", "cpt", "minutes")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
-            if ctx.code(line).timed and not line.minutes and (line.units or 0) > 0:
+        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timed):
+            if not line.minutes and (line.units or 0) > 0:
                 yield self.finding(ctx, line, f"{line.cpt} is a timed code billed with {_plural(line.units)} "
                                    "but no minutes", field="minutes", amount=ctx.allowed(line))
 
