@@ -113,6 +113,7 @@ class ScrubContext:
         self._applies: dict[tuple[str, str], bool] = {}
         self._pricers: dict[tuple[date, str], VisitPricer] = {}
         self._schedule_rows: dict[int, dict[str, FeeRow]] = {}
+        self._memo: dict[str, object] = {}
 
     # Lines ---------------------------------------------------------------------------
     def code(self, line: ChargeLine) -> CodeInfo | None:
@@ -154,9 +155,27 @@ class ScrubContext:
                                                          (pos, self.by_pos, "pos")) if f is not None]
         if not tests:
             return self.judgeable_lines
-        first, index, _ = tests[0]
-        found = [line for key, group in index.items() if first(key) for line in group]
-        return [line for line in found if all(f(getattr(line, attr)) for f, _, attr in tests[1:])]
+        matched = [[group for key, group in index.items() if test(key)] for test, index, _ in tests]
+        smallest = min(range(len(tests)), key=lambda i: sum(map(len, matched[i])))  # the most selective index
+        found = [line for group in matched[smallest] for line in group]
+        others = [(test, attr) for i, (test, _, attr) in enumerate(tests) if i != smallest]
+        return [line for line in found if all(test(getattr(line, attr)) for test, attr in others)]
+
+    @cached_property
+    def repeated_codes(self) -> list[list[ChargeLine]]:
+        """Lines of one code on one patient's date of service, where there is more than one (row order)."""
+        by_key: dict[tuple, list[ChargeLine]] = defaultdict(list)
+        for lines in self.days.values():
+            if len(lines) > 1 and len({line.cpt for line in lines}) < len(lines):
+                for line in lines:
+                    by_key[(line.patient_id, line.dos, line.cpt)].append(line)
+        return [sorted(group, key=lambda l: l.row) for group in by_key.values() if len(group) > 1]
+
+    def memo(self, key: str, compute: Callable[[], object]) -> object:
+        """A value several rules share, computed once per scrub."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # Visits and days -----------------------------------------------------------------
     @cached_property

@@ -5,7 +5,8 @@ with bad cells is still a line, carrying the problems that DAT001/DAT002 report.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from itertools import zip_longest
 from datetime import date
 from typing import Any
 
@@ -68,10 +69,6 @@ class ChargeLine:
     def is_assistant(self) -> bool:
         return self.provider_type in ASSISTANTS
 
-    def add_problem(self, name: str, kind: str, message: str) -> None:
-        self.problems.append(Problem(name, kind, message))
-        self.bad = self.bad | {name}
-
 
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
@@ -79,7 +76,18 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-UNCACHED = frozenset({"patient_id", "claim_id"})  # nearly every value differs: not worth remembering
+FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
+          "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
+          "claim_id")  # ChargeLine's value fields, in order
+FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
+_BLANK = object()
+
+
+class _Unreadable:
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 class LineParser:
@@ -91,7 +99,6 @@ class LineParser:
         self.localities = localities
         self.max_minutes = max_minutes
         self.max_units = max_units
-        self._cache: dict[tuple[str, Any], Any] = {}
         self._parsers = {
             "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
@@ -103,40 +110,66 @@ class LineParser:
             "locality": self._locality,
         }
 
-    def parse(self, row_number: int, cells: list[Any]) -> ChargeLine | None:
-        """The line of a sheet row, or None for a completely blank row."""
-        line = ChargeLine(row_number)
-        width = len(cells)
-        filled = False
-        for name, index in self._columns:
-            value = cells[index] if index < width else None
-            if value is None or value == "" or (value.__class__ is str and not value.strip()):
-                continue
-            filled = True
-            try:
-                if value.__class__ is str and "#" in value and value.strip().upper() in EXCEL_ERRORS:
-                    raise PtcalcInputError(f"{name} holds the Excel error {value.strip()}")
-                setattr(line, name, self._value(name, value))
-            except PtcalcInputError as exc:
-                line.add_problem(name, "unreadable", str(exc))
-                if name in ("payer_type", "provider_type"):
-                    setattr(line, name, None)  # no default: rules that need it do not judge the line
-        if not filled and all(is_blank(v) for v in cells):
-            return None
-        for name in REQUIRED:
-            if getattr(line, name) is None and name not in line.bad:
-                line.add_problem(name, "missing", f"{name} is empty")
-        return line
+    def parse_rows(self, rows: list[list[Any]], first: int) -> list[ChargeLine]:
+        """The lines of rows[first:] (sheet rows first + 1 ...); completely blank rows are skipped.
 
-    def _value(self, name: str, value: Any) -> Any:
-        if name in UNCACHED:
-            return _text(value)
-        key = (name, value)
+        Column by column: each distinct value of a column is parsed once (charge sheets repeat
+        codes, dates and modifiers), then the columns are zipped into lines. Only rows holding a
+        problem value are visited one by one.
+        """
+        data = rows[first:]
+        count = len(data)
+        maybe_blank: list[int] | None = None  # rows blank in every column so far
+        problems: dict[int, list[Problem]] = {}
+        columns: dict[str, list[Any]] = {}
+        transposed = list(zip_longest(*data)) if data else []  # one pass in C; short rows padded with None
+        for name, index in self._columns:
+            cells = transposed[index] if index < len(transposed) else (None,) * count
+            final: dict[Any, Any] = {}
+            trouble: dict[Any, Problem] = {}
+            blank_values = set()
+            for value in set(cells):
+                parsed = self._cell(name, value)
+                if parsed is _BLANK:
+                    blank_values.add(value)
+                    final[value] = FIELD_DEFAULTS.get(name)
+                    if name in REQUIRED:
+                        trouble[value] = Problem(name, "missing", f"{name} is empty")
+                elif parsed.__class__ is _Unreadable:
+                    final[value] = None  # no default: rules that need the value do not judge the line
+                    trouble[value] = Problem(name, "unreadable", parsed.message)
+                else:
+                    final[value] = parsed
+            columns[name] = [final[value] for value in cells]
+            candidates = range(count) if maybe_blank is None else maybe_blank
+            maybe_blank = [i for i in candidates if cells[i] in blank_values] if blank_values else []
+            if trouble:
+                for i in [i for i, value in enumerate(cells) if value in trouble]:
+                    problems.setdefault(i, []).append(trouble[value := cells[i]])
+        blank_rows = {i for i in (maybe_blank or ()) if all(is_blank(v) for v in data[i])}
+        field_columns = [columns.get(name) or [FIELD_DEFAULTS.get(name)] * count for name in FIELDS]
+        lines = []
+        for i, values in enumerate(zip(*field_columns)):
+            if i in blank_rows:
+                continue
+            line = ChargeLine(first + i + 1, *values)
+            found = problems.get(i)
+            if found:
+                line.problems = found
+                line.bad = {p.field for p in found}
+            lines.append(line)
+        return lines
+
+    def _cell(self, name: str, value: Any) -> Any:
+        """The parsed value, _BLANK for an empty cell, or an _Unreadable carrying the message."""
+        if value is None or value == "" or (value.__class__ is str and not value.strip()):
+            return _BLANK
         try:
-            return self._cache[key]
-        except KeyError:
-            parsed = self._cache[key] = self._parsers.get(name, _text)(value)
-            return parsed
+            if value.__class__ is str and "#" in value and value.strip().upper() in EXCEL_ERRORS:
+                raise PtcalcInputError(f"{name} holds the Excel error {value.strip()}")
+            return self._parsers.get(name, _text)(value)
+        except PtcalcInputError as exc:
+            return _Unreadable(str(exc))
 
     def _units(self, value: Any) -> int:
         number = parse_number(value, "units")
@@ -192,3 +225,6 @@ def _amount(value: Any, name: str) -> float:
     if amount < 0:
         raise PtcalcInputError(f"{name}: {describe(value)} is negative")
     return amount
+
+
+assert FIELDS == tuple(f.name for f in fields(ChargeLine))[1:len(FIELDS) + 1], "FIELDS must follow ChargeLine"

@@ -44,13 +44,15 @@ def summary_rows(result: ScrubResult) -> list[list[object]]:
 
 
 def to_json(result: ScrubResult) -> str:
-    """Same input, same as-of date, same reference data: the same bytes."""
-    document = {
-        "findings": [f.as_dict() for f in result.findings],
-        "summary": result.summary(),
-        "data_versions": result.versions,
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """`{"findings": [...], "summary": {...}, "data_versions": {...}}`, one finding per line.
+
+    Same input, same as-of date, same reference data: the same bytes.
+    """
+    findings = ",\n".join(json.dumps(f.as_dict(), ensure_ascii=False) for f in result.findings)
+    summary = json.dumps(result.summary(), indent=2, ensure_ascii=False)
+    versions = json.dumps(result.versions, indent=2, ensure_ascii=False)
+    return (f'{{"findings": [\n{findings}\n],\n"summary": {summary},\n"data_versions": {versions}\n}}\n'
+            if findings else f'{{"findings": [],\n"summary": {summary},\n"data_versions": {versions}\n}}\n')
 
 
 def escape_formula(value: object) -> object:

@@ -49,9 +49,12 @@ class Rule:
             return False
         return ctx.rule_applies(self, line.profile)
 
-    def lines(self, ctx: "ScrubContext", **tests: Callable) -> Iterator["ChargeLine"]:
+    def lines(self, ctx: "ScrubContext", **tests: Callable) -> list["ChargeLine"]:
         """The lines this rule judges; `code=`, `modifiers=`, `pos=` tests narrow them through the indexes."""
-        return (line for line in ctx.select(**tests) if self.applies_to(ctx, line))
+        profiles = {id(p) for p in ctx.ref.payers if ctx.rule_applies(self, p)}
+        needs = self.needs
+        return [line for line in ctx.select(**tests)
+                if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))]
 
     def finding(self, ctx: "ScrubContext", line: "ChargeLine", message: str, *, field: str | None = "cpt",
                 status: str = "fail", amount: Decimal | None = None, severity: str | None = None,

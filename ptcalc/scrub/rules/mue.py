@@ -27,25 +27,29 @@ class UnitsExceedMue(Rule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         table = ctx.ref.mue
-        by_day_and_code: dict[tuple, list[ChargeLine]] = defaultdict(list)
-        for line in self.lines(ctx, code=lambda code: code in table.rows):  # each code's lines in row order
-            if line.units is not None:
-                by_day_and_code[(line.patient_id, line.dos, line.cpt)].append(line)
-        for (_, _, code), code_lines in by_day_and_code.items():
+        judged = {id(line) for line in self.lines(ctx, code=lambda code: code in table.rows)}
+        # Over the MUE is only possible for a line over it on its own, or a code on several lines of one day.
+        repeated = ctx.repeated_codes
+        in_repeated = {id(line) for group in repeated for line in group}
+        alone = [[line] for line in ctx.judgeable_lines if line.units is not None and line.cpt in table.rows
+                 and line.units > table.rows[line.cpt].units and id(line) not in in_repeated]
+        for group in alone + repeated:
+            code_lines = [line for line in group if id(line) in judged and line.units is not None]
+            if not code_lines:
+                continue
+            code = code_lines[0].cpt
             mue = table.rows[code]
-            row = ctx.fee_row(code_lines[0])
-            if mue.units == 0 and row is not None and row.status not in PRICED_STATUSES:
+            if mue.units == 0 and (row := ctx.fee_row(code_lines[0])) is not None \
+                    and row.status not in PRICED_STATUSES:
                 continue  # an MUE of 0 restates that Medicare does not pay the code: COV001-003 say so
-            where = f"MUE {mue.units} ({MAI_WORDS[mue.mai]}; {table.release})"
             if mue.mai == 1:
-                over = [(l, l.units) for l in code_lines if l.units > mue.units]
-                label = "on this line"
+                over = [(l, l.units, "on this line") for l in code_lines if l.units > mue.units]
             else:
                 total = sum(l.units for l in code_lines)
-                over = [(code_lines[0], total)] if total > mue.units else []
-                label = "on this date of service" if len(code_lines) == 1 else \
-                    f"on this date of service (rows {', '.join(str(l.row) for l in code_lines)})"
-            for line, units in over:
+                rows = "" if len(code_lines) == 1 else f" (rows {', '.join(str(l.row) for l in code_lines)})"
+                over = [(code_lines[0], total, f"on this date of service{rows}")] if total > mue.units else []
+            for line, units, label in over:
+                where = f"MUE {mue.units} ({MAI_WORDS[mue.mai]}; {table.release})"
                 price = ctx.unit_price(line)
                 excess = units - mue.units
                 yield self.finding(ctx, line, f"{code}: {units} unit{'s' if units != 1 else ''} {label} "

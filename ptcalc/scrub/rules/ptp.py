@@ -12,9 +12,14 @@ from .base import Rule
 NCCI = "CMS NCCI procedure-to-procedure edits (reference/ptp.yaml, with each pair's source)"
 
 
-def _pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
+def _pairs(ctx: ScrubContext) -> list[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
     """(column-1 line, column-2 line on the same visit, pair) for pairs in force, and payer
-    overrides that have no pair in the table (pair None). Column-1 lines come from the code index."""
+    overrides that have no pair in the table (pair None). Shared by PTP001 and PTP002."""
+    return ctx.memo("ptp_pairs", lambda: list(_find_pairs(ctx)))
+
+
+def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
+    """Column-1 lines come from the code index; their visit is searched for the column-2 code."""
     table = ctx.ref.ptp.by_column1
     overridden = {key for profile in ctx.ref.payers for key in profile.ptp_overrides}
     column1 = set(table) | {first for first, _ in overridden}
