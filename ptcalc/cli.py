@@ -83,6 +83,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     from .safe_write import atomic_save
     from .scrub import scrub_file
     from .scrub.report import to_csv, to_json
+    from .scrub.runner import cyclic_gc_paused
 
     source = Path(args.input)
     as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
@@ -92,17 +93,18 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         output = source.with_name(f"{source.stem}.scrubbed.xlsx")
     if output is not None and output.exists() and source.exists() and output.resolve() == source.resolve():
         raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
-    result = scrub_file(source, args.sheet, as_of)
-    if fmt == "xlsx":
-        from .scrub.report_xlsx import write_xlsx
+    with cyclic_gc_paused():
+        result = scrub_file(source, args.sheet, as_of)
+        if fmt == "xlsx":
+            from .scrub.report_xlsx import write_xlsx
 
-        write_xlsx(result, output, _progress(len(result.sheet.rows), "writing"))
-    else:
-        text = to_json(result) if fmt == "json" else to_csv(result)
-        if output is None:
-            sys.stdout.write(text)
+            write_xlsx(result, output, _progress(len(result.sheet.rows), "writing"))
         else:
-            atomic_save(output, lambda temp: Path(temp).write_text(text, encoding="utf-8"), inputs=(source,))
+            text = to_json(result) if fmt == "json" else to_csv(result)
+            if output is None:
+                sys.stdout.write(text)
+            else:
+                atomic_save(output, lambda temp: Path(temp).write_text(text, encoding="utf-8"), inputs=(source,))
     print(_summary_line(result.summary(), output), file=sys.stderr if output is None else sys.stdout)
     return result.exit_code
 
@@ -120,6 +122,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     print(as_markdown() if args.markdown else as_text())
     return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    if args.lines < 100:
+        raise UsageError("--lines: use at least 100 lines")
+    return run_bench(args.lines)
 
 
 def cmd_recalc(args: argparse.Namespace) -> int:
@@ -172,6 +182,10 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("workbook", help=".xlsx or .xlsm")
     recalc.add_argument("-o", "--output", help="where to write the copy with values (default: <name>.values.xlsx)")
     recalc.set_defaults(run=cmd_recalc)
+
+    bench = sub.add_parser("bench", help="the performance goals, each beside this machine's floor")
+    bench.add_argument("--lines", type=int, default=100_000, help="lines in the synthetic sheet (default 100000)")
+    bench.set_defaults(run=cmd_bench)
 
     imp = sub.add_parser("import", parents=[common], help="turn CMS files into reference tables")
     imp.add_argument("kind", choices=("pfs", "gpci", "mue", "ptp"),

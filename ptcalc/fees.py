@@ -211,7 +211,17 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
     if not kept_codes:
         raise PtcalcInputError("codes: no procedure code given")
     day = _service_date(ref, date_of_service)
-    return VisitPricer(ref, day, locality).price(kept_codes, kept_units, kept_modifiers)
+    return pricer_for(ref, day, locality).price(kept_codes, kept_units, kept_modifiers)
+
+
+def pricer_for(ref: Reference, day: date, locality: Any = "national") -> VisitPricer:
+    """A pricer for a date and locality, kept with the reference data (a worksheet prices the same
+    date and locality over and over)."""
+    key = ("pricer", day, locality if isinstance(locality, str) or locality is None else repr(locality))
+    pricer = ref.caches.get(key)
+    if pricer is None:
+        pricer = ref.caches[key] = VisitPricer(ref, day, locality)
+    return pricer
 
 
 def _service_date(ref: Reference, value: Any) -> date:

@@ -10,7 +10,7 @@ of a 15-minute block is passed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import PtcalcInputError
@@ -36,13 +36,22 @@ def parse_method(method: Any) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LineUnits:
-    """The units of one input row and, in words, why."""
+    """The units of one input row."""
 
     row: int  # 0-based position in the input
     code: str | None
     minutes: float
     units: int
-    reason: str
+    repeat: bool = False  # the code's minutes and units are on an earlier row
+
+
+@dataclass
+class _CodeGroup:
+    code: str
+    first_row: int
+    timing: str
+    minutes: float = 0.0
+    units: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class UnitAllocation:
     timed_minutes: float
     timed_units: int
     lines: tuple[LineUnits, ...]
-    notes: tuple[str, ...] = ()
+    groups: tuple[_CodeGroup, ...] = ()
+    rvus: dict = field(default_factory=dict, repr=False)  # ranks tied codes in the explanation
 
     @property
     def units(self) -> list[int]:
@@ -61,10 +71,26 @@ class UnitAllocation:
     def total(self) -> int:
         return sum(self.units)
 
+    @property
+    def notes(self) -> list[str]:
+        """Ties the allocation had to break, in words."""
+        if self.method != "CMS":
+            return []
+        timed = [g for g in self.groups if g.timing == "timed"]
+        return _tie_notes(timed, self.rvus)
+
     def explain(self) -> str:
+        """In words: the pooled minutes, then why each code has its units (built only when asked)."""
         head = (f"{self.method}: {_minutes(self.timed_minutes)} timed minutes support "
                 f"{self.timed_units} unit{'s' if self.timed_units != 1 else ''}.")
-        return " ".join([head, *(line.reason for line in self.lines if line.reason), *self.notes])
+        reasons = {g.code: _reason(g, self.method) for g in self.groups}
+        parts = [head]
+        for line in self.lines:
+            if line.repeat:
+                parts.append(f"{line.code} again: its minutes are counted on its first row.")
+            elif line.code:
+                parts.append(reasons[line.code])
+        return " ".join(parts + self.notes)
 
 
 def _minutes(value: float) -> str:
@@ -92,16 +118,6 @@ def total_units(minutes: Sequence[Any], method: Any = "CMS") -> int:
     if method == "CMS":
         return units_for_minutes(sum(values))
     return sum(units_for_minutes(m) for m in values)
-
-
-@dataclass
-class _CodeGroup:
-    code: str
-    first_row: int
-    timing: str
-    minutes: float = 0.0
-    units: int = 0
-    reason: str = ""
 
 
 def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "CMS",
@@ -134,25 +150,20 @@ def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "
     for group in groups.values():
         if group.timing == "untimed":
             group.units = 1
-            group.reason = f"{group.code} is untimed: 1 unit; its minutes are not pooled."
     pooled = sum(g.minutes for g in timed)
     rvus = ref.latest_fee_schedule.rows
     units = split_timed_units(tuple((g.code, g.minutes) for g in timed), method, rvus)
     for group, count in zip(timed, units):
         group.units = count
-        group.reason = (f"{group.code} {_minutes(group.minutes)} min on its own: {count} "
-                        f"unit{'s' if count != 1 else ''}.")
-    notes = _explain_cms(timed, units, rvus) if method == "CMS" else []
     pooled_units = sum(units)
     lines = []
     for index, (code, value) in enumerate(zip(row_codes, values)):
         group = groups.get(code) if code else None
         if group is None or group.first_row != index:
-            reason = f"{code} again: its minutes are counted on its first row." if group else ""
-            lines.append(LineUnits(index, code, value, 0, reason))
+            lines.append(LineUnits(index, code, value, 0, repeat=group is not None))
         else:
-            lines.append(LineUnits(index, code, group.minutes, group.units, group.reason))
-    return UnitAllocation(method, pooled, pooled_units, tuple(lines), tuple(notes))
+            lines.append(LineUnits(index, code, group.minutes, group.units))
+    return UnitAllocation(method, pooled, pooled_units, tuple(lines), tuple(groups.values()), rvus)
 
 
 def split_timed_units(visit: tuple[tuple[str, float], ...], method: str, rvus: dict) -> tuple[int, ...]:
@@ -175,21 +186,29 @@ def split_timed_units(visit: tuple[tuple[str, float], ...], method: str, rvus: d
     return tuple(full)
 
 
-def _explain_cms(timed: list[_CodeGroup], units: tuple[int, ...], rvus: dict) -> list[str]:
-    """Reasons per code and a note on ties, in words (only when an explanation is asked for)."""
-    full = {g.code: int(g.minutes // 15) for g in timed}
-    left = {g.code: g.minutes - 15 * full[g.code] for g in timed}
-    winners = {g.code for g, u in zip(timed, units) if u > full[g.code]}
-    for group, count in zip(timed, units):
-        code = group.code
-        parts = [f"{code} {_minutes(group.minutes)} min:"]
-        if full[code]:
-            parts.append(f"{full[code]} full unit{'s' if full[code] > 1 else ''}")
-        if left[code]:
-            verdict = "gets a leftover unit" if code in winners else "no leftover unit"
-            parts.append(f"{'+ ' if full[code] else ''}{_minutes(left[code])} min left over ({verdict})")
-        parts.append(f"= {count}.")
-        group.reason = " ".join(parts)
+def _reason(group: _CodeGroup, method: str) -> str:
+    """Why one code has its units, in words."""
+    code, minutes, count = group.code, group.minutes, group.units
+    if group.timing == "untimed":
+        return f"{code} is untimed: 1 unit; its minutes are not pooled."
+    if method == "AMA":
+        return f"{code} {_minutes(minutes)} min on its own: {count} unit{'s' if count != 1 else ''}."
+    full = int(minutes // 15)
+    left = minutes - 15 * full
+    parts = [f"{code} {_minutes(minutes)} min:"]
+    if full:
+        parts.append(f"{full} full unit{'s' if full > 1 else ''}")
+    if left:
+        verdict = "gets a leftover unit" if count > full else "no leftover unit"
+        parts.append(f"{'+ ' if full else ''}{_minutes(left)} min left over ({verdict})")
+    parts.append(f"= {count}.")
+    return " ".join(parts)
+
+
+def _tie_notes(timed: list[_CodeGroup], rvus: dict) -> list[str]:
+    """A tie the CMS allocation broke: codes with equal leftover minutes on both sides of the cut."""
+    left = {g.code: g.minutes - 15 * int(g.minutes // 15) for g in timed}
+    winners = {g.code for g in timed if g.units > int(g.minutes // 15)}
     losers = [g.code for g in timed if g.code not in winners and left[g.code] > 0]
     tied_left = {left[c] for c in winners} & {left[c] for c in losers}
     if not tied_left:

@@ -31,20 +31,19 @@ SINGLE_TABLES = ("codes", "conversion_factors", "thresholds", "mue", "ptp", "pay
 YEARLY_TABLES = ("fee_schedule", "gpci")
 
 
-def source_tree_directory() -> Path:
-    return Path(__file__).resolve().parents[2] / "reference"
+_PACKAGE = Path(__file__).resolve().parents[1]
+_SOURCE_TREE = _PACKAGE.parent / "reference"
+# A source checkout uses its reference/ folder; an installed wheel carries a copy in the package.
+_BUILT_IN = _SOURCE_TREE if (_SOURCE_TREE / "codes.yaml").is_file() else _PACKAGE / "_reference"
 
 
 def packaged_directory() -> Path:
-    return Path(__file__).resolve().parents[1] / "_reference"
+    return _PACKAGE / "_reference"
 
 
 def default_directory() -> Path:
     env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env)
-    source = source_tree_directory()
-    return source if (source / "codes.yaml").is_file() else packaged_directory()
+    return Path(env) if env else _BUILT_IN
 
 
 @dataclass
@@ -67,7 +66,11 @@ def _signature(directory: Path) -> tuple:
 
 def load_reference(directory: str | Path | None = None) -> Reference:
     """The reference data of a directory (default: see module doc), cached until a file changes."""
-    path = Path(directory) if directory is not None else default_directory()
+    if directory is None:
+        env = os.environ.get(ENV_VAR)
+        path = Path(env) if env else _BUILT_IN
+    else:
+        path = directory if isinstance(directory, Path) else Path(directory)
     now = time.monotonic()
     entry = _cache.get(path)
     if entry is not None and now - entry.checked < RECHECK_SECONDS:

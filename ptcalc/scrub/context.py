@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ..errors import PtcalcInputError
-from ..fees import PRICED_STATUSES, ZERO_STATUSES, FeeLine, PricingBasis, VisitPricer
+from ..fees import PRICED_STATUSES, ZERO_STATUSES, FeeLine, PricingBasis, VisitPricer, pricer_for
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
@@ -111,7 +111,6 @@ class ScrubContext:
                 visit.lines.append(line)
         self.visits: list[Visit] = list(visits.values())
         self._applies: dict[tuple[str, str], bool] = {}
-        self._pricers: dict[tuple[date, str], VisitPricer] = {}
         self._schedule_rows: dict[int, dict[str, FeeRow]] = {}
         self._memo: dict[str, object] = {}
 
@@ -193,14 +192,6 @@ class ScrubContext:
         return grouped
 
     # Prices --------------------------------------------------------------------------
-    def pricer(self, day: date, locality: str) -> VisitPricer:
-        """One pricer per date and locality (its tables and unit prices are shared by every visit)."""
-        key = (day, locality)
-        pricer = self._pricers.get(key)
-        if pricer is None:
-            pricer = self._pricers[key] = VisitPricer(self.ref, day, locality)
-        return pricer
-
     @cached_property
     def _prices(self) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[tuple, str], list[PricingBasis]]:
         allowed: dict[int, Decimal] = {}
@@ -210,7 +201,7 @@ class ScrubContext:
         memo: dict[tuple, list[tuple[Decimal, Decimal]]] = {}  # same visit shape, same prices
         for key, lines in self.days.items():
             try:
-                pricer = self.pricer(key[1], lines[0].locality)
+                pricer = pricer_for(self.ref, key[1], lines[0].locality)
             except PtcalcInputError as exc:
                 problems[key] = str(exc).removeprefix("date: ")
                 continue
@@ -252,7 +243,7 @@ class ScrubContext:
     def price_alone(self, line: ChargeLine, code: str) -> Decimal | None:
         """What `code` would be allowed for the line's units on its own (e.g. a replacement code)."""
         try:
-            fee = VisitPricer(self.ref, line.dos, line.locality).price([code], [line.units or 1], [line.modifiers])
+            fee = pricer_for(self.ref, line.dos, line.locality).price([code], [line.units or 1], [line.modifiers])
         except PtcalcInputError:
             return None
         return fee.total

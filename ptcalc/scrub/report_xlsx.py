@@ -15,7 +15,7 @@ import xlsxwriter
 
 from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS, is_output_header
-from .findings import Finding
+from .findings import LINE_STATUS_ORDER, Finding
 from .report import REPORT_HEADERS
 from .runner import ScrubResult
 from .rules import REGISTRY
@@ -91,30 +91,34 @@ def _print_layout(ws: object, header_row: int | None) -> None:
         ws.repeat_rows(header_row)
 
 
-def _write_value(ws: object, row: int, col: int, value: object, formats: _Formats, fill: str | None,
-                 numeric: bool) -> None:
+def _write_value(ws: object, row: int, col: int, value: object, formats: _Formats | None, fill: str | None,
+                 numeric: bool, date_format: object, time_format: object) -> None:
+    """Any cell, typed, with the highlight `fill` (or none)."""
+    plain = formats.cell("text", fill) if formats else None
     if value is None or value == "":
         if fill:
-            ws.write_blank(row, col, None, formats.cell("text", fill))
+            ws.write_blank(row, col, None, plain)
         return
     if isinstance(value, bool):
-        ws.write_boolean(row, col, value, formats.cell("text", fill))
+        ws.write_boolean(row, col, value, plain)
     elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, formats.cell("text", fill))
+        ws.write_number(row, col, value, plain)
     elif isinstance(value, datetime):
         kind = "date" if value.time() == time() else "datetime"
-        ws.write_datetime(row, col, value, formats.cell(kind, fill))
+        chosen = formats.cell(kind, fill) if formats else (date_format if kind == "date" else time_format)
+        ws.write_datetime(row, col, value, chosen)
     elif isinstance(value, date):
-        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), formats.cell("date", fill))
+        chosen = formats.cell("date", fill) if formats else date_format
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), chosen)
     else:
         text = str(value)
         if numeric:
             try:
-                ws.write_number(row, col, float(text), formats.cell("text", fill))
+                ws.write_number(row, col, float(text), plain)
                 return
             except ValueError:
                 pass
-        ws.write_string(row, col, text[:MAX_CELL], formats.cell("text", fill))
+        ws.write_string(row, col, text[:MAX_CELL], plain)
 
 
 def _worst_fill(findings: list[Finding], columns: dict[str, int]) -> dict[int, str]:
@@ -131,6 +135,29 @@ def _worst_fill(findings: list[Finding], columns: dict[str, int]) -> dict[int, s
     return fills
 
 
+def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric: set[int], date_format: object,
+                    time_format: object) -> None:
+    """A row without highlights: each cell straight to its typed writer (the common, fast case)."""
+    for c in range(min(width, len(row))):
+        value = row[c]
+        kind = value.__class__
+        if kind is str:
+            if value:
+                if c in numeric:
+                    try:
+                        ws.write_number(r, c, float(value))
+                        continue
+                    except ValueError:
+                        pass
+                ws.write_string(r, c, value[:MAX_CELL])
+        elif kind is float or kind is int:
+            ws.write_number(r, c, value)
+        elif kind is date:
+            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_format)
+        elif value is not None:
+            _write_value(ws, r, c, value, None, None, False, date_format, time_format)
+
+
 def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats,
                 tick: Callable[[int], None]) -> str:
     title = sheet_title(result.sheet.sheet_name)
@@ -139,23 +166,27 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
     numeric = {i for name, i in result.columns.items() if name in NUMERIC_COLUMNS}
     header = result.header_index
     widths = [10] * (width + 3)
+    date_format, time_format = formats.cell("date"), formats.cell("datetime")
+    status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in LINE_STATUS_ORDER}
     for r, row in enumerate(result.sheet.rows):
-        fills = _worst_fill(result.by_row.get(r + 1, []), result.columns) if r > header else {}
-        for c in range(min(width, len(row))):
-            value = row[c]
-            if r == header:
-                ws.write_string(r, c, str(value) if value is not None else "", formats.header)
-            else:
-                _write_value(ws, r, c, value, formats, fills.get(c), c in numeric)
-            if r < header + 200 and value not in (None, ""):
-                widths[c] = max(widths[c], min(len(str(value)) + 2, 40))
+        if r < header + 200:
+            for c, value in enumerate(row[:width]):
+                if value not in (None, ""):
+                    widths[c] = max(widths[c], min(len(str(value)) + 2, 40))
         if r == header:
-            for offset, name in enumerate(OUTPUT_HEADERS):
-                ws.write_string(r, width + offset, name, formats.header)
-        elif r > header and any(v not in (None, "") for v in row):
-            findings = result.by_row.get(r + 1, [])
+            ws.write_row(r, 0, [str(v) if v is not None else "" for v in row[:width]] + list(OUTPUT_HEADERS),
+                         formats.header)
+            continue
+        findings = result.by_row.get(r + 1) if r > header else None
+        if findings:
+            fills = _worst_fill(findings, result.columns)
+            for c in range(min(width, len(row))):
+                _write_value(ws, r, c, row[c], formats, fills.get(c), c in numeric, date_format, time_format)
+        else:
+            _write_plain_row(ws, r, row, width, numeric, date_format, time_format)
+        if r > header and any(v is not None and v != "" for v in row):
             status = result.status(r + 1)
-            ws.write_string(r, width, status, formats.cell("text", STATUS_FILL.get(status)))
+            ws.write_string(r, width, status, status_formats[status])
             if findings:
                 ws.write_string(r, width + 1, "; ".join(finding_text(f) for f in findings)[:MAX_CELL])
             expected = result.expected_units.get(r + 1)

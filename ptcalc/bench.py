@@ -1,0 +1,153 @@
+"""`ptcalc bench`: the performance goals of product spec §6, each beside its floor from the same run.
+
+Floors are what the machine needs anyway: reading the sheet with the fastest reader in the
+dependencies (python-calamine), reading and writing the same rows with the chosen writer
+(XlsxWriter), the memory of reading alone, and an empty function call. Ratios to floors travel
+between machines better than seconds do.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import xlsxwriter
+
+from .synthetic import HEADER, charge_lines
+
+AS_OF = date(2026, 11, 22)
+DATE_COLUMNS = ("dos", "poc_start", "poc_certified", "progress_report")
+
+
+def write_sheet(path: Path, lines: int) -> None:
+    """A synthetic charge sheet as an EMR would export it: typed numbers and date cells."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Charges")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, HEADER)
+    for r, line in enumerate(charge_lines(lines), start=1):
+        for c, name in enumerate(HEADER):
+            value = line[name]
+            if value == "":
+                continue
+            if name in DATE_COLUMNS:
+                sheet.write_datetime(r, c, datetime.fromisoformat(value), date_format)
+            elif name == "cpt" or isinstance(value, str):
+                sheet.write_string(r, c, str(value))
+            else:
+                sheet.write_number(r, c, value)
+    book.close()
+
+
+def _seconds(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def _read(path: Path) -> list:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+
+
+def _read_and_write(path: Path, target: Path) -> None:
+    rows = _read(path)
+    book = xlsxwriter.Workbook(str(target), {"constant_memory": True})
+    sheet = book.add_worksheet("Charges")
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    book.close()
+
+
+def _scrub_to_json(path: Path, target: Path) -> None:
+    from .scrub.report import to_json
+    from .scrub.runner import scrub_file
+
+    target.write_text(to_json(scrub_file(path, as_of=AS_OF)), encoding="utf-8")
+
+
+def _scrub_to_xlsx(path: Path, target: Path) -> None:
+    from .scrub.report_xlsx import write_xlsx
+    from .scrub.runner import scrub_file
+
+    write_xlsx(scrub_file(path, as_of=AS_OF), target)
+
+
+def _peak_memory_mb(code: str) -> float:
+    """Peak resident memory of a fresh Python process running `code` (Linux/macOS)."""
+    probe = f"{code}\nimport resource, sys\nm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n" \
+            "print(m / 1024 if sys.platform != 'darwin' else m / 1048576)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def _median_call_us(function: Callable[..., object], *args: object, calls: int = 3000) -> float:
+    for _ in range(200):
+        function(*args)
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter_ns()
+        function(*args)
+        samples.append(time.perf_counter_ns() - start)
+    return statistics.median(samples) / 1000
+
+
+def run_bench(lines: int) -> int:
+    from .scrub.runner import cyclic_gc_paused
+    from udfs import PT_FEE, PT_UNITS  # the Excel layer, as Excel calls it
+
+    print(f"ptcalc bench: {lines:,} synthetic charge lines")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sheet = folder / "charges.xlsx"
+        print(f"generating the sheet ... {_seconds(lambda: write_sheet(sheet, lines)):.1f} s")
+        with cyclic_gc_paused():  # the scrub runs this way; the floors get the same conditions
+            read = min(_seconds(lambda: _read(sheet)) for _ in range(2))
+            to_json = _seconds(lambda: _scrub_to_json(sheet, folder / "out.json"))
+            read_write = _seconds(lambda: _read_and_write(sheet, folder / "copy.xlsx"))
+            to_xlsx = _seconds(lambda: _scrub_to_xlsx(sheet, folder / "out.xlsx"))
+        results.append(("scrub xlsx -> json", to_json, read, "s", "read the sheet (python-calamine)", 2.0))
+        results.append(("scrub xlsx -> annotated xlsx", to_xlsx, read_write, "s",
+                        "read + write the same rows (XlsxWriter)", 1.5))
+        scrub_memory = _peak_memory_mb(
+            f"from ptcalc.bench import _scrub_to_json\nfrom pathlib import Path\n"
+            f"_scrub_to_json(Path({str(sheet)!r}), Path({str(folder / 'mem.json')!r}))")
+        read_memory = _peak_memory_mb(f"from ptcalc.bench import _read\nfrom pathlib import Path\n"
+                                      f"_read(Path({str(sheet)!r}))")
+        results.append(("peak memory of the json scrub", scrub_memory, read_memory, "MB",
+                        "a process that only reads the sheet", None))
+    empty = _median_call_us(lambda *args: None, 38.0)
+    units = _median_call_us(PT_UNITS, 38.0)
+    fee = _median_call_us(PT_FEE, "97110", 1.0)
+    results.append(("PT_UNITS(38) one cell, median", units, empty, "us", "an empty function call", None))
+    results.append(("PT_FEE(\"97110\", 1) one cell, median", fee, empty, "us", "an empty function call", None))
+
+    goals = {"peak memory of the json scrub": 400.0, "PT_UNITS(38) one cell, median": 50.0,
+             "PT_FEE(\"97110\", 1) one cell, median": 50.0}
+    print()
+    print(f"{'figure':<36} {'ptcalc':>10} {'floor':>10} {'ratio':>7}  {'goal':<14} met   floor is")
+    all_met = True
+    for name, value, floor, unit, floor_is, ratio_goal in results:
+        ratio = value / floor if floor else float("inf")
+        if ratio_goal is not None:
+            goal, met = f"<= {ratio_goal:g}x floor", ratio <= ratio_goal
+        else:
+            goal, met = f"<= {goals[name]:g} {unit}", value <= goals[name]
+        all_met &= met
+        print(f"{name:<36} {value:>8.2f}{unit:>2} {floor:>8.2f}{unit:>2} {ratio:>6.2f}x  {goal:<14} "
+              f"{'yes' if met else 'NO ':<5} {floor_is}")
+    print()
+    print("every goal met" if all_met else "some goals are not met on this machine (see README, Performance)")
+    return 0
