@@ -81,10 +81,19 @@ def _scrub_to_xlsx(path: Path, target: Path) -> None:
     write_xlsx(scrub_file(path, as_of=AS_OF), target)
 
 
+_PEAK_PROBE = """
+import resource, sys
+try:  # Linux: the high-water mark of this process image (ru_maxrss would include the forking parent's)
+    kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+except OSError:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+print(kb / 1024)
+"""
+
+
 def _peak_memory_mb(code: str) -> float:
-    """Peak resident memory of a fresh Python process running `code` (Linux/macOS)."""
-    probe = f"{code}\nimport resource, sys\nm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n" \
-            "print(m / 1024 if sys.platform != 'darwin' else m / 1048576)"
+    """Peak resident memory of a fresh Python process running `code`."""
+    probe = code + "\n" + _PEAK_PROBE
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     return float(result.stdout.strip().splitlines()[-1])
