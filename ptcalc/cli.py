@@ -141,6 +141,34 @@ def cmd_recalc(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_build_workbook(args: argparse.Namespace) -> int:
+    from .refdata import source_tree_directory
+    from .workbook.build import SHIPPED_NAME, build_workbook
+
+    if args.output:
+        target = Path(args.output)
+    else:
+        checkout = source_tree_directory().parent / "workbook"
+        if not checkout.is_dir():
+            raise UsageError("not in a ptcalc checkout: pass -o OUT.xlsm")
+        target = checkout / SHIPPED_NAME
+    build_workbook(target, default_directory())
+    print(f"built {target}")
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .workbook.refsheets import sync_to_workbook, sync_to_yaml
+
+    workbook = Path(args.workbook)
+    if args.to_yaml:
+        result = sync_to_yaml(workbook, _reference_dir_for_writing(args))
+    else:
+        result = sync_to_workbook(workbook, default_directory())
+    print(result.summary())
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
@@ -182,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
     recalc.add_argument("workbook", help=".xlsx or .xlsm")
     recalc.add_argument("-o", "--output", help="where to write the copy with values (default: <name>.values.xlsx)")
     recalc.set_defaults(run=cmd_recalc)
+
+    sync = sub.add_parser("sync", parents=[common], help="reference tables <-> the Ref_ sheets of a workbook")
+    sync.add_argument("workbook", help=".xlsx or .xlsm")
+    sync.add_argument("--to-yaml", action="store_true", help="read edited Ref_ sheets back into the YAML tables")
+    sync.set_defaults(run=cmd_sync)
+
+    build = sub.add_parser("build-workbook", parents=[common], help="rebuild the shipped workbook from reference/")
+    build.add_argument("-o", "--output", help="where to write it (default: workbook/ptcalc.xlsm of this checkout)")
+    build.set_defaults(run=cmd_build_workbook)
 
     bench = sub.add_parser("bench", help="the performance goals, each beside this machine's floor")
     bench.add_argument("--lines", type=int, default=100_000, help="lines in the synthetic sheet (default 100000)")

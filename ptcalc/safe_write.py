@@ -12,6 +12,15 @@ from pathlib import Path
 from .errors import UsageError
 
 
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual ones (0o666 less the umask)."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_save(target: Path, save: Callable[[str], object], inputs: tuple[Path, ...] = ()) -> None:
     """Call `save(temp_path)`, then rename the temp file to `target`.
 
@@ -32,6 +41,7 @@ def atomic_save(target: Path, save: Callable[[str], object], inputs: tuple[Path,
     os.close(handle)
     try:
         save(temp)
+        os.chmod(temp, _mode_for(target))
         os.replace(temp, target)
     except PermissionError:
         raise UsageError(f"{target}: cannot be replaced; is it open in Excel or read-only? "

@@ -119,7 +119,8 @@ class RecalcResult:
             lines.append(f"{len(self.errors)} cells evaluate to an error: "
                          + ", ".join(f"{cell} {value}" for cell, value in self.errors[:10])
                          + (" ..." if len(self.errors) > 10 else ""))
-        lines.extend(f"  {message}" for message in dict.fromkeys(self.messages))
+        if self.errors:  # `formulas` evaluates both IF branches, so a message alone may come from a discarded one
+            lines.extend(f"  {message}" for message in dict.fromkeys(self.messages))
         return "\n".join(lines)
 
 

@@ -37,6 +37,11 @@ _SOURCE_TREE = _PACKAGE.parent / "reference"
 _BUILT_IN = _SOURCE_TREE if (_SOURCE_TREE / "codes.yaml").is_file() else _PACKAGE / "_reference"
 
 
+def source_tree_directory() -> Path:
+    """reference/ of a source checkout (it may not exist in an installed package)."""
+    return _SOURCE_TREE
+
+
 def packaged_directory() -> Path:
     return _PACKAGE / "_reference"
 

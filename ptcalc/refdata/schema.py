@@ -183,12 +183,14 @@ TABLES: dict[str, tuple[dict[str, Field], dict[str, str]]] = {
 
 
 class _Problems:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = path
         self.items: list[str] = []
 
-    def add(self, line: int, field: str, problem: str) -> None:
-        self.items.append(f"{self.path}:{line}: {field}: {problem}")
+    def add(self, line: int | str, field: str, problem: str) -> None:
+        """`file:line: field: problem` for YAML; `Sheet!C17: field: problem` for a workbook's Ref_ sheet."""
+        where = f"{self.path}:{line}" if isinstance(line, int) else f"{self.path}!{line}"
+        self.items.append(f"{where}: {field}: {problem}")
 
 
 def _check_value(value: Any, spec: Field, where: str, line: int, problems: _Problems) -> None:
@@ -258,7 +260,7 @@ def _check_mapping(mapping: Any, fields: dict[str, Field], where: str, problems:
         _check_value(mapping[name], spec, label, mapping.line_of(name), problems)
 
 
-def validate(document: Any, path: Path) -> str:
+def validate(document: Any, path: Path | str) -> str:
     """Check one parsed table file; return its kind or raise ReferenceDataError listing the problems."""
     problems = _Problems(path)
     if not isinstance(document, Located):
