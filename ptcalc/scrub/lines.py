@@ -174,19 +174,19 @@ class LineParser:
     def _units(self, value: Any) -> int:
         number = parse_number(value, "units")
         if not number.is_integer():
-            raise PtcalcInputError(f"units: {describe(value)} is not a whole number of units")
+            raise PtcalcInputError(f"units: {describe(number)} is not a whole number of units")
         if number < 0:
-            raise PtcalcInputError(f"units: {describe(value)} is negative")
+            raise PtcalcInputError(f"units: {describe(number)} is negative")
         if number > self.max_units:
-            raise PtcalcInputError(f"units: {describe(value)} is more than {self.max_units} on one line")
+            raise PtcalcInputError(f"units: {describe(number)} is more than {self.max_units} on one line")
         return int(number)
 
     def _minutes(self, value: Any, name: str) -> float:
         minutes = parse_number(value, name)
         if minutes < 0:
-            raise PtcalcInputError(f"{name}: {describe(value)} is negative")
+            raise PtcalcInputError(f"{name}: {describe(minutes)} is negative")
         if minutes > self.max_minutes:
-            raise PtcalcInputError(f"{name}: {describe(value)} is more than {self.max_minutes:g} minutes on one line")
+            raise PtcalcInputError(f"{name}: {describe(minutes)} is more than {self.max_minutes:g} minutes on one line")
         return minutes
 
     def _locality(self, value: Any) -> str:
@@ -223,7 +223,7 @@ def _pos(value: Any) -> str:
 def _amount(value: Any, name: str) -> float:
     amount = parse_number(value.replace("$", "") if isinstance(value, str) else value, name)
     if amount < 0:
-        raise PtcalcInputError(f"{name}: {describe(value)} is negative")
+        raise PtcalcInputError(f"{name}: {describe(amount)} is negative")
     return amount
 
 
