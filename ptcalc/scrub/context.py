@@ -22,7 +22,7 @@ from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
 from ..refdata.model import CodeInfo, FeeRow, PayerProfile
-from ..units import split_timed_units
+from ..units import split_timed_units, units_for_minutes
 from .lines import PROVIDER_TYPES, ChargeLine
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class ScrubContext:
         self.by_code: dict[str, list[ChargeLine]] = defaultdict(list)
         self.by_modifiers: dict[tuple[str, ...], list[ChargeLine]] = defaultdict(list)
         self.by_pos: dict[str | None, list[ChargeLine]] = defaultdict(list)
+        self.by_minutes: dict[float | None, list[ChargeLine]] = defaultdict(list)
         codes = ref.codes
         visits: dict[tuple, Visit] = {}
         self.judgeable_lines: list[ChargeLine] = []
@@ -104,6 +105,7 @@ class ScrubContext:
                 self.by_code[line.cpt].append(line)
                 self.by_modifiers[line.modifiers].append(line)
                 self.by_pos[line.pos].append(line)
+                self.by_minutes[line.minutes].append(line)
                 key = (line.patient_id, line.dos, PROVIDER_TYPES.get(line.provider_type, "PT"))
                 visit = visits.get(key)
                 if visit is None:
@@ -147,11 +149,13 @@ class ScrubContext:
 
     def select(self, code: Callable[[str], bool] | None = None,
                modifiers: Callable[[tuple[str, ...]], bool] | None = None,
-               pos: Callable[[str | None], bool] | None = None) -> list[ChargeLine]:
-        """Judgeable lines whose code / modifiers / place of service pass the given tests (via the indexes)."""
+               pos: Callable[[str | None], bool] | None = None,
+               minutes: Callable[[float | None], bool] | None = None) -> list[ChargeLine]:
+        """Judgeable lines whose code / modifiers / place of service / minutes pass the given tests (via the indexes)."""
         tests = [(f, index, attr) for f, index, attr in ((code, self.by_code, "cpt"),
                                                          (modifiers, self.by_modifiers, "modifiers"),
-                                                         (pos, self.by_pos, "pos")) if f is not None]
+                                                         (pos, self.by_pos, "pos"),
+                                                         (minutes, self.by_minutes, "minutes")) if f is not None]
         if not tests:
             return self.judgeable_lines
         matched = [[group for key, group in index.items() if test(key)] for test, index, _ in tests]
@@ -256,13 +260,16 @@ class ScrubContext:
         return self._prices[3]
 
     # Units ---------------------------------------------------------------------------
-    def visit_units(self, visit: Visit) -> VisitUnits | None:
-        """Expected units of the visit's timed lines; None when a timed line's minutes or units are unreadable."""
-        return self._units.get(id(visit))
+    @property
+    def unit_mismatches(self) -> list[tuple[Visit, VisitUnits]]:
+        """Visits whose billed timed units differ from the expected ones, code by code."""
+        return self._units[1]
 
     @cached_property
-    def _units(self) -> dict[int, VisitUnits]:
-        result = {}
+    def _units(self) -> tuple[dict[int, int], list[tuple[Visit, VisitUnits]]]:
+        """(row -> expected units of every judgeable timed line, visits that do not match)."""
+        expected: dict[int, int] = {}
+        mismatches: list[tuple[Visit, VisitUnits]] = []
         memo: dict[tuple, tuple[int, ...]] = {}  # visits of the same shape split the same way
         rvus = self.ref.latest_fee_schedule.rows
         codes = self.ref.codes
@@ -271,6 +278,11 @@ class ScrubContext:
             timed = [l for l in visit.lines if codes[l.cpt].timing == "timed"]
             if profile is None or not timed or any("minutes" in l.bad or l.units is None for l in timed):
                 continue
+            if len(timed) == 1:  # one line: both methods give the chart's units for its minutes
+                line = timed[0]
+                expected[line.row] = units_for_minutes(line.minutes or 0.0)
+                if expected[line.row] == line.units:
+                    continue
             minutes: dict[str, float] = {}
             billed: dict[str, int] = {}
             first: dict[str, int] = {}
@@ -283,25 +295,30 @@ class ScrubContext:
             if split is None:
                 split = memo[shape] = split_timed_units(shape[1], profile.unit_method, rvus)
             expected_by_code = dict(zip(minutes, split))
-            expected = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
-            result[id(visit)] = VisitUnits(profile.unit_method, sum(minutes.values()), expected, billed,
-                                           expected_by_code, minutes)
-        return result
+            rows = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
+            expected.update(rows)
+            if billed != expected_by_code:
+                mismatches.append((visit, VisitUnits(profile.unit_method, sum(minutes.values()), rows, billed,
+                                                     expected_by_code, minutes)))
+        return expected, mismatches
 
-    def expected_units(self, line: ChargeLine) -> int | None:
-        """Units the line should carry: the allocation for timed codes, 1 for untimed, None if unknown."""
-        info = self.code(line)
-        if info is None or not line.judgeable:
-            return None
-        if info.timing == "untimed":
-            return 1
-        visit = self.visit_of(line)
-        units = self.visit_units(visit) if visit else None
-        return units.expected.get(line.row) if units else None
+    def expected_units_by_row(self) -> dict[int, int | None]:
+        """Units each line should carry: the allocation for timed codes, 1 for untimed, None if unknown."""
+        timed = self._units[0]
+        codes = self.ref.codes
+        return {line.row: (timed.get(line.row) if codes[line.cpt].timing == "timed" else
+                           1 if codes[line.cpt].timing == "untimed" else None) if line.judgeable else None
+                for line in self.lines}
 
     # KX ------------------------------------------------------------------------------
     def kx(self, line: ChargeLine) -> KxPoint | None:
         return self._kx.get(line.row)
+
+    @property
+    def kx_attention(self) -> list[ChargeLine]:
+        """Lines over the KX threshold, or whose KX total cannot be computed (row order)."""
+        return sorted((l for l in self.judgeable_lines if (p := self._kx.get(l.row)) is not None
+                       and (p.status is None or p.status.needs_kx)), key=lambda l: l.row)
 
     @cached_property
     def _kx(self) -> dict[int, KxPoint]:

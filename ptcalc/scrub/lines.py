@@ -122,9 +122,14 @@ class LineParser:
         maybe_blank: list[int] | None = None  # rows blank in every column so far
         problems: dict[int, list[Problem]] = {}
         columns: dict[str, list[Any]] = {}
-        transposed = list(zip_longest(*data)) if data else []  # one pass in C; short rows padded with None
+        width = len(data[0]) if data else 0
+        rectangular = all(len(row) == width for row in data)  # calamine's rows are; csv rows may not be
+        transposed = None if rectangular else list(zip_longest(*data))  # short rows padded with None
         for name, index in self._columns:
-            cells = transposed[index] if index < len(transposed) else (None,) * count
+            if rectangular:
+                cells = [row[index] for row in data] if index < width else [None] * count
+            else:
+                cells = transposed[index] if index < len(transposed) else (None,) * count
             final: dict[Any, Any] = {}
             trouble: dict[Any, Problem] = {}
             blank_values = set()

@@ -10,6 +10,7 @@ from .runner import ScrubResult
 REPORT_COLUMNS = ("row", "rule", "name", "severity", "status", "message", "fix", "amount_at_risk",
                   "patient_id", "dos", "cpt", "source")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every finding: json.dumps makes one per call
 
 
 REPORT_HEADERS = ("Row", "Rule", "Name", "Severity", "Status", "Message", "Fix", "Amount at risk", "Patient", "DOS",
@@ -48,7 +49,7 @@ def to_json(result: ScrubResult) -> str:
 
     Same input, same as-of date, same reference data: the same bytes.
     """
-    findings = ",\n".join(json.dumps(f.as_dict(), ensure_ascii=False) for f in result.findings)
+    findings = ",\n".join(map(_ENCODER.encode, (f.as_dict() for f in result.findings)))
     summary = json.dumps(result.summary(), indent=2, ensure_ascii=False)
     versions = json.dumps(result.versions, indent=2, ensure_ascii=False)
     return (f'{{"findings": [\n{findings}\n],\n"summary": {summary},\n"data_versions": {versions}\n}}\n'

@@ -54,7 +54,8 @@ class ScrubResult:
         return self._summary
 
     def _summarise(self) -> dict[str, object]:
-        statuses = Counter(self.status(line.row) for line in self.lines)
+        statuses = Counter(line_status(found) for found in self.by_row.values())
+        statuses["CLEAN"] += len(self.lines) - len(self.by_row)
         by_rule: dict[str, dict] = {}
         at_risk: dict[int, Decimal] = {}
         left_on_table = Decimal("0.00")
@@ -141,7 +142,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None) -> ScrubR
     versions = data_versions(ref, max(dates) if dates else as_of)
     pricing = sorted({f for basis in ctx.pricing_bases for f in basis.fallbacks})
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | set(pricing))
-    expected = {line.row: ctx.expected_units(line) for line in lines}
+    expected = ctx.expected_units_by_row()
     return ScrubResult(sheet, header_index, columns, lines, findings, expected, as_of, versions)
 
 

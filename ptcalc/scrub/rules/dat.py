@@ -55,9 +55,11 @@ class DuplicateLine(Rule):
     needs = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        # Identical lines share patient, date and code: only codes repeated on a day can be duplicates.
+        candidates = sorted((line for group in ctx.repeated_codes for line in group), key=lambda l: l.row)
         seen: dict[tuple, int] = {}
-        for line in ctx.lines:
-            if not line.bad.isdisjoint(self.needs) or line.patient_id is None or line.dos is None:
+        for line in candidates:
+            if not line.bad.isdisjoint(self.needs):
                 continue
             key = (line.patient_id, line.dos, line.cpt, tuple(sorted(line.modifiers)), line.units, line.minutes)
             if key in seen:

@@ -79,10 +79,10 @@ class MissingKx(_KxRule):
     source = KX_SOURCE
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
-            point = ctx.kx(line)
-            if point is None:
+        for line in ctx.kx_attention:
+            if not self.applies_to(ctx, line):
                 continue
+            point = ctx.kx(line)
             if point.status is None:
                 yield self.finding(ctx, line, f"the KX total cannot be computed: {point.problem}",
                                    status="no_data", field=None)

@@ -27,14 +27,13 @@ class UnitsExceedMue(Rule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         table = ctx.ref.mue
-        judged = {id(line) for line in self.lines(ctx, code=lambda code: code in table.rows)}
         # Over the MUE is only possible for a line over it on its own, or a code on several lines of one day.
-        repeated = ctx.repeated_codes
+        repeated = [group for group in ctx.repeated_codes if group[0].cpt in table.rows]
         in_repeated = {id(line) for group in repeated for line in group}
         alone = [[line] for line in ctx.judgeable_lines if line.units is not None and line.cpt in table.rows
                  and line.units > table.rows[line.cpt].units and id(line) not in in_repeated]
         for group in alone + repeated:
-            code_lines = [line for line in group if id(line) in judged and line.units is not None]
+            code_lines = [line for line in group if line.units is not None and self.applies_to(ctx, line)]
             if not code_lines:
                 continue
             code = code_lines[0].cpt

@@ -26,11 +26,9 @@ class _UnitsRule(Rule):
     needs = ("patient_id", "dos", "cpt", "units", "minutes")
 
     def visits(self, ctx: ScrubContext) -> Iterator[tuple[Visit, VisitUnits]]:
-        for visit in ctx.visits:
-            if not self.applies_to(ctx, visit.lines[0]):
-                continue
-            units = ctx.visit_units(visit)
-            if units is not None:
+        """Visits whose billed timed units differ from the expected ones (the only ones to judge)."""
+        for visit, units in ctx.unit_mismatches:
+            if self.applies_to(ctx, visit.lines[0]):
                 yield visit, units
 
     @staticmethod
@@ -112,8 +110,6 @@ class UnitsMisallocated(_UnitsRule):
         for visit, units in self.visits(ctx):
             if sum(units.billed_by_code.values()) != sum(units.expected_by_code.values()):
                 continue
-            if units.billed_by_code == units.expected_by_code:
-                continue
             if units.method == "CMS" and _cms_split_allowed(units):
                 continue
             split = ", ".join(f"{c} {n}" for c, n in units.expected_by_code.items())
@@ -155,8 +151,8 @@ class TimedCodeWithoutMinutes(Rule):
     needs = ("patient_id", "dos", "cpt", "minutes")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timed):
-            if not line.minutes and (line.units or 0) > 0:
+        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timed, minutes=lambda m: not m):
+            if (line.units or 0) > 0:
                 yield self.finding(ctx, line, f"{line.cpt} is a timed code billed with {_plural(line.units)} "
                                    "but no minutes", field="minutes", amount=ctx.allowed(line))
 
