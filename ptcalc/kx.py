@@ -11,7 +11,7 @@ from typing import Any
 from .errors import PtcalcInputError
 from .periods import by_year
 from .refdata import Reference, load_reference
-from .values import describe, is_blank, parse_date_or_year, parse_number
+from .values import describe, is_blank, parse_amount, parse_date_or_year
 
 BUCKETS = {"PT": "PT/SLP", "PTA": "PT/SLP", "SLP": "PT/SLP", "OT": "OT", "OTA": "OT"}
 STATUSES = ("OK", "APPROACHING", "KX", "KX+REVIEW")
@@ -58,15 +58,6 @@ class KxStatus:
         return f"{self.status}: {text}" + "".join(f" ({note})" for note in self.notes)
 
 
-def _amount(value: Any, field: str) -> float:
-    if is_blank(value):
-        return 0.0
-    amount = parse_number(value, field)
-    if amount < 0:
-        raise PtcalcInputError(f"{field}: {describe(value)} is negative")
-    return amount
-
-
 def kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str]]:
     """(KX threshold, review threshold, fallback notes) for a year and bucket (cached per reference)."""
     key = ("kx_threshold", year, bucket)
@@ -89,7 +80,7 @@ def _kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float,
 def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = None,
               discipline: Any = "PT", reference: Reference | None = None) -> KxStatus:
     ref = reference or load_reference()
-    total = _amount(ytd_allowed, "ytd_allowed") + _amount(visit_allowed, "visit_allowed")
+    total = parse_amount(ytd_allowed, "ytd_allowed") + parse_amount(visit_allowed, "visit_allowed")
     year = (max(ref.kx_thresholds) if is_blank(date_of_service)
             else parse_date_or_year(date_of_service, "date").year)
     bucket = bucket_of(discipline)

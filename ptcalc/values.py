@@ -80,14 +80,19 @@ def parse_number(value: Any, field: str) -> float:
     return number
 
 
-def parse_minutes(value: Any, field: str = "minutes") -> float:
-    """Minutes of a service: blank is 0, negative or non-numeric is an error."""
+def parse_amount(value: Any, field: str) -> float:
+    """A quantity that cannot be negative (minutes, dollars): blank is 0, text or a negative is an error."""
     if is_blank(value):
         return 0.0
-    minutes = parse_number(value, field)
-    if minutes < 0:
+    amount = parse_number(value, field)
+    if amount < 0:
         raise PtcalcInputError(f"{field}: {describe(value)} is negative")
-    return minutes
+    return amount
+
+
+def parse_minutes(value: Any, field: str = "minutes") -> float:
+    """Minutes of a service: blank is 0, negative or non-numeric is an error."""
+    return parse_amount(value, field)
 
 
 def parse_count(value: Any, field: str, minimum: int = 0) -> int:

@@ -30,6 +30,14 @@ class CodeReplacedForPayer(Rule):
                                    fix=f"Bill {code} instead of {line.cpt}")
 
 
+def _lines_with_status(rule: Rule, ctx: ScrubContext, statuses_of: str) -> Iterator[tuple]:
+    """(line, fee schedule row) where the line's PFS status is in its payer profile's `statuses_of` set."""
+    for line in rule.lines(ctx, code=ctx.unpaid_somewhere):
+        row = ctx.fee_row(line)
+        if row is not None and row.status in getattr(ctx.profile(line), statuses_of):
+            yield line, row
+
+
 class BundledCode(Rule):
     id = "COV002"
     name = "bundled-code"
@@ -39,11 +47,9 @@ class BundledCode(Rule):
     source = "CMS PFS status indicator B (RVU file definitions)"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx, code=ctx.unpaid_somewhere):
-            row = ctx.fee_row(line)
-            if row is not None and row.status in ctx.profile(line).bundled_statuses:
-                yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} ({STATUS_WORDS[row.status]}): "
-                                   f"{ctx.profile(line).label} never pays it separately")
+        for line, row in _lines_with_status(self, ctx, "bundled_statuses"):
+            yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} ({STATUS_WORDS[row.status]}): "
+                               f"{ctx.profile(line).label} never pays it separately")
 
 
 class NoncoveredCode(Rule):
@@ -55,10 +61,8 @@ class NoncoveredCode(Rule):
     source = "CMS PFS status indicators I and N (RVU file definitions)"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx, code=ctx.unpaid_somewhere):
+        for line, row in _lines_with_status(self, ctx, "noncovered_statuses"):
             profile = ctx.profile(line)
-            row = ctx.fee_row(line)
-            if row is not None and row.status in profile.noncovered_statuses \
-                    and line.cpt not in profile.code_replacements:
+            if line.cpt not in profile.code_replacements:
                 yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} "
                                    f"({STATUS_WORDS.get(row.status, 'not payable')}) for {profile.label}")
