@@ -241,7 +241,8 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     _print_layout(ws, None)
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 62)
-    ws.set_column(2, 6, 11)
+    ws.set_column(2, 5, 11)
+    ws.set_column(6, 6, 15)
     ws.write_string(0, 0, "ptcalc scrub summary", formats.title)
     statuses = summary["lines_by_status"]
     verdict = ("Clean: no errors, warnings or unjudged lines" if summary["clean"] else
