@@ -6,7 +6,7 @@ condition in words, the fix and the source. Subclasses register themselves, so t
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
 

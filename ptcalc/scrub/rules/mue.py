@@ -1,13 +1,11 @@
 """MUE: medically unlikely edits — per line (MAI 1) or per date of service (MAI 2 and 3)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from ...fees import PRICED_STATUSES
 from ..context import ScrubContext
 from ..findings import Finding
-from ..lines import ChargeLine
 from .base import Rule
 
 MAI_WORDS = {1: "a line edit (more units may go on another line with a modifier)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...refdata.model import PtpPair
-from ..context import ScrubContext, Visit
+from ..context import ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
