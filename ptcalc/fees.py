@@ -126,12 +126,12 @@ def parse_locality(ref: Reference, value: Any, day: date) -> tuple[Gpci, InForce
 class VisitPricer:
     """Prices visits on one date in one locality; unit prices are cached per reference version."""
 
-    def __init__(self, ref: Reference, day: date, locality: Any = "national") -> None:
+    def __init__(self, ref: Reference, day: date, locality: Any = "national", track: str = "non_qp") -> None:
         self.ref = ref
         self.day = day
         schedule = by_year(ref.fee_schedules, day.year, "fee schedule")
         self.gpci, gpci_in_force = parse_locality(ref, locality, day)
-        factor = conversion_factor(ref, day)
+        factor = conversion_factor(ref, day, track)
         self.schedule = schedule.table
         self.cf = Decimal(str(factor.table.amount))
         rate = ref.constants["assistant_payment_rate"]
@@ -157,10 +157,13 @@ class VisitPricer:
             if price.status not in PRICED_STATUSES and price.status not in ZERO_STATUSES:
                 raise PtcalcInputError(f"codes: {price.code} has PFS status {price.status} "
                                        "(contractor-priced or restricted): no national fee to compute")
-        # The one unit paid in full under the MPPR: highest PE payment, first line on a tie.
+        # The one unit paid in full under the MPPR: the highest PE payment; on a tie a line without CQ/CO
+        # (its full unit is not cut to 85%), then the first line, so the total never depends on row order.
         candidates = [i for i, (p, n) in enumerate(zip(prices, units))
                       if p.mppr and p.status in PRICED_STATUSES and n > 0]
-        full_line = max(candidates, key=lambda i: (prices[i].pe_payment, -i)) if candidates else None
+        full_line = max(candidates, key=lambda i: (prices[i].pe_payment,
+                                                   not ASSISTANT_MODIFIERS.intersection(modifiers[i]), -i),
+                        default=None)
         lines = []
         for index, (price, count, mods) in enumerate(zip(prices, units, modifiers)):
             assistant = bool(ASSISTANT_MODIFIERS.intersection(mods)) and self.assistant_rate is not None
@@ -189,8 +192,9 @@ def _aligned(values: Any, count: int, field: str) -> list[Any]:
 
 
 def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of_service: Any = None,
-              modifiers: Any = None, reference: Reference | None = None) -> VisitFee:
-    """Allowed amount of one visit. Rows with neither code nor units are skipped."""
+              modifiers: Any = None, reference: Reference | None = None, track: str = "non_qp") -> VisitFee:
+    """Allowed amount of one visit (`track` "qp" prices with the Qualifying APM Participant conversion
+    factor). Rows with neither code nor units are skipped."""
     ref = reference or load_reference()
     code_list = list(codes) if isinstance(codes, (list, tuple)) else [codes]
     unit_list = [1] * len(code_list) if units is None else _aligned(units, len(code_list), "units")
@@ -210,17 +214,24 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
         kept_modifiers.append(parse_modifiers(mods))
     if not kept_codes:
         raise PtcalcInputError("codes: no procedure code given")
+    for code, mods in zip(kept_codes, kept_modifiers):
+        info = ref.codes.get(code)
+        assisted = ASSISTANT_MODIFIERS.intersection(mods)
+        if assisted and info is not None and info.is_evaluation:
+            raise PtcalcInputError(f"modifiers: {'/'.join(sorted(assisted))} on {code}, an evaluation code: "
+                                   "assistants do not evaluate, so Medicare does not pay it with CQ/CO")
     day = _service_date(ref, date_of_service)
-    return pricer_for(ref, day, locality).price(kept_codes, kept_units, kept_modifiers)
+    return pricer_for(ref, day, locality, track).price(kept_codes, kept_units, kept_modifiers)
 
 
-def pricer_for(ref: Reference, day: date, locality: Any = "national") -> VisitPricer:
-    """A pricer for a date and locality, kept with the reference data (a worksheet prices the same
-    date and locality over and over)."""
-    key = ("pricer", day, locality if isinstance(locality, str) or locality is None else repr(locality))
+def pricer_for(ref: Reference, day: date, locality: Any = "national", track: str = "non_qp") -> VisitPricer:
+    """A pricer for a date, locality and conversion-factor track (non_qp, or qp for a Qualifying APM
+    Participant), kept with the reference data (a worksheet prices the same date and locality over
+    and over)."""
+    key = ("pricer", day, locality if isinstance(locality, str) or locality is None else repr(locality), track)
     pricer = ref.caches.get(key)
     if pricer is None:
-        pricer = ref.caches[key] = VisitPricer(ref, day, locality)
+        pricer = ref.caches[key] = VisitPricer(ref, day, locality, track)
     return pricer
 
 

@@ -41,11 +41,34 @@ def data_versions(ref: Reference, day: date) -> dict[str, object]:
     versions["mue"] = f"{ref.mue.release} ({ref.mue.source_file})"
     if ref.mue.effective_from > day:
         fallbacks.append(f"MUE table effective {ref.mue.effective_from} is later than {day}; used anyway")
-    versions["ptp"] = f"{ref.ptp.release}; {len(ref.ptp.pairs)} pairs"
+    versions["ptp"] = ptp_version(ref)
+    if (note := ptp_vintage_note(ref, day)) is not None:
+        fallbacks.append(note)
     kx = in_force(ref.kx_thresholds, "KX threshold")
     versions["kx_threshold"] = f"{kx.year}: {money(kx.pt_slp)} PT/SLP, {money(kx.ot)} OT" if kx else None
     versions["fallbacks"] = fallbacks
     return versions
+
+
+def ptp_version(ref: Reference) -> str:
+    """The PTP table's release, size and limits, as every report and `ptcalc info` name it."""
+    table = ref.ptp
+    active = sum(1 for p in table.pairs if p.deleted is None and p.modifier_indicator != 9)
+    dated = any(p.effective_from for p in table.pairs)
+    limits = "" if dated else "; no effective dates (an edit counts from the start until its deletion date)"
+    return f"{table.release} ({table.source_file}); {active} edits in force, {len(table.pairs)} rows{limits}"
+
+
+def ptp_vintage_note(ref: Reference, day: date) -> str | None:
+    """Said when a date of service is past the quarter of the PTP table's vintage."""
+    vintage = ref.ptp.in_force_on
+    if vintage is None:
+        return None
+    quarter_end = date(vintage.year + (vintage.month + 2) // 12, (vintage.month + 2) % 12 + 1, 1)
+    if day < quarter_end:
+        return None
+    return (f"NCCI PTP edits of {vintage:%B %Y} used for {day}: edits CMS added or deleted since are not in "
+            "the reference data (import the current quarter's files with `ptcalc import ptp`)")
 
 
 def format_versions(versions: dict[str, object]) -> str:
@@ -76,6 +99,6 @@ def format_catalogue(ref: Reference) -> str:
     for review in ref.review_thresholds:
         lines.append(f"  review threshold {review.from_year}-{review.to_year}: {money(review.amount)}")
     lines.append(f"  MUE: {ref.mue.release}, {len(ref.mue.rows)} codes")
-    lines.append(f"  PTP: {ref.ptp.release}, {len(ref.ptp.pairs)} pairs")
+    lines.append(f"  PTP: {ptp_version(ref)}")
     lines.append(f"  codes: {len(ref.codes)}; payer profiles: {', '.join(p.profile for p in ref.payers)}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
+from .refdata import load_reference
 from .units import allocate_units
 
 HEADER = ("patient_id", "dos", "cpt", "modifiers", "units", "minutes", "payer_type", "payer", "provider_type",
@@ -23,8 +24,7 @@ CHARGES = {"97161": 160.0, "97162": 160.0, "97163": 160.0, "97164": 110.0, "9711
            "97116": 55.0, "97140": 52.0, "97530": 60.0, "97535": 55.0, "97035": 30.0, "97033": 35.0,
            "97750": 60.0, "G0283": 25.0, "97014": 25.0, "97012": 28.0, "97165": 160.0, "97166": 160.0}
 # NCCI pairs a careful biller bypasses with 59 when the services were distinct (column 1, column 2).
-DISTINCT_PAIRS = {("97140", "97530"), ("97530", "97116"), ("97161", "97140"), ("97162", "97140"),
-                  ("97163", "97140")}
+GROUP_EDITED = ("97110", "97112", "97116", "97140", "97530", "97535")  # NCCI column 2 of group therapy 97150
 MISTAKES = ("missing_gp", "units_over", "e_stim_97014", "pta_without_cq", "pair_without_59", "typo_code",
             "text_minutes", "duplicate", "test_with_eval", "eval_two_units", "units_under", "telehealth_no_95",
             "wrong_discipline", "blank_units")
@@ -51,6 +51,12 @@ class _Clinic:
         }
 
 
+def needs_bypass(first: str, second: str, day: date) -> bool:
+    """An NCCI edit in force makes `second` column 2 of `first`, bypassable with 59 (indicator 1)."""
+    return any(p.column2 == second and p.modifier_indicator == 1 and p.in_force(day)
+               for p in load_reference().ptp.by_column1.get(first, ()))
+
+
 def _visit_lines(clinic: _Clinic, patient: dict, day: date) -> list[dict]:
     rnd = clinic.random
     method = "CMS" if patient["payer_type"] in ("medicare", "medicare_advantage", "medicaid") else "AMA"
@@ -73,8 +79,8 @@ def _visit_lines(clinic: _Clinic, patient: dict, day: date) -> list[dict]:
         is_eval = code in ("97161", "97162", "97163", "97165", "97166")
         by_assistant = assistant and not is_eval
         mods = [modifier] + (["CQ"] if by_assistant else [])
-        if any((other, code) in DISTINCT_PAIRS for other in codes):
-            mods.append("59")
+        if any(needs_bypass(other, code, day) for other in codes):
+            mods.append("59")  # distinct services of an NCCI edit that allows the modifier
         if patient["ytd_prior"] is not None and patient["ytd_prior"] > 2480:
             mods.append("KX")
         lines.append({
@@ -103,9 +109,10 @@ def _break(lines: list[dict], kind: str, rnd: random.Random) -> list[dict]:
     elif kind == "pta_without_cq":
         last.update(provider_type="PTA", pta_minutes=last["minutes"],
                     modifiers=" ".join(m for m in last["modifiers"].split() if m != "CQ"))
-    elif kind == "pair_without_59":
-        lines += [{**last, "cpt": "97140", "units": 1, "minutes": 15, "charge": 52.0},
-                  {**last, "cpt": "97530", "units": 1, "minutes": 15, "charge": 60.0}]
+    elif kind == "pair_without_59":  # group therapy beside a one-on-one code: NCCI column 2 needs 59
+        if not any(line["cpt"] in GROUP_EDITED for line in lines):
+            lines.append({**last, "cpt": "97110", "units": 1, "minutes": 15, "charge": 55.0})
+        lines.append({**last, "cpt": "97150", "units": 1, "minutes": "", "charge": 40.0, "pta_minutes": ""})
     elif kind == "typo_code":
         last["cpt"] = last["cpt"].replace("0", "O", 1) if "0" in last["cpt"] else last["cpt"][:-1]
     elif kind == "text_minutes":

@@ -7,8 +7,10 @@ import yaml
 
 from udfs import PT_EVAL_TIER, PT_FEE, PT_KX_CHECK, PT_UNITS
 
-from .conftest import SHARED
+from .conftest import SHARED, SHARED_MISSING
 
+if SHARED_MISSING:
+    pytest.skip(SHARED_MISSING, allow_module_level=True)
 CASES = SHARED / "acceptance"
 
 

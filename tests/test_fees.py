@@ -1,14 +1,18 @@
 """PT_FEE's engine: RVU × GPCI × CF, therapy MPPR, CQ/CO at 85%, status B/I/N at zero."""
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ptcalc import PtcalcInputError, load_reference, visit_fee
+from udfs import PT_FEE
 
 
 def fee(codes, units=None, locality="national", day=2026, modifiers=None) -> float:
@@ -113,3 +117,20 @@ def test_fees_never_fall_when_a_unit_is_added(visit, data) -> None:
     index = data.draw(st.integers(0, len(codes) - 1))
     units[index] += 1
     assert visit_fee(codes, units, "national", 2026).total >= before
+
+
+FEE_CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "fees.yaml").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", FEE_CASES, ids=lambda c: c["name"])
+def test_fee_fixture_in_every_row_order(case: dict) -> None:
+    rows = list(zip(case["codes"], case["units"], case.get("modifiers") or ["GP"] * len(case["codes"])))
+    for order in itertools.permutations(rows):
+        codes, units, modifiers = (list(column) for column in zip(*order))
+        fee = visit_fee(codes, units, "national", date(2026, 3, 2), modifiers, track=case.get("track", "non_qp"))
+        assert fee.total == Decimal(str(case["expect"])), (order, fee.explain())
+
+
+def test_pt_fee_refuses_an_assistant_modifier_on_an_evaluation() -> None:
+    with pytest.raises(ValueError, match="CQ on 97161, an evaluation code"):
+        PT_FEE(["97161", "97110"], [1, 1], "national", 2026, ["GP CQ", "GP"])

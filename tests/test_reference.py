@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import subprocess
 import sys
 import time
@@ -15,15 +16,16 @@ from ptcalc.refdata import ENV_VAR, clear_cache
 
 from .conftest import ROOT
 
+CMS = ROOT / "data" / "cms"  # CMS's own files, carried by the project (provenance: data/cms/PROVENANCE.md)
 CMS_IMPORTS = {
-    "pfs": [["PPRRVU2025_Oct.pt-rows.csv"],
-            ["PPRRVU2026_Jul_nonQPP.pt-rows.csv", "PPRRVU2026_Jul_nonQPP.pt-extra-rows.csv"]],
+    "pfs": [["PPRRVU2025_Oct.pt-rows.csv"], ["PPRRVU2026_Jul_nonQPP.csv"]],
     "gpci": [["GPCI2025.csv"], ["GPCI2026.csv"]],
     "mue": [["MCR_MUE_PractitionerServices_Eff_04-01-2026.pt-rows.csv",
              "MCR_MUE_PractitionerServices_Eff_04-01-2026.pt-extra-rows.csv"]],
+    "ptp": [["ncci_ptp_practitioner_2024-07.pt-any.csv"]],
 }
 GENERATED = ["fee_schedule_2025.yaml", "fee_schedule_2026.yaml", "gpci_2025.yaml", "gpci_2026.yaml",
-             "mue.yaml", "conversion_factors.yaml"]
+             "mue.yaml", "ptp.yaml", "conversion_factors.yaml"]
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -31,8 +33,8 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
                           env={**os.environ, **(env or {})}, timeout=120)
 
 
-def test_shipped_tables_are_what_the_importers_make_of_the_cms_files(shared: Path, ref_copy: Path) -> None:
-    cms = shared / "cms"
+def test_shipped_tables_are_what_the_importers_make_of_the_cms_files(ref_copy: Path) -> None:
+    cms = CMS
     for name in GENERATED:
         (ref_copy / name).unlink()
     (ref_copy / "conversion_factors.yaml").write_text((ROOT / "reference" / "conversion_factors.yaml").read_text())
@@ -58,15 +60,15 @@ def test_every_table_row_has_a_source_and_an_effective_range(ref) -> None:
         assert schedule.source and schedule.effective_from and schedule.effective_to
     for factor in ref.conversion_factors:
         assert factor.source and factor.effective_from <= factor.effective_to
-    for pair in ref.ptp.pairs:
-        assert pair.source and pair.confidence in ("high", "medium", "low") and pair.effective_from
+    for pair in ref.ptp.pairs:  # the CSV extract has no effective dates: in force from the table's start
+        assert pair.source and pair.confidence in ("high", "medium", "low") and pair.effective_from is None
     for constant in ref.constants.values():
         assert constant.source and constant.effective_from
 
 
-def test_a_changed_cms_file_imported_into_a_copy_changes_the_engine(shared: Path, ref_copy: Path,
+def test_a_changed_cms_file_imported_into_a_copy_changes_the_engine(ref_copy: Path,
                                                                     tmp_path: Path) -> None:
-    original = (shared / "cms" / "PPRRVU2026_Jul_nonQPP.pt-rows.csv").read_bytes()
+    original = (CMS / "PPRRVU2026_Jul_nonQPP.pt-rows.csv").read_bytes()
     changed = original.replace(b"97110,,Therapeutic exercises,A,,0.45,", b"97110,,Therapeutic exercises,A,,0.50,")
     assert changed != original
     cms_file = tmp_path / "PPRRVU2026_Jul_nonQPP.csv"
@@ -77,12 +79,12 @@ def test_a_changed_cms_file_imported_into_a_copy_changes_the_engine(shared: Path
     assert float(visit_fee(["97110"], [1], "national", 2026).total) == 29.06  # shipped data untouched
 
 
-def test_a_new_gpci_and_mue_file_change_the_engine(shared: Path, ref_copy: Path, tmp_path: Path) -> None:
-    gpci = (shared / "cms" / "GPCI2026.csv").read_text().replace("13202,NY,01,MANHATTAN,1.064,1.064,1.162",
+def test_a_new_gpci_and_mue_file_change_the_engine(ref_copy: Path, tmp_path: Path) -> None:
+    gpci = (CMS / "GPCI2026.csv").read_text().replace("13202,NY,01,MANHATTAN,1.064,1.064,1.162",
                                                                  "13202,NY,01,MANHATTAN,1.064,1.064,1.262")
     (tmp_path / "GPCI2026.csv").write_text(gpci)
     import_gpci(tmp_path / "GPCI2026.csv", ref_copy)
-    mue = (shared / "cms" / "MCR_MUE_PractitionerServices_Eff_04-01-2026.pt-rows.csv").read_bytes()
+    mue = (CMS / "MCR_MUE_PractitionerServices_Eff_04-01-2026.pt-rows.csv").read_bytes()
     (tmp_path / "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv").write_bytes(
         mue.replace(b"97110,6,3", b"97110,4,3"))
     import_mue([tmp_path / "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv"], ref_copy)
@@ -93,11 +95,11 @@ def test_a_new_gpci_and_mue_file_change_the_engine(shared: Path, ref_copy: Path,
 
 @pytest.mark.parametrize(("edit", "expected"), [
     (("  - {code: \"97110\", label:", "  - {code: 97110, label:"),
-     "codes.yaml:{line}: rows[16].code: 97110 must be quoted text (quote it: codes are text)"),
+     "codes.yaml:{line}: rows[43].code: 97110 must be quoted text (quote it: codes are text)"),
     (("timing: timed, discipline: therapy, family: procedure}", "timing: timd, discipline: therapy, family: procedure}"),
-     "codes.yaml:{line}: rows[16].timing: 'timd' is not one of timed, untimed, other"),
+     "codes.yaml:{line}: rows[43].timing: 'timd' is not one of timed, untimed, other"),
     (("family: procedure}", "family: procedure, colour: blue}"),
-     "codes.yaml:{line}: rows[16].colour: unknown field"),
+     "codes.yaml:{line}: rows[43].colour: unknown field"),
 ])
 def test_a_bad_value_stops_with_file_line_and_field(ref_copy: Path, edit, expected) -> None:
     path = ref_copy / "codes.yaml"
@@ -156,22 +158,22 @@ def test_info_names_the_data_in_force_and_the_fallbacks() -> None:
     assert "2027 GPCIs not in the reference data; 2026 used" in result.stdout
 
 
-def test_import_refuses_a_file_that_is_not_the_right_kind(shared: Path, ref_copy: Path) -> None:
-    result = run_cli("import", "pfs", str(shared / "cms" / "GPCI2025.csv"), "--reference", str(ref_copy))
+def test_import_refuses_a_file_that_is_not_the_right_kind(ref_copy: Path) -> None:
+    result = run_cli("import", "pfs", str(CMS / "GPCI2025.csv"), "--reference", str(ref_copy))
     assert result.returncode == 2
     assert "not a PPRRVU file" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_ptp_import_keeps_pairs_between_pt_codes(ref_copy: Path, tmp_path: Path) -> None:
-    # Synthetic rows in the layout CMS's practitioner PTP files use (no real file is at hand).
+def test_ptp_import_reads_cms_own_layout(ref_copy: Path, tmp_path: Path) -> None:
+    # Synthetic rows in the layout of CMS's ccipra-*-f1..f4 TXT files (CMS's own bytes were too large to carry).
     lines = [
         "CPT codes and descriptions only are copyright 2025 American Medical Association.",
         "Column1/Column2 Edits",
         "Column 1\tColumn 2\t*=in existence prior to 1996\tEffective Date\tDeletion Date *=no data\t"
         "Modifier 0=not allowed 1=allowed 9=not applicable\tPTP Edit Rationale",
-        "97140\t97530\t\t20200101\t*\t1\tMutually exclusive procedures",
-        "97164\t97150\t\t20200101\t20200401\t0\tStandards of medical / surgical practice",
-        "99213\t97110\t\t20200101\t*\t0\tnot a PT pair",
+        "97150\t97110\t\t20200101\t*\t1\tMutually exclusive procedures",
+        "97164\t97150\t\t20200101\t20200930\t0\tStandards of medical / surgical practice",
+        "99213\t97110\t\t20200101\t*\t0\tnot a pair of the code set",
     ]
     path = tmp_path / "ccipra-v321r0-f1.TXT"
     path.write_text("\r\n".join(lines) + "\r\n")
@@ -179,7 +181,33 @@ def test_ptp_import_keeps_pairs_between_pt_codes(ref_copy: Path, tmp_path: Path)
     assert result.returncode == 0, result.stderr
     ptp = load_reference(ref_copy).ptp
     assert ptp.release == "NCCI PTP v32.1 r0"
-    assert [(p.column1, p.column2, p.modifier_indicator) for p in ptp.pairs] == [
-        ("97140", "97530", 1), ("97164", "97150", 0)]
+    assert [(p.column1, p.column2, p.modifier_indicator, p.rationale) for p in ptp.pairs] == [
+        ("97150", "97110", 1, "Mutually exclusive procedures"),
+        ("97164", "97150", 0, "Standards of medical / surgical practice")]
     deleted = ptp.pairs[1]
-    assert str(deleted.deleted) == "2020-04-01" and not deleted.in_force(deleted.deleted)
+    assert deleted.effective_from == date(2020, 1, 1)
+    assert deleted.in_force(date(2020, 9, 30)) and not deleted.in_force(date(2020, 10, 1))
+    assert not deleted.in_force(date(2019, 12, 31))
+
+
+def test_ptp_import_of_the_cms_extract_keeps_deleted_edits_with_their_dates(ref) -> None:
+    pairs = {(p.column1, p.column2, p.deleted): p for p in ref.ptp.pairs}
+    # CMS deleted 97140/97530 after 2019-12-31: in force in 2019, not since.
+    deleted = pairs[("97140", "97530", date(2019, 12, 31))]
+    assert deleted.in_force(date(2019, 6, 3)) and not deleted.in_force(date(2020, 1, 2))
+    assert not any(p.in_force(date(2026, 3, 2)) for p in ref.ptp.pairs if (p.column1, p.column2) == ("97140", "97530"))
+    # The 2020 evaluation + 97140 edits were deleted retroactively (indicator 9): never in force.
+    assert all(not p.in_force(date(2020, 1, 1)) for p in ref.ptp.pairs if (p.column1, p.column2) == ("97162", "97140"))
+    # Group therapy with one-on-one codes: in force, modifier allowed.
+    assert pairs[("97150", "97110", None)].modifier_indicator == 1
+    assert pairs[("97162", "97750", None)].modifier_indicator == 0
+    assert ref.ptp.in_force_on == date(2024, 7, 1) and "July 2024" in ref.ptp.release
+    codes = set(ref.codes)
+    assert all(p.column1 in codes and p.column2 in codes for p in ref.ptp.pairs)
+
+
+def test_ptp_vintage_is_named_for_later_dates_of_service() -> None:
+    result = run_cli("info", "--as-of", "2026-03-02")
+    assert result.returncode == 0, result.stderr
+    assert "NCCI practitioner PTP edits, July 2024" in result.stdout
+    assert "NCCI PTP edits of July 2024 used for 2026-03-02" in result.stdout

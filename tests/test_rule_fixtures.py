@@ -2,8 +2,8 @@
 
 A fixture lists cases; each case is a few charge lines (on top of a default Medicare PT line)
 and what the rule must say: `fail`, `bypassed`, `no_data` on the `flagged` lines (1-based,
-default all), or `pass` (the rule says nothing). `profiles` patches payer profiles for the
-whole fixture; `as_of` sets the scrub date.
+default all), or `pass` (the rule says nothing); `message` / `fix` are texts a finding must
+contain. `profiles` patches payer profiles for the whole fixture; `as_of` sets the scrub date.
 """
 from __future__ import annotations
 
@@ -67,6 +67,8 @@ def test_rule_fixture(fixture: dict, case: dict) -> None:
         assert all(f.severity == case["severity"] for f in hits), described
     if "message" in case:
         assert any(case["message"] in f.message for f in hits), described
+    if "fix" in case:
+        assert any(case["fix"] in f.fix for f in hits), [f.fix for f in hits]
     for finding in hits:
         assert finding.fix and finding.source and finding.name
 

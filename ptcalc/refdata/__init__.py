@@ -27,7 +27,8 @@ REQUIRED_CONSTANTS = (
     "max_minutes_per_line", "max_units_per_line", "ncci_bypass_modifiers", "telehealth_pos",
     "telehealth_modifier",
 )
-SINGLE_TABLES = ("codes", "conversion_factors", "thresholds", "mue", "ptp", "payers", "policy", "modifiers")
+SINGLE_TABLES = ("codes", "conversion_factors", "thresholds", "mue", "ptp", "payers", "policy", "modifiers",
+                 "telehealth")
 YEARLY_TABLES = ("fee_schedule", "gpci")
 
 
@@ -134,6 +135,7 @@ def _read(directory: Path, signature: tuple) -> Reference:
         warning_margin_source=thresholds_doc["warning_margin_source"],
         mue=one("mue", model.build_mue), ptp=one("ptp", model.build_ptp),
         payers=one("payers", model.build_payers), constants=constants, telehealth_windows=windows,
+        telehealth_codes=one("telehealth", model.build_telehealth),
         modifiers=one("modifiers", model.build_modifiers),
     )
 

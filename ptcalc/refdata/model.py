@@ -17,7 +17,6 @@ class CodeInfo:
     timing: str  # timed (15-minute units), untimed (1 per session), other (own time descriptor)
     discipline: str
     family: str
-    inclusive_with_evaluation: bool = False
 
     @property
     def timed(self) -> bool:
@@ -127,14 +126,17 @@ class PtpPair:
     column1: str
     column2: str
     modifier_indicator: int
-    effective_from: date
-    deleted: date | None
+    effective_from: date | None  # None: in force from the start of the table
+    deleted: date | None  # the last day in force (CMS's deletion date)
+    rationale: str
     source: str
     confidence: str
     note: str = ""
 
     def in_force(self, day: date) -> bool:
-        return self.effective_from <= day and (self.deleted is None or day < self.deleted)
+        """The edit applies to a date of service (indicator 9 edits were deleted retroactively: never)."""
+        return (self.modifier_indicator != 9 and (self.effective_from is None or self.effective_from <= day)
+                and (self.deleted is None or day <= self.deleted))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +144,12 @@ class PtpTable:
     release: str
     source: str
     source_file: str | None
+    in_force_on: date | None  # the day the file's edits were in force (its vintage), when known
     pairs: tuple[PtpPair, ...]
     by_column1: dict[str, tuple[PtpPair, ...]]
+
+    def pairs_between(self, first: str, second: str) -> tuple[PtpPair, ...]:
+        return tuple(p for p in self.by_column1.get(first, ()) if p.column2 == second)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,7 @@ class PayerProfile:
     severity_overrides: dict[str, str]
     disabled_rules: frozenset[str]
     source: str
+    conversion_factor_track: str = "non_qp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +202,18 @@ class TelehealthWindow:
     effective_from: date
     effective_to: date
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class TelehealthCode:
+    code: str
+    effective_from: date
+    effective_to: date | None
+    confidence: str
+    source: str
+
+    def on_list(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +244,7 @@ class Reference:
     payers: tuple[PayerProfile, ...]
     constants: dict[str, Constant]
     telehealth_windows: tuple[TelehealthWindow, ...]
+    telehealth_codes: dict[str, tuple[TelehealthCode, ...]]
     modifiers: dict[str, ModifierInfo]
     caches: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -248,8 +268,7 @@ def _by_key(rows: list[Located], key: str, path: Path, build: Any) -> dict:
 
 def build_codes(doc: Located, path: Path) -> dict[str, CodeInfo]:
     return _by_key(doc["rows"], "code", path, lambda r: CodeInfo(
-        r["code"], r["label"], r["timing"], r["discipline"], r["family"],
-        bool(r.get("inclusive_with_evaluation", False))))
+        r["code"], r["label"], r["timing"], r["discipline"], r["family"]))
 
 
 def build_fee_schedule(doc: Located, path: Path) -> FeeSchedule:
@@ -291,13 +310,14 @@ def build_mue(doc: Located, path: Path) -> MueTable:
 
 
 def build_ptp(doc: Located, path: Path) -> PtpTable:
-    pairs = tuple(PtpPair(r["column1"], r["column2"], int(r["modifier_indicator"]), r["effective_from"],
-                          r["deleted"], r["source"], r["confidence"], r.get("note", ""))
+    pairs = tuple(PtpPair(r["column1"], r["column2"], int(r["modifier_indicator"]), r.get("effective_from"),
+                          r["deleted"], r.get("rationale", ""), r.get("source") or doc["source"],
+                          r.get("confidence", "high"), r.get("note", ""))
                   for r in doc["rows"])
     by_column1: dict[str, list[PtpPair]] = {}
     for pair in pairs:
         by_column1.setdefault(pair.column1, []).append(pair)
-    return PtpTable(doc["release"], doc["source"], doc.get("source_file"), pairs,
+    return PtpTable(doc["release"], doc["source"], doc.get("source_file"), doc.get("in_force_on"), pairs,
                     {code: tuple(found) for code, found in by_column1.items()})
 
 
@@ -312,7 +332,8 @@ def build_payers(doc: Located, path: Path) -> tuple[PayerProfile, ...]:
             {c["code"]: (c["replacement"], c["source"]) for c in r["code_replacements"]},
             {(o["column1"], o["column2"]): PtpOverride(o["column1"], o["column2"], o["deny_with_modifier"],
                                                        o["source"]) for o in r["ptp_overrides"]},
-            dict(r["severity_overrides"]), frozenset(r["disabled_rules"]), r["source"])
+            dict(r["severity_overrides"]), frozenset(r["disabled_rules"]), r["source"],
+            r.get("conversion_factor_track", "non_qp"))
 
     return tuple(_by_key(doc["rows"], "profile", path, profile).values())
 
@@ -323,6 +344,16 @@ def build_policy(doc: Located, path: Path) -> tuple[dict[str, Constant], tuple[T
     windows = tuple(TelehealthWindow(r["profile"], r["effective_from"], r["effective_to"], r["source"])
                     for r in doc["telehealth_windows"])
     return constants, windows
+
+
+def build_telehealth(doc: Located, path: Path) -> dict[str, tuple[TelehealthCode, ...]]:
+    codes: dict[str, list[TelehealthCode]] = {}
+    for r in doc["rows"]:
+        if r["effective_to"] is not None and r["effective_to"] < r["effective_from"]:
+            raise ReferenceDataError(f"{path}:{r.line_of('effective_to')}: effective_to: is before effective_from")
+        codes.setdefault(r["code"], []).append(TelehealthCode(r["code"], r["effective_from"], r["effective_to"],
+                                                              r["confidence"], r.get("source") or doc["source"]))
+    return {code: tuple(spans) for code, spans in codes.items()}
 
 
 def build_modifiers(doc: Located, path: Path) -> dict[str, ModifierInfo]:

@@ -49,8 +49,8 @@ ROWS: dict[str, dict[str, Field]] = {
         "family": _f("enum", choices=(
             "evaluation", "re_evaluation", "procedure", "modality_supervised",
             "modality_attended", "group", "test", "orthotic_prosthetic", "cognitive",
-            "caregiver_training", "work_hardening", "remote_monitoring", "wound", "unlisted")),
-        "inclusive_with_evaluation": _f("bool", **OPTIONAL),
+            "caregiver_training", "work_hardening", "remote_monitoring", "wound", "unlisted",
+            "dry_needling", "strapping")),
         "source": _f("str", **OPTIONAL),
     },
     "fee_schedule": {
@@ -104,10 +104,14 @@ ROWS: dict[str, dict[str, Field]] = {
         "column1": _f("code"),
         "column2": _f("code"),
         "modifier_indicator": _f("enum", choices=(0, 1, 9)),
-        "effective_from": _f("date"),
+        # Absent: in force from the start (the CSV extract has no effective dates).
+        "effective_from": _f("date", nullable=True, **OPTIONAL),
+        # The last day the edit was in force (CMS's deletion date); null: in force.
         "deleted": _f("date", nullable=True),
-        "source": SOURCE,
-        "confidence": _f("enum", choices=CONFIDENCE),
+        "rationale": _f("str", **OPTIONAL),
+        # Absent: the table's source, high confidence (a CMS file).
+        "source": _f("str", **OPTIONAL),
+        "confidence": _f("enum", choices=CONFIDENCE, **OPTIONAL),
         "note": _f("str", **OPTIONAL),
     },
     "modifiers": {
@@ -133,6 +137,9 @@ ROWS: dict[str, dict[str, Field]] = {
         "plan_of_care_rules": _f("bool"),
         "telehealth_requires_95": _f("bool"),
         "prefer_x_modifiers": _f("bool"),
+        # Which conversion factor prices this payer's lines: non_qp (default), or qp for a Qualifying APM
+        # Participant (2026: 33.5675 vs 33.4009).
+        "conversion_factor_track": _f("enum", choices=("non_qp", "qp"), **OPTIONAL),
         "noncovered_statuses": _f("list"),
         "bundled_statuses": _f("list"),
         "code_replacements": _f("rows", row_schema="code_replacement"),
@@ -151,6 +158,13 @@ ROWS: dict[str, dict[str, Field]] = {
         "meaning": _f("str"),
         "source": SOURCE,
         **EFFECTIVE,
+    },
+    "telehealth": {
+        "code": _f("code"),
+        "effective_from": _f("date"),
+        "effective_to": _f("date", nullable=True),
+        "confidence": _f("enum", choices=CONFIDENCE),
+        "source": _f("str", **OPTIONAL),
     },
     "telehealth_windows": {
         "profile": _f("str"),
@@ -173,9 +187,11 @@ TABLES: dict[str, tuple[dict[str, Field], dict[str, str]]] = {
                     "warning_margin": _f("number", minimum=0), "warning_margin_source": SOURCE},
                    {"kx": "kx", "review": "review"}),
     "mue": ({**TABLE_META, "release": _f("str"), "source_file": _f("str")}, {"rows": "mue"}),
-    "ptp": ({**TABLE_META, "release": _f("str"), "source_file": _f("str", nullable=True)},
+    "ptp": ({**TABLE_META, "release": _f("str"), "source_file": _f("str", nullable=True),
+             "in_force_on": _f("date", nullable=True, **OPTIONAL)},
             {"rows": "ptp"}),
     "modifiers": (TABLE_META, {"rows": "modifiers"}),
+    "telehealth": (TABLE_META, {"rows": "telehealth"}),
     "payers": ({"table": _f("str"), "title": _f("str")}, {"rows": "payers"}),
     "policy": ({"table": _f("str"), "title": _f("str")},
                {"constants": "constants", "telehealth_windows": "telehealth_windows"}),

@@ -204,8 +204,10 @@ class ScrubContext:
         bases: dict[tuple, PricingBasis] = {}
         memo: dict[tuple, list[tuple[Decimal, Decimal]]] = {}  # same visit shape, same prices
         for key, lines in self.days.items():
+            profile = lines[0].profile
             try:
-                pricer = pricer_for(self.ref, key[1], lines[0].locality)
+                pricer = pricer_for(self.ref, key[1], lines[0].locality,
+                                    profile.conversion_factor_track if profile else "non_qp")
             except PtcalcInputError as exc:
                 problems[key] = str(exc).removeprefix("date: ")
                 continue
@@ -247,7 +249,9 @@ class ScrubContext:
     def price_alone(self, line: ChargeLine, code: str) -> Decimal | None:
         """What `code` would be allowed for the line's units on its own (e.g. a replacement code)."""
         try:
-            fee = pricer_for(self.ref, line.dos, line.locality).price([code], [line.units or 1], [line.modifiers])
+            track = line.profile.conversion_factor_track if line.profile else "non_qp"
+            fee = pricer_for(self.ref, line.dos, line.locality, track).price([code], [line.units or 1],
+                                                                             [line.modifiers])
         except PtcalcInputError:
             return None
         return fee.total

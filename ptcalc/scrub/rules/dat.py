@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..context import ScrubContext
+from ..context import KX_BUCKETS, ScrubContext
 from ..findings import Finding
 from .base import Rule
 
@@ -102,3 +102,43 @@ class UnknownCode(Rule):
             hint = f" (did you mean {guess}?)" if guess != line.cpt and guess in ctx.ref.codes else ""
             yield self.finding(ctx, line, f"{line.cpt} is not in the reference code table; nothing else is "
                                f"judged on this line{hint}", status="no_data")
+
+
+class ConflictingYtdPrior(Rule):
+    id = "DAT006"
+    name = "conflicting-ytd-prior"
+    severity = "warning"
+    condition = ("Two different ytd_prior values for one patient, calendar year and KX bucket (the KX total starts "
+                 "from the first, in date order)")
+    fix = "Give every line of the patient's year the same ytd_prior (or leave it on one line)"
+    source = CONTRACT + "; KX accrual per patient, calendar year and bucket (SSA §1833(g))"
+    needs = ("patient_id", "dos", "cpt", "ytd_prior")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        first: dict[tuple, object] = {}
+        carrying = [line for line in self.lines(ctx) if line.ytd_prior is not None]
+        for line in sorted(carrying, key=lambda l: (l.dos, l.row)):
+            key = (line.patient_id, line.dos.year, KX_BUCKETS.get(line.discipline or "PT"))
+            earlier = first.setdefault(key, line)
+            if earlier is not line and earlier.ytd_prior != line.ytd_prior:
+                yield self.finding(ctx, line, f"ytd_prior {line.ytd_prior:,.2f} differs from {earlier.ytd_prior:,.2f} "
+                                   f"on row {earlier.row} for {line.patient_id}'s {line.dos.year} {key[2]} total; "
+                                   f"the KX total starts from {earlier.ytd_prior:,.2f}", field="ytd_prior")
+
+
+class NoFeeData(Rule):
+    id = "DAT007"
+    name = "no-fee-data"
+    severity = "info"
+    condition = ("A known code that is not in the fee schedule the reference data has for its date of service (e.g. "
+                 "a code added to the code set after that year's file was imported): status no_data")
+    fix = "Import that year's CMS fee schedule with `ptcalc import pfs`, or price the line by hand"
+    source = "reference/fee_schedule_<year>.yaml (CMS PPRRVU files)"
+    applies = staticmethod(lambda profile: profile.follows_cms)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            if ctx.pricing_problem(line) is None and ctx.fee_row(line) is None:
+                yield self.finding(ctx, line, f"{line.cpt} is not in the reference fee schedule used for "
+                                   f"{line.dos.year}: its allowed amount, the patient's KX total and the dollars at "
+                                   "risk leave it out", status="no_data")

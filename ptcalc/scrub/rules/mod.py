@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 
+from ...assistant import AssistantUnits, assistant_units
 from ...kx import money
 from ..context import ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
+from .ptp import visit_pairs
 
 ASSISTANT_MODIFIER = {"PT": "CQ", "OT": "CO"}
 KX_SOURCE = "SSA §1833(g)(7)(A); KX thresholds in reference/thresholds.yaml"
@@ -114,38 +118,114 @@ class KxBelowThreshold(_KxRule):
                                f"{money(status.threshold)}", field="modifiers")
 
 
-def assistant_share(line: ChargeLine) -> float | None:
-    """Share of the line's minutes a PTA/OTA furnished on their own (an assistant provider: all of it)."""
-    if line.pta_minutes is None:
-        return 1.0 if line.is_assistant else None
-    if not line.minutes:
-        return None
-    return line.pta_minutes / line.minutes
+@dataclass
+class AssistantGroup:
+    """One code on one visit (a CQ/CO split puts it on several lines) and how many units need CQ/CO."""
+
+    lines: list[ChargeLine]
+    modifier: str  # CQ or CO
+    judged: AssistantUnits
+    assistant_minutes: float
+    total_minutes: float
+
+    @property
+    def who(self) -> str:
+        """Whose minutes these are, in words."""
+        assistants = {l.provider_type for l in self.lines if l.is_assistant and l.pta_minutes is None}
+        if assistants and len(assistants) == 1 and all(l.is_assistant for l in self.lines):
+            return f"the rendering provider is a {assistants.pop()}"
+        return f"the assistant furnished {self.assistant_minutes:g} of {self.total_minutes:g} minutes"
+
+    @property
+    def cq_units(self) -> int:
+        return sum(l.units for l in self.lines if self.modifier in l.modifiers)
+
+    def billing(self) -> str:
+        """The billing the rule asks for, in a biller's words."""
+        first = self.lines[0]
+        discipline = {"CQ": "GP", "CO": "GO"}[self.modifier]
+        plain, assisted = self.judged.units - self.judged.cq_min, self.judged.cq_min
+        if not assisted:
+            return f"Bill {first.cpt} with {discipline} and without {self.modifier}"
+        if not plain:
+            return f"Bill all {assisted} unit{'s' if assisted != 1 else ''} of {first.cpt} with {discipline} {self.modifier}"
+        return (f"Bill {plain} unit{'s' if plain != 1 else ''} of {first.cpt} with {discipline} and {assisted} "
+                f"unit{'s' if assisted != 1 else ''} with {discipline} {self.modifier} on separate lines")
+
+
+def _assistant_minutes(line: ChargeLine) -> float | None:
+    """Minutes the assistant furnished on their own: pta_minutes, else all of an assistant's line, else 0."""
+    if line.pta_minutes is not None:
+        return line.pta_minutes
+    if line.is_assistant:
+        return line.minutes
+    return 0.0
+
+
+def assistant_groups(ctx: ScrubContext) -> list[AssistantGroup]:
+    """Every PT/OT code on a visit (not evaluations) whose minutes let the CQ/CO units be judged."""
+    return ctx.memo("assistant_groups", lambda: list(_assistant_groups(ctx)))
+
+
+def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
+    de_minimis = ctx.ref.constant("assistant_de_minimis")
+    expected = ctx.memo("expected_units", ctx.expected_units_by_row)
+    for visit in ctx.visits:
+        modifier = ASSISTANT_MODIFIER.get(visit.discipline)
+        if modifier is None:
+            continue
+        by_code: dict[str, list[ChargeLine]] = {}
+        for line in visit.lines:
+            by_code.setdefault(line.cpt, []).append(line)
+        for code, lines in by_code.items():
+            info = ctx.ref.codes[code]
+            if info.is_evaluation or info.timing == "other" or any(l.units is None or l.bad & {
+                    "minutes", "pta_minutes", "provider_type", "units"} for l in lines):
+                continue
+            shares = [_assistant_minutes(l) for l in lines]
+            minutes = [l.minutes for l in lines]
+            whole_by_assistant = all(l.is_assistant and l.pta_minutes is None for l in lines)
+            if info.timed and any(m is None for m in minutes):
+                continue  # UNT005 asks for the minutes
+            if not info.timed and (any(m is None for m in minutes) or any(s is None for s in shares)):
+                if not whole_by_assistant:
+                    continue
+                minutes = shares = [1.0] * len(lines)  # an assistant's untimed service: all of it
+            if any(s is None for s in shares):
+                continue
+            units = sum(l.units for l in lines)
+            supported = sum(expected.get(l.row) or 0 for l in lines) if info.timed else min(units, 1)
+            total, assistant = float(sum(minutes)), float(sum(shares))
+            judged = assistant_units(units, total, assistant, timed=info.timed, de_minimis=de_minimis,
+                                     supported_units=supported if info.timed and supported else None)
+            yield AssistantGroup(sorted(lines, key=lambda l: l.row), modifier, judged, assistant, total)
 
 
 class MissingAssistantModifier(Rule):
     id = "MOD005"
     name = "missing-assistant-modifier"
     severity = "error"
-    condition = "Medicare: pta_minutes above 10% of the line's minutes and no CQ (PT) / CO (OT)"
-    fix = "Add CQ/CO (paid at 85%)"
+    condition = ("Medicare: a unit the assistant furnished in whole or in part (above the 10% de minimis, judged per "
+                 "15-minute unit with the CY2022 rule for the final unit) is billed without CQ (PT) / CO (OT)")
+    fix = "Bill those units on their own line with CQ/CO (paid at 85%); the fix states the split"
     source = ASSISTANT_SOURCE
     needs = ("patient_id", "dos", "cpt", "minutes", "pta_minutes", "provider_type")
     applies = staticmethod(lambda profile: profile.assistant_modifiers_apply)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        de_minimis = ctx.ref.constant("assistant_de_minimis")
-        for line in self.lines(ctx):
-            modifier = ASSISTANT_MODIFIER.get(line.discipline)
-            share = assistant_share(line)
-            if modifier is None or share is None or share <= de_minimis or ctx.code(line).is_evaluation:
+        for group in assistant_groups(ctx):
+            judged, have = group.judged, group.cq_units
+            if have >= judged.cq_min:
                 continue
-            if modifier not in line.modifiers:
-                by = (f"the assistant furnished {line.pta_minutes:g} of {line.minutes:g} minutes ({share:.0%})"
-                      if line.pta_minutes is not None else f"the rendering provider is a {line.provider_type}")
-                yield self.finding(ctx, line, f"{by}, above the {de_minimis:.0%} de minimis, and the line has no "
-                                   f"{modifier}", field="modifiers", amount=ctx.allowed(line),
-                                   fix=f"Add {modifier} (the line is paid at 85%)")
+            line = next(l for l in group.lines if group.modifier not in l.modifiers)
+            if not self.applies_to(ctx, line):
+                continue
+            need = judged.cq_min
+            yield self.finding(ctx, line, f"{line.cpt}: {group.who}; {judged.reason}: {need} of {judged.units} "
+                               f"unit{'s' if judged.units != 1 else ''} need{'s' if need == 1 else ''} "
+                               f"{group.modifier}, {have} carr{'ies' if have == 1 else 'y'} it",
+                               field="modifiers", amount=ctx.allowed(line),
+                               fix=f"{group.billing()} (units with {group.modifier} are paid at 85%)")
 
 
 class AssistantModifierOnEvaluation(Rule):
@@ -168,17 +248,30 @@ class AssistantModifierWithoutAssistant(Rule):
     id = "MOD007"
     name = "assistant-modifier-without-assistant"
     severity = "warning"
-    condition = "CQ/CO is present and pta_minutes is 0 or empty"
-    fix = "Check who furnished the service"
+    condition = ("CQ/CO on more units than the assistant furnished beyond the de minimis (pta_minutes 0, empty, or "
+                 "within 10% of every unit)")
+    fix = "Remove CQ/CO from the therapist's units (each loses 15% for nothing), or record the assistant's minutes"
     source = ASSISTANT_SOURCE
     needs = ("patient_id", "dos", "cpt", "pta_minutes", "provider_type")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx, modifiers=lambda mods: "CQ" in mods or "CO" in mods):
-            found = [m for m in line.modifiers if m in ("CQ", "CO")]
-            if not line.pta_minutes and not line.is_assistant and not ctx.code(line).is_evaluation:
-                yield self.finding(ctx, line, f"{'/'.join(found)} says an assistant furnished part of {line.cpt}, "
-                                   "but no assistant minutes are recorded", field="modifiers")
+        for group in assistant_groups(ctx):
+            judged, have = group.judged, group.cq_units
+            if have <= judged.cq_max:
+                continue
+            line = next(l for l in group.lines if group.modifier in l.modifiers)
+            if not self.applies_to(ctx, line):
+                continue
+            allowed = ctx.allowed(line)
+            excess = have - judged.cq_max
+            lost = (allowed * Decimal(excess) / Decimal(line.units) * Decimal(15) / Decimal(85)).quantize(
+                Decimal("0.01")) if allowed is not None and line.units else None
+            at_most = (f"none is the assistant's" if judged.cq_max == 0 else
+                       f"at most {judged.cq_max} {'is' if judged.cq_max == 1 else 'are'} the assistant's")
+            yield self.finding(ctx, line, f"{group.modifier} on {have} unit{'s' if have != 1 else ''} of {line.cpt}, "
+                               f"but {at_most} (assistant {group.assistant_minutes:g} of {group.total_minutes:g} "
+                               f"minutes; {judged.reason})", field="modifiers", amount=lost,
+                               fix=f"{group.billing()}; or record the assistant's minutes if they are missing")
 
 
 class UnknownModifier(Rule):
@@ -211,3 +304,28 @@ class PreferXModifier(Rule):
         for line in self.lines(ctx, modifiers=lambda mods: "59" in mods):
             yield self.finding(ctx, line, f"{line.cpt} uses 59; {ctx.profile(line).label} prefers XE, XS, XP "
                                "or XU", field="modifiers")
+
+
+class BypassModifierWithoutEdit(Rule):
+    id = "MOD010"
+    name = "bypass-modifier-without-edit"
+    severity = "warning"
+    condition = ("59 or XE/XS/XP/XU on a line where no NCCI edit with another code of the visit applies on that "
+                 "date (and the code is not billed on another line of the visit)")
+    fix = "Remove it: 59 without an edit to bypass draws audits"
+    source = ("CMS NCCI Policy Manual ch. I (modifier 59 only to bypass a PTP edit); OIG reports on 59 misuse; "
+              "reference/ptp.yaml")
+    applies = staticmethod(lambda profile: profile.ncci_applies)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        bypass = set(ctx.ref.constant("ncci_bypass_modifiers"))
+        edited = visit_pairs(ctx)
+        for line in self.lines(ctx, modifiers=lambda mods: not bypass.isdisjoint(mods)):
+            if id(line) in edited:
+                continue
+            visit = ctx.visit_of(line)
+            if any(other is not line and other.cpt == line.cpt for other in visit.lines):
+                continue  # the same code on two lines: 59/X marks distinct sites or sessions (UNT006, MUE)
+            used = "/".join(m for m in line.modifiers if m in bypass)
+            yield self.finding(ctx, line, f"{line.cpt} carries {used}, but no NCCI edit pairs it with another code "
+                               f"billed for {line.patient_id} on {line.dos}", field="modifiers")

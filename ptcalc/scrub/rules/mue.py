@@ -30,6 +30,13 @@ class UnitsExceedMue(Rule):
         in_repeated = {id(line) for group in repeated for line in group}
         alone = [[line] for line in ctx.judgeable_lines if line.units is not None and line.cpt in table.rows
                  and line.units > table.rows[line.cpt].units and id(line) not in in_repeated]
+        for line in ctx.judgeable_lines:
+            if line.cpt not in table.rows and line.units is not None and line.units > 1 \
+                    and self.applies_to(ctx, line):
+                yield self.finding(ctx, line, f"{line.cpt} has no MUE in the reference MUE table ({table.release}): "
+                                   f"{line.units} units cannot be judged", status="no_data", field="units",
+                                   fix="Check the units against the current CMS MUE table, or import it with "
+                                   "`ptcalc import mue`")
         for group in alone + repeated:
             code_lines = [line for line in group if line.units is not None and self.applies_to(ctx, line)]
             if not code_lines:

@@ -56,18 +56,23 @@ class CertificationExpired(_PlanRule):
     id = "POC002"
     name = "certification-expired"
     severity = "error"
-    condition = "dos more than 90 calendar days after poc_start"
+    condition = "dos past the 90th calendar day of the plan of care, counting poc_start as day 1"
     fix = "Recertify the plan"
-    source = MANUAL + " C; 42 CFR 424.24(c) (recertification at least every 90 days)"
+    source = (MANUAL + " C; 42 CFR 424.24(c) (recertification at least every 90 calendar days from the initial "
+              "treatment, which is day 1)")
     needs = ("patient_id", "dos", "cpt", "poc_start")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         days = ctx.ref.constant("poc_recertification_days")
         for line in self.lines(ctx):
-            if line.poc_start is not None and line.dos > line.poc_start + timedelta(days=days):
-                yield self.finding(ctx, line, f"dos {line.dos.isoformat()} is {(line.dos - line.poc_start).days} days "
-                                   f"after the plan of care started ({line.poc_start.isoformat()}); a certification "
-                                   f"covers {days} days", field="poc_start", amount=ctx.allowed(line))
+            if line.poc_start is None:
+                continue
+            last_day = line.poc_start + timedelta(days=days - 1)  # poc_start is day 1
+            if line.dos > last_day:
+                day = (line.dos - line.poc_start).days + 1
+                yield self.finding(ctx, line, f"dos {line.dos.isoformat()} is day {day} of the plan of care that "
+                                   f"started {line.poc_start.isoformat()}; its certification covers {days} days, "
+                                   f"through {last_day.isoformat()}", field="poc_start", amount=ctx.allowed(line))
 
 
 class ProgressReportDue(_PlanRule):

@@ -3,18 +3,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...info import ptp_vintage_note
 from ...refdata.model import PtpPair
 from ..context import ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
 
-NCCI = "CMS NCCI procedure-to-procedure edits (reference/ptp.yaml, with each pair's source)"
+NCCI = "CMS NCCI practitioner procedure-to-procedure edits (reference/ptp.yaml: release and vintage in the report)"
+# Evaluations of these disciplines: one per visit (PTP003). SLP evaluations are judged by the NCCI table alone.
+ONE_EVALUATION_DISCIPLINES = ("PT", "OT")
 
 
 def _pairs(ctx: ScrubContext) -> list[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
-    """(column-1 line, column-2 line on the same visit, pair) for pairs in force, and payer
-    overrides that have no pair in the table (pair None). Shared by PTP001 and PTP002."""
+    """(column-1 line, column-2 line on the same visit, pair) for edits in force on the visit's date, one per
+    pair of lines; payer overrides that have no edit in the table come with pair None. Shared by the PTP rules
+    and MOD010."""
     return ctx.memo("ptp_pairs", lambda: list(_find_pairs(ctx)))
 
 
@@ -25,20 +29,44 @@ def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, Ptp
     column1 = set(table) | {first for first, _ in overridden}
     for first in ctx.select(code=lambda code: code in column1):
         visit = ctx.visit_of(first)
-        pairs = [p for p in table.get(first.cpt, ()) if p.modifier_indicator != 9 and p.in_force(visit.dos)]
-        listed = {p.column2 for p in table.get(first.cpt, ())}
+        in_force: dict[str, PtpPair] = {}
+        for pair in table.get(first.cpt, ()):
+            # A pair can have several rows (deleted, then re-added): one edit per pair, the strictest.
+            if pair.in_force(visit.dos) and (pair.column2 not in in_force
+                                             or pair.modifier_indicator < in_force[pair.column2].modifier_indicator):
+                in_force[pair.column2] = pair
         for second in visit.lines:
-            for pair in pairs:
-                if second.cpt == pair.column2:
-                    yield first, second, pair
-            if (first.cpt, second.cpt) in overridden and second.cpt not in listed:
+            if second is first:
+                continue
+            pair = in_force.get(second.cpt)
+            if pair is not None:
+                yield first, second, pair
+            elif (first.cpt, second.cpt) in overridden:
                 yield first, second, None
+
+
+def _vintage(ctx: ScrubContext, line: ChargeLine) -> str:
+    note = ptp_vintage_note(ctx.ref, line.dos)
+    return f" (NCCI edits of {ctx.ref.ptp.in_force_on:%B %Y})" if note else ""
 
 
 def _confidence_note(pair: PtpPair | None) -> str:
     if pair is None or pair.confidence == "high":
         return ""
     return f" (pair from a secondary source, {pair.confidence} confidence: confirm against the current CMS PTP file)"
+
+
+def _rationale(pair: PtpPair | None) -> str:
+    return f"; CMS rationale: {pair.rationale.lower()}" if pair is not None and pair.rationale else ""
+
+
+def reported_elsewhere(ctx: ScrubContext, first: ChargeLine, second: ChargeLine, pair: PtpPair | None) -> bool:
+    """Pairs PTP003 (two evaluations of one discipline) or PTP004 (a test on an evaluation's date) report."""
+    one, two = ctx.code(first), ctx.code(second)
+    if one.is_evaluation and two.is_evaluation and one.discipline == two.discipline \
+            and one.discipline in ONE_EVALUATION_DISCIPLINES:
+        return True
+    return one.is_evaluation and two.family == "test" and pair is not None and pair.modifier_indicator == 0
 
 
 class NcciPairNeedsModifier(Rule):
@@ -55,14 +83,15 @@ class NcciPairNeedsModifier(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         bypass = set(ctx.ref.constant("ncci_bypass_modifiers"))
         for first, second, pair in _pairs(ctx):
-            if pair is None or pair.modifier_indicator != 1 or not self.applies_to(ctx, second):
+            if pair is None or pair.modifier_indicator != 1 or not self.applies_to(ctx, second) \
+                    or reported_elsewhere(ctx, first, second, pair):
                 continue
             override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
             if override is not None and override.deny_with_modifier:
                 continue  # PTP002 reports it: no modifier helps with this payer
             used = [m for m in second.modifiers if m in bypass]
             severity = "warning" if pair.confidence == "low" else None
-            note = _confidence_note(pair)
+            note = _rationale(pair) + _confidence_note(pair) + _vintage(ctx, second)
             if used:
                 yield self.finding(
                     ctx, second, f"{second.cpt} carries {'/'.join(used)} to bypass the NCCI pair with "
@@ -87,7 +116,7 @@ class NcciPairNotBypassable(Rule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for first, second, pair in _pairs(ctx):
-            if not self.applies_to(ctx, second):
+            if not self.applies_to(ctx, second) or reported_elsewhere(ctx, first, second, pair):
                 continue
             override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
             if pair is not None and pair.modifier_indicator == 0:
@@ -97,22 +126,24 @@ class NcciPairNotBypassable(Rule):
             else:
                 continue
             yield self.finding(ctx, second, f"{second.cpt} with {first.cpt} (row {first.row}) on one visit: "
-                               f"{why}{_confidence_note(pair)}", amount=ctx.allowed(second))
+                               f"{why}{_rationale(pair)}{_confidence_note(pair)}{_vintage(ctx, second)}",
+                               amount=ctx.allowed(second))
 
 
 class MoreThanOneEvaluation(Rule):
     id = "PTP003"
     name = "more-than-one-evaluation"
     severity = "error"
-    condition = ("More than one evaluation/re-evaluation code of one discipline on one visit (flagged on each "
-                 "such line after the first)")
+    condition = ("More than one PT or OT evaluation/re-evaluation code (97161-97168) on one visit (flagged on "
+                 "each such line after the first)")
     fix = "Keep one"
     source = "NCCI Policy Manual ch. XI (one evaluation per discipline per day); MUE 1 per date for 97161-97168"
     applies = staticmethod(lambda profile: profile.ncci_applies)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         first: dict[tuple, ChargeLine] = {}
-        evaluations = ctx.select(code=lambda code: ctx.ref.codes[code].is_evaluation)
+        evaluations = ctx.select(code=lambda code: ctx.ref.codes[code].is_evaluation
+                                 and ctx.ref.codes[code].discipline in ONE_EVALUATION_DISCIPLINES)
         for line in sorted(evaluations, key=lambda l: l.row):
             info = ctx.code(line)
             if not self.applies_to(ctx, line):
@@ -130,15 +161,23 @@ class TestIncludedInEvaluation(Rule):
     id = "PTP004"
     name = "test-included-in-evaluation"
     severity = "error"
-    condition = "97750 (or another code the tables mark inclusive) billed on the date of an evaluation"
+    condition = ("A test or measurement code (97750, 97755, 95851, 95852) on the visit of an evaluation it has an "
+                 "NCCI edit with (modifier indicator 0)")
     fix = "Drop it or bill it on another date"
-    source = "NCCI v24.0 edits of 97750/97755 with PT/OT evaluations; reference/codes.yaml inclusive_with_evaluation"
+    source = NCCI
     applies = staticmethod(lambda profile: profile.ncci_applies)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].inclusive_with_evaluation):
-            day = ctx.days[(line.patient_id, line.dos)]
-            evaluation = next((l for l in day if ctx.code(l).is_evaluation), None)
-            if evaluation is not None:
-                yield self.finding(ctx, line, f"{line.cpt} on the date of evaluation {evaluation.cpt} "
-                                   f"(row {evaluation.row}) is part of the evaluation", amount=ctx.allowed(line))
+        for first, second, pair in _pairs(ctx):
+            if pair is None or pair.modifier_indicator != 0 or not self.applies_to(ctx, second):
+                continue
+            if ctx.code(first).is_evaluation and ctx.code(second).family == "test":
+                yield self.finding(ctx, second, f"{second.cpt} on the visit of evaluation {first.cpt} "
+                                   f"(row {first.row}) is part of the evaluation: an NCCI edit no modifier bypasses"
+                                   f"{_rationale(pair)}{_vintage(ctx, second)}", amount=ctx.allowed(second))
+
+
+def visit_pairs(ctx: ScrubContext) -> set[int]:
+    """ids of the lines that take part in an NCCI edit (either column) in force on their visit's date."""
+    return ctx.memo("ptp_lines", lambda: {id(line) for first, second, pair in _pairs(ctx) if pair is not None
+                                          for line in (first, second)})

@@ -53,3 +53,31 @@ class TelehealthModifierMissing(Rule):
         for line in self.lines(ctx, pos=lambda pos: pos in places, modifiers=lambda mods: modifier not in mods):
             yield self.finding(ctx, line, f"place of service {line.pos} is telehealth but the line has no "
                                f"{modifier}", field="modifiers")
+
+
+class CodeNotOnTelehealthList(Rule):
+    id = "TEL003"
+    name = "code-not-on-telehealth-list"
+    severity = "error"
+    condition = ("pos 02/10 or modifier 95 on a code that is not on Medicare's telehealth list for therapists on "
+                 "that date (reference/telehealth.yaml), for payer profiles with a telehealth window in policy.yaml")
+    fix = "Bill the service in person, or drop it"
+    source = "CMS List of Telehealth Services (reference/telehealth.yaml)"
+    needs = ("patient_id", "dos", "cpt", "pos")
+    applies = staticmethod(lambda profile: profile.follows_cms)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        listed = ctx.ref.telehealth_codes
+        medicare_list = {w.profile for w in ctx.ref.telehealth_windows}  # profiles that pay by Medicare's list
+        for line in telehealth_lines(self, ctx):
+            if ctx.profile(line).profile not in medicare_list or ctx.code(line).family == "remote_monitoring":
+                continue  # remote monitoring is not a telehealth service: it is billed as itself
+            spans = listed.get(line.cpt, ())
+            if any(span.on_list(line.dos) for span in spans):
+                continue
+            how = f"place of service {line.pos}" if line.pos in ctx.ref.constant("telehealth_pos") else "modifier 95"
+            when = (f" on {line.dos.isoformat()} (it is listed from {min(s.effective_from for s in spans)})"
+                    if spans else "")
+            yield self.finding(ctx, line, f"{line.cpt} ({ctx.code(line).label.lower()}) is billed by telehealth "
+                               f"({how}) but is not on Medicare's telehealth list{when}",
+                               field="pos" if line.pos else "modifiers", amount=ctx.allowed(line))

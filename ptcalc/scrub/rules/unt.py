@@ -161,22 +161,28 @@ class TimedCodeSplitLines(Rule):
     id = "UNT006"
     name = "timed-code-split-lines"
     severity = "error"
-    condition = "The same timed code is on more than one line for one visit (Medicare rejects this since 2021-04-19)"
+    condition = ("The same timed code on more than one line for one visit where the lines' modifiers do not explain "
+                 "the split: a CQ/CO split (CMS's own CQ/CO scenarios bill one unit with CQ and one without on two "
+                 "lines) or distinct 59/X sites do")
     fix = "Combine into one line"
-    source = "First Coast and NGS notices: timed codes on a single line per date of service from 2021-04-19"
+    source = ("First Coast and NGS notices: timed codes on a single line per date of service from 2021-04-19; "
+              "CMS CQ/CO billing examples (a CQ/CO split is two lines)")
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         start = ctx.ref.constant("timed_code_single_line_from")
-        for visit in ctx.visits:
-            if visit.dos < start:
+        splitting = set(ctx.ref.constant("ncci_bypass_modifiers")) | {"CQ", "CO"}
+        for group in ctx.repeated_codes:
+            if group[0].dos < start or not ctx.code(group[0]).timed:
                 continue
-            first: dict[str, int] = {}
-            for line in visit.lines:
-                if not self.applies_to(ctx, line) or not ctx.code(line).timed:
+            first: dict[frozenset, int] = {}
+            for line in group:
+                if not self.applies_to(ctx, line):
                     continue
-                if line.cpt in first:
-                    yield self.finding(ctx, line, f"{line.cpt} is already billed on row {first[line.cpt]} for "
-                                       f"this visit", amount=ctx.allowed(line))
+                why = frozenset(m for m in line.modifiers if m in splitting)
+                if why in first:
+                    yield self.finding(ctx, line, f"{line.cpt} is already billed on row {first[why]} for this visit"
+                                       + (f" with the same {'/'.join(sorted(why))}" if why else ""),
+                                       amount=ctx.allowed(line))
                 else:
-                    first[line.cpt] = line.row
+                    first[why] = line.row
