@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -9,13 +10,16 @@ import shutil
 import subprocess
 import sys
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+import ptcalc
+
 from ptcalc.demo import SAMPLE, sample_csv
-from ptcalc.scrub import scrub_file
+from ptcalc.scrub import RawSheet, scrub_file, scrub_sheet
 from ptcalc.scrub.catalogue import as_markdown
 from ptcalc.scrub.rules import all_rules
 
@@ -196,3 +200,16 @@ def test_docs_rules_md_is_generated_from_the_rules() -> None:
     assert (ROOT / "docs" / "rules.md").read_text() == as_markdown() + "\n"
     listing = run_cli("rules")
     assert listing.returncode == 0 and listing.stdout.count("\n") == len(all_rules())
+
+
+def test_a_payer_profile_on_the_qp_track_prices_its_lines_with_the_qp_conversion_factor() -> None:
+    ref = ptcalc.load_reference(ROOT / "reference")
+    sheet = RawSheet(Path("qp.csv"), "qp", [["patient_id", "dos", "cpt", "units", "minutes", "modifiers"],
+                                            ["Q1", date(2026, 3, 2), "97110", 1, 15, ""]])
+    amounts = {}
+    for track in ("non_qp", "qp"):
+        payers = tuple(dataclasses.replace(p, conversion_factor_track=track) if p.profile == "medicare" else p
+                       for p in ref.payers)
+        result = scrub_sheet(sheet, dataclasses.replace(ref, payers=payers, caches={}), date(2026, 11, 22))
+        amounts[track] = next(f.amount_at_risk for f in result.findings if f.rule == "MOD001")
+    assert amounts == {"non_qp": Decimal("29.06"), "qp": Decimal("29.20")}  # 0.87 RVU x 33.4009 / 33.5675
