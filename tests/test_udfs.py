@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import re
 from datetime import datetime
 
 import pytest
@@ -86,3 +87,30 @@ def test_functions_agree_with_the_engine() -> None:
     minutes, codes = [30.0, 20.0, 10.0], ["97162", "97110", "97140"]
     assert [r[0] for r in PT_UNITS(minutes, codes)] == ptcalc.allocate_units(minutes, codes).units
     assert PT_FEE(codes, [1, 1, 1]) == float(ptcalc.visit_fee(codes, [1, 1, 1]).total)
+
+
+class JsNull:
+    """What older xlwings Lite runtimes (Pyodide >= 0.28) pass for a blank argument."""
+
+
+@pytest.mark.parametrize("blank", [None, "", "  ", JsNull()], ids=["None", "empty", "spaces", "JsNull"])
+def test_a_blank_optional_argument_means_not_given(blank) -> None:
+    assert PT_UNITS(38.0, blank, blank) == 3
+    assert PT_FEE("97110", blank, blank, 2026.0, blank) == 29.06
+    assert PT_FEE("97110", 1.0, "national", blank) == PT_FEE("97110")  # default year: the latest
+    assert PT_KX_CHECK(2300.0, blank, 2026.0, blank).startswith("APPROACHING")
+    assert PT_EVAL_TIER(2.0, 4.0, "evolving", blank) == "97162"
+    assert PT_UNITS([10.0, JsNull(), 5.0]) == 1                       # a blank inside a range: 0 minutes
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#VALUE!", "#DIV/0!", "#REF!", {"type": "Error", "basicValue": "#N/A"}])
+def test_an_excel_error_in_an_argument_is_refused_naming_it_never_read_as_blank(error) -> None:
+    shown = error["basicValue"] if isinstance(error, dict) else error
+    with pytest.raises(ValueError, match=f"locality: the cell holds the Excel error {re.escape(shown)}"):
+        PT_FEE("97110", 1.0, error)
+    with pytest.raises(ValueError, match="service_date: the cell holds the Excel error"):
+        PT_KX_CHECK(100.0, 0.0, error)
+    with pytest.raises(ValueError, match="minutes: the cell holds the Excel error"):
+        PT_UNITS([10.0, error, 5.0])
+    with pytest.raises(ValueError, match="method: the cell holds the Excel error"):
+        PT_UNITS(38.0, None, error)

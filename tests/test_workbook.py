@@ -172,3 +172,23 @@ def test_the_scrub_macro_runs_on_the_shipped_workbook(tmp_path: Path) -> None:
                 if charges.cell(r, COL["cpt"]).value]
     assert statuses and set(statuses) <= {"CLEAN", "INFO", "WARN", "ERROR", "NO_DATA"}
     assert {"Scrub Report", "Scrub Summary"} <= set(wb.sheetnames)
+
+
+def test_the_workbooks_vba_is_the_pinned_xlwings_version() -> None:
+    import re as regex
+
+    import xlwings
+
+    from ptcalc.workbook.build import template
+
+    pin = regex.search(r'"xlwings==([\d.]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert xlwings.__version__ == pin, "the installed xlwings is not the one pyproject.toml pins"
+    with zipfile.ZipFile(SHIPPED) as shipped, zipfile.ZipFile(template()) as quickstart:
+        # The VBA (which loads xlwings64-<version>.dll by name) is xlwings' own, byte for byte.
+        assert shipped.read("xl/vbaProject.bin") == quickstart.read("xl/vbaProject.bin")
+
+
+def test_the_xlwings_conf_sheet_sets_only_the_function_module() -> None:
+    ws = openpyxl.load_workbook(SHIPPED, read_only=True)["xlwings.conf"]
+    rows = [row for row in ws.iter_rows(values_only=True) if any(v is not None for v in row)]
+    assert rows == [("UDF Modules", "udfs.pt_udfs")]

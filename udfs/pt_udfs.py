@@ -2,10 +2,14 @@
 
 One module serves classic xlwings on Windows (`UDF Modules` = `udfs.pt_udfs` in the
 `xlwings.conf` sheet, then "Import Functions") and xlwings Lite (same decorators). Bad input
-raises ValueError naming the argument and the value; Excel shows #VALUE!.
+raises ValueError naming the argument and the value: xlwings Lite shows #VALUE! with the message
+on the cell's error tip; classic xlwings writes the message into the cell (its generated VBA
+returns `Err.Description`). Argument names are valid VBA names (classic xlwings writes each
+into a VBA `Function` line: `date` would not compile), checked by the tests.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -15,7 +19,7 @@ from xlwings import arg, func
 import ptcalc
 from ptcalc.values import is_blank
 
-from .shapes import column, flatten, is_range
+from .shapes import clean_argument, column, flatten, is_range
 
 CATEGORY = "PT Billing"
 
@@ -23,18 +27,27 @@ CATEGORY = "PT Billing"
 def excel_function(**docs: str) -> Callable[[Callable], Callable]:
     """Register as an xlwings function (classic and Lite) with a wizard description per argument.
 
-    The same as stacking `@func` over one `@arg(name, doc=...)` per parameter; declaring the
-    docs here lets the module refuse a function whose arguments are not all described.
+    The same as stacking `@func` over one `@arg(name, doc=..., err_to_str=True)` per parameter;
+    declaring the docs here lets the module refuse a function whose arguments are not all
+    described. Every argument is cleaned first (`shapes.clean_argument`): an empty cell, None
+    or Lite's `JsNull` is "not given", and an Excel error value (#N/A, which err_to_str hands
+    over as text instead of a silent None) is refused naming the argument.
     """
     def decorate(function: Callable) -> Callable:
         params = list(inspect.signature(function).parameters)
         if set(params) != set(docs) or not function.__doc__:
             raise TypeError(f"{function.__name__}: describe every argument {params} and the function")
+
+        @functools.wraps(function)
+        def cleaned(*args: Any) -> Any:
+            return function(*(clean_argument(value, name) for value, name in zip(args, params)))
+
+        decorated: Callable = cleaned
         for name in reversed(params):
-            function = arg(name, doc=docs[name])(function)
-        function = func(category=CATEGORY)(function)
-        function.argument_docs = {name: docs[name] for name in params}
-        return function
+            decorated = arg(name, doc=docs[name], err_to_str=True)(decorated)
+        decorated = func(category=CATEGORY)(decorated)
+        decorated.argument_docs = {name: docs[name] for name in params}
+        return decorated
     return decorate
 
 
@@ -75,48 +88,48 @@ def PT_EVAL_TIER(comorbidities: Any, exam_elements: Any, presentation: Any, deci
     return ptcalc.evaluation_tier(comorbidities, exam_elements, presentation, decision).code
 
 
-def _visit_fee(codes: Any, units: Any, locality: Any, date: Any, modifiers: Any) -> ptcalc.VisitFee:
+def _visit_fee(codes: Any, units: Any, locality: Any, service_date: Any, modifiers: Any) -> ptcalc.VisitFee:
     code_cells = flatten(codes)
     unit_cells = None if is_blank(units) and not is_range(units) else flatten(units)
     modifier_cells = flatten(modifiers) if is_range(modifiers) else modifiers
-    return ptcalc.visit_fee(code_cells, unit_cells, locality, date, modifier_cells)
+    return ptcalc.visit_fee(code_cells, unit_cells, locality, service_date, modifier_cells)
 
 
 @excel_function(
     codes="One code, or the codes of one patient's visit (a range).",
     units="Units of each code (number or aligned range); default 1.",
     locality='"national" (default) or a Medicare locality MAC-LL, e.g. "13202-01" (Manhattan).',
-    date="Date of service, or a year such as 2026; default: the latest year in the reference data.",
+    service_date="Date of service, or a year such as 2026; default: the latest year in the reference data.",
     modifiers="Modifiers (text or aligned range); CQ/CO lines are paid at 85%.",
 )
-def PT_FEE(codes: Any, units: Any = None, locality: Any = "national", date: Any = None,
+def PT_FEE(codes: Any, units: Any = None, locality: Any = "national", service_date: Any = None,
            modifiers: Any = None) -> float:
     """Medicare PFS allowed amount (non-facility) for one patient's services on one date, with the therapy MPPR."""
-    return float(_visit_fee(codes, units, locality, date, modifiers).total)
+    return float(_visit_fee(codes, units, locality, service_date, modifiers).total)
 
 
 @excel_function(
     codes="The codes of one patient's visit.",
     units="Units of each code; default 1.",
     locality='"national" (default) or MAC-LL.',
-    date="Date of service or year.",
+    service_date="Date of service or year.",
     modifiers="Modifiers (text or aligned range).",
 )
-def PT_FEE_EXPLAIN(codes: Any, units: Any = None, locality: Any = "national", date: Any = None,
+def PT_FEE_EXPLAIN(codes: Any, units: Any = None, locality: Any = "national", service_date: Any = None,
                    modifiers: Any = None) -> str:
     """In words: each line's unit prices, which unit was paid in full under the MPPR, and the data used."""
-    return _visit_fee(codes, units, locality, date, modifiers).explain()
+    return _visit_fee(codes, units, locality, service_date, modifiers).explain()
 
 
 @excel_function(
     ytd_allowed="Allowed dollars already incurred this calendar year in the bucket.",
     visit_allowed="Allowed dollars of the visit being billed (default 0).",
-    date="Date of service or year; default: the latest year in the reference data.",
+    service_date="Date of service or year; default: the latest year in the reference data.",
     discipline='"PT" (default) or "SLP" share one bucket; "OT" has its own.',
 )
-def PT_KX_CHECK(ytd_allowed: Any, visit_allowed: Any = 0, date: Any = None, discipline: Any = "PT") -> str:
+def PT_KX_CHECK(ytd_allowed: Any, visit_allowed: Any = 0, service_date: Any = None, discipline: Any = "PT") -> str:
     """Where the patient stands against the Medicare KX threshold: OK, APPROACHING, KX or KX+REVIEW, with the figures."""
-    return ptcalc.kx_status(ytd_allowed, visit_allowed, date, discipline).message
+    return ptcalc.kx_status(ytd_allowed, visit_allowed, service_date, discipline).message
 
 
 UDFS = {f.__name__: f for f in (PT_UNITS, PT_UNITS_EXPLAIN, PT_EVAL_TIER, PT_FEE, PT_FEE_EXPLAIN, PT_KX_CHECK)}

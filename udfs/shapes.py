@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ptcalc.errors import PtcalcInputError
+
 
 def is_range(value: Any) -> bool:
     return isinstance(value, (list, tuple))
@@ -26,3 +28,22 @@ def flatten(value: Any) -> list[Any]:
 def column(values: list[Any]) -> list[list[Any]]:
     """A vertical array that spills in Excel 365 (and fills a CSE range in older Excel)."""
     return [[v] for v in values]
+
+
+# What Excel error cells arrive as with err_to_str (classic and Lite), and the Office.js form.
+EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+
+
+def clean_argument(value: Any, name: str) -> Any:
+    """An argument as the engine wants it: blanks (None, Lite's JsNull) as None, error cells refused."""
+    if is_range(value):
+        return [clean_argument(item, name) for item in value]
+    if value is None or type(value).__name__ == "JsNull":  # older Lite runtimes pass JsNull for a blank
+        return None
+    if isinstance(value, dict) and value.get("type") == "Error":  # an Office.js error value, unconverted
+        value = value.get("basicValue") or "#VALUE!"
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        raise PtcalcInputError(f"{name}: the cell holds the Excel error {value.strip().upper()}; fix that cell "
+                               "(an error is never read as an empty cell)")
+    return value

@@ -260,15 +260,18 @@ START_TEXT = [
      "leaves it.", None),
     ("", None),
     ("Set up on Windows with classic xlwings (free, offline)", "heading"),
-    ("1. Install Python 3.10 or newer, then in a terminal:  python -m pip install ptcalc  (or, from a copy of the "
-     "ptcalc repository:  python -m pip install .)", None),
-    ("2. Install the xlwings add-in:  xlwings addin install", None),
+    ("1. Install Python 3.10 or newer. In a terminal, in a copy of the ptcalc repository:  python -m pip install .  "
+     "(or install the wheel built from it:  python -m pip install ptcalc-<version>-py3-none-any.whl). This also "
+     "installs xlwings 0.37.8, the version whose VBA this workbook carries.", None),
+    ("2. Install the matching xlwings add-in:  xlwings addin install  (it records which Python runs the functions; "
+     "this workbook's xlwings.conf sheet names only the function module, so that choice is kept).", None),
     ("3. In Excel: File > Options > Trust Center > Trust Center Settings > Macro Settings: tick 'Trust access to "
      "the VBA project object model' (needed once, to import the functions).", None),
     ("4. Open this workbook and enable macros. The 'xlwings.conf' sheet already names the function module "
      "(UDF Modules = udfs.pt_udfs).", None),
     ("5. On the xlwings ribbon tab click 'Import Functions'. The Charges formulas now compute; try "
-     "=PT_UNITS(38) in any cell (it shows 3).", None),
+     "=PT_UNITS(38) in any cell (it shows 3). Bad input shows the reason as text in the cell (classic xlwings "
+     "writes the error message there).", None),
     ("", None),
     ("Set up with xlwings Lite (Windows, Mac, Excel on the web; no local Python)", "heading"),
     ("1. Home > Add-ins: install 'xlwings Lite' from the Office add-in store, and open its task pane.", None),
@@ -281,6 +284,10 @@ START_TEXT = [
     ("Scrub the charges with one click", "heading"),
     ("Classic xlwings: on the xlwings ribbon tab click 'Run main' (or Alt+F8 > SampleCall > Run). xlwings Lite: "
      "in the task pane choose pt_scrub and click Run.", None),
+    ("Keep this file's name ptcalc.xlsm (any folder): classic xlwings' one-click macro imports the Python module "
+     "named after the workbook, and ptcalc answers to 'ptcalc'. A renamed copy such as 'ptcalc (1).xlsm' stops "
+     "with an import error: rename it back to ptcalc.xlsm, or scrub the file from a terminal with  ptcalc scrub "
+     "<file>.", None),
     ("The scrub fills Scrub Status, Findings and Expected Units on Charges, and rebuilds the 'Scrub Report' and "
      "'Scrub Summary' sheets. Running it again replaces the results; your own cells are never changed.", None),
     ("", None),
@@ -317,13 +324,12 @@ def _start(ws: openpyxl.worksheet.worksheet.Worksheet, versions: str) -> None:
 
 
 def _xlwings_conf(wb: openpyxl.Workbook) -> None:
+    """Only what ptcalc needs: the UDF module. Every other setting (the interpreter above all) comes
+    from the user's add-in settings, which `xlwings addin install` records; a row here would override it."""
     ws = wb["_xlwings.conf"]
     ws.title = "xlwings.conf"  # the leading underscore deactivates it; without it the settings apply
-    for row in ws.iter_rows(min_row=1, max_row=12):
-        if row[0].value == "UDF Modules":
-            row[1].value = "udfs.pt_udfs"
-        elif row[0].value == "Interpreter_Win":
-            row[1].value = "python"
+    ws.delete_rows(1, ws.max_row)
+    ws["A1"], ws["B1"] = "UDF Modules", "udfs.pt_udfs"
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 24
     print_layout(ws)
