@@ -21,8 +21,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 def _reference_dir_for_writing(args: argparse.Namespace) -> Path:
     directory = Path(args.reference) if args.reference else default_directory()
     if directory.resolve() == packaged_directory().resolve():
-        raise UsageError("the installed reference data is read-only; pass --reference DIR "
-                         "(a copy of reference/) to import into")
+        raise UsageError(f"the reference data installed with ptcalc ({directory}) is read-only; pass --reference "
+                         "DIR (a copy of reference/, or reference/ of a checkout) to write into")
     if not directory.is_dir():
         raise UsageError(f"{directory}: no such reference directory")
     return directory
@@ -72,11 +72,18 @@ def _progress(total: int, label: str):  # noqa: ANN202 - a tqdm bar, or a no-op 
     return bar.update
 
 
+OUTPUT_SUFFIXES = {".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
+
+
 def _output_format(args: argparse.Namespace) -> str:
-    if args.format:
-        return args.format
-    suffix = Path(args.output).suffix.lower() if args.output else ".xlsx"
-    return {".json": "json", ".csv": "csv"}.get(suffix, "xlsx")
+    """--format, else the -o file's extension; an extension that says another format is refused."""
+    suffix = Path(args.output).suffix.lower() if args.output else None
+    by_suffix = OUTPUT_SUFFIXES.get(suffix) if suffix else None
+    if args.output and by_suffix is None:
+        raise UsageError(f"-o {args.output}: the output must end in .xlsx, .csv or .json (it decides the format)")
+    if args.format and by_suffix and args.format != by_suffix:
+        raise UsageError(f"-o {args.output} says {by_suffix} but --format says {args.format}; make them agree")
+    return args.format or by_suffix or "xlsx"
 
 
 def cmd_scrub(args: argparse.Namespace) -> int:
@@ -150,7 +157,7 @@ def cmd_build_workbook(args: argparse.Namespace) -> int:
     else:
         checkout = source_tree_directory().parent / "workbook"
         if not checkout.is_dir():
-            raise UsageError("not in a ptcalc checkout: pass -o OUT.xlsm")
+            raise UsageError("not in a ptcalc checkout (no workbook/ folder here): pass -o OUT.xlsm")
         target = checkout / SHIPPED_NAME
     build_workbook(target, default_directory())
     print(f"built {target}")
@@ -247,6 +254,17 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
         print(f"ptcalc {args.command}: reference data problem:\n{exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"ptcalc {args.command}: interrupted", file=sys.stderr)
+    except BrokenPipeError:
+        raise  # output piped into `head` and closed early: main() ends quietly
+    except MemoryError:
+        print(f"ptcalc {args.command}: out of memory (split the input, or use --format csv/json)", file=sys.stderr)
+    except OSError as exc:
+        print(f"ptcalc {args.command}: {exc.filename or 'file'}: {exc.strerror or exc}", file=sys.stderr)
+    except Exception as exc:  # noqa: BLE001 - the error boundary: one line, never a traceback
+        if os.environ.get("PTCALC_DEBUG"):
+            raise
+        print(f"ptcalc {args.command}: internal error ({type(exc).__name__}: {exc}); this is a ptcalc bug, please "
+              "report it with the input that caused it (PTCALC_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_UNUSABLE
 
 

@@ -68,12 +68,12 @@ def ptp_vintage_note(ref: Reference, day: date) -> str | None:
     if day < quarter_end:
         return None
     return (f"NCCI PTP edits of {vintage:%B %Y} used for {day}: edits CMS added or deleted since are not in "
-            "the reference data (import the current quarter's files with `ptcalc import ptp`)")
+            "the reference data")
 
 
 def format_versions(versions: dict[str, object]) -> str:
     labels = {
-        "reference": "Reference data", "as_of": "As of", "fee_schedule": "Fee schedule",
+        "reference": "Reference data", "as_of": "Data in force on", "fee_schedule": "Fee schedule",
         "conversion_factor": "Conversion factor", "gpci": "GPCIs", "mue": "MUE table",
         "ptp": "NCCI PTP edits", "kx_threshold": "KX threshold",
     }

@@ -1,12 +1,14 @@
 """Finding, reading, validating and caching the reference tables.
 
 The directory is, in order: the one passed in, `PTCALC_REFERENCE`, the `reference/` folder of
-a source checkout, or the copy packaged inside an installed wheel. Tables are parsed once per
+the ptcalc checkout the command runs in, that of the source tree ptcalc was imported from, or
+the copy packaged inside an installed wheel. Tables are parsed once per
 process and re-read when a file changes (checked at most once a second, so a long-lived Excel
 UDF server picks up edits without paying for a stat on every call).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -38,9 +40,24 @@ _SOURCE_TREE = _PACKAGE.parent / "reference"
 _BUILT_IN = _SOURCE_TREE if (_SOURCE_TREE / "codes.yaml").is_file() else _PACKAGE / "_reference"
 
 
+def checkout_root(start: Path | None = None) -> Path | None:
+    """The ptcalc checkout the current directory is in (its pyproject names ptcalc), if any."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        project = folder / "pyproject.toml"
+        if (folder / "reference" / "codes.yaml").is_file() and project.is_file():
+            try:
+                if 'name = "ptcalc"' in project.read_text(encoding="utf-8"):
+                    return folder
+            except (OSError, UnicodeDecodeError):
+                return None
+    return None
+
+
 def source_tree_directory() -> Path:
-    """reference/ of a source checkout (it may not exist in an installed package)."""
-    return _SOURCE_TREE
+    """reference/ of the checkout this command runs in, else of the source tree ptcalc was imported from."""
+    root = checkout_root()
+    return root / "reference" if root else _SOURCE_TREE
 
 
 def packaged_directory() -> Path:
@@ -48,8 +65,18 @@ def packaged_directory() -> Path:
 
 
 def default_directory() -> Path:
+    """`PTCALC_REFERENCE`, else reference/ of the checkout the command runs in (so `ptcalc` and
+    `python -m ptcalc` read the same tables there), else the copy ptcalc was installed with."""
     env = os.environ.get(ENV_VAR)
-    return Path(env) if env else _BUILT_IN
+    if env:
+        return Path(env)
+    return _default_for(os.getcwd())
+
+
+@functools.lru_cache(maxsize=64)
+def _default_for(cwd: str) -> Path:  # a worksheet function asks on every call: look once per folder
+    root = checkout_root(Path(cwd))
+    return root / "reference" if root else _BUILT_IN
 
 
 @dataclass
@@ -73,8 +100,7 @@ def _signature(directory: Path) -> tuple:
 def load_reference(directory: str | Path | None = None) -> Reference:
     """The reference data of a directory (default: see module doc), cached until a file changes."""
     if directory is None:
-        env = os.environ.get(ENV_VAR)
-        path = Path(env) if env else _BUILT_IN
+        path = default_directory()
     else:
         path = directory if isinstance(directory, Path) else Path(directory)
     now = time.monotonic()

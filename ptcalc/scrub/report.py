@@ -79,8 +79,8 @@ def format_summary(result: ScrubResult) -> str:
     statuses = ", ".join(f"{n} {s}" for s, n in summary["lines_by_status"].items() if n)
     lines = [f"{summary['lines']} lines of {summary['source']}: {statuses or 'none'}"
              + ("" if not summary["blank_rows"] else f" (+{summary['blank_rows']} blank rows kept)"),
-             f"${summary['dollars_at_risk']:,.2f} at risk in errors and warnings; "
-             f"${summary['dollars_left_on_table']:,.2f} left on the table (units not billed)"]
+             f"${summary['dollars_at_risk']:,.2f} at risk in errors and warnings (each line counted once, however "
+             f"many rules flag it); ${summary['dollars_left_on_table']:,.2f} left on the table (units not billed)"]
     if not summary["clean"] and summary["no_data"]:
         count = summary["no_data"]
         lines.append(f"{count} line{'s' if count != 1 else ''} could not be judged (no_data): the sheet is not clean")
@@ -88,4 +88,7 @@ def format_summary(result: ScrubResult) -> str:
         counts = ", ".join(f"{entry[k]} {k.replace('_', ' ')}" for k in ("fail", "bypassed", "no_data") if entry[k])
         money = f"  ${entry['amount_at_risk']:,.2f}" if entry["amount_at_risk"] else ""
         lines.append(f"  {entry['rule']} {entry['name']:<38} {entry['severity']:<8} {counts}{money}")
+    if summary["findings_by_rule"]:
+        lines.append("  (per rule: findings, and the dollars of the lines each rule flags)")
+    lines.append(f"Reference data: {result.versions.get('reference')}")
     return "\n".join(lines)

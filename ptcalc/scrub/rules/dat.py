@@ -90,7 +90,8 @@ class UnknownCode(Rule):
     name = "unknown-code"
     severity = "info"
     condition = "The code is not in the reference tables; nothing else can be judged on the line (status no_data)"
-    fix = "Check the code, or add it to reference/"
+    fix = ("Check the code against the treatment note (a typo?); a valid code ptcalc does not know yet must be "
+           "added to its code table by whoever maintains ptcalc")
     source = "reference/codes.yaml"
     needs = ("cpt",)
 
@@ -132,7 +133,7 @@ class NoFeeData(Rule):
     severity = "info"
     condition = ("A known code that is not in the fee schedule the reference data has for its date of service (e.g. "
                  "a code added to the code set after that year's file was imported): status no_data")
-    fix = "Import that year's CMS fee schedule with `ptcalc import pfs`, or price the line by hand"
+    fix = "Check the fee for that year by hand; whoever maintains ptcalc can import that year's CMS fee schedule"
     source = "reference/fee_schedule_<year>.yaml (CMS PPRRVU files)"
     applies = staticmethod(lambda profile: profile.follows_cms)
 

@@ -58,7 +58,8 @@ class WrongDisciplineModifier(Rule):
             for modifier in line.modifiers:
                 discipline = by_modifier.get(modifier)
                 if discipline and discipline != line.discipline:
-                    yield self.finding(ctx, line, f"{modifier} means a {discipline} plan of care but the provider is "
+                    yield self.finding(ctx, line, f"{modifier} means {'an' if discipline in ('OT', 'SLP') else 'a'} {discipline} plan of care but "
+                                       f"the provider is "
                                        f"{line.provider_type}", field="modifiers", amount=ctx.allowed(line),
                                        fix=f"Use {wanted.get(line.discipline, '?')} instead of {modifier}")
 

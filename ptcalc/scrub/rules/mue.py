@@ -35,8 +35,7 @@ class UnitsExceedMue(Rule):
                     and self.applies_to(ctx, line):
                 yield self.finding(ctx, line, f"{line.cpt} has no MUE in the reference MUE table ({table.release}): "
                                    f"{line.units} units cannot be judged", status="no_data", field="units",
-                                   fix="Check the units against the current CMS MUE table, or import it with "
-                                   "`ptcalc import mue`")
+                                   fix="Check the units against the current CMS MUE table")
         for group in alone + repeated:
             code_lines = [line for line in group if line.units is not None and self.applies_to(ctx, line)]
             if not code_lines:
