@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,16 @@ def cmd_import(args: argparse.Namespace) -> int:
     for path in files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
+    with _stages(f"ptcalc import {args.kind}", 1) as advance:
+        advance("reading the CMS file(s)")
+        result = _run_import(importers, args, files, directory)
+    for path in result.written:  # what was written must pass the schema; a problem stops here with file:line
+        validate(read_yaml(path), path)
+    print(result.summary())
+    return EXIT_OK
+
+
+def _run_import(importers, args: argparse.Namespace, files: list[Path], directory: Path):  # noqa: ANN001, ANN202
     if args.kind == "pfs":
         result = importers.import_pfs(files, directory)
     elif args.kind == "gpci":
@@ -46,10 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         result = importers.import_mue(files, directory, parse_date(args.effective) if args.effective else None)
     else:
         result = importers.import_ptp(files, directory)
-    for path in result.written:  # what was written must pass the schema; a problem stops here with file:line
-        validate(read_yaml(path), path)
-    print(result.summary())
-    return EXIT_OK
+    return result
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -61,6 +69,32 @@ def cmd_info(args: argparse.Namespace) -> int:
     print()
     print(format_catalogue(ref))
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _stages(label: str, count: int) -> Iterator[Callable[[str], None]]:
+    """A bar over a command's stages (reading, judging, writing…) with the time spent, on a terminal
+    only: `advance("judging")` closes the stage before and names the one starting."""
+    if not sys.stderr.isatty():
+        yield lambda name: None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=count, desc=label, file=sys.stderr, leave=False,
+               bar_format="{desc}: {bar:20} {n_fmt}/{total_fmt} {postfix} [{elapsed}]")
+    started = False
+
+    def advance(name: str) -> None:
+        nonlocal started
+        if started:
+            bar.update(1)
+        started = True
+        bar.set_postfix_str(name)
+
+    try:
+        yield advance
+    finally:
+        bar.close()
 
 
 def _progress(total: int, label: str):  # noqa: ANN202 - a tqdm bar, or a no-op off a terminal
@@ -88,7 +122,7 @@ def _output_format(args: argparse.Namespace) -> str:
 
 def cmd_scrub(args: argparse.Namespace) -> int:
     from .safe_write import atomic_save
-    from .scrub import scrub_file
+    from .scrub import read_sheet, scrub_sheet
     from .scrub.report import to_csv, to_json
     from .scrub.runner import cyclic_gc_paused
 
@@ -100,8 +134,12 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         output = source.with_name(f"{source.stem}.scrubbed.xlsx")
     if output is not None and output.exists() and source.exists() and output.resolve() == source.resolve():
         raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
-    with cyclic_gc_paused():
-        result = scrub_file(source, args.sheet, as_of)
+    with cyclic_gc_paused(), _stages(f"ptcalc scrub {source.name}", 3) as advance:
+        advance("reading")
+        sheet = read_sheet(source, args.sheet)
+        advance(f"judging {len(sheet.rows):,} rows")
+        result = scrub_sheet(sheet, None, as_of)
+        advance("writing")
         if fmt == "xlsx":
             from .scrub.report_xlsx import write_xlsx
 
@@ -144,7 +182,10 @@ def cmd_recalc(args: argparse.Namespace) -> int:
 
     source = Path(args.workbook)
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.values{source.suffix}")
-    print(recalculate(source, output).summary())
+    with _stages(f"ptcalc recalc {source.name}", 1) as advance:
+        advance("computing every formula")
+        summary = recalculate(source, output).summary()
+    print(summary)
     return EXIT_OK
 
 
@@ -168,10 +209,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from .workbook.refsheets import sync_to_workbook, sync_to_yaml
 
     workbook = Path(args.workbook)
-    if args.to_yaml:
-        result = sync_to_yaml(workbook, _reference_dir_for_writing(args))
-    else:
-        result = sync_to_workbook(workbook, default_directory())
+    with _stages(f"ptcalc sync {workbook.name}", 1) as advance:
+        if args.to_yaml:
+            advance("reading the Ref_ sheets")
+            result = sync_to_yaml(workbook, _reference_dir_for_writing(args))
+        else:
+            advance("writing the Ref_ sheets")
+            result = sync_to_workbook(workbook, default_directory())
     print(result.summary())
     return EXIT_OK
 

@@ -213,3 +213,45 @@ def test_a_payer_profile_on_the_qp_track_prices_its_lines_with_the_qp_conversion
         result = scrub_sheet(sheet, dataclasses.replace(ref, payers=payers, caches={}), date(2026, 11, 22))
         amounts[track] = next(f.amount_at_risk for f in result.findings if f.rule == "MOD001")
     assert amounts == {"non_qp": Decimal("29.06"), "qp": Decimal("29.20")}  # 0.87 RVU x 33.4009 / 33.5675
+
+
+def test_the_annotated_workbook_reads_like_a_report(tmp_path: Path) -> None:
+    source = tmp_path / "formatted.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Charges"
+    ws.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers", "charge"])
+    for day in (2, 3):
+        ws.append(["F1", datetime(2026, 3, day), "97110", 3, 20, "GP", 150.0])  # 3 units for 20 minutes
+    for row in ws.iter_rows(min_row=2):
+        row[1].number_format = "mm/dd/yyyy"
+        row[6].number_format = '"$"#,##0.00'
+    wb.save(source)
+    out = tmp_path / "formatted.scrubbed.xlsx"
+    assert run_cli("scrub", str(source), "-o", str(out), "--as-of", AS_OF).returncode == 1
+    book = openpyxl.load_workbook(out)
+    assert book.active.title == "Scrub Summary"                          # opens on the verdict
+    copy = book["Charges"]
+    assert copy["B2"].number_format == "mm/dd/yyyy" and copy["G2"].number_format == '"$"#,##0.00'  # user's formats
+    assert copy["B3"].number_format == "mm/dd/yyyy"                      # highlighted rows keep them too
+    report = book["Scrub Report"]
+    for r in range(2, report.max_row + 1):  # wrapped message and fix have room (about 77 characters a line)
+        needed = max(-(-len(report.cell(r, 6).value) // 77), -(-len(report.cell(r, 7).value) // 49))
+        assert report.row_dimensions[r].height >= 15 * needed, (r, report.cell(r, 6).value)
+    summary = [tuple(row) for row in book["Scrub Summary"].iter_rows(values_only=True)]
+    header = next(row for row in summary if row[0] == "Rule")
+    assert header[3:7] == ("Failed", "Bypassed", "No data", "Dollars flagged")
+    unt001 = next(row for row in summary if row[0] and str(row[0]).startswith("UNT001"))
+    assert unt001[2] == "error" and unt001[3] == 2 and unt001[4] == 0    # counts under their own headers
+    labels = [row[0] for row in summary if row[0]]
+    assert "Dates judged as of" in labels and "As of" not in labels     # one "as of", said plainly
+
+
+def test_an_output_name_that_does_not_say_xlsx_csv_or_json_is_refused(tmp_path: Path) -> None:
+    result = run_cli("scrub", str(BASIC), "-o", str(tmp_path / "out.txt"), "--as-of", AS_OF)
+    assert result.returncode == 2 and "must end in .xlsx, .csv or .json" in result.stderr
+    assert not (tmp_path / "out.txt").exists()
+    result = run_cli("scrub", str(BASIC), "-o", str(tmp_path / "out.csv"), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2 and "make them agree" in result.stderr
+    assert run_cli("scrub", str(BASIC), "-o", str(tmp_path / "out.json"), "--as-of", AS_OF).returncode == 1
+    assert json.loads((tmp_path / "out.json").read_text())["findings"]

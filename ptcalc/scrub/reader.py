@@ -138,3 +138,40 @@ def _read_csv(path: Path) -> RawSheet:
         delimiter = ","
     rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return RawSheet(path, path.stem[:31] or "Sheet1", rows)
+
+
+_STYLE_OF_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')
+_BUILT_IN_FORMATS = {14: "mm/dd/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "m/d/yy h:mm",
+                     5: "$#,##0_);($#,##0)", 6: "$#,##0_);[Red]($#,##0)", 7: "$#,##0.00_);($#,##0.00)",
+                     8: "$#,##0.00_);[Red]($#,##0.00)", 44: '_("$"* #,##0.00_);_("$"* (#,##0.00);_("$"* "-"??_);_(@_)',
+                     2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%"}
+
+
+def column_number_formats(sheet: RawSheet, first_row: int, rows: int = 50) -> dict[int, str]:
+    """Column -> the number format the user gave its cells (dates, money), read from the first data
+    rows of an Excel sheet, so the annotated copy shows `03/02/2026` and `$150.00` as the user did."""
+    if sheet.source.suffix.lower() not in EXCEL_SUFFIXES:
+        return {}
+    try:
+        with zipfile.ZipFile(sheet.source) as archive:
+            part = _sheet_part(archive, 0, sheet.sheet_name)
+            styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+            with archive.open(part) as stream:
+                head = stream.read(2_000_000)  # the first rows are near the start of the sheet part
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, TypeError):
+        return {}
+    custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", _NS)}
+    xfs = styles.findall("m:cellXfs/m:xf", _NS)
+    found: dict[int, str] = {}
+    for letters, number, style in _STYLE_OF_CELL.findall(head):
+        row = int(number)
+        if row > first_row + rows:
+            break
+        index = int(style)
+        if row < first_row or index >= len(xfs):
+            continue
+        format_id = int(xfs[index].get("numFmtId", "0"))
+        code = custom.get(format_id) or _BUILT_IN_FORMATS.get(format_id)
+        if code:
+            found.setdefault(_column_index(letters), code)
+    return found

@@ -16,11 +16,14 @@ import xlsxwriter
 from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS, is_output_header
 from .findings import LINE_STATUS_ORDER, Finding
+from .reader import column_number_formats
 from .report import REPORT_HEADERS
 from .runner import ScrubResult
 from .rules import REGISTRY
 
 REPORT_SHEET, SUMMARY_SHEET = "Scrub Report", "Scrub Summary"
+VERSION_LABELS = {"reference": "reference folder", "as_of": "tables in force on (latest date of service)",
+                  "ptp": "NCCI PTP edits", "mue": "MUE table", "gpci": "GPCIs", "kx_threshold": "KX threshold"}
 FILLS = {"error": ("#FFC7CE", "#9C0006"), "warning": ("#FFEB9C", "#7F6000"), "info": ("#DDEBF7", "#1F4E79"),
          "no_data": ("#E7E6E6", "#3A3838")}
 STATUS_FILL = {"ERROR": "error", "WARN": "warning", "INFO": "info", "NO_DATA": "no_data"}
@@ -63,14 +66,20 @@ class _Formats:
         self.header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": False})
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.bold = book.add_format({"bold": True})
-        self.money = book.add_format({"num_format": MONEY})
+        self.money = book.add_format({"num_format": MONEY, "valign": "top"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.top = book.add_format({"valign": "top"})
+        self.header_number = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "align": "right"})
+        self.left_number = book.add_format({"align": "left"})
 
-    def cell(self, kind: str, fill: str | None = None) -> object:
-        key = (kind, fill)
+    def cell(self, kind: str, fill: str | None = None, user_format: str | None = None) -> object:
+        key = (kind, fill, user_format)
         if key not in self._cache:
             spec: dict = {}
-            if kind == "date":
+            spec["valign"] = "top"  # wrapped neighbours (the report's message and fix) grow downwards
+            if user_format and kind in ("date", "datetime", "number"):
+                spec["num_format"] = user_format  # the user's own format for this column
+            elif kind == "date":
                 spec["num_format"] = "yyyy-mm-dd"
             elif kind == "datetime":
                 spec["num_format"] = "yyyy-mm-dd hh:mm"
@@ -78,7 +87,7 @@ class _Formats:
                 spec["num_format"] = MONEY
             if fill:
                 spec["bg_color"], spec["font_color"] = FILLS[fill]
-            self._cache[key] = self.book.add_format(spec) if spec else None
+            self._cache[key] = self.book.add_format(spec)
         return self._cache[key]
 
 
@@ -91,10 +100,10 @@ def _print_layout(ws: object, header_row: int | None) -> None:
         ws.repeat_rows(header_row)
 
 
-def _write_value(ws: object, row: int, col: int, value: object, formats: _Formats | None, fill: str | None,
-                 numeric: bool, date_format: object, time_format: object) -> None:
-    """Any cell, typed, with the highlight `fill` (or none)."""
-    plain = formats.cell("text", fill) if formats else None
+def _write_value(ws: object, row: int, col: int, value: object, formats: _Formats, fill: str | None,
+                 numeric: bool, user_format: str | None = None) -> None:
+    """Any cell, typed, with the highlight `fill` (or none) and the user's number format of its column."""
+    plain = formats.cell("text", fill)
     if value is None or value == "":
         if fill:
             ws.write_blank(row, col, None, plain)
@@ -102,14 +111,12 @@ def _write_value(ws: object, row: int, col: int, value: object, formats: _Format
     if isinstance(value, bool):
         ws.write_boolean(row, col, value, plain)
     elif isinstance(value, (int, float)):
-        ws.write_number(row, col, value, plain)
+        ws.write_number(row, col, value, formats.cell("number", fill, user_format) if user_format else plain)
     elif isinstance(value, datetime):
         kind = "date" if value.time() == time() else "datetime"
-        chosen = formats.cell(kind, fill) if formats else (date_format if kind == "date" else time_format)
-        ws.write_datetime(row, col, value, chosen)
+        ws.write_datetime(row, col, value, formats.cell(kind, fill, user_format))
     elif isinstance(value, date):
-        chosen = formats.cell("date", fill) if formats else date_format
-        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), chosen)
+        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), formats.cell("date", fill, user_format))
     else:
         text = str(value)
         if numeric:
@@ -135,8 +142,8 @@ def _worst_fill(findings: list[Finding], columns: dict[str, int]) -> dict[int, s
     return fills
 
 
-def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric: set[int], date_format: object,
-                    time_format: object) -> None:
+def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric: set[int], formats: _Formats,
+                    number_formats: dict[int, object], date_formats: dict[int, object], user: dict[int, str]) -> None:
     """A row without highlights: each cell straight to its typed writer (the common, fast case)."""
     for c in range(min(width, len(row))):
         value = row[c]
@@ -151,11 +158,11 @@ def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric:
                         pass
                 ws.write_string(r, c, value[:MAX_CELL])
         elif kind is float or kind is int:
-            ws.write_number(r, c, value)
+            ws.write_number(r, c, value, number_formats.get(c))
         elif kind is date:
-            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_format)
+            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_formats[c])
         elif value is not None:
-            _write_value(ws, r, c, value, None, None, False, date_format, time_format)
+            _write_value(ws, r, c, value, formats, None, False, user.get(c))
 
 
 def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats,
@@ -166,7 +173,9 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
     numeric = {i for name, i in result.columns.items() if name in NUMERIC_COLUMNS}
     header = result.header_index
     widths = [10] * (width + 3)
-    date_format, time_format = formats.cell("date"), formats.cell("datetime")
+    user = column_number_formats(result.sheet, header + 2)
+    number_formats = {c: formats.cell("number", None, code) for c, code in user.items()}
+    date_formats = {c: formats.cell("date", None, user.get(c)) for c in range(width)}
     status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in LINE_STATUS_ORDER}
     for r, row in enumerate(result.sheet.rows):
         if r < header + 200:
@@ -181,9 +190,9 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
         if findings:
             fills = _worst_fill(findings, result.columns)
             for c in range(min(width, len(row))):
-                _write_value(ws, r, c, row[c], formats, fills.get(c), c in numeric, date_format, time_format)
+                _write_value(ws, r, c, row[c], formats, fills.get(c), c in numeric, user.get(c))
         else:
-            _write_plain_row(ws, r, row, width, numeric, date_format, time_format)
+            _write_plain_row(ws, r, row, width, numeric, formats, number_formats, date_formats, user)
         if r > header and any(v is not None and v != "" for v in row):
             status = result.status(r + 1)
             ws.write_string(r, width, status, status_formats[status])
@@ -205,12 +214,24 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
     return title
 
 
+REPORT_WIDTHS = (6, 9, 30, 9, 10, 70, 45, 14, 11, 11, 7, 45)
+LINE_HEIGHT = 15  # points per line of wrapped 11-point text
+
+
+def _wrapped_height(finding: Finding) -> float:
+    """A row tall enough for its wrapped message, fix and source (about 1.1 characters per width unit)."""
+    lines = max(-(-len(text) // int(REPORT_WIDTHS[col] * 1.1)) for col, text in
+                ((5, finding.message[:2000]), (6, finding.fix), (11, finding.source)))
+    return LINE_HEIGHT * max(1, min(lines, 27))
+
+
 def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats, copy_title: str) -> None:
     ws = book.add_worksheet(REPORT_SHEET)
     headers = REPORT_HEADERS
     ws.write_row(0, 0, headers, formats.header)
     for r, finding in enumerate(result.findings, start=1):
         fill = "no_data" if finding.status == "no_data" else finding.severity
+        ws.set_row(r, _wrapped_height(finding), formats.top)
         ws.write_url(r, 0, f"internal:'{copy_title}'!A{finding.row}", string=str(finding.row))
         ws.write_string(r, 1, finding.rule)
         ws.write_string(r, 2, finding.name)
@@ -228,7 +249,7 @@ def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Form
         if finding.cpt is not None:
             ws.write_string(r, 10, finding.cpt)
         ws.write_string(r, 11, finding.source, formats.wrap)
-    for col, width in enumerate((6, 9, 30, 9, 10, 70, 45, 14, 11, 11, 7, 45)):
+    for col, width in enumerate(REPORT_WIDTHS):
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(result.findings), 1), len(headers) - 1)
@@ -248,32 +269,40 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     verdict = ("Clean: no errors, warnings or unjudged lines" if summary["clean"] else
                f"Needs attention: {statuses['ERROR']} lines with errors, {statuses['WARN']} with warnings, "
                f"{statuses['NO_DATA']} that could not be judged")
-    rows = [("File", summary["source"]), ("Sheet", summary["sheet"]), ("As of", summary["as_of"]),
+    ws.activate()  # the workbook opens here: the verdict first, the lines one click away
+    rows = [("File", summary["source"]), ("Sheet", summary["sheet"]), ("Dates judged as of", summary["as_of"]),
             ("Lines scrubbed", summary["lines"]), ("Blank rows (kept, not judged)", summary["blank_rows"]),
             ("Result", verdict)]
     r = 2
     for label, value in rows:
         ws.write_string(r, 0, label, formats.bold)
-        ws.write(r, 1, value)
+        ws.write(r, 1, value, formats.left_number)
         r += 1
     r += 1
     ws.write_string(r, 0, "Dollars at risk (errors and warnings)", formats.bold)
     ws.write_number(r, 1, summary["dollars_at_risk"], formats.money)
+    ws.write_string(r, 2, "   each flagged line counted once")
     ws.write_string(r + 1, 0, "Dollars left on the table (units not billed)", formats.bold)
     ws.write_number(r + 1, 1, summary["dollars_left_on_table"], formats.money)
     r += 3
-    ws.write_row(r, 0, ("Lines by status", "Lines"), formats.header)
+    ws.write_string(r, 0, "Lines by status", formats.header)
+    ws.write_string(r, 1, "Lines", formats.header_number)
     for offset, (status, count) in enumerate(statuses.items(), start=1):
         ws.write_string(r + offset, 0, status, formats.cell("text", STATUS_FILL.get(status)))
         ws.write_number(r + offset, 1, count)
     r += len(statuses) + 2
+    ws.write_string(r, 0, "Findings by rule", formats.bold)
+    ws.write_string(r, 1, "counts are findings; a line two rules flag is in both rows")
+    r += 1
     table_top = r
-    ws.write_row(r, 0, ("Rule", "What to do", "Severity", "Failed", "Bypassed", "No data", "Amount at risk"),
-                 formats.header)
+    ws.write_row(r, 0, ("Rule", "What to do", "Severity"), formats.header)
+    ws.write_row(r, 3, ("Failed", "Bypassed", "No data", "Dollars flagged"), formats.header_number)
     for entry in summary["findings_by_rule"]:
         r += 1
+        fix = REGISTRY[entry["rule"]].fix
+        ws.set_row(r, LINE_HEIGHT * max(1, -(-len(fix) // 80)), formats.top)
         ws.write_string(r, 0, f"{entry['rule']} {REGISTRY[entry['rule']].name}")
-        ws.write_string(r, 1, REGISTRY[entry["rule"]].fix)
+        ws.write_string(r, 1, fix, formats.wrap)
         ws.write_string(r, 2, entry["severity"], formats.cell("text", entry["severity"]))
         ws.write_number(r, 3, entry["fail"])
         ws.write_number(r, 4, entry["bypassed"])
@@ -282,7 +311,6 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     if not summary["findings_by_rule"]:
         r += 1
         ws.write_string(r, 0, "No findings")
-    ws.write_string(table_top - 1, 0, "Findings by rule", formats.bold)
     if summary["findings_by_rule"]:
         most = max(e["fail"] + e["bypassed"] + e["no_data"] for e in summary["findings_by_rule"])
         _chart(book, ws, table_top, r, most)
@@ -296,7 +324,7 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
                 ws.write_string(r, 1, note)
             continue
         r += 1
-        ws.write_string(r, 0, key.replace("_", " "))
+        ws.write_string(r, 0, VERSION_LABELS.get(key, key.replace("_", " ")))
         ws.write_string(r, 1, str(value))
 
 
