@@ -211,3 +211,17 @@ def test_ptp_vintage_is_named_for_later_dates_of_service() -> None:
     assert result.returncode == 0, result.stderr
     assert "NCCI practitioner PTP edits, July 2024" in result.stdout
     assert "NCCI PTP edits of July 2024 used for 2026-03-02" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["checkout", "elsewhere"])
+def test_ptcalc_and_python_m_ptcalc_read_the_same_reference_data(where: str, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("ptcalc")
+    assert script.is_file(), "the ptcalc console script is installed beside this Python"
+    cwd = ROOT if where == "checkout" else tmp_path
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    said = [subprocess.run(command + ["info"], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+            for command in ([str(script)], [sys.executable, "-m", "ptcalc"])]
+    lines = [next(line for line in r.stdout.splitlines() if line.startswith("Reference data")) for r in said]
+    assert lines[0] == lines[1]
+    if where == "checkout":  # edits to ./reference are what a checkout's commands use
+        assert lines[0].split()[-1] == str(ROOT / "reference")
