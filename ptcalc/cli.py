@@ -122,7 +122,8 @@ def _output_format(args: argparse.Namespace) -> str:
 
 def cmd_scrub(args: argparse.Namespace) -> int:
     from .safe_write import atomic_save
-    from .scrub import read_sheet, scrub_sheet
+    from .scrub import read_charge_sheet, scrub_sheet
+    from .scrub.layout import load_column_map
     from .scrub.report import to_csv, to_json
     from .scrub.runner import cyclic_gc_paused
 
@@ -136,9 +137,10 @@ def cmd_scrub(args: argparse.Namespace) -> int:
         raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
     with cyclic_gc_paused(), _stages(f"ptcalc scrub {source.name}", 3) as advance:
         advance("reading")
-        sheet = read_sheet(source, args.sheet)
+        column_map = load_column_map(Path(args.columns)) if args.columns else None
+        sheet = read_charge_sheet(source, args.sheet, column_map)
         advance(f"judging {len(sheet.rows):,} rows")
-        result = scrub_sheet(sheet, None, as_of)
+        result = scrub_sheet(sheet, None, as_of, column_map)
         advance("writing")
         if fmt == "xlsx":
             from .scrub.report_xlsx import write_xlsx
@@ -160,6 +162,20 @@ def _summary_line(summary: dict, output: Path | None) -> str:
     where = f" -> {output}" if output else ""
     return (f"scrubbed {summary['lines']} lines of {summary['source']}: {', '.join(parts) or 'no lines'}; "
             f"${summary['dollars_at_risk']:,.2f} at risk{where}")
+
+
+def cmd_columns(args: argparse.Namespace) -> int:
+    """How a sheet would be read — header, which column is which field, what is not used — without scrubbing."""
+    from .scrub import read_charge_sheet
+    from .scrub.layout import describe, format_reading, load_column_map, locate, prepare
+
+    column_map = load_column_map(Path(args.columns)) if args.columns else None
+    sheet = read_charge_sheet(Path(args.input), args.sheet, column_map)
+    layout = locate(sheet.rows, str(sheet.source), column_map)
+    prepared = prepare(layout, sheet.rows[layout.header_index + 1:], load_reference())
+    print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
+    print(format_reading(describe(layout, prepared, layout.header_index + 1)))
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
@@ -248,9 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
                                               "json and csv print to stdout)")
     scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")
-    scrub.add_argument("--sheet", help="sheet to read (default: the first)")
+    scrub.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
+    scrub.add_argument("--columns", metavar="MAP.yaml", help="column map: lines of `source header: field` for "
+                                                             "headers ptcalc does not recognise")
     scrub.add_argument("--as-of", metavar="DATE", help="judge dates against this day (default: today)")
     scrub.set_defaults(run=cmd_scrub)
+
+    columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")
+    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm or .csv")
+    columns.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
+    columns.add_argument("--columns", metavar="MAP.yaml", help="column map: `source header: field` lines")
+    columns.set_defaults(run=cmd_columns)
 
     rules = sub.add_parser("rules", help="the rule catalogue")
     rules.add_argument("--markdown", action="store_true", help="as the Markdown of docs/rules.md")

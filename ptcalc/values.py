@@ -20,7 +20,7 @@ YEAR_RANGE = (1900, 2100)
 
 _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-]+")
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?$", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
@@ -125,6 +125,8 @@ def parse_date(value: Any, field: str = "date") -> date:
             if match:
                 parts = [int(match.group(i + 1)) for i in range(3)]
                 year, month, day = (parts[i] for i in order)
+                if year < 100:  # 3/2/26: a two-digit year of a date of service is this century's
+                    year += 2000
                 try:
                     return date(year, month, day)
                 except ValueError:

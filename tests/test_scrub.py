@@ -111,7 +111,7 @@ def test_json_is_deterministic_and_complete() -> None:
     second = run_cli("scrub", str(BASIC), "--format", "json", "--as-of", AS_OF)
     assert first.returncode == 1 and first.stdout == second.stdout
     document = json.loads(first.stdout)
-    assert set(document) == {"findings", "summary", "data_versions"}
+    assert set(document) == {"findings", "summary", "reading", "data_versions"}
     finding = document["findings"][0]
     assert set(finding) >= {"row", "rule", "name", "severity", "status", "message", "fix", "amount_at_risk",
                             "patient_id", "dos", "cpt", "source"}
@@ -143,8 +143,9 @@ def test_a_clean_sheet_exits_0(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "args", "message"), [
-    ("patient_id,dos,units\nP1,2026-03-02,1\n", (), "missing required column cpt (cpt: also hcpcs, code, procedure)"),
-    ("patient_id,dos,cpt,code,units\nP1,2026-03-02,97110,97110,1\n", (), "columns C (cpt) and D (code) both mean 'cpt'"),
+    ("patient_id,dos,units\nP1,2026-03-02,1\n", (), "but no cpt (cpt may be headed cpt, hcpcs, code, procedure"),
+    ("patient_id,dos,cpt code,procedure code,units\nP1,2026-03-02,97110,97110,1\n", (),
+     "columns C (cpt code) and D (procedure code) both mean 'cpt'"),
     ("", (), "the sheet is empty"),
 ])
 def test_unusable_sheets_exit_2_with_one_line(tmp_path: Path, content: str, args: tuple, message: str) -> None:
@@ -174,7 +175,10 @@ def test_the_sheet_option_picks_a_sheet(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(book)
     wb.create_sheet("Notes", 0).append(["nothing to see"])
     wb.save(book)
-    assert run_cli("scrub", str(book), "--format", "json").returncode == 2  # first sheet has no header
+    found = run_cli("scrub", str(book), "--format", "json", "--as-of", AS_OF)  # the first sheet with a header
+    assert found.returncode == 1 and json.loads(found.stdout)["summary"]["sheet"] == "March"
+    named = run_cli("scrub", str(book), "--sheet", "Notes", "--format", "json", "--as-of", AS_OF)
+    assert named.returncode == 2 and "row 1 looks like a title ('nothing to see')" in named.stderr
     result = run_cli("scrub", str(book), "--sheet", "March", "--format", "json", "--as-of", AS_OF)
     assert result.returncode == 1 and json.loads(result.stdout)["summary"]["sheet"] == "March"
 

@@ -32,6 +32,7 @@ REQUIRED_CONSTANTS = (
 SINGLE_TABLES = ("codes", "conversion_factors", "thresholds", "mue", "ptp", "payers", "policy", "modifiers",
                  "telehealth")
 YEARLY_TABLES = ("fee_schedule", "gpci")
+OPTIONAL_TABLES = ("payer_names", "providers")  # name maps for exports; without them names are not read
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -132,8 +133,8 @@ def _read(directory: Path, signature: tuple) -> Reference:
     for kind in SINGLE_TABLES + YEARLY_TABLES:
         if kind not in documents:
             raise ReferenceDataError(f"{directory}: no `table: {kind}` file found")
-    for kind in SINGLE_TABLES:
-        if len(documents[kind]) > 1:
+    for kind in SINGLE_TABLES + OPTIONAL_TABLES:
+        if len(documents.get(kind, ())) > 1:
             names = ", ".join(p.name for p, _ in documents[kind])
             raise ReferenceDataError(f"{directory}: `table: {kind}` appears in more than one file ({names})")
 
@@ -163,6 +164,9 @@ def _read(directory: Path, signature: tuple) -> Reference:
         payers=one("payers", model.build_payers), constants=constants, telehealth_windows=windows,
         telehealth_codes=one("telehealth", model.build_telehealth),
         modifiers=one("modifiers", model.build_modifiers),
+        payer_names=one("payer_names", model.build_payer_names) if "payer_names" in documents else (),
+        **(dict(zip(("provider_credentials", "provider_roster"), one("providers", model.build_providers)))
+           if "providers" in documents else {}),
     )
 
 

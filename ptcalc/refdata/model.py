@@ -246,6 +246,9 @@ class Reference:
     telehealth_windows: tuple[TelehealthWindow, ...]
     telehealth_codes: dict[str, tuple[TelehealthCode, ...]]
     modifiers: dict[str, ModifierInfo]
+    payer_names: tuple[tuple[str, str], ...] = ()  # (folded name, payer type), longest name first
+    provider_credentials: dict[str, str] = field(default_factory=dict)  # credential (upper) -> provider type
+    provider_roster: dict[str, str] = field(default_factory=dict)  # folded name or NPI -> provider type
     caches: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -354,6 +357,28 @@ def build_telehealth(doc: Located, path: Path) -> dict[str, tuple[TelehealthCode
         codes.setdefault(r["code"], []).append(TelehealthCode(r["code"], r["effective_from"], r["effective_to"],
                                                               r["confidence"], r.get("source") or doc["source"]))
     return {code: tuple(spans) for code, spans in codes.items()}
+
+
+def fold_name(text: str) -> str:
+    """A name for matching: lower case, letters and digits only, single spaces."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def build_payer_names(doc: Located, path: Path) -> tuple[tuple[str, str], ...]:
+    names = {fold_name(r["name"]): r["payer_type"] for r in doc["rows"]}
+    return tuple(sorted(names.items(), key=lambda item: (-len(item[0]), item[0])))
+
+
+def build_providers(doc: Located, path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    credentials = {r["credential"].upper(): r["provider_type"] for r in doc["credentials"]}
+    roster: dict[str, str] = {}
+    for r in doc["roster"]:
+        if not r.get("name") and not r.get("npi"):
+            raise ReferenceDataError(f"{path}:{r.line}: roster: give a name or an npi")
+        for key in (fold_name(r["name"]) if r.get("name") else None, r.get("npi")):
+            if key:
+                roster[key] = r["provider_type"]
+    return credentials, roster
 
 
 def build_modifiers(doc: Located, path: Path) -> dict[str, ModifierInfo]:

@@ -166,6 +166,21 @@ ROWS: dict[str, dict[str, Field]] = {
         "confidence": _f("enum", choices=CONFIDENCE),
         "source": _f("str", **OPTIONAL),
     },
+    "payer_names": {
+        "name": _f("str"),
+        "payer_type": _f("enum", choices=("medicare", "medicare_advantage", "medicaid", "commercial",
+                                          "workers_comp", "self_pay")),
+        "source": _f("str", **OPTIONAL),
+    },
+    "credentials": {
+        "credential": _f("str"),
+        "provider_type": _f("enum", choices=("PT", "PTA", "OT", "OTA", "SLP")),
+    },
+    "roster": {
+        "name": _f("str", **OPTIONAL),
+        "npi": _f("str", **OPTIONAL),
+        "provider_type": _f("enum", choices=("PT", "PTA", "OT", "OTA", "SLP")),
+    },
     "telehealth_windows": {
         "profile": _f("str"),
         "effective_from": _f("date"),
@@ -192,6 +207,8 @@ TABLES: dict[str, tuple[dict[str, Field], dict[str, str]]] = {
             {"rows": "ptp"}),
     "modifiers": (TABLE_META, {"rows": "modifiers"}),
     "telehealth": (TABLE_META, {"rows": "telehealth"}),
+    "payer_names": (TABLE_META, {"rows": "payer_names"}),
+    "providers": (TABLE_META, {"credentials": "credentials", "roster": "roster"}),
     "payers": ({"table": _f("str"), "title": _f("str")}, {"rows": "payers"}),
     "policy": ({"table": _f("str"), "title": _f("str")},
                {"constants": "constants", "telehealth_windows": "telehealth_windows"}),

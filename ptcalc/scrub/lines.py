@@ -60,6 +60,7 @@ class ChargeLine:
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
     profile: Any = None
     judgeable: bool = False
+    assumed: tuple[str, ...] = ()  # defaults applied because a name was not recognised (DAT008)
 
     @property
     def discipline(self) -> str | None:
@@ -94,8 +95,9 @@ class LineParser:
     """Parses rows for one sheet; caches the parse of values that repeat (dates, codes, modifiers)."""
 
     def __init__(self, columns: dict[str, int], localities: frozenset[str], max_minutes: float,
-                 max_units: int) -> None:
+                 max_units: int, decimal_comma: bool = False) -> None:
         self._columns = tuple(columns.items())
+        self.decimal_comma = decimal_comma
         self.localities = localities
         self.max_minutes = max_minutes
         self.max_units = max_units
@@ -106,17 +108,21 @@ class LineParser:
             "cpt": lambda v: normalise_code(v, "cpt"), "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"), "modifiers": parse_modifiers,
             "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
-            "charge": lambda v: _amount(v, "charge"), "ytd_prior": lambda v: _amount(v, "ytd_prior"),
+            "charge": lambda v: self._amount(v, "charge"), "ytd_prior": lambda v: self._amount(v, "ytd_prior"),
             "locality": self._locality,
         }
 
-    def parse_rows(self, rows: list[list[Any]], first: int) -> list[ChargeLine]:
-        """The lines of rows[first:] (sheet rows first + 1 ...); completely blank rows are skipped.
+    def parse_rows(self, rows: list[list[Any]], first: int, cells: dict[str, list[Any]] | None = None,
+                   skip: set[int] | None = None) -> list[ChargeLine]:
+        """The lines of rows[first:] (sheet rows first + 1 ...); completely blank rows are skipped, and
+        so are the rows in `skip` (indexes into rows[first:]: totals and footers, not claim lines).
+        `cells` replaces a field's column (merged modifiers, codes read out of descriptions).
 
         Column by column: each distinct value of a column is parsed once (charge sheets repeat
         codes, dates and modifiers), then the columns are zipped into lines. Only rows holding a
         problem value are visited one by one.
         """
+        cells_for = cells or {}
         data = rows[first:]
         count = len(data)
         maybe_blank: list[int] | None = None  # rows blank in every column so far
@@ -125,8 +131,12 @@ class LineParser:
         width = len(data[0]) if data else 0
         rectangular = all(len(row) == width for row in data)  # calamine's rows are; csv rows may not be
         transposed = None if rectangular else list(zip_longest(*data))  # short rows padded with None
-        for name, index in self._columns:
-            if rectangular:
+        names = dict(self._columns)
+        names.update({name: -1 for name in cells_for})
+        for name, index in names.items():
+            if name in cells_for:
+                cells = cells_for[name]
+            elif rectangular:
                 cells = [row[index] for row in data] if index < width else [None] * count
             else:
                 cells = transposed[index] if index < len(transposed) else (None,) * count
@@ -154,8 +164,9 @@ class LineParser:
         blank_rows = {i for i in (maybe_blank or ()) if all(is_blank(v) for v in data[i])}
         field_columns = [columns.get(name) or [FIELD_DEFAULTS.get(name)] * count for name in FIELDS]
         lines = []
+        skipped = blank_rows | (skip or set())
         for i, values in enumerate(zip(*field_columns)):
-            if i in blank_rows:
+            if i in skipped:
                 continue
             line = ChargeLine(first + i + 1, *values)
             found = problems.get(i)
@@ -176,8 +187,14 @@ class LineParser:
         except PtcalcInputError as exc:
             return _Unreadable(str(exc))
 
+    def _decimal(self, value: Any) -> Any:
+        """`12,5` means 12.5 in a ';'-delimited csv (and `1.234,50` means 1234.50)."""
+        if self.decimal_comma and isinstance(value, str) and "," in value:
+            return value.replace(".", "").replace(",", ".")
+        return value
+
     def _units(self, value: Any) -> int:
-        number = parse_number(value, "units")
+        number = parse_number(self._decimal(value), "units")
         if not number.is_integer():
             raise PtcalcInputError(f"units: {describe(number)} is not a whole number of units")
         if number < 0:
@@ -187,12 +204,24 @@ class LineParser:
         return int(number)
 
     def _minutes(self, value: Any, name: str) -> float:
-        minutes = parse_number(value, name)
+        minutes = parse_number(self._decimal(value), name)
         if minutes < 0:
             raise PtcalcInputError(f"{name}: {describe(minutes)} is negative")
         if minutes > self.max_minutes:
             raise PtcalcInputError(f"{name}: {describe(minutes)} is more than {self.max_minutes:g} minutes on one line")
         return minutes
+
+    def _amount(self, value: Any, name: str) -> float:
+        """Money as exports write it: `$1,234.50`, `(12.00)` refused as negative, `12,5` in a ';' file."""
+        if isinstance(value, str):
+            text = self._decimal(value.strip().replace("$", "").replace(" ", ""))
+            if text.startswith("(") and text.endswith(")"):
+                text = "-" + text[1:-1]
+            value = text
+        amount = parse_number(value, name)
+        if amount < 0:
+            raise PtcalcInputError(f"{name}: {describe(amount)} is negative")
+        return amount
 
     def _locality(self, value: Any) -> str:
         text = _text(value)
@@ -223,13 +252,6 @@ def _pos(value: Any) -> str:
     if not text.isdigit() or len(text) > 2:
         raise PtcalcInputError(f"pos: {describe(value)} is not a two-digit place of service")
     return text.zfill(2)
-
-
-def _amount(value: Any, name: str) -> float:
-    amount = parse_number(value.replace("$", "") if isinstance(value, str) else value, name)
-    if amount < 0:
-        raise PtcalcInputError(f"{name}: {describe(amount)} is negative")
-    return amount
 
 
 assert FIELDS == tuple(f.name for f in fields(ChargeLine))[1:len(FIELDS) + 1], "FIELDS must follow ChargeLine"

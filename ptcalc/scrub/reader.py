@@ -29,6 +29,7 @@ class RawSheet:
     source: Path
     sheet_name: str
     rows: list[list[object]]  # from A1; rows[i] is sheet row i + 1
+    decimal_comma: bool = False  # a ';'-delimited csv writes 12,5 for twelve and a half
 
     @property
     def header_index(self) -> int | None:
@@ -53,6 +54,15 @@ def read_sheet(path: Path, sheet: str | None = None) -> RawSheet:
         return _read_csv(path)
     raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm or .csv; "
                      "save .xls files as .xlsx)")
+
+
+def sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a readable Excel workbook ({str(exc).splitlines()[0][:80]})") from None
 
 
 def _read_excel(path: Path, sheet: str | None) -> RawSheet:
@@ -137,7 +147,7 @@ def _read_csv(path: Path) -> RawSheet:
     except csv.Error:
         delimiter = ","
     rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    return RawSheet(path, path.stem[:31] or "Sheet1", rows)
+    return RawSheet(path, path.stem[:31] or "Sheet1", rows, decimal_comma=delimiter == ";")
 
 
 _STYLE_OF_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')

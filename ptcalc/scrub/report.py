@@ -5,6 +5,7 @@ import csv
 import io
 import json
 
+from .layout import format_reading
 from .runner import ScrubResult
 
 REPORT_COLUMNS = ("row", "rule", "name", "severity", "status", "message", "fix", "amount_at_risk",
@@ -45,15 +46,18 @@ def summary_rows(result: ScrubResult) -> list[list[object]]:
 
 
 def to_json(result: ScrubResult) -> str:
-    """`{"findings": [...], "summary": {...}, "data_versions": {...}}`, one finding per line.
+    """`{"findings": [...], "summary": {...}, "reading": {...}, "data_versions": {...}}`, one finding
+    per line; `reading` says how the sheet was read (header, which column is which field, defaults).
 
     Same input, same as-of date, same reference data: the same bytes.
     """
     findings = ",\n".join(map(_ENCODER.encode, (f.as_dict() for f in result.findings)))
     summary = json.dumps(result.summary(), indent=2, ensure_ascii=False)
     versions = json.dumps(result.versions, indent=2, ensure_ascii=False)
-    return (f'{{"findings": [\n{findings}\n],\n"summary": {summary},\n"data_versions": {versions}\n}}\n'
-            if findings else f'{{"findings": [],\n"summary": {summary},\n"data_versions": {versions}\n}}\n')
+    reading = json.dumps(result.reading, indent=2, ensure_ascii=False)
+    body = f"[\n{findings}\n]" if findings else "[]"
+    return (f'{{"findings": {body},\n"summary": {summary},\n"reading": {reading},\n'
+            f'"data_versions": {versions}\n}}\n')
 
 
 def escape_formula(value: object) -> object:
@@ -77,7 +81,8 @@ def format_summary(result: ScrubResult) -> str:
     """The summary for a terminal: lines by status, money, and the rules that fired."""
     summary = result.summary()
     statuses = ", ".join(f"{n} {s}" for s, n in summary["lines_by_status"].items() if n)
-    lines = [f"{summary['lines']} lines of {summary['source']}: {statuses or 'none'}"
+    lines = [format_reading(result.reading)] if result.reading else []
+    lines += [f"{summary['lines']} lines of {summary['source']}: {statuses or 'none'}"
              + ("" if not summary["blank_rows"] else f" (+{summary['blank_rows']} blank rows kept)"),
              f"${summary['dollars_at_risk']:,.2f} at risk in errors and warnings (each line counted once, however "
              f"many rules flag it); ${summary['dollars_left_on_table']:,.2f} left on the table (units not billed)"]

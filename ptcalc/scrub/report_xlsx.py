@@ -16,6 +16,7 @@ import xlsxwriter
 from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS, is_output_header
 from .findings import LINE_STATUS_ORDER, Finding
+from .layout import format_reading
 from .reader import column_number_formats
 from .report import REPORT_HEADERS
 from .runner import ScrubResult
@@ -193,7 +194,10 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
                 _write_value(ws, r, c, row[c], formats, fills.get(c), c in numeric, user.get(c))
         else:
             _write_plain_row(ws, r, row, width, numeric, formats, number_formats, date_formats, user)
-        if r > header and any(v is not None and v != "" for v in row):
+        if r + 1 in result.not_lines:
+            ws.write_string(r, width, "NOT A LINE", status_formats["NO_DATA"])
+            ws.write_string(r, width + 1, f"not a claim line ({result.not_lines[r + 1]}): kept, not judged")
+        elif r > header and any(v is not None and v != "" for v in row):
             status = result.status(r + 1)
             ws.write_string(r, width, status, status_formats[status])
             if findings:
@@ -272,6 +276,7 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     ws.activate()  # the workbook opens here: the verdict first, the lines one click away
     rows = [("File", summary["source"]), ("Sheet", summary["sheet"]), ("Dates judged as of", summary["as_of"]),
             ("Lines scrubbed", summary["lines"]), ("Blank rows (kept, not judged)", summary["blank_rows"]),
+            ("Totals and footer rows (kept, not judged)", summary["not_claim_lines"]),
             ("Result", verdict)]
     r = 2
     for label, value in rows:
@@ -279,6 +284,15 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
         ws.write(r, 1, value, formats.left_number)
         r += 1
     r += 1
+    if result.reading:
+        ws.write_row(r, 0, ("How the sheet was read", ""), formats.header)
+        for text in format_reading(result.reading).splitlines():
+            r += 1
+            label, _, value = text.strip().partition(" <- ")
+            ws.write_string(r, 0, label if value else text.strip())
+            if value:
+                ws.write_string(r, 1, value)
+        r += 2
     ws.write_string(r, 0, "Dollars at risk (errors and warnings)", formats.bold)
     ws.write_number(r, 1, summary["dollars_at_risk"], formats.money)
     ws.write_string(r, 2, "   each flagged line counted once")

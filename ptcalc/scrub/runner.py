@@ -10,13 +10,15 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from ..errors import UsageError
 from ..info import data_versions
 from ..refdata import Reference, load_reference
-from .columns import match_header
 from .context import ScrubContext
 from .findings import LINE_STATUS_ORDER, Finding, line_status, sort_key
+from .layout import describe as describe_layout
+from .layout import locate, prepare
 from .lines import ChargeLine, LineParser
-from .reader import RawSheet, read_sheet
+from .reader import EXCEL_SUFFIXES, RawSheet, read_sheet, sheet_names
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
@@ -32,6 +34,8 @@ class ScrubResult:
     expected_units: dict[int, int | None]
     as_of: date
     versions: dict[str, object]
+    reading: dict[str, object] = field(default_factory=dict)  # how the sheet was read (layout.describe)
+    not_lines: dict[int, str] = field(default_factory=dict)  # sheet row -> why it is not a claim line
     by_row: dict[int, list[Finding]] = field(default_factory=dict)
     _summary: dict[str, object] | None = field(default=None, repr=False)
 
@@ -82,6 +86,7 @@ class ScrubResult:
             "as_of": self.as_of.isoformat(),
             "lines": len(self.lines),
             "blank_rows": blank,
+            "not_claim_lines": len(self.not_lines),
             "clean": not any(f.status == "no_data" or (f.status == "fail" and f.severity in BLOCKING)
                              for f in self.findings),
             "lines_by_status": {s: statuses.get(s, 0) for s in LINE_STATUS_ORDER},
@@ -117,25 +122,33 @@ def _filled(value: object) -> bool:
     return value is not None and (not isinstance(value, str) or value.strip() != "")
 
 
-def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None) -> ScrubResult:
+def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None,
+                column_map: dict[str, str] | None = None) -> ScrubResult:
     """Scrub rows already read from a file (or built in memory, as the Excel macro does)."""
     with cyclic_gc_paused():
-        return _scrub(sheet, ref, as_of)
+        return _scrub(sheet, ref, as_of, column_map)
 
 
-def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None) -> ScrubResult:
-    from ..errors import UsageError
-
+def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
+           column_map: dict[str, str] | None) -> ScrubResult:
     ref = ref or load_reference()
     as_of = as_of or date.today()
-    header_index = sheet.header_index
-    if header_index is None:
+    if sheet.header_index is None:
         raise UsageError(f"{sheet.source}: the sheet is empty (no header row)")
-    columns = match_header(sheet.rows[header_index], str(sheet.source))
-    parser = LineParser(columns, frozenset(k for table in ref.gpcis.values() for k in table.rows),
-                        float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")))
-    lines = parser.parse_rows(sheet.rows, header_index + 1)
-    ctx = ScrubContext(ref, lines, set(columns), as_of)
+    layout = locate(sheet.rows, str(sheet.source), column_map)
+    header_index = layout.header_index
+    data = sheet.rows[header_index + 1:]
+    prepared = prepare(layout, data, ref)
+    parser = LineParser(layout.columns, frozenset(k for table in ref.gpcis.values() for k in table.rows),
+                        float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
+                        decimal_comma=sheet.decimal_comma)
+    lines = parser.parse_rows(sheet.rows, header_index + 1, prepared.cells, set(prepared.not_lines))
+    by_row = {line.row: line for line in lines}
+    for i, notes in prepared.assumed.items():
+        line = by_row.get(header_index + 2 + i)
+        if line is not None:
+            line.assumed = tuple(notes)
+    ctx = ScrubContext(ref, lines, set(layout.columns), as_of)
     findings = [finding for rule in all_rules() for finding in rule.check(ctx)]
     findings.sort(key=sort_key)
     dates = [line.dos for line in lines if ctx.judgeable(line)]
@@ -143,10 +156,37 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None) -> ScrubR
     pricing = sorted({f for basis in ctx.pricing_bases for f in basis.fallbacks})
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | set(pricing))
     expected = ctx.expected_units_by_row()
-    return ScrubResult(sheet, header_index, columns, lines, findings, expected, as_of, versions)
+    reading = describe_layout(layout, prepared, header_index + 1)
+    not_lines = {header_index + 2 + i: why for i, why in prepared.not_lines.items()}
+    return ScrubResult(sheet, header_index, layout.columns, lines, findings, expected, as_of, versions,
+                       reading, not_lines)
+
+
+def read_charge_sheet(path: str | Path, sheet: str | None = None,
+                      column_map: dict[str, str] | None = None) -> RawSheet:
+    """The charge sheet of a file: --sheet, else `Charges` when the workbook has one, else the first
+    sheet with a header that names the required fields."""
+    path = Path(path)
+    if sheet is not None or path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
+        return read_sheet(path, sheet)
+    names = sheet_names(path)
+    if "Charges" in names:
+        return read_sheet(path, "Charges")
+    problems = []
+    for name in names:
+        candidate = read_sheet(path, name)
+        try:
+            locate(candidate.rows, str(path), column_map)
+            return candidate
+        except UsageError as exc:
+            problems.append(f"{name!r}: {str(exc).split(': ', 1)[-1]}")
+    if len(names) == 1:
+        return read_sheet(path, names[0])  # its own error says what its rows hold
+    raise UsageError(f"{path}: no sheet has a charge-sheet header ({' | '.join(problems)[:600]}); "
+                     "choose one with --sheet")
 
 
 def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = None,
-               ref: Reference | None = None) -> ScrubResult:
+               ref: Reference | None = None, column_map: dict[str, str] | None = None) -> ScrubResult:
     with cyclic_gc_paused():
-        return scrub_sheet(read_sheet(Path(path), sheet), ref, as_of)
+        return scrub_sheet(read_charge_sheet(path, sheet, column_map), ref, as_of, column_map)

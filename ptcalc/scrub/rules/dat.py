@@ -143,3 +143,20 @@ class NoFeeData(Rule):
                 yield self.finding(ctx, line, f"{line.cpt} is not in the reference fee schedule used for "
                                    f"{line.dos.year}: its allowed amount, the patient's KX total and the dollars at "
                                    "risk leave it out", status="no_data")
+
+
+class DefaultAssumed(Rule):
+    id = "DAT008"
+    name = "default-assumed"
+    severity = "info"
+    condition = ("A payer or rendering provider named on the line that ptcalc does not recognise (reference "
+                 "payer_names / providers tables): the default (Traditional Medicare, PT) was applied")
+    fix = ("Check the line was judged for the right payer and discipline; add the name to ptcalc's payer or "
+           "provider list (whoever maintains ptcalc), or add a Financial Class / credential column")
+    source = "ptcalc charge-sheet contract: defaults are said, never silent"
+    needs = ()
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in ctx.lines:
+            for note in line.assumed:
+                yield self.finding(ctx, line, note, field="payer" if note.startswith("payer") else None)

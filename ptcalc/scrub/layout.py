@@ -1,0 +1,378 @@
+"""How a sheet is read, as a person reads a practice-management export.
+
+- The header is the first row that names the required fields (title rows above it are kept in
+  the output, not judged).
+- Columns are matched by broad synonyms (`Acct #`, `CPT Code`, `DOS From`, `Primary Insurance`,
+  `Rendering Provider`…), by a mapping file (`--columns map.yaml`: source header -> field) first,
+  and split modifier columns (`Mod 1` … `Mod 4`) are merged in order.
+- Codes written with a description or a prefix (`97110 - Ther Ex`, `CPT 97110`, `97110GP`) are
+  read as the code (a glued-on modifier joins the modifiers).
+- Payer types come from a payer-type column, else from the payer's name (reference/payer_names.yaml);
+  provider types from a provider-type column, else from the rendering provider's roster entry or
+  credential (reference/providers.yaml). A default applied to a line is said on it (DAT008).
+- Totals, subtotal and page-footer rows are not claim lines: kept in place, not judged, listed.
+
+`SheetLayout.describe()` says all of it: the top of every summary, and `ptcalc columns FILE`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..refdata.model import Reference, fold_name
+from ..refdata.yamlio import read_yaml
+from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, fold, is_output_header
+
+# Extra header words per field, best first; a later group is used only when no earlier one is there
+# (an export with both `Acct #` and `Patient Name` keys patients by the account).
+SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "patient_id": (("patient id", "patient no", "patient number", "patient account", "patient acct", "acct",
+                    "acct #", "acct no", "account number", "account no", "chart", "chart #", "chart number",
+                    "pt id", "patient #"), ("patient name", "pt name", "name")),
+    "dos": (("dos", "dos from", "from date", "from dos", "svc date", "service from", "date of svc", "visit date",
+             "treatment date"),),
+    "cpt": (("cpt code", "procedure code", "proc code", "proc", "cpt/hcpcs", "hcpcs code", "service code",
+             "charge code", "billing code", "cpt hcpcs", "cpt description"),),
+    "units": (("units billed", "quantity", "unit", "svc units", "service units", "charge units"),),
+    "minutes": (("time", "min", "minutes timed", "treatment minutes", "timed mins"),),
+    "payer_type": (("insurance type", "payer class", "coverage type", "fin class", "plan category"),),
+    "payer": (("primary insurance", "primary payer", "insurance name", "payer name", "plan", "plan name",
+               "insurance company", "primary ins", "ins", "insurance carrier"),),
+    "provider_type": (("credentials", "provider credential", "provider type"),),
+    "pta_minutes": (("pta minutes", "ota minutes", "pta/ota minutes", "assistant mins"),),
+    "pos": (("place", "pos code"),),
+    "charge": (("charge amt", "charge amount", "charges", "amount", "billed", "fee", "total charge",
+                "line charge", "billed charge"),),
+    "poc_start": (("soc", "soc date", "plan of care start", "poc start date"),),
+    "poc_certified": (("certification date", "poc cert date", "cert signed"),),
+    "progress_report": (("last progress report", "progress note date"),),
+    "claim_id": (("claim", "claim no", "claim number", "claim #", "invoice", "invoice no", "encounter",
+                  "encounter id", "visit id", "ticket"),),
+}
+# Not charge-line fields, but read to find the provider type when there is no provider-type column.
+PROVIDER_NAME = ("rendering provider", "provider", "therapist", "rendering provider name", "clinician",
+                 "provider name", "treating therapist", "rendering", "servicing provider")
+PROVIDER_NPI = ("rendering npi", "npi", "provider npi", "rendering provider npi")
+_SPLIT_MODIFIER = re.compile(r"^(?:mod|modifier)([1-4a-d])$")
+_CODE_IN_TEXT = re.compile(r"^\s*(?:cpt|hcpcs|code)?[\s:#-]*(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])(?![0-9])(.*)$", re.I)
+_GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
+_NOT_A_LINE = re.compile(r"^\s*(?:grand\s+total|sub-?\s*total|totals?\b|page\s+\d+(?:\s+of\s+\d+)?\s*$|"
+                         r"report\s+(?:run|generated|printed|date)|end\s+of\s+report|printed\s+(?:on|by)|"
+                         r"count\s*:|total\s+(?:charges|units|lines|visits))", re.I)
+
+
+def _key(text: object) -> str:
+    """Header form for matching: letters and digits only, lower case (`Acct #` -> `acct`)."""
+    return "".join(ch for ch in str(text).lower() if ch.isalnum()) if text is not None else ""
+
+
+# Words so common in exports that they mean a field only when nothing more specific is there.
+GENERIC = frozenset({"date", "code", "procedure", "patient", "time", "name", "amount", "plan", "ins", "place", "min",
+                     "unit", "fee", "billed", "claim", "proc", "chart"})
+
+
+def _ranked_lookup() -> dict[str, tuple[str, int]]:
+    """Header key -> (field, rank): the field's own name and the spec's aliases first, then the
+    synonym groups in order, then the generic words."""
+    lookup: dict[str, tuple[str, int]] = {}
+    last = 1 + max(len(groups) for groups in SYNONYMS.values())
+    for column in COLUMNS:
+        for name in (column.name, *column.aliases):
+            lookup.setdefault(_key(name), (column.name, last if _key(name) in GENERIC else 0))
+        for rank, group in enumerate(SYNONYMS.get(column.name, ()), start=1):
+            for name in group:
+                lookup.setdefault(_key(name), (column.name, last if _key(name) in GENERIC else rank))
+    for name in PROVIDER_NAME:
+        lookup.setdefault(_key(name), ("provider_name", 1))
+    for name in PROVIDER_NPI:
+        lookup.setdefault(_key(name), ("provider_npi", 1))
+    return lookup
+
+
+LOOKUP = _ranked_lookup()
+
+
+@dataclass
+class SheetLayout:
+    """Where a sheet's header is and which column is which field."""
+
+    header_index: int
+    columns: dict[str, int]  # field -> column index (modifiers: the first of the split columns)
+    modifier_columns: list[int]
+    extra: dict[str, int]  # provider_name / provider_npi
+    headers: list[object]
+    ignored: list[int] = field(default_factory=list)
+    title_rows: list[int] = field(default_factory=list)  # sheet rows above the header that hold text
+    mapped_by_file: set[str] = field(default_factory=set)
+
+    def source_of(self, name: str) -> str:
+        index = self.columns.get(name, self.extra.get(name))
+        if name == "modifiers" and len(self.modifier_columns) > 1:
+            return " + ".join(self._label(i) for i in self.modifier_columns) + " (merged in order)"
+        return self._label(index) if index is not None else ""
+
+    def _label(self, index: int) -> str:
+        return f"{self.headers[index]!s} ({column_letter(index)})"
+
+
+def load_column_map(path: Path) -> dict[str, str]:
+    """A `--columns` file: `source header: field` lines; several headers may map to modifiers."""
+    try:
+        document = read_yaml(path)
+    except Exception as exc:  # noqa: BLE001 - any reading problem is one clear line
+        raise UsageError(f"{path}: the column map cannot be read ({str(exc).splitlines()[0]})") from None
+    if not isinstance(document, dict) or not document:
+        raise UsageError(f"{path}: a column map is lines of `source header: field` (e.g. `Pt Acct: patient_id`)")
+    fields = set(BY_NAME) | {"provider_name", "provider_npi"}
+    mapping = {}
+    for header, name in document.items():
+        if not isinstance(name, str) or name not in fields:
+            raise UsageError(f"{path}: {header!s}: {name!r} is not a field ({', '.join(sorted(fields))})")
+        mapping[_key(header)] = name
+    return mapping
+
+
+def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], list[int], dict[str, int], set[str]]:
+    best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
+    modifiers: list[int] = []
+    by_file: set[str] = set()
+    for index, cell in enumerate(row):
+        key = _key(cell)
+        if not key or is_output_header(cell):
+            continue
+        if key in mapping:
+            name, rank = mapping[key], -1
+            by_file.add(name)
+        elif _SPLIT_MODIFIER.match(key):
+            modifiers.append(index)
+            continue
+        elif key in LOOKUP:
+            name, rank = LOOKUP[key]
+        else:
+            continue
+        if name == "modifiers":
+            modifiers.append(index)
+            continue
+        if name in best and best[name][0] == rank:
+            first = best[name][1]
+            raise UsageError(f"columns {column_letter(first)} ({row[first]!s}) and {column_letter(index)} "
+                             f"({cell!s}) both mean '{name}'; keep one, or say which with --columns")
+        if name not in best or rank < best[name][0]:
+            best[name] = (rank, index)
+    columns = {name: index for name, (_, index) in best.items() if name in BY_NAME}
+    extra = {name: index for name, (_, index) in best.items() if name not in BY_NAME}
+    if modifiers:
+        columns["modifiers"] = modifiers[0]
+    return columns, modifiers, extra, by_file
+
+
+def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
+           scan: int = 50) -> SheetLayout:
+    """The layout of a sheet: its header row is the first that names every required field."""
+    mapping = mapping or {}
+    seen: list[str] = []
+    partial: set[str] = set()
+    for index, row in enumerate(rows[:scan]):
+        if not any(_filled(v) for v in row):
+            continue
+        columns, modifiers, extra, by_file = _match(row, mapping)
+        if all(name in columns for name in REQUIRED):
+            used = set(columns.values()) | set(modifiers) | set(extra.values())
+            ignored = [i for i, cell in enumerate(row) if _filled(cell) and i not in used and not is_output_header(cell)]
+            titles = [i + 1 for i in range(index) if any(_filled(v) for v in rows[i])]
+            return SheetLayout(index, columns, modifiers, extra, list(row), ignored, titles, by_file)
+        if columns:
+            partial.update(name for name in REQUIRED if name not in columns)
+            seen.append(_what_row_has(index, row, columns))
+        elif not partial and len(seen) < 3:  # rows above any header-like row: titles
+            seen.append(_what_row_has(index, row, columns))
+    missing = sorted(partial, key=REQUIRED.index) or list(REQUIRED)
+    hints = "; ".join(f"{name} may be headed {', '.join(_names_for(name)[:6])}" for name in missing)
+    found = "; ".join(seen[:4]) or "every row is empty"
+    raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
+                     "with --columns map.yaml, or see `ptcalc columns`")
+
+
+def _names_for(name: str) -> list[str]:
+    column = BY_NAME[name]
+    return [column.name, *column.aliases, *(n for group in SYNONYMS.get(name, ()) for n in group)]
+
+
+def _what_row_has(index: int, row: list[object], columns: dict[str, int]) -> str:
+    if not columns:
+        text = next((str(v).strip() for v in row if _filled(v)), "")
+        return f"row {index + 1} looks like a title ({text[:40]!r})"
+    named = ", ".join(f"{row[i]!s} -> {name}" for name, i in columns.items())
+    missing = ", ".join(name for name in REQUIRED if name not in columns)
+    return f"row {index + 1} has {named} but no {missing}"
+
+
+def _filled(value: object) -> bool:
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+@dataclass
+class Prepared:
+    """The cells the line parser reads, per field, after merging and translating the export's own."""
+
+    cells: dict[str, list[Any]]  # field -> one cell per data row (replacing the sheet column)
+    assumed: dict[int, list[str]]  # data row index -> the defaults applied to it, in words
+    not_lines: dict[int, str]  # data row index -> why it is not a claim line
+    defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
+
+
+def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference) -> Prepared:
+    """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
+    from names, and the rows that are not claim lines."""
+    def column(index: int | None) -> list[Any]:
+        return [row[index] if index is not None and index < len(row) else None for row in data]
+
+    cells: dict[str, list[Any]] = {}
+    assumed: dict[int, list[str]] = {}
+    defaults: dict[str, int] = {}
+    not_lines = _not_claim_lines(layout, data)
+
+    codes = column(layout.columns["cpt"])
+    glued: dict[int, str] = {}
+    read_codes = []
+    for i, value in enumerate(codes):
+        code, mods = _code_of(value)
+        read_codes.append(code)
+        if mods:
+            glued[i] = mods
+    cells["cpt"] = read_codes
+    if len(layout.modifier_columns) > 1 or glued:
+        parts = [column(i) for i in layout.modifier_columns]
+        cells["modifiers"] = [" ".join(str(_plain(p[i])) for p in parts if _filled(p[i])) + (
+            " " + glued[i] if i in glued else "") for i in range(len(data))]
+
+    def assume(i: int, what: str) -> None:
+        if i not in not_lines:
+            assumed.setdefault(i, []).append(what)
+            defaults[what.split(":")[0]] = defaults.get(what.split(":")[0], 0) + 1
+
+    if "payer_type" not in layout.columns and "payer" in layout.columns:
+        types = []
+        for i, name in enumerate(column(layout.columns["payer"])):
+            kind = payer_type_of(name, ref)
+            if kind is None and _filled(name):
+                assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises, judged as "
+                          "Traditional Medicare")
+            types.append(kind)
+        cells["payer_type"] = types
+    if "provider_type" not in layout.columns and ("provider_name" in layout.extra or "provider_npi" in layout.extra):
+        names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
+        kinds = []
+        for i, (name, npi) in enumerate(zip(names, npis)):
+            kind = provider_type_of(name, npi, ref)
+            if kind is None and (_filled(name) or _filled(npi)):
+                who = str(name if _filled(name) else npi).strip()
+                assume(i, f"provider type: {who!r} has no credential ptcalc recognises and is not on the roster, "
+                          "judged as a PT")
+            kinds.append(kind)
+        cells["provider_type"] = kinds
+    return Prepared(cells, assumed, not_lines, defaults)
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _code_of(value: Any) -> tuple[Any, str]:
+    """(the code, modifiers glued to it) from `97110 - Ther Ex`, `CPT 97110`, `97110GP`; else the cell."""
+    if not isinstance(value, str):
+        return value, ""
+    match = _CODE_IN_TEXT.match(value)
+    if not match:
+        return value, ""
+    code, rest = match.group(1).upper(), match.group(2)
+    glued = _GLUED_MODIFIERS.match(rest) if rest and not rest[:1].isspace() and rest[:1] not in "-:" else None
+    return code, " ".join(re.findall(r"[A-Z0-9]{2}", rest.upper())) if glued else ""
+
+
+def payer_type_of(name: Any, ref: Reference) -> str | None:
+    if not _filled(name):
+        return None
+    folded = f" {fold_name(str(name))} "
+    return next((kind for known, kind in ref.payer_names if f" {known} " in folded), None)
+
+
+def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
+    if _filled(npi) and str(_plain(npi)).strip() in ref.provider_roster:
+        return ref.provider_roster[str(_plain(npi)).strip()]
+    if not _filled(name):
+        return None
+    text = str(name)
+    if fold_name(text) in ref.provider_roster:
+        return ref.provider_roster[fold_name(text)]
+    tokens = [t for t in re.split(r"[\s,;()]+", text.upper()) if t]
+    for token in reversed(tokens):  # credentials follow the name: "Jane Smith, DPT, OCS"
+        if token in ref.provider_credentials:
+            return ref.provider_credentials[token]
+    return None
+
+
+def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
+    """Totals, subtotals and page footers: a row whose code cell holds no code and whose text says so."""
+    code_at = layout.columns["cpt"]
+    found = {}
+    for i, row in enumerate(data):
+        code = row[code_at] if code_at < len(row) else None
+        if _filled(code) and _CODE_IN_TEXT.match(str(_plain(code))):
+            continue
+        for value in row:
+            if isinstance(value, str) and _NOT_A_LINE.match(value):
+                found[i] = value.strip()[:60]
+                break
+    return found
+
+
+def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) -> dict[str, Any]:
+    """How the sheet was read, as data: the json's `reading`, the summaries' first lines."""
+    fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
+              name in layout.columns}
+    for name in ("provider_name", "provider_npi"):
+        if name in layout.extra:
+            fields[name] = layout.source_of(name)
+    reading: dict[str, Any] = {
+        "header_row": header_row,
+        "title_rows": layout.title_rows,
+        "fields": fields,
+        "columns_not_used": [f"{layout.headers[i]!s} ({column_letter(i)})" for i in layout.ignored],
+        "mapped_by_file": sorted(layout.mapped_by_file),
+        "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
+    }
+    if prepared is not None:
+        reading["defaults_applied"] = dict(sorted(prepared.defaults.items()))
+        reading["not_claim_lines"] = {str(header_row + 1 + i): why for i, why in sorted(prepared.not_lines.items())}
+    return reading
+
+
+def format_reading(reading: dict[str, Any]) -> str:
+    lines = [f"Read: header on row {reading['header_row']}"
+             + (f" (title rows {', '.join(map(str, reading['title_rows']))} kept, not judged)"
+                if reading["title_rows"] else "")]
+    for name, source in reading["fields"].items():
+        lines.append(f"  {name:<14} <- {source}")
+    if reading["columns_not_used"]:
+        lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
+    absent = [n for n in reading["fields_absent"] if n in ("payer_type", "payer", "provider_type", "modifiers",
+                                                          "minutes")]
+    defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "PT for every line",
+                "minutes": "timed codes cannot be checked against minutes",
+                "modifiers": "no modifiers on any line"}
+    for name in absent:
+        if name == "payer" or (name == "payer_type" and "payer" in reading["fields"]) or \
+                (name == "provider_type" and "provider_name" in reading["fields"]):
+            continue
+        lines.append(f"  no {name} column: {defaults[name]}")
+    for what, count in reading.get("defaults_applied", {}).items():
+        lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
+    not_lines = reading.get("not_claim_lines") or {}
+    if not_lines:
+        shown = ", ".join(f"{row} ({why})" for row, why in list(not_lines.items())[:5])
+        lines.append(f"  not claim lines (kept, not judged): {shown}" + (" …" if len(not_lines) > 5 else ""))
+    return "\n".join(lines)

@@ -1,0 +1,162 @@
+"""Practice-management exports read as a person reads them (issue: real charge sheets).
+
+Every case asserts what must be found and what must not: a false alarm on a correct line fails
+the test as surely as a miss.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from .test_reference import run_cli
+
+AS_OF = "2026-11-22"
+TITLE = ["Charge Detail Report - Riverside Physical Therapy - 03/01/2026 to 03/07/2026"]
+HEADER = ["Patient Name", "Acct #", "DOS", "CPT Code", "Mod 1", "Mod 2", "Units", "Minutes", "Rendering Provider",
+          "Primary Insurance", "Charge Amt"]
+# 12 claim lines (sheet rows 3-14). Real mistakes: row 6 (a Medicare line without GP) and row 10 (3 units of
+# 97112 for 20 minutes).
+LINES = [
+    ["Doe, Jane", "A1001", "03/02/2026", "97161 - PT Eval Low", "GP", "", 1, 20, "Kim Lee, DPT", "Medicare Part B", "$150.00"],
+    ["Doe, Jane", "A1001", "03/02/2026", "97110 - Ther Ex", "GP", "", 2, 30, "Kim Lee, DPT", "Medicare Part B", "$110.00"],
+    ["Doe, Jane", "A1001", "03/02/2026", "97140 - Manual Ther", "GP", "", 1, 12, "Kim Lee, DPT", "Medicare Part B", "$52.00"],
+    ["Roe, Rich", "A1002", "3/3/2026", "97110 - Ther Ex", "", "", 1, 15, "Kim Lee, DPT", "Medicare Part B", "$55.00"],
+    ["Poe, Pat", "A1003", "3/3/2026", "97530 - Ther Activ", "GO", "", 2, 30, "Sam Ortiz, OTR/L", "Medicare Part B", "$120.00"],
+    ["Poe, Pat", "A1003", "3/3/2026", "97535 - Self Care", "GO", "", 1, 15, "Sam Ortiz, OTR/L", "Medicare Part B", "$55.00"],
+    ["Ray, Jo", "A1004", "3/2/26", "97110 - Ther Ex", "GP", "", 1, 8, "Kim Lee, DPT", "Aetna PPO", "$55.00"],
+    ["Ray, Jo", "A1004", "3/2/26", "97112 - Neuro Re-ed", "GP", "", 3, 20, "Kim Lee, DPT", "Aetna PPO", "$174.00"],
+    ["Ray, Jo", "A1004", "3/2/26", "97140 - Manual Ther", "GP", "", 1, 8, "Kim Lee, DPT", "Aetna PPO", "$52.00"],
+    ["Fox, Al", "A1005", "03/04/2026", "97110 - Ther Ex", "GP", "CQ", 2, 30, "Lou Baker, PTA", "Medicare Part B", "$110.00"],
+    ["Fox, Al", "A1005", "03/04/2026", "97116 - Gait", "GP", "CQ", 1, 15, "Lou Baker, PTA", "Medicare Part B", "$55.00"],
+    ["Kay, Bo", "A1006", "03/05/2026", "97530 - Ther Activ", "GO", "", 1, 15, "Sam Ortiz, OTR/L", "BCBS of Texas", "$60.00"],
+]
+FOOTER = [[""] * len(HEADER), ["", "", "", "Total", "", "", 17, "", "", "", "$1,038.00"]]
+ERRORS = {(6, "MOD001"), (10, "UNT001")}  # sheet rows: title 1, header 2, lines 3-14, blank 15, totals 16
+
+
+def _rows() -> list[list[object]]:
+    return [TITLE + [""] * (len(HEADER) - 1), HEADER, *LINES, *FOOTER]
+
+
+def export_csv(path: Path) -> Path:
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(_rows())
+    return path
+
+
+def export_xlsx(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Charge Detail"
+    for row in _rows():
+        ws.append([_typed(v) for v in row])
+    for cells in ws.iter_rows(min_row=3, max_row=14):
+        cells[2].number_format = "mm/dd/yyyy"
+    wb.save(path)
+    return path
+
+
+def _typed(value: object) -> object:
+    if isinstance(value, str) and value.count("/") == 2 and value[0].isdigit():
+        month, day, year = value.split("/")
+        return datetime(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day))
+    return value
+
+
+def scrub_json(path: Path, *args: str) -> tuple[int, dict]:
+    result = run_cli("scrub", str(path), "--format", "json", "--as-of", AS_OF, *args)
+    assert result.stdout, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("make", [export_csv, export_xlsx], ids=["csv", "xlsx"])
+def test_a_practice_management_export_is_read_as_a_person_reads_it(make, tmp_path: Path) -> None:
+    code, report = scrub_json(make(tmp_path / f"export.{'csv' if make is export_csv else 'xlsx'}"))
+    findings = report["findings"]
+    assert code == 1
+    assert report["summary"]["lines"] == 12                       # the 12 claim lines, no more
+    assert report["summary"]["not_claim_lines"] == 1 and report["summary"]["blank_rows"] == 1
+    assert report["reading"]["header_row"] == 2 and report["reading"]["title_rows"] == [1]
+    assert report["reading"]["not_claim_lines"] == {"16": "Total"}
+    assert {f["row"] for f in findings} <= set(range(3, 15))      # nothing on the title, blank or totals rows
+    serious = {(f["row"], f["rule"]) for f in findings if f["status"] == "fail" and f["severity"] in ("error", "warning")}
+    assert serious == ERRORS                                      # the real mistakes, and only them
+    fields = report["reading"]["fields"]
+    assert fields["patient_id"].startswith("Acct #") and fields["cpt"].startswith("CPT Code")
+    assert fields["modifiers"] == "Mod 1 (E) + Mod 2 (F) (merged in order)"
+    assert fields["payer"].startswith("Primary Insurance") and fields["provider_name"].startswith("Rendering")
+    assert report["reading"]["columns_not_used"] == ["Patient Name (A)"]   # named, not silently dropped
+    assert not [f for f in findings if f["rule"] == "DAT008"]     # every payer and provider was recognised
+
+
+def test_the_export_judges_names_as_their_payer_and_discipline(tmp_path: Path) -> None:
+    _, report = scrub_json(export_csv(tmp_path / "export.csv"))
+    on = {}
+    for f in report["findings"]:
+        on.setdefault(f["row"], []).append(f)
+    # Aetna (rows 9-11) is commercial: units under the AMA per-code rule, no Medicare-only rules.
+    assert "under the AMA rule" in [f["message"] for f in on[10] if f["rule"] == "UNT001"][0]
+    assert not {f["rule"] for r in (9, 10, 11) for f in on.get(r, [])} & {"MOD003", "MOD005", "POC001", "TEL001"}
+    # Sam Ortiz, OTR/L (rows 7, 8, 14) is an OT: GO is the right modifier, nothing says otherwise.
+    assert not [f for r in (7, 8, 14) for f in on.get(r, []) if f["rule"] in ("MOD001", "MOD002")]
+    # Lou Baker, PTA (rows 12-13) is an assistant: CQ is expected on his units, not a finding.
+    assert not [f for r in (12, 13) for f in on.get(r, []) if f["rule"] in ("MOD005", "MOD007")]
+
+
+def test_a_column_map_names_headers_ptcalc_does_not_know(tmp_path: Path) -> None:
+    sheet = tmp_path / "odd.csv"
+    sheet.write_text("Pt Ref,Visit On,Svc,Count,Mins,Mod A,Mod B,Plan Kind\n"
+                     "Z1,2026-03-02,97110,2,30,GP,,medicare\n"
+                     "Z1,2026-03-02,97140,1,15,GP,59,medicare\n")
+    refused = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert refused.returncode == 2 and "no header row names" in refused.stderr
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("Pt Ref: patient_id\nVisit On: dos\nSvc: cpt\nCount: units\nMins: minutes\n"
+                       "Mod A: modifiers\nMod B: modifiers\nPlan Kind: payer_type\n")
+    code, report = scrub_json(sheet, "--columns", str(mapping))
+    assert code == 0 and report["summary"]["lines"] == 2
+    assert report["reading"]["mapped_by_file"] == ["cpt", "dos", "minutes", "modifiers", "patient_id", "payer_type",
+                                                   "units"]
+    assert {f["rule"] for f in report["findings"]} == {"MOD010"}  # 59 with no edit to bypass: Mod B was read
+    shown = run_cli("columns", str(sheet), "--columns", str(mapping))
+    assert shown.returncode == 0 and "cpt            <- Svc (C)" in shown.stdout
+
+
+def test_codes_with_descriptions_prefixes_and_glued_modifiers(tmp_path: Path) -> None:
+    sheet = tmp_path / "codes.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers\n"
+                     "C1,2026-03-02,CPT 97110,1,15,GP\n"
+                     "C2,2026-03-02,97110GP,1,15,\n"
+                     "C3,2026-03-02,97140 - Manual therapy,1,15,GP\n")
+    code, report = scrub_json(sheet)
+    assert code == 0, report["findings"]
+    assert not report["findings"]                                 # GP glued to the code was read as GP
+
+
+def test_semicolon_csv_with_decimal_commas_and_money(tmp_path: Path) -> None:
+    sheet = tmp_path / "eu.csv"
+    sheet.write_text("patient_id;dos;cpt;units;minutes;modifiers;charge\n"
+                     "E1;02.03.2026;97110;1;15;GP;\"1.234,50\"\n".replace("02.03.2026", "2026-03-02")
+                     + "E2;2026-03-02;97110;1;7,5;GP;55,00\n")
+    code, report = scrub_json(sheet)
+    rows = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert (3, "UNT001") in rows                                  # 7,5 minutes is 7.5, not 75: under 8, no unit
+    assert not [r for r in rows if r[0] == 2]                     # 1.234,50 read as money, no problem
+
+
+def test_a_workbook_is_read_from_its_charges_sheet(tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Start"
+    wb.active.append(["Read me first"])
+    charges = wb.create_sheet("Charges")
+    charges.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers"])
+    charges.append(["W1", datetime(2026, 3, 2), "97110", 1, 15, "GP"])
+    wb.save(book)
+    code, report = scrub_json(book)
+    assert code == 0 and report["summary"]["sheet"] == "Charges" and report["summary"]["lines"] == 1
