@@ -1,10 +1,8 @@
-"""The charge-sheet columns (product spec §3), their aliases, and matching a header row to them."""
+"""The charge-sheet columns (product spec §3) and their aliases; scrub/layout.py matches headers to them."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from ..errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,6 @@ def fold(header: object) -> str:
     return _FOLD.sub("", str(header).strip().lower()) if header is not None else ""
 
 
-_LOOKUP = {fold(name): column.name for column in COLUMNS for name in (column.name, *column.aliases)}
 _OUTPUT = {fold(h) for h in OUTPUT_HEADERS}
 
 
@@ -60,26 +57,6 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def match_header(header: list[object], source: str) -> dict[str, int]:
-    """Map canonical column names to positions; exit-2 problems raise UsageError naming them."""
-    found: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        name = _LOOKUP.get(fold(cell))
-        if name is None:
-            continue
-        if name in found:
-            first = column_letter(found[name])
-            raise UsageError(f"{source}: columns {first} ({header[found[name]]!s}) and {column_letter(index)} "
-                             f"({cell!s}) both mean '{name}'; keep one")
-        found[name] = index
-    missing = [name for name in REQUIRED if name not in found]
-    if missing:
-        names = ", ".join(missing)
-        hint = "; ".join(f"{n}: also {', '.join(BY_NAME[n].aliases)}" for n in missing)
-        raise UsageError(f"{source}: missing required column{'s' if len(missing) > 1 else ''} {names} ({hint})")
-    return found
 
 
 def is_output_header(cell: object) -> bool:

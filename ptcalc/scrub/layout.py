@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
-from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, fold, is_output_header
+from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 
 # Extra header words per field, best first; a later group is used only when no earlier one is there
 # (an export with both `Acct #` and `Patient Name` keys patients by the account).
@@ -236,14 +236,10 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference) -> Prepa
     not_lines = _not_claim_lines(layout, data)
 
     codes = column(layout.columns["cpt"])
-    glued: dict[int, str] = {}
-    read_codes = []
-    for i, value in enumerate(codes):
-        code, mods = _code_of(value)
-        read_codes.append(code)
-        if mods:
-            glued[i] = mods
-    cells["cpt"] = read_codes
+    seen_codes = {value: _code_of(value) for value in set(codes)}  # each distinct cell read once
+    glued = {i: seen_codes[value][1] for i, value in enumerate(codes) if seen_codes[value][1]}
+    if glued or any(seen_codes[value][0] is not value for value in seen_codes):
+        cells["cpt"] = [seen_codes[value][0] for value in codes]
     if len(layout.modifier_columns) > 1 or glued:
         parts = [column(i) for i in layout.modifier_columns]
         cells["modifiers"] = [" ".join(str(_plain(p[i])) for p in parts if _filled(p[i])) + (
@@ -256,8 +252,10 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference) -> Prepa
 
     if "payer_type" not in layout.columns and "payer" in layout.columns:
         types = []
-        for i, name in enumerate(column(layout.columns["payer"])):
-            kind = payer_type_of(name, ref)
+        payers = column(layout.columns["payer"])
+        known = {name: payer_type_of(name, ref) for name in set(payers)}
+        for i, name in enumerate(payers):
+            kind = known[name]
             if kind is None and _filled(name):
                 assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises, judged as "
                           "Traditional Medicare")
@@ -266,8 +264,9 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference) -> Prepa
     if "provider_type" not in layout.columns and ("provider_name" in layout.extra or "provider_npi" in layout.extra):
         names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
         kinds = []
+        known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))}
         for i, (name, npi) in enumerate(zip(names, npis)):
-            kind = provider_type_of(name, npi, ref)
+            kind = known[(name, npi)]
             if kind is None and (_filled(name) or _filled(npi)):
                 who = str(name if _filled(name) else npi).strip()
                 assume(i, f"provider type: {who!r} has no credential ptcalc recognises and is not on the roster, "
@@ -319,9 +318,12 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
     """Totals, subtotals and page footers: a row whose code cell holds no code and whose text says so."""
     code_at = layout.columns["cpt"]
     found = {}
+    is_code = {}
     for i, row in enumerate(data):
         code = row[code_at] if code_at < len(row) else None
-        if _filled(code) and _CODE_IN_TEXT.match(str(_plain(code))):
+        if code not in is_code:
+            is_code[code] = _filled(code) and bool(_CODE_IN_TEXT.match(str(_plain(code))))
+        if is_code[code]:
             continue
         for value in row:
             if isinstance(value, str) and _NOT_A_LINE.match(value):
