@@ -64,7 +64,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from .info import data_versions, format_catalogue, format_versions
 
     ref = load_reference()
-    day = parse_date(args.as_of, "--as-of") if args.as_of else date.today()
+    day = parse_date(args.as_of, "--as-of") if args.as_of is not None else date.today()
     print(format_versions(data_versions(ref, day)))
     print()
     print(format_catalogue(ref))
@@ -128,7 +128,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     from .scrub.runner import cyclic_gc_paused
 
     source = Path(args.input)
-    as_of = parse_date(args.as_of, "--as-of") if args.as_of else None
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of is not None else None
     fmt = _output_format(args)
     output = Path(args.output) if args.output else None
     if output is None and fmt == "xlsx":
@@ -319,7 +319,7 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
     except (UsageError, PtcalcInputError) as exc:
         print(f"ptcalc {args.command}: {exc}", file=sys.stderr)
     except ReferenceDataError as exc:
-        print(f"ptcalc {args.command}: reference data problem:\n{exc}", file=sys.stderr)
+        print(f"ptcalc {args.command}: reference data problem: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"ptcalc {args.command}: interrupted", file=sys.stderr)
     except BrokenPipeError:

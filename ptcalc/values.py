@@ -20,6 +20,7 @@ YEAR_RANGE = (1900, 2100)
 
 _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-]+")
+DATE_YEARS = (1900, 2100)
 _US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?$", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
@@ -41,7 +42,10 @@ def describe(value: Any) -> str:
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def normalise_code(value: Any, field: str = "code") -> str:
@@ -108,7 +112,16 @@ def parse_count(value: Any, field: str, minimum: int = 0) -> int:
 
 
 def parse_date(value: Any, field: str = "date") -> date:
-    """A date from a datetime, date, ISO or US text, or an Excel serial number."""
+    """A date from a datetime, date, ISO or US text, or an Excel serial number, in the years ptcalc
+    can judge (1900-2100: `9999-12-31` is a placeholder, not a date of service)."""
+    found = _parse_date(value, field)
+    if not DATE_YEARS[0] <= found.year <= DATE_YEARS[1]:
+        raise PtcalcInputError(f"{field}: {describe(value)} is not a date ptcalc can judge (years "
+                               f"{DATE_YEARS[0]}-{DATE_YEARS[1]})")
+    return found
+
+
+def _parse_date(value: Any, field: str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -131,8 +144,8 @@ def parse_date(value: Any, field: str = "date") -> date:
                     return date(year, month, day)
                 except ValueError:
                     break
-        if text.isdigit():
-            return parse_date(int(text), field)
+        if text.isascii() and text.isdigit() and len(text) < 9:
+            return _parse_date(int(text), field)
     raise PtcalcInputError(f"{field}: {describe(value)} is not a date (use 2026-03-05 or 03/05/2026)")
 
 
@@ -141,7 +154,7 @@ def parse_date_or_year(value: Any, field: str = "date") -> date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if float(value).is_integer() and YEAR_RANGE[0] <= value <= YEAR_RANGE[1]:
             return date(int(value), 1, 1)
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) == 4:
         return parse_date_or_year(int(value.strip()), field)
     return parse_date(value, field)
 

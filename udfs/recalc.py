@@ -207,6 +207,8 @@ def recalculate(path: Path, output: Path) -> RecalcResult:
         for cell in targets:
             value = _plain(values.get((ws.title, cell.coordinate)))
             cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # computed text stays text, even when it reads like a formula
             result.formulas += 1
             if isinstance(value, str) and value.startswith("#"):
                 result.errors.append((f"{ws.title}!{cell.coordinate}", value))

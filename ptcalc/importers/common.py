@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ReferenceDataError, UsageError
-from ..refdata.yamlio import read_yaml, write_table
+from ..refdata.schema import validate
+from ..refdata.yamlio import dump_table, parse_yaml, read_yaml, write_table
 
 _CODE = re.compile(r"^(?:\d{5}|[A-Z]\d{4}|\d{4}[A-Z])$")
 
@@ -42,6 +44,24 @@ def read_csv_records(path: Path, encoding: str = "utf-8-sig", delimiter: str = "
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def cell(record: list[str], index: int, path: Path, where: str, field: str) -> str:
+    """A field of a CMS record; a short record is a clear refusal naming the file and the record."""
+    if index >= len(record):
+        raise UsageError(f"{path}: {where}: {field}: the record has {len(record)} fields, too few for this layout")
+    return record[index].strip()
+
+
+def number(text: str, path: Path, where: str, field: str) -> float:
+    """A CMS number cell (blank is 0); text, nan or inf is a clear refusal."""
+    try:
+        value = float(text) if text else 0.0
+    except ValueError:
+        raise UsageError(f"{path}: {where}: {field}: {text[:40]!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"{path}: {where}: {field}: {text[:40]!r} is not a usable number")
+    return value
 
 
 def is_code(text: str) -> bool:
@@ -82,6 +102,9 @@ def generated_header(kind: str, sources: list[Path]) -> str:
 
 def write(reference_dir: Path, name: str, kind: str, sources: list[Path], document: dict,
           result: ImportResult) -> None:
+    """Validate the table as it will read back, then write it: a bad CMS value never reaches reference/."""
     path = reference_dir / name
-    write_table(path, generated_header(kind, sources), document)
+    header = generated_header(kind, sources)
+    validate(parse_yaml(dump_table(header, document), path), path)
+    write_table(path, header, document)
     result.written.append(path)

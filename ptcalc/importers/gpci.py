@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import UsageError
-from .common import ImportResult, find_column, fold, read_csv_records, write
+from .common import cell, number, ImportResult, find_column, fold, read_csv_records, write
 
 _YEAR = re.compile(r"CY (\d{4})")
 
@@ -39,21 +39,22 @@ def import_gpci(path: Path, reference_dir: Path) -> ImportResult:
         "mp": find_column(names, "MP GPCI", path, exact=False),
     }
     rows = []
-    for record in records[header_at + 1:]:
-        mac = record[col["mac"]].strip() if record else ""
+    for position, record in enumerate(records[header_at + 1:], start=header_at + 2):
+        mac = record[col["mac"]].strip() if len(record) > col["mac"] else ""
         if not mac.isdigit():
             continue  # blank and footnote lines
-        number = record[col["number"]].strip().zfill(2)
+        where = f"record {position}"
+        number_of = lambda name: number(cell(record, col[name], path, where, name), path, where, name)  # noqa: E731
         row = {
-            "locality": f"{mac.zfill(5)}-{number}",
-            "state": record[col["state"]].strip(),
-            "name": record[col["name"]].strip().rstrip("*").strip(),
-            "work": float(record[col["work"]]),
-            "pe": float(record[col["pe"]]),
-            "mp": float(record[col["mp"]]),
+            "locality": f"{mac.zfill(5)}-{cell(record, col['number'], path, where, 'locality').zfill(2)}",
+            "state": cell(record, col["state"], path, where, "state"),
+            "name": cell(record, col["name"], path, where, "name").rstrip("*").strip(),
+            "work": number_of("work"),
+            "pe": number_of("pe"),
+            "mp": number_of("mp"),
         }
         if col["work_unfloored"] is not None:
-            row["work_unfloored"] = float(record[col["work_unfloored"]])
+            row["work_unfloored"] = number_of("work_unfloored")
         rows.append(row)
     if not rows:
         raise UsageError(f"{path}: no locality rows found")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..refdata.yamlio import read_yaml, write_table
-from .common import ImportResult, find_column, is_code, pt_code_set, read_csv_records, write
+from .common import ImportResult, cell, find_column, is_code, number, pt_code_set, read_csv_records, write
 
 _TITLE = re.compile(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release", re.I)
 _RELEASED = re.compile(r"RELEASED (\d{2}/\d{2}/\d{4})", re.I)
@@ -58,20 +58,13 @@ class _PprrvuFile:
         self.names = [" ".join(r[c].strip() for r in block if c < len(r) and r[c].strip()) for c in range(width)]
         self.rows = [r for r in records[header_at + 1:] if r and is_code(r[0].strip())]
         self.cols = {key: find_column(self.names, name, path) for key, name in _COLUMNS.items()}
-        factors = {r[self.cols["conversion_factor"]].strip() for r in self.rows} - {""}
+        factors = {self.value(r, "conversion_factor") for r in self.rows} - {""}
         if len(factors) != 1:
-            raise UsageError(f"{path}: expected one CONV FACTOR value, found {sorted(factors)}")
-        self.conversion_factor = float(factors.pop())
+            raise UsageError(f"{path}: expected one CONV FACTOR value, found {sorted(factors)[:5]}")
+        self.conversion_factor = number(factors.pop(), path, "CONV FACTOR", "conversion_factor")
 
     def value(self, row: list[str], name: str) -> str:
-        return row[self.cols[name]].strip()
-
-
-def _number(text: str, path: Path, code: str, field: str) -> float:
-    try:
-        return float(text) if text else 0.0
-    except ValueError:
-        raise UsageError(f"{path}: {code}: {field} {text!r} is not a number") from None
+        return cell(row, self.cols[name], self.path, row[0].strip(), name)
 
 
 def import_pfs(files: list[Path], reference_dir: Path) -> ImportResult:
@@ -92,9 +85,9 @@ def import_pfs(files: list[Path], reference_dir: Path) -> ImportResult:
                 "code": code,
                 "status": pf.value(row, "status"),
                 "not_for_payment": pf.value(row, "not_for_payment") == "+",
-                **{f: _number(pf.value(row, f), pf.path, code, f) for f in ("work", "pe_nonfacility",
-                                                                             "pe_facility", "mp")},
-                "mult_proc": int(_number(pf.value(row, "mult_proc"), pf.path, code, "mult_proc")),
+                **{f: number(pf.value(row, f), pf.path, code, f) for f in ("work", "pe_nonfacility",
+                                                                            "pe_facility", "mp")},
+                "mult_proc": int(number(pf.value(row, "mult_proc"), pf.path, code, "mult_proc")),
                 "pctc": pf.value(row, "pctc"),
             }
     year = first.year

@@ -31,6 +31,8 @@ def _date(text: str, path: Path, line: int, field: str) -> date | None:
     text = text.strip()
     if text in ("", "*"):
         return None
+    if not (len(text) == 8 and text.isascii() and text.isdigit()):
+        raise UsageError(f"{path}:{line}: {field} {text[:20]!r} is not a date written YYYYMMDD")
     try:
         return datetime.strptime(text, "%Y%m%d").date()
     except ValueError:

@@ -24,7 +24,19 @@ class Located(dict):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """Safe loader whose mappings are `Located`."""
+    """Safe loader whose mappings are `Located`, refusing anchors and aliases (a reference table
+    never needs them, and an alias bomb would expand to gigabytes)."""
+
+    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise ReferenceDataError(f"{{file}}:{mark.line + 1}: yaml: aliases (*name) are not allowed in reference "
+                                     "tables; write the value out")
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise ReferenceDataError(f"{{file}}:{event.start_mark.line + 1}: yaml: anchors (&name) are not allowed in "
+                                     "reference tables; write the value out")
+        return super().compose_node(parent, index)
 
 
 def _construct_located(loader: _LineLoader, node: yaml.MappingNode) -> Located:
@@ -50,6 +62,11 @@ def read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReferenceDataError(f"{path}: cannot be read: {exc}") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path) -> Any:
+    """Parse YAML text as read_yaml does (errors name `path`)."""
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
     except ReferenceDataError as exc:
@@ -63,7 +80,11 @@ def read_yaml(path: Path) -> Any:
 
 
 class _HouseDumper(yaml.SafeDumper):
-    """Block style for the table, one flow-style mapping per row, keys in given order."""
+    """Block style for the table, one flow-style mapping per row, keys in given order, every value
+    written out (no anchors: the loader refuses them)."""
+
+    def ignore_aliases(self, data: object) -> bool:  # noqa: ARG002 - PyYAML's hook
+        return True
 
 
 def _represent_dict(dumper: yaml.SafeDumper, data: dict) -> yaml.MappingNode:

@@ -17,7 +17,9 @@ from xml.etree import ElementTree
 from ..errors import UsageError
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?\bt="e"[^>]*>(.*?)</c>', re.S)
+# An error-valued cell, self-closing or not; `[^>/]` keeps each match inside its own tag, so the scan
+# is linear however many self-closing cells follow (a lazy `.*?</c>` after `/>` was quadratic).
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</c>)', re.S)
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -79,6 +81,7 @@ def _read_excel(path: Path, sheet: str | None) -> RawSheet:
         sheet = names[0]
     elif sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    _check_extent(path, names.index(sheet), sheet)
     try:
         rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except CalamineError as exc:
@@ -91,6 +94,50 @@ def _read_excel(path: Path, sheet: str | None) -> RawSheet:
             line.extend([""] * (col + 1 - len(line)))
         line[col] = error
     return RawSheet(path, sheet, rows)
+
+
+MAX_CELLS = 40_000_000  # rows x columns the reader will lay out (100,000 lines x 400 columns)
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+
+
+def _check_extent(path: Path, position: int, name: str) -> None:
+    """Refuse a sheet whose cells reach so far that laying it out would exhaust memory (one stray
+    cell at XFD1048576 makes 17 billion), before the reader tries."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, position, name)
+            if part is None:
+                return
+            with archive.open(part) as stream:
+                head = stream.read(4096)
+                found = _DIMENSION.search(head)
+                if found is None:  # no dimension written: find the farthest cell, reading in chunks
+                    rows = cols = 0
+                    chunk = head
+                    while True:
+                        for letters, number in _CELL_REF.findall(chunk):
+                            rows, cols = max(rows, int(number)), max(cols, _column_index(letters) + 1)
+                        more = stream.read(1 << 20)
+                        if not more:
+                            break
+                        chunk = chunk[-40:] + more  # a reference cut at the boundary is read whole
+                else:
+                    rows, cols = int(found.group(2)), _column_index(found.group(1)) + 1
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return  # the reader says what is wrong with the file
+    if rows * cols > MAX_CELLS:
+        raise UsageError(f"{path}: sheet {name!r} reaches row {rows:,} and column {_letters(cols)} "
+                         f"({rows * cols:,} cells): clear the cells far outside the charge table (or save the "
+                         "sheet as csv) and scrub again")
+
+
+def _letters(count: int) -> str:
+    letters = ""
+    while count:
+        count, rest = divmod(count - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _column_index(letters: bytes) -> int:
@@ -130,17 +177,31 @@ def _error_cells(path: Path, position: int, name: str) -> dict[tuple[int, int], 
         return {}
     found = {}
     for letters, number, body in _ERROR_CELL.findall(xml):
-        value = _VALUE.search(body)
+        value = _VALUE.search(body) if body else None
         found[(int(number) - 1, _column_index(letters))] = value.group(1).decode() if value else "#N/A"
     return found
 
 
+csv.field_size_limit(32_767 * 32)  # Excel's cell limit many times over; the default 131,072 aborts long notes
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    """The text of a csv: UTF-8 (with or without BOM), UTF-16 by its BOM, else Windows-1252 (what
+    Excel on Windows saves), whose every byte is a character, so no line is ever lost to decoding."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: the file says UTF-16 but is not valid UTF-16; save it as CSV UTF-8") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def _read_csv(path: Path) -> RawSheet:
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
+    text = _decode(path, raw)
     first_line = text[:4096].splitlines()[0] if text.strip() else ","
     try:  # only the delimiter is sniffed; quoting follows Excel's rules
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter

@@ -6,6 +6,7 @@ as text, never as a formula.
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..errors import UsageError
 from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS, is_output_header
 from .findings import LINE_STATUS_ORDER, Finding
@@ -40,11 +42,8 @@ def sheet_title(name: str) -> str:
 
 
 def own_width(result: ScrubResult) -> int:
-    """Columns that belong to the input: up to the last filled one, before any earlier scrub output."""
-    header = result.sheet.rows[result.header_index]
-    for index, cell in enumerate(header):
-        if is_output_header(cell):
-            return index
+    """Columns that belong to the input: up to the last filled one in any row, less an earlier scrub's
+    three columns when the header ends with exactly those (a user column named `Findings` stays)."""
     width = 0
     for row in result.sheet.rows:
         for index in range(len(row) - 1, width - 1, -1):
@@ -52,6 +51,10 @@ def own_width(result: ScrubResult) -> int:
             if value is not None and value != "":
                 width = index + 1
                 break
+    header = [str(v).strip() if v is not None else "" for v in result.sheet.rows[result.header_index][:width]]
+    own = len(OUTPUT_HEADERS)
+    if width >= own and tuple(header[width - own:width]) == OUTPUT_HEADERS:
+        return width - own
     return width
 
 
@@ -111,6 +114,8 @@ def _write_value(ws: object, row: int, col: int, value: object, formats: _Format
         return
     if isinstance(value, bool):
         ws.write_boolean(row, col, value, plain)
+    elif isinstance(value, (int, float)) and not math.isfinite(value):
+        ws.write_string(row, col, str(value), plain)  # nan, inf: shown as the text they are
     elif isinstance(value, (int, float)):
         ws.write_number(row, col, value, formats.cell("number", fill, user_format) if user_format else plain)
     elif isinstance(value, datetime):
@@ -122,8 +127,10 @@ def _write_value(ws: object, row: int, col: int, value: object, formats: _Format
         text = str(value)
         if numeric:
             try:
-                ws.write_number(row, col, float(text), plain)
-                return
+                number = float(text)
+                if math.isfinite(number):
+                    ws.write_number(row, col, number, plain)
+                    return
             except ValueError:
                 pass
         ws.write_string(row, col, text[:MAX_CELL], plain)
@@ -153,12 +160,14 @@ def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric:
             if value:
                 if c in numeric:
                     try:
-                        ws.write_number(r, c, float(value))
-                        continue
+                        number = float(value)
+                        if math.isfinite(number):
+                            ws.write_number(r, c, number)
+                            continue
                     except ValueError:
                         pass
                 ws.write_string(r, c, value[:MAX_CELL])
-        elif kind is float or kind is int:
+        elif (kind is float or kind is int) and math.isfinite(value):
             ws.write_number(r, c, value, number_formats.get(c))
         elif kind is date:
             ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_formats[c])
@@ -184,8 +193,8 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
                 if value not in (None, ""):
                     widths[c] = max(widths[c], min(len(str(value)) + 2, 40))
         if r == header:
-            ws.write_row(r, 0, [str(v) if v is not None else "" for v in row[:width]] + list(OUTPUT_HEADERS),
-                         formats.header)
+            cells = [str(v) if v is not None else "" for v in row[:width]]
+            ws.write_row(r, 0, cells + [""] * (width - len(cells)) + list(OUTPUT_HEADERS), formats.header)
             continue
         findings = result.by_row.get(r + 1) if r > header else None
         if findings:
@@ -232,11 +241,12 @@ def _wrapped_height(finding: Finding) -> float:
 def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats, copy_title: str) -> None:
     ws = book.add_worksheet(REPORT_SHEET)
     headers = REPORT_HEADERS
+    quoted_title = copy_title.replace("'", "''")  # Excel doubles an apostrophe inside a quoted sheet name
     ws.write_row(0, 0, headers, formats.header)
     for r, finding in enumerate(result.findings, start=1):
         fill = "no_data" if finding.status == "no_data" else finding.severity
         ws.set_row(r, _wrapped_height(finding), formats.top)
-        ws.write_url(r, 0, f"internal:'{copy_title}'!A{finding.row}", string=str(finding.row))
+        ws.write_url(r, 0, f"internal:'{quoted_title}'!A{finding.row}", string=str(finding.row))
         ws.write_string(r, 1, finding.rule)
         ws.write_string(r, 2, finding.name)
         ws.write_string(r, 3, finding.severity, formats.cell("text", fill))
@@ -360,7 +370,17 @@ def _chart(book: xlsxwriter.Workbook, ws: object, top: int, bottom: int, most: i
     ws.insert_chart(1, 7, chart)
 
 
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+
+
 def write_xlsx(result: ScrubResult, target: Path, tick: Callable[[int], None] = lambda n: None) -> None:
+    """The annotated workbook; refused (never cut) when the sheet or the report is beyond Excel's size."""
+    width = own_width(result) + len(OUTPUT_HEADERS)
+    if len(result.sheet.rows) > EXCEL_ROWS or width > EXCEL_COLUMNS or len(result.findings) + 1 > EXCEL_ROWS:
+        raise UsageError(f"{result.sheet.source}: {len(result.sheet.rows):,} rows, {width:,} columns and "
+                         f"{len(result.findings):,} findings do not fit an Excel sheet ({EXCEL_ROWS:,} rows, "
+                         f"{EXCEL_COLUMNS:,} columns); use --format csv or --format json")
+
     def save(temp: str) -> None:
         book = xlsxwriter.Workbook(temp, {"constant_memory": True, "strings_to_formulas": False,
                                           "strings_to_urls": False, "strings_to_numbers": False})

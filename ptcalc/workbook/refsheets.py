@@ -289,12 +289,18 @@ def _located(mapping: dict, cell: str) -> Located:
     return located
 
 
+SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,60}\.yaml$")  # a file inside the reference folder
+
+
 def read_reference_sheet(ws: Any) -> tuple[str, Located]:
     """(file name, document) of a Ref_ sheet, raising ReferenceDataError with `Sheet!cell` on a bad edit."""
     problems: list[str] = []
     if ws.cell(4, 1).value != "file" or not ws.cell(4, 2).value:
         raise ReferenceDataError(f"{ws.title}!A4: file: the sheet must keep its `file` row (sheet, cell, reason)")
-    file_name = str(ws.cell(4, 2).value)
+    file_name = str(ws.cell(4, 2).value).strip()
+    if not SAFE_FILE_NAME.match(file_name):
+        raise ReferenceDataError(f"{ws.title}!B4: file: {file_name[:60]!r} is not a plain table file name such as "
+                                 "'codes.yaml' (no folders, no '..')")
     kind = ws.cell(5, 2).value if ws.cell(5, 1).value == "table" else None
     if kind not in TABLES:
         raise ReferenceDataError(f"{ws.title}!B5: table: {kind!r} is not a reference table kind")
