@@ -200,9 +200,9 @@ def cmd_recalc(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.values{source.suffix}")
     with _stages(f"ptcalc recalc {source.name}", 1) as advance:
         advance("computing every formula")
-        summary = recalculate(source, output).summary()
-    print(summary)
-    return EXIT_OK
+        result = recalculate(source, output)
+    print(result.summary())
+    return EXIT_FINDINGS if result.unsolved else EXIT_OK
 
 
 def cmd_build_workbook(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from ptcalc import load_reference
 from ptcalc.scrub import RawSheet, scrub_file, scrub_sheet
+from ptcalc.scrub.report import to_csv, to_json
 from ptcalc.scrub.report_xlsx import write_xlsx
 
 from .conftest import ROOT
@@ -127,6 +129,11 @@ def test_random_sheets_never_crash_and_keep_one_output_row_per_input_row(rows: l
     filled = [i + 2 for i, row in enumerate(rows) if any(v not in (None, "") and str(v).strip() for v in row)]
     assert [line.row for line in result.lines] == filled
     assert all(2 <= f.row <= len(rows) + 1 and f.row in filled for f in result.findings)
+    document = json.loads(to_json(result))  # json and csv: every finding on a real line, in row order
+    assert document["summary"]["lines"] == len(filled)
+    json_rows = [f["row"] for f in document["findings"]]
+    csv_rows = [int(r["row"]) for r in csv.DictReader(io.StringIO(to_csv(result)))]
+    assert json_rows == csv_rows == sorted(json_rows) and set(json_rows) <= set(filled)
     output = tmp_path / "random.scrubbed.xlsx"
     write_xlsx(result, output)
     copy = openpyxl.load_workbook(output)["Charges"]

@@ -174,3 +174,94 @@ def test_malformed_cms_files_are_refused_and_the_reference_folder_is_untouched(k
     code, _, err = run_safely("import", kind, str(source), "--reference", str(ref_copy), inputs=(source,))
     assert code == 2 and said in err
     assert {p.name: _digest(p) for p in ref_copy.iterdir()} == before
+
+
+def test_sync_keeps_a_users_images_and_own_ref_sheets(tmp_path: Path) -> None:
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    book = tmp_path / "book.xlsx"
+    assert run_cli("build-workbook", "-o", str(book)).returncode == 0
+    logo = tmp_path / "logo.png"
+    Picture.new("RGB", (24, 24), "navy").save(logo)
+    wb = openpyxl.load_workbook(book)
+    wb["Start"].add_image(Image(str(logo)), "C2")
+    wb.create_sheet("Ref_My notes").append(["my own sheet"])
+    wb.save(book)
+    code, _, _ = run_safely("sync", str(book))
+    assert code == 0
+    after = openpyxl.load_workbook(book)
+    assert "Ref_My notes" in after.sheetnames and after["Ref_My notes"]["A1"].value == "my own sheet"
+    assert len(after["Start"]._images) == 1
+
+
+def test_an_unterminated_quote_is_refused_naming_its_line_not_swallowing_the_rest(tmp_path: Path) -> None:
+    source = tmp_path / "quote.csv"
+    source.write_text(f'{HEADER}\nP1,2026-03-02,97110,1,15,GP\n"P2,2026-03-02,97110,1,15,GP\n'
+                      'P3,2026-03-02,97110,1,15,GP\nP4,2026-03-02,97110,1,15,GP\n')
+    code, _, err = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
+    assert code == 2 and "line 3:" in err and "never closed" in err
+
+
+def test_a_workbook_that_would_unpack_to_gigabytes_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            block = b"\0" * (1 << 24)
+            for _ in range(130):  # 2.2 GB of zeros: a few MB on disk
+                member.write(block)
+    assert bomb.stat().st_size < 20_000_000
+    code, _, err = run_safely("scrub", str(bomb), "--format", "json", "--as-of", AS_OF, inputs=(bomb,))
+    assert code == 2 and "would unpack to" in err
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ("amount: 33.4009", "amount: .nan", "amount: nan is not a number"),
+    ("amount: 33.4009", "amount: .inf", "amount: inf is not a number"),
+    ("effective_from: 2026-01-01, effective_to: 2026-12-31, amount: 33.4009",
+     "effective_from: 2026-01-01 10:00:00, effective_to: 2026-12-31, amount: 33.4009", "has a time of day"),
+    ("amount: 33.4009", "amount: '33.4009'", "'33.4009' is not a number"),
+    ("amount: 33.4009", "amount: " + "[" * 200 + "1" + "]" * 200, "conversion_factors.yaml:"),
+])
+def test_bad_reference_values_stop_with_file_line_and_field(old: str, new: str, said: str, ref_copy: Path) -> None:
+    path = ref_copy / "conversion_factors.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    code, _, err = run_safely("info", "--reference", str(ref_copy))
+    assert code == 2 and said in err and "conversion_factors.yaml:" in err
+
+
+@pytest.mark.parametrize(("cells", "code", "said"), [
+    ({"B1": "=SUM(Table1[Col])"}, 2, "Sheet!B1: =SUM(Table1[Col]) cannot be computed"),
+    ({"B1": "=SUM(A1:A3"}, 2, "Sheet!B1: =SUM(A1:A3 cannot be computed"),
+    ({"B1": "=C1+1", "C1": "=B1+1"}, 1, "2 formula cells have no value (a circular reference?)"),
+    ({"B1": '="=cmd|\' /C calc\'!A0"'}, 0, "recalculated 1 formula cells"),
+])
+def test_recalc_of_awkward_formulas(cells: dict, code: int, said: str, tmp_path: Path) -> None:
+    book = tmp_path / "book.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"], wb.active["A2"] = 1, 2
+    for ref, formula in cells.items():
+        wb.active[ref] = formula
+    wb.save(book)
+    out = tmp_path / "out.xlsx"
+    got, stdout, stderr = run_safely("recalc", str(book), "-o", str(out), inputs=(book,))
+    assert got == code and said in stdout + stderr
+    if code == 0:  # computed text that reads like a formula stays text
+        cell = openpyxl.load_workbook(out).active["B1"]
+        assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s"
+
+
+def test_formula_looking_text_in_a_reference_table_stays_text_in_the_workbook(ref_copy: Path, tmp_path: Path) -> None:
+    codes = ref_copy / "codes.yaml"
+    codes.write_text(codes.read_text().replace('label: "Therapeutic exercise"',
+                                               'label: "=HYPERLINK(\\"http://example.invalid\\",\\"x\\")"'))
+    book = tmp_path / "book.xlsx"
+    code, _, _ = run_safely("build-workbook", "-o", str(book), "--reference", str(ref_copy))
+    assert code == 0
+    sheet = openpyxl.load_workbook(book)["Ref_Codes"]
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPER")]
+    assert cells and all(c.data_type == "s" for c in cells)

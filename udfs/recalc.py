@@ -112,6 +112,7 @@ class RecalcResult:
     formulas: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (Sheet!A1, error value)
     messages: list[str] = field(default_factory=list)  # why PT_* calls raised, in order
+    unsolved: list[str] = field(default_factory=list)  # formula cells left without a value (circular references)
 
     def summary(self) -> str:
         lines = [f"recalculated {self.formulas} formula cells -> {self.output}"]
@@ -121,6 +122,9 @@ class RecalcResult:
                          + (" ..." if len(self.errors) > 10 else ""))
         if self.errors:  # `formulas` evaluates both IF branches, so a message alone may come from a discarded one
             lines.extend(f"  {message}" for message in dict.fromkeys(self.messages))
+        if self.unsolved:
+            lines.append(f"{len(self.unsolved)} formula cells have no value (a circular reference?): "
+                         + ", ".join(self.unsolved[:10]) + (" ..." if len(self.unsolved) > 10 else ""))
         return "\n".join(lines)
 
 
@@ -162,7 +166,10 @@ def compute(path: Path) -> dict[tuple[str, str], Any]:
     with tempfile.TemporaryDirectory() as tmp:
         normalised = Path(tmp) / f"book{path.suffix.lower()}"
         workbook.save(normalised)
-        solution = formulas.ExcelModel().loads(str(normalised)).finish().calculate()
+        try:
+            solution = formulas.ExcelModel().loads(str(normalised)).finish().calculate()
+        except formulas.errors.BaseError as exc:
+            raise UsageError(f"{path}: {_unreadable_formula(workbook, exc)}") from None
     values: dict[tuple[str, str], Any] = {}
     for key, ranges in solution.items():
         match = _KEY.match(str(key))
@@ -175,6 +182,20 @@ def compute(path: Path) -> dict[tuple[str, str], Any]:
             for c, value in enumerate(row):
                 values[(sheet, f"{openpyxl.utils.get_column_letter(min_col + c)}{min_row + r}")] = value
     return values
+
+
+def _unreadable_formula(workbook: openpyxl.Workbook, exc: Exception) -> str:
+    """Which cell holds the formula `formulas` cannot read, and why (structured references such as
+    Table1[Col] are not supported; unbalanced brackets are a typo)."""
+    reason = str(exc.args[0] if exc.args else exc).split("\n")[0].rstrip(": ") or type(exc).__name__
+    for ws in workbook.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                text = _formula_text(cell.value)
+                if text and (text in str(exc) or text.count("(") != text.count(")")):
+                    hint = " (structured table references are not supported: use A1 ranges)" if "[" in text else ""
+                    return f"{ws.title}!{cell.coordinate}: {text[:80]} cannot be computed: {reason}{hint}"
+    return f"a formula cannot be computed: {reason} ({type(exc).__name__})"
 
 
 def _plain(value: Any) -> Any:
@@ -206,6 +227,8 @@ def recalculate(path: Path, output: Path) -> RecalcResult:
                     targets.append(cell)
         for cell in targets:
             value = _plain(values.get((ws.title, cell.coordinate)))
+            if value is None:  # a formula with no value: `formulas` leaves circular references empty
+                result.unsolved.append(f"{ws.title}!{cell.coordinate}")
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"  # computed text stays text, even when it reads like a formula

@@ -6,9 +6,10 @@ errors, so a typo in a hand edit is caught instead of silently ignored.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -243,7 +244,7 @@ def _check_value(value: Any, spec: Field, where: str, line: int, problems: _Prob
         elif kind == "locality" and not LOCALITY_PATTERN.match(value):
             problems.add(line, where, f"{value!r} is not a MAC-LL locality key such as '13202-01'")
     elif kind in ("int", "number"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             problems.add(line, where, f"{value!r} is not a number")
         elif kind == "int" and not float(value).is_integer():
             problems.add(line, where, f"{value!r} is not a whole number")
@@ -253,7 +254,9 @@ def _check_value(value: Any, spec: Field, where: str, line: int, problems: _Prob
         if not isinstance(value, bool):
             problems.add(line, where, f"{value!r} must be true or false")
     elif kind == "date":
-        if not isinstance(value, date):
+        if isinstance(value, datetime):
+            problems.add(line, where, f"{value.isoformat(' ')} has a time of day; write the date alone (2026-01-01)")
+        elif not isinstance(value, date):
             problems.add(line, where, f"{value!r} is not a date (write 2026-01-01)")
     elif kind == "enum":
         if value not in spec.choices:

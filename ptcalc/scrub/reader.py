@@ -61,15 +61,32 @@ def read_sheet(path: Path, sheet: str | None = None) -> RawSheet:
 def sheet_names(path: Path) -> list[str]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    _check_unpacked_size(path)
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except (CalamineError, OSError, ValueError) as exc:
         raise UsageError(f"{path}: not a readable Excel workbook ({str(exc).splitlines()[0][:80]})") from None
 
 
+MAX_UNPACKED = 2_000_000_000  # bytes an xlsx may unpack to (a 1,000,000-line sheet is well under)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse a small file that would inflate to gigabytes (a zip bomb), from the zip's own directory."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # the reader says what is wrong with the file
+    if total > MAX_UNPACKED:
+        raise UsageError(f"{path}: the workbook would unpack to {total / 1e9:,.1f} GB (more than "
+                         f"{MAX_UNPACKED / 1e9:,.0f} GB); it is not a charge sheet ptcalc will open")
+
+
 def _read_excel(path: Path, sheet: str | None) -> RawSheet:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    _check_unpacked_size(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
@@ -199,6 +216,18 @@ def _decode(path: Path, raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
+def _unclosed_quote_line(text: str, fallback: int) -> int:
+    """The line where the last field that opened a quote began (the csv module only knows the end)."""
+    inside, start = False, fallback
+    for number, line in enumerate(text.splitlines(), start=1):
+        for position, char in enumerate(line):
+            if char == '"' and (inside or position == 0 or line[position - 1] in ",;\t|"):
+                if not inside:
+                    start = number
+                inside = not inside
+    return start
+
+
 def _read_csv(path: Path) -> RawSheet:
     raw = path.read_bytes()
     text = _decode(path, raw)
@@ -207,7 +236,15 @@ def _read_csv(path: Path) -> RawSheet:
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:  # e.g. a quote that never closes would swallow every line after it
+        opened = _unclosed_quote_line(text, reader.line_num)
+        raise UsageError(f"{path}: line {opened}: {exc} (a quote opened there is never closed, so the lines after "
+                         "it would be lost); fix the quote and scrub again") from None
     return RawSheet(path, path.stem[:31] or "Sheet1", rows, decimal_comma=delimiter == ";")
 
 

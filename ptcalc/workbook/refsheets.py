@@ -52,6 +52,11 @@ def print_layout(ws: Any, header_row: int | None = None) -> None:
         ws.print_title_rows = f"{header_row}:{header_row}"
 
 
+def is_reference_sheet(ws: Any) -> bool:
+    """A sheet ptcalc wrote: `Ref_…` with its `file` row, or the lists sheet; a user's own `Ref_Notes` is not."""
+    return ws.title.startswith(PREFIX) and (ws.title == LISTS_SHEET or ws.cell(4, 1).value == "file")
+
+
 def sheet_for(stem: str) -> str:
     """`fee_schedule_2026` -> `Ref_FeeSchedule_2026`; `gpci_2025` -> `Ref_GPCI_2025`."""
     parts = stem.split("_")
@@ -72,6 +77,8 @@ def _cell_value(value: Any, spec: Field) -> Any:
 
 
 def _style(cell: Any, spec: Field) -> None:
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # text stays text: a value like `=HYPERLINK(...)` never becomes a live formula
     if spec.kind in ("code", "locality", "str", "enum"):
         cell.number_format = "@"
     elif spec.kind == "date":
@@ -208,8 +215,13 @@ def write_reference_sheets(wb: openpyxl.Workbook, directory: Path) -> list[str]:
     """(Re)write every Ref_* sheet and the dropdown names; other sheets are left as they are."""
     ref = load_reference(directory)
     documents = reference_documents(directory)
-    positions = [i for i, ws in enumerate(wb.worksheets) if ws.title.startswith(PREFIX)]
-    for ws in [ws for ws in wb.worksheets if ws.title.startswith(PREFIX)]:
+    wanted = {sheet_for(path.stem) for path, _ in documents} | {LISTS_SHEET}
+    for ws in wb.worksheets:
+        if ws.title in wanted and not is_reference_sheet(ws):
+            raise UsageError(f"sheet {ws.title!r} is not one ptcalc wrote (no `file` row in A4) but has the name of "
+                             "a reference sheet; rename it, then sync again")
+    positions = [i for i, ws in enumerate(wb.worksheets) if is_reference_sheet(ws)]
+    for ws in [ws for ws in wb.worksheets if is_reference_sheet(ws)]:
         wb.remove(ws)
     index = positions[0] if positions else len(wb.worksheets)
     written = []
@@ -371,9 +383,10 @@ def sync_to_yaml(workbook: Path, directory: Path) -> SyncResult:
     """Write edited Ref_ sheets back to YAML; nothing is written unless every table is valid."""
     book = _load(workbook)
     changed: dict[str, dict] = {}
+    known = {sheet_for(path.stem) for path in directory.glob("*.yaml")}
     for ws in book.worksheets:
-        if not ws.title.startswith(PREFIX) or ws.title == LISTS_SHEET:
-            continue
+        if ws.title == LISTS_SHEET or not (is_reference_sheet(ws) or ws.title in known):
+            continue  # not a reference table (a user's own sheet may start with Ref_ too)
         file_name, document = read_reference_sheet(ws)
         target = directory / file_name
         current = yaml.safe_load(target.read_text(encoding="utf-8")) if target.is_file() else None
