@@ -3,6 +3,7 @@ lost or reordered, the input never changed, nothing written outside the target, 
 from __future__ import annotations
 
 import codecs
+import json
 import csv
 import hashlib
 import io
@@ -265,3 +266,20 @@ def test_formula_looking_text_in_a_reference_table_stays_text_in_the_workbook(re
     sheet = openpyxl.load_workbook(book)["Ref_Codes"]
     cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=HYPER")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_one_stray_byte_is_a_note_on_its_line_and_the_rest_stays_utf8(tmp_path: Path) -> None:
+    source = tmp_path / "mixed.csv"
+    source.write_bytes(f"{HEADER},note\nP1,2026-03-02,97110,1,15,GP,José\n".encode()
+                       + b"P2,2026-03-02,97110,1,15,GP,caf\xe9\n")
+    code, out, _ = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
+    notes = [(f["row"], f["rule"], f["message"]) for f in json.loads(out)["findings"]]
+    assert notes == [(3, "DAT008", "encoding: this line is not UTF-8 and was read as Windows-1252; check its "
+                                   "accented letters")]
+
+
+def test_a_cell_longer_than_excel_holds_is_said_on_its_line(tmp_path: Path) -> None:
+    source = tmp_path / "long.csv"
+    source.write_text(f"{HEADER},note\nP1,2026-03-02,97110,1,15,GP,{'y' * 40_000}\n")
+    code, out, _ = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
+    assert [f["message"][:40] for f in json.loads(out)["findings"]] == ["cell length: a cell of 40,000 characters"]

@@ -224,7 +224,7 @@ class Prepared:
     defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
 
 
-def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference) -> Prepared:
+def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_notes: dict[int, str] | None = None) -> Prepared:
     """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
     from names, and the rows that are not claim lines."""
     def column(index: int | None) -> list[Any]:
@@ -250,6 +250,9 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference) -> Prepa
             assumed.setdefault(i, []).append(what)
             defaults[what.split(":")[0]] = defaults.get(what.split(":")[0], 0) + 1
 
+    for index, note in (row_notes or {}).items():  # the reader's notes, by sheet row index
+        if index > layout.header_index:
+            assume(index - layout.header_index - 1, note)
     if "payer_type" not in layout.columns and "payer" in layout.columns:
         types = []
         payers = column(layout.columns["payer"])

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -32,6 +32,7 @@ class RawSheet:
     sheet_name: str
     rows: list[list[object]]  # from A1; rows[i] is sheet row i + 1
     decimal_comma: bool = False  # a ';'-delimited csv writes 12,5 for twelve and a half
+    row_notes: dict[int, str] = field(default_factory=dict)  # rows[i] -> how it had to be read (encoding)
 
     @property
     def header_index(self) -> int | None:
@@ -202,18 +203,31 @@ def _error_cells(path: Path, position: int, name: str) -> dict[tuple[int, int], 
 csv.field_size_limit(32_767 * 32)  # Excel's cell limit many times over; the default 131,072 aborts long notes
 
 
-def _decode(path: Path, raw: bytes) -> str:
-    """The text of a csv: UTF-8 (with or without BOM), UTF-16 by its BOM, else Windows-1252 (what
-    Excel on Windows saves), whose every byte is a character, so no line is ever lost to decoding."""
+EXCEL_CELL = 32_767  # characters an Excel cell holds
+_LONG_FIELD = re.compile(r"[^\n]{%d}" % (EXCEL_CELL + 1))
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, set[int]]:
+    """The text of a csv and the lines (1-based) that were not UTF-8: UTF-16 by its BOM, else UTF-8
+    (with or without BOM) line by line, a line that is not UTF-8 read as Windows-1252 (what Excel
+    on Windows saves; every byte is a character), so one stray byte never garbles the others."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16")
+            return raw.decode("utf-16"), set()
         except UnicodeDecodeError:
             raise UsageError(f"{path}: the file says UTF-16 but is not valid UTF-16; save it as CSV UTF-8") from None
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), set()
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        pass
+    lines, odd = [], set()
+    for number, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))
+            odd.add(number)
+    return "".join(lines), odd
 
 
 def _unclosed_quote_line(text: str, fallback: int) -> int:
@@ -230,22 +244,34 @@ def _unclosed_quote_line(text: str, fallback: int) -> int:
 
 def _read_csv(path: Path) -> RawSheet:
     raw = path.read_bytes()
-    text = _decode(path, raw)
+    text, odd_lines = _decode(path, raw)
     first_line = text[:4096].splitlines()[0] if text.strip() else ","
     try:  # only the delimiter is sniffed; quoting follows Excel's rules
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows = []
+    rows, notes = [], {}
     try:
+        last = 0
         for row in reader:
+            if odd_lines and odd_lines.intersection(range(last + 1, reader.line_num + 1)):
+                notes[len(rows)] = ("encoding: this line is not UTF-8 and was read as Windows-1252; check its "
+                                    "accented letters")
             rows.append(row)
+            last = reader.line_num
     except csv.Error as exc:  # e.g. a quote that never closes would swallow every line after it
         opened = _unclosed_quote_line(text, reader.line_num)
         raise UsageError(f"{path}: line {opened}: {exc} (a quote opened there is never closed, so the lines after "
                          "it would be lost); fix the quote and scrub again") from None
-    return RawSheet(path, path.stem[:31] or "Sheet1", rows, decimal_comma=delimiter == ";")
+    if _LONG_FIELD.search(text):  # rare: only then look at every cell
+        for index, row in enumerate(rows):
+            longest = max(map(len, row), default=0)
+            if longest > EXCEL_CELL:
+                notes[index] = (f"cell length: a cell of {longest:,} characters is longer than an Excel cell holds "
+                                f"({EXCEL_CELL:,}); the annotated xlsx shows its first {EXCEL_CELL:,}, csv and json "
+                                "are whole")
+    return RawSheet(path, path.stem[:31] or "Sheet1", rows, decimal_comma=delimiter == ";", row_notes=notes)
 
 
 _STYLE_OF_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')

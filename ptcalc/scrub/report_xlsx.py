@@ -32,7 +32,7 @@ FILLS = {"error": ("#FFC7CE", "#9C0006"), "warning": ("#FFEB9C", "#7F6000"), "in
 STATUS_FILL = {"ERROR": "error", "WARN": "warning", "INFO": "info", "NO_DATA": "no_data"}
 NUMERIC_COLUMNS = ("units", "minutes", "pta_minutes", "charge", "ytd_prior")
 MONEY = "$#,##0.00"
-MAX_CELL = 32_000
+MAX_CELL = 32_767  # Excel's limit per cell
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 

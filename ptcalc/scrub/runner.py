@@ -138,7 +138,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     layout = locate(sheet.rows, str(sheet.source), column_map)
     header_index = layout.header_index
     data = sheet.rows[header_index + 1:]
-    prepared = prepare(layout, data, ref)
+    prepared = prepare(layout, data, ref, sheet.row_notes)
     parser = LineParser(layout.columns, frozenset(k for table in ref.gpcis.values() for k in table.rows),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
                         decimal_comma=sheet.decimal_comma)

@@ -149,8 +149,9 @@ class DefaultAssumed(Rule):
     id = "DAT008"
     name = "default-assumed"
     severity = "info"
-    condition = ("A payer or rendering provider named on the line that ptcalc does not recognise (reference "
-                 "payer_names / providers tables): the default (Traditional Medicare, PT) was applied")
+    condition = ("The line was read with an assumption: a payer or rendering provider ptcalc does not recognise "
+                 "(reference payer_names / providers tables) judged with the default (Traditional Medicare, PT), "
+                 "a line that is not UTF-8, or a cell longer than Excel holds")
     fix = ("Check the line was judged for the right payer and discipline; add the name to ptcalc's payer or "
            "provider list (whoever maintains ptcalc), or add a Financial Class / credential column")
     source = "ptcalc charge-sheet contract: defaults are said, never silent"
