@@ -33,6 +33,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("ytd_prior", False, ("cap used elsewhere",), "allowed dollars this year before this sheet"),
     Column("locality", False, ("medicare locality",), "MAC-LL locality key"),
     Column("claim_id", False, (), "claim identifier"),
+    Column("claim_line", False, ("claim line", "line number"), "service line number within the claim (837 LX)"),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)

@@ -274,6 +274,8 @@ class ScrubContext:
         """(row -> expected units of every judgeable timed line, visits that do not match)."""
         expected: dict[int, int] = {}
         mismatches: list[tuple[Visit, VisitUnits]] = []
+        if "minutes" not in self.columns:
+            return expected, mismatches  # no minutes at all (an 837): units cannot be judged (UNT005 says so)
         memo: dict[tuple, tuple[int, ...]] = {}  # visits of the same shape split the same way
         rvus = self.ref.latest_fee_schedule.rows
         codes = self.ref.codes

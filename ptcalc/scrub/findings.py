@@ -25,6 +25,8 @@ class Finding:
     cpt: str | None
     source: str
     field: str | None  # the charge-sheet column whose cell is at fault (highlighted in the xlsx copy)
+    claim_id: str | None = None  # where a claims file holds the line: CLM01 and the LX service line number
+    claim_line: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -33,6 +35,7 @@ class Finding:
             "amount_at_risk": float(self.amount_at_risk) if self.amount_at_risk is not None else None,
             "patient_id": self.patient_id, "dos": self.dos.isoformat() if self.dos else None, "cpt": self.cpt,
             "source": self.source, "field": self.field,
+            **({"claim_id": self.claim_id, "claim_line": self.claim_line} if self.claim_id else {}),
         }
 
     @property

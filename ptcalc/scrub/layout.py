@@ -376,6 +376,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  no {name} column: {defaults[name]}")
     for what, count in reading.get("defaults_applied", {}).items():
         lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
+    for problem in reading.get("source_problems") or []:
+        lines.append(f"  claim file: {problem}")
     not_lines = reading.get("not_claim_lines") or {}
     if not_lines:
         shown = ", ".join(f"{row} ({why})" for row, why in list(not_lines.items())[:5])

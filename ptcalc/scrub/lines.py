@@ -55,6 +55,7 @@ class ChargeLine:
     ytd_prior: float | None = None
     locality: str = "national"
     claim_id: str | None = None
+    claim_line: str | None = None
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -79,7 +80,7 @@ def _text(value: Any) -> str:
 
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
-          "claim_id")  # ChargeLine's value fields, in order
+          "claim_id", "claim_line")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 _BLANK = object()
 

@@ -33,6 +33,7 @@ class RawSheet:
     rows: list[list[object]]  # from A1; rows[i] is sheet row i + 1
     decimal_comma: bool = False  # a ';'-delimited csv writes 12,5 for twelve and a half
     row_notes: dict[int, str] = field(default_factory=dict)  # rows[i] -> how it had to be read (encoding)
+    notes: list[str] = field(default_factory=list)  # about the whole source (an 837's validation problems)
 
     @property
     def header_index(self) -> int | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..info import data_versions
+from ..claims.sniff import looks_like_x12
 from ..refdata import Reference, load_reference
 from .context import ScrubContext
 from .findings import LINE_STATUS_ORDER, Finding, line_status, sort_key
@@ -157,6 +158,8 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | set(pricing))
     expected = ctx.expected_units_by_row()
     reading = describe_layout(layout, prepared, header_index + 1)
+    if sheet.notes:
+        reading["source_problems"] = sheet.notes
     not_lines = {header_index + 2 + i: why for i, why in prepared.not_lines.items()}
     return ScrubResult(sheet, header_index, layout.columns, lines, findings, expected, as_of, versions,
                        reading, not_lines)
@@ -167,6 +170,12 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
     """The charge sheet of a file: --sheet, else `Charges` when the workbook has one, else the first
     sheet with a header that names the required fields."""
     path = Path(path)
+    if path.is_file() and looks_like_x12(path):
+        from ..claims.read837 import read_837  # pyx12 is imported only for claim files
+
+        claims, problems = read_837(path)
+        claims.notes.extend(problems)
+        return claims
     if sheet is not None or path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
         return read_sheet(path, sheet)
     names = sheet_names(path)

@@ -64,4 +64,4 @@ class Rule:
         if profile is not None and self.id in profile.severity_overrides:
             chosen = profile.severity_overrides[self.id]
         return Finding(line.row, self.id, self.name, chosen, status, message, fix or self.fix, amount,
-                       line.patient_id, line.dos, line.cpt, self.source, field)
+                       line.patient_id, line.dos, line.cpt, self.source, field, line.claim_id, line.claim_line)

@@ -145,14 +145,20 @@ class TimedCodeWithoutMinutes(Rule):
     id = "UNT005"
     name = "timed-code-without-minutes"
     severity = "error"
-    condition = "A timed code has no minutes documented"
+    condition = ("A timed code has no minutes documented (status no_data when the source has no minutes at all, "
+                 "as an 837 claim has none)")
     fix = "Record the minutes"
     source = "CMS Pub. 100-02 ch.15 §220.3 (timed minutes must support the billed units)"
     needs = ("patient_id", "dos", "cpt", "minutes")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        absent = "minutes" not in ctx.columns  # e.g. an 837 claim: it has no minutes field
         for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timed, minutes=lambda m: not m):
-            if (line.units or 0) > 0:
+            if (line.units or 0) > 0 and absent:
+                yield self.finding(ctx, line, f"{line.cpt} is a timed code and the source has no minutes: its "
+                                   f"{_plural(line.units)} cannot be checked against the 8-minute rule",
+                                   status="no_data", field=None)
+            elif (line.units or 0) > 0:
                 yield self.finding(ctx, line, f"{line.cpt} is a timed code billed with {_plural(line.units)} "
                                    "but no minutes", field="minutes", amount=ctx.allowed(line))
 

@@ -1,0 +1,176 @@
+"""ANSI X12 837P (005010X222A1) files -> charge lines, read and validated by pyx12.
+
+Each service line (loop 2400) becomes a row of a charge sheet with the scrub's own column names,
+so the same rules, reports and exit codes apply:
+
+- patient: the patient loop (2010CA NM109) when there is one, else the subscriber (2010BA NM109);
+- claim id CLM01, service line LX01, place of service SV105 or CLM05-1;
+- date of service DTP*472 of the line (or of the claim);
+- code and modifiers SV101-2 … SV101-6, charge SV102, units SV104;
+- rendering provider: 2420A at the line, else 2310B, else the billing provider (2000A PRV); its
+  taxonomy decides the provider type (2251* PT, 2252* PTA, 225X* OT, 224Z* OTA, 235Z* SLP);
+- payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
+  16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
+- minutes: an 837 has no minutes field; a line note (NTE) `MIN=30 PTA=10` carries them when the
+  sender writes one. Without minutes the unit rules say no_data.
+
+A file pyx12 cannot parse is refused naming the segment and its position; a claim with errors
+keeps its lines (the rules judge what is readable) and the errors are listed in the reading.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..scrub.reader import RawSheet
+
+HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
+          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi"]
+FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
+                "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
+                "12": "commercial", "13": "commercial", "14": "commercial", "15": "commercial", "17": "commercial",
+                "LM": "commercial", "ZZ": "self_pay"}
+TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA"), ("235Z", "SLP"))
+_NOTE_MINUTES = re.compile(r"\bMIN(?:UTES)?\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
+_NOTE_ASSISTANT = re.compile(r"\b(?:PTA|OTA|ASSISTANT)\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
+
+
+class _Collect:
+    """pyx12 error handler that keeps every error with its segment and line."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.seg: Any = None
+        self.line = 0
+
+    def add_isa_loop(self, seg: Any, src: Any) -> None:
+        self._at(seg, src)
+
+    add_gs_loop = add_st_loop = add_isa_loop
+
+    def add_seg(self, map_node: Any, seg: Any, seg_count: Any, cur_line: Any, ls_id: Any) -> None:
+        self.seg, self.line = seg, cur_line
+
+    def add_ele(self, map_node: Any) -> None:
+        pass
+
+    def _at(self, seg: Any, src: Any) -> None:
+        self.seg, self.line = seg, getattr(src, "cur_line", self.line)
+
+    def _error(self, code: str, text: str) -> None:
+        segment = self.seg.get_seg_id() if self.seg is not None else "?"
+        self.errors.append(f"segment {segment} at line {self.line}: {text} (code {code})")
+
+    def isa_error(self, code: str, text: str) -> None:
+        self._error(code, text)
+
+    gs_error = st_error = isa_error
+
+    def seg_error(self, code: str, text: str, err_val: Any = None, src_line: Any = None) -> None:
+        self._error(code, text)
+
+    def ele_error(self, code: str, text: str, err_val: Any = None, refdes: Any = None) -> None:
+        self._error(code, text + (f" ({refdes})" if refdes else ""))
+
+    def close_isa_loop(self, *args: Any) -> None:
+        pass
+
+    close_gs_loop = close_st_loop = close_isa_loop
+
+    def handle_errors(self, errors: list) -> None:
+        for code, kind, text, value, line in errors:
+            self.errors.append(f"{kind} at line {line}: {text} (code {code})")
+
+
+def read_837(path: Path) -> tuple[RawSheet, list[str]]:
+    """The service lines of an 837P as a charge sheet, and the validation problems pyx12 found."""
+    import pyx12.errors
+    import pyx12.params
+    import pyx12.x12context
+
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 256))
+        if b"IEA" not in handle.read().upper():
+            raise UsageError(f"{path}: the X12 file ends without its IEA segment (cut short?); ask for the whole file")
+    params = pyx12.params.params()
+    errors = _Collect()
+    rows: list[list[Any]] = [list(HEADER)]
+    try:
+        with path.open(encoding="ascii", errors="replace") as handle:
+            reader = pyx12.x12context.X12ContextReader(params, errors, handle)
+            billing_type = None
+            for node in reader.iter_segments("2000B"):  # one subscriber at a time; 2000A's segments stream by
+                if node.id == "PRV":  # the billing provider's taxonomy (2000A)
+                    billing_type = _provider_type(node.get_value("PRV03"))
+                elif node.id == "HL" and node.get_value("HL03") == "20":
+                    billing_type = None  # a new billing provider
+                elif node.id == "2000B":
+                    rows.extend(_subscriber_lines(node, billing_type))
+    except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
+        where = f" near line {errors.line}" if errors.line else ""
+        raise UsageError(f"{path}: not a readable X12 837P file{where}: {exc}") from None
+    if errors.errors and len(rows) == 1:
+        raise UsageError(f"{path}: not a readable X12 837P file: {errors.errors[0]}")
+    if len(rows) == 1:
+        raise UsageError(f"{path}: no 837P service lines (loop 2400) found; is this a professional claim file?")
+    for name in ("minutes", "pta_minutes"):  # no line note carried them: the source has none (say so)
+        at = rows[0].index(name)
+        if all(row[at] is None for row in rows[1:]):
+            rows = [row[:at] + row[at + 1:] for row in rows]
+    return RawSheet(path, "837P service lines", rows), errors.errors
+
+
+def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[Any]]:
+    filing = subscriber.get_value("SBR09") or ""
+    payer_type = FILING_TYPES.get(filing)
+    payer = next((p.get_value("NM103") for p in subscriber.select("2010BB")), None) or ""
+    member = next((m.get_value("NM109") for m in subscriber.select("2010BA")), None)
+    rows = []
+    for claim in subscriber.select("2300"):
+        rows.extend(_claim_lines(claim, member, payer_type, payer, billing_type))
+    for patient in subscriber.select("2000C"):  # the patient is not the subscriber
+        who = next((p.get_value("NM109") for p in patient.select("2010CA")), None) or member
+        for claim in patient.select("2300"):
+            rows.extend(_claim_lines(claim, who, payer_type, payer, billing_type))
+    return rows
+
+
+def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer: str,
+                 billing_type: str | None) -> list[list[Any]]:
+    claim_id = claim.get_value("CLM01")
+    claim_pos = claim.get_value("CLM05-1")
+    claim_date = claim.get_value("DTP03") if claim.get_value("DTP01") == "472" else None
+    rendering = next(iter(claim.select("2310B")), None)
+    claim_npi = rendering.get_value("NM109") if rendering is not None else None
+    claim_type = _provider_type(rendering.get_value("PRV03")) if rendering is not None else None
+    rows = []
+    for line in claim.select("2400"):
+        line_provider = next(iter(line.select("2420A")), None)
+        npi = (line_provider.get_value("NM109") if line_provider is not None else None) or claim_npi
+        provider = (_provider_type(line_provider.get_value("PRV03")) if line_provider is not None else None) \
+            or claim_type or billing_type
+        modifiers = " ".join(m for m in (line.get_value(f"SV101-{i}") for i in range(3, 7)) if m)
+        note = " ".join(n.get_value("NTE02") or "" for n in line.select("NTE")) or (line.get_value("NTE02") or "")
+        minutes, assistant = _NOTE_MINUTES.search(note), _NOTE_ASSISTANT.search(note)
+        day = line.get_value("DTP03") if line.get_value("DTP01") == "472" else claim_date
+        rows.append([claim_id, line.get_value("LX01"), patient, _iso(day), line.get_value("SV101-2"), modifiers,
+                     line.get_value("SV104"), minutes.group(1) if minutes else None,
+                     assistant.group(1) if assistant else None, line.get_value("SV102"),
+                     line.get_value("SV105") or claim_pos, payer_type, payer, provider, npi])
+    return rows
+
+
+def _provider_type(taxonomy: str | None) -> str | None:
+    if not taxonomy:
+        return None
+    return next((kind for prefix, kind in TAXONOMY_TYPES if taxonomy.upper().startswith(prefix)), None)
+
+
+def _iso(value: str | None) -> str | None:
+    """CCYYMMDD (D8) or the first day of CCYYMMDD-CCYYMMDD (RD8) as ISO."""
+    if not value:
+        return value
+    day = value.split("-")[0]
+    return f"{day[:4]}-{day[4:6]}-{day[6:8]}" if len(day) == 8 and day.isdigit() else value

@@ -1,0 +1,105 @@
+"""837P claim files: read with pyx12, scrubbed with the same rules as a charge sheet."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ptcalc.claims.write837 import write_837
+from ptcalc.synthetic import charge_lines
+
+from .test_reference import run_cli
+
+AS_OF = "2026-11-22"
+FIELDS = ["claim_id", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes", "charge", "pos",
+          "payer_type", "payer", "provider_type"]
+
+
+def _lines(count: int = 400) -> list[dict]:
+    lines = [{k: line.get(k) for k in FIELDS[1:]} for line in charge_lines(count, seed=7, mistake_rate=0.15)]
+    lines = [line for line in lines if line["cpt"] and str(line["units"]).isdigit()  # X12 carries clean values
+             and line["dos"] and line["patient_id"] and not str(line["minutes"] or "0").strip("0123456789.")]
+    for line in lines:
+        line["claim_id"] = f"{line['patient_id']}-{str(line['dos']).replace('-', '')}"
+    lines.sort(key=lambda line: line["claim_id"])  # the 837 groups lines by claim
+    return lines
+
+
+def _findings(document: dict) -> Counter:
+    return Counter((f["row"], f["patient_id"], f["dos"], f["cpt"], f["rule"], f["status"]) for f in document["findings"])
+
+
+def test_a_generated_837_scrubs_to_the_findings_of_the_sheet_it_was_written_from(tmp_path: Path) -> None:
+    lines = _lines()
+    sheet = tmp_path / "claims.csv"
+    with sheet.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, FIELDS)
+        writer.writeheader()
+        writer.writerows(lines)
+    claims = tmp_path / "claims.837"
+    claims.write_text(write_837(lines))
+    from_sheet = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    from_claims = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    assert from_claims.returncode == from_sheet.returncode, from_claims.stderr
+    sheet_doc, claims_doc = json.loads(from_sheet.stdout), json.loads(from_claims.stdout)
+    assert claims_doc["summary"]["lines"] == sheet_doc["summary"]["lines"] == len(lines)
+    assert _findings(claims_doc) == _findings(sheet_doc) and sum(_findings(sheet_doc).values()) > 10
+    assert claims_doc["reading"]["fields"]["claim_line"].startswith("claim_line")
+    first = claims_doc["findings"][0]
+    assert first["claim_id"] == lines[first["row"] - 2]["claim_id"] and first["claim_line"]  # points at the claim
+
+
+def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Path) -> None:
+    claims = tmp_path / "no-minutes.837"
+    claims.write_text(write_837([{"patient_id": "N1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP",
+                                  "units": 2, "charge": 110, "payer_type": "medicare", "provider_type": "PT"}]))
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [(f["rule"], f["status"]) for f in document["findings"]] == [("UNT005", "no_data")]
+    assert "minutes" in document["reading"]["fields_absent"]
+
+
+def test_taxonomy_and_filing_indicator_decide_provider_and_payer(tmp_path: Path) -> None:
+    claims = tmp_path / "types.837"
+    claims.write_text(write_837([
+        {"patient_id": "T1", "dos": "2026-03-02", "cpt": "97530", "modifiers": "GO", "units": 1, "minutes": 15,
+         "charge": 60, "payer_type": "commercial", "payer": "Aetna", "provider_type": "OT"},
+        {"patient_id": "T2", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 1, "minutes": 15,
+         "pta_minutes": 15, "charge": 55, "payer_type": "medicare", "provider_type": "PTA"},
+    ]))
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    rules = {(f["row"], f["rule"]) for f in document["findings"]}
+    assert (2, "MOD002") not in rules        # OT taxonomy 225X…: GO is right
+    assert (3, "MOD005") in rules            # PTA taxonomy 2252…: the unit needs CQ
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("ISA*00*garbage", "ends without its IEA segment"),
+    ("ISA*00*garbage~IEA*1*000000001~", "not a readable X12 837P file"),
+    (lambda: write_837([{"patient_id": "M1", "dos": "2026-03-02", "cpt": "97110", "units": 1}])[:400],
+     "ends without its IEA segment"),
+    (lambda: write_837([{"patient_id": "M1", "dos": "2026-03-02", "cpt": "97110", "units": 1}]).replace(
+        "ST*837*", "ST*835*"), "segment ST at line 3: Segment ST*835 not found"),
+])
+def test_malformed_x12_is_refused_with_one_line(text, said: str, tmp_path: Path) -> None:
+    claims = tmp_path / "bad.837"
+    claims.write_text(text() if callable(text) else text)
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2 and said in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_one_bad_claim_is_judged_with_its_problems_the_rest_as_usual(tmp_path: Path) -> None:
+    good = {"patient_id": "G1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 1, "minutes": 15,
+            "charge": 55, "payer_type": "medicare", "provider_type": "PT"}
+    bad = {**good, "patient_id": "B1", "cpt": "97O10"}  # a letter O in the code
+    claims = tmp_path / "mixed.837"
+    claims.write_text(write_837([good, bad]))
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    document = json.loads(result.stdout)
+    assert document["summary"]["lines"] == 2
+    assert {(f["row"], f["rule"]) for f in document["findings"]} == {(3, "DAT005")}
