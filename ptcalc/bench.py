@@ -110,7 +110,29 @@ def _median_call_us(function: Callable[..., object], *args: object, calls: int =
     return statistics.median(samples) / 1000
 
 
-def run_bench(lines: int) -> int:
+def write_claims(path: Path, lines: int) -> int:
+    """An 837P of about `lines` synthetic service lines (those an 837 can carry); returns how many."""
+    from .claims.write837 import write_837
+    from .synthetic import charge_lines
+
+    kept = [line for line in charge_lines(lines, seed=17, mistake_rate=0.05) if line["cpt"] and line["patient_id"]
+            and line["dos"] and str(line["units"]).isdigit() and not str(line["minutes"] or "0").strip("0123456789.")]
+    path.write_text(write_837(kept))
+    return len(kept)
+
+
+def _parse_claims(path: Path) -> int:
+    """The floor for claims: pyx12 reading and validating every segment, nothing else."""
+    import pyx12.error_handler
+    import pyx12.params
+    import pyx12.x12context
+
+    with path.open() as handle:
+        reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), pyx12.error_handler.errh_null(), handle)
+        return sum(1 for _ in reader.iter_segments())
+
+
+def run_bench(lines: int, claim_lines: int = 10_000) -> int:
     from .scrub.runner import cyclic_gc_paused
     from udfs import PT_FEE, PT_UNITS  # the Excel layer, as Excel calls it
 
@@ -127,7 +149,7 @@ def run_bench(lines: int) -> int:
             to_json = _seconds(lambda: _scrub_to_json(sheet, folder / "out.json"))
             read_write = _seconds(lambda: _read_and_write(sheet, folder / "copy.xlsx"))
             to_xlsx = _seconds(lambda: _scrub_to_xlsx(sheet, folder / "out.xlsx"))
-        results.append(("scrub xlsx -> json", to_json, read, "s", "read the sheet (python-calamine)", 2.0))
+        results.append(("scrub xlsx -> json", to_json, read, "s", "read the sheet (python-calamine)", 1.5))
         results.append(("scrub xlsx -> annotated xlsx", to_xlsx, read_write, "s",
                         "read + write the same rows (XlsxWriter)", 1.5))
         scrub_memory = _peak_memory_mb(
@@ -137,14 +159,22 @@ def run_bench(lines: int) -> int:
                                       f"_read(Path({str(sheet)!r}))")
         results.append(("peak memory of the json scrub", scrub_memory, read_memory, "MB",
                         "a process that only reads the sheet", None))
+        if claim_lines:
+            claims = folder / "claims.837"
+            count = write_claims(claims, claim_lines)
+            with cyclic_gc_paused():
+                parse = _seconds(lambda: _parse_claims(claims))
+                scrub = _seconds(lambda: _scrub_to_json(claims, folder / "claims.json"))
+            results.append((f"scrub 837P ({count:,} lines) -> json", scrub, parse, "s",
+                            "parse the 837 (pyx12)", 3.0))
     empty = _median_call_us(lambda *args: None, 38.0)
     units = _median_call_us(PT_UNITS, 38.0)
     fee = _median_call_us(PT_FEE, "97110", 1.0)
     results.append(("PT_UNITS(38) one cell, median", units, empty, "us", "an empty function call", None))
     results.append(("PT_FEE(\"97110\", 1) one cell, median", fee, empty, "us", "an empty function call", None))
 
-    goals = {"peak memory of the json scrub": 400.0, "PT_UNITS(38) one cell, median": 50.0,
-             "PT_FEE(\"97110\", 1) one cell, median": 50.0}
+    goals = {"peak memory of the json scrub": 400.0, "PT_UNITS(38) one cell, median": 30.0,
+             "PT_FEE(\"97110\", 1) one cell, median": 30.0}
     print()
     print(f"{'figure':<36} {'ptcalc':>10} {'floor':>10} {'ratio':>7}  {'goal':<14} met   floor is")
     all_met = True

@@ -103,3 +103,58 @@ def test_one_bad_claim_is_judged_with_its_problems_the_rest_as_usual(tmp_path: P
     document = json.loads(result.stdout)
     assert document["summary"]["lines"] == 2
     assert {(f["row"], f["rule"]) for f in document["findings"]} == {(3, "DAT005")}
+
+
+def test_the_backtest_counts_match_an_independent_tally(tmp_path: Path) -> None:
+    import random
+
+    from ptcalc.claims.write835 import write_835
+
+    lines = _lines(300)
+    claims = tmp_path / "claims.837"
+    claims.write_text(write_837(lines))
+    scrub = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    flagged_rows = {f["row"] for f in scrub["findings"] if f["status"] == "fail" and f["severity"] in ("error", "warning")}
+    numbers: dict[str, int] = {}
+    keys = []
+    for line in lines:  # (claim id, line number) in the order the 837 wrote them: sheet rows 2, 3, ...
+        numbers[line["claim_id"]] = numbers.get(line["claim_id"], 0) + 1
+        keys.append((line["claim_id"], numbers[line["claim_id"]]))
+    rnd = random.Random(11)
+    denials = {}
+    for index, key in enumerate(keys):
+        if rnd.random() < (0.6 if index + 2 in flagged_rows else 0.1):
+            denials[key] = ("CO", rnd.choice(["97", "151", "4", "50"]))
+    remits = tmp_path / "remits.835"
+    remits.write_text(write_835(lines, denials))
+    expected = {"caught": 0, "missed": 0, "false_alarm": 0, "clean": 0}
+    by_reason: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
+        flagged, denied = index + 2 in flagged_rows, key in denials
+        verdict = ("caught" if flagged else "missed") if denied else ("false_alarm" if flagged else "clean")
+        expected[verdict] += 1
+        if denied:
+            tally = by_reason.setdefault(denials[key][1], [0, 0, 0])
+            tally[0] += 1
+            tally[1 if flagged else 2] += 1
+    out = tmp_path / "backtest.json"
+    result = run_cli("backtest", str(claims), str(remits), "-o", str(out), "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert {k: v["lines"] for k, v in report["totals"].items() if k != "unmatched"} == expected
+    assert report["totals"]["unmatched"]["lines"] == 0 and expected["caught"] and expected["missed"]
+    assert {r: [e["denied"], e["caught"], e["missed"]] for r, e in report["by_reason"].items()} == by_reason
+    xlsx = tmp_path / "backtest.xlsx"
+    assert run_cli("backtest", str(claims), str(remits), "-o", str(xlsx), "--as-of", AS_OF).returncode == 0
+    import openpyxl
+
+    book = openpyxl.load_workbook(xlsx)
+    assert book.active.title == "Backtest Summary" and book["Backtest Summary"]._charts
+    assert book["Remittance Lines"].max_row == len(lines) + 1
+
+
+def test_the_bundled_backtest_sample_is_what_the_generator_makes() -> None:
+    from ptcalc.claims.sample import SAMPLE_CLAIMS, SAMPLE_REMITS, sample_files
+
+    claims, remits = sample_files()
+    assert SAMPLE_CLAIMS.read_text() == claims and SAMPLE_REMITS.read_text() == remits

@@ -11,6 +11,7 @@ so the same rules, reports and exit codes apply:
   taxonomy decides the provider type (2251* PT, 2252* PTA, 225X* OT, 224Z* OTA, 235Z* SLP);
 - payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
+- the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
 - minutes: an 837 has no minutes field; a line note (NTE) `MIN=30 PTA=10` carries them when the
   sender writes one. Without minutes the unit rules say no_data.
 
@@ -27,7 +28,7 @@ from ..errors import UsageError
 from ..scrub.reader import RawSheet
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
-          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi"]
+          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control"]
 FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
                 "12": "commercial", "13": "commercial", "14": "commercial", "15": "commercial", "17": "commercial",
@@ -158,7 +159,8 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
         rows.append([claim_id, line.get_value("LX01"), patient, _iso(day), line.get_value("SV101-2"), modifiers,
                      line.get_value("SV104"), minutes.group(1) if minutes else None,
                      assistant.group(1) if assistant else None, line.get_value("SV102"),
-                     line.get_value("SV105") or claim_pos, payer_type, payer, provider, npi])
+                     line.get_value("SV105") or claim_pos, payer_type, payer, provider, npi,
+                     next((r.get_value("REF02") for r in line.select("REF") if r.get_value("REF01") == "6R"), None)])
     return rows
 
 

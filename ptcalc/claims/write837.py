@@ -4,7 +4,7 @@ It writes what a practice-management system sends for outpatient therapy: one bi
 one claim (2300) per patient and date, one service line (2400) per charge line with the code and
 modifiers (SV101), charge (SV102), units (SV104), place of service (SV105) and date (DTP*472), the
 payer (2010BB) with its claim filing indicator (SBR09), the rendering provider's NPI and taxonomy
-(2310B), and the minutes in a line note (NTE*ADD `MIN=30 PTA=10`): the 837 has no minutes field.
+(2310B), a line control number (REF*6R, echoed by the 835), and the minutes in a line note (NTE*ADD `MIN=30 PTA=10`): the 837 has no minutes field.
 Synthetic patients only; never real data.
 """
 from __future__ import annotations
@@ -23,6 +23,11 @@ PROVIDER_NPI = {"PT": "1234567893", "PTA": "1245319599", "OT": "1111111112", "OT
 def _date(value: object) -> str:
     day = value if isinstance(value, date) else date.fromisoformat(str(value))
     return day.strftime("%Y%m%d")
+
+
+def line_control(claim_id: str, number: int) -> str:
+    """The line item control number (REF*6R) an 835 echoes back for the line."""
+    return f"{claim_id}.{number}"[:50]
 
 
 def write_837(lines: Iterable[dict], control: int = 1, when: date = date(2026, 3, 9)) -> str:
@@ -73,7 +78,8 @@ def write_837(lines: Iterable[dict], control: int = 1, when: date = date(2026, 3
             segments += [f"LX*{number}",
                          f"SV1*{procedure}*{float(line.get('charge') or 0):.2f}*UN*{line['units']}*"
                          f"{line.get('pos') or ''}**1",
-                         f"DTP*472*D8*{_date(line['dos'])}"]
+                         f"DTP*472*D8*{_date(line['dos'])}",
+                         f"REF*6R*{line_control(claim_id, number)}"]
             note = " ".join(f"{label}={line[key]}" for label, key in (("MIN", "minutes"), ("PTA", "pta_minutes"))
                             if line.get(key) not in (None, ""))
             if note:

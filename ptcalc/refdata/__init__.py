@@ -32,7 +32,7 @@ REQUIRED_CONSTANTS = (
 SINGLE_TABLES = ("codes", "conversion_factors", "thresholds", "mue", "ptp", "payers", "policy", "modifiers",
                  "telehealth")
 YEARLY_TABLES = ("fee_schedule", "gpci")
-OPTIONAL_TABLES = ("payer_names", "providers")  # name maps for exports; without them names are not read
+OPTIONAL_TABLES = ("payer_names", "providers", "carc")  # name maps for exports, denial reasons for backtests
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
@@ -165,6 +165,7 @@ def _read(directory: Path, signature: tuple) -> Reference:
         telehealth_codes=one("telehealth", model.build_telehealth),
         modifiers=one("modifiers", model.build_modifiers),
         payer_names=one("payer_names", model.build_payer_names) if "payer_names" in documents else (),
+        denial_reasons=one("carc", model.build_carc) if "carc" in documents else {},
         **(dict(zip(("provider_credentials", "provider_roster"), one("providers", model.build_providers)))
            if "providers" in documents else {}),
     )

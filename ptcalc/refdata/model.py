@@ -249,6 +249,7 @@ class Reference:
     payer_names: tuple[tuple[str, str], ...] = ()  # (folded name, payer type), longest name first
     provider_credentials: dict[str, str] = field(default_factory=dict)  # credential (upper) -> provider type
     provider_roster: dict[str, str] = field(default_factory=dict)  # folded name or NPI -> provider type
+    denial_reasons: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # CARC -> (meaning, rules)
     caches: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -379,6 +380,10 @@ def build_providers(doc: Located, path: Path) -> tuple[dict[str, str], dict[str,
             if key:
                 roster[key] = r["provider_type"]
     return credentials, roster
+
+
+def build_carc(doc: Located, path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return _by_key(doc["rows"], "carc", path, lambda r: (r["meaning"], tuple(r["rules"])))
 
 
 def build_modifiers(doc: Located, path: Path) -> dict[str, ModifierInfo]:

@@ -182,6 +182,12 @@ ROWS: dict[str, dict[str, Field]] = {
         "npi": _f("str", **OPTIONAL),
         "provider_type": _f("enum", choices=("PT", "PTA", "OT", "OTA", "SLP")),
     },
+    "carc": {
+        "carc": _f("str"),
+        "meaning": _f("str"),
+        "rules": _f("list"),
+        "source": _f("str", **OPTIONAL),
+    },
     "telehealth_windows": {
         "profile": _f("str"),
         "effective_from": _f("date"),
@@ -209,6 +215,7 @@ TABLES: dict[str, tuple[dict[str, Field], dict[str, str]]] = {
     "modifiers": (TABLE_META, {"rows": "modifiers"}),
     "telehealth": (TABLE_META, {"rows": "telehealth"}),
     "payer_names": (TABLE_META, {"rows": "payer_names"}),
+    "carc": (TABLE_META, {"rows": "carc"}),
     "providers": (TABLE_META, {"credentials": "credentials", "roster": "roster"}),
     "payers": ({"table": _f("str"), "title": _f("str")}, {"rows": "payers"}),
     "policy": ({"table": _f("str"), "title": _f("str")},

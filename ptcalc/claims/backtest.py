@@ -1,0 +1,121 @@
+"""Would ptcalc have caught a clinic's own denials? The scrubbed claims beside the payer's 835.
+
+Each 835 service line is matched to the line it pays: by claim id and line item control number
+(REF*6R), else by claim id and code, else by patient, date and code. Then, per denial reason
+(CARC): the denied lines ptcalc flagged before submission (caught), those it did not (missed, each
+with the rules that would cover the reason), and the paid lines it flagged (false alarms), with
+dollars. A flag is a failing finding of severity error or warning (a bypassed pair is not).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..refdata.model import Reference
+from ..scrub.runner import ScrubResult
+from .read835 import RemitLine
+
+FLAGGING = ("error", "warning")
+
+
+@dataclass
+class Outcome:
+    remit: RemitLine
+    row: int | None  # the claims' sheet row it matched, None when it matched no line
+    flags: list[str]  # rules that flagged the line
+    verdict: str  # caught, missed, false_alarm, clean, unmatched
+    reason: str | None = None  # the first denial reason (CARC) for denied lines
+    expected_rules: tuple[str, ...] = ()
+
+
+@dataclass
+class Backtest:
+    outcomes: list[Outcome]
+    by_reason: dict[str, dict] = field(default_factory=dict)
+    false_alarms_by_rule: dict[str, dict] = field(default_factory=dict)
+
+    def totals(self) -> dict[str, object]:
+        count = defaultdict(int)
+        dollars = defaultdict(float)
+        for outcome in self.outcomes:
+            count[outcome.verdict] += 1
+            dollars[outcome.verdict] += outcome.remit.charge if outcome.verdict != "false_alarm" else outcome.remit.paid
+        return {verdict: {"lines": count[verdict], "dollars": round(dollars[verdict], 2)}
+                for verdict in ("caught", "missed", "false_alarm", "clean", "unmatched")}
+
+    def as_dict(self) -> dict:
+        return {
+            "totals": self.totals(),
+            "by_reason": self.by_reason,
+            "false_alarms_by_rule": self.false_alarms_by_rule,
+            "lines": [{"claim_id": o.remit.claim_id, "line_control": o.remit.line_control, "code": o.remit.code,
+                       "dos": o.remit.dos, "charge": o.remit.charge, "paid": o.remit.paid,
+                       "reasons": o.remit.reasons, "row": o.row, "flags": o.flags, "verdict": o.verdict,
+                       **({"would_catch": list(o.expected_rules)} if o.verdict == "missed" else {})}
+                      for o in self.outcomes],
+        }
+
+
+def _keys(result: ScrubResult) -> tuple[dict, dict, dict]:
+    header = [str(h) for h in result.sheet.rows[result.header_index]]
+    control_at = header.index("line_control") if "line_control" in header else None
+    by_control, by_claim_code, by_visit_code = {}, defaultdict(list), defaultdict(list)
+    for line in result.lines:
+        row = result.sheet.rows[line.row - 1]
+        if control_at is not None and control_at < len(row) and row[control_at]:
+            by_control[(line.claim_id, str(row[control_at]))] = line.row
+        by_claim_code[(line.claim_id, line.cpt)].append(line.row)
+        by_visit_code[(line.patient_id, line.dos.isoformat() if line.dos else None, line.cpt)].append(line.row)
+    return by_control, by_claim_code, by_visit_code
+
+
+def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Backtest:
+    by_control, by_claim_code, by_visit_code = _keys(result)
+    used: set[int] = set()
+
+    def match(remit: RemitLine) -> int | None:
+        found = by_control.get((remit.claim_id, remit.line_control))
+        if found is not None:
+            return found
+        for rows in (by_claim_code.get((remit.claim_id, remit.code), []),
+                     by_visit_code.get((remit.patient_id, remit.dos, remit.code), [])):
+            free = [r for r in rows if r not in used]
+            if free:
+                return free[0]
+        return None
+
+    outcomes = []
+    by_reason: dict[str, dict] = {}
+    false_alarms: dict[str, dict] = {}
+    for remit in remits:
+        row = match(remit)
+        if row is not None:
+            used.add(row)
+        flags = sorted({f.rule for f in result.by_row.get(row, []) if f.status == "fail" and f.severity in FLAGGING})
+        reason = next((r for _, r, _ in remit.adjustments if r != "45"), None)
+        expected = ref.denial_reasons.get(reason, ("", ()))[1] if reason else ()
+        if row is None:
+            verdict = "unmatched"
+        elif remit.denied:
+            verdict = "caught" if flags else "missed"
+        else:
+            verdict = "false_alarm" if flags else "clean"
+        outcomes.append(Outcome(remit, row, flags, verdict, reason, expected))
+        if remit.denied and reason:
+            entry = by_reason.setdefault(reason, {
+                "carc": reason, "meaning": ref.denial_reasons.get(reason, ("not in the reference table", ()))[0],
+                "denied": 0, "caught": 0, "caught_by_expected_rule": 0, "missed": 0, "unmatched": 0,
+                "dollars_denied": 0.0, "dollars_caught": 0.0})
+            entry["denied"] += 1
+            entry["dollars_denied"] = round(entry["dollars_denied"] + remit.charge, 2)
+            if verdict in ("caught", "missed", "unmatched"):
+                entry[verdict] += 1
+            if verdict == "caught":
+                entry["dollars_caught"] = round(entry["dollars_caught"] + remit.charge, 2)
+                entry["caught_by_expected_rule"] += bool(set(flags) & set(expected))
+        if verdict == "false_alarm":
+            for rule in flags:
+                entry = false_alarms.setdefault(rule, {"rule": rule, "lines": 0, "dollars_paid": 0.0})
+                entry["lines"] += 1
+                entry["dollars_paid"] = round(entry["dollars_paid"] + remit.paid, 2)
+    return Backtest(outcomes, dict(sorted(by_reason.items())), dict(sorted(false_alarms.items())))

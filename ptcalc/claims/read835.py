@@ -1,0 +1,73 @@
+"""ANSI X12 835 remittances -> paid and denied service lines, read and validated by pyx12."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+@dataclass
+class RemitLine:
+    claim_id: str
+    line_control: str | None  # REF*6R: the line item control number the claim was billed with
+    code: str
+    modifiers: tuple[str, ...]
+    dos: str | None
+    patient_id: str | None
+    charge: float
+    paid: float
+    adjustments: list[tuple[str, str, float]] = field(default_factory=list)  # (group, CARC, amount)
+    remarks: list[str] = field(default_factory=list)  # RARCs (LQ*HE)
+
+    @property
+    def denied(self) -> bool:
+        """Paid nothing for a charge, for a reason other than the contract (CARC 45 alone)."""
+        return self.paid == 0 and self.charge > 0 and any(reason != "45" for _, reason, _ in self.adjustments)
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f"{group}-{reason}" for group, reason, _ in self.adjustments if reason != "45"]
+
+
+def read_835(path: Path) -> list[RemitLine]:
+    import pyx12.errors
+    import pyx12.error_handler
+    import pyx12.params
+    import pyx12.x12context
+
+    lines: list[RemitLine] = []
+    try:
+        with path.open(encoding="ascii", errors="replace") as handle:
+            reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), pyx12.error_handler.errh_null(), handle)
+            for node in reader.iter_segments("2100"):
+                if node.id != "2100":
+                    continue
+                claim_id = node.get_value("CLP01") or ""
+                patient = next((p.get_value("NM109") for p in node.select("NM1") if p.get_value("NM101") == "QC"),
+                               None)
+                for service in node.select("2110"):
+                    lines.append(_service(service, claim_id, patient))
+    except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
+        raise UsageError(f"{path}: not a readable X12 835 file: {exc}") from None
+    if not lines:
+        raise UsageError(f"{path}: no 835 service payments (SVC) found; is this a remittance file?")
+    return lines
+
+
+def _service(service, claim_id: str, patient: str | None) -> RemitLine:  # noqa: ANN001 - a pyx12 loop node
+    adjustments = []
+    for cas in service.select("CAS"):
+        group = cas.get_value("CAS01")
+        for reason_at in (2, 5, 8, 11, 14, 17):
+            reason = cas.get_value(f"CAS{reason_at:02d}")
+            if reason:
+                adjustments.append((group, reason, float(cas.get_value(f"CAS{reason_at + 1:02d}") or 0)))
+    control = next((r.get_value("REF02") for r in service.select("REF") if r.get_value("REF01") == "6R"), None)
+    day = next((d.get_value("DTM02") for d in service.select("DTM") if d.get_value("DTM01") in ("472", "150")), None)
+    remarks = [r.get_value("LQ02") for r in service.select("LQ") if r.get_value("LQ02")]
+    modifiers = tuple(m for m in (service.get_value(f"SVC01-{i}") for i in range(3, 7)) if m)
+    return RemitLine(claim_id, control, service.get_value("SVC01-2") or "", modifiers,
+                     f"{day[:4]}-{day[4:6]}-{day[6:8]}" if day and len(day) == 8 else day, patient,
+                     float(service.get_value("SVC02") or 0), float(service.get_value("SVC03") or 0), adjustments,
+                     remarks)
