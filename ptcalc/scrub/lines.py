@@ -99,6 +99,7 @@ class LineParser:
                  max_units: int, decimal_comma: bool = False) -> None:
         self._columns = tuple(columns.items())
         self.decimal_comma = decimal_comma
+        self.blank_rows = 0
         self.localities = localities
         self.max_minutes = max_minutes
         self.max_units = max_units
@@ -163,6 +164,7 @@ class LineParser:
                 for i in [i for i, value in enumerate(cells) if value in trouble]:
                     problems.setdefault(i, []).append(trouble[value := cells[i]])
         blank_rows = {i for i in (maybe_blank or ()) if all(is_blank(v) for v in data[i])}
+        self.blank_rows = len(blank_rows)  # the summary counts them (kept in the copy, not judged)
         field_columns = [columns.get(name) or [FIELD_DEFAULTS.get(name)] * count for name in FIELDS]
         lines = []
         skipped = blank_rows | (skip or set())

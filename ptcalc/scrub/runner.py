@@ -37,6 +37,7 @@ class ScrubResult:
     versions: dict[str, object]
     reading: dict[str, object] = field(default_factory=dict)  # how the sheet was read (layout.describe)
     not_lines: dict[int, str] = field(default_factory=dict)  # sheet row -> why it is not a claim line
+    blank_rows: int = 0  # completely blank rows below the header (kept in the copy, not judged)
     by_row: dict[int, list[Finding]] = field(default_factory=dict)
     _summary: dict[str, object] | None = field(default=None, repr=False)
 
@@ -80,13 +81,12 @@ class ScrubResult:
         rules = [{**e, "amount_at_risk": float(e["amount_at_risk"])} for e in
                  sorted(by_rule.values(), key=lambda e: order.index(e["rule"]))]
         severities = Counter(f.severity for f in self.findings if f.status == "fail")
-        blank = sum(1 for row in self.sheet.rows[self.header_index + 1:] if not any(_filled(v) for v in row))
         return {
             "source": self.sheet.source.name,
             "sheet": self.sheet.sheet_name,
             "as_of": self.as_of.isoformat(),
             "lines": len(self.lines),
-            "blank_rows": blank,
+            "blank_rows": self.blank_rows,
             "not_claim_lines": len(self.not_lines),
             "clean": not any(f.status == "no_data" or (f.status == "fail" and f.severity in BLOCKING)
                              for f in self.findings),
@@ -117,10 +117,6 @@ def cyclic_gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _filled(value: object) -> bool:
-    return value is not None and (not isinstance(value, str) or value.strip() != "")
 
 
 def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None,
@@ -162,7 +158,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         reading["source_problems"] = sheet.notes
     not_lines = {header_index + 2 + i: why for i, why in prepared.not_lines.items()}
     return ScrubResult(sheet, header_index, layout.columns, lines, findings, expected, as_of, versions,
-                       reading, not_lines)
+                       reading, not_lines, blank_rows=parser.blank_rows)
 
 
 def read_charge_sheet(path: str | Path, sheet: str | None = None,
