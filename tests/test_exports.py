@@ -160,3 +160,18 @@ def test_a_workbook_is_read_from_its_charges_sheet(tmp_path: Path) -> None:
     wb.save(book)
     code, report = scrub_json(book)
     assert code == 0 and report["summary"]["sheet"] == "Charges" and report["summary"]["lines"] == 1
+
+
+def test_a_roster_names_providers_without_credentials(ref_copy: Path, tmp_path: Path) -> None:
+    roster = ref_copy / "providers.yaml"
+    roster.write_text(roster.read_text().replace("roster: []", 'roster:\n  - {name: "Dana Whit", provider_type: PTA}\n'
+                                                 '  - {npi: "1999999999", provider_type: OT}'))
+    sheet = tmp_path / "roster.csv"
+    sheet.write_text("Acct,DOS,CPT,Units,Minutes,Mod 1,Mod 2,Therapist,NPI,Insurance\n"
+                     "R1,2026-03-02,97110,1,15,GP,CQ,Dana Whit,,Medicare\n"
+                     "R2,2026-03-02,97530,1,15,GO,,Someone Else,1999999999,Medicare\n"
+                     "R3,2026-03-02,97110,1,15,GP,,Dana Whit,,Medicare\n")
+    code, report = scrub_json(sheet, "--reference", str(ref_copy))
+    rules = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert (4, "MOD005") in rules                       # Dana Whit is a PTA: her unit needs CQ
+    assert not rules & {(2, "MOD005"), (2, "MOD007"), (3, "MOD002"), (2, "DAT008"), (3, "DAT008")}
