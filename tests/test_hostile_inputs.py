@@ -24,6 +24,18 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def workbook(path: Path, rows: list[list[object]], title: str | None = None) -> Path:
+    """An xlsx whose first sheet holds the header and `rows`."""
+    wb = openpyxl.Workbook()
+    if title:
+        wb.active.title = title
+    wb.active.append(HEADER.split(","))
+    for row in rows:
+        wb.active.append(row)
+    wb.save(path)
+    return path
+
+
 def run_safely(*args: str, inputs: tuple[Path, ...] = ()) -> tuple[int, str, str]:
     """Run the CLI; assert the error boundary and that the inputs were not changed."""
     before = {p: _digest(p) for p in inputs}
@@ -86,25 +98,16 @@ def test_an_empty_as_of_is_refused_not_today(tmp_path: Path) -> None:
 
 
 def test_a_stray_cell_at_the_end_of_the_sheet_is_refused_before_it_exhausts_memory(tmp_path: Path) -> None:
-    book = tmp_path / "stray.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER.split(","))
-    ws.append(["P1", "2026-03-02", "97110", 1, 15, "GP"])
-    ws["XFD1048576"] = "x"
+    book = workbook(tmp_path / "stray.xlsx", [["P1", "2026-03-02", "97110", 1, 15, "GP"]])
+    wb = openpyxl.load_workbook(book)
+    wb.active["XFD1048576"] = "x"
     wb.save(book)
     code, _, err = run_safely("scrub", str(book), "--format", "json", "--as-of", AS_OF, inputs=(book,))
     assert code == 2 and "reaches row 1,048,576 and column XFD" in err
 
 
 def test_many_error_cells_are_scanned_in_linear_time(tmp_path: Path) -> None:
-    book = tmp_path / "errors.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(HEADER.split(","))
-    for r in range(2, 20_002):
-        ws.append(["P1", "2026-03-02", "97110", "#N/A", "#N/A", "GP"])
-    wb.save(book)
+    book = workbook(tmp_path / "errors.xlsx", [["P1", "2026-03-02", "97110", "#N/A", "#N/A", "GP"]] * 20_000)
     started = time.monotonic()
     code, out, _ = run_safely("scrub", str(book), "--format", "json", "--as-of", AS_OF, inputs=(book,))
     assert code == 1 and time.monotonic() - started < 120  # quadratic scanning took minutes at this size
@@ -112,13 +115,7 @@ def test_many_error_cells_are_scanned_in_linear_time(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("sheet", ["Scrub Report", "O'Brien's charges"])
 def test_awkward_sheet_names(sheet: str, tmp_path: Path) -> None:
-    book = tmp_path / "named.xlsx"
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    ws.append(HEADER.split(","))
-    ws.append(["P1", "2026-03-02", "97110", 2, 15, "GP"])
-    wb.save(book)
+    book = workbook(tmp_path / "named.xlsx", [["P1", "2026-03-02", "97110", 2, 15, "GP"]], title=sheet)
     out = tmp_path / "named.scrubbed.xlsx"
     code, _, _ = run_safely("scrub", str(book), "-o", str(out), "--as-of", AS_OF, inputs=(book,))
     assert code == 1
