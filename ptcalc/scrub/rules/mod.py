@@ -9,7 +9,7 @@ from ...assistant import AssistantUnits, assistant_units
 from ...kx import money
 from ..context import ScrubContext
 from ..findings import Finding
-from ..lines import ChargeLine
+from ..lines import ASSISTANTS, ChargeLine
 from .base import Rule
 from .ptp import visit_pairs
 
@@ -168,10 +168,22 @@ def assistant_groups(ctx: ScrubContext) -> list[AssistantGroup]:
     return ctx.memo("assistant_groups", lambda: list(_assistant_groups(ctx)))
 
 
+def _assisted_visits(ctx: ScrubContext) -> list:
+    """The visits where an assistant took part or CQ/CO is billed: on any other, no unit needs CQ/CO and
+    none carries it, so there is nothing to judge (most visits of a sheet)."""
+    candidates = list(ctx.select(modifiers=lambda mods: "CQ" in mods or "CO" in mods))
+    candidates += [line for line in ctx.judgeable_lines if line.pta_minutes or line.provider_type in ASSISTANTS]
+    seen: dict[int, object] = {}
+    for line in candidates:
+        visit = ctx.visit_of(line)
+        seen.setdefault(id(visit), visit)
+    return list(seen.values())
+
+
 def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
     de_minimis = ctx.ref.constant("assistant_de_minimis")
     expected = ctx.memo("expected_units", ctx.expected_units_by_row)
-    for visit in ctx.visits:
+    for visit in _assisted_visits(ctx):
         modifier = ASSISTANT_MODIFIER.get(visit.discipline)
         if modifier is None:
             continue
