@@ -259,3 +259,17 @@ def test_an_output_name_that_does_not_say_xlsx_csv_or_json_is_refused(tmp_path: 
     assert result.returncode == 2 and "make them agree" in result.stderr
     assert run_cli("scrub", str(BASIC), "-o", str(tmp_path / "out.json"), "--as-of", AS_OF).returncode == 1
     assert json.loads((tmp_path / "out.json").read_text())["findings"]
+
+
+def test_every_report_row_links_to_its_line_past_excels_hyperlink_limit(tmp_path: Path, monkeypatch) -> None:
+    from ptcalc.scrub import report_xlsx
+
+    monkeypatch.setattr(report_xlsx, "URL_LIMIT", 3)  # the same path as 65,000 findings, on a small sheet
+    result = scrub_file(BASIC, as_of=date(2026, 11, 22))
+    out = tmp_path / "links.xlsx"
+    report_xlsx.write_xlsx(result, out)
+    report = openpyxl.load_workbook(out)["Scrub Report"]
+    assert report.cell(2, 1).hyperlink.location.endswith(f"!A{result.findings[0].row}")
+    formula = report.cell(6, 1).value
+    row = result.findings[4].row
+    assert formula == "=HYPERLINK(\"#'basic'!A%d\",\"%d\")" % (row, row)

@@ -227,6 +227,7 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
     return title
 
 
+URL_LIMIT = 65_000  # hyperlinks written as links; Excel (and XlsxWriter) stop at 65,530 a sheet
 REPORT_WIDTHS = (6, 9, 30, 9, 10, 70, 45, 14, 11, 11, 7, 45)
 LINE_HEIGHT = 15  # points per line of wrapped 11-point text
 
@@ -246,7 +247,11 @@ def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Form
     for r, finding in enumerate(result.findings, start=1):
         fill = "no_data" if finding.status == "no_data" else finding.severity
         ws.set_row(r, _wrapped_height(finding), formats.top)
-        ws.write_url(r, 0, f"internal:'{quoted_title}'!A{finding.row}", string=str(finding.row))
+        if r <= URL_LIMIT:
+            ws.write_url(r, 0, f"internal:'{quoted_title}'!A{finding.row}", string=str(finding.row))
+        else:  # Excel keeps 65,530 hyperlinks a sheet: past that, a HYPERLINK formula links just the same
+            target = f"#'{quoted_title}'!A{finding.row}".replace('"', '""')  # a string inside a formula
+            ws.write_formula(r, 0, f'=HYPERLINK("{target}","{finding.row}")', None, finding.row)
         ws.write_string(r, 1, finding.rule)
         ws.write_string(r, 2, finding.name)
         ws.write_string(r, 3, finding.severity, formats.cell("text", fill))
