@@ -238,7 +238,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_note
     codes = column(layout.columns["cpt"])
     seen_codes = {value: _code_of(value) for value in set(codes)}  # each distinct cell read once
     glued = {i: seen_codes[value][1] for i, value in enumerate(codes) if seen_codes[value][1]}
-    if glued or any(seen_codes[value][0] is not value for value in seen_codes):
+    if glued or any(seen_codes[value][0] != value for value in seen_codes):
         cells["cpt"] = [seen_codes[value][0] for value in codes]
     if len(layout.modifier_columns) > 1 or glued:
         parts = [column(i) for i in layout.modifier_columns]
