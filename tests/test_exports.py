@@ -175,3 +175,29 @@ def test_a_roster_names_providers_without_credentials(ref_copy: Path, tmp_path: 
     rules = {(f["row"], f["rule"]) for f in report["findings"]}
     assert (4, "MOD005") in rules                       # Dana Whit is a PTA: her unit needs CQ
     assert not rules & {(2, "MOD005"), (2, "MOD007"), (3, "MOD002"), (2, "DAT008"), (3, "DAT008")}
+
+
+def test_more_export_shapes_footers_and_names(tmp_path: Path) -> None:
+    sheet = tmp_path / "shapes.csv"
+    sheet.write_text("Account Number,Patient,Visit Date,CPT/HCPCS,Modifier 1,Modifier 2,Qty,Mins,Provider,Payer Name\n"
+                     "M1,\"Doe, J\",03/02/2026 12:00:00 AM,97110,GP,,1,15,\"Smith, John PT\",Medicare\n"
+                     "M2,\"Roe, K\",03/02/2026 12:00:00 AM,97530,GO,,1,15,\"Mary Lee, MS, OTR/L\",UHC Community Plan\n"
+                     "M3,\"Poe, L\",03/02/2026 12:00:00 AM,92507,GN,,1,,\"Ann Fox, MS, CCC-SLP\",Medicare\n"
+                     ",Report Total,,,,,3,,,\n"
+                     "Page 1 of 1,,,,,,,,,\n")
+    code, report = scrub_json(sheet)
+    assert code == 0, report["findings"]
+    assert report["summary"]["lines"] == 3 and report["summary"]["not_claim_lines"] == 2
+    assert report["reading"]["fields"]["patient_id"].startswith("Account Number")
+    assert report["reading"]["columns_not_used"] == ["Patient (B)"]
+    assert not [f for f in report["findings"] if f["status"] == "fail" and f["severity"] in ("error", "warning")]
+    assert not [f for f in report["findings"] if f["rule"] == "DAT008"]  # every payer and provider recognised
+
+
+def test_a_claim_line_that_mentions_a_total_knee_is_still_judged(tmp_path: Path) -> None:
+    sheet = tmp_path / "knee.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,note\n"
+                     "K1,2026-03-02,97O10,1,15,GP,s/p total knee\n")
+    code, report = scrub_json(sheet)
+    assert report["summary"]["lines"] == 1 and report["summary"]["not_claim_lines"] == 0
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "DAT005")]

@@ -59,9 +59,9 @@ PROVIDER_NPI = ("rendering npi", "npi", "provider npi", "rendering provider npi"
 _SPLIT_MODIFIER = re.compile(r"^(?:mod|modifier)([1-4a-d])$")
 _CODE_IN_TEXT = re.compile(r"^\s*(?:cpt|hcpcs|code)?[\s:#-]*(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])(?![0-9])(.*)$", re.I)
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
-_NOT_A_LINE = re.compile(r"^\s*(?:grand\s+total|sub-?\s*total|totals?\b|page\s+\d+(?:\s+of\s+\d+)?\s*$|"
-                         r"report\s+(?:run|generated|printed|date)|end\s+of\s+report|printed\s+(?:on|by)|"
-                         r"count\s*:|total\s+(?:charges|units|lines|visits))", re.I)
+_NOT_A_LINE = re.compile(r"\b(?:grand\s+total|sub-?\s*total|totals?)\b|^\s*page\s+\d+(?:\s+of\s+\d+)?\s*$|"
+                         r"^\s*(?:report\s+(?:run|generated|printed|date)|end\s+of\s+report|printed\s+(?:on|by)|"
+                         r"count\s*:)", re.I)
 
 
 def _key(text: object) -> str:
@@ -318,8 +318,10 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
 
 
 def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
-    """Totals, subtotals and page footers: a row whose code cell holds no code and whose text says so."""
+    """Totals, subtotals and page footers: a row without a code, and without a patient or a date,
+    whose text says so."""
     code_at = layout.columns["cpt"]
+    dos_at, patient_at = layout.columns["dos"], layout.columns["patient_id"]
     found = {}
     is_code = {}
     for i, row in enumerate(data):
@@ -328,8 +330,10 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
             is_code[code] = _filled(code) and bool(_CODE_IN_TEXT.match(str(_plain(code))))
         if is_code[code]:
             continue
+        if all(_filled(row[at]) for at in (dos_at, patient_at) if at < len(row)) and len(row) > max(dos_at, patient_at):
+            continue  # a line with a patient and a date is a claim line, whatever its notes say (e.g. "total knee")
         for value in row:
-            if isinstance(value, str) and _NOT_A_LINE.match(value):
+            if isinstance(value, str) and _NOT_A_LINE.search(value):
                 found[i] = value.strip()[:60]
                 break
     return found
