@@ -154,13 +154,15 @@ class AssistantGroup:
                 f"unit{'s' if assisted != 1 else ''} with {discipline} {self.modifier} on separate lines")
 
 
-def _assistant_minutes(line: ChargeLine) -> float | None:
-    """Minutes the assistant furnished on their own: pta_minutes, else all of an assistant's line, else 0."""
+def _assistant_minutes(line: ChargeLine, recorded: bool) -> float | None:
+    """Minutes the assistant furnished on their own: pta_minutes, else all of an assistant's line, else 0
+    where the sheet records assistant minutes. Where it does not (most exports, every 837: the
+    supervising PT is the rendering provider of a CQ line), nothing is known: None."""
     if line.pta_minutes is not None:
         return line.pta_minutes
     if line.is_assistant:
         return line.minutes
-    return 0.0
+    return 0.0 if recorded else None
 
 
 def assistant_groups(ctx: ScrubContext) -> list[AssistantGroup]:
@@ -183,6 +185,7 @@ def _assisted_visits(ctx: ScrubContext) -> list:
 def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
     de_minimis = ctx.ref.constant("assistant_de_minimis")
     expected = ctx.memo("expected_units", ctx.expected_units_by_row)
+    recorded = "pta_minutes" in ctx.columns
     for visit in _assisted_visits(ctx):
         modifier = ASSISTANT_MODIFIER.get(visit.discipline)
         if modifier is None:
@@ -195,7 +198,7 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
             if info.is_evaluation or info.timing == "other" or any(l.units is None or l.bad & {
                     "minutes", "pta_minutes", "provider_type", "units"} for l in lines):
                 continue
-            shares = [_assistant_minutes(l) for l in lines]
+            shares = [_assistant_minutes(l, recorded) for l in lines]
             minutes = [l.minutes for l in lines]
             whole_by_assistant = all(l.is_assistant and l.pta_minutes is None for l in lines)
             if info.timed and any(m is None for m in minutes):
@@ -262,7 +265,7 @@ class AssistantModifierWithoutAssistant(Rule):
     name = "assistant-modifier-without-assistant"
     severity = "warning"
     condition = ("CQ/CO on more units than the assistant furnished beyond the de minimis (pta_minutes 0, empty, or "
-                 "within 10% of every unit)")
+                 "within 10% of every unit), where the sheet records assistant minutes")
     fix = "Remove CQ/CO from the therapist's units (each loses 15% for nothing), or record the assistant's minutes"
     source = ASSISTANT_SOURCE
     needs = ("patient_id", "dos", "cpt", "pta_minutes", "provider_type")
