@@ -178,6 +178,11 @@ class TestIncludedInEvaluation(Rule):
 
 
 def visit_pairs(ctx: ScrubContext) -> set[int]:
-    """ids of the lines that take part in an NCCI edit (either column) in force on their visit's date."""
-    return ctx.memo("ptp_lines", lambda: {id(line) for first, second, pair in _pairs(ctx) if pair is not None
+    """ids of the lines that take part in an NCCI edit (either column) in force on their visit's date, or
+    in a payer's own pair override: a bypass modifier has something to bypass there."""
+    def edited(first: ChargeLine, second: ChargeLine, pair: PtpPair | None) -> bool:
+        profile = ctx.profile(second)
+        return pair is not None or (profile is not None and (first.cpt, second.cpt) in profile.ptp_overrides)
+
+    return ctx.memo("ptp_lines", lambda: {id(line) for first, second, pair in _pairs(ctx) if edited(first, second, pair)
                                           for line in (first, second)})
