@@ -201,3 +201,16 @@ def test_a_claim_line_that_mentions_a_total_knee_is_still_judged(tmp_path: Path)
     code, report = scrub_json(sheet)
     assert report["summary"]["lines"] == 1 and report["summary"]["not_claim_lines"] == 0
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "DAT005")]
+
+
+def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> None:
+    sheet = tmp_path / "classes.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Financial Class\n"
+                     "F1,2026-03-02,97110,1,8,GP,Blue Cross\n"
+                     "F1,2026-03-02,97140,1,8,GP,Blue Cross\n"
+                     "F2,2026-03-02,97110,1,15,GP,Medicare HMO\n"
+                     "F3,2026-03-02,97110,1,15,GP,Martian Health\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert (5, "DAT002") in found                                   # unknown: said on its line
+    assert not {r for r in found if r[0] in (2, 3, 4)}              # Blue Cross: commercial, AMA units 1 + 1

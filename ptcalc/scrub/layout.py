@@ -25,6 +25,7 @@ from ..errors import UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
+from .lines import PAYER_TYPES
 
 # Extra header words per field, best first; a later group is used only when no earlier one is there
 # (an export with both `Acct #` and `Patient Name` keys patients by the account).
@@ -253,7 +254,12 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_note
     for index, note in (row_notes or {}).items():  # the reader's notes, by sheet row index
         if index > layout.header_index:
             assume(index - layout.header_index - 1, note)
-    if "payer_type" not in layout.columns and "payer" in layout.columns:
+    if "payer_type" in layout.columns:  # a Financial Class column says "Blue Cross" or "Medicare HMO" as often
+        kinds = column(layout.columns["payer_type"])  # as a payer type: the payer-name table reads those too
+        read = {value: _payer_class(value, ref) for value in set(kinds)}
+        if any(read[value] != value for value in read):
+            cells["payer_type"] = [read[value] for value in kinds]
+    elif "payer" in layout.columns:
         types = []
         payers = column(layout.columns["payer"])
         known = {name: payer_type_of(name, ref) for name in set(payers)}
@@ -293,6 +299,14 @@ def _code_of(value: Any) -> tuple[Any, str]:
     code, rest = match.group(1).upper(), match.group(2)
     glued = _GLUED_MODIFIERS.match(rest) if rest and not rest[:1].isspace() and rest[:1] not in "-:" else None
     return code, " ".join(re.findall(r"[A-Z0-9]{2}", rest.upper())) if glued else ""
+
+
+def _payer_class(value: Any, ref: Reference) -> Any:
+    """A payer-type cell as a payer type: itself when it is one, else what the payer-name table says it
+    means, else the cell (the parser then reports it on the line)."""
+    if not isinstance(value, str) or "".join(ch for ch in value.lower() if ch.isalnum()) in PAYER_TYPES:
+        return value
+    return payer_type_of(value, ref) or value
 
 
 def payer_type_of(name: Any, ref: Reference) -> str | None:
