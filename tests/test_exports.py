@@ -214,3 +214,14 @@ def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> N
     found = {(f["row"], f["rule"]) for f in report["findings"]}
     assert (5, "DAT002") in found                                   # unknown: said on its line
     assert not {r for r in found if r[0] in (2, 3, 4)}              # Blue Cross: commercial, AMA units 1 + 1
+
+
+def test_a_credential_column_is_read_as_provider_types(tmp_path: Path) -> None:
+    sheet = tmp_path / "credentials.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Credential\n"
+                     "C1,2026-03-02,97110,1,15,GP,DPT\n"
+                     "C2,2026-03-02,97530,1,15,GO,OTR/L\n"
+                     "C3,2026-03-02,97110,1,15,GP,PTA\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert found == {(4, "MOD005")}                                  # the PTA's unit needs CQ; DPT and OTR/L fine

@@ -25,7 +25,7 @@ from ..errors import UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
-from .lines import PAYER_TYPES
+from .lines import PAYER_TYPES, PROVIDER_TYPES
 
 # Extra header words per field, best first; a later group is used only when no earlier one is there
 # (an export with both `Acct #` and `Patient Name` keys patients by the account).
@@ -270,7 +270,13 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_note
                           "Traditional Medicare")
             types.append(kind)
         cells["payer_type"] = types
-    if "provider_type" not in layout.columns and ("provider_name" in layout.extra or "provider_npi" in layout.extra):
+    if "provider_type" in layout.columns:  # a Credential column says DPT, OTR/L, COTA: the credentials table reads them
+        kinds = column(layout.columns["provider_type"])
+        read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
+                else provider_type_of(value, None, ref) or value for value in set(kinds)}
+        if any(read[value] != value for value in read):
+            cells["provider_type"] = [read[value] for value in kinds]
+    elif "provider_name" in layout.extra or "provider_npi" in layout.extra:
         names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
         kinds = []
         known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))}
