@@ -100,9 +100,9 @@ def _break(lines: list[dict], kind: str, rnd: random.Random) -> list[dict]:
     first, last = lines[0], lines[-1]
     if kind == "missing_gp":
         last["modifiers"] = " ".join(m for m in last["modifiers"].split() if m not in ("GP", "GO"))
-    elif kind == "units_over":
+    elif kind == "units_over" and isinstance(last["units"], int):  # (an earlier mistake may have blanked it)
         last["units"] += 1
-    elif kind == "units_under" and last["units"] > 1:
+    elif kind == "units_under" and isinstance(last["units"], int) and last["units"] > 1:
         last["units"] -= 1
     elif kind == "e_stim_97014":
         lines.append({**last, "cpt": "97014", "units": 1, "minutes": "", "charge": 25.0, "pta_minutes": ""})
@@ -150,15 +150,16 @@ def charge_lines(count: int, seed: int = 20260302, start: date = date(2026, 3, 2
                 if rnd.random() > 0.45:
                     continue
                 visit_number += 1
-                kind = None
+                kinds = []
                 if every_mistake and visit_number % 2 == 0:
-                    kind = MISTAKES[(visit_number // 2) % len(MISTAKES)]
-                elif not every_mistake and rnd.random() < mistake_rate:
-                    kind = rnd.choice(MISTAKES)
+                    kinds = [MISTAKES[(visit_number // 2) % len(MISTAKES)]]
+                elif not every_mistake:  # a rate above 1 puts several mistakes into every visit
+                    whole = int(mistake_rate)
+                    kinds = [rnd.choice(MISTAKES) for _ in range(whole + (rnd.random() < mistake_rate - whole))]
                 lines = _visit_lines(clinic, patient, day)
                 if not lines:
                     continue
-                if kind is not None:
+                for kind in kinds:
                     lines = _break(lines, kind, rnd)
                 for line in lines:
                     yield line
