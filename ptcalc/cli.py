@@ -124,7 +124,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     from .safe_write import atomic_save
     from .scrub import read_charge_sheet, scrub_sheet
     from .scrub.layout import load_column_map
-    from .scrub.report import to_csv, to_json
+    from .scrub.report import json_parts, to_csv, write_csv, write_json
     from .scrub.runner import cyclic_gc_paused
 
     source = Path(args.input)
@@ -138,22 +138,36 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     with cyclic_gc_paused(), _stages(f"ptcalc scrub {source.name}", 3) as advance:
         advance("reading")
         column_map = load_column_map(Path(args.columns)) if args.columns else None
-        sheet = read_charge_sheet(source, args.sheet, column_map)
-        advance(f"judging {len(sheet.rows):,} rows")
-        result = scrub_sheet(sheet, None, as_of, column_map)
+        # json and csv need no copy of the rows: the file is read as it is judged, a chunk at a time
+        sheet = read_charge_sheet(source, args.sheet, column_map, stream=fmt != "xlsx")
+        advance("judging")
+        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs)
         advance("writing")
         if fmt == "xlsx":
             from .scrub.report_xlsx import write_xlsx
 
             write_xlsx(result, output, _progress(len(result.sheet.rows), "writing"))
-        else:
-            text = to_json(result) if fmt == "json" else to_csv(result)
-            if output is None:
-                sys.stdout.write(text)
+        elif output is None:
+            if fmt == "json":
+                for part in json_parts(result):
+                    sys.stdout.write(part.decode("utf-8"))
             else:
-                atomic_save(output, lambda temp: Path(temp).write_text(text, encoding="utf-8"), inputs=(source,))
+                sys.stdout.write(to_csv(result))
+        else:
+            write = write_json if fmt == "json" else write_csv
+            atomic_save(output, lambda temp: write(result, Path(temp)), inputs=(source,))
     print(_summary_line(result.summary(), output), file=sys.stderr if output is None else sys.stdout)
     return result.exit_code
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 256:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 to 256)")
+    return number
 
 
 def _summary_line(summary: dict, output: Path | None) -> str:
@@ -307,6 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.add_argument("--columns", metavar="MAP.yaml", help="column map: lines of `source header: field` for "
                                                              "headers ptcalc does not recognise")
     scrub.add_argument("--as-of", metavar="DATE", help="judge dates against this day (default: today)")
+    scrub.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="processes judging the patient partitions (default 1)")
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")

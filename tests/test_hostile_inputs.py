@@ -132,7 +132,7 @@ def test_reference_yaml_with_an_alias_bomb_is_refused_with_file_and_line(ref_cop
     (ref_copy / "bomb.yaml").write_text("table: codes\n" + bomb + "\n")
     started = time.monotonic()
     code, _, err = run_safely("info", "--reference", str(ref_copy))
-    assert code == 2 and "bomb.yaml:2: yaml: anchors (&name) are not allowed" in err
+    assert code == 2 and "bomb.yaml:2: yaml: anchors and aliases (&name, *name) are not allowed" in err
     assert time.monotonic() - started < 30
 
 
@@ -233,7 +233,7 @@ def test_bad_reference_values_stop_with_file_line_and_field(old: str, new: str, 
 
 
 @pytest.mark.parametrize(("cells", "code", "said"), [
-    ({"B1": "=SUM(Table1[Col])"}, 2, "Sheet!B1: =SUM(Table1[Col]) cannot be computed"),
+    ({"B1": "=SUM(Table1[Col])"}, 0, "1 cells evaluate to an error: Sheet!B1 #NAME?"),  # no such table
     ({"B1": "=SUM(A1:A3"}, 2, "Sheet!B1: =SUM(A1:A3 cannot be computed"),
     ({"B1": "=C1+1", "C1": "=B1+1"}, 1, "2 formula cells have no value (a circular reference?)"),
     ({"B1": '="=cmd|\' /C calc\'!A0"'}, 0, "recalculated 1 formula cells"),
@@ -248,7 +248,7 @@ def test_recalc_of_awkward_formulas(cells: dict, code: int, said: str, tmp_path:
     out = tmp_path / "out.xlsx"
     got, stdout, stderr = run_safely("recalc", str(book), "-o", str(out), inputs=(book,))
     assert got == code and said in stdout + stderr
-    if code == 0:  # computed text that reads like a formula stays text
+    if "cmd" in cells["B1"]:  # computed text that reads like a formula stays text
         cell = openpyxl.load_workbook(out).active["B1"]
         assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s"
 

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.table import Table
 
 from udfs import PT_EVAL_TIER, PT_FEE, PT_KX_CHECK, PT_UNITS
 from udfs.recalc import normalise_formula
@@ -68,6 +69,26 @@ def test_recalc_matches_direct_engine_calls(charge_book: Path, tmp_path: Path) -
     assert ws["D11"].value == PT_FEE("97110", 1, "national", datetime(2026, 3, 2))
     assert ws["A2"].value == "97110" and ws.parent.sheetnames == ["Charges"]
     assert "Locality" in ws.parent.defined_names
+
+
+def test_structured_references_to_a_table_are_computed(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Charges"
+    ws.append(["Code", "Minutes"])
+    ws.append(["97110", 38])
+    ws.append(["97140", 23])
+    ws.add_table(Table(displayName="Visit", ref="A1:B3"))
+    ws["D1"] = "=SUM(Visit[Minutes])"
+    ws["D2"] = "=PT_UNITS(SUM(Visit[Minutes]))"
+    ws["D3"] = "=SUM(Elsewhere[Minutes])"  # no such table
+    book, out = tmp_path / "table.xlsx", tmp_path / "values.xlsx"
+    wb.save(book)
+    result = run_cli("recalc", str(book), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "1 cells evaluate to an error: Charges!D3 #NAME?" in result.stdout
+    values = openpyxl.load_workbook(out)["Charges"]
+    assert (values["D1"].value, values["D2"].value) == (61, PT_UNITS(61.0)) and PT_UNITS(61.0) == 4
 
 
 def test_recalc_refuses_to_overwrite_its_input(charge_book: Path) -> None:

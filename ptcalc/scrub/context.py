@@ -41,6 +41,11 @@ def select_profile(ref: Reference, payer_type: str, payer: str) -> PayerProfile 
     return next((p for p in candidates if not p.payer_names), None)
 
 
+def is_judgeable(line: ChargeLine, codes: dict[str, CodeInfo]) -> bool:
+    """Patient, date and a known code are readable: rules other than DAT can judge the line."""
+    return line.patient_id is not None and line.dos is not None and line.cpt in codes
+
+
 @dataclass
 class Visit:
     patient_id: str
@@ -98,8 +103,7 @@ class ScrubContext:
                 if key not in profiles:
                     profiles[key] = select_profile(ref, line.payer_type, line.payer)
                 line.profile = profiles[key]
-            # Patient, date and a known code are readable: rules other than DAT can judge the line.
-            line.judgeable = line.patient_id is not None and line.dos is not None and line.cpt in codes
+            line.judgeable = is_judgeable(line, codes)
             if line.judgeable:
                 self.judgeable_lines.append(line)
                 self.by_code[line.cpt].append(line)

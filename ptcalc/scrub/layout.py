@@ -227,7 +227,8 @@ class Prepared:
 
 def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_notes: dict[int, str] | None = None) -> Prepared:
     """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
-    from names, and the rows that are not claim lines."""
+    from names, and the rows that are not claim lines. `row_notes` are the reader's notes by index
+    into `data`."""
     def column(index: int | None) -> list[Any]:
         return [row[index] if index is not None and index < len(row) else None for row in data]
 
@@ -251,9 +252,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_note
             assumed.setdefault(i, []).append(what)
             defaults[what.split(":")[0]] = defaults.get(what.split(":")[0], 0) + 1
 
-    for index, note in (row_notes or {}).items():  # the reader's notes, by sheet row index
-        if index > layout.header_index:
-            assume(index - layout.header_index - 1, note)
+    for index, note in (row_notes or {}).items():
+        assume(index, note)
     if "payer_type" in layout.columns:  # a Financial Class column says "Blue Cross" or "Medicare HMO" as often
         kinds = column(layout.columns["payer_type"])  # as a payer type: the payer-name table reads those too
         read = {value: _payer_class(value, ref) for value in set(kinds)}

@@ -114,18 +114,18 @@ class LineParser:
             "locality": self._locality,
         }
 
-    def parse_rows(self, rows: list[list[Any]], first: int, cells: dict[str, list[Any]] | None = None,
+    def parse_rows(self, data: list[list[Any]], first_row: int, cells: dict[str, list[Any]] | None = None,
                    skip: set[int] | None = None) -> list[ChargeLine]:
-        """The lines of rows[first:] (sheet rows first + 1 ...); completely blank rows are skipped, and
-        so are the rows in `skip` (indexes into rows[first:]: totals and footers, not claim lines).
-        `cells` replaces a field's column (merged modifiers, codes read out of descriptions).
+        """The lines of `data`, whose first row is sheet row `first_row`; completely blank rows are
+        skipped (and counted in `blank_rows`), and so are the rows in `skip` (indexes into `data`:
+        totals and footers, not claim lines). `cells` replaces a field's column (merged modifiers,
+        codes read out of descriptions).
 
         Column by column: each distinct value of a column is parsed once (charge sheets repeat
         codes, dates and modifiers), then the columns are zipped into lines. Only rows holding a
         problem value are visited one by one.
         """
         cells_for = cells or {}
-        data = rows[first:]
         count = len(data)
         maybe_blank: list[int] | None = None  # rows blank in every column so far
         problems: dict[int, list[Problem]] = {}
@@ -164,14 +164,14 @@ class LineParser:
                 for i in [i for i, value in enumerate(cells) if value in trouble]:
                     problems.setdefault(i, []).append(trouble[value := cells[i]])
         blank_rows = {i for i in (maybe_blank or ()) if all(is_blank(v) for v in data[i])}
-        self.blank_rows = len(blank_rows)  # the summary counts them (kept in the copy, not judged)
+        self.blank_rows += len(blank_rows)  # the summary counts them (kept in the copy, not judged)
         field_columns = [columns.get(name) or [FIELD_DEFAULTS.get(name)] * count for name in FIELDS]
         lines = []
         skipped = blank_rows | (skip or set())
         for i, values in enumerate(zip(*field_columns)):
             if i in skipped:
                 continue
-            line = ChargeLine(first + i + 1, *values)
+            line = ChargeLine(first_row + i, *values)
             found = problems.get(i)
             if found:
                 line.problems = found

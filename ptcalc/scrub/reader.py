@@ -10,8 +10,11 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import UsageError
@@ -34,6 +37,9 @@ class RawSheet:
     decimal_comma: bool = False  # a ';'-delimited csv writes 12,5 for twelve and a half
     row_notes: dict[int, str] = field(default_factory=dict)  # rows[i] -> how it had to be read (encoding)
     notes: list[str] = field(default_factory=list)  # about the whole source (an 837's validation problems)
+    # A streamed read (json/csv outputs of large files): `rows` holds the first rows only and `rest`
+    # yields the others once, so the scrub never holds every row of the file.
+    rest: Iterator[list[object]] | None = None
 
     @property
     def header_index(self) -> int | None:
@@ -45,17 +51,21 @@ def _filled(value: object) -> bool:
     return value is not None and (not isinstance(value, str) or value.strip() != "")
 
 
-def read_sheet(path: Path, sheet: str | None = None) -> RawSheet:
+HEAD_ROWS = 60  # rows read up front in a streamed read: the header search looks at the first 50
+
+
+def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> RawSheet:
+    """The rows of a sheet; with `stream`, the first HEAD_ROWS and an iterator over the rest."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path, sheet)
+        return _read_excel(path, sheet, stream)
     if suffix == ".csv":
         if sheet:
             raise UsageError(f"{path}: --sheet applies to Excel files, not csv")
-        return _read_csv(path)
+        return _read_csv(path, stream)
     raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm or .csv; "
                      "save .xls files as .xlsx)")
 
@@ -85,7 +95,7 @@ def _check_unpacked_size(path: Path) -> None:
                          f"{MAX_UNPACKED / 1e9:,.0f} GB); it is not a charge sheet ptcalc will open")
 
 
-def _read_excel(path: Path, sheet: str | None) -> RawSheet:
+def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
     from python_calamine import CalamineError, CalamineWorkbook
 
     _check_unpacked_size(path)
@@ -101,18 +111,49 @@ def _read_excel(path: Path, sheet: str | None) -> RawSheet:
     elif sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     _check_extent(path, names.index(sheet), sheet)
+    errors = _error_cells(path, names.index(sheet), sheet)
     try:
-        rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        cells = workbook.get_sheet_by_name(sheet)
+        if not stream:
+            return RawSheet(path, sheet, _with_errors(cells.to_python(skip_empty_area=False), errors))
     except CalamineError as exc:
         raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
-    for (row, col), error in _error_cells(path, names.index(sheet), sheet).items():
-        while len(rows) <= row:
-            rows.append([])
-        line = rows[row]
-        if len(line) <= col:
-            line.extend([""] * (col + 1 - len(line)))
-        line[col] = error
-    return RawSheet(path, sheet, rows)
+    rows = _with_errors(_excel_rows(cells, errors), errors, 0)
+    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), rest=rows)
+
+
+def _excel_rows(cells: Any, errors: dict[tuple[int, int], str]) -> Iterator[list[object]]:
+    """Rows one at a time (python-calamine converts each only when asked), then any rows below
+    the last that only an error cell occupies."""
+    count = 0
+    for row in cells.iter_rows():
+        count += 1
+        yield row
+    for _ in range(count, max((r + 1 for r, _ in errors), default=0)):
+        yield []
+
+
+def _with_errors(rows: Any, errors: dict[tuple[int, int], str], start: int | None = None) -> Any:
+    """Put the error text back into the error cells (a list of rows is patched in place; an iterator
+    of rows from row `start` is patched as it goes)."""
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row, col), error in errors.items():
+        by_row.setdefault(row, []).append((col, error))
+
+    def patch(line: list[object], found: list[tuple[int, str]]) -> list[object]:
+        for col, error in found:
+            if len(line) <= col:
+                line.extend([""] * (col + 1 - len(line)))
+            line[col] = error
+        return line
+
+    if start is None:
+        for row, found in by_row.items():
+            while len(rows) <= row:
+                rows.append([])
+            patch(rows[row], found)
+        return rows
+    return (patch(line, by_row[index]) if index in by_row else line for index, line in enumerate(rows, start))
 
 
 MAX_CELLS = 40_000_000  # rows x columns the reader will lay out (100,000 lines x 400 columns)
@@ -243,36 +284,46 @@ def _unclosed_quote_line(text: str, fallback: int) -> int:
     return start
 
 
-def _read_csv(path: Path) -> RawSheet:
+def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     raw = path.read_bytes()
     text, odd_lines = _decode(path, raw)
+    del raw
     first_line = text[:4096].splitlines()[0] if text.strip() else ","
     try:  # only the delimiter is sniffed; quoting follows Excel's rules
         delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    sheet = RawSheet(path, path.stem[:31] or "Sheet1", [], decimal_comma=delimiter == ";")
+    rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes)
+    if stream:
+        sheet.rows, sheet.rest = list(islice(rows, HEAD_ROWS)), rows
+    else:
+        sheet.rows = list(rows)
+    return sheet
+
+
+def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int],
+              notes: dict[int, str]) -> Iterator[list[str]]:
+    """The csv's rows, noting in `notes` (by row index) a line read as Windows-1252 or a cell longer
+    than Excel holds."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    rows, notes = [], {}
+    long_fields = _LONG_FIELD.search(text) is not None  # rare: only then measure every cell
+    index, last = 0, 0
     try:
-        last = 0
         for row in reader:
             if odd_lines and odd_lines.intersection(range(last + 1, reader.line_num + 1)):
-                notes[len(rows)] = ("encoding: this line is not UTF-8 and was read as Windows-1252; check its "
-                                    "accented letters")
-            rows.append(row)
-            last = reader.line_num
+                notes[index] = ("encoding: this line is not UTF-8 and was read as Windows-1252; check its "
+                                "accented letters")
+            if long_fields and max(map(len, row), default=0) > EXCEL_CELL:
+                notes[index] = (f"cell length: a cell of {max(map(len, row)):,} characters is longer than an "
+                                f"Excel cell holds ({EXCEL_CELL:,}); the annotated xlsx shows its first "
+                                f"{EXCEL_CELL:,}, csv and json are whole")
+            yield row
+            index, last = index + 1, reader.line_num
     except csv.Error as exc:  # e.g. a quote that never closes would swallow every line after it
         opened = _unclosed_quote_line(text, reader.line_num)
         raise UsageError(f"{path}: line {opened}: {exc} (a quote opened there is never closed, so the lines after "
                          "it would be lost); fix the quote and scrub again") from None
-    if _LONG_FIELD.search(text):  # rare: only then look at every cell
-        for index, row in enumerate(rows):
-            longest = max(map(len, row), default=0)
-            if longest > EXCEL_CELL:
-                notes[index] = (f"cell length: a cell of {longest:,} characters is longer than an Excel cell holds "
-                                f"({EXCEL_CELL:,}); the annotated xlsx shows its first {EXCEL_CELL:,}, csv and json "
-                                "are whole")
-    return RawSheet(path, path.stem[:31] or "Sheet1", rows, decimal_comma=delimiter == ";", row_notes=notes)
 
 
 _STYLE_OF_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')

@@ -4,6 +4,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
 
 from .layout import format_reading
 from .runner import ScrubResult
@@ -11,7 +14,13 @@ from .runner import ScrubResult
 REPORT_COLUMNS = ("row", "rule", "name", "severity", "status", "message", "fix", "amount_at_risk",
                   "patient_id", "dos", "cpt", "source")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_ENCODER = json.JSONEncoder(ensure_ascii=False)  # one encoder for every finding: json.dumps makes one per call
+try:
+    from orjson import dumps as _encode
+except ImportError:  # xlwings Lite (Pyodide) has no orjson wheel: the same bytes, slower
+    _STANDARD = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    def _encode(value: object) -> bytes:
+        return _STANDARD.encode(value).encode("utf-8")
 
 
 REPORT_HEADERS = ("Row", "Rule", "Name", "Severity", "Status", "Message", "Fix", "Amount at risk", "Patient", "DOS",
@@ -45,19 +54,31 @@ def summary_rows(result: ScrubResult) -> list[list[object]]:
     return [r + [None] * (width - len(r)) for r in rows]
 
 
-def to_json(result: ScrubResult) -> str:
-    """`{"findings": [...], "summary": {...}, "reading": {...}, "data_versions": {...}}`, one finding
-    per line; `reading` says how the sheet was read (header, which column is which field, defaults).
+def json_parts(result: ScrubResult) -> Iterator[bytes]:
+    """`{"findings": [...], "summary": {...}, "reading": {...}, "data_versions": {...}}` in UTF-8 pieces,
+    one finding per line, so a large report is written without being built whole; `reading` says how
+    the sheet was read (header, which column is which field, defaults).
 
-    Same input, same as-of date, same reference data: the same bytes.
+    Same input, same as-of date, same reference data: the same bytes (orjson where it is installed,
+    the standard library's encoder with the same separators elsewhere, e.g. xlwings Lite).
     """
-    findings = ",\n".join(map(_ENCODER.encode, (f.as_dict() for f in result.findings)))
-    summary = json.dumps(result.summary(), indent=2, ensure_ascii=False)
-    versions = json.dumps(result.versions, indent=2, ensure_ascii=False)
-    reading = json.dumps(result.reading, indent=2, ensure_ascii=False)
-    body = f"[\n{findings}\n]" if findings else "[]"
-    return (f'{{"findings": {body},\n"summary": {summary},\n"reading": {reading},\n'
-            f'"data_versions": {versions}\n}}\n')
+    yield b'{"findings": ['
+    for start in range(0, len(result.findings), 2000):
+        batch = result.findings[start:start + 2000]
+        yield (b"\n" if start == 0 else b",\n") + b",\n".join(_encode(f.as_dict()) for f in batch)
+    yield b"\n]" if result.findings else b"]"
+    for key, value in (("summary", result.summary()), ("reading", result.reading), ("data_versions", result.versions)):
+        yield f',\n"{key}": {json.dumps(value, indent=2, ensure_ascii=False)}'.encode()
+    yield b"\n}\n"
+
+
+def to_json(result: ScrubResult) -> str:
+    return b"".join(json_parts(result)).decode("utf-8")
+
+
+def write_json(result: ScrubResult, path: Path) -> None:
+    with open(path, "wb") as handle:
+        handle.writelines(json_parts(result))
 
 
 def escape_formula(value: object) -> object:
@@ -67,14 +88,23 @@ def escape_formula(value: object) -> object:
     return value
 
 
-def to_csv(result: ScrubResult) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+def _write_csv(result: ScrubResult, handle: TextIO) -> None:
+    writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(REPORT_COLUMNS)
     for finding in result.findings:
         record = finding.as_dict()
         writer.writerow([escape_formula("" if record[c] is None else record[c]) for c in REPORT_COLUMNS])
+
+
+def to_csv(result: ScrubResult) -> str:
+    buffer = io.StringIO()
+    _write_csv(result, buffer)
     return buffer.getvalue()
+
+
+def write_csv(result: ScrubResult, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        _write_csv(result, handle)
 
 
 def format_summary(result: ScrubResult) -> str:

@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,15 +15,17 @@ from ..errors import UsageError
 from ..info import data_versions
 from ..claims.sniff import looks_like_x12
 from ..refdata import Reference, load_reference
-from .context import ScrubContext
-from .findings import LINE_STATUS_ORDER, Finding, line_status, sort_key
+from .context import is_judgeable
+from .findings import LINE_STATUS_ORDER, Finding, line_status
+from .judge import judge_lines
 from .layout import describe as describe_layout
-from .layout import locate, prepare
+from .layout import Prepared, locate, prepare
 from .lines import ChargeLine, LineParser
 from .reader import EXCEL_SUFFIXES, RawSheet, read_sheet, sheet_names
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
+CHUNK_ROWS = 50_000  # rows prepared and parsed at a time: a streamed read never holds more of the file
 
 
 @dataclass
@@ -120,51 +123,60 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None,
-                column_map: dict[str, str] | None = None) -> ScrubResult:
-    """Scrub rows already read from a file (or built in memory, as the Excel macro does)."""
+                column_map: dict[str, str] | None = None, jobs: int = 1) -> ScrubResult:
+    """Scrub rows already read from a file (or built in memory, as the Excel macro does);
+    `jobs` processes judge the patient partitions (judge.py)."""
     with cyclic_gc_paused():
-        return _scrub(sheet, ref, as_of, column_map)
+        return _scrub(sheet, ref, as_of, column_map, jobs)
 
 
 def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
-           column_map: dict[str, str] | None) -> ScrubResult:
+           column_map: dict[str, str] | None, jobs: int) -> ScrubResult:
     ref = ref or load_reference()
     as_of = as_of or date.today()
     if sheet.header_index is None:
         raise UsageError(f"{sheet.source}: the sheet is empty (no header row)")
     layout = locate(sheet.rows, str(sheet.source), column_map)
     header_index = layout.header_index
-    data = sheet.rows[header_index + 1:]
-    prepared = prepare(layout, data, ref, sheet.row_notes)
     parser = LineParser(layout.columns, frozenset(k for table in ref.gpcis.values() for k in table.rows),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
                         decimal_comma=sheet.decimal_comma)
-    lines = parser.parse_rows(sheet.rows, header_index + 1, prepared.cells, set(prepared.not_lines))
-    by_row = {line.row: line for line in lines}
-    for i, notes in prepared.assumed.items():
-        line = by_row.get(header_index + 2 + i)
-        if line is not None:
-            line.assumed = tuple(notes)
-    ctx = ScrubContext(ref, lines, set(layout.columns), as_of)
-    findings = [finding for rule in all_rules() for finding in rule.check(ctx)]
-    findings.sort(key=sort_key)
-    dates = [line.dos for line in lines if ctx.judgeable(line)]
+    lines: list[ChargeLine] = []
+    read = Prepared({}, {}, {})  # what every chunk's preparation found, by index into the data rows
+    data = chain(islice(sheet.rows, header_index + 1, None), sheet.rest or ())
+    offset = 0
+    while chunk := list(islice(data, CHUNK_ROWS)):
+        first = header_index + 1 + offset  # the sheet row index of chunk[0]
+        notes = {i - first: note for i, note in sheet.row_notes.items() if first <= i < first + len(chunk)}
+        prepared = prepare(layout, chunk, ref, notes)
+        parsed = parser.parse_rows(chunk, first + 1, prepared.cells, set(prepared.not_lines))
+        by_row = {line.row: line for line in parsed}
+        for i, assumed in prepared.assumed.items():
+            line = by_row.get(first + 1 + i)
+            if line is not None:
+                line.assumed = tuple(assumed)
+        read.not_lines.update((offset + i, why) for i, why in prepared.not_lines.items())
+        for what, count in prepared.defaults.items():
+            read.defaults[what] = read.defaults.get(what, 0) + count
+        lines.extend(parsed)
+        offset += len(chunk)
+    sheet.rest = None  # the reader (and the file's cells it holds) can go
+    judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
+    dates = [line.dos for line in lines if is_judgeable(line, ref.codes)]
     versions = data_versions(ref, max(dates) if dates else as_of)
-    pricing = sorted({f for basis in ctx.pricing_bases for f in basis.fallbacks})
-    versions["fallbacks"] = sorted(set(versions["fallbacks"]) | set(pricing))
-    expected = ctx.expected_units_by_row()
-    reading = describe_layout(layout, prepared, header_index + 1)
+    versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
+    reading = describe_layout(layout, read, header_index + 1)
     if sheet.notes:
         reading["source_problems"] = sheet.notes
-    not_lines = {header_index + 2 + i: why for i, why in prepared.not_lines.items()}
-    return ScrubResult(sheet, header_index, layout.columns, lines, findings, expected, as_of, versions,
-                       reading, not_lines, blank_rows=parser.blank_rows)
+    not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
+    return ScrubResult(sheet, header_index, layout.columns, lines, judged.findings, judged.expected_units,
+                       as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
 
 
 def read_charge_sheet(path: str | Path, sheet: str | None = None,
-                      column_map: dict[str, str] | None = None) -> RawSheet:
+                      column_map: dict[str, str] | None = None, stream: bool = False) -> RawSheet:
     """The charge sheet of a file: --sheet, else `Charges` when the workbook has one, else the first
-    sheet with a header that names the required fields."""
+    sheet with a header that names the required fields. `stream`: see RawSheet.rest."""
     path = Path(path)
     if path.is_file() and looks_like_x12(path):
         from ..claims.read837 import read_837  # pyx12 is imported only for claim files
@@ -173,25 +185,27 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
         claims.notes.extend(problems)
         return claims
     if sheet is not None or path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
-        return read_sheet(path, sheet)
+        return read_sheet(path, sheet, stream)
     names = sheet_names(path)
     if "Charges" in names:
-        return read_sheet(path, "Charges")
+        return read_sheet(path, "Charges", stream)
     problems = []
     for name in names:
-        candidate = read_sheet(path, name)
+        candidate = read_sheet(path, name, stream)
         try:
             locate(candidate.rows, str(path), column_map)
             return candidate
         except UsageError as exc:
             problems.append(f"{name!r}: {str(exc).split(': ', 1)[-1]}")
     if len(names) == 1:
-        return read_sheet(path, names[0])  # its own error says what its rows hold
+        return read_sheet(path, names[0], stream)  # its own error says what its rows hold
     raise UsageError(f"{path}: no sheet has a charge-sheet header ({' | '.join(problems)[:600]}); "
                      "choose one with --sheet")
 
 
 def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = None,
-               ref: Reference | None = None, column_map: dict[str, str] | None = None) -> ScrubResult:
+               ref: Reference | None = None, column_map: dict[str, str] | None = None, jobs: int = 1,
+               stream: bool = False) -> ScrubResult:
+    """Read and scrub a file; `stream` when the outputs need no copy of the rows (json, csv)."""
     with cyclic_gc_paused():
-        return scrub_sheet(read_charge_sheet(path, sheet, column_map), ref, as_of, column_map)
+        return scrub_sheet(read_charge_sheet(path, sheet, column_map, stream), ref, as_of, column_map, jobs)

@@ -1,0 +1,106 @@
+"""Judging charge lines patient by patient: the unit of work the scrub partitions on.
+
+Every rule judges within one patient (a line, a visit, a day, a patient's KX year), so the
+lines can be split into partitions that never cut a patient in two and judged one partition
+at a time: memory then follows the partition, not the file, and partitions can go to several
+processes (`--jobs`). A partition is `crc32(patient_id) mod K`: the hash partitioning a
+distributed engine applies to a key (Spark `repartition(K, "patient_id")`, Dask `shuffle`),
+so a billing company can run the same `judge_partition` on each partition there.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..refdata import Reference
+from .context import ScrubContext
+from .findings import Finding, sort_key
+from .lines import ChargeLine
+from .rules import all_rules
+
+PARTITION_LINES = 25_000  # about this many lines per partition: context memory stays in tens of MB
+
+
+@dataclass
+class Judgement:
+    findings: list[Finding] = field(default_factory=list)
+    expected_units: dict[int, int | None] = field(default_factory=dict)  # row -> units the line should carry
+    pricing_fallbacks: set[str] = field(default_factory=set)  # pricing bases used in place of missing data
+
+    def add(self, other: "Judgement") -> None:
+        self.findings.extend(other.findings)
+        self.expected_units.update(other.expected_units)
+        self.pricing_fallbacks |= other.pricing_fallbacks
+
+
+def judge_partition(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date) -> Judgement:
+    """Every rule over lines that hold each of their patients whole."""
+    ctx = ScrubContext(ref, lines, columns, as_of)
+    findings = [finding for rule in all_rules() for finding in rule.check(ctx)]
+    fallbacks = {f for basis in ctx.pricing_bases for f in basis.fallbacks}
+    return Judgement(findings, ctx.expected_units_by_row(), fallbacks)
+
+
+def partition_of(patient_id: str | None, partitions: int) -> int:
+    """A stable partition number (the same in every process and on every run)."""
+    return zlib.crc32((patient_id or "").encode("utf-8", "surrogatepass")) % partitions
+
+
+def patient_partitions(lines: list[ChargeLine], size: int = PARTITION_LINES) -> list[list[ChargeLine]]:
+    """The lines in about len(lines)/size partitions by patient; lines keep their order inside one."""
+    count = max(1, -(-len(lines) // size))
+    if count == 1:
+        return [lines]
+    parts: list[list[ChargeLine]] = [[] for _ in range(count)]
+    numbers: dict[str | None, int] = {}
+    for line in lines:
+        number = numbers.get(line.patient_id)
+        if number is None:
+            number = numbers[line.patient_id] = partition_of(line.patient_id, count)
+        parts[number].append(line)
+    return [part for part in parts if part]
+
+
+_worker_state: tuple[Reference, set[str], date] | None = None
+
+
+def _start_worker(ref: Reference, columns: set[str], as_of: date) -> None:
+    global _worker_state  # noqa: PLW0603 - one worker process, one scrub
+    _worker_state = (ref, columns, as_of)
+
+
+def _judge_in_worker(lines: list[ChargeLine]) -> Judgement:
+    assert _worker_state is not None
+    return judge_partition(lines, *_worker_state)
+
+
+def _pool(jobs: int, ref: Reference, columns: set[str], as_of: date) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods and os.name == "posix" else None)
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(ref, columns, as_of))
+
+
+def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date, jobs: int = 1,
+                partition_lines: int = PARTITION_LINES) -> Judgement:
+    """Judge every line, partition by partition (in `jobs` processes when jobs > 1); findings in report order."""
+    parts = patient_partitions(lines, partition_lines)
+    total = Judgement()
+    for judged in _judged(parts, ref, columns, as_of, jobs):
+        total.add(judged)
+    total.findings.sort(key=sort_key)
+    return total
+
+
+def _judged(parts: list[list[ChargeLine]], ref: Reference, columns: set[str], as_of: date,
+            jobs: int) -> Iterator[Judgement]:
+    if jobs <= 1 or len(parts) == 1:
+        for part in parts:
+            yield judge_partition(part, ref, columns, as_of)
+        return
+    with _pool(min(jobs, len(parts)), ref, columns, as_of) as pool:
+        yield from pool.map(_judge_in_worker, parts)
