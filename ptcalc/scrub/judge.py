@@ -88,6 +88,8 @@ def _pool(jobs: int, ref: Reference, columns: set[str], as_of: date) -> ProcessP
 def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date, jobs: int = 1,
                 partition_lines: int = PARTITION_LINES) -> Judgement:
     """Judge every line, partition by partition (in `jobs` processes when jobs > 1); findings in report order."""
+    if jobs > 1:  # at least one partition per process
+        partition_lines = min(partition_lines, max(1, -(-len(lines) // jobs)))
     parts = patient_partitions(lines, partition_lines)
     total = Judgement()
     for judged in _judged(parts, ref, columns, as_of, jobs):

@@ -1,0 +1,100 @@
+"""Scale without changing a verdict: patient partitions, several processes, streamed reading.
+
+Each way of running the scrub is compared with the plain one on the same sheet, finding for
+finding: a partition that cut a patient in two, a chunk boundary that lost a row note, or a
+worker that judged with other data would each change the json.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ptcalc.bench import HEAVY_MISTAKES, write_sheet
+from ptcalc.refdata import load_reference
+from ptcalc.scrub import runner
+from ptcalc.scrub.judge import judge_lines, patient_partitions
+from ptcalc.scrub.report import to_json
+from ptcalc.scrub.runner import scrub_file
+from ptcalc.synthetic import HEADER, charge_lines
+
+AS_OF = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def heavy_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """~1,500 lines with two mistakes a visit, a total row, a blank row and a line that is not UTF-8."""
+    path = tmp_path_factory.mktemp("scale") / "heavy.csv"
+    rows = [[line[name] for name in HEADER] for line in charge_lines(1500, seed=7, mistake_rate=HEAVY_MISTAKES)]
+    rows.insert(700, [""] * len(HEADER))
+    rows.insert(900, ["Report Total"] + [""] * (len(HEADER) - 1))
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    with path.open("ab") as handle:  # a line written by a Windows program: one byte that is not UTF-8
+        handle.write(b"P77,2026-03-02,97110,GP,1,15,medicare,Caf\xe9 Medicare,PT\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def heavy_xlsx(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("scale") / "heavy.xlsx"
+    write_sheet(path, 1500, HEAVY_MISTAKES)
+    return path
+
+
+def test_the_fixture_sheets_have_many_findings_and_the_awkward_rows(heavy_csv: Path, heavy_xlsx: Path) -> None:
+    result = scrub_file(heavy_csv, as_of=AS_OF)
+    assert len(result.findings) > 700
+    assert result.blank_rows == 1 and list(result.not_lines.values()) == ["Report Total"]
+    assert any(f.rule == "DAT008" and "Windows-1252" in f.message for f in result.findings)
+    assert len(scrub_file(heavy_xlsx, as_of=AS_OF).findings) > 700
+
+
+@pytest.mark.parametrize("sheet", ["heavy_csv", "heavy_xlsx"])
+def test_a_streamed_read_in_small_chunks_gives_the_same_report(sheet: str, request: pytest.FixtureRequest,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = request.getfixturevalue(sheet)
+    whole = to_json(scrub_file(path, as_of=AS_OF))
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 97)  # row notes, totals and blank rows fall in later chunks
+    streamed = scrub_file(path, as_of=AS_OF, stream=True)
+    assert streamed.sheet.rest is None and len(streamed.sheet.rows) <= 60  # the file was never held whole
+    assert to_json(streamed) == whole
+
+
+@pytest.mark.parametrize(("size", "jobs"), [(40, 1), (300, 2)])
+def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: int, jobs: int) -> None:
+    plain = scrub_file(heavy_csv, as_of=AS_OF)
+    ref = load_reference()
+    judged = judge_lines(plain.lines, ref, set(plain.columns), AS_OF, jobs=jobs, partition_lines=size)
+    assert [f.as_dict() for f in judged.findings] == [f.as_dict() for f in plain.findings]
+    assert judged.expected_units == plain.expected_units
+
+
+def test_the_cli_with_two_jobs_writes_the_same_json(heavy_xlsx: Path, tmp_path: Path) -> None:
+    from .test_reference import run_cli
+
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.json"
+        result = run_cli("scrub", str(heavy_xlsx), "-o", str(out), "--as-of", AS_OF.isoformat(), "--jobs", jobs)
+        assert result.returncode == 1, result.stderr  # the heavy sheet has errors
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    refused = run_cli("scrub", str(heavy_xlsx), "--jobs", "0")
+    assert refused.returncode == 2 and "not a number of processes" in refused.stderr
+
+
+def test_a_patient_is_never_split_and_the_partitions_are_stable(heavy_csv: Path) -> None:
+    lines = scrub_file(heavy_csv, as_of=AS_OF).lines
+    parts = patient_partitions(lines, 100)
+    assert len(parts) > 5 and sum(map(len, parts)) == len(lines)
+    owner: dict[object, int] = {}
+    for number, part in enumerate(parts):
+        for line in part:
+            assert owner.setdefault(line.patient_id, number) == number
+        assert [l.row for l in part] == sorted(l.row for l in part)
+    assert [[l.row for l in p] for p in patient_partitions(lines, 100)] == [[l.row for l in p] for p in parts]
