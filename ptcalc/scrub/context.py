@@ -75,6 +75,17 @@ class KxPoint:
     problem: str | None = None
 
 
+_MAX_REMEMBERED_SHAPES = 200_000
+
+
+def _visit_prices(ref: Reference) -> dict[tuple, list[tuple[Decimal, Decimal]]]:
+    """Prices by day shape (pricer, codes, units, modifiers), kept with the reference data they come from."""
+    memo = ref.caches.setdefault("day_prices", {})
+    if len(memo) > _MAX_REMEMBERED_SHAPES:  # a long-lived process (the Excel UDF server) stays bounded
+        memo.clear()
+    return memo
+
+
 def _one_unit(fee_line: FeeLine, pricer: VisitPricer) -> Decimal:
     """What one more or one fewer unit of the line is worth: a subsequent (MPPR-reduced) unit."""
     one = fee_line.unit_reduced if fee_line.status in PRICED_STATUSES else Decimal("0.00")
@@ -206,7 +217,7 @@ class ScrubContext:
         unit_price: dict[int, Decimal] = {}
         problems: dict[tuple, str] = {}
         bases: dict[tuple, PricingBasis] = {}
-        memo: dict[tuple, list[tuple[Decimal, Decimal]]] = {}  # same visit shape, same prices
+        memo = _visit_prices(self.ref)  # same day shape, same prices (shared by the partitions of a scrub)
         for key, lines in self.days.items():
             profile = lines[0].profile
             try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from itertools import zip_longest
+from operator import itemgetter
 from datetime import date
 from typing import Any
 
@@ -139,7 +140,7 @@ class LineParser:
             if name in cells_for:
                 cells = cells_for[name]
             elif rectangular:
-                cells = [row[index] for row in data] if index < width else [None] * count
+                cells = list(map(itemgetter(index), data)) if index < width else [None] * count
             else:
                 cells = transposed[index] if index < len(transposed) else (None,) * count
             final: dict[Any, Any] = {}
@@ -157,7 +158,7 @@ class LineParser:
                     trouble[value] = Problem(name, "unreadable", parsed.message)
                 else:
                     final[value] = parsed
-            columns[name] = [final[value] for value in cells]
+            columns[name] = list(map(final.__getitem__, cells))
             candidates = range(count) if maybe_blank is None else maybe_blank
             maybe_blank = [i for i in candidates if cells[i] in blank_values] if blank_values else []
             if trouble:

@@ -27,14 +27,19 @@ def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, Ptp
     table = ctx.ref.ptp.by_column1
     overridden = {key for profile in ctx.ref.payers for key in profile.ptp_overrides}
     column1 = set(table) | {first for first, _ in overridden}
+    edits: dict[tuple, dict[str, PtpPair]] = {}  # (column-1 code, date) -> column-2 code -> the edit in force
     for first in ctx.select(code=lambda code: code in column1):
         visit = ctx.visit_of(first)
-        in_force: dict[str, PtpPair] = {}
-        for pair in table.get(first.cpt, ()):
-            # A pair can have several rows (deleted, then re-added): one edit per pair, the strictest.
-            if pair.in_force(visit.dos) and (pair.column2 not in in_force
-                                             or pair.modifier_indicator < in_force[pair.column2].modifier_indicator):
-                in_force[pair.column2] = pair
+        in_force = edits.get((first.cpt, visit.dos))
+        if in_force is None:
+            in_force = edits[(first.cpt, visit.dos)] = {}
+            for pair in table.get(first.cpt, ()):
+                # A pair can have several rows (deleted, then re-added): one edit per pair, the strictest.
+                if pair.in_force(visit.dos) and (pair.column2 not in in_force or
+                                                 pair.modifier_indicator < in_force[pair.column2].modifier_indicator):
+                    in_force[pair.column2] = pair
+        if len(visit.lines) == 1:
+            continue
         for second in visit.lines:
             if second is first:
                 continue
