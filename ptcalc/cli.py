@@ -243,11 +243,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.lines < 100:
         raise UsageError("--lines: use at least 100 lines")
-    return run_bench(args.lines, args.claim_lines)
+    return run_bench(args.lines, args.claim_lines, args.million, args.jobs)
 
 
 def cmd_recalc(args: argparse.Namespace) -> int:
-    from udfs.recalc import recalculate  # the Excel layer: PT_* functions registered into `formulas`
+    from udfs.recalc import recalculate  # the Excel layer: PT_* functions registered into formualizer
 
     source = Path(args.workbook)
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.values{source.suffix}")
@@ -362,6 +362,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--lines", type=int, default=100_000, help="lines in the synthetic sheet (default 100000)")
     bench.add_argument("--claim-lines", type=int, default=10_000,
                        help="service lines in the synthetic 837P (default 10000; 0 skips; pyx12 parses ~1,000/s)")
+    bench.add_argument("--million", action="store_true",
+                       help="also scrub 1,000,000 lines (peak memory goal 1.5 GB; about 10 minutes)")
+    bench.add_argument("--jobs", type=_positive_int, default=2, metavar="N",
+                       help="processes for the --jobs figure (default 2)")
     bench.set_defaults(run=cmd_bench)
 
     imp = sub.add_parser("import", parents=[common], help="turn CMS files into reference tables")

@@ -113,3 +113,19 @@ def test_recalc_of_a_file_that_is_not_a_workbook(tmp_path: Path) -> None:
 ])
 def test_prefixes_excel_writes_are_normalised(formula: str, expected: str) -> None:
     assert normalise_formula(formula) == expected
+
+
+def test_the_bench_recalc_book_computes_every_pt_cell(tmp_path: Path) -> None:
+    """`ptcalc bench` times this book: its figure counts only if every PT_* cell gets a real value."""
+    from ptcalc.bench import write_recalc_book
+
+    book, out = tmp_path / "bench.xlsx", tmp_path / "values.xlsx"
+    write_recalc_book(book, rows=40)
+    result = run_cli("recalc", str(book), "-o", str(out))
+    assert result.returncode == 0 and "recalculated 80 formula cells" in result.stdout, result.stdout
+    assert "evaluate to an error" not in result.stdout
+    sheet = openpyxl.load_workbook(out)["Charges"]
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        code, minutes, locality, dos, units, fee = row
+        assert units == PT_UNITS(float(minutes), code) if minutes is not None else isinstance(units, (int, float))
+        assert fee == pytest.approx(PT_FEE(code, units, locality, dos))

@@ -98,3 +98,28 @@ def test_a_patient_is_never_split_and_the_partitions_are_stable(heavy_csv: Path)
             assert owner.setdefault(line.patient_id, number) == number
         assert [l.row for l in part] == sorted(l.row for l in part)
     assert [[l.row for l in p] for p in patient_partitions(lines, 100)] == [[l.row for l in p] for p in parts]
+
+
+def test_the_lite_path_and_the_fast_path_agree_on_a_heavy_sheet(heavy_xlsx: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """xlwings Lite runs the macro over rows in memory, in one process, without orjson; the command line
+    streams the file, partitions it over processes and encodes with orjson. Same sheet, same report."""
+    import json
+    import openpyxl
+
+    from ptcalc.scrub import report
+    from udfs.macros import scrub_book
+
+    from .fakebook import FakeBook
+    from .test_reference import run_cli
+
+    out = tmp_path / "fast.json"
+    done = run_cli("scrub", str(heavy_xlsx), "-o", str(out), "--as-of", AS_OF.isoformat(), "--jobs", "2")
+    assert done.returncode == 1, done.stderr
+    fast = json.loads(out.read_bytes())
+    lite = scrub_book(FakeBook(openpyxl.load_workbook(heavy_xlsx)), as_of=AS_OF)
+    assert [f.as_dict() for f in lite.findings] == fast["findings"]
+
+    standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    monkeypatch.setattr(report, "_encode", lambda value: standard.encode(value).encode("utf-8"))
+    assert report.to_json(scrub_file(heavy_xlsx, as_of=AS_OF)).encode("utf-8") == out.read_bytes()
