@@ -66,23 +66,23 @@ def patient_partitions(lines: list[ChargeLine], size: int = PARTITION_LINES) -> 
     return [part for part in parts if part]
 
 
-_worker_state: tuple[Reference, set[str], date] | None = None
+_worker_state: tuple | None = None  # (ref, columns, as_of, the partitions when forked)
 
 
-def _start_worker(ref: Reference, columns: set[str], as_of: date) -> None:
+def _start_worker(*state: object) -> None:
     global _worker_state  # noqa: PLW0603 - one worker process, one scrub
-    _worker_state = (ref, columns, as_of)
+    _worker_state = state
 
 
-def _judge_in_worker(lines: list[ChargeLine]) -> Judgement:
+def _judge_in_worker(part: int | list[ChargeLine]) -> Judgement:
+    """A partition by number (a forked worker has them all already), or the partition itself."""
     assert _worker_state is not None
-    return judge_partition(lines, *_worker_state)
+    ref, columns, as_of, parts = _worker_state
+    return judge_partition(parts[part] if isinstance(part, int) else part, ref, columns, as_of)
 
 
-def _pool(jobs: int, ref: Reference, columns: set[str], as_of: date) -> ProcessPoolExecutor:
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods and os.name == "posix" else None)
-    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker, initargs=(ref, columns, as_of))
+def _forking() -> bool:
+    return os.name == "posix" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date, jobs: int = 1,
@@ -104,5 +104,9 @@ def _judged(parts: list[list[ChargeLine]], ref: Reference, columns: set[str], as
         for part in parts:
             yield judge_partition(part, ref, columns, as_of)
         return
-    with _pool(min(jobs, len(parts)), ref, columns, as_of) as pool:
-        yield from pool.map(_judge_in_worker, parts)
+    # Forked workers inherit the lines: only partition numbers and judgements cross between processes.
+    forking = _forking()
+    context = multiprocessing.get_context("fork" if forking else None)
+    with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start_worker,
+                             initargs=(ref, columns, as_of, parts if forking else None)) as pool:
+        yield from pool.map(_judge_in_worker, range(len(parts)) if forking else parts)
