@@ -65,8 +65,13 @@ def test_a_streamed_read_in_small_chunks_gives_the_same_report(sheet: str, reque
     assert to_json(streamed) == whole
 
 
-@pytest.mark.parametrize(("size", "jobs"), [(40, 1), (300, 2)])
-def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: int, jobs: int) -> None:
+@pytest.mark.parametrize(("size", "jobs", "fork"), [(40, 1, True), (300, 2, True), (300, 2, False)])
+def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: int, jobs: int, fork: bool,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """fork=False: the way Windows starts workers (each partition and the reference data pickled)."""
+    from ptcalc.scrub import judge
+
+    monkeypatch.setattr(judge, "_forking", lambda: fork)
     plain = scrub_file(heavy_csv, as_of=AS_OF)
     ref = load_reference()
     judged = judge_lines(plain.lines, ref, set(plain.columns), AS_OF, jobs=jobs, partition_lines=size)

@@ -19,7 +19,7 @@ from .context import is_judgeable
 from .findings import LINE_STATUS_ORDER, Finding, line_status
 from .judge import judge_lines
 from .layout import describe as describe_layout
-from .layout import Prepared, locate, prepare
+from .layout import Prepared, SheetLayout, locate, prepare
 from .lines import ChargeLine, LineParser
 from .reader import EXCEL_SUFFIXES, RawSheet, read_sheet, sheet_names
 from .rules import all_rules
@@ -141,12 +141,29 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     parser = LineParser(layout.columns, frozenset(k for table in ref.gpcis.values() for k in table.rows),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
                         decimal_comma=sheet.decimal_comma)
+    lines, read = _read_lines(sheet, layout, ref, parser)
+    judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
+    dates = [line.dos for line in lines if is_judgeable(line, ref.codes)]
+    versions = data_versions(ref, max(dates) if dates else as_of)
+    versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
+    reading = describe_layout(layout, read, header_index + 1)
+    if sheet.notes:
+        reading["source_problems"] = sheet.notes
+    not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
+    return ScrubResult(sheet, header_index, layout.columns, lines, judged.findings, judged.expected_units,
+                       as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
+
+
+def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
+                parser: LineParser) -> tuple[list[ChargeLine], Prepared]:
+    """The sheet's charge lines, CHUNK_ROWS rows at a time (a streamed sheet is read as it goes), and
+    what preparing the rows found (not-claim-line rows and defaults), by index into the data rows."""
     lines: list[ChargeLine] = []
-    read = Prepared({}, {}, {})  # what every chunk's preparation found, by index into the data rows
-    data = chain(islice(sheet.rows, header_index + 1, None), sheet.rest or ())
+    read = Prepared({}, {}, {})
+    data = chain(islice(sheet.rows, layout.header_index + 1, None), sheet.rest or ())
     offset = 0
     while chunk := list(islice(data, CHUNK_ROWS)):
-        first = header_index + 1 + offset  # the sheet row index of chunk[0]
+        first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
         notes = {i - first: note for i, note in sheet.row_notes.items() if first <= i < first + len(chunk)}
         prepared = prepare(layout, chunk, ref, notes)
         parsed = parser.parse_rows(chunk, first + 1, prepared.cells, set(prepared.not_lines))
@@ -161,16 +178,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         lines.extend(parsed)
         offset += len(chunk)
     sheet.rest = None  # the reader (and the file's cells it holds) can go
-    judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
-    dates = [line.dos for line in lines if is_judgeable(line, ref.codes)]
-    versions = data_versions(ref, max(dates) if dates else as_of)
-    versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
-    reading = describe_layout(layout, read, header_index + 1)
-    if sheet.notes:
-        reading["source_problems"] = sheet.notes
-    not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
-    return ScrubResult(sheet, header_index, layout.columns, lines, judged.findings, judged.expected_units,
-                       as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
+    return lines, read
 
 
 def read_charge_sheet(path: str | Path, sheet: str | None = None,
