@@ -65,6 +65,28 @@ def test_a_streamed_read_in_small_chunks_gives_the_same_report(sheet: str, reque
     assert to_json(streamed) == whole
 
 
+def test_a_streamed_read_keeps_columns_when_the_sheet_starts_right_of_column_a(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports often leave column A (and a row or two) empty; python-calamine's row iterator starts at
+    the first used column, the whole-sheet read at A1. An error cell must land on its own field."""
+    import xlsxwriter
+
+    path = tmp_path / "offset.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Charges")
+    sheet.write_row(2, 2, ["patient_id", "dos", "cpt", "units", "minutes", "modifiers"])
+    for r, line in enumerate(charge_lines(300, seed=3, mistake_rate=HEAVY_MISTAKES), start=3):
+        sheet.write_row(r, 2, [line["patient_id"], line["dos"], line["cpt"], line["units"], line["minutes"],
+                               line["modifiers"]])
+    sheet.write_formula(40, 6, "=NA()", None, "#N/A")  # minutes of sheet row 41
+    book.close()
+    whole = scrub_file(path, as_of=AS_OF)
+    assert any(f.row == 41 and f.field == "minutes" and "#N/A" in f.message for f in whole.findings)
+    assert whole.reading["fields"]["minutes"].endswith("(G)"), whole.reading["fields"]
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 50)
+    assert to_json(scrub_file(path, as_of=AS_OF, stream=True)) == to_json(whole)
+
+
 @pytest.mark.parametrize(("size", "jobs", "fork"), [(40, 1, True), (300, 2, True), (300, 2, False)])
 def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: int, jobs: int, fork: bool,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:

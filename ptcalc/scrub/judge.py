@@ -2,10 +2,12 @@
 
 Every rule judges within one patient (a line, a visit, a day, a patient's KX year), so the
 lines can be split into partitions that never cut a patient in two and judged one partition
-at a time: memory then follows the partition, not the file, and partitions can go to several
-processes (`--jobs`). A partition is `crc32(patient_id) mod K`: the hash partitioning a
-distributed engine applies to a key (Spark `repartition(K, "patient_id")`, Dask `shuffle`),
-so a billing company can run the same `judge_partition` on each partition there.
+at a time: the judging's memory (indexes, visits, prices) then follows the partition, not
+the file, and partitions can go to several processes (`--jobs`). A partition is
+`crc32(patient_id) mod K`, stable across processes and runs: the hash partitioning a
+distributed engine applies to a key, so a billing company can give `partition_of` to Spark
+(`partitionBy`) or Dask (`shuffle` on it) and run the same `judge_partition` on each
+partition there (README, Scale).
 """
 from __future__ import annotations
 

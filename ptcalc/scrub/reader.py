@@ -123,12 +123,14 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
 
 
 def _excel_rows(cells: Any, errors: dict[tuple[int, int], str]) -> Iterator[list[object]]:
-    """Rows one at a time (python-calamine converts each only when asked), then any rows below
-    the last that only an error cell occupies."""
+    """Rows from A1 one at a time (python-calamine converts each only when asked; its rows start
+    at the first used column, so empty leading columns are put back), then any rows below the
+    last that only an error cell occupies."""
     count = 0
+    pad = [""] * cells.start[1] if cells.start else []
     for row in cells.iter_rows():
         count += 1
-        yield row
+        yield pad + row if pad else row
     for _ in range(count, max((r + 1 for r, _ in errors), default=0)):
         yield []
 
