@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from itertools import zip_longest
-from operator import itemgetter
 from datetime import date
 from typing import Any
 
@@ -133,16 +132,14 @@ class LineParser:
         columns: dict[str, list[Any]] = {}
         width = len(data[0]) if data else 0
         rectangular = all(len(row) == width for row in data)  # calamine's rows are; csv rows may not be
-        transposed = None if rectangular else list(zip_longest(*data))  # short rows padded with None
+        transposed = list(zip(*data) if rectangular else zip_longest(*data))  # short rows padded with None
         names = dict(self._columns)
         names.update({name: -1 for name in cells_for})
         for name, index in names.items():
             if name in cells_for:
                 cells = cells_for[name]
-            elif rectangular:
-                cells = list(map(itemgetter(index), data)) if index < width else [None] * count
             else:
-                cells = transposed[index] if index < len(transposed) else (None,) * count
+                cells = transposed[index] if 0 <= index < len(transposed) else (None,) * count
             final: dict[Any, Any] = {}
             trouble: dict[Any, Problem] = {}
             blank_values = set()
@@ -158,7 +155,8 @@ class LineParser:
                     trouble[value] = Problem(name, "unreadable", parsed.message)
                 else:
                     final[value] = parsed
-            columns[name] = list(map(final.__getitem__, cells))
+            identical = all(parsed is value for value, parsed in final.items())  # e.g. dates, clean ids
+            columns[name] = cells if identical else list(map(final.__getitem__, cells))
             candidates = range(count) if maybe_blank is None else maybe_blank
             maybe_blank = [i for i in candidates if cells[i] in blank_values] if blank_values else []
             if trouble:
