@@ -109,6 +109,7 @@ def _judged(parts: list[list[ChargeLine]], ref: Reference, columns: set[str], as
     # Forked workers inherit the lines: only partition numbers and judgements cross between processes.
     forking = _forking()
     context = multiprocessing.get_context("fork" if forking else None)
-    with ProcessPoolExecutor(min(jobs, len(parts)), mp_context=context, initializer=_start_worker,
+    workers = min(jobs, len(parts), os.cpu_count() or 1)  # more processes than cores only cost memory
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(ref, columns, as_of, parts if forking else None)) as pool:
         yield from pool.map(_judge_in_worker, range(len(parts)) if forking else parts)
