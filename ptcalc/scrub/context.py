@@ -325,6 +325,10 @@ class ScrubContext:
 
     def expected_units_by_row(self) -> dict[int, int | None]:
         """Units each line should carry: the allocation for timed codes, 1 for untimed, None if unknown."""
+        return self._expected_units
+
+    @cached_property
+    def _expected_units(self) -> dict[int, int | None]:
         timed = self._units[0]
         codes = self.ref.codes
         return {line.row: (timed.get(line.row) if codes[line.cpt].timing == "timed" else

@@ -184,7 +184,7 @@ def _assisted_visits(ctx: ScrubContext) -> list:
 
 def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
     de_minimis = ctx.ref.constant("assistant_de_minimis")
-    expected = ctx.memo("expected_units", ctx.expected_units_by_row)
+    expected = ctx.expected_units_by_row()
     recorded = "pta_minutes" in ctx.columns
     for visit in _assisted_visits(ctx):
         modifier = ASSISTANT_MODIFIER.get(visit.discipline)
