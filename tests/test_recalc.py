@@ -129,3 +129,28 @@ def test_the_bench_recalc_book_computes_every_pt_cell(tmp_path: Path) -> None:
         code, minutes, locality, dos, units, fee = row
         assert units == PT_UNITS(float(minutes), code) if minutes is not None else isinstance(units, (int, float))
         assert fee == pytest.approx(PT_FEE(code, units, locality, dos))
+
+
+def test_an_argument_left_out_of_a_pt_call_means_not_given_as_in_excel(tmp_path: Path) -> None:
+    """Excel hands a left-out argument to a function as 'not given'; the engine alone would hand it 0
+    (=PT_FEE("97110",,...) would then price zero units). Built-ins keep Excel's own rule."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = '=PT_FEE("97110",,"13202-01",2026)'
+    ws["A2"] = '=PT_FEE("97110",,,2026)'
+    ws["A3"] = "=PT_UNITS(38,)"
+    ws["A4"] = '=ROUND(PT_FEE("97110", ,"13202-01",2026),0)'
+    ws["A5"] = "=IF(TRUE,,1)"  # Excel: 0
+    ws["B1"] = ArrayFormula("B1:B2", '=PT_UNITS(C1:C2,D1:D2,)')
+    ws["C1"], ws["C2"], ws["D1"], ws["D2"] = 33, 7, "97110", "97140"
+    book, out = tmp_path / "left-out.xlsx", tmp_path / "values.xlsx"
+    wb.save(book)
+    result = run_cli("recalc", str(book), "-o", str(out))
+    assert result.returncode == 0 and "evaluate to an error" not in result.stdout, result.stdout
+    values = openpyxl.load_workbook(out).active
+    assert values["A1"].value == PT_FEE("97110", None, "13202-01", 2026) > 0
+    assert values["A2"].value == PT_FEE("97110", None, None, 2026) == PT_FEE("97110")
+    assert values["A3"].value == PT_UNITS(38.0) == 3
+    assert values["A4"].value == round(PT_FEE("97110", None, "13202-01", 2026))
+    assert values["A5"].value == 0
+    assert [values["B1"].value, values["B2"].value] == [u[0] for u in PT_UNITS([33.0, 7.0], ["97110", "97140"])]

@@ -48,9 +48,10 @@ def _error_kind(value: Any) -> str | None:
 
 def _excel_shape(arg: Any) -> Any:
     """A formualizer argument (rows of cells for a reference, a scalar for a literal) in xlwings' shape:
-    a scalar for one cell, a flat list for one row or column, rows for a block."""
+    a scalar for one cell, a flat list for one row or column, rows for a block; None for an argument
+    left out."""
     if not isinstance(arg, list):
-        return arg
+        return None if arg == LEFT_OUT else arg
     rows = [row if isinstance(row, list) else [row] for row in arg]
     if len(rows) == 1 and len(rows[0]) == 1:
         return rows[0][0]
@@ -138,16 +139,66 @@ def _formula_cells(workbook: openpyxl.Workbook) -> list[tuple[Any, Any, str]]:
     return found
 
 
-def _normalise_prefixes(workbook: openpyxl.Workbook) -> None:
+def _prepare_formulas(workbook: openpyxl.Workbook) -> None:
+    """Prefixes off, and arguments left out of PT_* calls marked (see mark_left_out_arguments)."""
     for ws in workbook.worksheets:
         for row in ws.iter_rows():
             for cell in row:
                 text = _formula_text(cell.value)
-                if text and UDF_PREFIX.search(text):
+                if not text or "PT_" not in text.upper():
+                    continue
+                prepared = mark_left_out_arguments(normalise_formula(text))
+                if prepared != text:
                     if isinstance(cell.value, ArrayFormula):
-                        cell.value = ArrayFormula(cell.value.ref, normalise_formula(text))
+                        cell.value = ArrayFormula(cell.value.ref, prepared)
                     else:
-                        cell.value = normalise_formula(text)
+                        cell.value = prepared
+
+
+LEFT_OUT = "ptcalc:argument-left-out"  # stands for an argument left out of a PT_* call until the adapter
+_MAYBE_LEFT_OUT = re.compile(r"[(,]\s*[,)]")
+
+
+def mark_left_out_arguments(text: str) -> str:
+    """`=PT_FEE(A2,,"national")` -> `=PT_FEE(A2,"ptcalc:argument-left-out","national")`.
+
+    Excel hands a function an argument left out in the middle (or after a trailing comma) as
+    "not given"; formualizer would hand it 0. The marker reaches the adapter, which passes None,
+    as xlwings does. Other functions keep Excel's own rule for empty arguments.
+    """
+    if not _MAYBE_LEFT_OUT.search(text):
+        return text
+    import formualizer
+
+    try:
+        tokens = list(formualizer.tokenize(text))
+    except Exception:  # noqa: BLE001 - an unreadable formula is reported by the evaluation, cell named
+        return text
+    frames: list[list] = []  # per open bracket: [is a PT_* call, what came last: open / sep / value]
+    marks: list[int] = []
+    for token in tokens:
+        kind, part = str(token.token_type).rsplit(".", 1)[-1], str(token.subtype).rsplit(".", 1)[-1]
+        if kind == "Whitespace":
+            continue
+        if part == "Open" and kind in ("Func", "Array", "Paren"):
+            if frames:
+                frames[-1][1] = "value"
+            frames.append([kind == "Func" and token.value.upper().startswith("PT_"), "open"])
+        elif part == "Close" and kind in ("Func", "Array", "Paren") and frames:
+            is_pt, last = frames.pop()
+            if is_pt and last == "sep":
+                marks.append(token.start)
+            if frames:
+                frames[-1][1] = "value"
+        elif kind == "Sep" and part == "Arg" and frames:
+            if frames[-1][0] and frames[-1][1] in ("open", "sep"):
+                marks.append(token.start)
+            frames[-1][1] = "sep"
+        elif frames:
+            frames[-1][1] = "value"
+    for position in sorted(marks, reverse=True):
+        text = f'{text[:position]}"{LEFT_OUT}"{text[position:]}'
+    return text
 
 
 def _evaluated(workbook: openpyxl.Workbook, path: Path, raised: list[str]) -> Any:
@@ -197,7 +248,7 @@ def _cell_result(value: Any) -> Any:
 def recalculate(path: Path, output: Path) -> RecalcResult:
     """Write `output`: a copy of `path` whose formula cells hold their computed values."""
     workbook = _load(path)
-    _normalise_prefixes(workbook)
+    _prepare_formulas(workbook)
     raised: list[str] = []
     book = _evaluated(workbook, path, raised)
     result = RecalcResult(output, messages=raised)
