@@ -24,6 +24,7 @@ from .values import describe, is_blank, normalise_code, parse_count, parse_date_
 CENT = Decimal("0.01")
 PRICED_STATUSES = frozenset("AT")
 ZERO_STATUSES = frozenset("BINPEXM")  # bundled, invalid for Medicare, non-covered, excluded...
+PRICEABLE_STATUSES = PRICED_STATUSES | ZERO_STATUSES  # a price, or a known zero
 THERAPY_MPPR = 5
 ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
 
@@ -139,7 +140,9 @@ class VisitPricer:
         fallbacks = tuple(f.fallback for f in (schedule, gpci_in_force, factor) if f and f.fallback)
         self.basis = PricingBasis(day, self.gpci.locality, self.gpci.name, self.schedule.release,
                                   gpci_in_force.year if gpci_in_force else None, self.cf, fallbacks)
-        self._prices = ref.caches.setdefault(("unit_prices", self.schedule.year, self.gpci.locality, self.cf), {})
+        # What decides every price this pricer gives: pricers of other days with the same key price alike.
+        self.prices_key = ("unit_prices", self.schedule.year, self.gpci.locality, self.cf)
+        self._prices = ref.caches.setdefault(self.prices_key, {})
 
     def unit_price(self, code: str) -> UnitPrice:
         price = self._prices.get(code)

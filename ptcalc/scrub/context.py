@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from ..errors import PtcalcInputError
-from ..fees import PRICED_STATUSES, ZERO_STATUSES, FeeLine, PricingBasis, VisitPricer, pricer_for
+from ..fees import PRICEABLE_STATUSES, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer, pricer_for
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
@@ -78,9 +79,11 @@ class KxPoint:
 _MAX_REMEMBERED_SHAPES = 200_000
 
 
-def _visit_prices(ref: Reference) -> dict[tuple, list[tuple[Decimal, Decimal]]]:
-    """Prices by day shape (pricer, codes, units, modifiers), kept with the reference data they come from."""
-    memo = ref.caches.setdefault("day_prices", {})
+def remembered(ref: Reference, name: str) -> dict:
+    """Results by shape (a day's prices by codes, units and modifiers; a visit's unit split by minutes per
+    code; the NCCI edits in force for a code on a date...), kept with the reference data they come from and
+    shared by the partitions of a scrub."""
+    memo = ref.caches.setdefault(name, {})
     if len(memo) > _MAX_REMEMBERED_SHAPES:  # a long-lived process (the Excel UDF server) stays bounded
         memo.clear()
     return memo
@@ -216,32 +219,34 @@ class ScrubContext:
         allowed: dict[int, Decimal] = {}
         unit_price: dict[int, Decimal] = {}
         problems: dict[tuple, str] = {}
-        bases: dict[tuple, PricingBasis] = {}
-        memo = _visit_prices(self.ref)  # same day shape, same prices (shared by the partitions of a scrub)
+        bases: dict[int, PricingBasis] = {}
+        memo = remembered(self.ref, "day_prices")  # same day shape, same prices
         for key, lines in self.days.items():
-            profile = lines[0].profile
+            first = lines[0]
             try:
-                pricer = pricer_for(self.ref, key[1], lines[0].locality,
-                                    profile.conversion_factor_track if profile else "non_qp")
+                pricer = pricer_for(self.ref, key[1], first.locality,
+                                    first.profile.conversion_factor_track if first.profile else "non_qp")
             except PtcalcInputError as exc:
                 problems[key] = str(exc).removeprefix("date: ")
                 continue
+            bases[id(pricer)] = pricer.basis
             rows = pricer.schedule.rows
-            priced = [l for l in lines if l.units is not None and l.cpt in rows
-                      and rows[l.cpt].status in PRICED_STATUSES | ZERO_STATUSES]
+            priced = [l for l in lines if l.units is not None and (row := rows.get(l.cpt)) is not None
+                      and row.status in PRICEABLE_STATUSES]
             if not priced:
                 continue
-            shape = (id(pricer), tuple((l.cpt, l.units, l.modifiers) for l in priced))
+            # The year too: the assistant rate depends on the date, and so may a fallback's wording.
+            shape = (pricer.prices_key, pricer.assistant_rate, key[1].year,
+                     tuple([(l.cpt, l.units, l.modifiers) for l in priced]))
             amounts = memo.get(shape)
             if amounts is None:
                 fee = pricer.price([l.cpt for l in priced], [l.units for l in priced], [l.modifiers for l in priced])
                 amounts = memo[shape] = [(f.amount, _one_unit(f, pricer)) for f in fee.lines]
-                basis = pricer.basis
-                bases.setdefault((basis.fee_schedule, basis.gpci_year, basis.fallbacks), basis)
             for line, (amount, one) in zip(priced, amounts):
                 allowed[line.row] = amount
                 unit_price[line.row] = one
-        return allowed, unit_price, problems, list(bases.values())
+        distinct = {(b.fee_schedule, b.gpci_year, b.fallbacks): b for b in bases.values()}
+        return allowed, unit_price, problems, list(distinct.values())
 
     def allowed(self, line: ChargeLine) -> Decimal | None:
         """The line's PFS allowed amount (MPPR across the patient's day, CQ/CO at 85%)."""
@@ -291,19 +296,23 @@ class ScrubContext:
         mismatches: list[tuple[Visit, VisitUnits]] = []
         if "minutes" not in self.columns:
             return expected, mismatches  # no minutes at all (an 837): units cannot be judged (UNT005 says so)
-        memo: dict[tuple, tuple[int, ...]] = {}  # visits of the same shape split the same way
+        splits = remembered(self.ref, "unit_splits")  # visits of the same shape split the same way
         rvus = self.ref.latest_fee_schedule.rows
-        codes = self.ref.codes
+        timed_codes = self._timed_codes
         for visit in self.visits:
             profile = visit.lines[0].profile
-            timed = [l for l in visit.lines if codes[l.cpt].timing == "timed"]
-            if profile is None or not timed or any("minutes" in l.bad or l.units is None for l in timed):
+            timed = [l for l in visit.lines if l.cpt in timed_codes]
+            if profile is None or not timed:
                 continue
             if len(timed) == 1:  # one line: both methods give the chart's units for its minutes
                 line = timed[0]
-                expected[line.row] = units_for_minutes(line.minutes or 0.0)
-                if expected[line.row] == line.units:
+                if line.units is None or "minutes" in line.bad:
                     continue
+                units = expected[line.row] = units_for_minutes(line.minutes or 0.0)
+                if units == line.units:
+                    continue
+            elif any(l.units is None or "minutes" in l.bad for l in timed):
+                continue
             minutes: dict[str, float] = {}
             billed: dict[str, int] = {}
             first: dict[str, int] = {}
@@ -312,9 +321,9 @@ class ScrubContext:
                 billed[line.cpt] = billed.get(line.cpt, 0) + line.units
                 first.setdefault(line.cpt, line.row)
             shape = (profile.unit_method, tuple(minutes.items()))
-            split = memo.get(shape)
+            split = splits.get(shape)
             if split is None:
-                split = memo[shape] = split_timed_units(shape[1], profile.unit_method, rvus)
+                split = splits[shape] = split_timed_units(shape[1], profile.unit_method, rvus)
             expected_by_code = dict(zip(minutes, split))
             rows = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
             expected.update(rows)
@@ -323,6 +332,10 @@ class ScrubContext:
                                                      expected_by_code, minutes)))
         return expected, mismatches
 
+    @cached_property
+    def _timed_codes(self) -> frozenset[str]:
+        return frozenset(code for code, info in self.ref.codes.items() if info.timing == "timed")
+
     def expected_units_by_row(self) -> dict[int, int | None]:
         """Units each line should carry: the allocation for timed codes, 1 for untimed, None if unknown."""
         return self._expected_units
@@ -330,9 +343,10 @@ class ScrubContext:
     @cached_property
     def _expected_units(self) -> dict[int, int | None]:
         timed = self._units[0]
-        codes = self.ref.codes
-        return {line.row: (timed.get(line.row) if codes[line.cpt].timing == "timed" else
-                           1 if codes[line.cpt].timing == "untimed" else None) if line.judgeable else None
+        timed_codes = self._timed_codes
+        untimed_codes = frozenset(code for code, info in self.ref.codes.items() if info.timing == "untimed")
+        return {line.row: (timed.get(line.row) if line.cpt in timed_codes else
+                           1 if line.cpt in untimed_codes else None) if line.judgeable else None
                 for line in self.lines}
 
     # KX ------------------------------------------------------------------------------
@@ -350,21 +364,20 @@ class ScrubContext:
         accruals: dict[tuple, list[ChargeLine]] = defaultdict(list)
         for visit in self.visits:
             bucket = KX_BUCKETS.get(visit.discipline)
-            for line in visit.lines:
-                profile = self.profile(line)
-                if bucket and profile is not None and profile.kx_applies:
-                    accruals[(line.patient_id, line.dos.year, bucket)].append(line)
+            if bucket:
+                accruals[(visit.patient_id, visit.dos.year, bucket)].extend(
+                    [l for l in visit.lines if l.profile is not None and l.profile.kx_applies])
         points: dict[int, KxPoint] = {}
-        for (_, year, bucket), lines in accruals.items():
-            lines.sort(key=lambda l: (l.dos, l.row))
+        allowed, problems = self._prices[0], self._prices[2]
+        zero = Decimal("0.00")
+        for (patient_id, year, bucket), lines in accruals.items():
+            lines.sort(key=_date_and_row)
             prior = next((l.ytd_prior for l in lines if l.ytd_prior is not None), 0.0)
             running = Decimal(str(prior))
-            by_day: dict[date, list[ChargeLine]] = defaultdict(list)
-            for line in lines:
-                by_day[line.dos].append(line)
-            for day, day_lines in by_day.items():
-                problem = self.pricing_problem(day_lines[0])
-                visit_allowed = sum((self.allowed(l) or Decimal(0) for l in day_lines), Decimal("0.00"))
+            for day, day_lines in groupby(lines, key=_date_of):
+                day_lines = list(day_lines)
+                problem = problems.get((patient_id, day))
+                visit_allowed = sum([allowed.get(l.row) or zero for l in day_lines], zero)
                 running += visit_allowed
                 status = None
                 if problem is None:
@@ -372,6 +385,15 @@ class ScrubContext:
                         status = status_for_total(self.ref, float(running), year, bucket)
                     except PtcalcInputError as exc:
                         problem = str(exc).removeprefix("date: ")
+                point = KxPoint(status, visit_allowed, problem)
                 for line in day_lines:
-                    points[line.row] = KxPoint(status, visit_allowed, problem)
+                    points[line.row] = point
         return points
+
+
+def _date_and_row(line: ChargeLine) -> tuple[date, int]:
+    return line.dos, line.row
+
+
+def _date_of(line: ChargeLine) -> date:
+    return line.dos

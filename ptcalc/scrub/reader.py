@@ -11,6 +11,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -111,13 +112,18 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
     elif sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     _check_extent(path, names.index(sheet), sheet)
-    errors = _error_cells(path, names.index(sheet), sheet)
-    try:
-        cells = workbook.get_sheet_by_name(sheet)
-        if not stream:
-            return RawSheet(path, sheet, _with_errors(cells.to_python(skip_empty_area=False), errors))
-    except CalamineError as exc:
-        raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
+    # python-calamine releases the GIL while it loads the sheet: the error-cell scan (mostly zlib, which
+    # releases it too) runs beside it in a thread instead of after it.
+    with ThreadPoolExecutor(1) as pool:
+        scan = pool.submit(_error_cells, path, names.index(sheet), sheet)
+        try:
+            cells = workbook.get_sheet_by_name(sheet)
+            rows = None if stream else cells.to_python(skip_empty_area=False)
+        except CalamineError as exc:
+            raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
+        errors = scan.result()
+    if rows is not None:
+        return RawSheet(path, sheet, _with_errors(rows, errors))
     rows = _with_errors(_excel_rows(cells, errors), errors, 0)
     return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), rest=rows)
 
@@ -149,6 +155,8 @@ def _with_errors(rows: Any, errors: dict[tuple[int, int], str], start: int | Non
             line[col] = error
         return line
 
+    if not by_row:
+        return rows
     if start is None:
         for row, found in by_row.items():
             while len(rows) <= row:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ...assistant import AssistantUnits, assistant_units
 from ...kx import money
-from ..context import ScrubContext
+from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ASSISTANTS, ChargeLine
 from .base import Rule
@@ -173,19 +173,19 @@ def assistant_groups(ctx: ScrubContext) -> list[AssistantGroup]:
 def _assisted_visits(ctx: ScrubContext) -> list:
     """The visits where an assistant took part or CQ/CO is billed: on any other, no unit needs CQ/CO and
     none carries it, so there is nothing to judge (most visits of a sheet)."""
-    candidates = list(ctx.select(modifiers=lambda mods: "CQ" in mods or "CO" in mods))
-    candidates += [line for line in ctx.judgeable_lines if line.pta_minutes or line.provider_type in ASSISTANTS]
-    seen: dict[int, object] = {}
-    for line in candidates:
-        visit = ctx.visit_of(line)
-        seen.setdefault(id(visit), visit)
-    return list(seen.values())
+    assisted = {mods for mods in ctx.by_modifiers if "CQ" in mods or "CO" in mods}
+    return [visit for visit in ctx.visits if any(
+        line.pta_minutes or line.provider_type in ASSISTANTS or line.modifiers in assisted for line in visit.lines)]
+
+
+_UNREADABLE_FOR_GROUPS = frozenset({"minutes", "pta_minutes", "provider_type", "units"})
 
 
 def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
     de_minimis = ctx.ref.constant("assistant_de_minimis")
     expected = ctx.expected_units_by_row()
     recorded = "pta_minutes" in ctx.columns
+    judgements = remembered(ctx.ref, "assistant_units")  # the same minutes and units, the same judgement
     for visit in _assisted_visits(ctx):
         modifier = ASSISTANT_MODIFIER.get(visit.discipline)
         if modifier is None:
@@ -195,8 +195,8 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
             by_code.setdefault(line.cpt, []).append(line)
         for code, lines in by_code.items():
             info = ctx.ref.codes[code]
-            if info.is_evaluation or info.timing == "other" or any(l.units is None or l.bad & {
-                    "minutes", "pta_minutes", "provider_type", "units"} for l in lines):
+            if info.is_evaluation or info.timing == "other" or any(
+                    l.units is None or (l.bad and not l.bad.isdisjoint(_UNREADABLE_FOR_GROUPS)) for l in lines):
                 continue
             shares = [_assistant_minutes(l, recorded) for l in lines]
             minutes = [l.minutes for l in lines]
@@ -212,8 +212,12 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
             units = sum(l.units for l in lines)
             supported = sum(expected.get(l.row) or 0 for l in lines) if info.timed else min(units, 1)
             total, assistant = float(sum(minutes)), float(sum(shares))
-            judged = assistant_units(units, total, assistant, timed=info.timed, de_minimis=de_minimis,
-                                     supported_units=supported if info.timed and supported else None)
+            supported = supported if info.timed and supported else None
+            key = (units, total, assistant, info.timed, de_minimis, supported)
+            judged = judgements.get(key)
+            if judged is None:
+                judged = judgements[key] = assistant_units(units, total, assistant, timed=info.timed,
+                                                           de_minimis=de_minimis, supported_units=supported)
             yield AssistantGroup(sorted(lines, key=lambda l: l.row), modifier, judged, assistant, total)
 
 

@@ -1,11 +1,12 @@
 """PTP: NCCI procedure-to-procedure edits, and same-day evaluation exclusions."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import date
 
 from ...info import ptp_vintage_note
 from ...refdata.model import PtpPair
-from ..context import ScrubContext
+from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
@@ -23,31 +24,41 @@ def _pairs(ctx: ScrubContext) -> list[tuple[ChargeLine, ChargeLine, PtpPair | No
 
 
 def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
-    """Column-1 lines come from the code index; their visit is searched for the column-2 code."""
+    """Visit by visit (a visit of one line has no pair): each column-1 line's visit is searched for its
+    column-2 codes."""
     table = ctx.ref.ptp.by_column1
     overridden = {key for profile in ctx.ref.payers for key in profile.ptp_overrides}
     column1 = set(table) | {first for first, _ in overridden}
-    edits: dict[tuple, dict[str, PtpPair]] = {}  # (column-1 code, date) -> column-2 code -> the edit in force
-    for first in ctx.select(code=lambda code: code in column1):
-        visit = ctx.visit_of(first)
-        in_force = edits.get((first.cpt, visit.dos))
-        if in_force is None:
-            in_force = edits[(first.cpt, visit.dos)] = {}
-            for pair in table.get(first.cpt, ()):
-                # A pair can have several rows (deleted, then re-added): one edit per pair, the strictest.
-                if pair.in_force(visit.dos) and (pair.column2 not in in_force or
-                                                 pair.modifier_indicator < in_force[pair.column2].modifier_indicator):
-                    in_force[pair.column2] = pair
+    # (column-1 code, date) -> column-2 code -> the edit in force, shared by the partitions of a scrub
+    edits: dict[tuple, dict[str, PtpPair]] = remembered(ctx.ref, "ptp_in_force")
+    for visit in ctx.visits:
         if len(visit.lines) == 1:
             continue
-        for second in visit.lines:
-            if second is first:
+        for first in visit.lines:
+            if first.cpt not in column1:
                 continue
-            pair = in_force.get(second.cpt)
-            if pair is not None:
-                yield first, second, pair
-            elif (first.cpt, second.cpt) in overridden:
-                yield first, second, None
+            in_force = edits.get((first.cpt, visit.dos))
+            if in_force is None:
+                in_force = edits[(first.cpt, visit.dos)] = _edits_in_force(table.get(first.cpt, ()), visit.dos)
+            for second in visit.lines:
+                if second is first:
+                    continue
+                pair = in_force.get(second.cpt)
+                if pair is not None:
+                    yield first, second, pair
+                elif (first.cpt, second.cpt) in overridden:
+                    yield first, second, None
+
+
+def _edits_in_force(pairs: Iterable[PtpPair], day: date) -> dict[str, PtpPair]:
+    """Column-2 code -> the edit in force on `day`; a pair can have several rows (deleted, then re-added):
+    one edit per pair, the strictest."""
+    in_force: dict[str, PtpPair] = {}
+    for pair in pairs:
+        if pair.in_force(day) and (pair.column2 not in in_force or
+                                   pair.modifier_indicator < in_force[pair.column2].modifier_indicator):
+            in_force[pair.column2] = pair
+    return in_force
 
 
 def _vintage(ctx: ScrubContext, line: ChargeLine) -> str:
