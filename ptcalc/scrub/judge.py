@@ -102,14 +102,19 @@ def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_o
 
 def _judged(parts: list[list[ChargeLine]], ref: Reference, columns: set[str], as_of: date,
             jobs: int) -> Iterator[Judgement]:
-    if jobs <= 1 or len(parts) == 1:
+    workers = min(jobs, len(parts), os.cpu_count() or 1)  # more processes than cores only cost memory
+    if workers <= 1:
         for part in parts:
             yield judge_partition(part, ref, columns, as_of)
         return
-    # Forked workers inherit the lines: only partition numbers and judgements cross between processes.
+    # This process judges every `workers`-th partition itself, beside workers - 1 others; forked workers
+    # inherit the lines: only partition numbers and judgements cross between processes.
     forking = _forking()
     context = multiprocessing.get_context("fork" if forking else None)
-    workers = min(jobs, len(parts), os.cpu_count() or 1)  # more processes than cores only cost memory
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+    others = [i for i in range(len(parts)) if i % workers]
+    with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_start_worker,
                              initargs=(ref, columns, as_of, parts if forking else None)) as pool:
-        yield from pool.map(_judge_in_worker, range(len(parts)) if forking else parts)
+        judged = pool.map(_judge_in_worker, others if forking else [parts[i] for i in others])
+        for part in parts[::workers]:
+            yield judge_partition(part, ref, columns, as_of)
+        yield from judged
