@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import contextlib
 import os
 import sys
@@ -407,9 +406,6 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
 
 
 def main() -> None:
-    # One command, then the process ends: the cyclic collector would only walk the million objects a large
-    # sheet keeps alive (and walk them all once more when it is switched back on): reference counting frees them.
-    gc.disable()
     try:
         code = run()
         sys.stdout.flush()
