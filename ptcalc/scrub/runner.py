@@ -111,7 +111,9 @@ def cyclic_gc_paused() -> Iterator[None]:
     A 100,000-line sheet keeps about two million cell objects alive, and every collection
     walks all of them; the scrub creates no reference cycles worth collecting, and reference
     counting still frees everything, so collections only cost time here (measured: ~5x on
-    building the lines).
+    building the lines). Switched back on, the collector would first walk every object made
+    during the pause (0.2 s at 100,000 lines): they go straight to the oldest generation instead,
+    which a full collection still visits later.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -119,6 +121,8 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()  # freeze then unfreeze: every tracked object into the oldest generation, unwalked
+            gc.unfreeze()
             gc.enable()
 
 
