@@ -8,6 +8,8 @@ from decimal import Decimal
 SEVERITIES = ("error", "warning", "info")
 STATUSES = ("fail", "bypassed", "no_data")
 LINE_STATUS_ORDER = ("ERROR", "WARN", "NO_DATA", "INFO", "CLEAN")
+_LINE_STATUS_OF = {"error": "ERROR", "warning": "WARN", "info": "INFO"}  # a failing finding's severity
+_RANK = {status: rank for rank, status in enumerate(LINE_STATUS_ORDER)}
 
 
 @dataclass(slots=True)
@@ -45,14 +47,14 @@ class Finding:
             return "NO_DATA"
         if self.status == "bypassed":
             return "INFO"  # listed for review: the documentation must support the bypass
-        return {"error": "ERROR", "warning": "WARN", "info": "INFO"}[self.severity]
+        return _LINE_STATUS_OF[self.severity]
 
 
 def line_status(findings: list[Finding]) -> str:
     """The Scrub Status of a line: its most serious finding, CLEAN when it has none."""
     if not findings:
         return "CLEAN"
-    return min((f.counts_as for f in findings), key=LINE_STATUS_ORDER.index)
+    return min([f.counts_as for f in findings], key=_RANK.__getitem__)
 
 
 def sort_key(finding: Finding) -> tuple:
