@@ -150,3 +150,33 @@ def test_the_lite_path_and_the_fast_path_agree_on_a_heavy_sheet(heavy_xlsx: Path
     standard = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
     monkeypatch.setattr(report, "_encode", lambda value: standard.encode(value).encode("utf-8"))
     assert report.to_json(scrub_file(heavy_xlsx, as_of=AS_OF)).encode("utf-8") == out.read_bytes()
+
+
+def test_prices_remembered_by_day_shape_stay_with_their_year_locality_and_modifiers(tmp_path: Path) -> None:
+    """Days of the same codes and units share one pricing (ptcalc.scrub.context.remembered): never across
+    fee-schedule years, localities or CQ; each line's allowed amount is what PT_FEE gives for its day alone."""
+    from ptcalc.fees import visit_fee
+    from ptcalc.scrub.context import ScrubContext
+
+    days = [("P1", "2025-06-02", "national", "GP"), ("P2", "2026-06-01", "national", "GP"),
+            ("P3", "2026-06-01", "13202-01", "GP"), ("P4", "2026-06-01", "national", "GP CQ"),
+            ("P5", "2026-06-08", "national", "GP")]
+    path = tmp_path / "days.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["patient_id", "dos", "cpt", "modifiers", "units", "minutes", "locality"])
+        for patient, day, locality, modifiers in days:
+            writer.writerow([patient, day, "97110", modifiers, 2, 30, locality])
+            writer.writerow([patient, day, "97140", "GP", 1, 15, locality])
+    ref = load_reference()
+    result = scrub_file(path, as_of=AS_OF, ref=ref)
+    ctx = ScrubContext(ref, result.lines, set(result.columns), AS_OF)
+    allowed = {}
+    for patient, day, locality, modifiers in days:
+        lines = [line for line in result.lines if line.patient_id == patient]
+        fee = visit_fee([l.cpt for l in lines], [l.units for l in lines], locality, day,
+                        [" ".join(l.modifiers) for l in lines], reference=ref)
+        assert [ctx.allowed(line) for line in lines] == [f.amount for f in fee.lines], patient
+        allowed[patient] = ctx.allowed(lines[0])
+    assert len({allowed["P1"], allowed["P2"], allowed["P3"], allowed["P4"]}) == 4  # year, locality, CQ all count
+    assert allowed["P5"] == allowed["P2"]  # another date of the same year and place: the same price
