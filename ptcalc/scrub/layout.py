@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,11 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_note
     """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
     from names, and the rows that are not claim lines. `row_notes` are the reader's notes by index
     into `data`."""
+    shortest = min(map(len, data), default=0)
+
     def column(index: int | None) -> list[Any]:
+        if index is not None and index < shortest:  # every row reaches it (calamine's rows all do)
+            return list(map(itemgetter(index), data))
         return [row[index] if index is not None and index < len(row) else None for row in data]
 
     cells: dict[str, list[Any]] = {}

@@ -6,7 +6,7 @@ with bad cells is still a line, carrying the problems that DAT001/DAT002 report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from itertools import zip_longest
+from itertools import compress, repeat, zip_longest
 from datetime import date
 from typing import Any
 
@@ -130,8 +130,7 @@ class LineParser:
         maybe_blank: list[int] | None = None  # rows blank in every column so far
         problems: dict[int, list[Problem]] = {}
         columns: dict[str, list[Any]] = {}
-        width = len(data[0]) if data else 0
-        rectangular = all(len(row) == width for row in data)  # calamine's rows are; csv rows may not be
+        rectangular = len(set(map(len, data))) <= 1  # calamine's rows are; csv rows may not be
         transposed = list(zip(*data) if rectangular else zip_longest(*data))  # short rows padded with None
         names = dict(self._columns)
         names.update({name: -1 for name in cells_for})
@@ -161,22 +160,18 @@ class LineParser:
             candidates = range(count) if maybe_blank is None else maybe_blank
             maybe_blank = [i for i in candidates if cells[i] in blank_values] if blank_values else []
             if trouble:
-                for i in [i for i, value in enumerate(cells) if value in trouble]:
-                    problems.setdefault(i, []).append(trouble[value := cells[i]])
+                for i in compress(range(count), map(trouble.__contains__, cells)):
+                    problems.setdefault(i, []).append(trouble[cells[i]])
         blank_rows = {i for i in (maybe_blank or ()) if all(is_blank(v) for v in data[i])}
         self.blank_rows += len(blank_rows)  # the summary counts them (kept in the copy, not judged)
-        field_columns = [columns.get(name) or [FIELD_DEFAULTS.get(name)] * count for name in FIELDS]
-        lines = []
+        field_columns = [columns.get(name) or repeat(FIELD_DEFAULTS.get(name), count) for name in FIELDS]
+        lines = list(map(ChargeLine, range(first_row, first_row + count), *field_columns))
+        for i, found in problems.items():
+            lines[i].problems = found
+            lines[i].bad = {p.field for p in found}
         skipped = blank_rows | (skip or set())
-        for i, values in enumerate(zip(*field_columns)):
-            if i in skipped:
-                continue
-            line = ChargeLine(first_row + i, *values)
-            found = problems.get(i)
-            if found:
-                line.problems = found
-                line.bad = {p.field for p in found}
-            lines.append(line)
+        if skipped:
+            lines = [line for i, line in enumerate(lines) if i not in skipped]
         return lines
 
     def _cell(self, name: str, value: Any) -> Any:
