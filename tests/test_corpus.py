@@ -100,6 +100,30 @@ def test_excel_error_cells_in_a_workbook_are_reported_not_dropped(tmp_path: Path
     assert [copy.cell(r, 1).value for r in range(1, 6)] == ["patient_id", "P1", "P2", None, "P3"]
 
 
+def test_error_cells_are_found_all_through_a_sheet_of_many_megabytes(tmp_path: Path) -> None:
+    """The error-cell scan reads the sheet's XML a megabyte at a time: cells on either side of every cut count."""
+    from ptcalc.scrub.reader import read_sheet
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Charges")
+    ws.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers", "note"])
+    errors = {}
+    for r in range(2, 30_002):
+        row = [f"P{r}", "2026-03-02", "97110", 1, 15, "GP", "x" * 150]
+        if r % 3 == 0:
+            col = r % 5
+            row[col] = openpyxl.cell.WriteOnlyCell(ws, value="#REF!" if r % 2 else "#N/A")
+            row[col].data_type = "e"
+            errors[(r - 1, col)] = "#REF!" if r % 2 else "#N/A"
+        ws.append(row)
+    path = tmp_path / "long.xlsx"
+    wb.save(path)
+    rows = read_sheet(path, "Charges").rows
+    found = {(r, c): value for r, row in enumerate(rows) for c, value in enumerate(row)
+             if isinstance(value, str) and value.startswith("#")}
+    assert found == errors and len(errors) == 10_000
+
+
 POOLS = {
     "patient_id": st.sampled_from(["P1", "P2", "P3", "", " P4 ", "=1+1", None, 12345.0]),
     "dos": st.sampled_from(["2026-03-02", "03/03/2026", "2026-02-30", "", "#N/A", None, 46085.0, "soon",

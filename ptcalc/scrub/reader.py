@@ -236,20 +236,35 @@ def _sheet_part(archive: zipfile.ZipFile, position: int, name: str) -> str | Non
 
 
 def _error_cells(path: Path, position: int, name: str) -> dict[tuple[int, int], str]:
-    """(row, col) -> '#N/A' etc. for every error-valued cell of the sheet (0-based)."""
+    """(row, col) -> '#N/A' etc. for every error-valued cell of the sheet (0-based). The sheet's XML is
+    read a megabyte at a time, cut after the last complete row: it runs beside python-calamine's own
+    load, which must not find a second copy of a million-line sheet in memory."""
+    found: dict[tuple[int, int], str] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, position, name)
-            xml = archive.read(part) if part else b""
+            if part is None:
+                return found
+            with archive.open(part) as stream:
+                pending = b""
+                while more := stream.read(1 << 20):
+                    pending += more
+                    cut = pending.rfind(b"</row>")
+                    if cut >= 0:
+                        _scan_errors(pending[:cut], found)
+                        pending = pending[cut:]
+                _scan_errors(pending, found)
     except (zipfile.BadZipFile, KeyError, OSError):
         return {}
+    return found
+
+
+def _scan_errors(xml: bytes, found: dict[tuple[int, int], str]) -> None:
     if b't="e"' not in xml:
-        return {}
-    found = {}
+        return
     for letters, number, body in _ERROR_CELL.findall(xml):
         value = _VALUE.search(body) if body else None
         found[(int(number) - 1, _column_index(letters))] = value.group(1).decode() if value else "#N/A"
-    return found
 
 
 csv.field_size_limit(32_767 * 32)  # Excel's cell limit many times over; the default 131,072 aborts long notes
