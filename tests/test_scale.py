@@ -180,3 +180,15 @@ def test_prices_remembered_by_day_shape_stay_with_their_year_locality_and_modifi
         allowed[patient] = ctx.allowed(lines[0])
     assert len({allowed["P1"], allowed["P2"], allowed["P3"], allowed["P4"]}) == 4  # year, locality, CQ all count
     assert allowed["P5"] == allowed["P2"]  # another date of the same year and place: the same price
+
+
+def test_a_finding_crosses_between_processes_whole() -> None:
+    """`--jobs` pickles findings back from its workers; every field, the claim's ids too, must survive."""
+    import pickle
+    from decimal import Decimal
+
+    from ptcalc.scrub.findings import Finding
+
+    finding = Finding(7, "PTP001", "ncci-pair-needs-modifier", "warning", "bypassed", "97140 carries 59", "fix",
+                      Decimal("31.02"), "P9", date(2026, 3, 2), "97140", "NCCI", "modifiers", "CLM-1", "2")
+    assert pickle.loads(pickle.dumps(finding)) == finding
