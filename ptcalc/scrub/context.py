@@ -18,7 +18,8 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from ..errors import PtcalcInputError
-from ..fees import PRICEABLE_STATUSES, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer, pricer_for
+from ..fees import (ASSISTANT_MODIFIERS, PRICEABLE_STATUSES, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer,
+                    pricer_for)
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
@@ -221,23 +222,31 @@ class ScrubContext:
         problems: dict[tuple, str] = {}
         bases: dict[int, PricingBasis] = {}
         memo = remembered(self.ref, "day_prices")  # same day shape, same prices
+        pricers: dict[tuple, VisitPricer] = {}
+        assisted: dict[tuple[str, ...], bool] = {}  # by modifiers: only CQ/CO changes a price
         for key, lines in self.days.items():
             first = lines[0]
-            try:
-                pricer = pricer_for(self.ref, key[1], first.locality,
-                                    first.profile.conversion_factor_track if first.profile else "non_qp")
-            except PtcalcInputError as exc:
-                problems[key] = str(exc).removeprefix("date: ")
-                continue
-            bases[id(pricer)] = pricer.basis
+            track = first.profile.conversion_factor_track if first.profile else "non_qp"
+            pricer = pricers.get((key[1], first.locality, track))
+            if pricer is None:
+                try:
+                    pricer = pricers[(key[1], first.locality, track)] = pricer_for(self.ref, key[1], first.locality,
+                                                                                    track)
+                except PtcalcInputError as exc:
+                    problems[key] = str(exc).removeprefix("date: ")
+                    continue
+                bases[id(pricer)] = pricer.basis
             rows = pricer.schedule.rows
             priced = [l for l in lines if l.units is not None and (row := rows.get(l.cpt)) is not None
                       and row.status in PRICEABLE_STATUSES]
             if not priced:
                 continue
+            for line in priced:
+                if line.modifiers not in assisted:
+                    assisted[line.modifiers] = not ASSISTANT_MODIFIERS.isdisjoint(line.modifiers)
             # The year too: the assistant rate depends on the date, and so may a fallback's wording.
             shape = (pricer.prices_key, pricer.assistant_rate, key[1].year,
-                     tuple([(l.cpt, l.units, l.modifiers) for l in priced]))
+                     tuple([(l.cpt, l.units, assisted[l.modifiers]) for l in priced]))
             amounts = memo.get(shape)
             if amounts is None:
                 fee = pricer.price([l.cpt for l in priced], [l.units for l in priced], [l.modifiers for l in priced])

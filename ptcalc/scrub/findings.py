@@ -8,8 +8,12 @@ from decimal import Decimal
 SEVERITIES = ("error", "warning", "info")
 STATUSES = ("fail", "bypassed", "no_data")
 LINE_STATUS_ORDER = ("ERROR", "WARN", "NO_DATA", "INFO", "CLEAN")
-_LINE_STATUS_OF = {"error": "ERROR", "warning": "WARN", "info": "INFO"}  # a failing finding's severity
 _RANK = {status: rank for rank, status in enumerate(LINE_STATUS_ORDER)}
+# What a finding makes its line, by (status, severity): a failure its severity; a bypass is listed for
+# review (the documentation must support it); no_data means the line could not be judged.
+COUNTS_AS = {(status, severity): "NO_DATA" if status == "no_data" else "INFO" if status == "bypassed" else
+             {"error": "ERROR", "warning": "WARN", "info": "INFO"}[severity]
+             for status in STATUSES for severity in SEVERITIES}
 
 
 @dataclass(slots=True)
@@ -48,11 +52,12 @@ class Finding:
     @property
     def counts_as(self) -> str:
         """What this finding makes its line: ERROR, WARN, INFO, NO_DATA."""
-        if self.status == "no_data":
-            return "NO_DATA"
-        if self.status == "bypassed":
-            return "INFO"  # listed for review: the documentation must support the bypass
-        return _LINE_STATUS_OF[self.severity]
+        return COUNTS_AS[(self.status, self.severity)]
+
+
+def more_serious(status: str, other: str | None) -> bool:
+    """`status` outranks `other` (None: the line has no status yet)."""
+    return other is None or _RANK[status] < _RANK[other]
 
 
 def line_status(findings: list[Finding]) -> str:

@@ -92,6 +92,32 @@ class _Unreadable:
         self.message = message
 
 
+class _ParsedColumn(dict):
+    """A column's parsed value by cell value: each distinct value is parsed once, when first looked up
+    (one hash per cell), noting the blank ones and the problems they carry."""
+
+    def __init__(self, parser: "LineParser", name: str) -> None:
+        super().__init__()
+        self.parser = parser
+        self.name = name
+        self.blank_values: set[Any] = set()
+        self.trouble: dict[Any, Problem] = {}
+
+    def __missing__(self, value: Any) -> Any:
+        name = self.name
+        parsed = self.parser._cell(name, value)
+        if parsed is _BLANK:
+            self.blank_values.add(value)
+            parsed = FIELD_DEFAULTS.get(name)
+            if name in REQUIRED:
+                self.trouble[value] = Problem(name, "missing", f"{name} is empty")
+        elif parsed.__class__ is _Unreadable:
+            self.trouble[value] = Problem(name, "unreadable", parsed.message)
+            parsed = None  # no default: rules that need the value do not judge the line
+        self[value] = parsed
+        return parsed
+
+
 class LineParser:
     """Parses rows for one sheet; caches the parse of values that repeat (dates, codes, modifiers)."""
 
@@ -139,26 +165,14 @@ class LineParser:
                 cells = cells_for[name]
             else:
                 cells = transposed[index] if 0 <= index < len(transposed) else (None,) * count
-            final: dict[Any, Any] = {}
-            trouble: dict[Any, Problem] = {}
-            blank_values = set()
-            for value in set(cells):
-                parsed = self._cell(name, value)
-                if parsed is _BLANK:
-                    blank_values.add(value)
-                    final[value] = FIELD_DEFAULTS.get(name)
-                    if name in REQUIRED:
-                        trouble[value] = Problem(name, "missing", f"{name} is empty")
-                elif parsed.__class__ is _Unreadable:
-                    final[value] = None  # no default: rules that need the value do not judge the line
-                    trouble[value] = Problem(name, "unreadable", parsed.message)
-                else:
-                    final[value] = parsed
+            parsed = _ParsedColumn(self, name)
             # Every line gets the one parsed object of its value (even where parsing changes nothing):
             # the reader's own cell objects are not kept alive, which is a third of the memory at 1M lines.
-            columns[name] = list(map(final.__getitem__, cells))
+            columns[name] = list(map(parsed.__getitem__, cells))
             candidates = range(count) if maybe_blank is None else maybe_blank
+            blank_values = parsed.blank_values
             maybe_blank = [i for i in candidates if cells[i] in blank_values] if blank_values else []
+            trouble = parsed.trouble
             if trouble:
                 for i in compress(range(count), map(trouble.__contains__, cells)):
                     problems.setdefault(i, []).append(trouble[cells[i]])

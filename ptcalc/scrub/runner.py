@@ -16,7 +16,7 @@ from ..info import data_versions
 from ..claims.sniff import looks_like_x12
 from ..refdata import Reference, load_reference
 from .context import is_judgeable
-from .findings import LINE_STATUS_ORDER, Finding, line_status
+from .findings import COUNTS_AS, LINE_STATUS_ORDER, Finding, line_status, more_serious
 from .judge import judge_lines
 from .layout import describe as describe_layout
 from .layout import Prepared, SheetLayout, locate, prepare
@@ -64,14 +64,16 @@ class ScrubResult:
 
     def _summarise(self) -> dict[str, object]:
         """Every count in one pass over the findings (a heavy sheet has about one a line)."""
-        statuses = Counter(line_status(found) for found in self.by_row.values())
-        statuses["CLEAN"] += len(self.lines) - len(self.by_row)
+        worst: dict[int, str] = {}  # row -> the line's status (its most serious finding)
         by_rule: dict[str, dict] = {}
         at_risk: dict[int, Decimal] = {}
         left_on_table = Decimal("0.00")
         failures = dict.fromkeys(("error", "warning", "info"), 0)
         by_status = dict.fromkeys(("fail", "bypassed", "no_data"), 0)
         for finding in self.findings:
+            counts_as = COUNTS_AS[(finding.status, finding.severity)]
+            if more_serious(counts_as, worst.get(finding.row)):
+                worst[finding.row] = counts_as
             entry = by_rule.get(finding.rule)
             if entry is None:
                 entry = by_rule[finding.rule] = {"rule": finding.rule, "name": finding.name,
@@ -89,6 +91,8 @@ class ScrubResult:
                 at_risk[finding.row] = max(at_risk.get(finding.row, Decimal(0)), finding.amount_at_risk)
             else:
                 left_on_table += finding.amount_at_risk
+        statuses = Counter(worst.values())
+        statuses["CLEAN"] += len(self.lines) - len(worst)
         order = {r.id: i for i, r in enumerate(all_rules())}
         rules = [{**e, "amount_at_risk": float(e["amount_at_risk"])} for e in
                  sorted(by_rule.values(), key=lambda e: order[e["rule"]])]
