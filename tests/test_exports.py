@@ -225,3 +225,94 @@ def test_a_credential_column_is_read_as_provider_types(tmp_path: Path) -> None:
     _, report = scrub_json(sheet)
     found = {(f["row"], f["rule"]) for f in report["findings"]}
     assert found == {(4, "MOD005")}                                  # the PTA's unit needs CQ; DPT and OTR/L fine
+
+
+WORDY_HEADER = ["Patient Name", "Pt Acct No", "Date of Birth", "Svc Dt", "Posting Date", "Proc Code", "CPT Mod 1",
+                "CPT Mod 2", "Billed Qty", "Tx Minutes", "Total Visit Minutes", "Treating Provider",
+                "Referring Provider", "Primary Payor", "Secondary Insurance", "Line Item Charge", "Allowed Amount",
+                "Paid Amount"]
+
+
+def _wordy(line: list[object]) -> list[object]:
+    """A LINES row under WORDY_HEADER, with a distractor in every column that must not be read."""
+    name, acct, dos, code, mod1, mod2, units, minutes, provider, payer, charge = line
+    return [name, acct, "01/15/1950", dos, "03/09/2026", code, mod1, mod2, units, minutes, 90, provider,
+            "Dr. Ann Who, MD", payer, "Medicaid of Texas", charge, "$40.00", "$31.50"]
+
+
+def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> None:
+    sheet = tmp_path / "wordy.csv"
+    with sheet.open("w", newline="") as handle:
+        csv.writer(handle).writerows([TITLE, WORDY_HEADER, *map(_wordy, LINES)])
+    code, report = scrub_json(sheet)
+    serious = {(f["row"], f["rule"]) for f in report["findings"] if f["status"] == "fail"
+               and f["severity"] in ("error", "warning")}
+    assert code == 1 and report["summary"]["lines"] == 12
+    assert serious == ERRORS                                   # the export's two mistakes, and only them
+    fields = report["reading"]["fields"]
+    assert {name: source.split(" (")[0] for name, source in fields.items() if name != "modifiers"} == {
+        "patient_id": "Pt Acct No", "dos": "Svc Dt", "cpt": "Proc Code", "units": "Billed Qty",
+        "minutes": "Tx Minutes", "payer": "Primary Payor", "charge": "Line Item Charge",
+        "provider_name": "Treating Provider"}
+    assert fields["modifiers"] == "CPT Mod 1 (G) + CPT Mod 2 (H) (merged in order)"
+    assert [c.split(" (")[0] for c in report["reading"]["columns_not_used"]] == [
+        "Patient Name", "Date of Birth", "Posting Date", "Total Visit Minutes", "Referring Provider",
+        "Secondary Insurance", "Allowed Amount", "Paid Amount"]
+    assert "columns_unclear" not in report["reading"]
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Tx Minutes", "minutes"), ("TxMinutes", "minutes"), ("Treatment Time", "minutes"), ("Provider Cred", "provider_type"),
+    ("Rendering Credential", "provider_type"), ("Pt Acct No", "patient_id"), ("Client ID", "patient_id"),
+    ("Svc Dt", "dos"), ("Appointment Date", "dos"), ("CPTCode", "cpt"), ("Billing Code", "cpt"), ("# Units", "units"),
+    ("Primary Payor", "payer"), ("Ins Plan", "payer"), ("Fin Class", "payer_type"), ("Place of Svc", "pos"),
+    ("Fee Amount", "charge"), ("CPT Modifier", "modifiers"), ("Assistant Time", "pta_minutes"),
+    ("Provider NPI #", "provider_npi"), ("Invoice No", "claim_id"),
+    # ...and what must not be read as a field: a wrong column makes false alarms on correct lines.
+    ("Date of Birth", None), ("Posting Date", None), ("DOS To", None), ("Eval Date", None), ("Allowed Amount", None),
+    ("Paid Amt", None), ("Unit Charge", None), ("Charge Code Description", None), ("Secondary Insurance", None),
+    ("Insurance ID", None), ("Guarantor Account", None), ("Patient Balance", None), ("Total Visit Minutes", None),
+    ("Untimed Minutes", None), ("Visits Remaining", None), ("Referring Provider", None), ("Billing NPI", None),
+    ("POS Description", None), ("Service Location", None), ("Modified By", None), ("Claim Status", None),
+])
+def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
+    from ptcalc.scrub.header_words import fields_by_words
+
+    assert fields_by_words(header) == ([field] if field else [])
+
+
+def test_two_headers_whose_words_both_say_minutes_are_not_guessed_between(tmp_path: Path) -> None:
+    sheet = tmp_path / "unclear.csv"
+    sheet.write_text("patient_id,dos,cpt,units,modifiers,Tx Minutes,Treatment Time\n"
+                     "U1,2026-03-02,97110,2,GP,30,45\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["columns_unclear"] == {"minutes": ["Tx Minutes (F)", "Treatment Time (G)"]}
+    assert "minutes" in report["reading"]["fields_absent"]
+    assert [(f["rule"], f["status"]) for f in report["findings"]] == [("UNT005", "no_data")]  # asks, never guesses
+    shown = run_cli("columns", str(sheet))
+    assert "minutes: not read, Tx Minutes (F) and Treatment Time (G) could each be it" in shown.stdout
+
+
+def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_lines(tmp_path: Path) -> None:
+    sheet = tmp_path / "grouped.csv"
+    sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Charges\n"
+                     "Provider: Amy Jones PT,,,,,,,\n"
+                     "G1,03/02/2026,97110,GP,2,30,Medicare,$110.00\n"
+                     "G1,03/02/2026,97140,GP,1,15,Medicare,$52.00\n"
+                     ",,,,3,,,$162.00\n"
+                     "Provider: Rob Diaz PTA,,,,,,,\n"
+                     "G2,03/03/2026,97110,GP CQ,1,15,Medicare,$55.00\n"
+                     ",,,,1,,,\"$1,055.00\"\n"
+                     "G3,,,,2,,,\n"
+                     ",,,,,,,\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {
+        "2": "a heading: 'Provider: Amy Jones PT' alone, no date or code",
+        "5": "a subtotal: amounts only, no patient, date or code",
+        "6": "a heading: 'Provider: Rob Diaz PTA' alone, no date or code",
+        "8": "a subtotal: amounts only, no patient, date or code"}
+    assert report["summary"]["lines"] == 4 and report["summary"]["blank_rows"] == 1
+    # The claim lines are clean; a row with a patient and units but no date or code is still a line, and says so.
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT001")}
+    assert {f["message"] for f in report["findings"]} == {"dos is empty; the line cannot be billed",
+                                                         "cpt is empty; the line cannot be billed"}

@@ -26,6 +26,7 @@ from ..errors import UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
+from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 
 # Extra header words per field, best first; a later group is used only when no earlier one is there
@@ -71,6 +72,8 @@ def _key(text: object) -> str:
     return "".join(ch for ch in str(text).lower() if ch.isalnum()) if text is not None else ""
 
 
+WORDS_RANK = 1.5  # a header read by its words: after the field's names and first synonyms, before the rest
+
 # Words so common in exports that they mean a field only when nothing more specific is there.
 GENERIC = frozenset({"date", "code", "procedure", "patient", "time", "name", "amount", "plan", "ins", "place", "min",
                      "unit", "fee", "billed", "claim", "proc", "chart"})
@@ -109,14 +112,15 @@ class SheetLayout:
     ignored: list[int] = field(default_factory=list)
     title_rows: list[int] = field(default_factory=list)  # sheet rows above the header that hold text
     mapped_by_file: set[str] = field(default_factory=set)
+    unclear: dict[str, list[int]] = field(default_factory=dict)  # field -> columns whose words all name it
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
         if name == "modifiers" and len(self.modifier_columns) > 1:
-            return " + ".join(self._label(i) for i in self.modifier_columns) + " (merged in order)"
-        return self._label(index) if index is not None else ""
+            return " + ".join(self.label(i) for i in self.modifier_columns) + " (merged in order)"
+        return self.label(index) if index is not None else ""
 
-    def _label(self, index: int) -> str:
+    def label(self, index: int) -> str:
         return f"{self.headers[index]!s} ({column_letter(index)})"
 
 
@@ -137,10 +141,14 @@ def load_column_map(path: Path) -> dict[str, str]:
     return mapping
 
 
-def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], list[int], dict[str, int], set[str]]:
-    best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
+def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], list[int], dict[str, int], set[str],
+                                                               dict[str, list[int]]]:
+    """Field -> column by the mapping file, then the synonyms, then (for fields still unnamed) the header's
+    words; also the fields several headers name by their words alone (unclear: none of them is read)."""
+    best: dict[str, tuple[float, int]] = {}  # field -> (rank, column)
     modifiers: list[int] = []
     by_file: set[str] = set()
+    by_words: dict[str, list[int]] = {}
     for index, cell in enumerate(row):
         key = _key(cell)
         if not key or is_output_header(cell):
@@ -154,6 +162,9 @@ def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], 
         elif key in LOOKUP:
             name, rank = LOOKUP[key]
         else:
+            named = fields_by_words(cell)
+            if len(named) == 1:
+                by_words.setdefault(named[0], []).append(index)
             continue
         if name == "modifiers":
             modifiers.append(index)
@@ -164,11 +175,20 @@ def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], 
                              f"({cell!s}) both mean '{name}'; keep one, or say which with --columns")
         if name not in best or rank < best[name][0]:
             best[name] = (rank, index)
+    unclear: dict[str, list[int]] = {}
+    for name, indexes in by_words.items():
+        if name == "modifiers":
+            modifiers = modifiers or indexes  # `CPT Mod 1`, `CPT Mod 2`: merged in order, as `Mod 1`...
+        elif len(indexes) == 1:
+            if name not in best or best[name][0] > WORDS_RANK:  # unless a header names the field outright
+                best[name] = (WORDS_RANK, indexes[0])
+        elif name not in best:
+            unclear[name] = indexes  # no guess between the candidates
     columns = {name: index for name, (_, index) in best.items() if name in BY_NAME}
     extra = {name: index for name, (_, index) in best.items() if name not in BY_NAME}
     if modifiers:
         columns["modifiers"] = modifiers[0]
-    return columns, modifiers, extra, by_file
+    return columns, modifiers, extra, by_file, unclear
 
 
 def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
@@ -180,12 +200,12 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     for index, row in enumerate(rows[:scan]):
         if not any(_filled(v) for v in row):
             continue
-        columns, modifiers, extra, by_file = _match(row, mapping)
+        columns, modifiers, extra, by_file, unclear = _match(row, mapping)
         if all(name in columns for name in REQUIRED):
             used = set(columns.values()) | set(modifiers) | set(extra.values())
             ignored = [i for i, cell in enumerate(row) if _filled(cell) and i not in used and not is_output_header(cell)]
             titles = [i + 1 for i in range(index) if any(_filled(v) for v in rows[i])]
-            return SheetLayout(index, columns, modifiers, extra, list(row), ignored, titles, by_file)
+            return SheetLayout(index, columns, modifiers, extra, list(row), ignored, titles, by_file, unclear)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, row, columns))
@@ -343,8 +363,10 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
 
 
 def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
-    """Totals, subtotals and page footers: a row without a code, and without a patient or a date,
-    whose text says so."""
+    """Totals, subtotals, group headings and page footers: a row without a code, and without a patient
+    or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
+    filled (a heading such as `Provider: Amy Jones`). A row with a note in it stays a line (DAT001 asks
+    for its cells), and a row with nothing but blanks is counted apart."""
     code_at = layout.columns["cpt"]
     dos_at, patient_at = layout.columns["dos"], layout.columns["patient_id"]
     found = {}
@@ -355,13 +377,31 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
             is_code[code] = _filled(code) and bool(_CODE_IN_TEXT.match(str(_plain(code))))
         if is_code[code]:
             continue
-        if all(_filled(row[at]) for at in (dos_at, patient_at) if at < len(row)) and len(row) > max(dos_at, patient_at):
+        dated, patient = (at < len(row) and _filled(row[at]) for at in (dos_at, patient_at))
+        if dated and patient:
             continue  # a line with a patient and a date is a claim line, whatever its notes say (e.g. "total knee")
-        for value in row:
-            if isinstance(value, str) and _NOT_A_LINE.search(value):
-                found[i] = value.strip()[:60]
-                break
+        said = next((value.strip()[:60] for value in row if isinstance(value, str) and _NOT_A_LINE.search(value)),
+                    None)
+        filled = [(at, value) for at, value in enumerate(row) if _filled(value)]
+        if said is not None:
+            found[i] = said
+        elif dated or not filled:
+            continue
+        elif not patient and all(_is_amount(value) for _, value in filled):
+            found[i] = "a subtotal: amounts only, no patient, date or code"
+        elif patient and len(filled) == 1:
+            found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
     return found
+
+
+_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
+
+
+def _is_amount(value: object) -> bool:
+    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))
 
 
 def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) -> dict[str, Any]:
@@ -379,6 +419,9 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
     }
+    if layout.unclear:
+        reading["columns_unclear"] = {name: [layout.label(i) for i in indexes]
+                                      for name, indexes in layout.unclear.items()}
     if prepared is not None:
         reading["defaults_applied"] = dict(sorted(prepared.defaults.items()))
         reading["not_claim_lines"] = {str(header_row + 1 + i): why for i, why in sorted(prepared.not_lines.items())}
@@ -393,6 +436,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {name:<14} <- {source}")
     if reading["columns_not_used"]:
         lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
+    for name, candidates in (reading.get("columns_unclear") or {}).items():
+        lines.append(f"  {name}: not read, {' and '.join(candidates)} could each be it (say which with --columns)")
     absent = [n for n in reading["fields_absent"] if n in ("payer_type", "payer", "provider_type", "modifiers",
                                                           "minutes")]
     defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "PT for every line",

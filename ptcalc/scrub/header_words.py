@@ -1,0 +1,114 @@
+"""Reading a header by its words, for the headers no synonym names (`Tx Minutes`, `Provider Cred`,
+`Pt Acct No`, `Svc Dt`, `CPT Modifier 1`, `Primary Payor`).
+
+A header names a field when it holds a word of each of the rule's groups and none of its excluded
+words: `Tx Minutes` is minutes, `PTA Minutes` and `Total Visit Minutes` are not; `Date of Service`
+is the date of service, `Date of Birth` and `Posting Date` are not; `Charge Amount` is the charge,
+`Allowed Amount` and `Paid Amount` are not; `Primary Payor` is the payer, `Secondary Insurance` and
+`Insurance ID` are not. The exclusions lean towards leaving a column unread (it is then named in
+"how the sheet was read") rather than reading the wrong one: a wrong column makes false alarms.
+"""
+from __future__ import annotations
+
+import re
+
+Rule = tuple[tuple[frozenset[str], ...], frozenset[str]]  # (a word of each group, none of these words)
+
+
+def _rule(*groups: str, unless: str = "") -> Rule:
+    return tuple(frozenset(g.split()) for g in groups), frozenset(unless.split())
+
+
+_MONEY = "allowed paid payment pmt adjust adjustment adj balance bal expected contract contractual due copay " \
+         "coinsurance deductible writeoff write"
+_NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber secondary " \
+                 "tertiary 2 3 address phone responsibility resp code status date auth authorization city state zip " \
+                 + _MONEY
+_NOT_THE_DAY = "birth dob post posted posting entry entered created paid payment billed bill cert certification " \
+               "certified soc progress eval evaluation onset injury referral to thru through end last next first " \
+               "auth authorization start admit discharge"
+_NOT_LINE_MINUTES = "pta ota cota assistant asst untimed start end total visit travel wait session scheduled " \
+                    "appointment appt group in out stamp"
+
+WORD_RULES: dict[str, tuple[Rule, ...]] = {
+    "patient_id": (
+        _rule("acct account mrn chart", unless="guarantor insurance ins payer type class status name dob birth "
+                                               "provider npi group policy member subscriber claim " + _MONEY),
+        _rule("patient pt client", "id no num number identifier key",
+              unless="guarantor insurance ins payer name dob birth provider npi policy member subscriber claim"),
+    ),
+    "dos": (
+        _rule("dos", unless="to thru through end last"),
+        _rule("date dt", "service services svc visit treatment tx appt appointment encounter session",
+              unless=_NOT_THE_DAY),
+    ),
+    "cpt": (
+        _rule("cpt hcpcs", unless="description desc modifier modifiers mod units unit charge amount amt fee price "
+                                  "name group category"),
+        _rule("procedure proc service svc charge billing", "code cd",
+              unless="description desc modifier mod dx diagnosis icd revenue rev place pos type"),
+    ),
+    "units": (
+        _rule("units unit qty quantity", unless="price charge charges amount amt fee cost minutes min mins time "
+                                                 "pta ota visit visits authorized auth remaining used type "
+                                                 + _MONEY),
+    ),
+    "minutes": (
+        _rule("min mins minute minutes", unless=_NOT_LINE_MINUTES),
+        _rule("time", "tx treatment timed direct service therapy procedure", unless=_NOT_LINE_MINUTES),
+    ),
+    "modifiers": (
+        _rule("modifier modifiers mod mods", unless="description desc date by user"),
+    ),
+    "payer_type": (
+        _rule("financial fin", "class classification category type group"),
+        _rule("payer payor insurance ins plan coverage carrier", "type class category classification",
+              unless="secondary tertiary 2 3"),
+    ),
+    "payer": (
+        _rule("insurance payer payor carrier plan ins insurer", unless=_NOT_THE_PAYER),
+    ),
+    "provider_type": (
+        _rule("credential credentials cred creds discipline licensure", unless="npi number no expiration exp date "
+                                                                            "state"),
+        _rule("provider prov rendering therapist clinician staff", "type role title level", unless="npi name id"),
+    ),
+    "pta_minutes": (
+        _rule("pta ota cota assistant asst", "min mins minute minutes time"),
+    ),
+    "pos": (
+        _rule("pos", unless="description desc name"),
+        _rule("place", "service svc", unless="description desc name address"),
+    ),
+    "charge": (
+        _rule("charge charges billed amount amt fee fees",
+              unless="code cd date unit units qty per description desc type id number no entered by status "
+                     "insurance patient pt " + _MONEY),
+    ),
+    "claim_id": (
+        _rule("claim invoice encounter ticket", "id no num number identifier key",
+              unless="line status date type payer ins insurance count"),
+    ),
+    "provider_npi": (
+        _rule("npi", unless="referring ordering supervising billing facility group org organization"),
+    ),
+    "provider_name": (
+        _rule("rendering provider prov therapist clinician practitioner",
+              unless="npi id type credential credentials cred role title level referring ordering supervising "
+                     "billing facility group taxonomy specialty number no"),
+    ),
+}
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def header_words(header: object) -> frozenset[str]:
+    """The words of a header, lower case: `TxMinutes (min)` -> tx, minutes, min; `#` counts as `number`."""
+    return frozenset(word.lower() for word in _WORD.findall(str(header).replace("#", " number ")))
+
+
+def fields_by_words(header: object) -> list[str]:
+    """The fields whose word rules the header satisfies (more than one: the header is unclear)."""
+    words = header_words(header)
+    return [name for name, rules in WORD_RULES.items()
+            if any(words.isdisjoint(unless) and all(not words.isdisjoint(g) for g in groups)
+                   for groups, unless in rules)]
