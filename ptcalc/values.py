@@ -21,8 +21,14 @@ YEAR_RANGE = (1900, 2100)
 _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-]+")
 DATE_YEARS = (1900, 2100)
-_US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})(?:\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?$", re.I)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?)?"  # a time after a date is ignored
+_US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})" + _TIME + "$", re.I)
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$", re.I)  # 2026-03-02, 2026/03/02
+# Month names, as Excel's d-mmm-yy and many reports write dates: 2-Mar-26, 02 March 2026, Mar 2, 2026.
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[-\s]([a-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})" + _TIME + "$", re.I)
+_MONTH_NAME_DAY = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}|\d{2})" + _TIME + "$", re.I)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
 
 
 def is_blank(value: Any) -> bool:
@@ -130,23 +136,51 @@ def _parse_date(value: Any, field: str) -> date:
         low, high = EXCEL_SERIAL_RANGE
         if float(value).is_integer() and low <= value <= high:
             return EXCEL_EPOCH + timedelta(days=int(value))
+        if float(value).is_integer() and 10_000_000 <= value <= 99_999_999:  # 20260302: X12's and databases' form
+            found = _ymd(int(value) // 10_000, int(value) // 100 % 100, int(value) % 100)
+            if found is not None:
+                return found
         raise PtcalcInputError(f"{field}: {describe(value)} is not a date")
     if isinstance(value, str):
         text = value.strip()
-        for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_US_DATE, (2, 0, 1))):
-            match = pattern.match(text)
-            if match:
-                parts = [int(match.group(i + 1)) for i in range(3)]
-                year, month, day = (parts[i] for i in order)
-                if year < 100:  # 3/2/26: a two-digit year of a date of service is this century's
-                    year += 2000
-                try:
-                    return date(year, month, day)
-                except ValueError:
-                    break
+        found = _date_in_text(text)
+        if found is not None:
+            return found
         if text.isascii() and text.isdigit() and len(text) < 9:
             return _parse_date(int(text), field)
     raise PtcalcInputError(f"{field}: {describe(value)} is not a date (use 2026-03-05 or 03/05/2026)")
+
+
+def _date_in_text(text: str) -> date | None:
+    """2026-03-02, 03/02/2026, 3/2/26, 2-Mar-26, Mar 2, 2026 (a time after it ignored); None if none of them."""
+    if match := _ISO_DATE.match(text):
+        year, month, day = match.group(1, 2, 3)
+    elif match := _US_DATE.match(text):
+        month, day, year = match.group(1, 2, 3)
+    elif match := _DAY_MONTH_NAME.match(text):
+        day, month, year = match.group(1, 2, 3)
+    elif match := _MONTH_NAME_DAY.match(text):
+        month, day, year = match.group(1, 2, 3)
+    else:
+        return None
+    number = int(month) if month.isdigit() else _month_number(month)
+    if number is None:
+        return None
+    year_number = int(year) + (2000 if len(year) == 2 else 0)  # 3/2/26: a date of service is this century's
+    return _ymd(year_number, number, int(day))
+
+
+def _month_number(name: str) -> int | None:
+    """1-12 for a month's name or its abbreviation (`Mar`, `Sept`, `March`)."""
+    name = name.lower()
+    return next((i + 1 for i, month in enumerate(_MONTHS) if month.startswith(name)), None)
+
+
+def _ymd(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
 
 
 def parse_date_or_year(value: Any, field: str = "date") -> date:

@@ -316,3 +316,23 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT001")}
     assert {f["message"] for f in report["findings"]} == {"dos is empty; the line cannot be billed",
                                                          "cpt is empty; the line cannot be billed"}
+
+
+@pytest.mark.parametrize("text", ["2026-03-02", "2026/03/02", "2026.03.02", "03/02/2026", "3/2/26", "03-02-2026",
+                                  "2026-03-02T00:00:00", "03/02/2026 12:00:00 AM", "20260302", 20260302, "2-Mar-26",
+                                  "02-Mar-2026", "2 March 2026", "Mar 2, 2026", "March 2 2026", "Mar. 2, 2026",
+                                  "2 Mar 2026 10:00 AM"])
+def test_dates_as_exports_write_them(text: object) -> None:
+    from ptcalc.values import parse_date
+
+    assert parse_date(text, "dos") == datetime(2026, 3, 2).date()
+
+
+@pytest.mark.parametrize("text", ["3.2.2026", "2/30/2026", "2026-13-02", "20261302", "2-Foo-26", "Mon 2, 2026",
+                                  "Ma 2, 2026", "March 32, 2026", "2026-03", "March 2026"])
+def test_dates_that_are_not_one_date_are_refused(text: str) -> None:
+    from ptcalc.errors import PtcalcInputError
+    from ptcalc.values import parse_date
+
+    with pytest.raises(PtcalcInputError, match="dos: .* is not a date"):
+        parse_date(text, "dos")
