@@ -116,7 +116,7 @@ def _break(lines: list[dict], kind: str, rnd: random.Random) -> list[dict]:
     elif kind == "typo_code":
         last["cpt"] = last["cpt"].replace("0", "O", 1) if "0" in last["cpt"] else last["cpt"][:-1]
     elif kind == "text_minutes":
-        last["minutes"] = rnd.choice(("see note", "15 min", "?"))
+        last["minutes"] = rnd.choice(("see note", "15:00", "?"))  # text that is not minutes (15:00: h:mm or mm:ss?)
     elif kind == "duplicate":
         lines.append(dict(last))
     elif kind == "test_with_eval":

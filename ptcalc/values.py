@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -102,7 +102,28 @@ def parse_amount(value: Any, field: str) -> float:
 
 def parse_minutes(value: Any, field: str = "minutes") -> float:
     """Minutes of a service: blank is 0, negative or non-numeric is an error."""
-    return parse_amount(value, field)
+    return parse_amount(value if is_blank(value) else minutes_number(value, field), field)
+
+
+_MINUTES_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:m|min|mins|minute|minutes)\.?$", re.I)
+_DURATION_TEXT = re.compile(r"^(0?\d):([0-5]\d)(?::([0-5]\d))?$")  # 0:15, 01:05, 0:15:00 (h:mm[:ss], under 10 h)
+
+
+def minutes_number(value: Any, field: str) -> Any:
+    """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell;
+    anything else is returned for parse_number to read or refuse. `15:00` is refused: h:mm or mm:ss?"""
+    if isinstance(value, timedelta):
+        return value.total_seconds() / 60
+    if isinstance(value, time):
+        return value.hour * 60 + value.minute + value.second / 60
+    if isinstance(value, str):
+        text = value.strip()
+        if match := _MINUTES_TEXT.match(text):
+            return float(match.group(1))
+        if match := _DURATION_TEXT.match(text):
+            hours, minutes, seconds = match.group(1, 2, 3)
+            return int(hours) * 60 + int(minutes) + int(seconds or 0) / 60
+    return value
 
 
 def parse_count(value: Any, field: str, minimum: int = 0) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -336,3 +336,44 @@ def test_dates_that_are_not_one_date_are_refused(text: str) -> None:
 
     with pytest.raises(PtcalcInputError, match="dos: .* is not a date"):
         parse_date(text, "dos")
+
+
+@pytest.mark.parametrize(("value", "minutes"), [
+    ("15", 15.0), ("15 min", 15.0), ("8 mins", 8.0), ("23m", 23.0), ("0:15", 15.0), ("00:15:00", 15.0),
+    ("1:05", 65.0), (time(0, 15), 15.0), (timedelta(minutes=23), 23.0)])
+def test_minutes_as_exports_write_them(value: object, minutes: float) -> None:
+    from ptcalc.values import parse_minutes
+
+    assert parse_minutes(value) == minutes
+
+
+@pytest.mark.parametrize("value", ["15:00", "0:75", "10:05", "fifteen", "15 hours"])
+def test_minutes_that_could_mean_two_things_are_refused(value: str) -> None:
+    from ptcalc.errors import PtcalcInputError
+    from ptcalc.values import parse_minutes
+
+    with pytest.raises(PtcalcInputError, match="is not a number"):  # 15:00: h:mm or mm:ss? The cell says which
+        parse_minutes(value)
+
+
+def test_time_cells_in_the_minutes_column_are_minutes_and_stay_durations_in_the_copy(tmp_path: Path) -> None:
+    sheet = tmp_path / "times.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Charges"
+    ws.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers"])
+    ws.append(["T1", datetime(2026, 3, 2), "97110", 1, time(0, 15), "GP"])
+    ws.append(["T1", datetime(2026, 3, 2), "97140", 1, timedelta(minutes=23), "GP"])
+    ws.append(["T2", datetime(2026, 3, 2), "97110", 2, "30 min", "GP"])
+    ws.append(["T3", datetime(2026, 3, 2), "97110", 1, "0:07", "GP"])
+    ws["E2"].number_format = "h:mm"
+    ws["E3"].number_format = "[h]:mm"
+    wb.save(sheet)
+    _, report = scrub_json(sheet)
+    # 15 + 23 = 38 minutes support 3 units (the second for 97140); 0:07 is 7 minutes, under the 8 a unit needs.
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "UNT002"), (5, "UNT001")}
+    copy = tmp_path / "times.scrubbed.xlsx"
+    assert run_cli("scrub", str(sheet), "-o", str(copy), "--as-of", AS_OF).returncode == 1
+    cells = openpyxl.load_workbook(copy)["Charges"]
+    assert [cells[c].value for c in ("E2", "E3")] == [timedelta(minutes=15), timedelta(minutes=23)]
+    assert all(cells[c].number_format in ("h:mm", "[h]:mm") for c in ("E2", "E3"))  # a duration, as the user had it

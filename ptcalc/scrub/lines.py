@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import PtcalcInputError
-from ..values import describe, is_blank, normalise_code, parse_date, parse_modifiers, parse_number
+from ..values import describe, is_blank, minutes_number, normalise_code, parse_date, parse_modifiers, parse_number
 from .columns import REQUIRED
 
 EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
@@ -216,7 +216,7 @@ class LineParser:
         return int(number)
 
     def _minutes(self, value: Any, name: str) -> float:
-        minutes = parse_number(self._decimal(value), name)
+        minutes = parse_number(minutes_number(self._decimal(value), name), name)
         if minutes < 0:
             raise PtcalcInputError(f"{name}: {describe(minutes)} is negative")
         if minutes > self.max_minutes:

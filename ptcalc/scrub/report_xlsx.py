@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import xlsxwriter
@@ -81,12 +81,14 @@ class _Formats:
         if key not in self._cache:
             spec: dict = {}
             spec["valign"] = "top"  # wrapped neighbours (the report's message and fix) grow downwards
-            if user_format and kind in ("date", "datetime", "number"):
+            if user_format and kind in ("date", "datetime", "number", "duration"):
                 spec["num_format"] = user_format  # the user's own format for this column
             elif kind == "date":
                 spec["num_format"] = "yyyy-mm-dd"
             elif kind == "datetime":
                 spec["num_format"] = "yyyy-mm-dd hh:mm"
+            elif kind == "duration":
+                spec["num_format"] = "[h]:mm:ss"
             elif kind == "money":
                 spec["num_format"] = MONEY
             if fill:
@@ -123,6 +125,8 @@ def _write_value(ws: object, row: int, col: int, value: object, formats: _Format
         ws.write_datetime(row, col, value, formats.cell(kind, fill, user_format))
     elif isinstance(value, date):
         ws.write_datetime(row, col, datetime(value.year, value.month, value.day), formats.cell("date", fill, user_format))
+    elif isinstance(value, (time, timedelta)):  # a time or duration cell (minutes as 0:15): kept one
+        ws.write_datetime(row, col, value, formats.cell("duration", fill, user_format))
     else:
         text = str(value)
         if numeric:
