@@ -19,7 +19,9 @@ EXCEL_SERIAL_RANGE = (36526, 73050)
 YEAR_RANGE = (1900, 2100)
 
 _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
-_MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-]+")
+_MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
+_GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each
+_NO_MODIFIER = frozenset({"NONE", "N/A", "NULL"})
 DATE_YEARS = (1900, 2100)
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?)?"  # a time after a date is ignored
 _US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})" + _TIME + "$", re.I)
@@ -215,11 +217,17 @@ def parse_date_or_year(value: Any, field: str = "date") -> date:
 
 
 def parse_modifiers(value: Any) -> tuple[str, ...]:
-    """Modifiers from 'GP 59', 'GP,59', 'gp-59' or a list of them; order kept, blanks dropped."""
+    """Modifiers from 'GP 59', 'GP,59', 'gp-59', 'GP59' (glued: two characters each), '[GP][59]' or a list
+    of them; order kept, blanks dropped; 'None' and 'N/A' are no modifier."""
     if is_blank(value):
         return ()
     if isinstance(value, (list, tuple)):
         return tuple(m for item in value for m in parse_modifiers(item))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return tuple(part.upper() for part in _MODIFIER_SPLIT.split(str(value).strip()) if part)
+    text = str(value).strip().upper()
+    if text in _NO_MODIFIER:
+        return ()
+    parts = [part for part in _MODIFIER_SPLIT.split(text) if part]
+    return tuple(pair for part in parts for pair in
+                 ([part[i:i + 2] for i in range(0, len(part), 2)] if _GLUED_PAIRS.match(part) else [part]))

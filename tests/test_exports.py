@@ -377,3 +377,26 @@ def test_time_cells_in_the_minutes_column_are_minutes_and_stay_durations_in_the_
     cells = openpyxl.load_workbook(copy)["Charges"]
     assert [cells[c].value for c in ("E2", "E3")] == [timedelta(minutes=15), timedelta(minutes=23)]
     assert all(cells[c].number_format in ("h:mm", "[h]:mm") for c in ("E2", "E3"))  # a duration, as the user had it
+
+
+@pytest.mark.parametrize(("cell", "modifiers"), [
+    ("GP 59", ("GP", "59")), ("GPKX", ("GP", "KX")), ("GP59", ("GP", "59")), ("GPKXCQ", ("GP", "KX", "CQ")),
+    ("[GP][59]", ("GP", "59")), ("GP.59", ("GP", "59")), ("gp:kx", ("GP", "KX")), ("N/A", ()), ("None", ()),
+    ("GP5", ("GP5",))])  # an odd glued token is not guessed at: MOD008 names it
+def test_modifiers_as_exports_write_them(cell: str, modifiers: tuple[str, ...]) -> None:
+    from ptcalc.values import parse_modifiers
+
+    assert parse_modifiers(cell) == modifiers
+
+
+def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
+    sheet = tmp_path / "glued.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,provider_type\n"
+                     "M1,2026-03-02,97110,1,15,GPCQ,PTA\n"
+                     "M1,2026-03-02,97140,1,15,GP59,PT\n"
+                     "M2,2026-03-02,97110,1,15,N/A,PT\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    # GP and CQ are seen on row 2 (no MOD001/MOD005/MOD008); 59 on row 3 has no edit to bypass (MOD010);
+    # N/A is no modifier, so row 4 lacks GP.
+    assert found == {(3, "MOD010"), (4, "MOD001")}
