@@ -400,3 +400,15 @@ def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
     # GP and CQ are seen on row 2 (no MOD001/MOD005/MOD008); 59 on row 3 has no edit to bypass (MOD010);
     # N/A is no modifier, so row 4 lacks GP.
     assert found == {(3, "MOD010"), (4, "MOD001")}
+
+
+@pytest.mark.parametrize(("cell", "code", "glued"), [
+    ("97110 - Ther Ex", "97110", ""), ("97110-Ther Ex", "97110", ""), ("97110 Therapeutic Exercise", "97110", ""),
+    ("97110-GP", "97110", "GP"), ("97110-GP-59", "97110", "GP 59"), ("97110GP 59", "97110", "GP 59"),
+    ("97110 - TE", "97110", ""), ("97110: Ther Ex", "97110", ""), ("Ther Ex (97110)", "97110", ""),
+    ("THER EX - 97110", "97110", ""), ("CPT® 97110", "97110", ""), ("'97110", "97110", ""),
+    ("Therapeutic exercise 15 min", "Therapeutic exercise 15 min", ""), ("Visit 12", "Visit 12", "")])
+def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code: str, glued: str) -> None:
+    from ptcalc.scrub.layout import _code_of
+
+    assert _code_of(cell) == (code, glued)

@@ -60,8 +60,12 @@ PROVIDER_NAME = ("rendering provider", "provider", "therapist", "rendering provi
                  "provider name", "treating therapist", "rendering", "servicing provider")
 PROVIDER_NPI = ("rendering npi", "npi", "provider npi", "rendering provider npi")
 _SPLIT_MODIFIER = re.compile(r"^(?:mod|modifier)([1-4a-d])$")
-_CODE_IN_TEXT = re.compile(r"^\s*(?:cpt|hcpcs|code)?[\s:#-]*(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])(?![0-9])(.*)$", re.I)
+_CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
+# `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`; then `Ther Ex (97110)`, `THER EX - 97110`.
+_CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*" + _CODE + r"(?![0-9])(.*)$", re.I)
+_CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + _CODE + r"[)\]]?\s*$", re.I)
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
+_HYPHENED_MODIFIERS = re.compile(r"^-[A-Z0-9]{2}(?:-?[A-Z0-9]{2})*$", re.I)
 _NOT_A_LINE = re.compile(r"\b(?:grand\s+total|sub-?\s*total|totals?)\b|^\s*page\s+\d+(?:\s+of\s+\d+)?\s*$|"
                          r"^\s*(?:report\s+(?:run|generated|printed|date)|end\s+of\s+report|printed\s+(?:on|by)|"
                          r"count\s*:)", re.I)
@@ -326,10 +330,23 @@ def _code_of(value: Any) -> tuple[Any, str]:
         return value, ""
     match = _CODE_IN_TEXT.match(value)
     if not match:
-        return value, ""
+        at_end = _CODE_AT_END.match(value)
+        return (at_end.group(1).upper(), "") if at_end else (value, "")
     code, rest = match.group(1).upper(), match.group(2)
-    glued = _GLUED_MODIFIERS.match(rest) if rest and not rest[:1].isspace() and rest[:1] not in "-:" else None
+    glued = None  # `97110GP`, `97110GP 59`, `97110-GP`; not `97110 - TE`, `97110-Ther Ex`, `97110: Ther Ex`
+    if rest[:1] == "-":
+        glued = _HYPHENED_MODIFIERS.match(rest)
+    elif rest and not rest[:1].isspace() and rest[:1] != ":":
+        glued = _GLUED_MODIFIERS.match(rest)
     return code, " ".join(re.findall(r"[A-Z0-9]{2}", rest.upper())) if glued else ""
+
+
+def _has_code(value: Any) -> bool:
+    """A code cell, or text with a code in it (the line is a claim line, whatever else its row says)."""
+    if not _filled(value):
+        return False
+    text = str(_plain(value))
+    return bool(_CODE_IN_TEXT.match(text) or _CODE_AT_END.match(text))
 
 
 def _payer_class(value: Any, ref: Reference) -> Any:
@@ -374,7 +391,7 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
     for i, row in enumerate(data):
         code = row[code_at] if code_at < len(row) else None
         if code not in is_code:
-            is_code[code] = _filled(code) and bool(_CODE_IN_TEXT.match(str(_plain(code))))
+            is_code[code] = _has_code(code)
         if is_code[code]:
             continue
         dated, patient = (at < len(row) and _filled(row[at]) for at in (dos_at, patient_at))
