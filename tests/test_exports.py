@@ -412,3 +412,17 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     from ptcalc.scrub.layout import _code_of
 
     assert _code_of(cell) == (code, glued)
+
+
+@pytest.mark.parametrize(("payer", "payer_type"), [
+    ("Medicare Part B - Novitas", "medicare"), ("MCR", "medicare"), ("Cigna Medicare", "medicare_advantage"),
+    ("UHC Dual Complete", "medicare_advantage"), ("Kaiser Senior Advantage", "medicare_advantage"),
+    ("Tricare East", "medicare_advantage"), ("Aetna Better Health", "medicaid"), ("Amerigroup", "medicaid"),
+    ("MCD", "medicaid"), ("Sedgwick", "workers_comp"), ("Auto Insurance - PIP", "workers_comp"),
+    ("Aetna PPO", "commercial"), ("Humana", "commercial"), ("Martian Health", None),
+    ("Pipeline Health", None), ("Autumn Care", None)])  # whole words only: `pip`, `auto` are not inside others
+def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
+    from ptcalc.refdata import load_reference
+    from ptcalc.scrub.layout import payer_type_of
+
+    assert payer_type_of(payer, load_reference()) == payer_type
