@@ -426,3 +426,17 @@ def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -
     from ptcalc.scrub.layout import payer_type_of
 
     assert payer_type_of(payer, load_reference()) == payer_type
+
+
+@pytest.mark.parametrize(("provider", "provider_type"), [
+    ("Kim Lee, DPT", "PT"), ("Physical Therapist", "PT"), ("Physical Therapist Assistant", "PTA"),
+    ("PT Assistant", "PTA"), ("Kim Lee-PTA", "PTA"), ("Kim Lee, P.T.A.", "PTA"), ("Kim Lee, PT, ATC", "PT"),
+    ("Occupational Therapy Assistant", "OTA"), ("Sam Ortiz, OT/L", "OT"), ("Ann Fox, SLP-CCC", "SLP"),
+    ("Speech Language Pathologist", "SLP"),
+    # Not a therapist who bills, or no credential: unrecognised (judged as a PT, and DAT008 says so).
+    ("Kim Lee, PT Aide", None), ("Student PT", None), ("Kim Lee, ATC", None), ("Kim Lee", None)])
+def test_provider_credentials_as_exports_write_them(provider: str, provider_type: str | None) -> None:
+    from ptcalc.refdata import load_reference
+    from ptcalc.scrub.layout import provider_type_of
+
+    assert provider_type_of(provider, None, load_reference()) == provider_type

@@ -372,11 +372,22 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     text = str(name)
     if fold_name(text) in ref.provider_roster:
         return ref.provider_roster[fold_name(text)]
-    tokens = [t for t in re.split(r"[\s,;()]+", text.upper()) if t]
+    tokens = [t.replace(".", "") for t in re.split(r"[\s,;()]+", text.upper()) if t]  # P.T.A. is PTA
+    if _NOT_A_THERAPIST.intersection(tokens):
+        return None  # "PT Aide", "Student PT": not a provider who bills therapy (DAT008 says so)
+    folded = f" {fold_name(text)} "
+    titles = [(fold_name(c), kind) for c, kind in ref.provider_credentials.items() if " " in c]
+    for title, kind in sorted(titles, key=lambda t: -len(t[0])):  # "Physical Therapist Assistant"
+        if f" {title} " in folded:
+            return kind
     for token in reversed(tokens):  # credentials follow the name: "Jane Smith, DPT, OCS"
-        if token in ref.provider_credentials:
-            return ref.provider_credentials[token]
+        for part in (token, *reversed(token.split("-"))):  # CCC-SLP; Kim Lee-PTA
+            if part in ref.provider_credentials:
+                return ref.provider_credentials[part]
     return None
+
+
+_NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "SPTA", "SOTA"})
 
 
 def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
