@@ -304,13 +304,14 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
                      "G2,03/03/2026,97110,GP CQ,1,15,Medicare,$55.00\n"
                      ",,,,1,,,\"$1,055.00\"\n"
                      "G3,,,,2,,,\n"
+                     ",,Subtotal for 97110,,3,,,\n"
                      ",,,,,,,\n")
     _, report = scrub_json(sheet)
     assert report["reading"]["not_claim_lines"] == {
         "2": "a heading: 'Provider: Amy Jones PT' alone, no date or code",
         "5": "a subtotal: amounts only, no patient, date or code",
         "6": "a heading: 'Provider: Rob Diaz PTA' alone, no date or code",
-        "8": "a subtotal: amounts only, no patient, date or code"}
+        "8": "a subtotal: amounts only, no patient, date or code", "10": "Subtotal for 97110"}
     assert report["summary"]["lines"] == 4 and report["summary"]["blank_rows"] == 1
     # The claim lines are clean; a row with a patient and units but no date or code is still a line, and says so.
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT001")}

@@ -346,7 +346,9 @@ def _has_code(value: Any) -> bool:
     if not _filled(value):
         return False
     text = str(_plain(value))
-    return bool(_CODE_IN_TEXT.match(text) or _CODE_AT_END.match(text))
+    if _CODE_IN_TEXT.match(text):
+        return True
+    return bool(_CODE_AT_END.match(text)) and not _NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
 
 
 def _payer_class(value: Any, ref: Reference) -> Any:
