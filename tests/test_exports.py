@@ -267,13 +267,14 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Svc Dt", "dos"), ("Appointment Date", "dos"), ("CPTCode", "cpt"), ("Billing Code", "cpt"), ("# Units", "units"),
     ("Primary Payor", "payer"), ("Ins Plan", "payer"), ("Fin Class", "payer_type"), ("Place of Svc", "pos"),
     ("Fee Amount", "charge"), ("CPT Modifier", "modifiers"), ("Assistant Time", "pta_minutes"),
-    ("Provider NPI #", "provider_npi"), ("Invoice No", "claim_id"),
+    ("Provider NPI #", "provider_npi"), ("Invoice No", "claim_id"), ("Primary Insurance Type", "payer_type"),
     # ...and what must not be read as a field: a wrong column makes false alarms on correct lines.
     ("Date of Birth", None), ("Posting Date", None), ("DOS To", None), ("Eval Date", None), ("Allowed Amount", None),
     ("Paid Amt", None), ("Unit Charge", None), ("Charge Code Description", None), ("Secondary Insurance", None),
     ("Insurance ID", None), ("Guarantor Account", None), ("Patient Balance", None), ("Total Visit Minutes", None),
     ("Untimed Minutes", None), ("Visits Remaining", None), ("Referring Provider", None), ("Billing NPI", None),
     ("POS Description", None), ("Service Location", None), ("Modified By", None), ("Claim Status", None),
+    ("insurance_type_id", None), ("Fin Class Code", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -441,3 +442,34 @@ def test_provider_credentials_as_exports_write_them(provider: str, provider_type
     from ptcalc.scrub.layout import provider_type_of
 
     assert provider_type_of(provider, None, load_reference()) == provider_type
+
+
+def test_an_activity_report_with_a_totals_block_and_no_modifier_column(tmp_path: Path) -> None:
+    """Shaped like a PM system's charges activity report: Primary/Secondary insurance, Dx columns, a
+    posting date, and an 'Active Totals' block of labels and counts under the lines."""
+    sheet = tmp_path / "activity.csv"
+    sheet.write_text("Acct,Patient Name,Date of Service,CPT,Units,Amount,Dx1,Primary,Secondary,Date Posted,Provider\n"
+                     "1001,\"Doe, Jane\",03/02/2026,97110,2,$110.00,M54.5,Medicare,AARP Supplement,03/03/2026,"
+                     "\"Lee, Kim PT\"\n"
+                     "1002,\"Roe, Al\",03/02/2026,97530,1,$60.00,M25.5,Aetna,,03/03/2026,\"Lee, Kim PT\"\n"
+                     "Active Totals,,,,,,,,,,\n"
+                     "Accounts,2,,,,,,,,,\n"
+                     "Units,3,,,,,,,,,\n"
+                     "Total Charge Amount,$170.00,,,,,,,,,\n")
+    code, report = scrub_json(sheet)
+    assert report["summary"]["lines"] == 2 and list(report["reading"]["not_claim_lines"]) == ["4", "5", "6", "7"]
+    assert report["reading"]["fields"]["payer"] == "Primary (H)"           # not Secondary, not the Dx
+    assert [c.split(" (")[0] for c in report["reading"]["columns_not_used"]] == [
+        "Patient Name", "Dx1", "Secondary", "Date Posted"]
+    # No modifiers column: whether GP is on the claim is unknown, not missing (no_data, no dollars at risk).
+    gp = [f for f in report["findings"] if f["rule"] == "MOD001"]
+    assert [(f["row"], f["status"], f["amount_at_risk"]) for f in gp] == [(2, "no_data", None)]
+    assert gp[0]["message"].startswith("the sheet has no modifiers column; if the claim has none either: 97110")
+    assert code == 0 and not [f for f in report["findings"] if f["status"] == "fail"]
+
+
+def test_a_missing_modifier_is_still_a_failure_where_the_sheet_has_modifiers(tmp_path: Path) -> None:
+    sheet = tmp_path / "mods.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers\nN1,2026-03-02,97110,1,15,\n")
+    _, report = scrub_json(sheet)
+    assert [(f["rule"], f["status"]) for f in report["findings"]] == [("MOD001", "fail")]

@@ -60,10 +60,10 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "modifiers": (
         _rule("modifier modifiers mod mods", unless="description desc date by user"),
     ),
-    "payer_type": (
-        _rule("financial fin", "class classification category type group"),
+    "payer_type": (  # not `insurance_type_id`: a number the export's own tables decode
+        _rule("financial fin", "class classification category type group", unless="id code number no num"),
         _rule("payer payor insurance ins plan coverage carrier", "type class category classification",
-              unless="secondary tertiary 2 3"),
+              unless="secondary tertiary 2 3 id code number no num"),
     ),
     "payer": (
         _rule("insurance payer payor carrier plan ins insurer", unless=_NOT_THE_PAYER),

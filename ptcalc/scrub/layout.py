@@ -42,7 +42,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "units": (("units billed", "quantity", "unit", "svc units", "service units", "charge units"),),
     "minutes": (("time", "min", "minutes timed", "treatment minutes", "timed mins"),),
     "payer_type": (("insurance type", "payer class", "coverage type", "fin class", "plan category"),),
-    "payer": (("primary insurance", "primary payer", "insurance name", "payer name", "plan", "plan name",
+    "payer": (("primary insurance", "primary payer", "primary", "insurance name", "payer name", "plan", "plan name",
                "insurance company", "primary ins", "ins", "insurance carrier"),),
     "provider_type": (("credentials", "provider credential", "provider type"),),
     "pta_minutes": (("pta minutes", "ota minutes", "pta/ota minutes", "assistant mins"),),
@@ -395,12 +395,14 @@ _NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "S
 def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
     """Totals, subtotals, group headings and page footers: a row without a code, and without a patient
     or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
-    filled (a heading such as `Provider: Amy Jones`). A row with a note in it stays a line (DAT001 asks
-    for its cells), and a row with nothing but blanks is counted apart."""
+    filled (a heading such as `Provider: Amy Jones`); below a report's totals (`Grand Total`, `Active Totals`),
+    every row without a date or code (`Accounts 12`, `Units 60`). Elsewhere a row with a note in it stays a
+    line (DAT001 asks for its cells), and a row with nothing but blanks is counted apart."""
     code_at = layout.columns["cpt"]
     dos_at, patient_at = layout.columns["dos"], layout.columns["patient_id"]
     found = {}
     is_code = {}
+    footer = False
     for i, row in enumerate(data):
         code = row[code_at] if code_at < len(row) else None
         if code not in is_code:
@@ -415,15 +417,19 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
         filled = [(at, value) for at, value in enumerate(row) if _filled(value)]
         if said is not None:
             found[i] = said
+            footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
         elif dated or not filled:
             continue
         elif not patient and all(_is_amount(value) for _, value in filled):
             found[i] = "a subtotal: amounts only, no patient, date or code"
         elif patient and len(filled) == 1:
             found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
+        elif footer:
+            found[i] = "below a totals row, no date or code (the report's totals block)"
     return found
 
 
+_TOTALS_BLOCK = re.compile(r"\b(?:grand\s+totals?|report\s+totals?|totals)\b", re.I)  # not a patient's subtotal
 _AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
 
 
@@ -472,7 +478,7 @@ def format_reading(reading: dict[str, Any]) -> str:
                                                           "minutes")]
     defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "PT for every line",
                 "minutes": "timed codes cannot be checked against minutes",
-                "modifiers": "no modifiers on any line"}
+                "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from an unknown one (no_data)"}
     for name in absent:
         if name == "payer" or (name == "payer_type" and "payer" in reading["fields"]) or \
                 (name == "provider_type" and "provider_name" in reading["fields"]):

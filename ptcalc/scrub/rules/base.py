@@ -31,6 +31,9 @@ class Rule:
     needs: ClassVar[tuple[str, ...]] = ("patient_id", "dos", "cpt")
     # Which payer profiles the rule applies to (None: every profile).
     applies: ClassVar[Callable[["PayerProfile"], bool] | None] = None
+    # A column whose *missing* value the rule reports (GP, KX, CQ, 59, 95 not on the line): on a sheet
+    # without that column the value is unknown, not missing, so a failure becomes no_data.
+    absent_value_of: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -60,6 +63,11 @@ class Rule:
                 status: str = "fail", amount: Decimal | None = None, severity: str | None = None,
                 fix: str | None = None) -> Finding:
         profile = ctx.profile(line)
+        column = self.absent_value_of
+        if status == "fail" and column is not None and column not in ctx.columns:
+            status, amount = "no_data", None
+            message = f"the sheet has no {column} column; if the claim has none either: {message}"
+            fix = f"Check the claim's {column} (or add a {column} column to the sheet)"
         chosen = severity or self.severity
         if profile is not None and self.id in profile.severity_overrides:
             chosen = profile.severity_overrides[self.id]

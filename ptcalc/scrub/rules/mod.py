@@ -25,6 +25,7 @@ def discipline_modifiers(ctx: ScrubContext) -> dict[str, str]:
 
 class MissingDisciplineModifier(Rule):
     id = "MOD001"
+    absent_value_of = "modifiers"
     name = "missing-discipline-modifier"
     severity = "error"
     condition = "A therapy line without GP (PT/PTA), GO (OT/OTA) or GN (SLP), where the payer requires it"
@@ -76,6 +77,7 @@ class _KxRule(Rule):
 
 class MissingKx(_KxRule):
     id = "MOD003"
+    absent_value_of = "modifiers"
     name = "missing-kx"
     severity = "error"
     condition = ("Medicare: the patient's allowed total for the year, with this line, exceeds the KX threshold "
@@ -223,6 +225,7 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
 
 class MissingAssistantModifier(Rule):
     id = "MOD005"
+    absent_value_of = "modifiers"
     name = "missing-assistant-modifier"
     severity = "error"
     condition = ("Medicare: a unit the assistant furnished in whole or in part (above the 10% de minimis, judged per "

@@ -87,6 +87,7 @@ def reported_elsewhere(ctx: ScrubContext, first: ChargeLine, second: ChargeLine,
 
 class NcciPairNeedsModifier(Rule):
     id = "PTP001"
+    absent_value_of = "modifiers"
     name = "ncci-pair-needs-modifier"
     severity = "error"
     condition = ("An NCCI pair with modifier indicator 1 on one visit: the column-2 code is denied without a bypass "

@@ -40,6 +40,7 @@ class TelehealthOutsideWindow(Rule):
 
 class TelehealthModifierMissing(Rule):
     id = "TEL002"
+    absent_value_of = "modifiers"
     name = "telehealth-modifier-missing"
     severity = "warning"
     condition = "pos 02/10 without modifier 95 where the payer profile requires it"
