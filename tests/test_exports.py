@@ -273,7 +273,9 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Paid Amt", None), ("Unit Charge", None), ("Charge Code Description", None), ("Secondary Insurance", None),
     ("Insurance ID", None), ("Guarantor Account", None), ("Patient Balance", None), ("Total Visit Minutes", None),
     ("Untimed Minutes", None), ("Visits Remaining", None), ("Referring Provider", None), ("Billing NPI", None),
-    ("POS Description", None), ("Service Location", None), ("Modified By", None), ("Claim Status", None),
+    ("Active status", "charge_status"), ("Claim Status", "charge_status"), ("Voided", "void_flag"),
+    ("POS Description", None), ("Service Location", None), ("Modified By", None), ("Void Date", None),
+    ("Patient Status", None), ("Eligibility Status", None),
     ("insurance_type_id", None), ("Fin Class Code", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
@@ -473,3 +475,16 @@ def test_a_missing_modifier_is_still_a_failure_where_the_sheet_has_modifiers(tmp
     sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers\nN1,2026-03-02,97110,1,15,\n")
     _, report = scrub_json(sheet)
     assert [(f["rule"], f["status"]) for f in report["findings"]] == [("MOD001", "fail")]
+
+
+def test_voided_and_inactive_charges_are_not_claim_lines(tmp_path: Path) -> None:
+    sheet = tmp_path / "void.csv"
+    sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary,Active status,Voided\n"
+                     "V1,03/02/2026,97110,GP,2,30,Medicare,Active,\n"
+                     "V1,03/02/2026,97110,GP,2,30,Medicare,Inactive,\n"   # the same charge, entered twice, one voided
+                     "V2,03/02/2026,97140,GP,1,15,Medicare,Active,Y\n"
+                     "V3,03/02/2026,97530,GP,1,15,Medicare,Billed,N\n")
+    code, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {"3": "voided (Active status: Inactive)", "4": "voided (Voided: Y)"}
+    assert report["summary"]["lines"] == 2 and code == 0
+    assert not report["findings"]   # no duplicate-line finding on the voided copy of row 2

@@ -89,6 +89,14 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("claim invoice encounter ticket", "id no num number identifier key",
               unless="line status date type payer ins insurance count"),
     ),
+    # Not charge-line fields: a voided or deleted charge in an export is not a claim line.
+    "charge_status": (
+        _rule("status", unless="patient eligibility auth authorization case employment marital student account "
+                               "referral"),
+    ),
+    "void_flag": (
+        _rule("void voided deleted reversed", unless="date by reason user"),
+    ),
     "provider_npi": (
         _rule("npi", unless="referring ordering supervising billing facility group org organization"),
     ),

@@ -111,7 +111,7 @@ class SheetLayout:
     header_index: int
     columns: dict[str, int]  # field -> column index (modifiers: the first of the split columns)
     modifier_columns: list[int]
-    extra: dict[str, int]  # provider_name / provider_npi
+    extra: dict[str, int]  # provider_name / provider_npi, charge_status / void_flag
     headers: list[object]
     ignored: list[int] = field(default_factory=list)
     title_rows: list[int] = field(default_factory=list)  # sheet rows above the header that hold text
@@ -403,7 +403,14 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
     found = {}
     is_code = {}
     footer = False
+    voiding = [(at, _VOID_STATUS if name == "charge_status" else _VOID_FLAG)
+               for name, at in layout.extra.items() if name in ("charge_status", "void_flag")]
     for i, row in enumerate(data):
+        void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
+            if voiding else None
+        if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
+            found[i] = f"voided ({layout.headers[void]!s}: {str(_plain(row[void])).strip()[:30]})"
+            continue
         code = row[code_at] if code_at < len(row) else None
         if code not in is_code:
             is_code[code] = _has_code(code)
@@ -429,6 +436,15 @@ def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, st
     return found
 
 
+_VOID_STATUS = frozenset({"void", "voided", "deleted", "inactive", "reversed", "reversal", "cancelled", "canceled",
+                          "removed"})
+_VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
+
+
+def _folded(value: object) -> str:
+    return str(_plain(value)).strip().lower() if _filled(value) else ""
+
+
 _TOTALS_BLOCK = re.compile(r"\b(?:grand\s+totals?|report\s+totals?|totals)\b", re.I)  # not a patient's subtotal
 _AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
 
@@ -444,7 +460,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     """How the sheet was read, as data: the json's `reading`, the summaries' first lines."""
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
-    for name in ("provider_name", "provider_npi"):
+    for name in ("provider_name", "provider_npi", "charge_status", "void_flag"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {
