@@ -488,3 +488,33 @@ def test_voided_and_inactive_charges_are_not_claim_lines(tmp_path: Path) -> None
     assert report["reading"]["not_claim_lines"] == {"3": "voided (Active status: Inactive)", "4": "voided (Voided: Y)"}
     assert report["summary"]["lines"] == 2 and code == 0
     assert not report["findings"]   # no duplicate-line finding on the voided copy of row 2
+
+
+def test_a_report_printing_each_visit_once_carries_its_cells_down_to_the_visits_lines(tmp_path: Path) -> None:
+    sheet = tmp_path / "visits.csv"
+    sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Rendering Provider\n"
+                     "1001,03/02/2026,97110,GP,2,30,Aetna,\"Jones, Amy PT\"\n"
+                     ",,97140,GP,1,15,,\n"                   # Aetna's visit: judged as Aetna, not Medicare
+                     "1002,03/02/2026,97110,GP,1,15,Medicare,\"Jones, Amy PT\"\n"
+                     ",,97140,,1,15,,\n"                     # Medicare's visit; its own modifiers are its own
+                     "Subtotal,,,,5,,,\n"
+                     ",,97110,GP,1,15,,\n")                  # after a subtotal: no visit to belong to
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert found == {(3, "DAT008"), (5, "DAT008"), (5, "MOD001"), (7, "DAT001")}
+    assert report["reading"]["defaults_applied"] == {"carried down": 2}
+    assert report["summary"]["lines"] == 5
+
+
+def test_carried_cells_continue_across_the_reading_chunks(tmp_path: Path, monkeypatch) -> None:
+    import ptcalc.scrub.runner as runner
+
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 2)  # the visit's second line starts the second chunk
+    sheet = tmp_path / "chunks.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,payer\n"
+                     "X0,2026-03-02,97110,1,15,GP,Medicare\n"
+                     "X1,2026-03-02,97110,1,15,GP,Aetna\n"
+                     ",,97140,1,15,GP,\n")
+    result = runner.scrub_file(sheet, as_of=datetime(2026, 11, 22).date())
+    assert {(f.row, f.rule) for f in result.findings} == {(4, "DAT008")}
+    assert result.lines[-1].patient_id == "X1" and result.lines[-1].payer_type == "commercial"

@@ -250,10 +250,44 @@ class Prepared:
     defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
 
 
-def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_notes: dict[int, str] | None = None) -> Prepared:
+# Per-line fields: never carried down from the line above (everything else of a visit may be).
+_LINE_FIELDS = frozenset({"cpt", "units", "minutes", "modifiers", "pta_minutes", "charge", "claim_line"})
+
+
+def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
+                           above: list[Any] | None = None) -> tuple[list[list[Any]], dict[int, str], list[Any] | None]:
+    """Reports that group a visit's lines print the patient, the date and the rest of the visit on its
+    first line only. A line with a code but neither patient nor date takes the visit's blank cells from
+    the line above (a note on it says so, DAT008); a row without a code in between breaks the visit.
+    Returns the rows (filled copies where carried; `data` itself is not changed), the notes by index,
+    and the last full line, for the next chunk of rows (`above`)."""
+    patient_at, dos_at, code_at = (layout.columns[name] for name in ("patient_id", "dos", "cpt"))
+    carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
+    width = max(carried) + 1
+    rows, notes = data, {}
+    for i, row in enumerate(data):
+        patient, dated = ((at < len(row) and _filled(row[at])) for at in (patient_at, dos_at))
+        if patient and dated:
+            above = row
+        elif patient or dated or above is None or not (code_at < len(row) and _has_code(row[code_at])):
+            above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
+        else:
+            if rows is data:
+                rows = list(data)
+            filled = list(row) + [None] * (width - len(row))
+            for at in carried:
+                if not _filled(filled[at]) and at < len(above):
+                    filled[at] = above[at]
+            rows[i] = filled
+            notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
+    return rows, notes, above
+
+
+def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
+            row_notes: dict[int, list[str]] | None = None) -> Prepared:
     """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
-    from names, and the rows that are not claim lines. `row_notes` are the reader's notes by index
-    into `data`."""
+    from names, and the rows that are not claim lines. `row_notes` are notes by index into `data`
+    (how the reader read a row, cells carried down)."""
     shortest = min(map(len, data), default=0)
 
     def column(index: int | None) -> list[Any]:
@@ -281,8 +315,9 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference, row_note
             assumed.setdefault(i, []).append(what)
             defaults[what.split(":")[0]] = defaults.get(what.split(":")[0], 0) + 1
 
-    for index, note in (row_notes or {}).items():
-        assume(index, note)
+    for index, notes in (row_notes or {}).items():
+        for note in notes:
+            assume(index, note)
     if "payer_type" in layout.columns:  # a Financial Class column says "Blue Cross" or "Medicare HMO" as often
         kinds = column(layout.columns["payer_type"])  # as a payer type: the payer-name table reads those too
         read = {value: _payer_class(value, ref) for value in set(kinds)}

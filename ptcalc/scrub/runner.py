@@ -19,7 +19,7 @@ from .context import is_judgeable
 from .findings import COUNTS_AS, LINE_STATUS_ORDER, Finding, line_status, more_serious
 from .judge import judge_lines
 from .layout import describe as describe_layout
-from .layout import Prepared, SheetLayout, locate, prepare
+from .layout import Prepared, SheetLayout, carry_visit_cells_down, locate, prepare
 from .lines import ChargeLine, LineParser
 from .reader import EXCEL_SUFFIXES, RawSheet, read_sheet, sheet_names
 from .rules import all_rules
@@ -177,9 +177,14 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
     read = Prepared({}, {}, {})
     data = chain(islice(sheet.rows, layout.header_index + 1, None), sheet.rest or ())
     offset = 0
+    above = None  # the last full line of the chunk before: a visit's lines may continue into the next
     while chunk := list(islice(data, CHUNK_ROWS)):
         first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
-        notes = {i - first: note for i, note in sheet.row_notes.items() if first <= i < first + len(chunk)}
+        chunk, carried, above = carry_visit_cells_down(layout, chunk, above)
+        notes = {i: [note] for i, note in carried.items()}
+        for i, note in sheet.row_notes.items():
+            if first <= i < first + len(chunk):
+                notes.setdefault(i - first, []).append(note)
         prepared = prepare(layout, chunk, ref, notes)
         parsed = parser.parse_rows(chunk, first + 1, prepared.cells, set(prepared.not_lines))
         by_row = {line.row: line for line in parsed}
