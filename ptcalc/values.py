@@ -104,14 +104,14 @@ def parse_amount(value: Any, field: str) -> float:
 
 def parse_minutes(value: Any, field: str = "minutes") -> float:
     """Minutes of a service: blank is 0, negative or non-numeric is an error."""
-    return parse_amount(value if is_blank(value) else minutes_number(value, field), field)
+    return parse_amount(value if is_blank(value) else minutes_number(value), field)
 
 
 _MINUTES_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:m|min|mins|minute|minutes)\.?$", re.I)
 _DURATION_TEXT = re.compile(r"^(0?\d):([0-5]\d)(?::([0-5]\d))?$")  # 0:15, 01:05, 0:15:00 (h:mm[:ss], under 10 h)
 
 
-def minutes_number(value: Any, field: str) -> Any:
+def minutes_number(value: Any) -> Any:
     """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell;
     anything else is returned for parse_number to read or refuse. `15:00` is refused: h:mm or mm:ss?"""
     if isinstance(value, timedelta):

@@ -216,7 +216,7 @@ class LineParser:
         return int(number)
 
     def _minutes(self, value: Any, name: str) -> float:
-        minutes = parse_number(minutes_number(self._decimal(value), name), name)
+        minutes = parse_number(minutes_number(self._decimal(value)), name)
         if minutes < 0:
             raise PtcalcInputError(f"{name}: {describe(minutes)} is negative")
         if minutes > self.max_minutes:
