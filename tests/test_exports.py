@@ -413,9 +413,9 @@ def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
     ("THER EX - 97110", "97110", ""), ("CPT® 97110", "97110", ""), ("'97110", "97110", ""),
     ("Therapeutic exercise 15 min", "Therapeutic exercise 15 min", ""), ("Visit 12", "Visit 12", "")])
 def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code: str, glued: str) -> None:
-    from ptcalc.scrub.layout import _code_of
+    from ptcalc.scrub.cells import code_of
 
-    assert _code_of(cell) == (code, glued)
+    assert code_of(cell) == (code, glued)
 
 
 @pytest.mark.parametrize(("payer", "payer_type"), [

@@ -26,7 +26,9 @@ from ..errors import UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
+from .cells import code_of, filled, plain
 from .header_words import fields_by_words
+from .rows import not_claim_lines
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 
 # Extra header words per field, best first; a later group is used only when no earlier one is there
@@ -60,15 +62,7 @@ PROVIDER_NAME = ("rendering provider", "provider", "therapist", "rendering provi
                  "provider name", "treating therapist", "rendering", "servicing provider")
 PROVIDER_NPI = ("rendering npi", "npi", "provider npi", "rendering provider npi")
 _SPLIT_MODIFIER = re.compile(r"^(?:mod|modifier)([1-4a-d])$")
-_CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
-# `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`; then `Ther Ex (97110)`, `THER EX - 97110`.
-_CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*" + _CODE + r"(?![0-9])(.*)$", re.I)
-_CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + _CODE + r"[)\]]?\s*$", re.I)
-_GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
-_HYPHENED_MODIFIERS = re.compile(r"^-[A-Z0-9]{2}(?:-?[A-Z0-9]{2})*$", re.I)
-_NOT_A_LINE = re.compile(r"\b(?:grand\s+total|sub-?\s*total|totals?)\b|^\s*page\s+\d+(?:\s+of\s+\d+)?\s*$|"
-                         r"^\s*(?:report\s+(?:run|generated|printed|date)|end\s+of\s+report|printed\s+(?:on|by)|"
-                         r"count\s*:)", re.I)
+
 
 
 def _key(text: object) -> str:
@@ -202,13 +196,13 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     seen: list[str] = []
     partial: set[str] = set()
     for index, row in enumerate(rows[:scan]):
-        if not any(_filled(v) for v in row):
+        if not any(filled(v) for v in row):
             continue
         columns, modifiers, extra, by_file, unclear = _match(row, mapping)
         if all(name in columns for name in REQUIRED):
             used = set(columns.values()) | set(modifiers) | set(extra.values())
-            ignored = [i for i, cell in enumerate(row) if _filled(cell) and i not in used and not is_output_header(cell)]
-            titles = [i + 1 for i in range(index) if any(_filled(v) for v in rows[i])]
+            ignored = [i for i, cell in enumerate(row) if filled(cell) and i not in used and not is_output_header(cell)]
+            titles = [i + 1 for i in range(index) if any(filled(v) for v in rows[i])]
             return SheetLayout(index, columns, modifiers, extra, list(row), ignored, titles, by_file, unclear)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
@@ -229,15 +223,11 @@ def _names_for(name: str) -> list[str]:
 
 def _what_row_has(index: int, row: list[object], columns: dict[str, int]) -> str:
     if not columns:
-        text = next((str(v).strip() for v in row if _filled(v)), "")
+        text = next((str(v).strip() for v in row if filled(v)), "")
         return f"row {index + 1} looks like a title ({text[:40]!r})"
     named = ", ".join(f"{row[i]!s} -> {name}" for name, i in columns.items())
     missing = ", ".join(name for name in REQUIRED if name not in columns)
     return f"row {index + 1} has {named} but no {missing}"
-
-
-def _filled(value: object) -> bool:
-    return value is not None and (not isinstance(value, str) or value.strip() != "")
 
 
 @dataclass
@@ -248,39 +238,6 @@ class Prepared:
     assumed: dict[int, list[str]]  # data row index -> the defaults applied to it, in words
     not_lines: dict[int, str]  # data row index -> why it is not a claim line
     defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
-
-
-# Per-line fields: never carried down from the line above (everything else of a visit may be).
-_LINE_FIELDS = frozenset({"cpt", "units", "minutes", "modifiers", "pta_minutes", "charge", "claim_line"})
-
-
-def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
-                           above: list[Any] | None = None) -> tuple[list[list[Any]], dict[int, str], list[Any] | None]:
-    """Reports that group a visit's lines print the patient, the date and the rest of the visit on its
-    first line only. A line with a code but neither patient nor date takes the visit's blank cells from
-    the line above (a note on it says so, DAT008); a row without a code in between breaks the visit.
-    Returns the rows (filled copies where carried; `data` itself is not changed), the notes by index,
-    and the last full line, for the next chunk of rows (`above`)."""
-    patient_at, dos_at, code_at = (layout.columns[name] for name in ("patient_id", "dos", "cpt"))
-    carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
-    width = max(carried) + 1
-    rows, notes = data, {}
-    for i, row in enumerate(data):
-        patient, dated = ((at < len(row) and _filled(row[at])) for at in (patient_at, dos_at))
-        if patient and dated:
-            above = row
-        elif patient or dated or above is None or not (code_at < len(row) and _has_code(row[code_at])):
-            above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
-        else:
-            if rows is data:
-                rows = list(data)
-            filled = list(row) + [None] * (width - len(row))
-            for at in carried:
-                if not _filled(filled[at]) and at < len(above):
-                    filled[at] = above[at]
-            rows[i] = filled
-            notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
-    return rows, notes, above
 
 
 def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
@@ -298,16 +255,16 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
     cells: dict[str, list[Any]] = {}
     assumed: dict[int, list[str]] = {}
     defaults: dict[str, int] = {}
-    not_lines = _not_claim_lines(layout, data)
+    not_lines = not_claim_lines(layout, data)
 
     codes = column(layout.columns["cpt"])
-    seen_codes = {value: _code_of(value) for value in set(codes)}  # each distinct cell read once
+    seen_codes = {value: code_of(value) for value in set(codes)}  # each distinct cell read once
     glued = {i: seen_codes[value][1] for i, value in enumerate(codes) if seen_codes[value][1]}
     if glued or any(seen_codes[value][0] != value for value in seen_codes):
         cells["cpt"] = [seen_codes[value][0] for value in codes]
     if len(layout.modifier_columns) > 1 or glued:
         parts = [column(i) for i in layout.modifier_columns]
-        cells["modifiers"] = [" ".join(str(_plain(p[i])) for p in parts if _filled(p[i])) + (
+        cells["modifiers"] = [" ".join(str(plain(p[i])) for p in parts if filled(p[i])) + (
             " " + glued[i] if i in glued else "") for i in range(len(data))]
 
     def assume(i: int, what: str) -> None:
@@ -329,7 +286,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         known = {name: payer_type_of(name, ref) for name in set(payers)}
         for i, name in enumerate(payers):
             kind = known[name]
-            if kind is None and _filled(name):
+            if kind is None and filled(name):
                 assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises, judged as "
                           "Traditional Medicare")
             types.append(kind)
@@ -346,44 +303,13 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))}
         for i, (name, npi) in enumerate(zip(names, npis)):
             kind = known[(name, npi)]
-            if kind is None and (_filled(name) or _filled(npi)):
-                who = str(name if _filled(name) else npi).strip()
+            if kind is None and (filled(name) or filled(npi)):
+                who = str(name if filled(name) else npi).strip()
                 assume(i, f"provider type: {who!r} has no credential ptcalc recognises and is not on the roster, "
                           "judged as a PT")
             kinds.append(kind)
         cells["provider_type"] = kinds
     return Prepared(cells, assumed, not_lines, defaults)
-
-
-def _plain(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-def _code_of(value: Any) -> tuple[Any, str]:
-    """(the code, modifiers glued to it) from `97110 - Ther Ex`, `CPT 97110`, `97110GP`; else the cell."""
-    if not isinstance(value, str):
-        return value, ""
-    match = _CODE_IN_TEXT.match(value)
-    if not match:
-        at_end = _CODE_AT_END.match(value)
-        return (at_end.group(1).upper(), "") if at_end else (value, "")
-    code, rest = match.group(1).upper(), match.group(2)
-    glued = None  # `97110GP`, `97110GP 59`, `97110-GP`; not `97110 - TE`, `97110-Ther Ex`, `97110: Ther Ex`
-    if rest[:1] == "-":
-        glued = _HYPHENED_MODIFIERS.match(rest)
-    elif rest and not rest[:1].isspace() and rest[:1] != ":":
-        glued = _GLUED_MODIFIERS.match(rest)
-    return code, " ".join(re.findall(r"[A-Z0-9]{2}", rest.upper())) if glued else ""
-
-
-def _has_code(value: Any) -> bool:
-    """A code cell, or text with a code in it (the line is a claim line, whatever else its row says)."""
-    if not _filled(value):
-        return False
-    text = str(_plain(value))
-    if _CODE_IN_TEXT.match(text):
-        return True
-    return bool(_CODE_AT_END.match(text)) and not _NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
 
 
 def _payer_class(value: Any, ref: Reference) -> Any:
@@ -395,16 +321,16 @@ def _payer_class(value: Any, ref: Reference) -> Any:
 
 
 def payer_type_of(name: Any, ref: Reference) -> str | None:
-    if not _filled(name):
+    if not filled(name):
         return None
     folded = f" {fold_name(str(name))} "
     return next((kind for known, kind in ref.payer_names if f" {known} " in folded), None)
 
 
 def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
-    if _filled(npi) and str(_plain(npi)).strip() in ref.provider_roster:
-        return ref.provider_roster[str(_plain(npi)).strip()]
-    if not _filled(name):
+    if filled(npi) and str(plain(npi)).strip() in ref.provider_roster:
+        return ref.provider_roster[str(plain(npi)).strip()]
+    if not filled(name):
         return None
     text = str(name)
     if fold_name(text) in ref.provider_roster:
@@ -425,70 +351,6 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
 
 
 _NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "SPTA", "SOTA"})
-
-
-def _not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
-    """Totals, subtotals, group headings and page footers: a row without a code, and without a patient
-    or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
-    filled (a heading such as `Provider: Amy Jones`); below a report's totals (`Grand Total`, `Active Totals`),
-    every row without a date or code (`Accounts 12`, `Units 60`). Elsewhere a row with a note in it stays a
-    line (DAT001 asks for its cells), and a row with nothing but blanks is counted apart."""
-    code_at = layout.columns["cpt"]
-    dos_at, patient_at = layout.columns["dos"], layout.columns["patient_id"]
-    found = {}
-    is_code = {}
-    footer = False
-    voiding = [(at, _VOID_STATUS if name == "charge_status" else _VOID_FLAG)
-               for name, at in layout.extra.items() if name in ("charge_status", "void_flag")]
-    for i, row in enumerate(data):
-        void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
-            if voiding else None
-        if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
-            found[i] = f"voided ({layout.headers[void]!s}: {str(_plain(row[void])).strip()[:30]})"
-            continue
-        code = row[code_at] if code_at < len(row) else None
-        if code not in is_code:
-            is_code[code] = _has_code(code)
-        if is_code[code]:
-            continue
-        dated, patient = (at < len(row) and _filled(row[at]) for at in (dos_at, patient_at))
-        if dated and patient:
-            continue  # a line with a patient and a date is a claim line, whatever its notes say (e.g. "total knee")
-        said = next((value.strip()[:60] for value in row if isinstance(value, str) and _NOT_A_LINE.search(value)),
-                    None)
-        filled = [(at, value) for at, value in enumerate(row) if _filled(value)]
-        if said is not None:
-            found[i] = said
-            footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
-        elif dated or not filled:
-            continue
-        elif not patient and all(_is_amount(value) for _, value in filled):
-            found[i] = "a subtotal: amounts only, no patient, date or code"
-        elif patient and len(filled) == 1:
-            found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
-        elif footer:
-            found[i] = "below a totals row, no date or code (the report's totals block)"
-    return found
-
-
-_VOID_STATUS = frozenset({"void", "voided", "deleted", "inactive", "reversed", "reversal", "cancelled", "canceled",
-                          "removed"})
-_VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
-
-
-def _folded(value: object) -> str:
-    return str(_plain(value)).strip().lower() if _filled(value) else ""
-
-
-_TOTALS_BLOCK = re.compile(r"\b(?:grand\s+totals?|report\s+totals?|totals)\b", re.I)  # not a patient's subtotal
-_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
-
-
-def _is_amount(value: object) -> bool:
-    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`)."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))
 
 
 def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import UsageError
+from .cells import filled
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 # An error-valued cell, self-closing or not; `[^>/]` keeps each match inside its own tag, so the scan
@@ -45,11 +46,7 @@ class RawSheet:
     @property
     def header_index(self) -> int | None:
         """Index of the header: the first row with any content."""
-        return next((i for i, row in enumerate(self.rows) if any(_filled(v) for v in row)), None)
-
-
-def _filled(value: object) -> bool:
-    return value is not None and (not isinstance(value, str) or value.strip() != "")
+        return next((i for i, row in enumerate(self.rows) if any(map(filled, row))), None)
 
 
 HEAD_ROWS = 60  # rows read up front in a streamed read: the header search looks at the first 50

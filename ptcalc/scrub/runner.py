@@ -19,7 +19,8 @@ from .context import is_judgeable
 from .findings import COUNTS_AS, LINE_STATUS_ORDER, Finding, line_status, more_serious
 from .judge import judge_lines
 from .layout import describe as describe_layout
-from .layout import Prepared, SheetLayout, carry_visit_cells_down, locate, prepare
+from .layout import Prepared, SheetLayout, locate, prepare
+from .rows import carry_visit_cells_down
 from .lines import ChargeLine, LineParser
 from .reader import EXCEL_SUFFIXES, RawSheet, read_sheet, sheet_names
 from .rules import all_rules

@@ -1,0 +1,53 @@
+"""One cell of an export, read as a person reads it: blank or filled, a code inside text."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
+# `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`; then `Ther Ex (97110)`, `THER EX - 97110`.
+_CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*" + _CODE + r"(?![0-9])(.*)$", re.I)
+_CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + _CODE + r"[)\]]?\s*$", re.I)
+_GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
+_HYPHENED_MODIFIERS = re.compile(r"^-[A-Z0-9]{2}(?:-?[A-Z0-9]{2})*$", re.I)
+# Text that says a row is not a claim line: totals, page footers, report stamps.
+NOT_A_LINE = re.compile(r"\b(?:grand\s+total|sub-?\s*total|totals?)\b|^\s*page\s+\d+(?:\s+of\s+\d+)?\s*$|"
+                        r"^\s*(?:report\s+(?:run|generated|printed|date)|end\s+of\s+report|printed\s+(?:on|by)|"
+                        r"count\s*:)", re.I)
+
+
+def filled(value: object) -> bool:
+    """Not empty: None and all-space text are empty cells."""
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+def plain(value: Any) -> Any:
+    """97110.0 as 97110: a number a reader gave as a float where the sheet shows a whole number."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def code_of(value: Any) -> tuple[Any, str]:
+    """(the code, modifiers glued to it) from `97110 - Ther Ex`, `CPT 97110`, `97110GP`; else the cell."""
+    if not isinstance(value, str):
+        return value, ""
+    match = _CODE_IN_TEXT.match(value)
+    if not match:
+        at_end = _CODE_AT_END.match(value)
+        return (at_end.group(1).upper(), "") if at_end else (value, "")
+    code, rest = match.group(1).upper(), match.group(2)
+    glued = None  # `97110GP`, `97110GP 59`, `97110-GP`; not `97110 - TE`, `97110-Ther Ex`, `97110: Ther Ex`
+    if rest[:1] == "-":
+        glued = _HYPHENED_MODIFIERS.match(rest)
+    elif rest and not rest[:1].isspace() and rest[:1] != ":":
+        glued = _GLUED_MODIFIERS.match(rest)
+    return code, " ".join(re.findall(r"[A-Z0-9]{2}", rest.upper())) if glued else ""
+
+
+def has_code(value: Any) -> bool:
+    """A code cell, or text with a code in it (the line is a claim line, whatever else its row says)."""
+    if not filled(value):
+        return False
+    text = str(plain(value))
+    if _CODE_IN_TEXT.match(text):
+        return True
+    return bool(_CODE_AT_END.match(text)) and not NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line

@@ -1,0 +1,107 @@
+"""Which rows of an export are claim lines: totals, subtotals, headings and voided charges are kept in
+place but not judged; a line printed under its visit's first line takes the visit's cells from it."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .cells import NOT_A_LINE, filled, has_code, plain
+
+if TYPE_CHECKING:
+    from .layout import SheetLayout
+
+# Per-line fields: never carried down from the line above (everything else of a visit may be).
+_LINE_FIELDS = frozenset({"cpt", "units", "minutes", "modifiers", "pta_minutes", "charge", "claim_line"})
+
+
+def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
+                           above: list[Any] | None = None) -> tuple[list[list[Any]], dict[int, str], list[Any] | None]:
+    """Reports that group a visit's lines print the patient, the date and the rest of the visit on its
+    first line only. A line with a code but neither patient nor date takes the visit's blank cells from
+    the line above (a note on it says so, DAT008); a row without a code in between breaks the visit.
+    Returns the rows (filled copies where carried; `data` itself is not changed), the notes by index,
+    and the last full line, for the next chunk of rows (`above`)."""
+    patient_at, dos_at, code_at = (layout.columns[name] for name in ("patient_id", "dos", "cpt"))
+    carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
+    width = max(carried) + 1
+    rows, notes = data, {}
+    for i, row in enumerate(data):
+        patient, dated = ((at < len(row) and filled(row[at])) for at in (patient_at, dos_at))
+        if patient and dated:
+            above = row
+        elif patient or dated or above is None or not (code_at < len(row) and has_code(row[code_at])):
+            above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
+        else:
+            if rows is data:
+                rows = list(data)
+            completed = list(row) + [None] * (width - len(row))
+            for at in carried:
+                if not filled(completed[at]) and at < len(above):
+                    completed[at] = above[at]
+            rows[i] = completed
+            notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
+    return rows, notes, above
+
+
+def not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
+    """Totals, subtotals, group headings and page footers: a row without a code, and without a patient
+    or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
+    filled (a heading such as `Provider: Amy Jones`); below a report's totals (`Grand Total`, `Active Totals`),
+    every row without a date or code (`Accounts 12`, `Units 60`). Elsewhere a row with a note in it stays a
+    line (DAT001 asks for its cells), and a row with nothing but blanks is counted apart."""
+    code_at = layout.columns["cpt"]
+    dos_at, patient_at = layout.columns["dos"], layout.columns["patient_id"]
+    found = {}
+    is_code = {}
+    footer = False
+    voiding = [(at, _VOID_STATUS if name == "charge_status" else _VOID_FLAG)
+               for name, at in layout.extra.items() if name in ("charge_status", "void_flag")]
+    for i, row in enumerate(data):
+        void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
+            if voiding else None
+        if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
+            found[i] = f"voided ({layout.headers[void]!s}: {str(plain(row[void])).strip()[:30]})"
+            continue
+        code = row[code_at] if code_at < len(row) else None
+        if code not in is_code:
+            is_code[code] = has_code(code)
+        if is_code[code]:
+            continue
+        dated, patient = (at < len(row) and filled(row[at]) for at in (dos_at, patient_at))
+        if dated and patient:
+            continue  # a line with a patient and a date is a claim line, whatever its notes say (e.g. "total knee")
+        said = next((value.strip()[:60] for value in row if isinstance(value, str) and NOT_A_LINE.search(value)),
+                    None)
+        present = [value for value in row if filled(value)]
+        if said is not None:
+            found[i] = said
+            footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
+        elif dated or not present:
+            continue
+        elif not patient and all(map(_is_amount, present)):
+            found[i] = "a subtotal: amounts only, no patient, date or code"
+        elif patient and len(present) == 1:
+            found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
+        elif footer:
+            found[i] = "below a totals row, no date or code (the report's totals block)"
+    return found
+
+
+_VOID_STATUS = frozenset({"void", "voided", "deleted", "inactive", "reversed", "reversal", "cancelled", "canceled",
+                          "removed"})
+_VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
+
+
+def _folded(value: object) -> str:
+    return str(plain(value)).strip().lower() if filled(value) else ""
+
+
+_TOTALS_BLOCK = re.compile(r"\b(?:grand\s+totals?|report\s+totals?|totals)\b", re.I)  # not a patient's subtotal
+_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
+
+
+def _is_amount(value: object) -> bool:
+    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))
