@@ -490,6 +490,16 @@ def test_voided_and_inactive_charges_are_not_claim_lines(tmp_path: Path) -> None
     assert not report["findings"]   # no duplicate-line finding on the voided copy of row 2
 
 
+def test_an_inactive_status_voids_a_charge_only_under_an_active_status_header(tmp_path: Path) -> None:
+    sheet = tmp_path / "status.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Status\n"
+                     "S1,2026-03-02,97110,1,15,GP,Inactive\n"     # a discharged patient's charge still goes out
+                     "S2,2026-03-02,97110,1,15,GP,Voided\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {"3": "voided (Status: Voided)"}
+    assert report["summary"]["lines"] == 1
+
+
 def test_a_report_printing_each_visit_once_carries_its_cells_down_to_the_visits_lines(tmp_path: Path) -> None:
     sheet = tmp_path / "visits.csv"
     sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Rendering Provider\n"

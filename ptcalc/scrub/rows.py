@@ -54,8 +54,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str
     found = {}
     is_code = {}
     footer = False
-    voiding = [(at, _VOID_STATUS if name == "charge_status" else _VOID_FLAG)
-               for name, at in layout.extra.items() if name in ("charge_status", "void_flag")]
+    voiding = [(at, _void_words(name, layout.headers[at])) for name, at in layout.extra.items()
+               if name in ("charge_status", "void_flag")]
     for i, row in enumerate(data):
         void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
             if voiding else None
@@ -87,9 +87,16 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str
     return found
 
 
-_VOID_STATUS = frozenset({"void", "voided", "deleted", "inactive", "reversed", "reversal", "cancelled", "canceled",
-                          "removed"})
+_VOID_STATUS = frozenset({"void", "voided", "deleted", "reversed", "reversal", "cancelled", "canceled", "removed"})
 _VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
+
+
+def _void_words(name: str, header: object) -> frozenset[str]:
+    """The values that void a charge in this column. `Inactive` only under an `Active status` header: a bare
+    `Status` may be the patient's (an inactive, discharged patient's charges still go out)."""
+    if name == "void_flag":
+        return _VOID_FLAG
+    return _VOID_STATUS | {"inactive"} if "active" in str(header).lower().split() else _VOID_STATUS
 
 
 def _folded(value: object) -> str:
