@@ -461,6 +461,9 @@ def test_an_activity_report_with_a_totals_block_and_no_modifier_column(tmp_path:
     code, report = scrub_json(sheet)
     assert report["summary"]["lines"] == 2 and list(report["reading"]["not_claim_lines"]) == ["4", "5", "6", "7"]
     assert report["reading"]["fields"]["payer"] == "Primary (H)"           # not Secondary, not the Dx
+    both = tmp_path / "both.csv"
+    both.write_text("patient_id,dos,cpt,units,Primary,Primary Insurance\nB1,2026-03-02,97110,1,Y,Aetna\n")
+    assert scrub_json(both)[1]["reading"]["fields"]["payer"] == "Primary Insurance (F)"  # the named one wins
     assert [c.split(" (")[0] for c in report["reading"]["columns_not_used"]] == [
         "Patient Name", "Dx1", "Secondary", "Date Posted"]
     # No modifiers column: whether GP is on the claim is unknown, not missing (no_data, no dollars at risk).
