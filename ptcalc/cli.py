@@ -313,7 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(run=cmd_info)
 
     scrub = sub.add_parser("scrub", parents=[common], help="scrub a charge sheet: findings, fixes, dollars at risk")
-    scrub.add_argument("input", help="charge sheet: .xlsx, .xlsm or .csv, one row per claim line, a header row")
+    scrub.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export, one row per "
+                                     "claim line, a header row; or an 837P claim file")
     scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
                                               "json and csv print to stdout)")
     scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")
@@ -326,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")
-    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm or .csv")
+    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export")
     columns.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
     columns.add_argument("--columns", metavar="MAP.yaml", help="column map: `source header: field` lines")
     columns.set_defaults(run=cmd_columns)

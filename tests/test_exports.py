@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from .conftest import ROOT
 from .test_reference import run_cli
 
 AS_OF = "2026-11-22"
@@ -531,3 +532,21 @@ def test_carried_cells_continue_across_the_reading_chunks(tmp_path: Path, monkey
     result = runner.scrub_file(sheet, as_of=datetime(2026, 11, 22).date())
     assert {(f.row, f.rule) for f in result.findings} == {(4, "DAT008")}
     assert result.lines[-1].patient_id == "X1" and result.lines[-1].payer_type == "commercial"
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".tsv"])
+def test_a_tab_delimited_text_export_is_read_like_a_csv(tmp_path: Path, suffix: str) -> None:
+    sheet = tmp_path / f"export{suffix}"
+    sheet.write_text("Acct\tDOS\tCPT\tMod 1\tUnits\tMinutes\tPrimary Insurance\n"
+                     "T1\t03/02/2026\t97110\tGP\t2\t30\tMedicare\n"
+                     "T1\t03/02/2026\t97140\t\t1\t15\tMedicare\n")
+    code, report = scrub_json(sheet)
+    assert report["summary"]["lines"] == 2
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(3, "MOD001")]   # GP missing on the second
+
+
+def test_a_text_file_that_is_an_837_is_read_as_claims(tmp_path: Path) -> None:
+    claims = tmp_path / "claims.txt"
+    claims.write_bytes((ROOT / "ptcalc" / "samples" / "claims_week.837").read_bytes())
+    _, report = scrub_json(claims)
+    assert report["summary"]["lines"] == 115 and "claim_id" in report["findings"][0]

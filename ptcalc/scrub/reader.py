@@ -22,6 +22,7 @@ from ..errors import UsageError
 from .cells import filled
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sniffed (837 files are told apart first)
 # An error-valued cell, self-closing or not; `[^>/]` keeps each match inside its own tag, so the scan
 # is linear however many self-closing cells follow (a lazy `.*?</c>` after `/>` was quadratic).
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</c>)', re.S)
@@ -60,12 +61,12 @@ def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> Ra
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path, sheet, stream)
-    if suffix == ".csv":
+    if suffix in TEXT_SUFFIXES:
         if sheet:
-            raise UsageError(f"{path}: --sheet applies to Excel files, not csv")
+            raise UsageError(f"{path}: --sheet applies to Excel files, not {suffix[1:]}")
         return _read_csv(path, stream)
-    raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm or .csv; "
-                     "save .xls files as .xlsx)")
+    raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm, .csv, or a .txt/.tsv "
+                     "export delimited by tabs, commas, semicolons or bars; save .xls files as .xlsx)")
 
 
 def sheet_names(path: Path) -> list[str]:
