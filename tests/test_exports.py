@@ -75,6 +75,12 @@ def scrub_json(path: Path, *args: str) -> tuple[int, dict]:
     return result.returncode, json.loads(result.stdout)
 
 
+def rows_and_rules(sheet: Path, text: str) -> set[tuple[int, str]]:
+    """(sheet row, rule) of every finding on a csv written from `text`."""
+    sheet.write_text(text)
+    return {(f["row"], f["rule"]) for f in scrub_json(sheet)[1]["findings"]}
+
+
 @pytest.mark.parametrize("make", [export_csv, export_xlsx], ids=["csv", "xlsx"])
 def test_a_practice_management_export_is_read_as_a_person_reads_it(make, tmp_path: Path) -> None:
     code, report = scrub_json(make(tmp_path / f"export.{'csv' if make is export_csv else 'xlsx'}"))
@@ -218,13 +224,10 @@ def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> N
 
 
 def test_a_credential_column_is_read_as_provider_types(tmp_path: Path) -> None:
-    sheet = tmp_path / "credentials.csv"
-    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Credential\n"
-                     "C1,2026-03-02,97110,1,15,GP,DPT\n"
-                     "C2,2026-03-02,97530,1,15,GO,OTR/L\n"
-                     "C3,2026-03-02,97110,1,15,GP,PTA\n")
-    _, report = scrub_json(sheet)
-    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    found = rows_and_rules(tmp_path / "credentials.csv", "patient_id,dos,cpt,units,minutes,modifiers,Credential\n"
+                                                         "C1,2026-03-02,97110,1,15,GP,DPT\n"
+                                                         "C2,2026-03-02,97530,1,15,GO,OTR/L\n"
+                                                         "C3,2026-03-02,97110,1,15,GP,PTA\n")
     assert found == {(4, "MOD005")}                                  # the PTA's unit needs CQ; DPT and OTR/L fine
 
 
@@ -395,13 +398,10 @@ def test_modifiers_as_exports_write_them(cell: str, modifiers: tuple[str, ...]) 
 
 
 def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
-    sheet = tmp_path / "glued.csv"
-    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,provider_type\n"
-                     "M1,2026-03-02,97110,1,15,GPCQ,PTA\n"
-                     "M1,2026-03-02,97140,1,15,GP59,PT\n"
-                     "M2,2026-03-02,97110,1,15,N/A,PT\n")
-    _, report = scrub_json(sheet)
-    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    found = rows_and_rules(tmp_path / "glued.csv", "patient_id,dos,cpt,units,minutes,modifiers,provider_type\n"
+                                                   "M1,2026-03-02,97110,1,15,GPCQ,PTA\n"
+                                                   "M1,2026-03-02,97140,1,15,GP59,PT\n"
+                                                   "M2,2026-03-02,97110,1,15,N/A,PT\n")
     # GP and CQ are seen on row 2 (no MOD001/MOD005/MOD008); 59 on row 3 has no edit to bypass (MOD010);
     # N/A is no modifier, so row 4 lacks GP.
     assert found == {(3, "MOD010"), (4, "MOD001")}
