@@ -425,7 +425,11 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Tricare East", "medicare_advantage"), ("Aetna Better Health", "medicaid"), ("Amerigroup", "medicaid"),
     ("MCD", "medicaid"), ("Sedgwick", "workers_comp"), ("Auto Insurance - PIP", "workers_comp"),
     ("Aetna PPO", "commercial"), ("Humana", "commercial"), ("Martian Health", None),
-    ("Pipeline Health", None), ("Autumn Care", None)])  # whole words only: `pip`, `auto` are not inside others
+    ("Pipeline Health", None), ("Autumn Care", None),
+    # An insurer's Medicaid or Medicare plan is that, not commercial; a supplement pays after Medicare.
+    ("UnitedHealthcare Medicaid", "medicaid"), ("Medica Medicare", "medicare_advantage"), ("UMR", "commercial"),
+    ("AARP Medicare Supplement", "medicare"), ("Mutual of Omaha Medigap", "medicare"),
+    ("Tricare for Life", "medicare")])  # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.layout import payer_type_of

@@ -321,10 +321,22 @@ def _payer_class(value: Any, ref: Reference) -> Any:
 
 
 def payer_type_of(name: Any, ref: Reference) -> str | None:
+    """The payer type of the longest known name in `name`. An insurer's Medicaid plan is Medicaid and its
+    Medicare plan Medicare Advantage ("UnitedHealthcare Medicaid", "Medica Medicare"), not the insurer's
+    commercial type; a Medicare supplement (Medigap) pays after Traditional Medicare, which the claim goes
+    to first."""
     if not filled(name):
         return None
     folded = f" {fold_name(str(name))} "
-    return next((kind for known, kind in ref.payer_names if f" {known} " in folded), None)
+    words = set(folded.split())
+    if words & {"supplement", "medigap"}:
+        return "medicare"
+    kinds = [kind for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
+    if "commercial" in kinds and "medicaid" in words:
+        return "medicaid"
+    if "commercial" in kinds and "medicare" in words:
+        return "medicare_advantage"
+    return kinds[0] if kinds else None
 
 
 def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
