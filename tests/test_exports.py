@@ -554,3 +554,68 @@ def test_a_text_file_that_is_an_837_is_read_as_claims(tmp_path: Path) -> None:
     claims.write_bytes((ROOT / "ptcalc" / "samples" / "claims_week.837").read_bytes())
     _, report = scrub_json(claims)
     assert report["summary"]["lines"] == 115 and "claim_id" in report["findings"][0]
+
+
+def _two_row_export(path: Path, top: list[object], names: list[object], lines: list[list[object]],
+                    merge: str | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Charge Detail Report"])
+    ws.append([])
+    ws.append(top)
+    ws.append(names)
+    if merge:
+        ws.merge_cells(merge)
+    for line in lines:
+        ws.append(line)
+    wb.save(path)
+    return path
+
+
+def test_modifier_columns_headed_by_a_merged_group_above_them_are_all_read(tmp_path: Path) -> None:
+    # `Modifiers` merged over `Mod 1` … `Mod 4`: the 59 in Mod 2 lets 97110 be billed beside group therapy.
+    sheet = _two_row_export(
+        tmp_path / "detail.xlsx",
+        ["Acct #", "Service Date", "CPT", "Modifiers", None, None, None, "Units", "Minutes", "Primary Insurance"],
+        [None, None, None, "Mod 1", "Mod 2", "Mod 3", "Mod 4", None, None, None],
+        [["M1", datetime(2026, 3, 2), "97110", "GP", "59", None, None, 1, 15, "Medicare Part B"],
+         ["M1", datetime(2026, 3, 2), "97150", "GP", None, None, None, 1, 30, "Medicare Part B"],
+         ["M2", datetime(2026, 3, 2), "97110", "GP", None, None, None, 1, 15, "Medicare Part B"],
+         ["M2", datetime(2026, 3, 2), "97150", "GP", None, None, None, 1, 30, "Medicare Part B"]],
+        merge="D3:G3")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["header_rows"] == [3, 4] and report["reading"]["title_rows"] == [1]
+    assert report["reading"]["fields"]["modifiers"] == "Mod 1 (D) + Mod 2 (E) + Mod 3 (F) + Mod 4 (G) (merged in order)"
+    assert report["summary"]["lines"] == 4                        # the row of names is no line (no DAT001 on it)
+    found = {(f["row"], f["rule"], f["status"]) for f in report["findings"]}
+    assert found == {(5, "PTP001", "bypassed"), (7, "PTP001", "fail")}   # 59 read from Mod 2; M2 has none
+
+
+def test_groups_above_column_names_make_one_header(tmp_path: Path) -> None:
+    # `Patient` over Name and Account, `Service` over From and To, `Provider` over Name and Credential.
+    sheet = _two_row_export(
+        tmp_path / "grouped.xlsx",
+        ["Patient", None, "Service", None, "CPT", "Units", "Minutes", "Provider", None, "Payer"],
+        ["Name", "Account", "From", "To", None, None, None, "Name", "Credential", None],
+        [["Doe, Jane", "G1", datetime(2026, 3, 2), datetime(2026, 3, 2), "97110", 2, 30, "Amy Jones", "PTA", "Medicare"],
+         ["Roe, Rick", "G2", datetime(2026, 3, 3), datetime(2026, 3, 3), "97110", 2, 30, "Rob Diaz", "PT", "Medicare"]])
+    _, report = scrub_json(sheet)
+    fields = report["reading"]["fields"]
+    assert (fields["patient_id"], fields["dos"], fields["provider_type"], fields["provider_name"]) == (
+        "Patient Account (B)", "Service From (C)", "Provider Credential (I)", "Provider Name (H)")
+    assert report["reading"]["columns_not_used"] == ["Patient Name (A)", "Service To (D)"]
+    # The sheet has no modifiers column: GP and CQ are unknown, not missing; the assistant's line is judged as one.
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
+        (5, "MOD001", "no_data"), (6, "MOD001", "no_data"), (5, "MOD005", "no_data")}
+
+
+def test_a_heading_or_a_title_is_not_taken_for_a_second_header_row(tmp_path: Path) -> None:
+    sheet = tmp_path / "report.csv"
+    sheet.write_text("Daily Charges by Provider,,,,,\n"
+                     "Acct,DOS,CPT,Modifiers,Units,Minutes\n"
+                     "Provider: Amy Jones PT,,,,,\n"
+                     "H1,03/02/2026,97110,GP,2,30\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["header_row"] == 2 and "header_rows" not in report["reading"]
+    assert report["reading"]["title_rows"] == [1] and report["summary"]["lines"] == 1
+    assert report["findings"] == []

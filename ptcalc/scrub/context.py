@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -107,33 +107,35 @@ class ScrubContext:
         profiles: dict[tuple[str, str], PayerProfile | None] = {}
         self.by_code: dict[str, list[ChargeLine]] = defaultdict(list)
         self.by_modifiers: dict[tuple[str, ...], list[ChargeLine]] = defaultdict(list)
-        self.by_pos: dict[str | None, list[ChargeLine]] = defaultdict(list)
-        self.by_minutes: dict[float | None, list[ChargeLine]] = defaultdict(list)
         codes = ref.codes
         visits: dict[tuple, Visit] = {}
         self.judgeable_lines: list[ChargeLine] = []
+        judgeable, by_code, by_modifiers = self.judgeable_lines.append, self.by_code, self.by_modifiers
+        disciplines = PROVIDER_TYPES.get
         for line in lines:
             if line.payer_type is not None:
                 key = (line.payer_type, line.payer)
-                if key not in profiles:
-                    profiles[key] = select_profile(ref, line.payer_type, line.payer)
-                line.profile = profiles[key]
-            line.judgeable = is_judgeable(line, codes)
-            if line.judgeable:
-                self.judgeable_lines.append(line)
-                self.by_code[line.cpt].append(line)
-                self.by_modifiers[line.modifiers].append(line)
-                self.by_pos[line.pos].append(line)
-                self.by_minutes[line.minutes].append(line)
-                key = (line.patient_id, line.dos, PROVIDER_TYPES.get(line.provider_type, "PT"))
+                profile = profiles.get(key, profiles)
+                if profile is profiles:
+                    profile = profiles[key] = select_profile(ref, line.payer_type, line.payer)
+                line.profile = profile
+            # is_judgeable, inline: this loop visits every line
+            if line.patient_id is not None and line.dos is not None and line.cpt in codes:
+                line.judgeable = True
+                judgeable(line)
+                by_code[line.cpt].append(line)
+                by_modifiers[line.modifiers].append(line)
+                key = (line.patient_id, line.dos, disciplines(line.provider_type, "PT"))
                 visit = visits.get(key)
                 if visit is None:
                     visit = visits[key] = Visit(*key, [])
                 visit.lines.append(line)
+            else:
+                line.judgeable = False
         self.visits: list[Visit] = list(visits.values())
         self._applies: dict[tuple[str, str], bool] = {}
         self._schedule_rows: dict[int, dict[str, FeeRow]] = {}
-        self._memo: dict[str, object] = {}
+        self._memo: dict[Hashable, object] = {}
 
     # Lines ---------------------------------------------------------------------------
     def code(self, line: ChargeLine) -> CodeInfo | None:
@@ -166,6 +168,14 @@ class ScrubContext:
                 rule.applies is None or type(rule).applies(profile))
         return self._applies[key]
 
+    @cached_property
+    def by_pos(self) -> dict[str | None, list[ChargeLine]]:
+        return _index(self.judgeable_lines, "pos")
+
+    @cached_property
+    def by_minutes(self) -> dict[float | None, list[ChargeLine]]:
+        return _index(self.judgeable_lines, "minutes")
+
     def select(self, code: Callable[[str], bool] | None = None,
                modifiers: Callable[[tuple[str, ...]], bool] | None = None,
                pos: Callable[[str | None], bool] | None = None,
@@ -193,7 +203,7 @@ class ScrubContext:
                     by_key[(line.patient_id, line.dos, line.cpt)].append(line)
         return [sorted(group, key=lambda l: l.row) for group in by_key.values() if len(group) > 1]
 
-    def memo(self, key: str, compute: Callable[[], object]) -> object:
+    def memo(self, key: Hashable, compute: Callable[[], object]) -> object:
         """A value several rules share, computed once per scrub."""
         if key not in self._memo:
             self._memo[key] = compute()
@@ -398,6 +408,13 @@ class ScrubContext:
                 for line in day_lines:
                     points[line.row] = point
         return points
+
+
+def _index(lines: list[ChargeLine], attribute: str) -> dict[object, list[ChargeLine]]:
+    grouped: dict[object, list[ChargeLine]] = defaultdict(list)
+    for line in lines:
+        grouped[getattr(line, attribute)].append(line)
+    return grouped
 
 
 def _date_and_row(line: ChargeLine) -> tuple[date, int]:

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..errors import UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
-from .cells import code_of, filled, plain
+from .cells import code_of, filled, has_code, plain
 from .header_words import fields_by_words
 from .rows import not_claim_lines
 from .lines import PAYER_TYPES, PROVIDER_TYPES
@@ -61,7 +62,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
 PROVIDER_NAME = ("rendering provider", "provider", "therapist", "rendering provider name", "clinician",
                  "provider name", "treating therapist", "rendering", "servicing provider")
 PROVIDER_NPI = ("rendering npi", "npi", "provider npi", "rendering provider npi")
-_SPLIT_MODIFIER = re.compile(r"^(?:mod|modifier)([1-4a-d])$")
+_SPLIT_MODIFIER = re.compile(r"^(?:mods?|modifiers?)([1-4a-d])$")
 
 
 
@@ -111,6 +112,7 @@ class SheetLayout:
     title_rows: list[int] = field(default_factory=list)  # sheet rows above the header that hold text
     mapped_by_file: set[str] = field(default_factory=set)
     unclear: dict[str, list[int]] = field(default_factory=dict)  # field -> columns whose words all name it
+    two_rows: bool = False  # the header is two rows: groups above, column names on header_index
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -198,12 +200,25 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     for index, row in enumerate(rows[:scan]):
         if not any(filled(v) for v in row):
             continue
+        titles = [i + 1 for i in range(index) if any(filled(v) for v in rows[i])]
         columns, modifiers, extra, by_file, unclear = _match(row, mapping)
+        at, header = index, row
+        below = _two_row_header(row, rows[index + 1], mapping) if index + 1 < len(rows) else None
+        if below is not None:  # the two rows, where they name more columns than the first alone
+            try:
+                matched = _match(below, mapping)
+            except UsageError:
+                if not all(name in columns for name in REQUIRED):
+                    raise
+                matched = ({}, [], {}, set(), {})
+            if len(matched[0]) + len(matched[1]) + len(matched[2]) > len(columns) + len(modifiers) + len(extra):
+                at, header = index + 1, below
+                columns, modifiers, extra, by_file, unclear = matched
         if all(name in columns for name in REQUIRED):
             used = set(columns.values()) | set(modifiers) | set(extra.values())
-            ignored = [i for i, cell in enumerate(row) if filled(cell) and i not in used and not is_output_header(cell)]
-            titles = [i + 1 for i in range(index) if any(filled(v) for v in rows[i])]
-            return SheetLayout(index, columns, modifiers, extra, list(row), ignored, titles, by_file, unclear)
+            ignored = [i for i, cell in enumerate(header) if filled(cell) and i not in used and not is_output_header(cell)]
+            return SheetLayout(at, columns, modifiers, extra, list(header), ignored, titles, by_file, unclear,
+                               two_rows=at > index)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, row, columns))
@@ -214,6 +229,56 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     found = "; ".join(seen[:4]) or "every row is empty"
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
                      "with --columns map.yaml, or see `ptcalc columns`")
+
+
+_WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers over four; a title spans the sheet)
+
+
+def _two_row_header(top: list[object], below: list[object], mapping: dict[str, str]) -> list[object] | None:
+    """One header out of two rows, where an export heads groups of columns above their own names
+    (`Modifiers` merged over `Mod 1` … `Mod 4`; `Service` over `From`, `To`; `Patient` over `Name`,
+    `Account`): each column's name below, read with its group's when that names a field (`Service From`).
+    None when the row below is not such a row: it holds anything a line holds (a code, a date, a
+    number, long text), or none of its names sits under a group (a blank or a spanning cell above)."""
+    width = max(len(top), len(below))
+    top = list(top) + [None] * (width - len(top))
+    below = list(below) + [None] * (width - len(below))
+    names = [i for i, cell in enumerate(below) if filled(cell)]
+    if not names or any(not isinstance(below[i], str) or len(below[i].strip()) > 40 or has_code(below[i])
+                        or any(ch.isdigit() for ch in below[i]) and not _SPLIT_MODIFIER.match(_key(below[i]))
+                        for i in names):
+        return None
+    above = [i for i, cell in enumerate(top) if filled(cell)]
+    if above == [0] or any(not isinstance(top[i], str) or any(ch.isdigit() for ch in top[i]) for i in above):
+        return None  # a title (one cell, first column) or a report's date line above the header, not groups
+    groups: list[object] = []  # each column's group: the filled cell above it, or the one spanning from the left
+    for i, cell in enumerate(top):
+        groups.append(cell if filled(cell) else groups[i - 1] if i and filled(below[i]) else None)
+    spans = [sum(1 for _ in takewhile(lambda j: not filled(top[j]) and filled(below[j]), range(i + 1, width)))
+             if filled(top[i]) else 0 for i in range(width)]
+    if max(spans) > _WIDEST_GROUP or not any(not filled(top[i]) or spans[i] for i in names):
+        return None  # a title over the whole header; or no name below belongs to a group
+    return [_column_name(groups[i], below[i], mapping) if filled(below[i]) else top[i] for i in range(width)]
+
+
+def _column_name(group: object, name: str, mapping: dict[str, str]) -> str:
+    """`Service` + `From` is `Service From`, `Provider` + `Name` is `Provider Name`, `Modifiers` + `Mod 1`
+    is `Mod 1`: the pair when it is a field's name, else the name below when it is one; then the same by
+    their words; else the pair."""
+    name = name.strip()
+    if not filled(group):
+        return name
+    pair = f"{str(group).strip()} {name}"
+
+    def exact(text: str) -> bool:
+        key = _key(text)
+        return key in mapping or key in LOOKUP or bool(_SPLIT_MODIFIER.match(key))
+
+    for test in (exact, lambda text: len(fields_by_words(text)) == 1):
+        for text in (pair, name):
+            if test(text):
+                return text
+    return pair
 
 
 def _names_for(name: str) -> list[str]:
@@ -374,6 +439,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {
         "header_row": header_row,
+        **({"header_rows": [header_row - 1, header_row]} if layout.two_rows else {}),
         "title_rows": layout.title_rows,
         "fields": fields,
         "columns_not_used": [f"{layout.headers[i]!s} ({column_letter(i)})" for i in layout.ignored],
@@ -390,7 +456,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
 
 
 def format_reading(reading: dict[str, Any]) -> str:
-    lines = [f"Read: header on row {reading['header_row']}"
+    rows = reading.get("header_rows")
+    lines = [(f"Read: header on rows {rows[0]}-{rows[1]}" if rows else f"Read: header on row {reading['header_row']}")
              + (f" (title rows {', '.join(map(str, reading['title_rows']))} kept, not judged)"
                 if reading["title_rows"] else "")]
     for name, source in reading["fields"].items():

@@ -26,7 +26,9 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
     width = max(carried) + 1
     rows, notes = data, {}
     for i, row in enumerate(data):
-        patient, dated = ((at < len(row) and filled(row[at])) for at in (patient_at, dos_at))
+        size = len(row)
+        patient = patient_at < size and filled(row[patient_at])
+        dated = dos_at < size and filled(row[dos_at])
         if patient and dated:
             above = row
         elif patient or dated or above is None or not (code_at < len(row) and has_code(row[code_at])):

@@ -54,10 +54,15 @@ class Rule:
 
     def lines(self, ctx: "ScrubContext", **tests: Callable) -> list["ChargeLine"]:
         """The lines this rule judges; `code=`, `modifiers=`, `pos=` tests narrow them through the indexes."""
-        profiles = {id(p) for p in ctx.ref.payers if ctx.rule_applies(self, p)}
+        profiles = frozenset(id(p) for p in ctx.ref.payers if ctx.rule_applies(self, p))
         needs = self.needs
-        return [line for line in ctx.select(**tests)
-                if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))]
+
+        def narrowed() -> list["ChargeLine"]:
+            return [line for line in ctx.select(**tests)
+                    if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))]
+
+        # Without tests, rules of the same payers and needs judge the same lines: found once.
+        return ctx.memo(("lines", profiles, needs), narrowed) if not tests else narrowed()
 
     def finding(self, ctx: "ScrubContext", line: "ChargeLine", message: str, *, field: str | None = "cpt",
                 status: str = "fail", amount: Decimal | None = None, severity: str | None = None,
