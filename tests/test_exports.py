@@ -429,7 +429,13 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     # An insurer's Medicaid or Medicare plan is that, not commercial; a supplement pays after Medicare.
     ("UnitedHealthcare Medicaid", "medicaid"), ("Medica Medicare", "medicare_advantage"), ("UMR", "commercial"),
     ("AARP Medicare Supplement", "medicare"), ("Mutual of Omaha Medigap", "medicare"),
-    ("Tricare for Life", "medicare")])  # whole words only: `pip`, `auto` are not inside others
+    ("Tricare for Life", "medicare"),
+    # Plan brands, the contractors of TRICARE and VA care, state Medicaid names, property and casualty insurers.
+    ("Anthem MediBlue Access", "medicare_advantage"), ("SCAN Health Plan", "medicare_advantage"),
+    ("Humana Military", "medicare_advantage"), ("TriWest Healthcare Alliance", "medicare_advantage"),
+    ("Apple Health (Medicaid)", "medicaid"), ("SoonerCare", "medicaid"), ("Liberty Mutual WC", "workers_comp"),
+    ("State Farm Auto", "workers_comp"), ("GEICO", "workers_comp"), ("Humana Gold Plus HMO", "medicare_advantage")])
+# whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.layout import payer_type_of
