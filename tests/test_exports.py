@@ -625,3 +625,12 @@ def test_a_heading_or_a_title_is_not_taken_for_a_second_header_row(tmp_path: Pat
     assert report["reading"]["header_row"] == 2 and "header_rows" not in report["reading"]
     assert report["reading"]["title_rows"] == [1] and report["summary"]["lines"] == 1
     assert report["findings"] == []
+
+
+def test_a_report_with_a_row_per_visit_and_numbered_codes_is_refused_saying_why(tmp_path: Path) -> None:
+    sheet = tmp_path / "visits.csv"
+    sheet.write_text("Patient ID,DOS,CPT 1,Units 1,CPT 2,Units 2,Modifiers\nW1,03/02/2026,97110,2,97140,1,GP\n")
+    result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2 and not result.stdout and "Traceback" not in result.stderr
+    assert "CPT 1 (C) and CPT 2 (E) could each be the code" in result.stderr
+    assert "export one row per charge line" in result.stderr

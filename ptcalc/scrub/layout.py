@@ -197,6 +197,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     mapping = mapping or {}
     seen: list[str] = []
     partial: set[str] = set()
+    per_visit: list[str] = []  # columns that could each be the code
     for index, row in enumerate(rows[:scan]):
         if not any(filled(v) for v in row):
             continue
@@ -221,12 +222,17 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                                two_rows=at > index)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
-            seen.append(_what_row_has(index, row, columns))
+            seen.append(_what_row_has(index, header, columns))
+            if "cpt" in unclear and not per_visit:
+                per_visit = [f"{header[i]!s} ({column_letter(i)})" for i in unclear["cpt"]]
         elif not partial and len(seen) < 3:  # rows above any header-like row: titles
-            seen.append(_what_row_has(index, row, columns))
+            seen.append(_what_row_has(index, header, columns))
     missing = sorted(partial, key=REQUIRED.index) or list(REQUIRED)
     hints = "; ".join(f"{name} may be headed {', '.join(_names_for(name)[:6])}" for name in missing)
     found = "; ".join(seen[:4]) or "every row is empty"
+    if per_visit:  # `CPT 1`, `CPT 2`…: a row per visit, not a row per charge line
+        found += (f"; {' and '.join(per_visit)} could each be the code: a report with one row per visit and "
+                  "numbered codes is not a charge sheet, export one row per charge line")
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
                      "with --columns map.yaml, or see `ptcalc columns`")
 
