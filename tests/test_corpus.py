@@ -151,13 +151,14 @@ def test_random_sheets_never_crash_and_keep_one_output_row_per_input_row(rows: l
     sheet = RawSheet(Path("random.xlsx"), "Charges", [HEADER] + rows)
     result = scrub_sheet(sheet, load_reference(ROOT / "reference"), AS_OF)
     filled = [i + 2 for i, row in enumerate(rows) if any(v not in (None, "") and str(v).strip() for v in row)]
-    assert [line.row for line in result.lines] == filled
-    assert all(2 <= f.row <= len(rows) + 1 and f.row in filled for f in result.findings)
+    lines = [line.row for line in result.lines]  # every filled row is a line or not a claim line (a reversal…)
+    assert sorted(lines + list(result.not_lines)) == filled and not set(lines) & set(result.not_lines)
+    assert all(2 <= f.row <= len(rows) + 1 and f.row in lines for f in result.findings)
     document = json.loads(to_json(result))  # json and csv: every finding on a real line, in row order
-    assert document["summary"]["lines"] == len(filled)
+    assert document["summary"]["lines"] == len(lines)
     json_rows = [f["row"] for f in document["findings"]]
     csv_rows = [int(r["row"]) for r in csv.DictReader(io.StringIO(to_csv(result)))]
-    assert json_rows == csv_rows == sorted(json_rows) and set(json_rows) <= set(filled)
+    assert json_rows == csv_rows == sorted(json_rows) and set(json_rows) <= set(lines)
     output = tmp_path / "random.scrubbed.xlsx"
     write_xlsx(result, output)
     copy = openpyxl.load_workbook(output)["Charges"]

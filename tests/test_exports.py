@@ -634,3 +634,24 @@ def test_a_report_with_a_row_per_visit_and_numbered_codes_is_refused_saying_why(
     assert result.returncode == 2 and not result.stdout and "Traceback" not in result.stderr
     assert "CPT 1 (C) and CPT 2 (E) could each be the code" in result.stderr
     assert "export one row per charge line" in result.stderr
+
+
+def test_a_reversed_charge_and_its_reversal_are_not_claim_lines(tmp_path: Path) -> None:
+    # 97140 entered without GP, reversed (-1 unit), entered again with GP: the claim carries the last one only.
+    sheet = tmp_path / "reversal.csv"
+    sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Charges\n"
+                     "R1,03/02/2026,97110,GP,2,30,Medicare,$110.00\n"
+                     "R1,03/02/2026,97140 - Manual,,1,15,Medicare,$55.00\n"
+                     "R1,03/02/2026,97140,,-1,,Medicare,($55.00)\n"
+                     "R1,03/02/2026,97140,GP,1,15,Medicare,$55.00\n"
+                     "R2,03/03/2026,97112,GP,1,15,Medicare,($58.00)\n"         # a reversal of a charge not here
+                     "R3,03/03/2026,97110,GP,1,15,Medicare,$55.00\n"
+                     "R3,03/03/2026,97110,GP,1,-15,Medicare,$55.00\n")         # negative minutes: a mistake
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {
+        "3": "reversed by row 4", "4": "a reversal (negative units or charge) of row 3",
+        "6": "a reversal (negative units or charge); the charge it takes back is not above it"}
+    assert report["summary"]["lines"] == 4
+    # No MOD001 or UNT006 on the reversed pair; the line with negative minutes is still a line, judged.
+    assert {(f["row"], f["rule"]) for f in report["findings"] if f["status"] == "fail"} == {
+        (8, "DAT002"), (8, "UNT006")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .cells import NOT_A_LINE, filled, has_code, plain
+from .cells import NOT_A_LINE, code_of, filled, has_code, plain
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -45,12 +45,13 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
     return rows, notes, above
 
 
-def not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str]:
+def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) -> dict[int, str]:
     """Totals, subtotals, group headings and page footers: a row without a code, and without a patient
     or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
     filled (a heading such as `Provider: Amy Jones`); below a report's totals (`Grand Total`, `Active Totals`),
-    every row without a date or code (`Accounts 12`, `Units 60`). Elsewhere a row with a note in it stays a
-    line (DAT001 asks for its cells), and a row with nothing but blanks is counted apart."""
+    every row without a date or code (`Accounts 12`, `Units 60`); voided charges and reversals (below).
+    Elsewhere a row with a note in it stays a line (DAT001 asks for its cells), and a row with nothing but
+    blanks is counted apart. `first_row`: the sheet row of data[0], for the rows a reason names."""
     code_at = layout.columns["cpt"]
     dos_at, patient_at = layout.columns["dos"], layout.columns["patient_id"]
     found = {}
@@ -86,7 +87,66 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]]) -> dict[int, str
             found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
         elif footer:
             found[i] = "below a totals row, no date or code (the report's totals block)"
+    found.update(reversals(layout, data, first_row, skip=found))
     return found
+
+
+def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: dict[int, str]) -> dict[int, str]:
+    """A charge entered and then reversed: the export lists the charge, then a line of negative units or
+    charge for the same patient, date and code (often followed by the corrected charge). Neither goes on
+    a claim: both are kept in place as not claim lines, each naming the other; a reversal whose charge
+    is not in the sheet (or in an earlier reading chunk) is still no claim line. The charge a reversal
+    takes back is the nearest one above it with the same patient, date, code and units, else the nearest
+    with the same patient, date and code."""
+    cells = [layout.columns.get(name) for name in ("units", "charge")]
+    negative = {at: {v for v in {row[at] for row in data if at < len(row)} if _is_negative(v)}
+                for at in cells if at is not None}
+    taking_back = [i for i, row in enumerate(data) if i not in skip and any(
+        at < len(row) and row[at] in values for at, values in negative.items())]
+    if not taking_back:
+        return {}
+    units_at = layout.columns.get("units")
+    reversing = set(taking_back)
+    wanted = {_visit_code(layout, data[i]) for i in taking_back}
+    above: dict[tuple, list[int]] = {}  # patient, date and code -> the charges' rows, in order
+    for j, row in enumerate(data):
+        if j not in skip and j not in reversing and (key := _visit_code(layout, row)) in wanted:
+            above.setdefault(key, []).append(j)
+    found: dict[int, str] = {}
+    for i in taking_back:
+        charges = [j for j in reversed(above.get(_visit_code(layout, data[i]), [])) if j < i and j not in found]
+        units = _units_of(data[i], units_at)
+        same = [j for j in charges if units is not None and _units_of(data[j], units_at) == -units]
+        original = (same or charges or [None])[0]
+        if original is None:
+            found[i] = "a reversal (negative units or charge); the charge it takes back is not above it"
+        else:
+            found[i] = f"a reversal (negative units or charge) of row {first_row + original}"
+            found[original] = f"reversed by row {first_row + i}"
+    return found
+
+
+def _visit_code(layout: SheetLayout, row: list[Any]) -> tuple[str, ...]:
+    """Patient, date and code as written (`97110 - Ther Ex` is 97110)."""
+    return tuple(_folded(code_of(row[at])[0] if name == "cpt" else row[at]) if at < len(row) else ""
+                 for name, at in ((name, layout.columns[name]) for name in ("patient_id", "dos", "cpt")))
+
+
+def _units_of(row: list[Any], at: int | None) -> float | None:
+    if at is None or at >= len(row) or not _is_amount(row[at]):
+        return None
+    text = str(row[at]).replace("$", "").replace(",", "").strip()
+    return -float(text.strip("()")) if text.startswith("(") else float(text)
+
+
+def _is_negative(value: object) -> bool:
+    """-1, `-55.00`, `($55.00)`: a number below zero as exports write one."""
+    if not _is_amount(value):
+        return False
+    if isinstance(value, (int, float)):
+        return value < 0
+    text = str(value).strip()
+    return (text.startswith("(") or "-" in text) and any(ch in "123456789" for ch in text)
 
 
 _VOID_STATUS = frozenset({"void", "voided", "deleted", "reversed", "reversal", "cancelled", "canceled", "removed"})

@@ -186,7 +186,7 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
         for i, note in sheet.row_notes.items():
             if first <= i < first + len(chunk):
                 notes.setdefault(i - first, []).append(note)
-        prepared = prepare(layout, chunk, ref, notes)
+        prepared = prepare(layout, chunk, ref, notes, first + 1)
         parsed = parser.parse_rows(chunk, first + 1, prepared.cells, set(prepared.not_lines))
         by_row = {line.row: line for line in parsed}
         for i, assumed in prepared.assumed.items():
