@@ -157,6 +157,9 @@ def cmd_scrub(args: argparse.Namespace) -> int:
             write = write_json if fmt == "json" else write_csv
             atomic_save(output, lambda temp: write(result, Path(temp)), inputs=(source,))
     print(_summary_line(result.summary(), output), file=sys.stderr if output is None else sys.stdout)
+    if sheet.other_sheets:
+        print(f"note: {source.name} has other charge sheets, not scrubbed: {', '.join(map(repr, sheet.other_sheets))}"
+              " (scrub each with --sheet NAME)", file=sys.stderr)
     return result.exit_code
 
 
@@ -188,7 +191,10 @@ def cmd_columns(args: argparse.Namespace) -> int:
     layout = locate(sheet.rows, str(sheet.source), column_map)
     prepared = prepare(layout, sheet.rows[layout.header_index + 1:], load_reference())
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
-    print(format_reading(describe(layout, prepared, layout.header_index + 1)))
+    reading = describe(layout, prepared, layout.header_index + 1)
+    if sheet.other_sheets:
+        reading["other_charge_sheets"] = sheet.other_sheets
+    print(format_reading(reading))
     return EXIT_OK
 
 

@@ -655,3 +655,28 @@ def test_a_reversed_charge_and_its_reversal_are_not_claim_lines(tmp_path: Path) 
     # No MOD001 or UNT006 on the reversed pair; the line with negative minutes is still a line, judged.
     assert {(f["row"], f["rule"]) for f in report["findings"] if f["status"] == "fail"} == {
         (8, "DAT002"), (8, "UNT006")}
+
+
+def test_a_workbook_with_a_charge_sheet_per_clinic_names_the_sheets_it_did_not_scrub(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    for title, line in (("Clinic A", ["A1", datetime(2026, 3, 2), "97110", "GP", 2, 30]),
+                        ("Notes", None),
+                        ("Clinic B", ["B1", datetime(2026, 3, 2), "97110", "", 2, 30])):
+        sheet = book.create_sheet(title)
+        if line:
+            sheet.append(["Acct", "DOS", "CPT", "Modifiers", "Units", "Minutes"])
+            sheet.append(line)
+        else:
+            sheet.append(["Read me: one sheet per clinic"])
+    book.remove(book.active if book.active.title == "Sheet" else book["Sheet"])
+    path = tmp_path / "clinics.xlsx"
+    book.save(path)
+    result = run_cli("scrub", str(path), "--format", "json", "--as-of", AS_OF)
+    report = json.loads(result.stdout)
+    assert report["summary"]["sheet"] == "Clinic A" and report["findings"] == []
+    assert report["reading"]["other_charge_sheets"] == ["Clinic B"]            # not "Notes": it has no header
+    assert "other charge sheets, not scrubbed: 'Clinic B' (scrub each with --sheet NAME)" in result.stderr
+    assert "'Clinic B'" in run_cli("columns", str(path)).stdout
+    _, chosen = scrub_json(path, "--sheet", "Clinic B")
+    assert [(f["row"], f["rule"]) for f in chosen["findings"]] == [(2, "MOD001")]
+    assert "other_charge_sheets" not in chosen["reading"]                     # a sheet the user chose: no note

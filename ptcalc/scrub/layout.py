@@ -485,6 +485,10 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  no {name} column: {defaults[name]}")
     for what, count in reading.get("defaults_applied", {}).items():
         lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
+    others = reading.get("other_charge_sheets")
+    if others:
+        lines.append(f"  not scrubbed: the workbook's other charge sheets {', '.join(map(repr, others))} "
+                     "(scrub each with --sheet NAME)")
     for problem in reading.get("source_problems") or []:
         lines.append(f"  claim file: {problem}")
     not_lines = reading.get("not_claim_lines") or {}

@@ -40,6 +40,7 @@ class RawSheet:
     decimal_comma: bool = False  # a ';'-delimited csv writes 12,5 for twelve and a half
     row_notes: dict[int, str] = field(default_factory=dict)  # rows[i] -> how it had to be read (encoding)
     notes: list[str] = field(default_factory=list)  # about the whole source (an 837's validation problems)
+    other_sheets: list[str] = field(default_factory=list)  # the workbook's other charge sheets, not read
     # A streamed read (json/csv outputs of large files): `rows` holds the first rows only and `rest`
     # yields the others once, so the scrub never holds every row of the file.
     rest: Iterator[list[object]] | None = None

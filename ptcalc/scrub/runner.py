@@ -165,6 +165,8 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     reading = describe_layout(layout, read, header_index + 1)
     if sheet.notes:
         reading["source_problems"] = sheet.notes
+    if sheet.other_sheets:
+        reading["other_charge_sheets"] = sheet.other_sheets
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
     return ScrubResult(sheet, header_index, layout.columns, lines, judged.findings, judged.expected_units,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
@@ -219,17 +221,28 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
     if "Charges" in names:
         return read_sheet(path, "Charges", stream)
     problems = []
-    for name in names:
+    for at, name in enumerate(names):
         candidate = read_sheet(path, name, stream)
         try:
             locate(candidate.rows, str(path), column_map)
-            return candidate
         except UsageError as exc:
             problems.append(f"{name!r}: {str(exc).split(': ', 1)[-1]}")
+            continue
+        candidate.other_sheets = [other for other in names[at + 1:] if _has_charge_header(path, other, column_map)]
+        return candidate
     if len(names) == 1:
         return read_sheet(path, names[0], stream)  # its own error says what its rows hold
     raise UsageError(f"{path}: no sheet has a charge-sheet header ({' | '.join(problems)[:600]}); "
                      "choose one with --sheet")
+
+
+def _has_charge_header(path: Path, sheet: str, column_map: dict[str, str] | None) -> bool:
+    """A workbook with a sheet per clinic or provider: the ones not scrubbed are named, never passed over."""
+    try:
+        locate(read_sheet(path, sheet, stream=True).rows, str(path), column_map)
+    except UsageError:
+        return False
+    return True
 
 
 def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = None,
