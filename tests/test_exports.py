@@ -680,3 +680,26 @@ def test_a_workbook_with_a_charge_sheet_per_clinic_names_the_sheets_it_did_not_s
     _, chosen = scrub_json(path, "--sheet", "Clinic B")
     assert [(f["row"], f["rule"]) for f in chosen["findings"]] == [(2, "MOD001")]
     assert "other_charge_sheets" not in chosen["reading"]                     # a sheet the user chose: no note
+
+
+def test_a_visit_total_row_is_not_a_line_but_a_line_without_its_code_still_is(tmp_path: Path) -> None:
+    sheet = tmp_path / "visits.csv"
+    sheet.write_text("Acct,DOS,CPT,Description,Modifiers,Units,Minutes,Charges\n"
+                     "V1,03/02/2026,97110,Ther Ex,GP,2,30,$110.00\n"
+                     "V1,03/02/2026,97140,Manual,GP,1,15,$55.00\n"
+                     "V1,03/02/2026,,Visit Total,,3,45,$165.00\n"          # says total, adds up: a total
+                     "V2,03/03/2026,97110,Ther Ex,GP,2,30,$110.00\n"
+                     "V2,03/03/2026,97140,Manual,GP,1,15,$55.00\n"
+                     "V2,03/03/2026,,,,3,,$165.00\n"                       # adds up two lines: a total
+                     "V3,03/03/2026,97110,Ther Ex,GP,1,15,$55.00\n"
+                     "V3,03/03/2026,,Total knee,,1,15,$55.00\n"            # one line above, no `total` of it...
+                     "V4,03/04/2026,97110,Ther Ex,GP,2,30,$110.00\n"
+                     "V4,03/04/2026,97140,Manual,GP,1,15,$55.00\n"
+                     "V4,03/04/2026,,,,2,,$110.00\n"                       # does not add up: a line, code missing
+                     "V5,03/04/2026,97112,Neuro,GP,1,15,$58.00\n"
+                     "V5,03/04/2026,97140,Manual,GP,1,15,$52.00\n"
+                     "V5,03/04/2026,9711,Ther Ex,GP,2,30,$110.00\n")     # adds up, but a mistyped code: a line
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {"4": "a visit's total: the sums of rows 2-3",
+                                                   "7": "a visit's total: the sums of rows 5-6"}
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT001"), (12, "DAT001"), (15, "DAT005")}

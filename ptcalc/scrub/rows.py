@@ -71,10 +71,14 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if is_code[code]:
             continue
         dated, patient = (at < len(row) and filled(row[at]) for at in (dos_at, patient_at))
-        if dated and patient:
-            continue  # a line with a patient and a date is a claim line, whatever its notes say (e.g. "total knee")
         said = next((value.strip()[:60] for value in row if isinstance(value, str) and NOT_A_LINE.search(value)),
                     None)
+        if dated and patient:  # a claim line, whatever its notes say (e.g. "total knee"), unless the visit's total
+            labelled = said is not None and any(isinstance(v, str) and _TOTAL_LABEL.match(v) for v in row)
+            total = _visit_total(layout, data, i, labelled, is_code)
+            if total is not None:
+                found[i] = f"a visit's total: the sums of rows {first_row + total[0]}-{first_row + total[1]}"
+            continue
         present = [value for value in row if filled(value)]
         if said is not None:
             found[i] = said
@@ -89,6 +93,39 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             found[i] = "below a totals row, no date or code (the report's totals block)"
     found.update(reversals(layout, data, first_row, skip=found))
     return found
+
+
+def _visit_total(layout: SheetLayout, data: list[list[Any]], i: int, says_total: bool,
+                 is_code: dict[Any, bool]) -> tuple[int, int] | None:
+    """A report's visit total: a row with the patient and date, a blank code cell (or a total's label), after
+    the visit's lines, whose units, minutes and charge (those filled) are the sums of those lines — at least
+    two, or one under a total's label. (first, last) index of the lines it adds up, else None (a line)."""
+    key_at = [layout.columns[name] for name in ("patient_id", "dos")]
+    code_at = layout.columns["cpt"]
+    if not says_total and code_at < len(data[i]) and filled(data[i][code_at]):
+        return None  # `9711`: a line whose code is mistyped, not a total
+    key = [_folded(data[i][at]) for at in key_at]
+    lines = []
+    for j in range(i - 1, -1, -1):
+        row = data[j]
+        code = row[code_at] if code_at < len(row) else None
+        if not is_code.setdefault(code, has_code(code)) or [
+                _folded(row[at]) if at < len(row) else "" for at in key_at] != key:
+            break
+        lines.append(j)
+    if not lines or (len(lines) < 2 and not says_total):
+        return None
+    summed = 0
+    for name in ("units", "minutes", "charge"):
+        at = layout.columns.get(name)
+        if at is None or at >= len(data[i]) or not filled(data[i][at]):
+            continue
+        total = _amount_of(data[i], at)
+        parts = [_amount_of(data[j], at) if at < len(data[j]) and filled(data[j][at]) else 0.0 for j in lines]
+        if total is None or any(p is None for p in parts) or abs(total - sum(parts)) > 0.005:
+            return None
+        summed += name != "minutes"
+    return (lines[-1], lines[0]) if summed else None
 
 
 def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: dict[int, str]) -> dict[int, str]:
@@ -115,8 +152,8 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
     found: dict[int, str] = {}
     for i in taking_back:
         charges = [j for j in reversed(above.get(_visit_code(layout, data[i]), [])) if j < i and j not in found]
-        units = _units_of(data[i], units_at)
-        same = [j for j in charges if units is not None and _units_of(data[j], units_at) == -units]
+        units = _amount_of(data[i], units_at)
+        same = [j for j in charges if units is not None and _amount_of(data[j], units_at) == -units]
         original = (same or charges or [None])[0]
         if original is None:
             found[i] = "a reversal (negative units or charge); the charge it takes back is not above it"
@@ -132,7 +169,8 @@ def _visit_code(layout: SheetLayout, row: list[Any]) -> tuple[str, ...]:
                  for name, at in ((name, layout.columns[name]) for name in ("patient_id", "dos", "cpt")))
 
 
-def _units_of(row: list[Any], at: int | None) -> float | None:
+def _amount_of(row: list[Any], at: int | None) -> float | None:
+    """The number a units, minutes or charge cell holds (`$1,165.00`, `(55.00)` is -55), else None."""
     if at is None or at >= len(row) or not _is_amount(row[at]):
         return None
     text = str(row[at]).replace("$", "").replace(",", "").strip()
@@ -165,6 +203,9 @@ def _folded(value: object) -> str:
     return str(plain(value)).strip().lower() if filled(value) else ""
 
 
+# A cell that is a total's label (`Visit Total`, `Total:`, `Subtotal for 03/02/2026`), not a note (`Total knee`).
+_TOTAL_LABEL = re.compile(r"^\s*(?:(?:visit|day|daily|patient|encounter|claim|dos|date)\s+)?(?:sub-?\s*)?totals?"
+                          r"\s*(?::.*|(?:for|of)\b.*)?$", re.I)
 _TOTALS_BLOCK = re.compile(r"\b(?:grand\s+totals?|report\s+totals?|totals)\b", re.I)  # not a patient's subtotal
 _AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
 
