@@ -703,3 +703,25 @@ def test_a_visit_total_row_is_not_a_line_but_a_line_without_its_code_still_is(tm
     assert report["reading"]["not_claim_lines"] == {"4": "a visit's total: the sums of rows 2-3",
                                                    "7": "a visit's total: the sums of rows 5-6"}
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT001"), (12, "DAT001"), (15, "DAT005")}
+
+
+def test_two_columns_headed_alike_are_told_apart_by_their_values(tmp_path: Path) -> None:
+    # An internal charge code beside the CPT code; a place-of-service name beside its code; the clinic's
+    # `Provider` beside the rendering provider (who is a PTA: the CQ check needs to know).
+    sheet = tmp_path / "alike.csv"
+    sheet.write_text("Acct,DOS,Procedure Code,CPT Code,Units,Minutes,Mods,Place of Service,POS,Provider,"
+                     "Rendering Provider\n"
+                     "A1,03/02/2026,TE15,97110,2,30,GP,Telehealth,10,Riverside PT,Lou Baker PTA\n")
+    _, report = scrub_json(sheet)
+    fields = report["reading"]["fields"]
+    assert (fields["cpt"], fields["pos"], fields["provider_name"]) == (
+        "CPT Code (D)", "POS (I)", "Rendering Provider (K)")
+    assert {(f["rule"], f["status"]) for f in report["findings"]} == {("MOD005", "fail")}  # CQ is missing
+    # Two code columns with different codes cannot be told apart: refused, saying which and how to choose.
+    sheet.write_text("Acct,DOS,Procedure Code,CPT Code,Units\nA1,03/02/2026,97112,97110,1\n")
+    result = run_cli("scrub", str(sheet), "--format", "json")
+    assert result.returncode == 2 and "both mean 'cpt'" in result.stderr
+    # Two claim-number columns (optional) that cannot be told apart: neither is read, the scrub goes on.
+    sheet.write_text("Acct,DOS,CPT,Units,Mods,Claim No,Encounter ID\nA1,03/02/2026,97110,1,GP,C1,E1\n")
+    code, report = scrub_json(sheet)
+    assert code == 0 and report["reading"]["columns_unclear"] == {"claim_id": ["Claim No (F)", "Encounter ID (G)"]}

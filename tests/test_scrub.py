@@ -144,7 +144,7 @@ def test_a_clean_sheet_exits_0(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("content", "args", "message"), [
     ("patient_id,dos,units\nP1,2026-03-02,1\n", (), "but no cpt (cpt may be headed cpt, hcpcs, code, procedure"),
-    ("patient_id,dos,cpt code,procedure code,units\nP1,2026-03-02,97110,97110,1\n", (),
+    ("patient_id,dos,cpt code,procedure code,units\nP1,2026-03-02,97110,97112,1\n", (),   # both hold codes
      "columns C (cpt code) and D (procedure code) both mean 'cpt'"),
     ("", (), "the sheet is empty"),
 ])

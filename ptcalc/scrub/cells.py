@@ -51,3 +51,13 @@ def has_code(value: Any) -> bool:
     if _CODE_IN_TEXT.match(text):
         return True
     return bool(_CODE_AT_END.match(text)) and not NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
+
+
+_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
+
+
+def is_amount(value: object) -> bool:
+    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`)."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))

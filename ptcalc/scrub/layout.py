@@ -17,17 +17,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import takewhile
 from operator import itemgetter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import PtcalcInputError, UsageError
 from ..refdata.model import Reference, fold_name
 from ..refdata.yamlio import read_yaml
+from ..values import parse_date
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
-from .cells import code_of, filled, has_code, plain
+from .cells import code_of, filled, has_code, is_amount, plain
 from .header_words import fields_by_words
 from .rows import not_claim_lines
 from .lines import PAYER_TYPES, PROVIDER_TYPES
@@ -59,9 +61,11 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                   "encounter id", "visit id", "ticket"),),
 }
 # Not charge-line fields, but read to find the provider type when there is no provider-type column.
-PROVIDER_NAME = ("rendering provider", "provider", "therapist", "rendering provider name", "clinician",
-                 "provider name", "treating therapist", "rendering", "servicing provider")
-PROVIDER_NPI = ("rendering npi", "npi", "provider npi", "rendering provider npi")
+# The rendering provider's own names first: an export may also have a bare `Provider` (the clinic, the
+# billing provider) or `NPI` beside them.
+PROVIDER_NAME = (("rendering provider", "rendering provider name", "treating therapist", "rendering",
+                  "servicing provider"), ("provider", "therapist", "clinician", "provider name"))
+PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider npi"))
 _SPLIT_MODIFIER = re.compile(r"^(?:mods?|modifiers?)([1-4a-d])$")
 
 
@@ -89,10 +93,10 @@ def _ranked_lookup() -> dict[str, tuple[str, int]]:
         for rank, group in enumerate(SYNONYMS.get(column.name, ()), start=1):
             for name in group:
                 lookup.setdefault(_key(name), (column.name, last if _key(name) in GENERIC else rank))
-    for name in PROVIDER_NAME:
-        lookup.setdefault(_key(name), ("provider_name", 1))
-    for name in PROVIDER_NPI:
-        lookup.setdefault(_key(name), ("provider_npi", 1))
+    for field_name, groups in (("provider_name", PROVIDER_NAME), ("provider_npi", PROVIDER_NPI)):
+        for rank, group in enumerate(groups, start=1):
+            for name in group:
+                lookup.setdefault(_key(name), (field_name, rank))
     return lookup
 
 
@@ -141,11 +145,15 @@ def load_column_map(path: Path) -> dict[str, str]:
     return mapping
 
 
-def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], list[int], dict[str, int], set[str],
-                                                               dict[str, list[int]]]:
+def _match(row: list[object], mapping: dict[str, str], sample: list[list[object]] = ()) -> tuple[
+        dict[str, int], list[int], dict[str, int], set[str], dict[str, list[int]]]:
     """Field -> column by the mapping file, then the synonyms, then (for fields still unnamed) the header's
-    words; also the fields several headers name by their words alone (unclear: none of them is read)."""
+    words; also the fields several headers name by their words alone (unclear: none of them is read).
+    Two headers naming a field alike (`CPT Code`, `Procedure Code`) are told apart by their values in
+    `sample` (the rows below the header); where the values cannot tell, a required field is refused and
+    an optional one is not read (unclear)."""
     best: dict[str, tuple[float, int]] = {}  # field -> (rank, column)
+    tied: dict[str, list[int]] = {}  # field -> columns that name it at its best rank
     modifiers: list[int] = []
     by_file: set[str] = set()
     by_words: dict[str, list[int]] = {}
@@ -170,12 +178,22 @@ def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], 
             modifiers.append(index)
             continue
         if name in best and best[name][0] == rank:
-            first = best[name][1]
-            raise UsageError(f"columns {column_letter(first)} ({row[first]!s}) and {column_letter(index)} "
-                             f"({cell!s}) both mean '{name}'; keep one, or say which with --columns")
-        if name not in best or rank < best[name][0]:
+            tied.setdefault(name, [best[name][1]]).append(index)
+        elif name not in best or rank < best[name][0]:
             best[name] = (rank, index)
+            tied.pop(name, None)
     unclear: dict[str, list[int]] = {}
+    for name, indexes in tied.items():
+        chosen = _told_apart_by_values(name, indexes, sample)
+        if chosen is not None:
+            best[name] = (best[name][0], chosen)
+        elif name in REQUIRED:
+            first, other = indexes[:2]
+            raise UsageError(f"columns {column_letter(first)} ({row[first]!s}) and {column_letter(other)} "
+                             f"({row[other]!s}) both mean '{name}'; keep one, or say which with --columns")
+        else:
+            del best[name]
+            unclear[name] = indexes
     for name, indexes in by_words.items():
         if name == "modifiers":
             modifiers = modifiers or indexes  # `CPT Mod 1`, `CPT Mod 2`: merged in order, as `Mod 1`...
@@ -191,6 +209,37 @@ def _match(row: list[object], mapping: dict[str, str]) -> tuple[dict[str, int], 
     return columns, modifiers, extra, by_file, unclear
 
 
+def _looks_like_a_date(value: object) -> bool:
+    try:
+        parse_date(value, "dos")
+    except PtcalcInputError:
+        return False
+    return True
+
+
+# What a field's cells look like, to tell two columns headed alike apart.
+_LOOKS_LIKE: dict[str, Callable[[object], bool]] = {
+    "cpt": has_code, "dos": _looks_like_a_date, "poc_start": _looks_like_a_date,
+    "units": lambda v: is_amount(v) and "$" not in str(v), "minutes": is_amount, "charge": is_amount,
+    "pos": lambda v: str(plain(v)).strip().isdigit() and len(str(plain(v)).strip()) <= 2,
+}
+
+
+def _told_apart_by_values(name: str, indexes: list[int], sample: list[list[object]]) -> int | None:
+    """The one column of `indexes` whose cells look like the field (`11` against `Office` for pos), or the
+    first when the columns hold the same values; None when the values cannot tell."""
+    cells = [[row[i] if i < len(row) else None for row in sample] for i in indexes]
+    filled_cells = [[v for v in column if filled(v)] for column in cells]
+    if all(column == cells[0] for column in cells) and filled_cells[0]:
+        return indexes[0]  # the same values under both headers: either is the field
+    looks = _LOOKS_LIKE.get(name)
+    if looks is None:
+        return None
+    fitting = [i for i, column in zip(indexes, filled_cells)
+               if column and sum(map(looks, column)) >= 0.8 * len(column)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
 def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
            scan: int = 50) -> SheetLayout:
     """The layout of a sheet: its header row is the first that names every required field."""
@@ -202,12 +251,12 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
         if not any(filled(v) for v in row):
             continue
         titles = [i + 1 for i in range(index) if any(filled(v) for v in rows[i])]
-        columns, modifiers, extra, by_file, unclear = _match(row, mapping)
+        columns, modifiers, extra, by_file, unclear = _match(row, mapping, rows[index + 1:index + 1 + SAMPLE_ROWS])
         at, header = index, row
         below = _two_row_header(row, rows[index + 1], mapping) if index + 1 < len(rows) else None
         if below is not None:  # the two rows, where they name more columns than the first alone
             try:
-                matched = _match(below, mapping)
+                matched = _match(below, mapping, rows[index + 2:index + 2 + SAMPLE_ROWS])
             except UsageError:
                 if not all(name in columns for name in REQUIRED):
                     raise
@@ -237,6 +286,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                      "with --columns map.yaml, or see `ptcalc columns`")
 
 
+SAMPLE_ROWS = 40  # rows below a header whose values tell apart two columns headed alike
 _WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers over four; a title spans the sheet)
 
 

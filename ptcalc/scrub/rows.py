@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .cells import NOT_A_LINE, code_of, filled, has_code, plain
+from .cells import NOT_A_LINE, code_of, filled, has_code, is_amount, plain
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -85,7 +85,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
         elif dated or not present:
             continue
-        elif not patient and all(map(_is_amount, present)):
+        elif not patient and all(map(is_amount, present)):
             found[i] = "a subtotal: amounts only, no patient, date or code"
         elif patient and len(present) == 1:
             found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
@@ -171,7 +171,7 @@ def _visit_code(layout: SheetLayout, row: list[Any]) -> tuple[str, ...]:
 
 def _amount_of(row: list[Any], at: int | None) -> float | None:
     """The number a units, minutes or charge cell holds (`$1,165.00`, `(55.00)` is -55), else None."""
-    if at is None or at >= len(row) or not _is_amount(row[at]):
+    if at is None or at >= len(row) or not is_amount(row[at]):
         return None
     text = str(row[at]).replace("$", "").replace(",", "").strip()
     return -float(text.strip("()")) if text.startswith("(") else float(text)
@@ -179,7 +179,7 @@ def _amount_of(row: list[Any], at: int | None) -> float | None:
 
 def _is_negative(value: object) -> bool:
     """-1, `-55.00`, `($55.00)`: a number below zero as exports write one."""
-    if not _is_amount(value):
+    if not is_amount(value):
         return False
     if isinstance(value, (int, float)):
         return value < 0
@@ -207,11 +207,3 @@ def _folded(value: object) -> str:
 _TOTAL_LABEL = re.compile(r"^\s*(?:(?:visit|day|daily|patient|encounter|claim|dos|date)\s+)?(?:sub-?\s*)?totals?"
                           r"\s*(?::.*|(?:for|of)\b.*)?$", re.I)
 _TOTALS_BLOCK = re.compile(r"\b(?:grand\s+totals?|report\s+totals?|totals)\b", re.I)  # not a patient's subtotal
-_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
-
-
-def _is_amount(value: object) -> bool:
-    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`)."""
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))
