@@ -725,3 +725,25 @@ def test_two_columns_headed_alike_are_told_apart_by_their_values(tmp_path: Path)
     sheet.write_text("Acct,DOS,CPT,Units,Mods,Claim No,Encounter ID\nA1,03/02/2026,97110,1,GP,C1,E1\n")
     code, report = scrub_json(sheet)
     assert code == 0 and report["reading"]["columns_unclear"] == {"claim_id": ["Claim No (F)", "Encounter ID (G)"]}
+
+
+def test_a_medicare_advantage_plan_filed_as_commercial_is_judged_as_one(tmp_path: Path) -> None:
+    # PM systems file MA plans under a commercial financial class; 837s under the generic CI filing code.
+    sheet = tmp_path / "classes.csv"
+    sheet.write_text("Acct,DOS,CPT,Mods,Units,Minutes,Financial Class,Primary Insurance,Rendering Provider\n"
+                     "M1,03/02/2026,97110,GP,2,30,Commercial,Humana Gold Plus,Lou Baker PTA\n"
+                     "M2,03/02/2026,97110,GP,2,30,Commercial,Aetna PPO,Lou Baker PTA\n"        # commercial: no CQ rule
+                     "M3,03/02/2026,97110,GP,2,30,Medicare,Humana Gold Plus,Lou Baker PTA\n")  # the class decides
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert found == {(2, "MOD005"), (2, "DAT008"), (4, "MOD005")}
+    note = next(f["message"] for f in report["findings"] if f["rule"] == "DAT008")
+    assert note == "payer type: 'Humana Gold Plus' is a Medicare Advantage plan, judged as one (its payer type says Commercial)"
+    claims = tmp_path / "claims.837"
+    text = (ROOT / "ptcalc" / "samples" / "claims_week.837").read_text()
+    first = text.index("NM1*PR*2*AETNA")
+    claims.write_text(text[:first] + text[first:].replace("NM1*PR*2*AETNA", "NM1*PR*2*HUMANA GOLD PLUS", 1))
+    _, report = scrub_json(claims)
+    assert "SBR*P*18*******CI~" in text[:first]
+    notes = [f for f in report["findings"] if f["rule"] == "DAT008" and "Medicare Advantage" in f["message"]]
+    assert notes and {f["claim_id"] for f in notes} == {"P01001-20260303"}

@@ -402,6 +402,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         read = {value: _payer_class(value, ref) for value in set(kinds)}
         if any(read[value] != value for value in read):
             cells["payer_type"] = [read[value] for value in kinds]
+        if "payer" in layout.columns:
+            _advantage_plans_classed_commercial(cells, kinds, read, column(layout.columns["payer"]), ref, assume)
     elif "payer" in layout.columns:
         types = []
         payers = column(layout.columns["payer"])
@@ -432,6 +434,25 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
             kinds.append(kind)
         cells["provider_type"] = kinds
     return Prepared(cells, assumed, not_lines, defaults)
+
+
+def _advantage_plans_classed_commercial(cells: dict[str, list[Any]], kinds: list[Any], read: dict[Any, Any],
+                                        payers: list[Any], ref: Reference, assume: Callable[[int, str], None]) -> None:
+    """Practice-management systems often file Medicare Advantage plans under a commercial financial class,
+    and 837s under the generic commercial filing code (CI): a payer the name table knows as a Medicare
+    Advantage plan (`Humana Gold Plus`, `AARP Medicare Advantage`) is judged as one, and the line says so."""
+    pairs = set(zip(kinds, payers))  # each (payer type cell, payer) once
+    advantage = {pair for pair in pairs if PAYER_TYPES.get(_key(read[pair[0]])) == "commercial"
+                 and payer_type_of(pair[1], ref) == "medicare_advantage"}
+    if not advantage:
+        return
+    types = cells.get("payer_type") or [read[value] for value in kinds]
+    for i, pair in enumerate(zip(kinds, payers)):
+        if pair in advantage:
+            types[i] = "medicare_advantage"
+            assume(i, f"payer type: {str(pair[1]).strip()!r} is a Medicare Advantage plan, judged as one (its "
+                      f"payer type says {str(pair[0]).strip()})")
+    cells["payer_type"] = types
 
 
 def _payer_class(value: Any, ref: Reference) -> Any:
