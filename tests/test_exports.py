@@ -412,11 +412,15 @@ def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
     ("97110-GP", "97110", "GP"), ("97110-GP-59", "97110", "GP 59"), ("97110GP 59", "97110", "GP 59"),
     ("97110 - TE", "97110", ""), ("97110: Ther Ex", "97110", ""), ("Ther Ex (97110)", "97110", ""),
     ("THER EX - 97110", "97110", ""), ("CPT® 97110", "97110", ""), ("'97110", "97110", ""),
-    ("Therapeutic exercise 15 min", "Therapeutic exercise 15 min", ""), ("Visit 12", "Visit 12", "")])
+    ("Therapeutic exercise 15 min", "Therapeutic exercise 15 min", ""), ("Visit 12", "Visit 12", ""),
+    # After a space: modifiers when every word is a modifier the reference knows, else a description.
+    ("97110 GP", "97110", "GP"), ("97110 GP, 59", "97110", "GP 59"), ("97110 (GP)", "97110", "GP"),
+    ("97110 TE", "97110", ""), ("97110 Ther Ex GP", "97110", ""), ("97110 x2", "97110", "")])
 def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code: str, glued: str) -> None:
+    from ptcalc.refdata import load_reference
     from ptcalc.scrub.cells import code_of
 
-    assert code_of(cell) == (code, glued)
+    assert code_of(cell, frozenset(load_reference(ROOT / "reference").modifiers)) == (code, glued)
 
 
 @pytest.mark.parametrize(("payer", "payer_type"), [

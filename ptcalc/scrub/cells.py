@@ -8,6 +8,7 @@ _CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
 # `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`; then `Ther Ex (97110)`, `THER EX - 97110`.
 _CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*" + _CODE + r"(?![0-9])(.*)$", re.I)
 _CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + _CODE + r"[)\]]?\s*$", re.I)
+_WORDS = re.compile(r"[^\s,;:()\[\]/]+")
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
 _HYPHENED_MODIFIERS = re.compile(r"^-[A-Z0-9]{2}(?:-?[A-Z0-9]{2})*$", re.I)
 # Text that says a row is not a claim line: totals, page footers, report stamps.
@@ -26,8 +27,9 @@ def plain(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def code_of(value: Any) -> tuple[Any, str]:
-    """(the code, modifiers glued to it) from `97110 - Ther Ex`, `CPT 97110`, `97110GP`; else the cell."""
+def code_of(value: Any, modifiers: frozenset[str] = frozenset()) -> tuple[Any, str]:
+    """(the code, modifiers glued to it) from `97110 - Ther Ex`, `CPT 97110`, `97110GP`; else the cell.
+    After a space, `97110 GP 59` or `97110 (GP)`: modifiers when every word is one of `modifiers`."""
     if not isinstance(value, str):
         return value, ""
     match = _CODE_IN_TEXT.match(value)
@@ -40,6 +42,8 @@ def code_of(value: Any) -> tuple[Any, str]:
         glued = _HYPHENED_MODIFIERS.match(rest)
     elif rest and not rest[:1].isspace() and rest[:1] != ":":
         glued = _GLUED_MODIFIERS.match(rest)
+    elif modifiers and (words := _WORDS.findall(rest.upper())) and modifiers.issuperset(words):
+        return code, " ".join(words)
     return code, " ".join(re.findall(r"[A-Z0-9]{2}", rest.upper())) if glued else ""
 
 

@@ -380,7 +380,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
     not_lines = not_claim_lines(layout, data, first_row or layout.header_index + 2)
 
     codes = column(layout.columns["cpt"])
-    seen_codes = {value: code_of(value) for value in set(codes)}  # each distinct cell read once
+    known = frozenset(ref.modifiers)
+    seen_codes = {value: code_of(value, known) for value in set(codes)}  # each distinct cell read once
     glued = {i: seen_codes[value][1] for i, value in enumerate(codes) if seen_codes[value][1]}
     if glued or any(seen_codes[value][0] != value for value in seen_codes):
         cells["cpt"] = [seen_codes[value][0] for value in codes]
