@@ -29,6 +29,10 @@ _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$", re
 # Month names, as Excel's d-mmm-yy and many reports write dates: 2-Mar-26, 02 March 2026, Mar 2, 2026.
 _DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[-\s]([a-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})" + _TIME + "$", re.I)
 _MONTH_NAME_DAY = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}|\d{2})" + _TIME + "$", re.I)
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_NAME = r"\(?(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\.?\)?"
+# `Mon 03/02/2026`, `Monday, 03/02/2026`, `03/02/2026 (Mon)`: an appointment list's date with its weekday.
+_WITH_DAY_NAME = re.compile(r"^" + _DAY_NAME + r",?\s+(.+)$|^(.+?)\s+" + _DAY_NAME + r"$", re.I)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 
@@ -128,6 +132,16 @@ def minutes_number(value: Any) -> Any:
     return value
 
 
+_UNITS_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:u|units?|units?\(s\)|unit\(s\))\.?$", re.I)
+
+
+def units_number(value: Any) -> Any:
+    """Units as some exports write them (`2 units`, `2u`); anything else is returned for parse_number."""
+    if isinstance(value, str) and (match := _UNITS_TEXT.match(value.strip())):
+        return float(match.group(1))
+    return value
+
+
 def parse_count(value: Any, field: str, minimum: int = 0) -> int:
     """A whole count (units, comorbidities): 2.0 is fine, 2.5 is not."""
     if is_blank(value):
@@ -175,7 +189,14 @@ def _parse_date(value: Any, field: str) -> date:
 
 
 def _date_in_text(text: str) -> date | None:
-    """2026-03-02, 03/02/2026, 3/2/26, 2-Mar-26, Mar 2, 2026 (a time after it ignored); None if none of them."""
+    """2026-03-02, 03/02/2026, 3/2/26, 2-Mar-26, Mar 2, 2026 (a time after it ignored; a weekday before or
+    after it checked: `Tue 03/02/2026` is no date, 2 March 2026 is a Monday); None if none of them."""
+    if named := _WITH_DAY_NAME.match(text):
+        day_name, rest = (named.group(1), named.group(2)) if named.group(1) else (named.group(4), named.group(3))
+        found = _date_in_text(rest)
+        if found is None or not _DAY_NAMES[found.weekday()].startswith(day_name.lower()[:3]):
+            return None
+        return found
     if match := _ISO_DATE.match(text):
         year, month, day = match.group(1, 2, 3)
     elif match := _US_DATE.match(text):

@@ -329,7 +329,8 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
 @pytest.mark.parametrize("text", ["2026-03-02", "2026/03/02", "2026.03.02", "03/02/2026", "3/2/26", "03-02-2026",
                                   "2026-03-02T00:00:00", "03/02/2026 12:00:00 AM", "20260302", 20260302, "2-Mar-26",
                                   "02-Mar-2026", "2 March 2026", "Mar 2, 2026", "March 2 2026", "Mar. 2, 2026",
-                                  "2 Mar 2026 10:00 AM"])
+                                  "2 Mar 2026 10:00 AM", "Mon 03/02/2026", "Monday, 03/02/2026", "03/02/2026 (Mon)",
+                                  "Mon. 3/2/26"])
 def test_dates_as_exports_write_them(text: object) -> None:
     from ptcalc.values import parse_date
 
@@ -337,7 +338,8 @@ def test_dates_as_exports_write_them(text: object) -> None:
 
 
 @pytest.mark.parametrize("text", ["3.2.2026", "2/30/2026", "2026-13-02", "20261302", "2-Foo-26", "Mon 2, 2026",
-                                  "Ma 2, 2026", "March 32, 2026", "2026-03", "March 2026"])
+                                  "Ma 2, 2026", "March 32, 2026", "2026-03", "March 2026",
+                                  "Tue 03/02/2026", "03/02/2026 (Sun)"])   # 2 March 2026 is a Monday
 def test_dates_that_are_not_one_date_are_refused(text: str) -> None:
     from ptcalc.errors import PtcalcInputError
     from ptcalc.values import parse_date
@@ -353,6 +355,15 @@ def test_minutes_as_exports_write_them(value: object, minutes: float) -> None:
     from ptcalc.values import parse_minutes
 
     assert parse_minutes(value) == minutes
+
+
+def test_units_written_with_their_word_are_read_and_other_text_is_not(tmp_path: Path) -> None:
+    sheet = tmp_path / "units.csv"
+    sheet.write_text("Acct,DOS,CPT,Mods,Units,Minutes\nU1,03/02/2026,97110,GP,2 units,30\n"
+                     "U2,03/02/2026,97110,GP,1u,15\nU3,03/02/2026,97110,GP,x2,30\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["message"]) for f in report["findings"]] == [
+        (4, "DAT002", "units: 'x2' is not a number")]
 
 
 @pytest.mark.parametrize("value", ["15:00", "0:75", "10:05", "fifteen", "15 hours"])

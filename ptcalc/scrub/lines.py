@@ -11,7 +11,8 @@ from datetime import date
 from typing import Any
 
 from ..errors import PtcalcInputError
-from ..values import describe, is_blank, minutes_number, normalise_code, parse_date, parse_modifiers, parse_number
+from ..values import (describe, is_blank, minutes_number, normalise_code, parse_date, parse_modifiers,
+                      parse_number, units_number)
 from .columns import REQUIRED
 
 EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
@@ -206,7 +207,7 @@ class LineParser:
         return value
 
     def _units(self, value: Any) -> int:
-        number = parse_number(self._decimal(value), "units")
+        number = parse_number(units_number(self._decimal(value)), "units")
         if not number.is_integer():
             raise PtcalcInputError(f"units: {describe(number)} is not a whole number of units")
         if number < 0:
