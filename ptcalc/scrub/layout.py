@@ -442,17 +442,17 @@ def _advantage_plans_classed_commercial(cells: dict[str, list[Any]], kinds: list
     """Practice-management systems often file Medicare Advantage plans under a commercial financial class,
     and 837s under the generic commercial filing code (CI): a payer the name table knows as a Medicare
     Advantage plan (`Humana Gold Plus`, `AARP Medicare Advantage`) is judged as one, and the line says so."""
-    pairs = set(zip(kinds, payers))  # each (payer type cell, payer) once
-    advantage = {pair for pair in pairs if PAYER_TYPES.get(_key(read[pair[0]])) == "commercial"
-                 and payer_type_of(pair[1], ref) == "medicare_advantage"}
+    commercial = {kind for kind in read if PAYER_TYPES.get(_key(read[kind])) == "commercial"}
+    advantage = {name for name in set(payers) if payer_type_of(name, ref) == "medicare_advantage"} if commercial \
+        else set()
     if not advantage:
         return
     types = cells.get("payer_type") or [read[value] for value in kinds]
-    for i, pair in enumerate(zip(kinds, payers)):
-        if pair in advantage:
+    for i, (kind, name) in enumerate(zip(kinds, payers)):
+        if name in advantage and kind in commercial:
             types[i] = "medicare_advantage"
-            assume(i, f"payer type: {str(pair[1]).strip()!r} is a Medicare Advantage plan, judged as one (its "
-                      f"payer type says {str(pair[0]).strip()})")
+            assume(i, f"payer type: {str(name).strip()!r} is a Medicare Advantage plan, judged as one (its "
+                      f"payer type says {str(kind).strip()})")
     cells["payer_type"] = types
 
 

@@ -3,6 +3,7 @@ place but not judged; a line printed under its visit's first line takes the visi
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .cells import NOT_A_LINE, code_of, filled, has_code, is_amount, plain
@@ -136,8 +137,10 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
     takes back is the nearest one above it with the same patient, date, code and units, else the nearest
     with the same patient, date and code."""
     cells = [layout.columns.get(name) for name in ("units", "charge")]
-    negative = {at: {v for v in {row[at] for row in data if at < len(row)} if _is_negative(v)}
-                for at in cells if at is not None}
+    negative = {at: values for at in cells if at is not None
+                if (values := {v for v in _distinct(data, at) if _is_negative(v)})}
+    if not negative:
+        return {}
     taking_back = [i for i, row in enumerate(data) if i not in skip and any(
         at < len(row) and row[at] in values for at, values in negative.items())]
     if not taking_back:
@@ -161,6 +164,14 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
             found[i] = f"a reversal (negative units or charge) of row {first_row + original}"
             found[original] = f"reversed by row {first_row + i}"
     return found
+
+
+def _distinct(data: list[list[Any]], at: int) -> set[Any]:
+    """One column's distinct cells (None where a short row does not reach it)."""
+    try:
+        return set(map(itemgetter(at), data))  # calamine's rows all reach it
+    except IndexError:
+        return {row[at] if at < len(row) else None for row in data}
 
 
 def _visit_code(layout: SheetLayout, row: list[Any]) -> tuple[str, ...]:
