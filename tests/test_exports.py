@@ -272,6 +272,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Primary Payor", "payer"), ("Ins Plan", "payer"), ("Fin Class", "payer_type"), ("Place of Svc", "pos"),
     ("Fee Amount", "charge"), ("CPT Modifier", "modifiers"), ("Assistant Time", "pta_minutes"),
     ("Provider NPI #", "provider_npi"), ("Invoice No", "claim_id"), ("Primary Insurance Type", "payer_type"),
+    ("Billed Minutes", "minutes"), ("Pat#", "patient_id"), ("Chg", "charge"), ("Line Chg", "charge"),
+    ("Chg Code", "cpt"),
     # ...and what must not be read as a field: a wrong column makes false alarms on correct lines.
     ("Date of Birth", None), ("Posting Date", None), ("DOS To", None), ("Eval Date", None), ("Allowed Amount", None),
     ("Paid Amt", None), ("Unit Charge", None), ("Charge Code Description", None), ("Secondary Insurance", None),

@@ -34,7 +34,7 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "patient_id": (
         _rule("acct account mrn chart", unless="guarantor insurance ins payer type class status name dob birth "
                                                "provider npi group policy member subscriber claim " + _MONEY),
-        _rule("patient pt client", "id no num number identifier key",
+        _rule("patient pt pat client", "id no num number identifier key",
               unless="guarantor insurance ins payer name dob birth provider npi policy member subscriber claim"),
     ),
     "dos": (
@@ -45,7 +45,7 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "cpt": (
         _rule("cpt hcpcs", unless="description desc modifier modifiers mod units unit charge amount amt fee price "
                                   "name group category"),
-        _rule("procedure proc service svc charge billing", "code cd",
+        _rule("procedure proc service svc charge chg billing", "code cd",
               unless="description desc modifier mod dx diagnosis icd revenue rev place pos type"),
     ),
     "units": (
@@ -81,9 +81,9 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("place", "service svc", unless="description desc name address"),
     ),
     "charge": (
-        _rule("charge charges billed amount amt fee fees",
+        _rule("charge charges chg billed amount amt fee fees",
               unless="code cd date unit units qty per description desc type id number no entered by status "
-                     "insurance patient pt " + _MONEY),
+                     "insurance patient pt min mins minute minutes time " + _MONEY),
     ),
     "claim_id": (
         _rule("claim invoice encounter ticket", "id no num number identifier key",
