@@ -764,3 +764,18 @@ def test_a_medicare_advantage_plan_filed_as_commercial_is_judged_as_one(tmp_path
     assert "SBR*P*18*******CI~" in text[:first]
     notes = [f for f in report["findings"] if f["rule"] == "DAT008" and "Medicare Advantage" in f["message"]]
     assert notes and {f["claim_id"] for f in notes} == {"P01001-20260303"}
+
+
+def test_a_report_that_prints_its_header_on_every_page_has_one_header(tmp_path: Path) -> None:
+    sheet = tmp_path / "pages.csv"
+    sheet.write_text("Charge Detail\nAcct,DOS,CPT,Mods,Units,Minutes,Primary Insurance\n"
+                     "H1,03/02/2026,97110,GP,2,30,Medicare\nPage 1 of 2,,,,,,\n\n"
+                     "Charge Detail\nacct,DOS ,CPT,Mods,Units,Minutes,Primary Insurance\n"
+                     "H2,03/02/2026,97110,GP,2,30,Medicare\n"
+                     "H3,03/02/2026,CPT,GP,2,30,Medicare\n"      # a line whose code says CPT is still a line
+                     "Page 2 of 2,,,,,,\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {
+        "4": "Page 1 of 2", "6": "a heading: 'Charge Detail' alone, no date or code",
+        "7": "the header again (a new page of the report)", "10": "Page 2 of 2"}
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT005")}

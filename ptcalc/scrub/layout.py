@@ -117,6 +117,7 @@ class SheetLayout:
     mapped_by_file: set[str] = field(default_factory=set)
     unclear: dict[str, list[int]] = field(default_factory=dict)  # field -> columns whose words all name it
     two_rows: bool = False  # the header is two rows: groups above, column names on header_index
+    header_cells: list[list[object]] = field(default_factory=list)  # the header's own row(s), as the sheet has them
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -268,7 +269,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             used = set(columns.values()) | set(modifiers) | set(extra.values())
             ignored = [i for i, cell in enumerate(header) if filled(cell) and i not in used and not is_output_header(cell)]
             return SheetLayout(at, columns, modifiers, extra, list(header), ignored, titles, by_file, unclear,
-                               two_rows=at > index)
+                               two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]])
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))

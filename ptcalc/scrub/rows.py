@@ -60,6 +60,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     footer = False
     voiding = [(at, _void_words(name, layout.headers[at])) for name, at in layout.extra.items()
                if name in ("charge_status", "void_flag")]
+    headers = [[_folded(cell) for cell in row] for row in layout.header_cells]
     for i, row in enumerate(data):
         void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
             if voiding else None
@@ -70,6 +71,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if code not in is_code:
             is_code[code] = has_code(code)
         if is_code[code]:
+            continue
+        if any(_repeats(header, row) for header in headers):
+            found[i] = "the header again (a new page of the report)"
             continue
         dated, patient = (at < len(row) and filled(row[at]) for at in (dos_at, patient_at))
         said = next((value.strip()[:60] for value in row if isinstance(value, str) and NOT_A_LINE.search(value)),
@@ -94,6 +98,12 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             found[i] = "below a totals row, no date or code (the report's totals block)"
     found.update(reversals(layout, data, first_row, skip=found))
     return found
+
+
+def _repeats(header: list[str], row: list[Any]) -> bool:
+    """The row is the header printed again: two or more cells, each the header's cell in its column."""
+    cells = [(at, _folded(value)) for at, value in enumerate(row) if filled(value)]
+    return len(cells) >= 2 and all(at < len(header) and header[at] == cell for at, cell in cells)
 
 
 def _visit_total(layout: SheetLayout, data: list[list[Any]], i: int, says_total: bool,
