@@ -779,3 +779,22 @@ def test_a_report_that_prints_its_header_on_every_page_has_one_header(tmp_path: 
         "4": "Page 1 of 2", "6": "a heading: 'Charge Detail' alone, no date or code",
         "7": "the header again (a new page of the report)", "10": "Page 2 of 2"}
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(9, "DAT005")}
+
+
+def test_values_printed_beside_their_header_are_read_from_there(tmp_path: Path) -> None:
+    # Crystal Reports' Excel export: `DOS` merged over B:C with the dates in C, `CPT` over D:E with codes in E.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Acct", "DOS", None, "CPT", None, "Units", "Minutes", "Mods", "PTA Minutes", None])
+    sheet.merge_cells("B1:C1")
+    sheet.merge_cells("D1:E1")
+    for code, units, minutes, note in (("97110", 2, 30, "tolerated well"), ("97140", 1, 15, "")):
+        sheet.append(["C1", None, datetime(2026, 3, 2), None, code, units, minutes, "GP", None, note])
+    path = tmp_path / "crystal.xlsx"
+    book.save(path)
+    _, report = scrub_json(path)
+    assert report["reading"]["values_beside_header"] == ["DOS (B): its values are in column C",
+                                                         "CPT (D): its values are in column E"]
+    assert report["findings"] == []
+    # An empty optional column keeps its place: the notes beside `PTA Minutes` are not minutes.
+    assert "pta_minutes" in report["reading"]["fields"] and report["reading"]["fields"]["pta_minutes"] == "PTA Minutes (I)"

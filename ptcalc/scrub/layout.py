@@ -118,6 +118,7 @@ class SheetLayout:
     unclear: dict[str, list[int]] = field(default_factory=dict)  # field -> columns whose words all name it
     two_rows: bool = False  # the header is two rows: groups above, column names on header_index
     header_cells: list[list[object]] = field(default_factory=list)  # the header's own row(s), as the sheet has them
+    shifted: dict[int, int] = field(default_factory=dict)  # a header's column -> the column beside it with its values
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -223,6 +224,7 @@ _LOOKS_LIKE: dict[str, Callable[[object], bool]] = {
     "cpt": has_code, "dos": _looks_like_a_date, "poc_start": _looks_like_a_date,
     "units": lambda v: is_amount(v) and "$" not in str(v), "minutes": is_amount, "charge": is_amount,
     "pos": lambda v: str(plain(v)).strip().isdigit() and len(str(plain(v)).strip()) <= 2,
+    "modifiers": lambda v: all(len(part) == 2 and part.isalnum() for part in re.split(r"[\s,;/-]+", str(plain(v)).strip())),
 }
 
 
@@ -268,8 +270,11 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
         if all(name in columns for name in REQUIRED):
             used = set(columns.values()) | set(modifiers) | set(extra.values())
             ignored = [i for i, cell in enumerate(header) if filled(cell) and i not in used and not is_output_header(cell)]
-            return SheetLayout(at, columns, modifiers, extra, list(header), ignored, titles, by_file, unclear,
-                               two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]])
+            header = list(header)
+            shifted = _values_beside_headers(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS])
+            return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
+                               two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
+                               shifted=shifted)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -289,6 +294,51 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
 
 SAMPLE_ROWS = 40  # rows below a header whose values tell apart two columns headed alike
 _WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers over four; a title spans the sheet)
+
+
+def _values_beside_headers(header: list[object], columns: dict[str, int], modifiers: list[int],
+                           extra: dict[str, int], sample: list[list[object]]) -> dict[int, int]:
+    """Report writers (Crystal Reports' Excel export) merge a header over two columns, or print the values a
+    column to the side of their header: a named column with no value in any row below it reads the
+    unnamed column beside it that has them (right first) — where they look like the field's values
+    (dates, codes, numbers, modifiers), or the field is a required one. Changes the mappings in place,
+    names the moved columns in `header`; returns {header's column: values' column}."""
+    width = max([len(header), *map(len, sample)], default=0)
+    lines = [row for row in sample if any(map(filled, row))]
+    if not lines:
+        return {}
+
+    def count(at: int) -> int:
+        return sum(1 for row in lines if at < len(row) and filled(row[at]))
+
+    header.extend([None] * (width - len(header)))
+    used = set(columns.values()) | set(modifiers) | set(extra.values())
+    field_at = {at: name for name, at in (*extra.items(), *columns.items())} | dict.fromkeys(modifiers, "modifiers")
+    shifted: dict[int, int] = {}
+
+    def fits(name: str, j: int) -> bool:
+        values = [row[j] for row in lines if j < len(row) and filled(row[j])]
+        looks = _LOOKS_LIKE.get(name)
+        if looks is None:
+            return name in REQUIRED
+        return len(values) >= len(lines) / 2 and sum(map(looks, values)) >= 0.8 * len(values)
+
+    for at in sorted(used):
+        if count(at):
+            continue
+        beside = next((j for j in (at + 1, at + 2, at - 1) if 0 <= j < width and j not in used
+                       and not filled(header[j]) and count(j) >= len(lines) / 2 and fits(field_at[at], j)), None)
+        if beside is None:
+            continue
+        used.add(beside)
+        shifted[at] = beside
+        header[beside] = header[at]
+        for mapping in (columns, extra):
+            for name, index in mapping.items():
+                if index == at:
+                    mapping[name] = beside
+        modifiers[:] = [beside if index == at else index for index in modifiers]
+    return shifted
 
 
 def _two_row_header(top: list[object], below: list[object], mapping: dict[str, str]) -> list[object] | None:
@@ -526,6 +576,9 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
     }
+    if layout.shifted:
+        reading["values_beside_header"] = [f"{layout.headers[to]!s} ({column_letter(at)}): its values are in "
+                                           f"column {column_letter(to)}" for at, to in layout.shifted.items()]
     if layout.unclear:
         reading["columns_unclear"] = {name: [layout.label(i) for i in indexes]
                                       for name, indexes in layout.unclear.items()}
@@ -544,6 +597,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {name:<14} <- {source}")
     if reading["columns_not_used"]:
         lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
+    for moved in reading.get("values_beside_header") or []:
+        lines.append(f"  {moved} (read from there)")
     for name, candidates in (reading.get("columns_unclear") or {}).items():
         lines.append(f"  {name}: not read, {' and '.join(candidates)} could each be it (say which with --columns)")
     absent = [n for n in reading["fields_absent"] if n in ("payer_type", "payer", "provider_type", "modifiers",
