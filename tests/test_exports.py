@@ -455,7 +455,7 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
-    from ptcalc.scrub.layout import payer_type_of
+    from ptcalc.scrub.names import payer_type_of
 
     assert payer_type_of(payer, load_reference()) == payer_type
 
@@ -469,7 +469,7 @@ def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -
     ("Kim Lee, PT Aide", None), ("Student PT", None), ("Kim Lee, ATC", None), ("Kim Lee", None)])
 def test_provider_credentials_as_exports_write_them(provider: str, provider_type: str | None) -> None:
     from ptcalc.refdata import load_reference
-    from ptcalc.scrub.layout import provider_type_of
+    from ptcalc.scrub.names import provider_type_of
 
     assert provider_type_of(provider, None, load_reference()) == provider_type
 

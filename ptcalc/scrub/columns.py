@@ -1,4 +1,4 @@
-"""The charge-sheet columns (product spec §3) and their aliases; scrub/layout.py matches headers to them."""
+"""The charge-sheet columns (product spec §3) and their aliases; scrub/header_names.py matches headers to them."""
 from __future__ import annotations
 
 import re

@@ -16,7 +16,7 @@ import xlsxwriter
 
 from ..errors import UsageError
 from ..safe_write import atomic_save
-from .columns import OUTPUT_HEADERS, is_output_header
+from .columns import OUTPUT_HEADERS
 from .findings import LINE_STATUS_ORDER, Finding
 from .layout import format_reading
 from .reader import column_number_formats

@@ -1,0 +1,81 @@
+"""Header names -> charge-line fields: the spec's column names and aliases, broad synonyms ranked best
+first, and the rendering provider's name and NPI columns (read for the provider type)."""
+from __future__ import annotations
+
+import re
+
+from .columns import BY_NAME, COLUMNS
+
+
+# Extra header words per field, best first; a later group is used only when no earlier one is there
+# (an export with both `Acct #` and `Patient Name` keys patients by the account).
+SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "patient_id": (("patient id", "patient no", "patient number", "patient account", "patient acct", "acct",
+                    "acct #", "acct no", "account number", "account no", "chart", "chart #", "chart number",
+                    "pt id", "patient #"), ("patient name", "pt name", "name")),
+    "dos": (("dos", "dos from", "from date", "from dos", "svc date", "service from", "date of svc", "visit date",
+             "treatment date"),),
+    "cpt": (("cpt code", "procedure code", "proc code", "proc", "cpt/hcpcs", "hcpcs code", "service code",
+             "charge code", "billing code", "cpt hcpcs", "cpt description"),),
+    "units": (("units billed", "quantity", "unit", "svc units", "service units", "charge units"),),
+    "minutes": (("time", "min", "minutes timed", "treatment minutes", "timed mins"),),
+    "payer_type": (("insurance type", "payer class", "coverage type", "fin class", "plan category"),),
+    "payer": (("primary insurance", "primary payer", "insurance name", "payer name", "plan", "plan name",
+               "insurance company", "primary ins", "ins", "insurance carrier"), ("primary",)),
+    "provider_type": (("credentials", "provider credential", "provider type"),),
+    "pta_minutes": (("pta minutes", "ota minutes", "pta/ota minutes", "assistant mins"),),
+    "pos": (("place", "pos code"),),
+    "charge": (("charge amt", "charge amount", "charges", "amount", "billed", "fee", "total charge",
+                "line charge", "billed charge"),),
+    "poc_start": (("soc", "soc date", "plan of care start", "poc start date"),),
+    "poc_certified": (("certification date", "poc cert date", "cert signed"),),
+    "progress_report": (("last progress report", "progress note date"),),
+    "claim_id": (("claim", "claim no", "claim number", "claim #", "invoice", "invoice no", "encounter",
+                  "encounter id", "visit id", "ticket"),),
+}
+# Not charge-line fields, but read to find the provider type when there is no provider-type column.
+# The rendering provider's own names first: an export may also have a bare `Provider` (the clinic, the
+# billing provider) or `NPI` beside them.
+PROVIDER_NAME = (("rendering provider", "rendering provider name", "treating therapist", "rendering",
+                  "servicing provider"), ("provider", "therapist", "clinician", "provider name"))
+PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider npi"))
+SPLIT_MODIFIER = re.compile(r"^(?:mods?|modifiers?)([1-4a-d])$")
+
+
+def header_key(text: object) -> str:
+    """Header form for matching: letters and digits only, lower case (`Acct #` -> `acct`)."""
+    return "".join(ch for ch in str(text).lower() if ch.isalnum()) if text is not None else ""
+
+
+WORDS_RANK = 1.5  # a header read by its words: after the field's names and first synonyms, before the rest
+
+
+# Words so common in exports that they mean a field only when nothing more specific is there.
+GENERIC = frozenset({"date", "code", "procedure", "patient", "time", "name", "amount", "plan", "ins", "place", "min",
+                     "unit", "fee", "billed", "claim", "proc", "chart"})
+
+
+def _ranked_lookup() -> dict[str, tuple[str, int]]:
+    """Header key -> (field, rank): the field's own name and the spec's aliases first, then the
+    synonym groups in order, then the generic words."""
+    lookup: dict[str, tuple[str, int]] = {}
+    last = 1 + max(len(groups) for groups in SYNONYMS.values())
+    for column in COLUMNS:
+        for name in (column.name, *column.aliases):
+            lookup.setdefault(header_key(name), (column.name, last if header_key(name) in GENERIC else 0))
+        for rank, group in enumerate(SYNONYMS.get(column.name, ()), start=1):
+            for name in group:
+                lookup.setdefault(header_key(name), (column.name, last if header_key(name) in GENERIC else rank))
+    for field_name, groups in (("provider_name", PROVIDER_NAME), ("provider_npi", PROVIDER_NPI)):
+        for rank, group in enumerate(groups, start=1):
+            for name in group:
+                lookup.setdefault(header_key(name), (field_name, rank))
+    return lookup
+
+
+LOOKUP = _ranked_lookup()
+
+
+def names_for(name: str) -> list[str]:
+    column = BY_NAME[name]
+    return [column.name, *column.aliases, *(n for group in SYNONYMS.get(name, ()) for n in group)]

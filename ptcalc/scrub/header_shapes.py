@@ -1,0 +1,143 @@
+"""How report writers lay out a header, read as a person reads it: groups above the column names (two
+header rows), values printed beside their header (Crystal Reports' merged headers), and two columns
+headed alike told apart by their values."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from itertools import takewhile
+
+from ..errors import PtcalcInputError
+from ..values import parse_date
+from .cells import filled, has_code, is_amount, plain
+from .columns import REQUIRED
+from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
+from .header_words import fields_by_words
+
+SAMPLE_ROWS = 40  # rows below a header whose values tell apart two columns headed alike
+_WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers over four; a title spans the sheet)
+
+
+def _looks_like_a_date(value: object) -> bool:
+    try:
+        parse_date(value, "dos")
+    except PtcalcInputError:
+        return False
+    return True
+
+
+# What a field's cells look like, to tell two columns headed alike apart.
+_LOOKS_LIKE: dict[str, Callable[[object], bool]] = {
+    "cpt": has_code, "dos": _looks_like_a_date, "poc_start": _looks_like_a_date,
+    "units": lambda v: is_amount(v) and "$" not in str(v), "minutes": is_amount, "charge": is_amount,
+    "pos": lambda v: str(plain(v)).strip().isdigit() and len(str(plain(v)).strip()) <= 2,
+    "modifiers": lambda v: all(len(part) == 2 and part.isalnum()
+                               for part in re.split(r"[\s,;/-]+", str(plain(v)).strip())),
+}
+
+
+def told_apart_by_values(name: str, indexes: list[int], sample: list[list[object]]) -> int | None:
+    """The one column of `indexes` whose cells look like the field (`11` against `Office` for pos), or the
+    first when the columns hold the same values; None when the values cannot tell."""
+    cells = [[row[i] if i < len(row) else None for row in sample] for i in indexes]
+    filled_cells = [[v for v in column if filled(v)] for column in cells]
+    if all(column == cells[0] for column in cells) and filled_cells[0]:
+        return indexes[0]  # the same values under both headers: either is the field
+    looks = _LOOKS_LIKE.get(name)
+    if looks is None:
+        return None
+    fitting = [i for i, column in zip(indexes, filled_cells)
+               if column and sum(map(looks, column)) >= 0.8 * len(column)]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def values_beside_headers(header: list[object], columns: dict[str, int], modifiers: list[int],
+                           extra: dict[str, int], sample: list[list[object]]) -> dict[int, int]:
+    """Report writers (Crystal Reports' Excel export) merge a header over two columns, or print the values a
+    column to the side of their header: a named column with no value in any row below it reads the
+    unnamed column beside it that has them (right first) — where they look like the field's values
+    (dates, codes, numbers, modifiers), or the field is a required one. Changes the mappings in place,
+    names the moved columns in `header`; returns {header's column: values' column}."""
+    width = max([len(header), *map(len, sample)], default=0)
+    lines = [row for row in sample if any(map(filled, row))]
+    if not lines:
+        return {}
+
+    def count(at: int) -> int:
+        return sum(1 for row in lines if at < len(row) and filled(row[at]))
+
+    header.extend([None] * (width - len(header)))
+    used = set(columns.values()) | set(modifiers) | set(extra.values())
+    field_at = {at: name for name, at in (*extra.items(), *columns.items())} | dict.fromkeys(modifiers, "modifiers")
+    shifted: dict[int, int] = {}
+
+    def fits(name: str, j: int) -> bool:
+        values = [row[j] for row in lines if j < len(row) and filled(row[j])]
+        looks = _LOOKS_LIKE.get(name)
+        if looks is None:
+            return name in REQUIRED
+        return len(values) >= len(lines) / 2 and sum(map(looks, values)) >= 0.8 * len(values)
+
+    for at in sorted(used):
+        if count(at):
+            continue
+        beside = next((j for j in (at + 1, at + 2, at - 1) if 0 <= j < width and j not in used
+                       and not filled(header[j]) and count(j) >= len(lines) / 2 and fits(field_at[at], j)), None)
+        if beside is None:
+            continue
+        used.add(beside)
+        shifted[at] = beside
+        header[beside] = header[at]
+        for mapping in (columns, extra):
+            for name, index in mapping.items():
+                if index == at:
+                    mapping[name] = beside
+        modifiers[:] = [beside if index == at else index for index in modifiers]
+    return shifted
+
+
+def two_row_header(top: list[object], below: list[object], mapping: dict[str, str]) -> list[object] | None:
+    """One header out of two rows, where an export heads groups of columns above their own names
+    (`Modifiers` merged over `Mod 1` … `Mod 4`; `Service` over `From`, `To`; `Patient` over `Name`,
+    `Account`): each column's name below, read with its group's when that names a field (`Service From`).
+    None when the row below is not such a row: it holds anything a line holds (a code, a date, a
+    number, long text), or none of its names sits under a group (a blank or a spanning cell above)."""
+    width = max(len(top), len(below))
+    top = list(top) + [None] * (width - len(top))
+    below = list(below) + [None] * (width - len(below))
+    names = [i for i, cell in enumerate(below) if filled(cell)]
+    if not names or any(not isinstance(below[i], str) or len(below[i].strip()) > 40 or has_code(below[i])
+                        or any(ch.isdigit() for ch in below[i]) and not SPLIT_MODIFIER.match(header_key(below[i]))
+                        for i in names):
+        return None
+    above = [i for i, cell in enumerate(top) if filled(cell)]
+    if above == [0] or any(not isinstance(top[i], str) or any(ch.isdigit() for ch in top[i]) for i in above):
+        return None  # a title (one cell, first column) or a report's date line above the header, not groups
+    groups: list[object] = []  # each column's group: the filled cell above it, or the one spanning from the left
+    for i, cell in enumerate(top):
+        groups.append(cell if filled(cell) else groups[i - 1] if i and filled(below[i]) else None)
+    spans = [sum(1 for _ in takewhile(lambda j: not filled(top[j]) and filled(below[j]), range(i + 1, width)))
+             if filled(top[i]) else 0 for i in range(width)]
+    if max(spans) > _WIDEST_GROUP or not any(not filled(top[i]) or spans[i] for i in names):
+        return None  # a title over the whole header; or no name below belongs to a group
+    return [_column_name(groups[i], below[i], mapping) if filled(below[i]) else top[i] for i in range(width)]
+
+
+def _column_name(group: object, name: str, mapping: dict[str, str]) -> str:
+    """`Service` + `From` is `Service From`, `Provider` + `Name` is `Provider Name`, `Modifiers` + `Mod 1`
+    is `Mod 1`: the pair when it is a field's name, else the name below when it is one; then the same by
+    their words; else the pair."""
+    name = name.strip()
+    if not filled(group):
+        return name
+    pair = f"{str(group).strip()} {name}"
+
+    def exact(text: str) -> bool:
+        key = header_key(text)
+        return key in mapping or key in LOOKUP or bool(SPLIT_MODIFIER.match(key))
+
+    for test in (exact, lambda text: len(fields_by_words(text)) == 1):
+        for text in (pair, name):
+            if test(text):
+                return text
+    return pair

@@ -1,0 +1,64 @@
+"""Payer and provider names -> payer and provider types, from the editable tables in reference/
+(payer_names.yaml, providers.yaml): what an export's `Primary Insurance` and `Rendering Provider`
+columns say about the line."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..refdata.model import Reference, fold_name
+from .cells import filled, plain
+from .lines import PAYER_TYPES
+
+
+def payer_class(value: Any, ref: Reference) -> Any:
+    """A payer-type cell as a payer type: itself when it is one, else what the payer-name table says it
+    means, else the cell (the parser then reports it on the line)."""
+    if not isinstance(value, str) or "".join(ch for ch in value.lower() if ch.isalnum()) in PAYER_TYPES:
+        return value
+    return payer_type_of(value, ref) or value
+
+
+def payer_type_of(name: Any, ref: Reference) -> str | None:
+    """The payer type of the longest known name in `name`. An insurer's Medicaid plan is Medicaid and its
+    Medicare plan Medicare Advantage ("UnitedHealthcare Medicaid", "Medica Medicare"), not the insurer's
+    commercial type; a Medicare supplement (Medigap) pays after Traditional Medicare, which the claim goes
+    to first."""
+    if not filled(name):
+        return None
+    folded = f" {fold_name(str(name))} "
+    words = set(folded.split())
+    if words & {"supplement", "medigap"}:
+        return "medicare"
+    kinds = [kind for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
+    if "commercial" in kinds and "medicaid" in words:
+        return "medicaid"
+    if "commercial" in kinds and "medicare" in words:
+        return "medicare_advantage"
+    return kinds[0] if kinds else None
+
+
+def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
+    if filled(npi) and str(plain(npi)).strip() in ref.provider_roster:
+        return ref.provider_roster[str(plain(npi)).strip()]
+    if not filled(name):
+        return None
+    text = str(name)
+    if fold_name(text) in ref.provider_roster:
+        return ref.provider_roster[fold_name(text)]
+    tokens = [t.replace(".", "") for t in re.split(r"[\s,;()]+", text.upper()) if t]  # P.T.A. is PTA
+    if _NOT_A_THERAPIST.intersection(tokens):
+        return None  # "PT Aide", "Student PT": not a provider who bills therapy (DAT008 says so)
+    folded = f" {fold_name(text)} "
+    titles = [(fold_name(c), kind) for c, kind in ref.provider_credentials.items() if " " in c]
+    for title, kind in sorted(titles, key=lambda t: -len(t[0])):  # "Physical Therapist Assistant"
+        if f" {title} " in folded:
+            return kind
+    for token in reversed(tokens):  # credentials follow the name: "Jane Smith, DPT, OCS"
+        for part in (token, *reversed(token.split("-"))):  # CCC-SLP; Kim Lee-PTA
+            if part in ref.provider_credentials:
+                return ref.provider_credentials[part]
+    return None
+
+
+_NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "SPTA", "SOTA"})
