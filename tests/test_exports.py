@@ -798,3 +798,29 @@ def test_values_printed_beside_their_header_are_read_from_there(tmp_path: Path) 
     assert report["findings"] == []
     # An empty optional column keeps its place: the notes beside `PTA Minutes` are not minutes.
     assert "pta_minutes" in report["reading"]["fields"] and report["reading"]["fields"]["pta_minutes"] == "PTA Minutes (I)"
+
+
+def test_formulas_a_program_wrote_but_never_calculated_are_named_on_their_lines(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    book = openpyxl.Workbook()  # openpyxl saves formulas without values, as many exporters do
+    sheet = book.active
+    sheet.append(["Acct", "DOS", "CPT", "Mods", "Minutes", "Units"])
+    sheet.append(["F1", datetime(2026, 3, 2), "97110", "GP", 30, "=ROUND(E2/15,0)"])
+    path = tmp_path / "never_calculated.xlsx"
+    book.save(path)
+    _, report = scrub_json(path)
+    assert [(f["rule"], f["message"]) for f in report["findings"]] == [
+        ("DAT001", "units is empty; the line cannot be billed"),
+        ("DAT008", "formula not calculated: F2 holds a formula with no saved value (read as empty); open and save "
+                   "the workbook in Excel, or `ptcalc recalc` it")]
+    assert run_cli("recalc", str(path)).returncode == 0                       # the advice works
+    assert scrub_json(tmp_path / "never_calculated.values.xlsx")[1]["findings"] == []
+    saved = tmp_path / "calculated.xlsx"  # a formula with its saved value, as Excel writes it: read, no note
+    writer = xlsxwriter.Workbook(str(saved))
+    ws = writer.add_worksheet()
+    ws.write_row(0, 0, ["Acct", "DOS", "CPT", "Mods", "Minutes", "Units"])
+    ws.write_row(1, 0, ["F1", "03/02/2026", "97110", "GP", 30])
+    ws.write_formula(1, 5, "=ROUND(E2/15,0)", None, 2)
+    writer.close()
+    assert scrub_json(saved)[1]["findings"] == []

@@ -20,6 +20,7 @@ from xml.etree import ElementTree
 
 from ..errors import UsageError
 from .cells import filled
+from .columns import column_letter
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sniffed (837 files are told apart first)
@@ -27,6 +28,9 @@ TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sni
 # is linear however many self-closing cells follow (a lazy `.*?</c>` after `/>` was quadratic).
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</c>)', re.S)
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+# A formula cell without a saved value (`<c r="F2"><f>ROUND(E2/15,0)</f></c>`): written by a program, never
+# calculated; python-calamine reads it as empty.
+_UNCALCULATED = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*>(?:<f[^>/]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -120,11 +124,23 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
             rows = None if stream else cells.to_python(skip_empty_area=False)
         except CalamineError as exc:
             raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
-        errors = scan.result()
+        errors, uncalculated = scan.result()
+    notes = _uncalculated_notes(uncalculated)
     if rows is not None:
-        return RawSheet(path, sheet, _with_errors(rows, errors))
+        return RawSheet(path, sheet, _with_errors(rows, errors), row_notes=notes)
     rows = _with_errors(_excel_rows(cells, errors), errors, 0)
-    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), rest=rows)
+    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), row_notes=notes, rest=rows)
+
+
+def _uncalculated_notes(cells: list[tuple[int, int]]) -> dict[int, str]:
+    """A note on each row with formulas the workbook never calculated (written by a program, not saved by
+    Excel): their cells read as empty, and the line says why."""
+    by_row: dict[int, list[str]] = {}
+    for row, col in sorted(cells):
+        by_row.setdefault(row, []).append(f"{column_letter(col)}{row + 1}")
+    return {row: f"formula not calculated: {', '.join(names)} hold{'s' if len(names) == 1 else ''} a formula with "
+                 "no saved value (read as empty); open and save the workbook in Excel, or `ptcalc recalc` it"
+            for row, names in by_row.items()}
 
 
 def _excel_rows(cells: Any, errors: dict[tuple[int, int], str]) -> Iterator[list[object]]:
@@ -234,36 +250,39 @@ def _sheet_part(archive: zipfile.ZipFile, position: int, name: str) -> str | Non
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _error_cells(path: Path, position: int, name: str) -> dict[tuple[int, int], str]:
-    """(row, col) -> '#N/A' etc. for every error-valued cell of the sheet (0-based). The sheet's XML is
-    read a megabyte at a time, cut after the last complete row: it runs beside python-calamine's own
-    load, which must not find a second copy of a million-line sheet in memory."""
+def _error_cells(path: Path, position: int, name: str) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
+    """(row, col) -> '#N/A' etc. for every error-valued cell of the sheet (0-based), and the cells holding a
+    formula without a saved value. The sheet's XML is read a megabyte at a time, cut after the last
+    complete row: it runs beside python-calamine's own load, which must not find a second copy of a
+    million-line sheet in memory."""
     found: dict[tuple[int, int], str] = {}
+    uncalculated: list[tuple[int, int]] = []
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, position, name)
             if part is None:
-                return found
+                return found, uncalculated
             with archive.open(part) as stream:
                 pending = b""
                 while more := stream.read(1 << 20):
                     pending += more
                     cut = pending.rfind(b"</row>")
                     if cut >= 0:
-                        _scan_errors(pending[:cut], found)
+                        _scan_cells(pending[:cut], found, uncalculated)
                         pending = pending[cut:]
-                _scan_errors(pending, found)
+                _scan_cells(pending, found, uncalculated)
     except (zipfile.BadZipFile, KeyError, OSError):
-        return {}
-    return found
+        return {}, []
+    return found, uncalculated
 
 
-def _scan_errors(xml: bytes, found: dict[tuple[int, int], str]) -> None:
-    if b't="e"' not in xml:
-        return
-    for letters, number, body in _ERROR_CELL.findall(xml):
-        value = _VALUE.search(body) if body else None
-        found[(int(number) - 1, _column_index(letters))] = value.group(1).decode() if value else "#N/A"
+def _scan_cells(xml: bytes, found: dict[tuple[int, int], str], uncalculated: list[tuple[int, int]]) -> None:
+    if b't="e"' in xml:
+        for letters, number, body in _ERROR_CELL.findall(xml):
+            value = _VALUE.search(body) if body else None
+            found[(int(number) - 1, _column_index(letters))] = value.group(1).decode() if value else "#N/A"
+    if b"<f" in xml:
+        uncalculated.extend((int(number) - 1, _column_index(letters)) for letters, number in _UNCALCULATED.findall(xml))
 
 
 csv.field_size_limit(32_767 * 32)  # Excel's cell limit many times over; the default 131,072 aborts long notes
