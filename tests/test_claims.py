@@ -158,3 +158,21 @@ def test_the_bundled_backtest_sample_is_what_the_generator_makes() -> None:
 
     claims, remits = sample_files()
     assert SAMPLE_CLAIMS.read_text() == claims and SAMPLE_REMITS.read_text() == remits
+
+
+def test_a_claim_that_voids_an_earlier_one_is_not_judged(tmp_path: Path) -> None:
+    # CLM05-3 = 8: the claim cancels one sent before; its lines (here without GP) go on no claim to be paid.
+    lines = [{"claim_id": claim, "patient_id": "V1", "dos": "2026-03-02", "cpt": "97110", "modifiers": modifiers,
+              "units": 2, "minutes": 30, "charge": 110, "payer_type": "medicare", "provider_type": "PT"}
+             for claim, modifiers in (("V1-OLD", ""), ("V1-NEW", "GP"))]
+    text = write_837(lines)
+    void = text.index("CLM*V1-OLD*")
+    end = text.index("~", void)
+    claims = tmp_path / "void.837"
+    claims.write_text(text[:void] + text[void:end].replace(":B:1", ":B:8") + text[end:])
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert document["reading"]["not_claim_lines"] == {"2": "voided (status: void)"}
+    assert document["summary"]["lines"] == 1 and document["findings"] == []   # no MOD001, no duplicate
+    claims.write_text(text)  # sent as an original claim, the line without GP is judged
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert {(f["row"], f["rule"]) for f in document["findings"] if f["status"] == "fail"} >= {(2, "MOD001")}

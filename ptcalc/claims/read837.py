@@ -12,6 +12,8 @@ so the same rules, reports and exit codes apply:
 - payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
+- a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
+  lines ("voided"), not judged;
 - minutes: an 837 has no minutes field; a line note (NTE) `MIN=30 PTA=10` carries them when the
   sender writes one. Without minutes the unit rules say no_data.
 
@@ -28,7 +30,8 @@ from ..errors import UsageError
 from ..scrub.reader import RawSheet
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
-          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control"]
+          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status"]
+VOID_FREQUENCY = "8"  # CLM05-3: a claim that voids (cancels) one sent before: its lines are not billed
 FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
                 "12": "commercial", "13": "commercial", "14": "commercial", "15": "commercial", "17": "commercial",
@@ -116,7 +119,7 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
         raise UsageError(f"{path}: not a readable X12 837P file: {errors.errors[0]}")
     if len(rows) == 1:
         raise UsageError(f"{path}: no 837P service lines (loop 2400) found; is this a professional claim file?")
-    for name in ("minutes", "pta_minutes"):  # no line note carried them: the source has none (say so)
+    for name in ("minutes", "pta_minutes", "status"):  # no line carries them: the source has none (say so)
         at = rows[0].index(name)
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
@@ -142,6 +145,7 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
                  billing_type: str | None) -> list[list[Any]]:
     claim_id = claim.get_value("CLM01")
     claim_pos = claim.get_value("CLM05-1")
+    status = "void" if claim.get_value("CLM05-3") == VOID_FREQUENCY else None
     claim_date = claim.get_value("DTP03") if claim.get_value("DTP01") == "472" else None
     rendering = next(iter(claim.select("2310B")), None)
     claim_npi = rendering.get_value("NM109") if rendering is not None else None
@@ -160,7 +164,8 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
                      line.get_value("SV104"), minutes.group(1) if minutes else None,
                      assistant.group(1) if assistant else None, line.get_value("SV102"),
                      line.get_value("SV105") or claim_pos, payer_type, payer, provider, npi,
-                     next((r.get_value("REF02") for r in line.select("REF") if r.get_value("REF01") == "6R"), None)])
+                     next((r.get_value("REF02") for r in line.select("REF") if r.get_value("REF01") == "6R"), None),
+                     status])
     return rows
 
 
