@@ -1,5 +1,6 @@
-"""Which rows of an export are claim lines: totals, subtotals, headings and voided charges are kept in
-place but not judged; a line printed under its visit's first line takes the visit's cells from it."""
+"""Which rows of an export are claim lines: totals, subtotals, visit totals, headings, the header printed
+again on a new page, voided charges and reversals are kept in place but not judged; a line printed under its
+visit's first line takes the visit's cells from it."""
 from __future__ import annotations
 
 import re
