@@ -824,3 +824,22 @@ def test_formulas_a_program_wrote_but_never_calculated_are_named_on_their_lines(
     ws.write_formula(1, 5, "=ROUND(E2/15,0)", None, 2)
     writer.close()
     assert scrub_json(saved)[1]["findings"] == []
+
+
+def test_a_patient_and_date_merged_over_a_visits_lines_are_read_on_each_line_without_a_note(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Acct", "DOS", "CPT", "Modifiers", "Units", "Minutes", "Primary Insurance"])
+    sheet.append(["M1", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Medicare"])
+    sheet.append([None, None, "97140", "", 1, 15, None])
+    sheet.append([None, None, "97112", "GP", 1, 15, None])
+    sheet.append(["M2", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Aetna"])
+    sheet.append([None, None, "97140", "GP", 1, 15, None])     # blank, not merged: carried down, with a note
+    for cells in ("A2:A4", "B2:B4", "G2:G4"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    _, report = scrub_json(path)
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "MOD001"), (6, "DAT008")}
+    missing_gp = next(f for f in report["findings"] if f["rule"] == "MOD001")
+    assert missing_gp["patient_id"] == "M1" and "Traditional Medicare" in missing_gp["message"]  # read from the merge

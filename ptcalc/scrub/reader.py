@@ -45,9 +45,16 @@ class RawSheet:
     row_notes: dict[int, str] = field(default_factory=dict)  # rows[i] -> how it had to be read (encoding)
     notes: list[str] = field(default_factory=list)  # about the whole source (an 837's validation problems)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other charge sheets, not read
+    # Cells under the top of a vertical merge (a patient or date merged over a visit's lines): column ->
+    # (first, last) row indexes of rows[] the merge covers below its top cell.
+    merged_below: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # A streamed read (json/csv outputs of large files): `rows` holds the first rows only and `rest`
     # yields the others once, so the scrub never holds every row of the file.
     rest: Iterator[list[object]] | None = None
+
+    def merged_over(self, row: int, col: int) -> bool:
+        """rows[row][col] is covered by a merged cell above it: the sheet shows that cell's value there."""
+        return any(first <= row <= last for first, last in self.merged_below.get(col, ()))
 
     @property
     def header_index(self) -> int | None:
@@ -126,10 +133,21 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
             raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
         errors, uncalculated = scan.result()
     notes = _uncalculated_notes(uncalculated)
+    merged = _merged_below(getattr(cells, "merged_cell_ranges", None) or [])
     if rows is not None:
-        return RawSheet(path, sheet, _with_errors(rows, errors), row_notes=notes)
+        return RawSheet(path, sheet, _with_errors(rows, errors), row_notes=notes, merged_below=merged)
     rows = _with_errors(_excel_rows(cells, errors), errors, 0)
-    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), row_notes=notes, rest=rows)
+    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), row_notes=notes, merged_below=merged, rest=rows)
+
+
+def _merged_below(ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """Column -> the rows below the top cell of each vertical merge (python-calamine's (row, col) corners)."""
+    below: dict[int, list[tuple[int, int]]] = {}
+    for (top, left), (bottom, right) in ranges:
+        if bottom > top:
+            for col in range(left, right + 1):
+                below.setdefault(col, []).append((top + 1, bottom))
+    return below
 
 
 def _uncalculated_notes(cells: list[tuple[int, int]]) -> dict[int, str]:

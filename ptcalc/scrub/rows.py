@@ -4,6 +4,7 @@ visit's first line takes the visit's cells from it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +17,15 @@ if TYPE_CHECKING:
 _LINE_FIELDS = frozenset({"cpt", "units", "minutes", "modifiers", "pta_minutes", "charge", "claim_line"})
 
 
-def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
-                           above: list[Any] | None = None) -> tuple[list[list[Any]], dict[int, str], list[Any] | None]:
+def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], above: list[Any] | None = None,
+                           merged_over: Callable[[int, int], bool] | None = None
+                           ) -> tuple[list[list[Any]], dict[int, str], list[Any] | None]:
     """Reports that group a visit's lines print the patient, the date and the rest of the visit on its
     first line only. A line with a code but neither patient nor date takes the visit's blank cells from
-    the line above (a note on it says so, DAT008); a row without a code in between breaks the visit.
-    Returns the rows (filled copies where carried; `data` itself is not changed), the notes by index,
-    and the last full line, for the next chunk of rows (`above`)."""
+    the line above (a note on it says so, DAT008, unless `merged_over(index, column)` says the sheet
+    merges its patient and date cells with the line above: it shows them there); a row without a code
+    in between breaks the visit. Returns the rows (filled copies where carried; `data` itself is not
+    changed), the notes by index, and the last full line, for the next chunk of rows (`above`)."""
     patient_at, dos_at, code_at = (layout.columns[name] for name in ("patient_id", "dos", "cpt"))
     carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
     width = max(carried) + 1
@@ -43,7 +46,8 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]],
                 if not filled(completed[at]) and at < len(above):
                     completed[at] = above[at]
             rows[i] = completed
-            notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
+            if merged_over is None or not (merged_over(i, patient_at) and merged_over(i, dos_at)):
+                notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
     return rows, notes, above
 
 

@@ -183,7 +183,8 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
     above = None  # the last full line of the chunk before: a visit's lines may continue into the next
     while chunk := list(islice(data, CHUNK_ROWS)):
         first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
-        chunk, carried, above = carry_visit_cells_down(layout, chunk, above)
+        merged = (lambda i, col, first=first: sheet.merged_over(first + i, col)) if sheet.merged_below else None
+        chunk, carried, above = carry_visit_cells_down(layout, chunk, above, merged)
         notes = {i: [note] for i, note in carried.items()}
         for i, note in sheet.row_notes.items():
             if first <= i < first + len(chunk):
