@@ -843,3 +843,13 @@ def test_a_patient_and_date_merged_over_a_visits_lines_are_read_on_each_line_wit
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "MOD001"), (6, "DAT008")}
     missing_gp = next(f for f in report["findings"] if f["rule"] == "MOD001")
     assert missing_gp["patient_id"] == "M1" and "Traditional Medicare" in missing_gp["message"]  # read from the merge
+
+
+def test_a_heading_under_an_unnamed_first_column_is_not_a_second_header_row(tmp_path: Path) -> None:
+    sheet = tmp_path / "numbered.csv"
+    sheet.write_text(",Acct,DOS,CPT,Modifiers,Units,Minutes\n"
+                     "Therapist: Amy Jones PT,,,,,,\n"
+                     "1,H1,03/02/2026,97110,GP,2,30\n")
+    _, report = scrub_json(sheet)
+    assert "header_rows" not in report["reading"] and "provider_name" not in report["reading"]["fields"]
+    assert report["summary"]["lines"] == 1 and report["findings"] == []

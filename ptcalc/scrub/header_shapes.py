@@ -100,13 +100,15 @@ def two_row_header(top: list[object], below: list[object], mapping: dict[str, st
     """One header out of two rows, where an export heads groups of columns above their own names
     (`Modifiers` merged over `Mod 1` … `Mod 4`; `Service` over `From`, `To`; `Patient` over `Name`,
     `Account`): each column's name below, read with its group's when that names a field (`Service From`).
-    None when the row below is not such a row: it holds anything a line holds (a code, a date, a
-    number, long text), or none of its names sits under a group (a blank or a spanning cell above)."""
+    None when the row below is not such a row: fewer than two names, anything a line holds (a code, a
+    date, a number, long text), a heading's colon (`Therapist: Amy Jones`), or none of its names under a
+    group (a blank or a spanning cell above)."""
     width = max(len(top), len(below))
     top = list(top) + [None] * (width - len(top))
     below = list(below) + [None] * (width - len(below))
     names = [i for i, cell in enumerate(below) if filled(cell)]
-    if not names or any(not isinstance(below[i], str) or len(below[i].strip()) > 40 or has_code(below[i])
+    if len(names) < 2 or any(not isinstance(below[i], str) or len(below[i].strip()) > 40 or ":" in below[i]
+                             or has_code(below[i])
                         or any(ch.isdigit() for ch in below[i]) and not SPLIT_MODIFIER.match(header_key(below[i]))
                         for i in names):
         return None

@@ -54,8 +54,9 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], above: li
 def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) -> dict[int, str]:
     """Totals, subtotals, group headings and page footers: a row without a code, and without a patient
     or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
-    filled (a heading such as `Provider: Amy Jones`); below a report's totals (`Grand Total`, `Active Totals`),
-    every row without a date or code (`Accounts 12`, `Units 60`); voided charges and reversals (below).
+    filled, or whose one cell is a label (a heading such as `Provider: Amy Jones`); below a report's
+    totals (`Grand Total`, `Active Totals`), every row without a date or code (`Accounts 12`, `Units 60`);
+    the header printed again; a visit's total; voided charges and reversals (below).
     Elsewhere a row with a note in it stays a line (DAT001 asks for its cells), and a row with nothing but
     blanks is counted apart. `first_row`: the sheet row of data[0], for the rows a reason names."""
     code_at = layout.columns["cpt"]
@@ -97,8 +98,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             continue
         elif not patient and all(map(is_amount, present)):
             found[i] = "a subtotal: amounts only, no patient, date or code"
-        elif patient and len(present) == 1:
-            found[i] = f"a heading: {str(row[patient_at]).strip()[:40]!r} alone, no date or code"
+        elif len(present) == 1 and (patient or (isinstance(present[0], str) and _LABELLED.match(present[0]))):
+            found[i] = f"a heading: {str(present[0]).strip()[:40]!r} alone, no date or code"
         elif footer:
             found[i] = "below a totals row, no date or code (the report's totals block)"
     found.update(reversals(layout, data, first_row, skip=found))
@@ -229,6 +230,8 @@ def _folded(value: object) -> str:
     return str(plain(value)).strip().lower() if filled(value) else ""
 
 
+# A group heading in any column: `Therapist: Amy Jones`, `Location: Main St`.
+_LABELLED = re.compile(r"^\s*[A-Za-z][A-Za-z .#&/-]{0,30}:\s*\S")
 # A cell that is a total's label (`Visit Total`, `Total:`, `Subtotal for 03/02/2026`), not a note (`Total knee`).
 _TOTAL_LABEL = re.compile(r"^\s*(?:(?:visit|day|daily|patient|encounter|claim|dos|date)\s+)?(?:sub-?\s*)?totals?"
                           r"\s*(?::.*|(?:for|of)\b.*)?$", re.I)
