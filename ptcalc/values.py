@@ -33,6 +33,10 @@ _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 _DAY_NAME = r"\(?(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\.?\)?"
 # `Mon 03/02/2026`, `Monday, 03/02/2026`, `03/02/2026 (Mon)`: an appointment list's date with its weekday.
 _WITH_DAY_NAME = re.compile(r"^" + _DAY_NAME + r",?\s+(.+)$|^(.+?)\s+" + _DAY_NAME + r"$", re.I)
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?$", re.I)
+# `03/02/2026 - 03/02/2026`, `03/02/2026-03/02/2026`, `3/2/26 to 3/2/26`: a service's from and to dates.
+_DATE_SPAN = re.compile(r"^(.+?)\s+(?:-|–|to|thru|through)\s+(.+)$|^(\d{1,2}/\d{1,2}/\d{2,4})-(\d{1,2}/\d{1,2}/\d{2,4})$",
+                        re.I)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
 
@@ -185,6 +189,8 @@ def _parse_date(value: Any, field: str) -> date:
             return found
         if text.isascii() and text.isdigit() and len(text) < 9:
             return _parse_date(int(text), field)
+        if (span := _DATE_SPAN.match(text)) and all(_date_in_text(part) for part in span.groups() if part):
+            raise PtcalcInputError(f"{field}: {describe(value)} spans several days; a line is one date of service")
     raise PtcalcInputError(f"{field}: {describe(value)} is not a date (use 2026-03-05 or 03/05/2026)")
 
 
@@ -197,6 +203,10 @@ def _date_in_text(text: str) -> date | None:
         if found is None or not _DAY_NAMES[found.weekday()].startswith(day_name.lower()[:3]):
             return None
         return found
+    if span := _DATE_SPAN.match(text):  # one day as a span, or a day and its hours (`03/02/2026 08:00 - 08:30`)
+        first, last = (part for part in span.groups() if part is not None)
+        start = _date_in_text(first)
+        return start if start is not None and (_date_in_text(last) == start or _CLOCK.match(last)) else None
     if match := _ISO_DATE.match(text):
         year, month, day = match.group(1, 2, 3)
     elif match := _US_DATE.match(text):

@@ -332,7 +332,8 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
                                   "2026-03-02T00:00:00", "03/02/2026 12:00:00 AM", "20260302", 20260302, "2-Mar-26",
                                   "02-Mar-2026", "2 March 2026", "Mar 2, 2026", "March 2 2026", "Mar. 2, 2026",
                                   "2 Mar 2026 10:00 AM", "Mon 03/02/2026", "Monday, 03/02/2026", "03/02/2026 (Mon)",
-                                  "Mon. 3/2/26"])
+                                  "Mon. 3/2/26", "03/02/2026 - 03/02/2026", "03/02/2026-03/02/2026",
+                                  "03/02/2026 08:00 AM - 08:30 AM"])
 def test_dates_as_exports_write_them(text: object) -> None:
     from ptcalc.values import parse_date
 
@@ -341,12 +342,13 @@ def test_dates_as_exports_write_them(text: object) -> None:
 
 @pytest.mark.parametrize("text", ["3.2.2026", "2/30/2026", "2026-13-02", "20261302", "2-Foo-26", "Mon 2, 2026",
                                   "Ma 2, 2026", "March 32, 2026", "2026-03", "March 2026",
-                                  "Tue 03/02/2026", "03/02/2026 (Sun)"])   # 2 March 2026 is a Monday
+                                  "Tue 03/02/2026", "03/02/2026 (Sun)",   # 2 March 2026 is a Monday
+                                  "03/02/2026 - 03/05/2026"])             # four days: one line is one day
 def test_dates_that_are_not_one_date_are_refused(text: str) -> None:
     from ptcalc.errors import PtcalcInputError
     from ptcalc.values import parse_date
 
-    with pytest.raises(PtcalcInputError, match="dos: .* is not a date"):
+    with pytest.raises(PtcalcInputError, match="dos: .* (is not a date|spans several days; a line is one date)"):
         parse_date(text, "dos")
 
 
