@@ -133,7 +133,10 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
             raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
         errors, uncalculated = scan.result()
     notes = _uncalculated_notes(uncalculated)
-    merged = _merged_below(getattr(cells, "merged_cell_ranges", None) or [])
+    try:
+        merged = _merged_below(getattr(cells, "merged_cell_ranges", None) or [])
+    except (CalamineError, ValueError, TypeError):  # a format without merges, or ranges it cannot give
+        merged = {}
     if rows is not None:
         return RawSheet(path, sheet, _with_errors(rows, errors), row_notes=notes, merged_below=merged)
     rows = _with_errors(_excel_rows(cells, errors), errors, 0)
