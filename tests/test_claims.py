@@ -176,3 +176,27 @@ def test_a_claim_that_voids_an_earlier_one_is_not_judged(tmp_path: Path) -> None
     claims.write_text(text)  # sent as an original claim, the line without GP is judged
     document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
     assert {(f["row"], f["rule"]) for f in document["findings"] if f["status"] == "fail"} >= {(2, "MOD001")}
+
+
+def test_a_claim_denied_as_a_whole_and_a_reversal_in_the_835_are_read_as_payers_send_them(tmp_path: Path) -> None:
+    import re
+
+    from ptcalc.claims.read835 import read_835
+    from ptcalc.claims.write835 import write_835
+
+    lines = [{"claim_id": claim, "patient_id": "W1", "dos": "2026-03-02", "cpt": code, "modifiers": "GP",
+              "units": 1, "minutes": 15, "charge": 55} for claim, code in (("W1-A", "97110"), ("W1-A", "97140"),
+                                                                         ("W1-B", "97112"))]
+    text = write_835(lines, {})
+    # W1-A denied at the claim (CO-109, no line CAS); W1-B's payment is reversed by a second CLP (status 22).
+    text = re.sub(r"CLP\*W1-A\*1\*110\.00\*88\.00([^~]*)~", r"CLP*W1-A*4*110.00*0.00\1~\nCAS*CO*109*110.00~", text)
+    text = re.sub(r"(SVC\*HC:971(?:10|40):GP\*55\.00\*)44\.00", r"\g<1>0.00", text)
+    text = re.sub(r"(SVC\*HC:971(?:10|40):GP\*55\.00\*0\.00\*\*1~\nDTM\*472\*20260302~\n)CAS\*CO\*45\*11\.00~\n",
+                  r"\1", text)
+    block = text[text.index("CLP*W1-B"):text.index("SE*")]
+    text = text.replace(block, block + block.replace("CLP*W1-B*1*", "CLP*W1-B*22*"))
+    remits = tmp_path / "remits.835"
+    remits.write_text(text)
+    read = read_835(remits)
+    assert [(r.claim_id, r.code, r.reasons, r.denied) for r in read] == [
+        ("W1-A", "97110", ["CO-109"], True), ("W1-A", "97140", ["CO-109"], True), ("W1-B", "97112", [], False)]

@@ -1,8 +1,10 @@
 """ANSI X12 835 remittances -> paid and denied service lines, read and validated by pyx12."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 
@@ -30,6 +32,9 @@ class RemitLine:
         return [f"{group}-{reason}" for group, reason, _ in self.adjustments if reason != "45"]
 
 
+REVERSAL = "22"  # CLP02: a reversal of an earlier payment, not the outcome of the claims being backtested
+
+
 def read_835(path: Path) -> list[RemitLine]:
     import pyx12.errors
     import pyx12.error_handler
@@ -41,13 +46,14 @@ def read_835(path: Path) -> list[RemitLine]:
         with path.open(encoding="ascii", errors="replace") as handle:
             reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), pyx12.error_handler.errh_null(), handle)
             for node in reader.iter_segments("2100"):
-                if node.id != "2100":
+                if node.id != "2100" or node.get_value("CLP02") == REVERSAL:
                     continue
                 claim_id = node.get_value("CLP01") or ""
                 patient = next((p.get_value("NM109") for p in node.select("NM1") if p.get_value("NM101") == "QC"),
                                None)
+                claim_level = _adjustments(c for c in node.children if c.id == "CAS")
                 for service in node.select("2110"):
-                    lines.append(_service(service, claim_id, patient))
+                    lines.append(_service(service, claim_id, patient, claim_level))
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
         raise UsageError(f"{path}: not a readable X12 835 file: {exc}") from None
     if not lines:
@@ -55,19 +61,30 @@ def read_835(path: Path) -> list[RemitLine]:
     return lines
 
 
-def _service(service, claim_id: str, patient: str | None) -> RemitLine:  # noqa: ANN001 - a pyx12 loop node
-    adjustments = []
-    for cas in service.select("CAS"):
+def _adjustments(segments: Iterable[Any]) -> list[tuple[str, str, float]]:
+    """(group, CARC, amount) of CAS segments: up to six reasons each."""
+    found = []
+    for cas in segments:
         group = cas.get_value("CAS01")
         for reason_at in (2, 5, 8, 11, 14, 17):
             reason = cas.get_value(f"CAS{reason_at:02d}")
             if reason:
-                adjustments.append((group, reason, float(cas.get_value(f"CAS{reason_at + 1:02d}") or 0)))
+                found.append((group, reason, float(cas.get_value(f"CAS{reason_at + 1:02d}") or 0)))
+    return found
+
+
+def _service(service: Any, claim_id: str, patient: str | None,
+             claim_level: list[tuple[str, str, float]]) -> RemitLine:
+    """A service payment; a line the payer left short without reasons of its own takes the claim's (a
+    claim denied as a whole, CO-109 at the claim)."""
+    adjustments = _adjustments(service.select("CAS"))
+    charge, paid = float(service.get_value("SVC02") or 0), float(service.get_value("SVC03") or 0)
+    if not adjustments and paid < charge:
+        adjustments = [(group, reason, round(charge - paid, 2)) for group, reason, _ in claim_level]
     control = next((r.get_value("REF02") for r in service.select("REF") if r.get_value("REF01") == "6R"), None)
     day = next((d.get_value("DTM02") for d in service.select("DTM") if d.get_value("DTM01") in ("472", "150")), None)
     remarks = [r.get_value("LQ02") for r in service.select("LQ") if r.get_value("LQ02")]
     modifiers = tuple(m for m in (service.get_value(f"SVC01-{i}") for i in range(3, 7)) if m)
     return RemitLine(claim_id, control, service.get_value("SVC01-2") or "", modifiers,
                      f"{day[:4]}-{day[4:6]}-{day[6:8]}" if day and len(day) == 8 else day, patient,
-                     float(service.get_value("SVC02") or 0), float(service.get_value("SVC03") or 0), adjustments,
-                     remarks)
+                     charge, paid, adjustments, remarks)
