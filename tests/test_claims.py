@@ -195,8 +195,11 @@ def test_a_claim_denied_as_a_whole_and_a_reversal_in_the_835_are_read_as_payers_
                   r"\1", text)
     block = text[text.index("CLP*W1-B"):text.index("SE*")]
     text = text.replace(block, block + block.replace("CLP*W1-B*1*", "CLP*W1-B*22*"))
+    # The payer paid W1-B's line as another code: SVC06 says what was billed.
+    text = text.replace("SVC*HC:97112:GP*55.00*44.00**1", "SVC*HC:97530*55.00*44.00**1*HC:97112:GP")
     remits = tmp_path / "remits.835"
     remits.write_text(text)
     read = read_835(remits)
-    assert [(r.claim_id, r.code, r.reasons, r.denied) for r in read] == [
-        ("W1-A", "97110", ["CO-109"], True), ("W1-A", "97140", ["CO-109"], True), ("W1-B", "97112", [], False)]
+    assert [(r.claim_id, r.code, r.modifiers, r.reasons, r.denied) for r in read] == [
+        ("W1-A", "97110", ("GP",), ["CO-109"], True), ("W1-A", "97140", ("GP",), ["CO-109"], True),
+        ("W1-B", "97112", ("GP",), [], False)]

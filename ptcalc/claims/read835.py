@@ -84,7 +84,10 @@ def _service(service: Any, claim_id: str, patient: str | None,
     control = next((r.get_value("REF02") for r in service.select("REF") if r.get_value("REF01") == "6R"), None)
     day = next((d.get_value("DTM02") for d in service.select("DTM") if d.get_value("DTM01") in ("472", "150")), None)
     remarks = [r.get_value("LQ02") for r in service.select("LQ") if r.get_value("LQ02")]
-    modifiers = tuple(m for m in (service.get_value(f"SVC01-{i}") for i in range(3, 7)) if m)
-    return RemitLine(claim_id, control, service.get_value("SVC01-2") or "", modifiers,
+    # SVC06 is the code as billed where the payer paid another (97014 billed, G0283 adjudicated): the
+    # line is matched to the claim by what was billed.
+    billed_as = "SVC06" if service.get_value("SVC06-2") else "SVC01"
+    modifiers = tuple(m for m in (service.get_value(f"{billed_as}-{i}") for i in range(3, 7)) if m)
+    return RemitLine(claim_id, control, service.get_value(f"{billed_as}-2") or "", modifiers,
                      f"{day[:4]}-{day[4:6]}-{day[6:8]}" if day and len(day) == 8 else day, patient,
                      charge, paid, adjustments, remarks)
