@@ -855,3 +855,12 @@ def test_a_heading_under_an_unnamed_first_column_is_not_a_second_header_row(tmp_
     _, report = scrub_json(sheet)
     assert "header_rows" not in report["reading"] and "provider_name" not in report["reading"]["fields"]
     assert report["summary"]["lines"] == 1 and report["findings"] == []
+
+
+def test_a_place_of_service_printed_with_its_name_is_read_as_its_code(tmp_path: Path) -> None:
+    found = rows_and_rules(tmp_path / "pos.csv", "Acct,DOS,CPT,Mods,Units,Minutes,POS\n"
+                           "S1,03/02/2026,97110,GP,1,15,11 - Office\n"
+                           "S2,03/02/2026,97140,GP 95,1,15,Telehealth (10)\n"
+                           "S3,03/02/2026,97110,GP,1,15,Office\n")
+    # 97140 is not on Medicare's telehealth list: found only because POS 10 was read from `Telehealth (10)`.
+    assert found == {(3, "TEL003"), (4, "DAT002")}

@@ -5,6 +5,7 @@ with bad cells is still a line, carrying the problems that DAT001/DAT002 report.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from itertools import compress, repeat, zip_longest
 from datetime import date
@@ -260,8 +261,14 @@ def _provider_type(value: Any) -> str:
     return text
 
 
+_POS_WITH_NAME = re.compile(r"^(\d{1,2})\s*[-–:]\s*[A-Za-z].*$|^[A-Za-z][^()]*\((\d{1,2})\)$")
+
+
 def _pos(value: Any) -> str:
+    """`11`, `2` (02), and the code with its name as exports print it: `11 - Office`, `Telehealth (10)`."""
     text = _text(value)
+    if named := _POS_WITH_NAME.match(text):
+        text = named.group(1) or named.group(2)
     if not text.isdigit() or len(text) > 2:
         raise PtcalcInputError(f"pos: {describe(value)} is not a two-digit place of service")
     return text.zfill(2)
