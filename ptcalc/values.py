@@ -20,6 +20,7 @@ YEAR_RANGE = (1900, 2100)
 
 _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
+_VOWELS = frozenset("AEIOU")
 _GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each
 _NO_MODIFIER = frozenset({"NONE", "N/A", "NULL"})
 DATE_YEARS = (1900, 2100)
@@ -247,18 +248,28 @@ def parse_date_or_year(value: Any, field: str = "date") -> date:
     return parse_date(value, field)
 
 
-def parse_modifiers(value: Any) -> tuple[str, ...]:
+def parse_modifiers(value: Any, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Modifiers from 'GP 59', 'GP,59', 'gp-59', 'GP59' (glued: two characters each), '[GP][59]' or a list
-    of them; order kept, blanks dropped; 'None' and 'N/A' are no modifier."""
+    of them; order kept, blanks dropped; 'None' and 'N/A' are no modifier. With the `known` modifiers, a
+    word of four or more letters with a vowel that is not all known pairs is a description's word
+    (`GP - Physical Therapy` is GP; `GOCO` is GO and CO; `GPZZ` is still GP and ZZ)."""
     if is_blank(value):
         return ()
     if isinstance(value, (list, tuple)):
-        return tuple(m for item in value for m in parse_modifiers(item))
+        return tuple(m for item in value for m in parse_modifiers(item, known))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip().upper()
     if text in _NO_MODIFIER:
         return ()
-    parts = [part for part in _MODIFIER_SPLIT.split(text) if part]
-    return tuple(pair for part in parts for pair in
-                 ([part[i:i + 2] for i in range(0, len(part), 2)] if _GLUED_PAIRS.match(part) else [part]))
+    found: list[str] = []
+    for part in _MODIFIER_SPLIT.split(text):
+        pairs = [part[i:i + 2] for i in range(0, len(part), 2)] if _GLUED_PAIRS.match(part) else None
+        if known and len(part) >= 4 and part.isalpha() and not (pairs and known.issuperset(pairs)) \
+                and not _VOWELS.isdisjoint(part):
+            continue  # a description's word
+        if pairs:
+            found.extend(pairs)
+        elif part:
+            found.append(part)
+    return tuple(found)

@@ -405,11 +405,15 @@ def test_time_cells_in_the_minutes_column_are_minutes_and_stay_durations_in_the_
 @pytest.mark.parametrize(("cell", "modifiers"), [
     ("GP 59", ("GP", "59")), ("GPKX", ("GP", "KX")), ("GP59", ("GP", "59")), ("GPKXCQ", ("GP", "KX", "CQ")),
     ("[GP][59]", ("GP", "59")), ("GP.59", ("GP", "59")), ("gp:kx", ("GP", "KX")), ("N/A", ()), ("None", ()),
-    ("GP5", ("GP5",))])  # an odd glued token is not guessed at: MOD008 names it
+    ("GP5", ("GP5",)),  # an odd glued token is not guessed at: MOD008 names it
+    # A description beside the modifier is no modifier; glued pairs stay pairs (an unknown one is named).
+    ("GP - Physical Therapy", ("GP",)), ("GO - Occupational Therapy", ("GO",)), ("GP, 59 (distinct)", ("GP", "59")),
+    ("GOCO", ("GO", "CO")), ("GPZZ", ("GP", "ZZ"))])
 def test_modifiers_as_exports_write_them(cell: str, modifiers: tuple[str, ...]) -> None:
+    from ptcalc.refdata import load_reference
     from ptcalc.values import parse_modifiers
 
-    assert parse_modifiers(cell) == modifiers
+    assert parse_modifiers(cell, frozenset(load_reference(ROOT / "reference").modifiers)) == modifiers
 
 
 def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ class LineParser:
     """Parses rows for one sheet; caches the parse of values that repeat (dates, codes, modifiers)."""
 
     def __init__(self, columns: dict[str, int], localities: frozenset[str], max_minutes: float,
-                 max_units: int, decimal_comma: bool = False) -> None:
+                 max_units: int, decimal_comma: bool = False, modifiers: frozenset[str] = frozenset()) -> None:
         self._columns = tuple(columns.items())
         self.decimal_comma = decimal_comma
         self.blank_rows = 0
@@ -136,7 +136,8 @@ class LineParser:
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
             "progress_report": lambda v: parse_date(v, "progress_report"),
             "cpt": lambda v: normalise_code(v, "cpt"), "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
-            "pta_minutes": lambda v: self._minutes(v, "pta_minutes"), "modifiers": parse_modifiers,
+            "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
+            "modifiers": lambda v: parse_modifiers(v, modifiers),
             "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
             "charge": lambda v: self._amount(v, "charge"), "ytd_prior": lambda v: self._amount(v, "ytd_prior"),
             "locality": self._locality,
