@@ -868,3 +868,20 @@ def test_a_place_of_service_printed_with_its_name_is_read_as_its_code(tmp_path: 
                            "S3,03/02/2026,97110,GP,1,15,Office\n")
     # 97140 is not on Medicare's telehealth list: found only because POS 10 was read from `Telehealth (10)`.
     assert found == {(3, "TEL003"), (4, "DAT002")}
+
+
+def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_codes_are(tmp_path: Path) -> None:
+    sheet = tmp_path / "fees.csv"
+    sheet.write_text("Acct,DOS,CPT,Mods,Units,Minutes,Primary Insurance,Charges\n"
+                     "N1,03/02/2026,97110,GP,2,30,Medicare,110\n"
+                     "N2,03/02/2026,NOSHOW,,1,,Medicare,50\n"
+                     "N3,03/02/2026,Late Cancel Fee,,1,,Aetna,25\n"
+                     "N4,03/02/2026,Pt Payment,,1,,Aetna,30\n"
+                     "N5,03/02/2026,9711,GP,1,15,Aetna,30\n"          # a mistyped code: still a line
+                     "N6,03/02/2026,Ther Ex,GP,1,15,Aetna,30\n")      # a description without its code: a line
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {
+        "3": "not a procedure: 'NOSHOW' (a fee, a payment or an adjustment)",
+        "4": "not a procedure: 'Late Cancel Fee' (a fee, a payment or an adjustment)",
+        "5": "not a procedure: 'Pt Payment' (a fee, a payment or an adjustment)"}
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "DAT005"), (7, "DAT005")}

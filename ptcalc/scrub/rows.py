@@ -56,7 +56,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
     filled, or whose one cell is a label (a heading such as `Provider: Amy Jones`); below a report's
     totals (`Grand Total`, `Active Totals`), every row without a date or code (`Accounts 12`, `Units 60`);
-    the header printed again; a visit's total; voided charges and reversals (below).
+    the header printed again; a fee or payment in the code column (`NOSHOW`, `COPAY`); a visit's total;
+    voided charges and reversals (below).
     Elsewhere a row with a note in it stays a line (DAT001 asks for its cells), and a row with nothing but
     blanks is counted apart. `first_row`: the sheet row of data[0], for the rows a reason names."""
     code_at = layout.columns["cpt"]
@@ -81,6 +82,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if any(_repeats(header, row) for header in headers):
             found[i] = "the header again (a new page of the report)"
             continue
+        if isinstance(code, str) and _is_a_fee_or_payment(code):
+            found[i] = f"not a procedure: {code.strip()[:30]!r} (a fee, a payment or an adjustment)"
+            continue
         dated, patient = (at < len(row) and filled(row[at]) for at in (dos_at, patient_at))
         said = next((value.strip()[:60] for value in row if isinstance(value, str) and NOT_A_LINE.search(value)),
                     None)
@@ -104,6 +108,18 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             found[i] = "below a totals row, no date or code (the report's totals block)"
     found.update(reversals(layout, data, first_row, skip=found))
     return found
+
+
+# Charges a practice-management export lists beside the procedures, in its code column, that go on no claim.
+_FEES_AND_PAYMENTS = ("noshow", "latecancel", "latecx", "cancellationfee", "copay", "coinsurance", "deductible",
+                      "payment", "refund", "adjustment", "writeoff", "financecharge", "statementfee", "recordsfee",
+                      "membership", "giftcard")
+
+
+def _is_a_fee_or_payment(text: str) -> bool:
+    """`NOSHOW`, `No Show Fee`, `Late Cancel`, `COPAY`, `Pt Payment`, `Adjustment` (the cell holds no code)."""
+    letters = "".join(ch for ch in text.lower() if ch.isalpha())
+    return any(word in letters for word in _FEES_AND_PAYMENTS)
 
 
 def _repeats(header: list[str], row: list[Any]) -> bool:
