@@ -160,6 +160,9 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     if sheet.other_sheets:
         print(f"note: {source.name} has other charge sheets, not scrubbed: {', '.join(map(repr, sheet.other_sheets))}"
               " (scrub each with --sheet NAME)", file=sys.stderr)
+    if sheet.notes:
+        more = f" (and {len(sheet.notes) - 1} more in the report's reading)" if len(sheet.notes) > 1 else ""
+        print(f"note: {source.name}: {sheet.notes[0]}{more}", file=sys.stderr)
     return result.exit_code
 
 
@@ -194,6 +197,8 @@ def cmd_columns(args: argparse.Namespace) -> int:
     reading = describe(layout, prepared, layout.header_index + 1)
     if sheet.other_sheets:
         reading["other_charge_sheets"] = sheet.other_sheets
+    if sheet.notes:
+        reading["source_problems"] = sheet.notes
     print(format_reading(reading))
     return EXIT_OK
 

@@ -8,10 +8,13 @@ import csv
 import hashlib
 import io
 import time
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from ptcalc.scrub import scrub_file
 
 from .test_reference import run_cli
 
@@ -273,6 +276,24 @@ def test_one_stray_byte_is_a_note_on_its_line_and_the_rest_stays_utf8(tmp_path: 
     notes = [(f["row"], f["rule"], f["message"]) for f in json.loads(out)["findings"]]
     assert notes == [(3, "DAT008", "encoding: this line is not UTF-8 and was read as Windows-1252; check its "
                                    "accented letters")]
+
+
+def test_a_csv_saved_by_excel_on_windows_is_read_as_windows_1252_with_one_note(tmp_path: Path) -> None:
+    """Excel's "CSV (Comma delimited)" is Windows-1252: every accented name is one byte. Not a finding on
+    each of those lines (they are correct bills), one note on the file."""
+    source = tmp_path / "excel.csv"
+    source.write_bytes(f"{HEADER},payer,note\n".encode() + b"P1,2026-03-02,97110,1,15,GP,Medicare,Mu\xf1oz\n"
+                       + b"P2,2026-03-02,97110,1,15,GP,Medicare,Caf\xe9 \x96 \x93ok\x94\n"
+                       + b"P3,2026-03-02,97110,1,15,GP,Medicare,plain\n")
+    code, out, err = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
+    report = json.loads(out)
+    assert code == 0 and report["findings"] == [] and report["summary"]["lines_by_status"]["CLEAN"] == 3
+    assert report["reading"]["source_problems"] == [
+        "encoding: read as Windows-1252 (the file is not UTF-8: Excel's \"CSV (Comma delimited)\" on Windows); "
+        "check an accented name reads right, or save as CSV UTF-8"]
+    assert "note: excel.csv: encoding: read as Windows-1252" in err
+    rows = scrub_file(source, as_of=date.fromisoformat(AS_OF)).sheet.rows
+    assert [row[-1] for row in rows[1:]] == ["Muñoz", "Café – “ok”", "plain"]
 
 
 def test_a_cell_longer_than_excel_holds_is_said_on_its_line(tmp_path: Path) -> None:

@@ -367,7 +367,7 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  not scrubbed: the workbook's other charge sheets {', '.join(map(repr, others))} "
                      "(scrub each with --sheet NAME)")
     for problem in reading.get("source_problems") or []:
-        lines.append(f"  claim file: {problem}")
+        lines.append(f"  source: {problem}")
     not_lines = reading.get("not_claim_lines") or {}
     if not_lines:
         shown = ", ".join(f"{row} ({why})" for row, why in list(not_lines.items())[:5])

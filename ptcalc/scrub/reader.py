@@ -1,4 +1,6 @@
-"""Reading a charge sheet (xlsx/xlsm with python-calamine, or csv) into rows of cell values.
+"""Reading a charge sheet (a workbook with python-calamine: xlsx, xlsm, xlsb, xls, ods; delimited
+text; an HTML table saved as .xls by a web export) into rows of cell values. What a file is comes
+from its first bytes, not its name: "Export to Excel" often writes text or HTML named `.xls`.
 
 Rows start at A1 so that list index + 1 is the row number the user sees. python-calamine
 reads Excel error cells (#N/A, #VALUE!) as empty text, which would turn a broken cell into a
@@ -21,8 +23,11 @@ from xml.etree import ElementTree
 from ..errors import UsageError
 from .cells import filled
 from .columns import column_letter
+from .html_table import html_rows, looks_like_html
+from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xml")  # .xml: Excel 2003's XML spreadsheet
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, xlsb, ods); OLE2 (xls)
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sniffed (837 files are told apart first)
 # An error-valued cell, self-closing or not; `[^>/]` keeps each match inside its own tag, so the scan
 # is linear however many self-closing cells follow (a lazy `.*?</c>` after `/>` was quadratic).
@@ -71,14 +76,57 @@ def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> Ra
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix in EXCEL_SUFFIXES:
+    if suffix not in EXCEL_SUFFIXES + TEXT_SUFFIXES:
+        raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm, .xls, .xlsb, .ods, "
+                         "Excel 2003 .xml, .csv, or a .txt/.tsv export delimited by tabs, commas, semicolons or bars)")
+    head = _head(path)
+    if head.startswith(_WORKBOOK_MAGIC):
         return _read_excel(path, sheet, stream)
-    if suffix in TEXT_SUFFIXES:
-        if sheet:
-            raise UsageError(f"{path}: --sheet applies to Excel files, not {suffix[1:]}")
-        return _read_csv(path, stream)
-    raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm, .csv, or a .txt/.tsv "
-                     "export delimited by tabs, commas, semicolons or bars; save .xls files as .xlsx)")
+    if looks_like_html(head):
+        return _read_html(path)
+    if looks_like_spreadsheet_2003(head):
+        name, rows = spreadsheet_2003_rows(path.read_bytes(), sheet, str(path))
+        return RawSheet(path, name, rows)
+    if suffix == ".xml" or suffix in EXCEL_SUFFIXES and not _looks_like_text(head):
+        raise UsageError(f"{path}: not a readable Excel workbook (neither a workbook, a web page nor text)")
+    if sheet:
+        raise UsageError(f"{path}: --sheet applies to workbooks; this file is delimited text")
+    read = _read_csv(path, stream)
+    if suffix in EXCEL_SUFFIXES:
+        read.notes.append(f"file type: delimited text named {suffix} (an \"Export to Excel\" that writes text); "
+                          "read as text")
+    return read
+
+
+def is_workbook(path: Path) -> bool:
+    """A file python-calamine reads (by its first bytes, whatever its name)."""
+    return path.is_file() and _head(path).startswith(_WORKBOOK_MAGIC)
+
+
+def _head(path: Path, size: int = 1 << 18) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Delimited text: UTF-16 with its BOM, or no control bytes but tabs and line ends (and not markup:
+    XML that is neither a web page nor a spreadsheet)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(text) and not text.startswith(b"<") and not any(byte < 32 and byte not in (9, 10, 13) for byte in head)
+
+
+def _read_html(path: Path) -> RawSheet:
+    raw = path.read_bytes()
+    charset = re.search(rb"charset=[\"']?([A-Za-z0-9_-]+)", raw[:4096])
+    try:
+        text = raw.decode(charset.group(1).decode() if charset else "utf-8-sig")
+    except (LookupError, UnicodeDecodeError):
+        text = raw.decode("cp1252", errors="replace")
+    note = (f"file type: a web page named {path.suffix} (an \"Export to Excel\" that writes an HTML table); "
+            "read as its table's rows")
+    return RawSheet(path, path.stem[:31] or "Sheet1", html_rows(text), notes=[note])
 
 
 def sheet_names(path: Path) -> list[str]:
@@ -313,27 +361,32 @@ EXCEL_CELL = 32_767  # characters an Excel cell holds
 _LONG_FIELD = re.compile(r"[^\n]{%d}" % (EXCEL_CELL + 1))
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, set[int]]:
-    """The text of a csv and the lines (1-based) that were not UTF-8: UTF-16 by its BOM, else UTF-8
-    (with or without BOM) line by line, a line that is not UTF-8 read as Windows-1252 (what Excel
-    on Windows saves; every byte is a character), so one stray byte never garbles the others."""
+def _decode(path: Path, raw: bytes) -> tuple[str, set[int], bool]:
+    """The text of a csv, the lines (1-based) that were not UTF-8, and whether the whole file was read
+    as Windows-1252: UTF-16 by its BOM, else UTF-8 (with or without BOM); a file with bytes that are
+    not UTF-8 and no accented letter written in UTF-8 is Windows-1252 throughout (what Excel's
+    "CSV (Comma delimited)" saves on Windows; every byte is a character); in a file mixing both, each
+    line that is not UTF-8 is read as Windows-1252 and noted, so one stray byte never garbles the others."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16"), set()
+            return raw.decode("utf-16"), set(), False
         except UnicodeDecodeError:
             raise UsageError(f"{path}: the file says UTF-16 but is not valid UTF-16; save it as CSV UTF-8") from None
     try:
-        return raw.decode("utf-8-sig"), set()
+        return raw.decode("utf-8-sig"), set(), False
     except UnicodeDecodeError:
         pass
-    lines, odd = [], set()
+    lines, odd, utf8_accents = [], set(), False
     for number, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True), start=1):
         try:
             lines.append(line.decode("utf-8"))
+            utf8_accents = utf8_accents or not line.isascii()
         except UnicodeDecodeError:
             lines.append(line.decode("cp1252", errors="replace"))
             odd.add(number)
-    return "".join(lines), odd
+    if not utf8_accents:
+        return raw.decode("cp1252", errors="replace"), set(), True
+    return "".join(lines), odd, False
 
 
 def _unclosed_quote_line(text: str, fallback: int) -> int:
@@ -350,20 +403,39 @@ def _unclosed_quote_line(text: str, fallback: int) -> int:
 
 def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     raw = path.read_bytes()
-    text, odd_lines = _decode(path, raw)
+    text, odd_lines, windows_1252 = _decode(path, raw)
     del raw
-    first_line = text[:4096].splitlines()[0] if text.strip() else ","
-    try:  # only the delimiter is sniffed; quoting follows Excel's rules
-        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _sniff_delimiter(text)
     sheet = RawSheet(path, path.stem[:31] or "Sheet1", [], decimal_comma=delimiter == ";")
+    if windows_1252:
+        sheet.notes.append("encoding: read as Windows-1252 (the file is not UTF-8: Excel's \"CSV (Comma "
+                           "delimited)\" on Windows); check an accented name reads right, or save as CSV UTF-8")
     rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes)
     if stream:
         sheet.rows, sheet.rest = list(islice(rows, HEAD_ROWS)), rows
     else:
         sheet.rows = list(rows)
     return sheet
+
+
+def _sniff_delimiter(text: str, delimiters: str = ",\t;|", sample_lines: int = 50) -> str:
+    """The delimiter that splits the most of the first lines into the same number of fields (more than
+    one): a title line above the header, a comma in a name of a tab file or a semicolon in a note do not
+    decide it. Quoting follows Excel's rules; a file of one column is read with commas."""
+    sample = text[:65_536].splitlines()[:sample_lines]
+    best, best_score = ",", 0
+    for delimiter in delimiters:
+        widths: dict[int, int] = {}
+        try:
+            for row in csv.reader(sample, delimiter=delimiter):
+                if len(row) > 1:
+                    widths[len(row)] = widths.get(len(row), 0) + 1
+        except csv.Error:
+            continue
+        score = max(widths.values(), default=0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
 
 
 def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int],

@@ -22,7 +22,7 @@ from .layout import describe as describe_layout
 from .layout import Prepared, SheetLayout, locate, prepare
 from .rows import carry_visit_cells_down
 from .lines import ChargeLine, LineParser
-from .reader import EXCEL_SUFFIXES, RawSheet, read_sheet, sheet_names
+from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
@@ -216,7 +216,7 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
         claims, problems = read_837(path)
         claims.notes.extend(problems)
         return claims
-    if sheet is not None or path.suffix.lower() not in EXCEL_SUFFIXES or not path.is_file():
+    if sheet is not None or not is_workbook(path):
         return read_sheet(path, sheet, stream)
     names = sheet_names(path)
     if "Charges" in names:

@@ -289,7 +289,7 @@ class AssistantModifierWithoutAssistant(Rule):
             excess = have - judged.cq_max
             lost = (allowed * Decimal(excess) / Decimal(line.units) * Decimal(15) / Decimal(85)).quantize(
                 Decimal("0.01")) if allowed is not None and line.units else None
-            at_most = (f"none is the assistant's" if judged.cq_max == 0 else
+            at_most = ("none is the assistant's" if judged.cq_max == 0 else
                        f"at most {judged.cq_max} {'is' if judged.cq_max == 1 else 'are'} the assistant's")
             yield self.finding(ctx, line, f"{group.modifier} on {have} unit{'s' if have != 1 else ''} of {line.cpt}, "
                                f"but {at_most} (assistant {group.assistant_minutes:g} of {group.total_minutes:g} "

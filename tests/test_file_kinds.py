@@ -1,0 +1,177 @@
+"""Every kind of file an "Export to Excel" writes reads to the same lines and the same findings: a
+workbook (xlsx, xls, ods), delimited text or an HTML table named .xls, an Excel 2003 XML spreadsheet.
+What a file is comes from its bytes, not its name."""
+from __future__ import annotations
+
+import html
+import json
+import zipfile
+from datetime import date
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import openpyxl
+import pytest
+
+from ptcalc.scrub import scrub_file
+
+from .test_reference import run_cli
+
+AS_OF = date(2026, 11, 22)
+DATA = Path(__file__).parent / "data"
+TITLE = "Charge Detail Report"
+HEADER = ["Patient ID", "Date of Service", "CPT", "Modifiers", "Units", "Minutes", "Payer", "Provider Type"]
+LINES = [
+    ["E100", date(2026, 3, 2), "97161", "GP", 1, 30, "Medicare", "PT"],     # evaluation + 97140: no NCCI edit
+    ["E100", date(2026, 3, 2), "97140", "GP", 1, 15, "Medicare", "PT"],
+    ["E200", date(2026, 3, 3), "97110", "", 1, 15, "Medicare", "PT"],       # no GP: MOD001
+    ["E300", date(2026, 3, 4), "97150", "GP", 1, 20, "Medicare", "PT"],     # group + 97110 without 59: PTP001
+    ["E300", date(2026, 3, 4), "97110", "GP", 2, 30, "Medicare", "PT"],
+    ["E400", date(2026, 3, 5), "97110", "GP", 3, 30, "Medicare", "PT"],     # 30 minutes are 2 units: UNT001
+]
+# Each finding (line index, rule); the other lines must come out clean.
+EXPECTED = {(2, "MOD001"), (4, "PTP001"), (5, "UNT001")}
+FIRST = 3  # a title row and a blank row above the header: line 0 is sheet row 4
+
+
+def _cell(value: object) -> str:
+    return f"{value:%m/%d/%Y}" if isinstance(value, date) else str(value)
+
+
+def write_html(path: Path) -> None:
+    """What web practice-management systems save as charges.xls: a page with a title table and the charges."""
+    cells = lambda row, tag: "".join(f"<{tag}>{html.escape(_cell(v)) or '&nbsp;'}</{tag}>" for v in row)  # noqa: E731
+    body = "\n".join(f"<tr>{cells(line, 'td')}</tr>" for line in LINES)
+    path.write_text(f'<html><head><meta charset="utf-8"><style>td {{mso-number-format:"\\@";}}</style></head><body>'
+                    f'<table><tr><td colspan="8"><b>{TITLE}</b></td></tr></table>\n<table><tr><td></td></tr>'
+                    f'<thead><tr>{cells(HEADER, "th")}</tr></thead><tbody>\n{body}\n</tbody></table></body></html>')
+
+
+def write_text(path: Path) -> None:
+    rows = [[TITLE], [], HEADER, *LINES]
+    path.write_text("".join("\t".join(map(_cell, row)) + "\r\n" for row in rows))
+
+
+def write_spreadsheet_2003(path: Path) -> None:
+    """Excel 2003 XML: typed cells, a merged title, a row placed by ss:Index, a cell placed by ss:Index."""
+    def cell(value: object, column: int) -> str:
+        if value == "":
+            return ""
+        kind, text = ("Number", str(value)) if isinstance(value, int) else \
+            ("DateTime", f"{value:%Y-%m-%d}T00:00:00.000") if isinstance(value, date) else ("String", escape(value))
+        return f'<Cell ss:Index="{column}"><Data ss:Type="{kind}">{text}</Data></Cell>'
+
+    rows = "\n".join("<Row>" + "".join(cell(v, c) for c, v in enumerate(line, start=1)) + "</Row>" for line in LINES)
+    path.write_text('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                    '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">\n'
+                    '<Worksheet ss:Name="Charges"><Table>\n'
+                    f'<Row><Cell ss:MergeAcross="7"><Data ss:Type="String">{TITLE}</Data></Cell></Row>\n'
+                    '<Row ss:Index="3">' + "".join(cell(h, c) for c, h in enumerate(HEADER, start=1)) + "</Row>\n"
+                    f"{rows}\n</Table></Worksheet></Workbook>\n")
+
+
+def write_ods(path: Path) -> None:
+    def cell(value: object) -> str:
+        if isinstance(value, int):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        if isinstance(value, date):
+            return (f'<table:table-cell office:value-type="date" office:date-value="{value:%Y-%m-%d}">'
+                    f"<text:p>{_cell(value)}</text:p></table:table-cell>")
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+
+    rows = [[TITLE], [""], HEADER, *LINES]
+    table = "".join("<table:table-row>" + "".join(map(cell, row)) + "</table:table-row>" for row in rows)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="Charges">{table}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+            'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'))
+
+
+def write_xlsx(path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    for row in [[TITLE], [], HEADER, *LINES]:
+        sheet.append(row)
+    book.save(path)
+
+
+def copy_xls(path: Path) -> None:
+    """A BIFF8 workbook as PM systems of the 2000s still write, made once with xlwt 1.3.0 (not a
+    dependency) from the rows above; `test_the_xls_fixture_holds_the_lines` keeps the two together."""
+    path.write_bytes((DATA / "charges_export.xls").read_bytes())
+
+
+KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xls": ("charges.xls", copy_xls),
+         "ods": ("charges.ods", write_ods), "html named xls": ("charges.xls", write_html),
+         "text named xls": ("charges.xls", write_text), "excel 2003 xml named xls": ("charges.xls", write_spreadsheet_2003),
+         "excel 2003 xml": ("charges.xml", write_spreadsheet_2003)}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_of_export_reads_to_the_same_findings(kind: str, tmp_path: Path) -> None:
+    name, write = KINDS[kind]
+    path = tmp_path / name
+    write(path)
+    result = scrub_file(path, as_of=AS_OF)
+    assert [(line.row, line.patient_id, line.dos, line.cpt, line.units, line.minutes, line.modifiers)
+            for line in result.lines] == [
+        (FIRST + 1 + i, pid, dos, cpt, units, minutes, (mods,) if mods else ())
+        for i, (pid, dos, cpt, mods, units, minutes, _, _) in enumerate(LINES)]
+    failing = {(f.row - FIRST - 1, f.rule) for f in result.findings if f.status == "fail" and f.severity != "info"}
+    assert failing == EXPECTED  # and nothing on the evaluation + 97140 visit, the title or the header
+
+
+def test_the_xls_fixture_holds_the_lines() -> None:
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(DATA / "charges_export.xls")).get_sheet_by_name("Charges").to_python()
+    assert rows[0][0] == TITLE and rows[2] == HEADER
+    assert [[v if v != "" else "" for v in row] for row in rows[3:]] == [
+        [pid, dos, cpt, mods, units, minutes, payer, provider] for pid, dos, cpt, mods, units, minutes, payer, provider in LINES]
+
+
+def test_a_web_export_and_a_text_export_say_what_they_were_read_as(tmp_path: Path) -> None:
+    page, text = tmp_path / "web.xls", tmp_path / "text.xls"
+    write_html(page)
+    write_text(text)
+    for path, said in ((page, "a web page named .xls"), (text, "delimited text named .xls")):
+        result = run_cli("scrub", str(path), "--format", "json", "--as-of", AS_OF.isoformat())
+        assert result.returncode == 1 and said in json.loads(result.stdout)["reading"]["source_problems"][0]
+        assert f"note: {path.name}: file type: {said}" in result.stderr
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01garbage\x02", b"", b'<?xml version="1.0"?><Workbook><Row/></Workbook>'],
+                         ids=["binary", "empty", "not a spreadsheet"])
+@pytest.mark.parametrize("suffix", [".xls", ".xml"])
+def test_a_file_that_is_no_workbook_is_refused_in_one_line(content: bytes, suffix: str, tmp_path: Path) -> None:
+    path = tmp_path / f"charges{suffix}"
+    path.write_bytes(content)
+    result = run_cli("scrub", str(path), "--format", "json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"ptcalc scrub: {path}: not a readable Excel workbook "
+                                                  "(neither a workbook, a web page nor text)"]
+
+
+@pytest.mark.parametrize("text, delimiter", [
+    ("Charge Detail Report\r\n\r\nPatient\tDOS\tCPT\tUnits\r\nDoe, Jane\t03/02/2026\t97110\t1\r\n", "\t"),
+    ("patient,dos,cpt,units,note\nP1,2026-03-02,97110,1,a; b; c; d; e; f; g\nP2,2026-03-02,97110,1,\n", ","),
+    ('patient;dos;cpt;minutes\nP1;2026-03-02;97110;"12,5"\n', ";"),
+    ("patient|dos|cpt|units\nP1|2026-03-02|97110|1\n", "|"),
+    ("one column\nvalue\n", ","),
+], ids=["tab below a title", "comma with semicolons in a note", "semicolon", "bar", "one column"])
+def test_the_delimiter_is_the_one_most_lines_agree_on(text: str, delimiter: str) -> None:
+    from ptcalc.scrub.reader import _sniff_delimiter
+
+    assert _sniff_delimiter(text) == delimiter
