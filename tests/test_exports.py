@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def test_a_column_map_names_headers_ptcalc_does_not_know(tmp_path: Path) -> None
                                                    "units"]
     assert {f["rule"] for f in report["findings"]} == {"MOD010"}  # 59 with no edit to bypass: Mod B was read
     shown = run_cli("columns", str(sheet), "--columns", str(mapping))
-    assert shown.returncode == 0 and "cpt            <- Svc (C)" in shown.stdout
+    assert shown.returncode == 0 and re.search(r"\n  cpt +<- Svc \(C\)\n", shown.stdout)
 
 
 def test_codes_with_descriptions_prefixes_and_glued_modifiers(tmp_path: Path) -> None:
@@ -283,11 +284,36 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("POS Description", None), ("Service Location", None), ("Modified By", None), ("Void Date", None),
     ("Patient Status", None), ("Eligibility Status", None),
     ("insurance_type_id", None), ("Fin Class Code", None),
+    ("Total Timed Minutes", "visit_timed_minutes"), ("Visit Total Timed Mins", "visit_timed_minutes"),
+    ("Total Treatment Time", None), ("Total Treatment Minutes", None), ("Total Untimed Minutes", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
 
     assert fields_by_words(header) == ([field] if field else [])
+
+
+def test_an_export_with_the_visits_total_timed_minutes_judges_each_visit_on_it(tmp_path: Path) -> None:
+    """An EMR records what CMS §220.3 asks of the note: the visit's total timed minutes and total treatment
+    time, not each code's minutes. The total judges the visit's timed units; total treatment time (untimed
+    minutes in it too) is not read; no line is no_data for lacking its own minutes."""
+    sheet = tmp_path / "visits.csv"
+    sheet.write_text(
+        "Acct #,DOS,CPT Code,Mod 1,Units,Total Timed Minutes,Total Treatment Time,Primary Insurance\n"
+        "T1,03/02/2026,97161,GP,1,38,58,Medicare Part B\n"    # eval (untimed) + 38 timed minutes = 3 units
+        "T1,03/02/2026,97110,GP,2,38,58,Medicare Part B\n"
+        "T1,03/02/2026,97140,GP,1,38,58,Medicare Part B\n"
+        "T2,03/02/2026,97110,GP,2,20,20,Medicare Part B\n"    # 20 minutes are 1 unit: UNT001
+        "T3,03/03/2026,97110,GP,1,40,40,Medicare Part B\n"    # 40 minutes are 3 units, 2 billed: UNT002 (info)
+        "T3,03/03/2026,97112,GP,1,40,40,Medicare Part B\n"
+        "T4,03/03/2026,97110,GP,1,,45,Medicare Part B\n")     # no total for this visit: UNT005, as before
+    code, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"], f["status"]) for f in report["findings"]}
+    assert found == {(5, "UNT001", "fail"), (6, "UNT002", "fail"), (8, "UNT005", "no_data")}
+    assert report["reading"]["fields"]["visit_timed_minutes"] == "Total Timed Minutes (F)"
+    assert "Total Treatment Time (G)" in report["reading"]["columns_not_used"]
+    shown = run_cli("columns", str(sheet))
+    assert "no minutes column: each visit's timed units are checked against its total timed minutes" in shown.stdout
 
 
 def test_two_headers_whose_words_both_say_minutes_are_not_guessed_between(tmp_path: Path) -> None:

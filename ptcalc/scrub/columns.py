@@ -34,6 +34,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("locality", False, ("medicare locality",), "MAC-LL locality key"),
     Column("claim_id", False, (), "claim identifier"),
     Column("claim_line", False, ("claim line", "line number"), "service line number within the claim (837 LX)"),
+    Column("visit_timed_minutes", False, ("total timed minutes", "total timed code minutes"),
+           "the visit's total timed code treatment minutes (what CMS §220.3 has the note record), on its lines; "
+           "judges the visit's timed units when there are no minutes per line"),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)

@@ -68,6 +68,25 @@ class VisitUnits:
     minutes_by_code: dict[str, float]
 
 
+@dataclass
+class _Units:
+    expected: dict[int, int]  # row -> expected units, for the timed lines whose units can be known
+    mismatches: list[tuple[Visit, VisitUnits]]
+    total_mismatches: list[tuple[Visit, "VisitTotalUnits"]]
+    on_visit_total: set[int]  # rows of timed lines judged on their visit's total timed minutes
+
+
+@dataclass
+class VisitTotalUnits:
+    """A visit judged on its total timed minutes (a column of the visit's total; no minutes per line)."""
+
+    method: str
+    total_minutes: float
+    billed_by_code: dict[str, int]
+    supported: int  # CMS: the units the total supports; AMA: the most it supports, however split
+    exact: bool  # `supported` is the units, not only a bound (CMS, or one code under AMA)
+
+
 @dataclass(frozen=True)
 class KxPoint:
     """A line's place in its patient's KX accrual."""
@@ -306,15 +325,25 @@ class ScrubContext:
     @property
     def unit_mismatches(self) -> list[tuple[Visit, VisitUnits]]:
         """Visits whose billed timed units differ from the expected ones, code by code."""
-        return self._units[1]
+        return self._units.mismatches
+
+    @property
+    def visit_total_mismatches(self) -> list[tuple[Visit, VisitTotalUnits]]:
+        """Visits without minutes per line whose timed units differ from what their total timed minutes support."""
+        return self._units.total_mismatches
+
+    def judged_on_visit_total(self, line: ChargeLine) -> bool:
+        """The line's visit is judged on its total timed minutes: no minutes on the line is not missing."""
+        return line.row in self._units.on_visit_total
 
     @cached_property
-    def _units(self) -> tuple[dict[int, int], list[tuple[Visit, VisitUnits]]]:
-        """(row -> expected units of every judgeable timed line, visits that do not match)."""
-        expected: dict[int, int] = {}
-        mismatches: list[tuple[Visit, VisitUnits]] = []
-        if "minutes" not in self.columns:
-            return expected, mismatches  # no minutes at all (an 837): units cannot be judged (UNT005 says so)
+    def _units(self) -> _Units:
+        """Expected units of every judgeable timed line, and the visits that do not match."""
+        found = _Units({}, [], [], set())
+        by_line, by_visit = "minutes" in self.columns, "visit_timed_minutes" in self.columns
+        if not (by_line or by_visit):
+            return found  # no minutes at all (an 837): units cannot be judged (UNT005 says so)
+        expected, mismatches = found.expected, found.mismatches
         splits = remembered(self.ref, "unit_splits")  # visits of the same shape split the same way
         rvus = self.ref.latest_fee_schedule.rows
         timed_codes = self._timed_codes
@@ -322,6 +351,11 @@ class ScrubContext:
             profile = visit.lines[0].profile
             timed = [l for l in visit.lines if l.cpt in timed_codes]
             if profile is None or not timed:
+                continue
+            if by_visit and all(l.minutes is None and "minutes" not in l.bad for l in timed):
+                self._judge_visit_total(visit, timed, profile.unit_method, found)
+                continue
+            if not by_line:
                 continue
             if len(timed) == 1:  # one line: both methods give the chart's units for its minutes
                 line = timed[0]
@@ -349,7 +383,30 @@ class ScrubContext:
             if billed != expected_by_code:
                 mismatches.append((visit, VisitUnits(profile.unit_method, sum(minutes.values()), rows, billed,
                                                      expected_by_code, minutes)))
-        return expected, mismatches
+        return found
+
+    @staticmethod
+    def _judge_visit_total(visit: Visit, timed: list[ChargeLine], method: str, found: "_Units") -> None:
+        """CMS §220.3 has the note record the visit's total timed minutes, not each code's: the total sets
+        the visit's timed units under the CMS rule. Under the AMA rule each code counts alone, so the
+        total bounds them: a code of m minutes earns floor((m + 7) / 15) units, so k codes sharing T
+        minutes earn at most floor((T + 7k) / 15). A visit whose lines give different totals is not judged."""
+        totals = {l.visit_timed_minutes for l in visit.lines if l.visit_timed_minutes is not None}
+        if len(totals) != 1 or any(l.units is None for l in timed) or \
+                any("visit_timed_minutes" in l.bad for l in visit.lines):
+            return
+        total = totals.pop()
+        billed: dict[str, int] = {}
+        for line in timed:
+            billed[line.cpt] = billed.get(line.cpt, 0) + line.units
+        exact = method == "CMS" or len(billed) == 1
+        supported = units_for_minutes(total) if exact else int((total + 7 * len(billed)) // 15)
+        found.on_visit_total.update(line.row for line in timed)
+        if len(timed) == 1:
+            found.expected[timed[0].row] = supported
+        billed_total = sum(billed.values())
+        if billed_total > supported or (exact and billed_total < supported):
+            found.total_mismatches.append((visit, VisitTotalUnits(method, total, billed, supported, exact)))
 
     @cached_property
     def _timed_codes(self) -> frozenset[str]:
@@ -361,7 +418,7 @@ class ScrubContext:
 
     @cached_property
     def _expected_units(self) -> dict[int, int | None]:
-        timed = self._units[0]
+        timed = self._units.expected
         timed_codes = self._timed_codes
         untimed_codes = frozenset(code for code, info in self.ref.codes.items() if info.timing == "untimed")
         return {line.row: (timed.get(line.row) if line.cpt in timed_codes else

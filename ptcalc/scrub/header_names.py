@@ -30,6 +30,8 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "poc_start": (("soc", "soc date", "plan of care start", "poc start date"),),
     "poc_certified": (("certification date", "poc cert date", "cert signed"),),
     "progress_report": (("last progress report", "progress note date"),),
+    "visit_timed_minutes": (("total timed code treatment minutes", "total timed", "total timed mins",
+                             "timed minutes total", "total timed min", "visit timed minutes", "ttm"),),
     "claim_id": (("claim", "claim no", "claim number", "claim #", "invoice", "invoice no", "encounter",
                   "encounter id", "visit id", "ticket"),),
 }

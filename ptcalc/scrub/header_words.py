@@ -76,6 +76,9 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "pta_minutes": (
         _rule("pta ota cota assistant asst", "min mins minute minutes time"),
     ),
+    "visit_timed_minutes": (  # `Total Treatment Time` counts untimed minutes too: not read
+        _rule("total visit", "timed", unless="untimed pta ota cota assistant asst"),
+    ),
     "pos": (
         _rule("pos", unless="description desc name"),
         _rule("place", "service svc", unless="description desc name address"),

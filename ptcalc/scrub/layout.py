@@ -342,8 +342,9 @@ def format_reading(reading: dict[str, Any]) -> str:
     lines = [(f"Read: header on rows {rows[0]}-{rows[1]}" if rows else f"Read: header on row {reading['header_row']}")
              + (f" (title rows {', '.join(map(str, reading['title_rows']))} kept, not judged)"
                 if reading["title_rows"] else "")]
+    width = max(map(len, reading["fields"]), default=0)
     for name, source in reading["fields"].items():
-        lines.append(f"  {name:<14} <- {source}")
+        lines.append(f"  {name:<{width}} <- {source}")
     if reading["columns_not_used"]:
         lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
     for moved in reading.get("values_beside_header") or []:
@@ -355,6 +356,9 @@ def format_reading(reading: dict[str, Any]) -> str:
     defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "PT for every line",
                 "minutes": "timed codes cannot be checked against minutes",
                 "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from an unknown one (no_data)"}
+    if "visit_timed_minutes" in reading["fields"]:
+        defaults["minutes"] = ("each visit's timed units are checked against its total timed minutes; the split "
+                               "across codes cannot be")
     for name in absent:
         if name == "payer" or (name == "payer_type" and "payer" in reading["fields"]) or \
                 (name == "provider_type" and "provider_name" in reading["fields"]):

@@ -58,6 +58,7 @@ class ChargeLine:
     locality: str = "national"
     claim_id: str | None = None
     claim_line: str | None = None
+    visit_timed_minutes: float | None = None  # the visit's total timed minutes, when the sheet gives them
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -82,7 +83,7 @@ def _text(value: Any) -> str:
 
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
-          "claim_id", "claim_line")  # ChargeLine's value fields, in order
+          "claim_id", "claim_line", "visit_timed_minutes")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 _BLANK = object()
 
@@ -137,6 +138,7 @@ class LineParser:
             "progress_report": lambda v: parse_date(v, "progress_report"),
             "cpt": lambda v: normalise_code(v, "cpt"), "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
+            "visit_timed_minutes": lambda v: self._minutes(v, "visit_timed_minutes"),
             "modifiers": lambda v: parse_modifiers(v, modifiers),
             "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
             "charge": lambda v: self._amount(v, "charge"), "ytd_prior": lambda v: self._amount(v, "ytd_prior"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..context import ScrubContext, Visit, VisitUnits
+from ..context import ScrubContext, Visit, VisitTotalUnits, VisitUnits
 from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
@@ -62,6 +62,25 @@ class _TotalRule(_UnitsRule):
                         ctx, line, f"{code}: {_plural(billed)} billed for {units.minutes_by_code[code]:g} minutes; "
                         f"{self.basis(units)}, {expected} of them for {code}", field="units",
                         amount=self.amount(ctx, line, abs(billed - expected)), fix=f"Bill {_plural(expected)} of {code}")
+        for visit, total in ctx.visit_total_mismatches:
+            billed = sum(total.billed_by_code.values())
+            if (billed > total.supported) == self.too_many and self.applies_to(ctx, visit.lines[0]):
+                yield self._total_finding(ctx, visit, total, billed)
+
+    def _total_finding(self, ctx: ScrubContext, visit: Visit, total: VisitTotalUnits, billed: int) -> Finding:
+        """One finding on the visit's first timed line: the total does not say which code is off."""
+        timed = [line for line in visit.lines if line.cpt in total.billed_by_code]
+        codes = ", ".join(f"{code} {units}" for code, units in total.billed_by_code.items())
+        supports = (f"support {_plural(total.supported)} under the {total.method} rule" if total.exact else
+                    f"support at most {_plural(total.supported)} under the AMA rule, however they were split "
+                    f"among {len(total.billed_by_code)} codes")
+        prices = [price for line in timed if (price := ctx.unit_price(line)) is not None]
+        return self.finding(
+            ctx, timed[0], f"{_plural(billed, 'timed unit')} billed ({codes}) for the visit's {total.total_minutes:g} "
+            f"total timed minutes, which {supports}", field="units",
+            amount=min(prices) * abs(billed - total.supported) if prices else None,
+            fix=f"Bill {'at most ' if not total.exact else ''}{_plural(total.supported, 'timed unit')} for the visit "
+                "(the minutes of each code in the note decide which)")
 
 
 class UnitsExceedMinutes(_TotalRule):
@@ -154,6 +173,8 @@ class TimedCodeWithoutMinutes(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         absent = "minutes" not in ctx.columns  # e.g. an 837 claim: it has no minutes field
         for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timed, minutes=lambda m: not m):
+            if ctx.judged_on_visit_total(line):
+                continue
             if (line.units or 0) > 0 and absent:
                 yield self.finding(ctx, line, f"{line.cpt} is a timed code and the source has no minutes: its "
                                    f"{_plural(line.units)} cannot be checked against the 8-minute rule",
