@@ -139,7 +139,8 @@ class NcciPairNotBypassable(Rule):
             if pair is not None and pair.modifier_indicator == 0:
                 why = "an NCCI pair with modifier indicator 0: no modifier bypasses it"
             elif override is not None and override.deny_with_modifier:
-                why = f"{ctx.profile(second).label} denies it even with 59 ({override.source})"
+                payer = second.payer or ctx.profile(second).label
+                why = f"the payer ({payer}) denies {second.cpt} with {first.cpt} even with 59 ({override.source})"
             else:
                 continue
             yield self.finding(ctx, second, f"{second.cpt} with {first.cpt} (row {first.row}) on one visit: "
