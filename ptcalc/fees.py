@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .errors import PtcalcInputError
+from .localities import locality_key
 from .periods import InForce, by_year, conversion_factor
 from .refdata import Reference, load_reference
 from .refdata.model import NATIONAL_GPCI, FeeRow, Gpci
@@ -113,14 +114,14 @@ def _unit_price(code: str, row: FeeRow, gpci: Gpci, cf: Decimal) -> UnitPrice:
 
 
 def parse_locality(ref: Reference, value: Any, day: date) -> tuple[Gpci, InForce | None]:
-    if is_blank(value) or str(value).strip().lower() == "national":
+    key = locality_key(ref, value)
+    if key == "national":
         return NATIONAL_GPCI, None
-    key = str(value).strip()
     in_force = by_year(ref.gpcis, day.year, "GPCIs")
     gpci = in_force.table.rows.get(key)
     if gpci is None:
-        raise PtcalcInputError(f"locality: {describe(value)} is not a Medicare locality "
-                               "(use 'national' or MAC-LL as in the CMS GPCI file, e.g. '13202-01')")
+        raise PtcalcInputError(f"locality: {describe(value)} is not a locality of the {in_force.table.year} GPCI file "
+                               f"({in_force.table.source_file})")
     return gpci, in_force
 
 

@@ -911,3 +911,14 @@ def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_co
         "4": "not a procedure: 'Late Cancel Fee' (a fee, a payment or an adjustment)",
         "5": "not a procedure: 'Pt Payment' (a fee, a payment or an adjustment)"}
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "DAT005"), (7, "DAT005")}
+
+
+def test_a_locality_column_may_give_the_locality_by_its_name(tmp_path: Path) -> None:
+    sheet = tmp_path / "localities.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Medicare Locality\n"
+                     "L1,2026-03-02,97110,1,15,,13202-01 Manhattan\n"
+                     "L2,2026-03-02,97110,1,15,,Manhattan\n"
+                     "L3,2026-03-02,97110,1,15,,1320201\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["amount_at_risk"]) for f in report["findings"]] == [
+        (2, "MOD001", 32.43), (3, "MOD001", 32.43), (4, "MOD001", 32.43)]  # priced in Manhattan, no DAT002

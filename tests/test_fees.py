@@ -134,3 +134,28 @@ def test_fee_fixture_in_every_row_order(case: dict) -> None:
 def test_pt_fee_refuses_an_assistant_modifier_on_an_evaluation() -> None:
     with pytest.raises(ValueError, match="CQ on 97161, an evaluation code"):
         PT_FEE(["97161", "97110"], [1, 1], "national", 2026, ["GP CQ", "GP"])
+
+
+@pytest.mark.parametrize("locality", ["13202-01", "13202-01 Manhattan", "13202-01 - MANHATTAN", "1320201",
+                                      1320201.0, "Manhattan", " manhattan "])
+def test_a_locality_is_read_as_people_write_it(locality: object) -> None:
+    """The key as CMS's GPCI file writes it, with its name as a list shows it, glued from the file's two
+    columns, or the locality's own name."""
+    assert fee(["97110"], [1], locality, 2026) == 32.43
+
+
+@pytest.mark.parametrize("locality", ["Springfield", "13202-07", "13202", "NY", "13202-011"])
+def test_a_locality_no_gpci_file_has_is_refused_saying_how_to_write_one(locality: str) -> None:
+    with pytest.raises(PtcalcInputError, match="is not a Medicare locality .*'13202-01'.*'Manhattan'"):
+        fee(["97110"], [1], locality, 2026)
+
+
+def test_a_name_two_localities_share_is_refused_naming_both(ref_copy: Path) -> None:
+    from ptcalc.localities import locality_key
+
+    gpci = ref_copy / "gpci_2026.yaml"
+    gpci.write_text(gpci.read_text().replace("name: NYC SUBURBS/LONG ISLAND", "name: MANHATTAN"))
+    ref = load_reference(ref_copy)
+    with pytest.raises(PtcalcInputError, match=r"'Manhattan' names 2 localities \(13202-01, 13202-02\)"):
+        locality_key(ref, "Manhattan")
+    assert locality_key(ref, "13202-02 Manhattan") == "13202-02"  # the key decides

@@ -64,7 +64,7 @@ def test_kx_check_with_empty_cells_and_dates() -> None:
     (lambda: PT_UNITS(10.0, "97110", "fast"), "method: 'fast' is not CMS or AMA"),
     (lambda: PT_EVAL_TIER("two", 3.0, "stable"), "comorbidities: 'two' is not a number"),
     (lambda: PT_FEE("97110", "two"), "units: 'two' is not a number"),
-    (lambda: PT_FEE("97110", 1, "Manhattan"), "locality: 'Manhattan' is not a Medicare locality"),
+    (lambda: PT_FEE("97110", 1, "Springfield"), "locality: 'Springfield' is not a Medicare locality"),
     (lambda: PT_FEE("97110", 1, "national", "soon"), "date: 'soon' is not a date"),
     (lambda: PT_KX_CHECK("lots"), "ytd_allowed: 'lots' is not a number"),
 ])

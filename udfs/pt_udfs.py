@@ -98,7 +98,7 @@ def _visit_fee(codes: Any, units: Any, locality: Any, service_date: Any, modifie
 @excel_function(
     codes="One code, or the codes of one patient's visit (a range).",
     units="Units of each code (number or aligned range); default 1.",
-    locality='"national" (default) or a Medicare locality MAC-LL, e.g. "13202-01" (Manhattan).',
+    locality='"national" (default) or a Medicare locality: MAC-LL ("13202-01") or its name ("Manhattan").',
     service_date="Date of service, or a year such as 2026; default: the latest year in the reference data.",
     modifiers="Modifiers (text or aligned range); CQ/CO lines are paid at 85%.",
 )
@@ -111,7 +111,7 @@ def PT_FEE(codes: Any, units: Any = None, locality: Any = "national", service_da
 @excel_function(
     codes="The codes of one patient's visit.",
     units="Units of each code; default 1.",
-    locality='"national" (default) or MAC-LL.',
+    locality='"national" (default), MAC-LL or the locality\'s name.',
     service_date="Date of service or year.",
     modifiers="Modifiers (text or aligned range).",
 )

@@ -6,6 +6,7 @@ with bad cells is still a line, carrying the problems that DAT001/DAT002 report.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from itertools import compress, repeat, zip_longest
 from datetime import date
@@ -124,12 +125,12 @@ class _ParsedColumn(dict):
 class LineParser:
     """Parses rows for one sheet; caches the parse of values that repeat (dates, codes, modifiers)."""
 
-    def __init__(self, columns: dict[str, int], localities: frozenset[str], max_minutes: float,
+    def __init__(self, columns: dict[str, int], locality_key: Callable[[Any], str], max_minutes: float,
                  max_units: int, decimal_comma: bool = False, modifiers: frozenset[str] = frozenset()) -> None:
         self._columns = tuple(columns.items())
         self.decimal_comma = decimal_comma
         self.blank_rows = 0
-        self.localities = localities
+        self.locality_key = locality_key
         self.max_minutes = max_minutes
         self.max_units = max_units
         self._parsers = {
@@ -241,12 +242,7 @@ class LineParser:
         return amount
 
     def _locality(self, value: Any) -> str:
-        text = _text(value)
-        if text.lower() == "national":
-            return "national"
-        if text not in self.localities:
-            raise PtcalcInputError(f"locality: {describe(value)} is not a Medicare locality (MAC-LL, e.g. 13202-01)")
-        return text
+        return self.locality_key(_text(value))
 
 
 def _payer_type(value: Any) -> str:

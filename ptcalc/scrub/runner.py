@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..info import data_versions
+from ..localities import locality_key
 from ..claims.sniff import looks_like_x12
 from ..refdata import Reference, load_reference
 from .context import is_judgeable
@@ -154,7 +156,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         raise UsageError(f"{sheet.source}: the sheet is empty (no header row)")
     layout = locate(sheet.rows, str(sheet.source), column_map)
     header_index = layout.header_index
-    parser = LineParser(layout.columns, frozenset(k for table in ref.gpcis.values() for k in table.rows),
+    parser = LineParser(layout.columns, partial(locality_key, ref),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
                         decimal_comma=sheet.decimal_comma, modifiers=frozenset(ref.modifiers))
     lines, read = _read_lines(sheet, layout, ref, parser)

@@ -1,0 +1,52 @@
+"""A Medicare payment locality as people write it, to the MAC-LL key of CMS's GPCI files.
+
+`13202-01` as the GPCI file writes it; `13202-01 Manhattan` as a list shows the key with its name;
+`1320201` as a spreadsheet of the file's two columns (MAC, locality) glues them; `Manhattan` or
+`Rest of New York`, the locality's own name, when one locality has it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import PtcalcInputError
+from .refdata import Reference
+from .values import describe, is_blank
+
+_KEY = re.compile(r"^(\d{5})[-\s/]?(\d{2})\b")
+_SPACES = re.compile(r"\s+")
+
+
+def _folded(name: str) -> str:
+    return _SPACES.sub(" ", name.strip().upper())
+
+
+def _known(ref: Reference) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """Every year's keys, and the keys by folded name (cached with the reference data)."""
+    cached = ref.caches.get("locality_names")
+    if cached is None:
+        keys = frozenset(key for table in ref.gpcis.values() for key in table.rows)
+        names: dict[str, set[str]] = {}
+        for table in ref.gpcis.values():
+            for key, gpci in table.rows.items():
+                names.setdefault(_folded(gpci.name), set()).add(key)
+        cached = ref.caches["locality_names"] = (keys, {name: frozenset(k) for name, k in names.items()})
+    return cached
+
+
+def locality_key(ref: Reference, value: Any) -> str:
+    """'national' or the MAC-LL key of a locality in some year's GPCI file."""
+    if is_blank(value) or str(value).strip().lower() == "national":
+        return "national"
+    text = str(value).strip()
+    keys, names = _known(ref)
+    if (found := _KEY.match(text)) and (key := f"{found.group(1)}-{found.group(2)}") in keys:
+        return key
+    named = names.get(_folded(text))
+    if named and len(named) == 1:
+        return next(iter(named))
+    if named:
+        raise PtcalcInputError(f"locality: {describe(value)} names {len(named)} localities "
+                               f"({', '.join(sorted(named))}); use the MAC-LL")
+    raise PtcalcInputError(f"locality: {describe(value)} is not a Medicare locality (use 'national', MAC-LL as in "
+                           "the CMS GPCI file, e.g. '13202-01', or the locality's name, e.g. 'Manhattan')")
