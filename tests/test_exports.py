@@ -922,3 +922,28 @@ def test_a_locality_column_may_give_the_locality_by_its_name(tmp_path: Path) -> 
     _, report = scrub_json(sheet)
     assert [(f["row"], f["rule"], f["amount_at_risk"]) for f in report["findings"]] == [
         (2, "MOD001", 32.43), (3, "MOD001", 32.43), (4, "MOD001", 32.43)]  # priced in Manhattan, no DAT002
+
+
+@pytest.mark.parametrize(("cell", "codes"), [
+    ("97110, 97140", ["97110", "97140"]), ("97110/97140", ["97110", "97140"]),
+    ("97110 x2 + 97140 x1", ["97110", "97140"]), ("97110 & G0283", ["97110", "G0283"]),
+    ("97110 (2); 97140 (1)", ["97110", "97140"]),
+    # ...and what is one code: a description, a description naming another code, the code twice, modifiers
+    ("97110 - Ther Ex", []), ("G0283 E-stim unattended (97014 for commercial)", []),
+    ("97110 - Ther Ex (97110)", []), ("97110 GP 59", []), ("97110", []), (97110.0, []),
+])
+def test_a_cell_listing_several_codes_is_told_from_a_code_and_its_description(cell: object, codes: list[str]) -> None:
+    from ptcalc.scrub.cells import codes_listed
+
+    assert codes_listed(cell) == codes
+
+
+def test_a_row_with_several_codes_in_its_code_cell_is_refused_not_read_as_its_first(tmp_path: Path) -> None:
+    """Before: `97110, 97140` was read as 97110 alone, so the row's 3 units for 40 minutes looked right."""
+    sheet = tmp_path / "listed.csv"
+    sheet.write_text('patient_id,dos,cpt,units,minutes,modifiers\nA,2026-03-02,"97110, 97140",3,40,GP\n'
+                     "B,2026-03-02,97110 - Ther Ex (97110),2,30,GP\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["message"]) for f in report["findings"]] == [
+        (2, "DAT002", "cpt: '97110, 97140' holds 2 codes (97110, 97140); a claim line has one: put each code on its "
+                      "own line with its units and minutes")]

@@ -27,10 +27,27 @@ def plain(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+_ANY_CODE = re.compile(r"(?<![A-Z0-9])" + _CODE + r"(?![A-Z0-9])", re.I)
+# Between the codes of a list: separators, quantities (`x2`, `(2)`, `*2`), two-character modifiers; no words.
+_LIST_FILLER = re.compile(r"^(?:[\s,;/&+()*x-]|and\b|\d{1,2}\b|[A-Z0-9]{2}\b)*$", re.I)
+
+
+def codes_listed(value: Any) -> list[str]:
+    """The codes of a cell that lists several (`97110, 97140`, `97110 x2 / 97140`): a row that is several
+    claim lines. Not a description that names another code (`G0283 E-stim (97014 for commercial)`)."""
+    if not isinstance(value, str):
+        return []
+    codes = [code.upper() for code in _ANY_CODE.findall(value)]
+    if len(set(codes)) < 2 or not _LIST_FILLER.match(_ANY_CODE.sub(" ", value)):
+        return []
+    return list(dict.fromkeys(codes))
+
+
 def code_of(value: Any, modifiers: frozenset[str] = frozenset()) -> tuple[Any, str]:
     """(the code, modifiers glued to it) from `97110 - Ther Ex`, `CPT 97110`, `97110GP`; else the cell.
-    After a space, `97110 GP 59` or `97110 (GP)`: modifiers when every word is one of `modifiers`."""
-    if not isinstance(value, str):
+    After a space, `97110 GP 59` or `97110 (GP)`: modifiers when every word is one of `modifiers`.
+    A cell listing several codes stays whole (the line says it holds several)."""
+    if not isinstance(value, str) or codes_listed(value):
         return value, ""
     match = _CODE_IN_TEXT.match(value)
     if not match:

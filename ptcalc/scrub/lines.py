@@ -15,6 +15,7 @@ from typing import Any
 from ..errors import PtcalcInputError
 from ..values import (describe, is_blank, minutes_number, normalise_code, parse_date, parse_modifiers,
                       parse_number, units_number)
+from .cells import codes_listed
 from .columns import REQUIRED
 
 EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
@@ -137,7 +138,7 @@ class LineParser:
             "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
             "progress_report": lambda v: parse_date(v, "progress_report"),
-            "cpt": lambda v: normalise_code(v, "cpt"), "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
+            "cpt": _cpt, "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
             "visit_timed_minutes": lambda v: self._minutes(v, "visit_timed_minutes"),
             "modifiers": lambda v: parse_modifiers(v, modifiers),
@@ -243,6 +244,13 @@ class LineParser:
 
     def _locality(self, value: Any) -> str:
         return self.locality_key(_text(value))
+
+
+def _cpt(value: Any) -> str:
+    if listed := codes_listed(value):
+        raise PtcalcInputError(f"cpt: {describe(value)} holds {len(listed)} codes ({', '.join(listed)}); a claim line "
+                               "has one: put each code on its own line with its units and minutes")
+    return normalise_code(value, "cpt")
 
 
 def _payer_type(value: Any) -> str:
