@@ -74,6 +74,8 @@ class _Units:
     mismatches: list[tuple[Visit, VisitUnits]]
     total_mismatches: list[tuple[Visit, "VisitTotalUnits"]]
     on_visit_total: set[int]  # rows of timed lines judged on their visit's total timed minutes
+    # Visits whose timed lines' minutes do not add up to the visit's total timed minutes: (visit, sum, total)
+    disagreeing_totals: list[tuple[Visit, float, float]]
 
 
 @dataclass
@@ -339,7 +341,7 @@ class ScrubContext:
     @cached_property
     def _units(self) -> _Units:
         """Expected units of every judgeable timed line, and the visits that do not match."""
-        found = _Units({}, [], [], set())
+        found = _Units({}, [], [], set(), [])
         by_line, by_visit = "minutes" in self.columns, "visit_timed_minutes" in self.columns
         if not (by_line or by_visit):
             return found  # no minutes at all (an 837): units cannot be judged (UNT005 says so)
@@ -357,6 +359,8 @@ class ScrubContext:
                 continue
             if not by_line:
                 continue
+            if by_visit:
+                self._compare_with_visit_total(visit, timed, found)
             if len(timed) == 1:  # one line: both methods give the chart's units for its minutes
                 line = timed[0]
                 if line.units is None or "minutes" in line.bad:
@@ -384,6 +388,20 @@ class ScrubContext:
                 mismatches.append((visit, VisitUnits(profile.unit_method, sum(minutes.values()), rows, billed,
                                                      expected_by_code, minutes)))
         return found
+
+    @property
+    def disagreeing_visit_totals(self) -> list[tuple[Visit, float, float]]:
+        """Visits whose timed lines' minutes add up to other than their total timed minutes."""
+        return self._units.disagreeing_totals
+
+    @staticmethod
+    def _compare_with_visit_total(visit: Visit, timed: list[ChargeLine], found: "_Units") -> None:
+        totals = {l.visit_timed_minutes for l in visit.lines if l.visit_timed_minutes is not None}
+        if len(totals) != 1 or any("minutes" in l.bad for l in timed):
+            return
+        total, added = totals.pop(), sum(l.minutes or 0.0 for l in timed)
+        if abs(added - total) >= 1:
+            found.disagreeing_totals.append((visit, added, total))
 
     @staticmethod
     def _judge_visit_total(visit: Visit, timed: list[ChargeLine], method: str, found: "_Units") -> None:

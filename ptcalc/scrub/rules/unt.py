@@ -213,3 +213,22 @@ class TimedCodeSplitLines(Rule):
                                        amount=ctx.allowed(line))
                 else:
                     first[why] = line.row
+
+
+class TimedMinutesDisagree(Rule):
+    id = "UNT007"
+    name = "timed-minutes-disagree"
+    severity = "warning"
+    condition = ("The minutes of a visit's timed lines do not add up to the visit's total timed minutes (a sheet with "
+                 "both): the units were judged on the lines' minutes")
+    fix = "Correct the line minutes or the total so they agree with the treatment note"
+    source = ("CMS Pub. 100-02 ch.15 §220.3: the note records total timed code treatment minutes; \"the billing and "
+              "the total timed code treatment minutes must be consistent\"")
+    needs = ("patient_id", "dos", "cpt", "minutes")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for visit, added, total in ctx.disagreeing_visit_totals:
+            timed = [line for line in visit.lines if ctx.code(line).timed]
+            if self.applies_to(ctx, timed[0]):
+                yield self.finding(ctx, timed[0], f"the visit's timed lines add up to {added:g} minutes, but its "
+                                   f"total timed minutes say {total:g}", field="minutes")
