@@ -483,7 +483,11 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Anthem MediBlue Access", "medicare_advantage"), ("SCAN Health Plan", "medicare_advantage"),
     ("Humana Military", "medicare_advantage"), ("TriWest Healthcare Alliance", "medicare_advantage"),
     ("Apple Health (Medicaid)", "medicaid"), ("SoonerCare", "medicaid"), ("Liberty Mutual WC", "workers_comp"),
-    ("State Farm Auto", "workers_comp"), ("GEICO", "workers_comp"), ("Humana Gold Plus HMO", "medicare_advantage")])
+    ("State Farm Auto", "workers_comp"), ("GEICO", "workers_comp"), ("Humana Gold Plus HMO", "medicare_advantage"),
+    # Accident and personal-injury claims (before: judged as Traditional Medicare); the VA's other network.
+    ("MVA", "workers_comp"), ("MVC - Progressive", "workers_comp"), ("Letter of Protection", "workers_comp"),
+    ("LOP - Smith Law", "workers_comp"), ("Attorney Lien", "workers_comp"), ("Med Pay", "workers_comp"),
+    ("Optum Serve (VA CCN)", "medicare_advantage"), ("Client Pay", None), ("Lopez Family Clinic", None)])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
