@@ -52,6 +52,51 @@ def test_a_generated_837_scrubs_to_the_findings_of_the_sheet_it_was_written_from
     assert first["claim_id"] == lines[first["row"] - 2]["claim_id"] and first["claim_line"]  # points at the claim
 
 
+def institutional_837(claims: list[tuple[str, str, str, list[tuple[str, str, str, int, float]]]]) -> str:
+    """An 837I (005010X223A2) as a hospital outpatient department sends its therapy: claims of (claim id,
+    patient, CCYYMMDD, lines of (revenue code, code, modifiers, units, charge)), type of bill 13."""
+    segments = ["ISA*00*          *00*          *ZZ*HOSPSUBMIT     *ZZ*PAYERRECV      *260309*1200*^*00501*000000002*0*T*:",
+                "GS*HC*HOSPSUBMIT*PAYERRECV*20260309*1200*2*X*005010X223A2", "ST*837*0001*005010X223A2",
+                "BHT*0019*00*HOSP0001*20260309*1200*CH", "NM1*41*2*SYNTHETIC COMMUNITY HOSPITAL*****46*HOSP01",
+                "PER*IC*BILLING OFFICE*TE*5555550100", "NM1*40*2*SYNTHETIC MAC*****46*MAC01", "HL*1**20*1",
+                "PRV*BI*PXC*282N00000X", "NM1*85*2*SYNTHETIC COMMUNITY HOSPITAL*****XX*1497758544",
+                "N3*200 HOSPITAL DR", "N4*SPRINGFIELD*IL*627010000", "REF*EI*123456789"]
+    for number, (claim_id, patient, day, lines) in enumerate(claims, start=2):
+        segments += [f"HL*{number}*1*22*0", "SBR*P*18*******MA", f"NM1*IL*1*SYNTHETIC*PATIENT****MI*{patient}",
+                     "N3*1 TEST LANE", "N4*SPRINGFIELD*IL*627010000", "DMG*D8*19500101*F",
+                     "NM1*PR*2*MEDICARE PART B*****PI*MAC01",
+                     f"CLM*{claim_id}*{sum(line[4] for line in lines):.2f}***13:A:1**A*Y*Y", f"DTP*434*RD8*{day}-{day}",
+                     "CL1*1*1*01", "HI*ABK:M5450", "NM1*71*1*THERAPIST*ATTENDING****XX*1234567893"]
+        for at, (revenue, code, modifiers, units, charge) in enumerate(lines, start=1):
+            segments += [f"LX*{at}", f"SV2*{revenue}*{':'.join(['HC', code, *modifiers.split()])}*{charge:.2f}*UN*{units}",
+                         f"DTP*472*D8*{day}", f"REF*6R*{claim_id}.{at}"]
+    segments += [f"SE*{len(segments) - 1}*0001", "GE*1*2", "IEA*1*000000002"]
+    return "~\n".join(segments) + "~\n"
+
+
+def test_an_837i_from_a_hospital_outpatient_department_is_judged_by_the_same_rules(tmp_path: Path) -> None:
+    """Outpatient therapy billed on the institutional claim is paid under the same fee schedule and therapy
+    rules. Before: every line an ERROR (no code, no units: the reader knew SV1 only)."""
+    claims = tmp_path / "hospital.837"
+    claims.write_text(institutional_837([
+        ("C1", "H1", "20260302", [("0420", "97161", "GP", 1, 150.0), ("0420", "97110", "GP", 2, 110.0),
+                                  ("0420", "97140", "GP", 1, 55.0)]),   # evaluation + 97140: no edit
+        ("C2", "H2", "20260302", [("0420", "97110", "", 1, 55.0)]),    # no GP: MOD001
+        ("C3", "H3", "20260303", [("0430", "97530", "GO", 2, 120.0)]),  # OT by its revenue code: clean
+        ("C4", "H4", "20260303", [("0420", "97530", "GO", 1, 60.0)]),   # GO on a PT revenue code: MOD002
+        ("C5", "H5", "20260304", [("0420", "97150", "GP", 1, 40.0), ("0420", "97110", "GP", 1, 55.0)]),  # PTP001
+    ]))
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and "source_problems" not in report["reading"]  # pyx12 found it valid
+    assert report["summary"]["lines"] == 8 and report["summary"]["sheet"] == "837 service lines"
+    failing = {(f["row"], f["rule"]) for f in report["findings"] if f["status"] == "fail"}
+    assert failing == {(5, "MOD001"), (7, "MOD002"), (9, "PTP001")}
+    assert {f["rule"] for f in report["findings"] if f["status"] == "no_data"} == {"UNT005"}  # no minutes in an 837
+    assert not any(f["rule"].startswith("TEL") for f in report["findings"])  # type of bill 13 is no place of service
+    assert next(f for f in report["findings"] if f["rule"] == "MOD001")["claim_id"] == "C2"
+
+
 def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Path) -> None:
     claims = tmp_path / "no-minutes.837"
     claims.write_text(write_837([{"patient_id": "N1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP",
@@ -79,7 +124,7 @@ def test_taxonomy_and_filing_indicator_decide_provider_and_payer(tmp_path: Path)
 
 @pytest.mark.parametrize(("text", "said"), [
     ("ISA*00*garbage", "ends without its IEA segment"),
-    ("ISA*00*garbage~IEA*1*000000001~", "not a readable X12 837P file"),
+    ("ISA*00*garbage~IEA*1*000000001~", "not a readable X12 837 file"),
     (lambda: write_837([{"patient_id": "M1", "dos": "2026-03-02", "cpt": "97110", "units": 1}])[:400],
      "ends without its IEA segment"),
     (lambda: write_837([{"patient_id": "M1", "dos": "2026-03-02", "cpt": "97110", "units": 1}]).replace(

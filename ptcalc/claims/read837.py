@@ -1,4 +1,4 @@
-"""ANSI X12 837P (005010X222A1) files -> charge lines, read and validated by pyx12.
+"""ANSI X12 837P (005010X222A1) and 837I (005010X223A2) files -> charge lines, read and validated by pyx12.
 
 Each service line (loop 2400) becomes a row of a charge sheet with the scrub's own column names,
 so the same rules, reports and exit codes apply:
@@ -7,6 +7,10 @@ so the same rules, reports and exit codes apply:
 - claim id CLM01, service line LX01, place of service SV105 or CLM05-1;
 - date of service DTP*472 of the line (or of the claim);
 - code and modifiers SV101-2 … SV101-6, charge SV102, units SV104;
+- 837I (hospital outpatient, SNF, CORF, rehabilitation agency therapy, paid under the same fee schedule
+  and therapy rules): code and modifiers SV202-2 … SV202-6, charge SV203, units SV205; the revenue code
+  SV201 names the discipline (042x PT, 043x OT, 044x SLP), the rendering provider is 2420C or 2310D,
+  and CLM05-1 is the type of bill, not a place of service;
 - rendering provider: 2420A at the line, else 2310B, else the billing provider (2000A PRV); its
   taxonomy decides the provider type (2251* PT, 2252* PTA, 225X* OT, 224Z* OTA, 235Z* SLP);
 - payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
@@ -36,6 +40,8 @@ FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", 
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
                 "12": "commercial", "13": "commercial", "14": "commercial", "15": "commercial", "17": "commercial",
                 "LM": "commercial", "ZZ": "self_pay"}
+# 837I: the revenue code of the line names the therapy (042x physical, 043x occupational, 044x speech-language)
+REVENUE_DISCIPLINES = {"042": "PT", "043": "OT", "044": "SLP"}
 TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA"), ("235Z", "SLP"))
 _NOTE_MINUTES = re.compile(r"\bMIN(?:UTES)?\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 _NOTE_ASSISTANT = re.compile(r"\b(?:PTA|OTA|ASSISTANT)\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
@@ -89,7 +95,7 @@ class _Collect:
 
 
 def read_837(path: Path) -> tuple[RawSheet, list[str]]:
-    """The service lines of an 837P as a charge sheet, and the validation problems pyx12 found."""
+    """The service lines of an 837P or 837I as a charge sheet, and the validation problems pyx12 found."""
     import pyx12.errors
     import pyx12.params
     import pyx12.x12context
@@ -114,16 +120,16 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
                     rows.extend(_subscriber_lines(node, billing_type))
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
         where = f" near line {errors.line}" if errors.line else ""
-        raise UsageError(f"{path}: not a readable X12 837P file{where}: {exc}") from None
+        raise UsageError(f"{path}: not a readable X12 837 file{where}: {exc}") from None
     if errors.errors and len(rows) == 1:
-        raise UsageError(f"{path}: not a readable X12 837P file: {errors.errors[0]}")
+        raise UsageError(f"{path}: not a readable X12 837 file: {errors.errors[0]}")
     if len(rows) == 1:
-        raise UsageError(f"{path}: no 837P service lines (loop 2400) found; is this a professional claim file?")
+        raise UsageError(f"{path}: no 837 service lines (loop 2400) found; is this a claim file (837P or 837I)?")
     for name in ("minutes", "pta_minutes", "status"):  # no line carries them: the source has none (say so)
         at = rows[0].index(name)
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
-    return RawSheet(path, "837P service lines", rows), errors.errors
+    return RawSheet(path, "837 service lines", rows), errors.errors
 
 
 def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[Any]]:
@@ -144,26 +150,35 @@ def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[An
 def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer: str,
                  billing_type: str | None) -> list[list[Any]]:
     claim_id = claim.get_value("CLM01")
-    claim_pos = claim.get_value("CLM05-1")
+    # CLM05-2 `B`: CLM05-1 is the place of service (837P); `A`: the type of bill (837I), no place of service
+    claim_pos = claim.get_value("CLM05-1") if claim.get_value("CLM05-2") != "A" else None
     status = "void" if claim.get_value("CLM05-3") == VOID_FREQUENCY else None
     claim_date = claim.get_value("DTP03") if claim.get_value("DTP01") == "472" else None
-    rendering = next(iter(claim.select("2310B")), None)
+    rendering = next(iter(claim.select("2310D" if claim_pos is None else "2310B")), None)
     claim_npi = rendering.get_value("NM109") if rendering is not None else None
     claim_type = _provider_type(rendering.get_value("PRV03")) if rendering is not None else None
     rows = []
     for line in claim.select("2400"):
-        line_provider = next(iter(line.select("2420A")), None)
+        institutional = bool(line.get_value("SV201"))  # SV2: revenue code, then the HCPCS composite
+        line_provider = next(iter(line.select("2420C" if institutional else "2420A")), None)
         npi = (line_provider.get_value("NM109") if line_provider is not None else None) or claim_npi
-        provider = (_provider_type(line_provider.get_value("PRV03")) if line_provider is not None else None) \
-            or claim_type or billing_type
-        modifiers = " ".join(m for m in (line.get_value(f"SV101-{i}") for i in range(3, 7)) if m)
+        if institutional:  # no taxonomy for the therapist: the revenue code names the discipline
+            provider = REVENUE_DISCIPLINES.get((line.get_value("SV201") or "").zfill(4)[:3]) or claim_type or billing_type
+            code, units, charge, pos = (line.get_value("SV202-2"), line.get_value("SV205"), line.get_value("SV203"),
+                                        None)
+            modifiers = " ".join(m for m in (line.get_value(f"SV202-{i}") for i in range(3, 7)) if m)
+        else:
+            provider = (_provider_type(line_provider.get_value("PRV03")) if line_provider is not None else None) \
+                or claim_type or billing_type
+            code, units, charge, pos = (line.get_value("SV101-2"), line.get_value("SV104"), line.get_value("SV102"),
+                                        line.get_value("SV105") or claim_pos)
+            modifiers = " ".join(m for m in (line.get_value(f"SV101-{i}") for i in range(3, 7)) if m)
         note = " ".join(n.get_value("NTE02") or "" for n in line.select("NTE")) or (line.get_value("NTE02") or "")
         minutes, assistant = _NOTE_MINUTES.search(note), _NOTE_ASSISTANT.search(note)
         day = line.get_value("DTP03") if line.get_value("DTP01") == "472" else claim_date
-        rows.append([claim_id, line.get_value("LX01"), patient, _iso(day), line.get_value("SV101-2"), modifiers,
-                     line.get_value("SV104"), minutes.group(1) if minutes else None,
-                     assistant.group(1) if assistant else None, line.get_value("SV102"),
-                     line.get_value("SV105") or claim_pos, payer_type, payer, provider, npi,
+        rows.append([claim_id, line.get_value("LX01"), patient, _iso(day), code, modifiers, units,
+                     minutes.group(1) if minutes else None, assistant.group(1) if assistant else None, charge,
+                     pos, payer_type, payer, provider, npi,
                      next((r.get_value("REF02") for r in line.select("REF") if r.get_value("REF01") == "6R"), None),
                      status])
     return rows
