@@ -286,6 +286,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("insurance_type_id", None), ("Fin Class Code", None),
     ("Total Timed Minutes", "visit_timed_minutes"), ("Visit Total Timed Mins", "visit_timed_minutes"),
     ("Total Treatment Time", None), ("Total Treatment Minutes", None), ("Total Untimed Minutes", None),
+    ("Rev Code", "revenue_code"), ("Revenue Cd", "revenue_code"), ("UB Rev", "revenue_code"),
+    ("Revenue Code Description", None), ("Rev Code Amount", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -951,3 +953,32 @@ def test_a_row_with_several_codes_in_its_code_cell_is_refused_not_read_as_its_fi
     assert [(f["row"], f["rule"], f["message"]) for f in report["findings"]] == [
         (2, "DAT002", "cpt: '97110, 97140' holds 2 codes (97110, 97140); a claim line has one: put each code on its "
                       "own line with its units and minutes")]
+
+
+def test_without_a_provider_type_the_line_says_its_discipline(tmp_path: Path) -> None:
+    """A clinic of three disciplines whose export names no provider type: a GO line is an OT's, a 92507
+    line an SLP's, a 0430 revenue code occupational therapy. Before: all judged as a PT's, so every
+    correct OT and SLP line was a MOD002 error."""
+    sheet = tmp_path / "disciplines.csv"
+    sheet.write_text("Acct,DOS,Rev Code,CPT,Mod,Units,Minutes,Primary Insurance\n"
+                     "A,03/02/2026,,97530,GO,2,30,Medicare\n"       # OT by its modifier: clean
+                     "B,03/02/2026,,92507,GN,1,30,Medicare\n"       # SLP: clean
+                     "C,03/02/2026,,97166,,1,45,Medicare\n"         # an OT evaluation without GO: add GO
+                     "D,03/02/2026,0430,97535,GO,1,15,Medicare\n"   # the revenue code says OT too: clean
+                     "E,03/02/2026,0420,97530,GO,1,15,Medicare\n")  # revenue code PT, modifier GO: MOD002
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["fix"]) for f in report["findings"]] == [
+        (4, "MOD001", "Add GO (the provider is OT)"), (6, "MOD002", "Use GP instead of GO")]
+    assert report["reading"]["fields"]["revenue_code"] == "Rev Code (C)"
+
+
+def test_a_therapist_without_a_credential_is_judged_by_the_lines_discipline(tmp_path: Path) -> None:
+    sheet = tmp_path / "names.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Primary Insurance,Therapist\n"
+                     "A,03/02/2026,97530,GO,2,30,Medicare,Jane Roe\n"
+                     "B,03/02/2026,97110,GO,1,15,Medicare,Kim Lee PT\n")   # a PT named: GO is wrong
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["message"]) for f in report["findings"]] == [
+        (2, "DAT008", "provider type: 'Jane Roe' has no credential ptcalc recognises and is not on the roster, "
+                      "judged as an OT (its GO modifier)"),
+        (3, "MOD002", "GO means an OT plan of care but the provider is PT")]

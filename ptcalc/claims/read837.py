@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..scrub.names import discipline_of_revenue_code
 from ..scrub.reader import RawSheet
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
@@ -40,8 +41,6 @@ FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", 
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
                 "12": "commercial", "13": "commercial", "14": "commercial", "15": "commercial", "17": "commercial",
                 "LM": "commercial", "ZZ": "self_pay"}
-# 837I: the revenue code of the line names the therapy (042x physical, 043x occupational, 044x speech-language)
-REVENUE_DISCIPLINES = {"042": "PT", "043": "OT", "044": "SLP"}
 TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA"), ("235Z", "SLP"))
 _NOTE_MINUTES = re.compile(r"\bMIN(?:UTES)?\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 _NOTE_ASSISTANT = re.compile(r"\b(?:PTA|OTA|ASSISTANT)\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
@@ -163,7 +162,7 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
         line_provider = next(iter(line.select("2420C" if institutional else "2420A")), None)
         npi = (line_provider.get_value("NM109") if line_provider is not None else None) or claim_npi
         if institutional:  # no taxonomy for the therapist: the revenue code names the discipline
-            provider = REVENUE_DISCIPLINES.get((line.get_value("SV201") or "").zfill(4)[:3]) or claim_type or billing_type
+            provider = discipline_of_revenue_code(line.get_value("SV201")) or claim_type or billing_type
             code, units, charge, pos = (line.get_value("SV202-2"), line.get_value("SV205"), line.get_value("SV203"),
                                         None)
             modifiers = " ".join(m for m in (line.get_value(f"SV202-{i}") for i in range(3, 7)) if m)

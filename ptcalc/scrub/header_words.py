@@ -100,6 +100,10 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "void_flag": (
         _rule("void voided deleted reversed", unless="date by reason user"),
     ),
+    "revenue_code": (  # a hospital's UB-04 revenue code (0420): names the line's therapy
+        _rule("rev revenue", "code cd codes", unless="description desc amount amt total"),
+        _rule("ub", "rev revenue"),
+    ),
     "provider_npi": (
         _rule("npi", unless="referring ordering supervising billing facility group org organization"),
     ),

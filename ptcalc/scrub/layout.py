@@ -34,7 +34,9 @@ from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_
 from .header_shapes import SAMPLE_ROWS, told_apart_by_values, two_row_header, values_beside_headers
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
-from .names import payer_class, payer_type_of, provider_type_of
+from ..values import parse_modifiers
+from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, payer_class, payer_type_of,
+                    provider_type_of)
 from .rows import not_claim_lines
 
 @dataclass
@@ -72,7 +74,7 @@ def load_column_map(path: Path) -> dict[str, str]:
         raise UsageError(f"{path}: the column map cannot be read ({str(exc).splitlines()[0]})") from None
     if not isinstance(document, dict) or not document:
         raise UsageError(f"{path}: a column map is lines of `source header: field` (e.g. `Pt Acct: patient_id`)")
-    fields = set(BY_NAME) | {"provider_name", "provider_npi"}
+    fields = set(BY_NAME) | {"provider_name", "provider_npi", "revenue_code"}
     mapping = {}
     for header, name in document.items():
         if not isinstance(name, str) or name not in fields:
@@ -275,19 +277,56 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
                 else provider_type_of(value, None, ref) or value for value in set(kinds)}
         if any(read[value] != value for value in read):
             cells["provider_type"] = [read[value] for value in kinds]
-    elif "provider_name" in layout.extra or "provider_npi" in layout.extra:
-        names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
-        kinds = []
-        known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))}
-        for i, (name, npi) in enumerate(zip(names, npis)):
-            kind = known[(name, npi)]
-            if kind is None and (filled(name) or filled(npi)):
+    else:
+        kinds = _provider_types(layout, column, cells.get("cpt", codes), cells.get("modifiers"), ref, assume)
+        if kinds is not None:
+            cells["provider_type"] = kinds
+    return Prepared(cells, assumed, not_lines, defaults)
+
+
+def _provider_types(layout: SheetLayout, column: Callable[[int | None], list[Any]], codes: list[Any],
+                    merged_modifiers: list[Any] | None, ref: Reference,
+                    assume: Callable[[int, str], None]) -> list[str | None] | None:
+    """Without a provider-type column: the rendering provider's name or NPI says the type; where it does
+    not (no such column, or a name without a credential), the line says its discipline — a revenue code
+    (0430 is occupational therapy), its GP/GO/GN modifier, or a code of one discipline (92507, 97165).
+    None where nothing says (judged as a PT). A GO line is not a PT's line because the sheet names no
+    provider: that would be a false MOD002."""
+    names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
+    named = "provider_name" in layout.extra or "provider_npi" in layout.extra
+    known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))} if named else {}
+    revenue = column(layout.extra.get("revenue_code")) if "revenue_code" in layout.extra else None
+    modifiers = merged_modifiers if merged_modifiers is not None else column(layout.columns.get("modifiers"))
+    said: dict[tuple[Any, Any, Any], tuple[str | None, str]] = {}
+    kinds: list[str | None] = []
+    for i, (name, npi) in enumerate(zip(names, npis)):
+        kind = known.get((name, npi))
+        if kind is None:
+            key = (revenue[i] if revenue else None, modifiers[i], codes[i])
+            if key not in said:
+                said[key] = _discipline_said_by_line(*key, ref)
+            kind, why = said[key]
+            if filled(name) or filled(npi):
                 who = str(name if filled(name) else npi).strip()
                 assume(i, f"provider type: {who!r} has no credential ptcalc recognises and is not on the roster, "
-                          "judged as a PT")
-            kinds.append(kind)
-        cells["provider_type"] = kinds
-    return Prepared(cells, assumed, not_lines, defaults)
+                          + (f"judged as {'an' if kind in ('OT', 'SLP') else 'a'} {kind} ({why})" if kind
+                             else "judged as a PT"))
+        kinds.append(kind)
+    return kinds if any(kind is not None for kind in kinds) else None
+
+
+def _discipline_said_by_line(revenue: Any, modifiers: Any, code: Any, ref: Reference) -> tuple[str | None, str]:
+    if kind := discipline_of_revenue_code(revenue):
+        return kind, f"revenue code {plain(revenue)}"
+    said = {MODIFIER_DISCIPLINES[m] for m in parse_modifiers(modifiers, frozenset(ref.modifiers))
+            if m in MODIFIER_DISCIPLINES} if filled(modifiers) else set()
+    if len(said) == 1:
+        kind = said.pop()
+        return kind, f"its {next(m for m, k in MODIFIER_DISCIPLINES.items() if k == kind)} modifier"
+    info = ref.codes.get(str(plain(code)).strip().upper()) if filled(code) else None
+    if info is not None and info.discipline in ("PT", "OT", "SLP"):
+        return info.discipline, f"{info.code} is a code of {info.discipline}"
+    return None, ""
 
 
 def _advantage_plans_classed_commercial(cells: dict[str, list[Any]], kinds: list[Any], read: dict[Any, Any],
@@ -313,7 +352,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     """How the sheet was read, as data: the json's `reading`, the summaries' first lines."""
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
-    for name in ("provider_name", "provider_npi", "charge_status", "void_flag"):
+    for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {
@@ -353,7 +392,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {name}: not read, {' and '.join(candidates)} could each be it (say which with --columns)")
     absent = [n for n in reading["fields_absent"] if n in ("payer_type", "payer", "provider_type", "modifiers",
                                                           "minutes")]
-    defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "PT for every line",
+    defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "each line's discipline from its revenue code, GP/GO/GN modifier or a "
+                                 "one-discipline code (97165, 92507); PT where none says",
                 "minutes": "timed codes cannot be checked against minutes",
                 "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from an unknown one (no_data)"}
     if "visit_timed_minutes" in reading["fields"]:

@@ -38,6 +38,17 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
     return kinds[0] if kinds else None
 
 
+# A hospital's revenue code names the therapy (042x physical, 043x occupational, 044x speech-language);
+# GP/GO/GN say which therapy plan of care a line is under.
+REVENUE_DISCIPLINES = {"042": "PT", "043": "OT", "044": "SLP"}
+MODIFIER_DISCIPLINES = {"GP": "PT", "GO": "OT", "GN": "SLP"}
+
+
+def discipline_of_revenue_code(value: Any) -> str | None:
+    text = str(plain(value)).strip() if filled(value) else ""
+    return REVENUE_DISCIPLINES.get(text.zfill(4)[:3]) if text.isdigit() and len(text) <= 4 else None
+
+
 def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     if filled(npi) and str(plain(npi)).strip() in ref.provider_roster:
         return ref.provider_roster[str(plain(npi)).strip()]
