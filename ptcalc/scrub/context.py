@@ -96,6 +96,9 @@ class KxPoint:
     status: KxStatus | None  # None when the year cannot be priced or has no threshold
     visit_allowed: Decimal
     problem: str | None = None
+    # The sheet gives the patient's allowed dollars before it (ytd_prior): without them its own lines are
+    # only a lower bound on the year's total (a day's or a week's charges start mid-year)
+    prior_known: bool = True
 
 
 _MAX_REMEMBERED_SHAPES = 200_000
@@ -466,7 +469,9 @@ class ScrubContext:
         zero = Decimal("0.00")
         for (patient_id, year, bucket), lines in accruals.items():
             lines.sort(key=_date_and_row)
-            prior = next((l.ytd_prior for l in lines if l.ytd_prior is not None), 0.0)
+            prior = next((l.ytd_prior for l in lines if l.ytd_prior is not None), None)
+            prior_known = prior is not None
+            prior = prior or 0.0
             running = Decimal(str(prior))
             for day, day_lines in groupby(lines, key=_date_of):
                 day_lines = list(day_lines)
@@ -479,7 +484,7 @@ class ScrubContext:
                         status = status_for_total(self.ref, float(running), year, bucket)
                     except PtcalcInputError as exc:
                         problem = str(exc).removeprefix("date: ")
-                point = KxPoint(status, visit_allowed, problem)
+                point = KxPoint(status, visit_allowed, problem, prior_known)
                 for line in day_lines:
                     points[line.row] = point
         return points

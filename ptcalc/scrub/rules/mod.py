@@ -106,14 +106,16 @@ class KxBelowThreshold(_KxRule):
     id = "MOD004"
     name = "kx-below-threshold"
     severity = "warning"
-    condition = "KX on a line while the running total is below the threshold"
+    condition = ("KX on a line while the running total is below the threshold, where the sheet gives the "
+                 "patient's allowed dollars before it (ytd_prior): a sheet of one day's or week's charges alone "
+                 "cannot show a patient is below")
     fix = "Remove KX"
     source = KX_SOURCE
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in self.lines(ctx, modifiers=lambda mods: "KX" in mods):
             point = ctx.kx(line)
-            if point is None or point.status is None or point.status.needs_kx:
+            if point is None or point.status is None or point.status.needs_kx or not point.prior_known:
                 continue
             status = point.status
             yield self.finding(ctx, line, f"KX on a line while {self.where(line, ctx)}, "
