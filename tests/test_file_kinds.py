@@ -175,3 +175,20 @@ def test_the_delimiter_is_the_one_most_lines_agree_on(text: str, delimiter: str)
     from ptcalc.scrub.reader import _sniff_delimiter
 
     assert _sniff_delimiter(text) == delimiter
+
+
+@pytest.mark.parametrize(("cells", "said"), [
+    ('<Row><Cell ss:Index="99999999"><Data ss:Type="String">x</Data></Cell></Row>',
+     "a column placed at ss:Index='99999999'"),
+    ('<Row><Cell ss:Index="3"/><Cell ss:Index="2"/></Row>', "a column placed at ss:Index='2'"),
+    ('<Row ss:Index="x"/>', "a row placed at ss:Index='x'"),
+    ('<Row ss:Index="1048576"><Cell ss:Index="16000"/></Row>', "the sheet reaches row 1,048,576 and column 16,000"),
+], ids=["far column", "backwards", "not a number", "too many cells"])
+def test_an_excel_2003_sheet_placing_cells_beyond_a_sheet_is_refused_in_one_line(cells: str, said: str,
+                                                                                   tmp_path: Path) -> None:
+    path = tmp_path / "hostile.xml"
+    path.write_text('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                    f'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table>{cells}</Table>'
+                    "</Worksheet></Workbook>")
+    result = run_cli("scrub", str(path), "--format", "json")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1 and said in result.stderr
