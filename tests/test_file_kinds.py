@@ -150,6 +150,8 @@ def test_a_web_export_and_a_text_export_say_what_they_were_read_as(tmp_path: Pat
         result = run_cli("scrub", str(path), "--format", "json", "--as-of", AS_OF.isoformat())
         assert result.returncode == 1 and said in json.loads(result.stdout)["reading"]["source_problems"][0]
         assert f"note: {path.name}: file type: {said}" in result.stderr
+        refused = run_cli("scrub", str(path), "--sheet", "Charges", "--format", "json")
+        assert refused.returncode == 2 and "--sheet applies to workbooks" in refused.stderr
 
 
 @pytest.mark.parametrize("content", [b"\x00\x01garbage\x02", b"", b'<?xml version="1.0"?><Workbook><Row/></Workbook>'],

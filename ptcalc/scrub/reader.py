@@ -83,6 +83,8 @@ def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> Ra
     if head.startswith(_WORKBOOK_MAGIC):
         return _read_excel(path, sheet, stream)
     if looks_like_html(head):
+        if sheet:
+            raise UsageError(f"{path}: --sheet applies to workbooks; this file is a web page (an HTML table)")
         return _read_html(path)
     if looks_like_spreadsheet_2003(head):
         name, rows = spreadsheet_2003_rows(path.read_bytes(), sheet, str(path))
