@@ -286,6 +286,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("insurance_type_id", None), ("Fin Class Code", None),
     ("Total Timed Minutes", "visit_timed_minutes"), ("Visit Total Timed Mins", "visit_timed_minutes"),
     ("Total Treatment Time", None), ("Total Treatment Minutes", None), ("Total Untimed Minutes", None),
+    ("Service Start Date", "dos"), ("Svc Begin Dt", "dos"), ("Service End Date", None),
+    ("Plan of Care Start Date", None), ("Episode Service Start Date", None),
     ("Rev Code", "revenue_code"), ("Revenue Cd", "revenue_code"), ("UB Rev", "revenue_code"),
     ("Revenue Code Description", None), ("Rev Code Amount", None),
 ])

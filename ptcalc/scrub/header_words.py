@@ -41,6 +41,10 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("dos", unless="to thru through end last"),
         _rule("date dt", "service services svc visit treatment tx appt appointment encounter session",
               unless=_NOT_THE_DAY),
+        # `Service Start Date` (the first day of a claim line's span, which is one day for therapy): the
+        # service's start, not a plan's or a certification's
+        _rule("service services svc", "start begin", "date dt",
+              unless="end to thru through plan care cert certification soc auth authorization episode"),
     ),
     "cpt": (
         _rule("cpt hcpcs", unless="description desc modifier modifiers mod units unit charge amount amt fee price "
