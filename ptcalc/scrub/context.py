@@ -399,10 +399,10 @@ class ScrubContext:
 
     @staticmethod
     def _compare_with_visit_total(visit: Visit, timed: list[ChargeLine], found: "_Units") -> None:
-        totals = {l.visit_timed_minutes for l in visit.lines if l.visit_timed_minutes is not None}
-        if len(totals) != 1 or any("minutes" in l.bad for l in timed):
+        total = _visit_total(visit)
+        if total is None or any("minutes" in l.bad for l in timed):
             return
-        total, added = totals.pop(), sum(l.minutes or 0.0 for l in timed)
+        added = sum(l.minutes or 0.0 for l in timed)
         if abs(added - total) >= 1:
             found.disagreeing_totals.append((visit, added, total))
 
@@ -412,11 +412,9 @@ class ScrubContext:
         the visit's timed units under the CMS rule. Under the AMA rule each code counts alone, so the
         total bounds them: a code of m minutes earns floor((m + 7) / 15) units, so k codes sharing T
         minutes earn at most floor((T + 7k) / 15). A visit whose lines give different totals is not judged."""
-        totals = {l.visit_timed_minutes for l in visit.lines if l.visit_timed_minutes is not None}
-        if len(totals) != 1 or any(l.units is None for l in timed) or \
-                any("visit_timed_minutes" in l.bad for l in visit.lines):
+        total = _visit_total(visit)
+        if total is None or any(l.units is None for l in timed):
             return
-        total = totals.pop()
         billed: dict[str, int] = {}
         for line in timed:
             billed[line.cpt] = billed.get(line.cpt, 0) + line.units
@@ -488,6 +486,14 @@ class ScrubContext:
                 for line in day_lines:
                     points[line.row] = point
         return points
+
+
+def _visit_total(visit: Visit) -> float | None:
+    """The visit's total timed minutes: one value on its lines (given on each, or on one), readable on all."""
+    totals = {l.visit_timed_minutes for l in visit.lines if l.visit_timed_minutes is not None}
+    if len(totals) != 1 or any("visit_timed_minutes" in l.bad for l in visit.lines):
+        return None
+    return totals.pop()
 
 
 def _index(lines: list[ChargeLine], attribute: str) -> dict[object, list[ChargeLine]]:
