@@ -28,13 +28,13 @@ from typing import Any
 from ..errors import UsageError
 from ..refdata.model import Reference
 from ..refdata.yamlio import read_yaml
+from ..values import parse_modifiers
 from .cells import code_of, filled, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
 from .header_shapes import SAMPLE_ROWS, told_apart_by_values, two_row_header, values_beside_headers
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
-from ..values import parse_modifiers
 from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, payer_class, payer_type_of,
                     provider_type_of)
 from .rows import not_claim_lines
@@ -392,8 +392,9 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {name}: not read, {' and '.join(candidates)} could each be it (say which with --columns)")
     absent = [n for n in reading["fields_absent"] if n in ("payer_type", "payer", "provider_type", "modifiers",
                                                           "minutes")]
-    defaults = {"payer_type": "Traditional Medicare for every line", "provider_type": "each line's discipline from its revenue code, GP/GO/GN modifier or a "
-                                 "one-discipline code (97165, 92507); PT where none says",
+    defaults = {"payer_type": "Traditional Medicare for every line",
+                "provider_type": "each line's discipline from its revenue code, GP/GO/GN modifier or a one-discipline "
+                                 "code (97165, 92507); PT where none says",
                 "minutes": "timed codes cannot be checked against minutes",
                 "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from an unknown one (no_data)"}
     if "visit_timed_minutes" in reading["fields"]:
