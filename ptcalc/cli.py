@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .errors import PtcalcInputError, ReferenceDataError, UsageError
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, PtcalcInputError, ReferenceDataError, UsageError
 from .refdata import ENV_VAR, default_directory, load_reference, packaged_directory
 from .refdata.schema import validate
 from .refdata.yamlio import read_yaml
+from .progress import stages
+from .scrub_command import cmd_scrub
 from .values import parse_date
-
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
-
 
 def _reference_dir_for_writing(args: argparse.Namespace) -> Path:
     directory = Path(args.reference) if args.reference else default_directory()
@@ -37,7 +35,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for path in files:
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
-    with _stages(f"ptcalc import {args.kind}", 1) as advance:
+    with stages(f"ptcalc import {args.kind}", 1) as advance:
         advance("reading the CMS file(s)")
         result = _run_import(importers, args, files, directory)
     for path in result.written:  # what was written must pass the schema; a problem stops here with file:line
@@ -71,101 +69,6 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@contextlib.contextmanager
-def _stages(label: str, count: int) -> Iterator[Callable[[str], None]]:
-    """A bar over a command's stages (reading, judging, writing…) with the time spent, on a terminal
-    only: `advance("judging")` closes the stage before and names the one starting."""
-    if not sys.stderr.isatty():
-        yield lambda name: None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(total=count, desc=label, file=sys.stderr, leave=False,
-               bar_format="{desc}: {bar:20} {n_fmt}/{total_fmt} {postfix} [{elapsed}]")
-    started = False
-
-    def advance(name: str) -> None:
-        nonlocal started
-        if started:
-            bar.update(1)
-        started = True
-        bar.set_postfix_str(name)
-
-    try:
-        yield advance
-    finally:
-        bar.close()
-
-
-def _progress(total: int, label: str):  # noqa: ANN202 - a tqdm bar, or a no-op off a terminal
-    if not sys.stderr.isatty() or total < 5000:
-        return lambda n: None
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, desc=label, unit=" rows", file=sys.stderr, leave=False)
-    return bar.update
-
-
-OUTPUT_SUFFIXES = {".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
-
-
-def _output_format(args: argparse.Namespace) -> str:
-    """--format, else the -o file's extension; an extension that says another format is refused."""
-    suffix = Path(args.output).suffix.lower() if args.output else None
-    by_suffix = OUTPUT_SUFFIXES.get(suffix) if suffix else None
-    if args.output and by_suffix is None:
-        raise UsageError(f"-o {args.output}: the output must end in .xlsx, .csv or .json (it decides the format)")
-    if args.format and by_suffix and args.format != by_suffix:
-        raise UsageError(f"-o {args.output} says {by_suffix} but --format says {args.format}; make them agree")
-    return args.format or by_suffix or "xlsx"
-
-
-def cmd_scrub(args: argparse.Namespace) -> int:
-    from .safe_write import atomic_save
-    from .scrub import read_charge_sheet, scrub_sheet
-    from .scrub.layout import load_column_map
-    from .scrub.report import json_parts, to_csv, write_csv, write_json
-    from .scrub.runner import cyclic_gc_paused
-
-    source = Path(args.input)
-    as_of = parse_date(args.as_of, "--as-of") if args.as_of is not None else None
-    fmt = _output_format(args)
-    output = Path(args.output) if args.output else None
-    if output is None and fmt == "xlsx":
-        output = source.with_name(f"{source.stem}.scrubbed.xlsx")
-    if output is not None and output.exists() and source.exists() and output.resolve() == source.resolve():
-        raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
-    with cyclic_gc_paused(), _stages(f"ptcalc scrub {source.name}", 3) as advance:
-        advance("reading")
-        column_map = load_column_map(Path(args.columns)) if args.columns else None
-        # json and csv need no copy of the rows: the file is read as it is judged, a chunk at a time
-        sheet = read_charge_sheet(source, args.sheet, column_map, stream=fmt != "xlsx")
-        advance("judging")
-        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs)
-        advance("writing")
-        if fmt == "xlsx":
-            from .scrub.report_xlsx import write_xlsx
-
-            write_xlsx(result, output, _progress(len(result.sheet.rows), "writing"))
-        elif output is None:
-            if fmt == "json":
-                for part in json_parts(result):
-                    sys.stdout.write(part.decode("utf-8"))
-            else:
-                sys.stdout.write(to_csv(result))
-        else:
-            write = write_json if fmt == "json" else write_csv
-            atomic_save(output, lambda temp: write(result, Path(temp)), inputs=(source,))
-    print(_summary_line(result.summary(), output), file=sys.stderr if output is None else sys.stdout)
-    if sheet.other_sheets:
-        print(f"note: {source.name} has other charge sheets, not scrubbed: {', '.join(map(repr, sheet.other_sheets))}"
-              " (scrub each with --sheet NAME)", file=sys.stderr)
-    if sheet.notes:
-        more = f" (and {len(sheet.notes) - 1} more in the report's reading)" if len(sheet.notes) > 1 else ""
-        print(f"note: {source.name}: {sheet.notes[0]}{more}", file=sys.stderr)
-    return result.exit_code
-
-
 def _positive_int(text: str) -> int:
     try:
         number = int(text)
@@ -174,14 +77,6 @@ def _positive_int(text: str) -> int:
     if not 1 <= number <= 256:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1 to 256)")
     return number
-
-
-def _summary_line(summary: dict, output: Path | None) -> str:
-    statuses = summary["lines_by_status"]
-    parts = [f"{count} {status}" for status, count in statuses.items() if count]
-    where = f" -> {output}" if output else ""
-    return (f"scrubbed {summary['lines']} lines of {summary['source']}: {', '.join(parts) or 'no lines'}; "
-            f"${summary['dollars_at_risk']:,.2f} at risk{where}")
 
 
 def cmd_columns(args: argparse.Namespace) -> int:
@@ -218,7 +113,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     suffix = Path(args.output).suffix.lower() if args.output else ".xlsx"
     if suffix not in (".xlsx", ".json"):
         raise UsageError(f"-o {args.output}: the output must end in .xlsx or .json")
-    with _stages("ptcalc backtest", 3) as advance:
+    with stages("ptcalc backtest", 3) as advance:
         advance("scrubbing the claims")
         result = scrub_file(claims, as_of=as_of)
         advance("reading the remittances")
@@ -262,7 +157,7 @@ def cmd_recalc(args: argparse.Namespace) -> int:
 
     source = Path(args.workbook)
     output = Path(args.output) if args.output else source.with_name(f"{source.stem}.values{source.suffix}")
-    with _stages(f"ptcalc recalc {source.name}", 1) as advance:
+    with stages(f"ptcalc recalc {source.name}", 1) as advance:
         advance("computing every formula")
         result = recalculate(source, output)
     print(result.summary())
@@ -289,7 +184,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from .workbook.refsheets import sync_to_workbook, sync_to_yaml
 
     workbook = Path(args.workbook)
-    with _stages(f"ptcalc sync {workbook.name}", 1) as advance:
+    with stages(f"ptcalc sync {workbook.name}", 1) as advance:
         if args.to_yaml:
             advance("reading the Ref_ sheets")
             result = sync_to_yaml(workbook, _reference_dir_for_writing(args))
@@ -324,10 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(run=cmd_info)
 
     scrub = sub.add_parser("scrub", parents=[common], help="scrub a charge sheet: findings, fixes, dollars at risk")
-    scrub.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export, one row per "
-                                     "claim line, a header row; or an 837P claim file")
+    scrub.add_argument("input", nargs="+", help="charge sheet: .xlsx, .xlsm, .xls, .ods, .csv or a delimited .txt/.tsv "
+                                                "export, one row per claim line, a header row; or an 837 claim "
+                                                "file. Several files or folders: each is scrubbed into "
+                                                "<name>.scrubbed.<format> beside it (or in the folder -o names)")
     scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
-                                              "json and csv print to stdout)")
+                                              "json and csv print to stdout); for several inputs, a folder")
     scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")
     scrub.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
     scrub.add_argument("--columns", metavar="MAP.yaml", help="column map: lines of `source header: field` for "

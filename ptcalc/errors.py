@@ -1,4 +1,6 @@
-"""Errors ptcalc raises on purpose, each with a message meant for a person."""
+"""Errors ptcalc raises on purpose, each with a message meant for a person; the command line's exit codes."""
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2  # clean; an error finding; unusable input (UsageError)
 
 
 class PtcalcInputError(ValueError):

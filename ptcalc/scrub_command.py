@@ -1,0 +1,137 @@
+"""`ptcalc scrub`: one charge sheet or claim file, or a batch of them (a billing company's clinics).
+
+A batch is several inputs or a folder: each file is scrubbed in turn into `<stem>.scrubbed.<format>`
+beside it (or in the folder `-o` names), with its summary line; a file that cannot be read says why
+in one line and the others go on. The exit status is the batch's worst: 2 when a file was unusable,
+else 1 when any has an error finding, else 0.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, PtcalcInputError, UsageError
+from .progress import progress, stages
+from .values import parse_date
+
+OUTPUT_SUFFIXES = {".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
+# What a folder holds that the scrub reads; its own outputs (`.scrubbed.`, `.backtest.`) are left alone.
+INPUT_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt", ".837", ".x12",
+                            ".edi"})
+OUTPUT_MARKS = (".scrubbed.", ".backtest.", ".values.")
+
+
+def cmd_scrub(args: argparse.Namespace) -> int:
+    as_of = parse_date(args.as_of, "--as-of") if args.as_of is not None else None
+    inputs = [Path(name) for name in args.input]
+    if len(inputs) == 1 and not inputs[0].is_dir():
+        fmt = _output_format(args)
+        return scrub_one(inputs[0], Path(args.output) if args.output else None, fmt, args, as_of)
+    return _scrub_batch(_batch_files(inputs), args, as_of)
+
+
+def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
+    """Scrub one file; json and csv without an output go to stdout (the summary line then to stderr)."""
+    from .safe_write import atomic_save
+    from .scrub import read_charge_sheet, scrub_sheet
+    from .scrub.layout import load_column_map
+    from .scrub.report import json_parts, to_csv, write_csv, write_json
+    from .scrub.runner import cyclic_gc_paused
+
+    if output is None and fmt == "xlsx":
+        output = source.with_name(f"{source.stem}.scrubbed.xlsx")
+    if output is not None and output.exists() and source.exists() and output.resolve() == source.resolve():
+        raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
+    with cyclic_gc_paused(), stages(f"ptcalc scrub {source.name}", 3) as advance:
+        advance("reading")
+        column_map = load_column_map(Path(args.columns)) if args.columns else None
+        # json and csv need no copy of the rows: the file is read as it is judged, a chunk at a time
+        sheet = read_charge_sheet(source, args.sheet, column_map, stream=fmt != "xlsx")
+        advance("judging")
+        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs)
+        advance("writing")
+        if fmt == "xlsx":
+            from .scrub.report_xlsx import write_xlsx
+
+            write_xlsx(result, output, progress(len(result.sheet.rows), "writing"))
+        elif output is None:
+            if fmt == "json":
+                for part in json_parts(result):
+                    sys.stdout.write(part.decode("utf-8"))
+            else:
+                sys.stdout.write(to_csv(result))
+        else:
+            write = write_json if fmt == "json" else write_csv
+            atomic_save(output, lambda temp: write(result, Path(temp)), inputs=(source,))
+    print(summary_line(result.summary(), output), file=sys.stderr if output is None else sys.stdout)
+    if sheet.other_sheets:
+        print(f"note: {source.name} has other charge sheets, not scrubbed: {', '.join(map(repr, sheet.other_sheets))}"
+              " (scrub each with --sheet NAME)", file=sys.stderr)
+    if sheet.notes:
+        more = f" (and {len(sheet.notes) - 1} more in the report's reading)" if len(sheet.notes) > 1 else ""
+        print(f"note: {source.name}: {sheet.notes[0]}{more}", file=sys.stderr)
+    return result.exit_code
+
+
+def _batch_files(inputs: list[Path]) -> list[Path]:
+    """The files of a batch, in order: each file named, and the readable files of each folder (sorted)."""
+    files: list[Path] = []
+    for path in inputs:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
+                           and not any(mark in p.name for mark in OUTPUT_MARKS) and not p.name.startswith((".", "~$")))
+            if not found:
+                raise UsageError(f"{path}: the folder holds no charge sheet or claim file")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def _scrub_batch(files: list[Path], args: argparse.Namespace, as_of: date | None) -> int:
+    folder = Path(args.output) if args.output else None
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"-o {folder}: with several inputs, -o names an existing folder for the outputs")
+    fmt = args.format or "xlsx"
+    outputs = [(folder or source.parent) / f"{source.stem}.scrubbed.{fmt}" for source in files]
+    clashing = {out for out in outputs if outputs.count(out) > 1}
+    if clashing:
+        raise UsageError(f"{sorted(clashing)[0]}: two inputs of the same name would write it; scrub them apart "
+                         "or without -o")
+    worst, unread, flagged = EXIT_OK, [], 0
+    for source, output in zip(files, outputs):
+        try:
+            code = scrub_one(source, output, fmt, args, as_of)
+        except (UsageError, PtcalcInputError) as exc:
+            print(f"ptcalc scrub: {exc}", file=sys.stderr)
+            code = EXIT_UNUSABLE
+        except OSError as exc:  # one file locked or vanished: the others go on
+            print(f"ptcalc scrub: {exc.filename or source}: {exc.strerror or exc}", file=sys.stderr)
+            code = EXIT_UNUSABLE
+        unread += [source.name] if code == EXIT_UNUSABLE else []
+        flagged += code == EXIT_FINDINGS
+        worst = max(worst, code)
+    print(f"batch of {len(files)} files: {len(files) - len(unread)} scrubbed, {flagged} with error findings"
+          + (f", {len(unread)} could not be read ({', '.join(unread)})" if unread else ""))
+    return worst
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    """--format, else the -o file's extension; an extension that says another format is refused."""
+    suffix = Path(args.output).suffix.lower() if args.output else None
+    by_suffix = OUTPUT_SUFFIXES.get(suffix) if suffix else None
+    if args.output and by_suffix is None:
+        raise UsageError(f"-o {args.output}: the output must end in .xlsx, .csv or .json (it decides the format)")
+    if args.format and by_suffix and args.format != by_suffix:
+        raise UsageError(f"-o {args.output} says {by_suffix} but --format says {args.format}; make them agree")
+    return args.format or by_suffix or "xlsx"
+
+
+def summary_line(summary: dict, output: Path | None) -> str:
+    statuses = summary["lines_by_status"]
+    parts = [f"{count} {status}" for status, count in statuses.items() if count]
+    where = f" -> {output}" if output else ""
+    return (f"scrubbed {summary['lines']} lines of {summary['source']}: {', '.join(parts) or 'no lines'}; "
+            f"${summary['dollars_at_risk']:,.2f} at risk{where}")

@@ -1,0 +1,65 @@
+"""`ptcalc scrub` over a billing company's batch: several files or a folder, each scrubbed as it would be
+alone, a file that cannot be read said in one line while the others go on, the batch's worst exit."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from .conftest import ROOT
+from .test_reference import run_cli
+
+AS_OF = "2026-11-22"
+SAMPLE = ROOT / "ptcalc" / "samples" / "clinic_week.csv"
+CLEAN = "patient_id,dos,cpt,units,minutes,modifiers\nC1,2026-03-02,97110,1,15,GP\n"
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_a_folder_is_scrubbed_file_by_file_like_each_file_alone(tmp_path: Path) -> None:
+    clinics, out = tmp_path / "clinics", tmp_path / "out"
+    clinics.mkdir()
+    out.mkdir()
+    shutil.copy(SAMPLE, clinics / "north.csv")
+    (clinics / "south.csv").write_text(CLEAN)
+    (clinics / "notes.csv").write_text("x,y\n1,2\n")                 # no charge header: said, not fatal
+    (clinics / "north.scrubbed.json").write_text("{}")              # an earlier output is not an input
+    (clinics / "readme.pdf").write_bytes(b"%PDF")                   # not a kind the scrub reads
+    before = _digests(clinics)
+    result = run_cli("scrub", str(clinics), "--format", "json", "-o", str(out), "--as-of", AS_OF)
+    assert result.returncode == 2  # the worst of the batch: a file could not be read
+    assert sorted(p.name for p in out.iterdir()) == ["north.scrubbed.json", "south.scrubbed.json"]
+    assert result.stdout.splitlines()[-1] == ("batch of 3 files: 2 scrubbed, 1 with error findings, 1 could not be "
+                                              "read (notes.csv)")
+    refused = [line for line in result.stderr.splitlines() if line.startswith("ptcalc scrub:")]
+    assert len(refused) == 1 and "notes.csv: no header row names" in refused[0]
+    assert _digests(clinics) == before
+    alone = run_cli("scrub", str(clinics / "north.csv"), "--format", "json", "--as-of", AS_OF)
+    assert (out / "north.scrubbed.json").read_text() == alone.stdout
+
+
+def test_several_files_write_beside_each_and_exit_with_the_worst(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    clean, flagged = tmp_path / "a" / "clean.csv", tmp_path / "flagged.csv"
+    clean.write_text(CLEAN)
+    shutil.copy(SAMPLE, flagged)
+    twice = run_cli("scrub", str(clean), str(clean), "--format", "csv", "--as-of", AS_OF)
+    assert twice.returncode == 2 and "two inputs of the same name" in twice.stderr  # they would write one file
+    result = run_cli("scrub", str(clean), str(flagged), "--as-of", AS_OF)
+    assert result.returncode == 1
+    assert (tmp_path / "a" / "clean.scrubbed.xlsx").is_file() and (tmp_path / "flagged.scrubbed.xlsx").is_file()
+
+
+def test_a_batch_names_a_folder_for_its_outputs(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text(CLEAN)
+    (tmp_path / "b.csv").write_text(CLEAN)
+    result = run_cli("scrub", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "-o", str(tmp_path / "out.json"))
+    assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+        f"ptcalc scrub: -o {tmp_path / 'out.json'}: with several inputs, -o names an existing folder for the outputs"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "holds no charge sheet" in run_cli("scrub", str(empty)).stderr
+    clean = run_cli("scrub", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--format", "json", "--as-of", AS_OF)
+    assert clean.returncode == 0 and clean.stdout.splitlines()[-1] == "batch of 2 files: 2 scrubbed, 0 with error findings"
