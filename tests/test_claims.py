@@ -248,3 +248,25 @@ def test_a_claim_denied_as_a_whole_and_a_reversal_in_the_835_are_read_as_payers_
     assert [(r.claim_id, r.code, r.modifiers, r.reasons, r.denied) for r in read] == [
         ("W1-A", "97110", ("GP",), ["CO-109"], True), ("W1-A", "97140", ("GP",), ["CO-109"], True),
         ("W1-B", "97112", ("GP",), [], False)]
+
+
+def test_a_line_applied_to_the_deductible_or_paid_by_an_earlier_payer_is_allowed_not_denied(tmp_path: Path) -> None:
+    """Paid $0 is not denied: January's Medicare lines go to the Part B deductible (PR-1), and a secondary
+    payer pays nothing the primary paid (OA-23). Before: both counted as denials the scrub missed."""
+    import re
+
+    from ptcalc.claims.read835 import read_835
+    from ptcalc.claims.write835 import write_835
+
+    lines = [{"claim_id": "D1", "patient_id": "D1", "dos": "2026-01-05", "cpt": code, "modifiers": "GP", "units": 1,
+              "minutes": 15, "charge": 55} for code in ("97110", "97140", "97112")]
+    text = write_835(lines, {("D1", 3): ("CO", "97")})
+    text = re.sub(r"(SVC\*HC:97110:GP\*55\.00\*)44\.00(\*\*1~\nDTM\*472\*20260105~\n)CAS\*CO\*45\*11\.00~",
+                  r"\g<1>0.00\2CAS*CO*45*11.00*1~\nCAS*PR*1*44.00~", text)
+    text = re.sub(r"(SVC\*HC:97140:GP\*55\.00\*)44\.00(\*\*1~\nDTM\*472\*20260105~\n)CAS\*CO\*45\*11\.00~",
+                  r"\g<1>0.00\2CAS*OA*23*55.00~", text)
+    remits = tmp_path / "remits.835"
+    remits.write_text(text)
+    read = read_835(remits)
+    assert [(r.code, r.paid, r.denied, r.reasons, r.reason) for r in read] == [
+        ("97110", 0.0, False, [], None), ("97140", 0.0, False, [], None), ("97112", 0.0, True, ["CO-97"], "97")]

@@ -92,7 +92,7 @@ def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Ba
         if row is not None:
             used.add(row)
         flags = sorted({f.rule for f in result.by_row.get(row, []) if f.status == "fail" and f.severity in FLAGGING})
-        reason = next((r for _, r, _ in remit.adjustments if r != "45"), None)
+        reason = remit.reason
         expected = ref.denial_reasons.get(reason, ("", ()))[1] if reason else ()
         if row is None:
             verdict = "unmatched"

@@ -23,13 +23,31 @@ class RemitLine:
     remarks: list[str] = field(default_factory=list)  # RARCs (LQ*HE)
 
     @property
+    def denial_adjustments(self) -> list[tuple[str, str, float]]:
+        """The adjustments that are not what an allowed line carries: the contract's reduction (45, 42),
+        sequestration (253), the multiple-procedure reduction (59), an earlier payer's payment (23),
+        and the patient's deductible, coinsurance and copay (PR-1, PR-2, PR-3)."""
+        return [(group, reason, amount) for group, reason, amount in self.adjustments
+                if reason not in NOT_DENIALS and not (group == "PR" and reason in COST_SHARING)]
+
+    @property
     def denied(self) -> bool:
-        """Paid nothing for a charge, for a reason other than the contract (CARC 45 alone)."""
-        return self.paid == 0 and self.charge > 0 and any(reason != "45" for _, reason, _ in self.adjustments)
+        """Paid nothing for a charge, for a reason beyond the contract and the patient's share (a line
+        applied to the Part B deductible is allowed, not denied)."""
+        return self.paid == 0 and self.charge > 0 and bool(self.denial_adjustments)
 
     @property
     def reasons(self) -> list[str]:
-        return [f"{group}-{reason}" for group, reason, _ in self.adjustments if reason != "45"]
+        return [f"{group}-{reason}" for group, reason, _ in self.denial_adjustments]
+
+    @property
+    def reason(self) -> str | None:
+        """The first denial reason (CARC)."""
+        return next((reason for _, reason, _ in self.denial_adjustments), None)
+
+
+NOT_DENIALS = frozenset({"45", "42", "253", "59", "23"})
+COST_SHARING = frozenset({"1", "2", "3"})  # with group PR: deductible, coinsurance, copay
 
 
 REVERSAL = "22"  # CLP02: a reversal of an earlier payment, not the outcome of the claims being backtested
