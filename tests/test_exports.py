@@ -984,3 +984,13 @@ def test_a_therapist_without_a_credential_is_judged_by_the_lines_discipline(tmp_
         (2, "DAT008", "provider type: 'Jane Roe' has no credential ptcalc recognises and is not on the roster, "
                       "judged as an OT (its GO modifier)"),
         (3, "MOD002", "GO means an OT plan of care but the provider is PT")]
+
+
+def test_a_blank_credential_cell_is_the_lines_discipline_not_a_pt(tmp_path: Path) -> None:
+    sheet = tmp_path / "credentials.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Primary Insurance,Credential\n"
+                     "A,03/02/2026,97530,GO,2,30,Medicare,\n"        # blank: an OT line by its GO, clean
+                     "B,03/02/2026,92507,GN,1,30,Medicare,\n"        # blank: SLP, clean
+                     "C,03/02/2026,97110,GO,1,15,Medicare,DPT\n")    # a PT named: GO is wrong
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(4, "MOD002")]

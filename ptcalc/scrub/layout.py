@@ -271,41 +271,59 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
                           "Traditional Medicare")
             types.append(kind)
         cells["payer_type"] = types
+    said = _line_disciplines(layout, column, cells.get("cpt", codes), cells.get("modifiers"), ref)
     if "provider_type" in layout.columns:  # a Credential column says DPT, OTR/L, COTA: the credentials table reads them
         kinds = column(layout.columns["provider_type"])
         read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
                 else provider_type_of(value, None, ref) or value for value in set(kinds)}
-        if any(read[value] != value for value in read):
+        blank = [i for i, value in enumerate(kinds) if not filled(value)]  # a blank cell: the line says, else PT
+        if blank or any(read[value] != value for value in read):
             cells["provider_type"] = [read[value] for value in kinds]
+            for i in blank:
+                cells["provider_type"][i] = said(i)[0]
     else:
-        kinds = _provider_types(layout, column, cells.get("cpt", codes), cells.get("modifiers"), ref, assume)
+        kinds = _provider_types(layout, column, said, ref, assume)
         if kinds is not None:
             cells["provider_type"] = kinds
     return Prepared(cells, assumed, not_lines, defaults)
 
 
-def _provider_types(layout: SheetLayout, column: Callable[[int | None], list[Any]], codes: list[Any],
-                    merged_modifiers: list[Any] | None, ref: Reference,
+def _line_disciplines(layout: SheetLayout, column: Callable[[int | None], list[Any]], codes: list[Any],
+                      merged_modifiers: list[Any] | None, ref: Reference) -> Callable[[int], tuple[str | None, str]]:
+    """The discipline line i says by itself, and why — a revenue code (0430 is occupational therapy), its
+    GP/GO/GN modifier, or a code of one discipline (92507, 97165) — for lines whose provider type the
+    sheet does not give. A GO line is not a PT's because the sheet names no provider: that would be a
+    false MOD002."""
+    known: dict[tuple[Any, Any, Any], tuple[str | None, str]] = {}
+    cells: list[list[Any] | None] = []  # the revenue codes and modifiers, taken on the first call
+
+    def said(i: int) -> tuple[str | None, str]:
+        if not cells:
+            cells.append(column(layout.extra.get("revenue_code")) if "revenue_code" in layout.extra else None)
+            cells.append(merged_modifiers if merged_modifiers is not None else column(layout.columns.get("modifiers")))
+        revenue, modifiers = cells
+        key = (revenue[i] if revenue else None, modifiers[i], codes[i])
+        if key not in known:
+            known[key] = _discipline_said_by_line(*key, ref)
+        return known[key]
+
+    return said
+
+
+def _provider_types(layout: SheetLayout, column: Callable[[int | None], list[Any]],
+                    said: Callable[[int], tuple[str | None, str]], ref: Reference,
                     assume: Callable[[int, str], None]) -> list[str | None] | None:
     """Without a provider-type column: the rendering provider's name or NPI says the type; where it does
-    not (no such column, or a name without a credential), the line says its discipline — a revenue code
-    (0430 is occupational therapy), its GP/GO/GN modifier, or a code of one discipline (92507, 97165).
-    None where nothing says (judged as a PT). A GO line is not a PT's line because the sheet names no
-    provider: that would be a false MOD002."""
+    not (no such column, or a name without a credential), the line says its discipline. None where
+    nothing says (judged as a PT)."""
     names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
     named = "provider_name" in layout.extra or "provider_npi" in layout.extra
     known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))} if named else {}
-    revenue = column(layout.extra.get("revenue_code")) if "revenue_code" in layout.extra else None
-    modifiers = merged_modifiers if merged_modifiers is not None else column(layout.columns.get("modifiers"))
-    said: dict[tuple[Any, Any, Any], tuple[str | None, str]] = {}
     kinds: list[str | None] = []
     for i, (name, npi) in enumerate(zip(names, npis)):
         kind = known.get((name, npi))
         if kind is None:
-            key = (revenue[i] if revenue else None, modifiers[i], codes[i])
-            if key not in said:
-                said[key] = _discipline_said_by_line(*key, ref)
-            kind, why = said[key]
+            kind, why = said(i)
             if filled(name) or filled(npi):
                 who = str(name if filled(name) else npi).strip()
                 assume(i, f"provider type: {who!r} has no credential ptcalc recognises and is not on the roster, "
