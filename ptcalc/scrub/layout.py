@@ -276,7 +276,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         kinds = column(layout.columns["provider_type"])
         read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
                 else provider_type_of(value, None, ref) or value for value in set(kinds)}
-        blank = [i for i, value in enumerate(kinds) if not filled(value)]  # a blank cell: the line says, else PT
+        blanks = {value for value in read if not filled(value)}  # a blank cell: the line says, else PT
+        blank = [i for i, value in enumerate(kinds) if value in blanks] if blanks else []
         if blank or any(read[value] != value for value in read):
             cells["provider_type"] = [read[value] for value in kinds]
             for i in blank:
