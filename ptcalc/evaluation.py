@@ -5,6 +5,8 @@ CPT requires every component to meet a level; the code is set by the weakest one
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,19 +42,50 @@ def exam_tier(count: int) -> str:
     return "low" if count <= 2 else "moderate" if count == 3 else "high"
 
 
-def _tier_word(value: Any, field: str, words: dict[str, str]) -> str:
-    text = str(value).strip().lower() if isinstance(value, str) else None
-    if text not in words:
+# The CPT descriptors' own words for the clinical presentation, most severe first ("unstable" holds "stable").
+PRESENTATION_PHRASES = (("unstable", "high"), ("unpredictable", "high"), ("evolving", "moderate"),
+                        ("changing", "moderate"), ("stable", "low"), ("uncomplicated", "low"))
+_RANGE = re.compile(r"^(\d+)\s*(?:-|–|to)\s*(\d+)$")
+_NEGATION = frozenset({"not", "no", "non", "never"})
+_OR_MORE = re.compile(r"^(\d+)\s*(?:\+|or more|and more|or greater)$")
+
+
+def _tier_word(value: Any, field: str, words: dict[str, str], phrases: tuple[tuple[str, str], ...] = ()) -> str:
+    """A tier from its word (`Low`, `moderate complexity`) or, for the presentation, the descriptor's
+    phrase (`evolving clinical presentation with changing characteristics`)."""
+    text = " ".join(str(value).lower().split()).removesuffix(" complexity") if isinstance(value, str) else None
+    if text in words:
+        return words[text]
+    said = set(text.replace(",", " ").split()) if text else set()
+    found = None if said & _NEGATION else next((tier for phrase, tier in phrases if phrase in said), None)
+    if found is None:
         raise PtcalcInputError(f"{field}: {describe(value)} is not one of {', '.join(words)}")
-    return words[text]
+    return found
+
+
+def _count_as_written(value: Any, field: str, minimum: int, tier_of: Callable[[int], str]) -> int:
+    """A count, or the descriptors' ranges as notes write them: `none` 0, `1-2` 1, `3 or more` / `3+` 3
+    (the lower bound); a range that spans two tiers (`0-2` comorbidities) is refused."""
+    if isinstance(value, str):
+        text = " ".join(value.lower().split())
+        if text in ("none", "no", "zero"):
+            value = "0"
+        elif found := _RANGE.match(text):
+            low, high = int(found.group(1)), int(found.group(2))
+            if low > high or tier_of(low) != tier_of(high):
+                raise PtcalcInputError(f"{field}: {describe(value)} spans more than one tier; give the count")
+            value = str(low)
+        elif found := _OR_MORE.match(text):
+            value = found.group(1)
+    return parse_count(value, field, minimum=minimum)
 
 
 def evaluation_tier(comorbidities: Any, exam_elements: Any, presentation: Any,
                     decision: Any = None) -> EvaluationTier:
     components = {
-        "history": comorbidity_tier(parse_count(comorbidities, "comorbidities", minimum=0)),
-        "examination": exam_tier(parse_count(exam_elements, "exam_elements", minimum=1)),
-        "presentation": _tier_word(presentation, "presentation", PRESENTATIONS),
+        "history": comorbidity_tier(_count_as_written(comorbidities, "comorbidities", 0, comorbidity_tier)),
+        "examination": exam_tier(_count_as_written(exam_elements, "exam_elements", 1, exam_tier)),
+        "presentation": _tier_word(presentation, "presentation", PRESENTATIONS, PRESENTATION_PHRASES),
     }
     if not is_blank(decision):
         components["decision making"] = _tier_word(decision, "decision", {t: t for t in TIERS})

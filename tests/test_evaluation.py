@@ -39,3 +39,25 @@ def test_bad_input(args, message) -> None:
     with pytest.raises(PtcalcInputError) as caught:
         evaluation_tier(*args)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    (("none", "1-2", "stable"), "97161"),                       # the CPT descriptors' own ranges and words
+    (("1-2", "3 or more", "Evolving clinical presentation with changing characteristics"), "97162"),
+    (("3 or more", "4+", "unstable and unpredictable characteristics", "High complexity"), "97163"),
+    (("3+", "4 or more", "Stable and/or uncomplicated characteristics"), "97161"),
+    (("1 to 2", "3", "evolving", "moderate complexity"), "97162"),
+])
+def test_counts_and_presentations_as_the_note_writes_them(args, code) -> None:
+    assert evaluation_tier(*args).code == code
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("0-2", 3, "stable"), "comorbidities: '0-2' spans more than one tier"),     # 0 is low, 1-2 moderate
+    ((1, "3-5", "evolving"), "exam_elements: '3-5' spans more than one tier"),
+    ((1, 3, "not stable"), "presentation: 'not stable' is not one of"),          # never read past a negation
+    ((1, 3, "wobbly"), "presentation: 'wobbly' is not one of"),
+])
+def test_a_range_across_tiers_or_a_negated_presentation_is_refused(args, message) -> None:
+    with pytest.raises(PtcalcInputError, match=message):
+        evaluation_tier(*args)

@@ -77,10 +77,10 @@ def PT_UNITS_EXPLAIN(minutes: Any, codes: Any, method: Any = "CMS") -> str:
 
 
 @excel_function(
-    comorbidities="Personal factors and/or comorbidities affecting the plan of care: 0, 1-2, 3+.",
+    comorbidities="Personal factors and/or comorbidities affecting the plan of care: a count, or none, 1-2, 3+.",
     exam_elements="Elements examined (body structures/functions, activity limitations, "
                   "participation restrictions): 1-2, 3, 4+.",
-    presentation='"stable", "evolving" or "unstable" (or low/moderate/high).',
+    presentation='"stable", "evolving" or "unstable" (or low/moderate/high, or the descriptor\'s words).',
     decision='Optional clinical decision making: "low", "moderate" or "high".',
 )
 def PT_EVAL_TIER(comorbidities: Any, exam_elements: Any, presentation: Any, decision: Any = None) -> str:
