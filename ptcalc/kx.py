@@ -11,16 +11,20 @@ from typing import Any
 from .errors import PtcalcInputError
 from .periods import by_year
 from .refdata import Reference, load_reference
-from .values import describe, is_blank, parse_amount, parse_date_or_year
+from .values import describe, is_blank, money_number, parse_amount, parse_date_or_year
 
-BUCKETS = {"PT": "PT/SLP", "PTA": "PT/SLP", "SLP": "PT/SLP", "OT": "OT", "OTA": "OT"}
+BUCKETS = {"PT": "PT/SLP", "PTA": "PT/SLP", "SLP": "PT/SLP", "ST": "PT/SLP", "OT": "OT", "OTA": "OT",
+           "GP": "PT/SLP", "GN": "PT/SLP", "GO": "OT"}  # the discipline, or its therapy modifier
+# The discipline in words: "Physical therapy", "Speech-language pathology", "Occupational therapy".
+BUCKET_WORDS = (("occupational", "OT"), ("physical", "PT/SLP"), ("speech", "PT/SLP"))
 STATUSES = ("OK", "APPROACHING", "KX", "KX+REVIEW")
 
 
 def bucket_of(discipline: Any) -> str:
     if is_blank(discipline):
         return "PT/SLP"
-    bucket = BUCKETS.get(str(discipline).strip().upper())
+    text = str(discipline).strip()
+    bucket = BUCKETS.get(text.upper()) or next((b for word, b in BUCKET_WORDS if word in text.lower()), None)
     if bucket is None:
         raise PtcalcInputError(f"discipline: {describe(discipline)} is not PT, SLP or OT")
     return bucket
@@ -80,7 +84,8 @@ def _kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float,
 def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = None,
               discipline: Any = "PT", reference: Reference | None = None) -> KxStatus:
     ref = reference or load_reference()
-    total = parse_amount(ytd_allowed, "ytd_allowed") + parse_amount(visit_allowed, "visit_allowed")
+    total = parse_amount(money_number(ytd_allowed), "ytd_allowed") + \
+        parse_amount(money_number(visit_allowed), "visit_allowed")
     year = (max(ref.kx_thresholds) if is_blank(date_of_service)
             else parse_date_or_year(date_of_service, "date").year)
     bucket = bucket_of(discipline)

@@ -101,6 +101,13 @@ def parse_number(value: Any, field: str) -> float:
     return number
 
 
+def money_number(value: Any) -> Any:
+    """Dollars as a cell shows them: `$2,300.00`, `$ 2300`, `2300 USD` (a number as it is)."""
+    if isinstance(value, str):
+        return value.strip().removeprefix("$").removesuffix("USD").removesuffix("usd").strip()
+    return value
+
+
 def parse_amount(value: Any, field: str) -> float:
     """A quantity that cannot be negative (minutes, dollars): blank is 0, text or a negative is an error."""
     if is_blank(value):

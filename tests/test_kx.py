@@ -51,3 +51,13 @@ def test_bad_input(args, message) -> None:
     with pytest.raises(PtcalcInputError) as caught:
         kx_status(*args)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("ytd", "visit", "discipline", "bucket"), [
+    ("$2,300.00", "$ 100", "PT", "PT/SLP"), ("2300 USD", 100, "Physical Therapy", "PT/SLP"),
+    (2300, 100, "Occupational therapy", "OT"), (2300, 100, "GO", "OT"), (2300, 100, "GN", "PT/SLP"),
+    (2300, 100, "Speech-language pathology", "PT/SLP"),
+])
+def test_dollars_and_disciplines_as_a_sheet_writes_them(ytd, visit, discipline, bucket) -> None:
+    status = kx_status(ytd, visit, 2026, discipline)
+    assert status.total == 2400 and status.bucket == bucket
