@@ -19,6 +19,11 @@ EXCEL_SERIAL_RANGE = (36526, 73050)
 YEAR_RANGE = (1900, 2100)
 
 _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
+CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
+# `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`; then `Ther Ex (97110)`, `THER EX - 97110`.
+CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*" + CODE + r"(?![0-9])(.*)$", re.I)
+CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + CODE + r"[)\]]?\s*$", re.I)
+_WORD = re.compile(r"[A-Za-z0-9]+")
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
 _VOWELS = frozenset("AEIOU")
 _GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each
@@ -78,8 +83,25 @@ def normalise_code(value: Any, field: str = "code") -> str:
         match = _CODE_FLOAT.match(text)
         if match:
             text = match.group(1)
+        else:
+            text = _code_with_description(text, value, field)
     if not text:
         raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
+    return text
+
+
+def _code_with_description(text: str, value: Any, field: str) -> str:
+    """The code of `97110 - Ther Ex` or `Ther Ex (97110)`, as a charge sheet's code column writes it.
+    Modifiers after the code (`97110 CQ`, `97110GP`) are refused: they change the price and belong in
+    their own argument or column."""
+    if found := CODE_IN_TEXT.match(text):
+        words = _WORD.findall(found.group(2))
+        if words and all(len(word) == 2 for word in words):
+            raise PtcalcInputError(f"{field}: {describe(value)} has modifiers after the code; give them as modifiers")
+        if not words or any(len(word) > 2 for word in words):
+            return found.group(1).upper()
+    elif found := CODE_AT_END.match(text):
+        return found.group(1).upper()
     return text
 
 

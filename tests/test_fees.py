@@ -159,3 +159,15 @@ def test_a_name_two_localities_share_is_refused_naming_both(ref_copy: Path) -> N
     with pytest.raises(PtcalcInputError, match=r"'Manhattan' names 2 localities \(13202-01, 13202-02\)"):
         locality_key(ref, "Manhattan")
     assert locality_key(ref, "13202-02 Manhattan") == "13202-02"  # the key decides
+
+
+@pytest.mark.parametrize("code", ["97110 - Ther Ex", "Ther Ex (97110)", "CPT 97110", " 97110 "])
+def test_a_code_with_its_description_is_priced_as_the_code(code: str) -> None:
+    assert PT_FEE(code, 1) == 29.06
+
+
+@pytest.mark.parametrize("code", ["97110GP", "97110 CQ", "97110-59"])
+def test_modifiers_after_the_code_are_refused_not_dropped(code: str) -> None:
+    """CQ changes the price: a modifier glued to the code would be lost silently."""
+    with pytest.raises(PtcalcInputError, match="has modifiers after the code; give them as modifiers"):
+        PT_FEE(code, 1)

@@ -4,10 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
-# `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`; then `Ther Ex (97110)`, `THER EX - 97110`.
-_CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*" + _CODE + r"(?![0-9])(.*)$", re.I)
-_CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + _CODE + r"[)\]]?\s*$", re.I)
+from ..values import CODE, CODE_AT_END, CODE_IN_TEXT
+
 _WORDS = re.compile(r"[^\s,;:()\[\]/]+")
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
 _HYPHENED_MODIFIERS = re.compile(r"^-[A-Z0-9]{2}(?:-?[A-Z0-9]{2})*$", re.I)
@@ -27,7 +25,7 @@ def plain(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-_ANY_CODE = re.compile(r"(?<![A-Z0-9])" + _CODE + r"(?![A-Z0-9])", re.I)
+_ANY_CODE = re.compile(r"(?<![A-Z0-9])" + CODE + r"(?![A-Z0-9])", re.I)
 # Between the codes of a list: separators, quantities (`x2`, `(2)`, `*2`), two-character modifiers; no words.
 _LIST_FILLER = re.compile(r"^(?:[\s,;/&+()*x-]|and\b|\d{1,2}\b|[A-Z0-9]{2}\b)*$", re.I)
 
@@ -49,9 +47,9 @@ def code_of(value: Any, modifiers: frozenset[str] = frozenset()) -> tuple[Any, s
     A cell listing several codes stays whole (the line says it holds several)."""
     if not isinstance(value, str) or codes_listed(value):
         return value, ""
-    match = _CODE_IN_TEXT.match(value)
+    match = CODE_IN_TEXT.match(value)
     if not match:
-        at_end = _CODE_AT_END.match(value)
+        at_end = CODE_AT_END.match(value)
         return (at_end.group(1).upper(), "") if at_end else (value, "")
     code, rest = match.group(1).upper(), match.group(2)
     glued = None  # `97110GP`, `97110GP 59`, `97110-GP`; not `97110 - TE`, `97110-Ther Ex`, `97110: Ther Ex`
@@ -69,9 +67,9 @@ def has_code(value: Any) -> bool:
     if not filled(value):
         return False
     text = str(plain(value))
-    if _CODE_IN_TEXT.match(text):
+    if CODE_IN_TEXT.match(text):
         return True
-    return bool(_CODE_AT_END.match(text)) and not NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
+    return bool(CODE_AT_END.match(text)) and not NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
 
 
 _AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
