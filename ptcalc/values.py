@@ -83,7 +83,7 @@ def normalise_code(value: Any, field: str = "code") -> str:
         match = _CODE_FLOAT.match(text)
         if match:
             text = match.group(1)
-        else:
+        elif not (len(text) == 5 and text.isalnum()):  # not a plain code: perhaps a code with its description
             text = _code_with_description(text, value, field)
     if not text:
         raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
