@@ -26,7 +26,8 @@ OUTPUT_MARKS = (".scrubbed.", ".backtest.", ".values.")
 def cmd_scrub(args: argparse.Namespace) -> int:
     as_of = parse_date(args.as_of, "--as-of") if args.as_of is not None else None
     inputs = [Path(name) for name in args.input]
-    if len(inputs) == 1 and not inputs[0].is_dir():
+    into_folder = args.output is not None and Path(args.output).is_dir()
+    if len(inputs) == 1 and not inputs[0].is_dir() and not into_folder:
         fmt = _output_format(args)
         return scrub_one(inputs[0], Path(args.output) if args.output else None, fmt, args, as_of)
     return _scrub_batch(_batch_files(inputs), args, as_of)

@@ -63,3 +63,10 @@ def test_a_batch_names_a_folder_for_its_outputs(tmp_path: Path) -> None:
     assert "holds no charge sheet" in run_cli("scrub", str(empty)).stderr
     clean = run_cli("scrub", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--format", "json", "--as-of", AS_OF)
     assert clean.returncode == 0 and clean.stdout.splitlines()[-1] == "batch of 2 files: 2 scrubbed, 0 with error findings"
+
+
+def test_one_file_into_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "a.csv").write_text(CLEAN)
+    result = run_cli("scrub", str(tmp_path / "a.csv"), "-o", str(tmp_path / "out"), "--format", "csv", "--as-of", AS_OF)
+    assert result.returncode == 0 and (tmp_path / "out" / "a.scrubbed.csv").is_file()
