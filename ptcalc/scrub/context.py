@@ -96,8 +96,8 @@ class KxPoint:
     status: KxStatus | None  # None when the year cannot be priced or has no threshold
     visit_allowed: Decimal
     problem: str | None = None
-    # The sheet gives the patient's allowed dollars before it (ytd_prior): without them its own lines are
-    # only a lower bound on the year's total (a day's or a week's charges start mid-year)
+    # The sheet says the patient's allowed dollars before it (a ytd_prior column; a blank cell there is 0):
+    # a sheet without one is only a lower bound on the year's total (a day's or a week's charges start mid-year)
     prior_known: bool = True
 
 
@@ -468,7 +468,7 @@ class ScrubContext:
         for (patient_id, year, bucket), lines in accruals.items():
             lines.sort(key=_date_and_row)
             prior = next((l.ytd_prior for l in lines if l.ytd_prior is not None), None)
-            prior_known = prior is not None
+            prior_known = prior is not None or "ytd_prior" in self.columns
             prior = prior or 0.0
             running = Decimal(str(prior))
             for day, day_lines in groupby(lines, key=_date_of):

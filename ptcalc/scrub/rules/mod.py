@@ -106,9 +106,9 @@ class KxBelowThreshold(_KxRule):
     id = "MOD004"
     name = "kx-below-threshold"
     severity = "warning"
-    condition = ("KX on a line while the running total is below the threshold, where the sheet gives the "
-                 "patient's allowed dollars before it (ytd_prior): a sheet of one day's or week's charges alone "
-                 "cannot show a patient is below")
+    condition = ("KX on a line while the running total is below the threshold, on a sheet that says the patients' "
+                 "allowed dollars before it (a ytd_prior column): an export of one day's or week's charges without "
+                 "one cannot show a patient is below")
     fix = "Remove KX"
     source = KX_SOURCE
 
