@@ -357,7 +357,9 @@ class ScrubContext:
             timed = [l for l in visit.lines if l.cpt in timed_codes]
             if profile is None or not timed:
                 continue
-            if by_visit and all(l.minutes is None and "minutes" not in l.bad for l in timed):
+            # Minutes for each code are voluntary (§220.3): a line without them is judged on the visit's total
+            if by_visit and any(l.minutes is None and "minutes" not in l.bad for l in timed) \
+                    and _visit_total(visit) is not None:
                 self._judge_visit_total(visit, timed, profile.unit_method, found)
                 continue
             if not by_line:
