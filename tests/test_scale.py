@@ -183,13 +183,21 @@ def test_prices_remembered_by_day_shape_stay_with_their_year_locality_and_modifi
     assert allowed["P5"] == allowed["P2"]  # another date of the same year and place: the same price
 
 
-def test_a_finding_crosses_between_processes_whole() -> None:
-    """`--jobs` pickles findings back from its workers; every field, the claim's ids too, must survive."""
+def test_a_judgement_crosses_between_processes_whole() -> None:
+    """`--jobs` pickles judgements back from its workers (findings as columns); every field of every
+    finding, the claim's ids too, and the expected units and pricing fallbacks must survive."""
     import pickle
     from decimal import Decimal
 
     from ptcalc.scrub.findings import Finding
+    from ptcalc.scrub.judge import Judgement
 
-    finding = Finding(7, "PTP001", "ncci-pair-needs-modifier", "warning", "bypassed", "97140 carries 59", "fix",
-                      Decimal("31.02"), "P9", date(2026, 3, 2), "97140", "NCCI", "modifiers", "CLM-1", "2")
-    assert pickle.loads(pickle.dumps(finding)) == finding
+    findings = [Finding(7, "PTP001", "ncci-pair-needs-modifier", "warning", "bypassed", "97140 carries 59", "fix",
+                        Decimal("31.02"), "P9", date(2026, 3, 2), "97140", "NCCI", "modifiers", "CLM-1", "2"),
+                Finding(8, "UNT001", "units-exceed-time", "error", "fail", "3 units for 20 minutes", "fix 2",
+                        None, "P10", None, None, "CMS", None)]
+    judgement = Judgement(findings, {7: 2, 8: None}, {"national"})
+    crossed = pickle.loads(pickle.dumps(judgement))
+    assert crossed.findings == findings and crossed.findings[1].claim_id is None
+    assert crossed.expected_units == {7: 2, 8: None} and crossed.pricing_fallbacks == {"national"}
+    assert pickle.loads(pickle.dumps(Judgement())).findings == []
