@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from ..context import KX_BUCKETS, ScrubContext
 from ..findings import Finding
+from ..lines import ChargeLine
 from .base import Rule
 
 CONTRACT = "ptcalc charge-sheet contract (product spec §3, §7)"
@@ -116,15 +117,21 @@ class ConflictingYtdPrior(Rule):
     needs = ("patient_id", "dos", "cpt", "ytd_prior")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        first: dict[tuple, object] = {}
-        carrying = [line for line in self.lines(ctx) if line.ytd_prior is not None]
-        for line in sorted(carrying, key=lambda l: (l.dos, l.row)):
-            key = (line.patient_id, line.dos.year, KX_BUCKETS.get(line.discipline or "PT"))
-            earlier = first.setdefault(key, line)
-            if earlier is not line and earlier.ytd_prior != line.ytd_prior:
-                yield self.finding(ctx, line, f"ytd_prior {line.ytd_prior:,.2f} differs from {earlier.ytd_prior:,.2f} "
-                                   f"on row {earlier.row} for {line.patient_id}'s {line.dos.year} {key[2]} total; "
-                                   f"the KX total starts from {earlier.ytd_prior:,.2f}", field="ytd_prior")
+        totals: dict[tuple, list[ChargeLine]] = {}
+        for line in self.lines(ctx):
+            if line.ytd_prior is not None:
+                key = (line.patient_id, line.dos.year, KX_BUCKETS.get(line.discipline or "PT"))
+                totals.setdefault(key, []).append(line)
+        for (patient, year, bucket), carrying in totals.items():
+            if len({line.ytd_prior for line in carrying}) < 2:
+                continue  # one value (the usual case): nothing to order
+            carrying.sort(key=lambda l: (l.dos, l.row))
+            earlier = carrying[0]
+            for line in carrying[1:]:
+                if line.ytd_prior != earlier.ytd_prior:
+                    yield self.finding(ctx, line, f"ytd_prior {line.ytd_prior:,.2f} differs from "
+                                       f"{earlier.ytd_prior:,.2f} on row {earlier.row} for {patient}'s {year} {bucket} "
+                                       f"total; the KX total starts from {earlier.ytd_prior:,.2f}", field="ytd_prior")
 
 
 class NoFeeData(Rule):
