@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "headers ptcalc does not recognise")
     scrub.add_argument("--as-of", metavar="DATE", help="judge dates against this day (default: today)")
     scrub.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                       help="processes judging the patient partitions (default 1; at most one per core)")
+                       help="processes: a batch's files side by side, or one file's patient partitions "
+                            "(default 1; at most one per core)")
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")

@@ -8,8 +8,15 @@ else 1 when any has an error finding, else 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import multiprocessing
+import os
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from itertools import repeat
 from pathlib import Path
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, PtcalcInputError, UsageError
@@ -102,21 +109,54 @@ def _scrub_batch(files: list[Path], args: argparse.Namespace, as_of: date | None
         raise UsageError(f"{sorted(clashing)[0]}: two inputs of the same name would write it; scrub them apart "
                          "or without -o")
     worst, unread, flagged = EXIT_OK, [], 0
-    for source, output in zip(files, outputs):
-        try:
-            code = scrub_one(source, output, fmt, args, as_of)
-        except (UsageError, PtcalcInputError) as exc:
-            print(f"ptcalc scrub: {exc}", file=sys.stderr)
-            code = EXIT_UNUSABLE
-        except OSError as exc:  # one file locked or vanished: the others go on
-            print(f"ptcalc scrub: {exc.filename or source}: {exc.strerror or exc}", file=sys.stderr)
-            code = EXIT_UNUSABLE
+    for source, code in zip(files, _batch_codes(files, outputs, fmt, args, as_of)):
         unread += [source.name] if code == EXIT_UNUSABLE else []
         flagged += code == EXIT_FINDINGS
         worst = max(worst, code)
     print(f"batch of {len(files)} files: {len(files) - len(unread)} scrubbed, {flagged} with error findings"
           + (f", {len(unread)} could not be read ({', '.join(unread)})" if unread else ""))
     return worst
+
+
+def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argparse.Namespace,
+                 as_of: date | None) -> Iterator[int]:
+    """Each file's exit status, in order. With --jobs N the files themselves are the parallel unit: N
+    processes each scrub whole files (each exactly as alone, its patients judged in one process), and
+    what each file printed is printed in the batch's order as its turn comes."""
+    jobs = min(args.jobs, len(files), os.cpu_count() or 1)
+    if jobs <= 1:
+        for source, output in zip(files, outputs):
+            yield _scrub_in_batch(source, output, fmt, args, as_of)
+        return
+    from .scrub.judge import forking
+
+    one_process = argparse.Namespace(**{**vars(args), "jobs": 1})
+    context = multiprocessing.get_context("fork" if forking() else None)
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        done = pool.map(_scrub_captured, files, outputs, repeat(fmt), repeat(one_process), repeat(as_of))
+        for code, printed, said in done:
+            sys.stdout.write(printed)
+            sys.stderr.write(said)
+            yield code
+
+
+def _scrub_captured(source: Path, output: Path, fmt: str, args: argparse.Namespace,
+                    as_of: date | None) -> tuple[int, str, str]:
+    """One file of a parallel batch in a worker process: its status and what it printed (stdout, stderr)."""
+    printed, said = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(said):
+        code = _scrub_in_batch(source, output, fmt, args, as_of)
+    return code, printed.getvalue(), said.getvalue()
+
+
+def _scrub_in_batch(source: Path, output: Path, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
+    try:
+        return scrub_one(source, output, fmt, args, as_of)
+    except (UsageError, PtcalcInputError) as exc:
+        print(f"ptcalc scrub: {exc}", file=sys.stderr)
+    except OSError as exc:  # one file locked or vanished: the others go on
+        print(f"ptcalc scrub: {exc.filename or source}: {exc.strerror or exc}", file=sys.stderr)
+    return EXIT_UNUSABLE
 
 
 def _output_format(args: argparse.Namespace) -> str:

@@ -70,3 +70,27 @@ def test_one_file_into_a_folder(tmp_path: Path) -> None:
     (tmp_path / "a.csv").write_text(CLEAN)
     result = run_cli("scrub", str(tmp_path / "a.csv"), "-o", str(tmp_path / "out"), "--format", "csv", "--as-of", AS_OF)
     assert result.returncode == 0 and (tmp_path / "out" / "a.scrubbed.csv").is_file()
+
+
+def test_a_batch_with_jobs_scrubs_files_side_by_side_and_says_the_same_in_the_same_order(tmp_path: Path) -> None:
+    """--jobs 2 on a batch: files go to two processes; every output byte, every printed line and their
+    order, and the exit status are those of the one-process batch."""
+    clinics = tmp_path / "clinics"
+    clinics.mkdir()
+    shutil.copy(SAMPLE, clinics / "a_north.csv")
+    (clinics / "b_notes.csv").write_text("x,y\n1,2\n")  # unreadable: said in its place, the others go on
+    (clinics / "c_south.csv").write_text(CLEAN)
+    shutil.copy(SAMPLE, clinics / "d_east.csv")
+    said = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        out.mkdir()
+        result = run_cli("scrub", str(clinics), "--format", "json", "-o", str(out), "--as-of", AS_OF, "--jobs", jobs)
+        said[jobs] = (result.returncode, result.stdout.replace(str(out), "OUT"), result.stderr,
+                      _digests(out))
+    assert said["2"] == said["1"]
+    code, stdout, stderr, outputs = said["1"]
+    assert code == 2 and sorted(outputs) == ["a_north.scrubbed.json", "c_south.scrubbed.json", "d_east.scrubbed.json"]
+    assert [line.split(" lines of ")[1].split(":")[0] for line in stdout.splitlines()[:-1]] == [
+        "a_north.csv", "c_south.csv", "d_east.csv"]
+    assert stderr.count("b_notes.csv") == 1

@@ -94,7 +94,7 @@ def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: 
     """fork=False: the way Windows starts workers (each partition and the reference data pickled)."""
     from ptcalc.scrub import judge
 
-    monkeypatch.setattr(judge, "_forking", lambda: fork)
+    monkeypatch.setattr(judge, "forking", lambda: fork)
     plain = scrub_file(heavy_csv, as_of=AS_OF)
     ref = load_reference()
     judged = judge_lines(plain.lines, ref, set(plain.columns), AS_OF, jobs=jobs, partition_lines=size)

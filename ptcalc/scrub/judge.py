@@ -104,7 +104,7 @@ def _judge_all(parts: list[list[ChargeLine]], ref: Reference, columns: set[str],
     return total
 
 
-def _forking() -> bool:
+def forking() -> bool:
     return os.name == "posix" and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -128,12 +128,12 @@ def _judge_in_processes(shares: list[list[list[ChargeLine]]], ref: Reference, co
     """This process judges the first share itself, beside one worker per other share. Each worker sends
     its whole share's judgement back once, at the end (one message to unpickle, not one per partition,
     while this process is still judging); forked workers inherit the lines, so only share numbers go out."""
-    forking = _forking()
-    context = multiprocessing.get_context("fork" if forking else None)
+    forked = forking()
+    context = multiprocessing.get_context("fork" if forked else None)
     others = range(1, len(shares))
     with ProcessPoolExecutor(len(shares) - 1, mp_context=context, initializer=_start_worker,
-                             initargs=(ref, columns, as_of, shares if forking else None)) as pool:
-        judged = pool.map(_judge_share, others if forking else [shares[i] for i in others])
+                             initargs=(ref, columns, as_of, shares if forked else None)) as pool:
+        judged = pool.map(_judge_share, others if forked else [shares[i] for i in others])
         total = _judge_all(shares[0], ref, columns, as_of)
         for other in judged:
             total.add(other)
