@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 
@@ -305,6 +306,9 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
         raise  # output piped into `head` and closed early: main() ends quietly
     except MemoryError:
         print(f"ptcalc {args.command}: out of memory (split the input, or use --format csv/json)", file=sys.stderr)
+    except BrokenProcessPool:
+        print(f"ptcalc {args.command}: a --jobs worker process ended without finishing (the system may have "
+              "stopped it for lack of memory); run again with fewer --jobs", file=sys.stderr)
     except OSError as exc:
         print(f"ptcalc {args.command}: {exc.filename or 'file'}: {exc.strerror or exc}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the error boundary: one line, never a traceback

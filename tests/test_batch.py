@@ -3,8 +3,11 @@ alone, a file that cannot be read said in one line while the others go on, the b
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
+
+import pytest
 
 from .conftest import ROOT
 from .test_reference import run_cli
@@ -94,3 +97,22 @@ def test_a_batch_with_jobs_scrubs_files_side_by_side_and_says_the_same_in_the_sa
     assert [line.split(" lines of ")[1].split(":")[0] for line in stdout.splitlines()[:-1]] == [
         "a_north.csv", "c_south.csv", "d_east.csv"]
     assert stderr.count("b_notes.csv") == 1
+
+
+def _worker_killed(*args: object) -> None:
+    os._exit(9)  # what the system's out-of-memory killer leaves behind
+
+
+def test_a_batch_worker_that_dies_is_said_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    from ptcalc import scrub_command
+    from ptcalc.cli import run
+
+    (tmp_path / "a.csv").write_text(CLEAN)
+    (tmp_path / "b.csv").write_text(CLEAN)
+    monkeypatch.setattr(scrub_command, "_scrub_captured", _worker_killed)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert run(["scrub", str(tmp_path), "--format", "json", "--jobs", "2"]) == 2
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == ["ptcalc scrub: a --jobs worker process ended without finishing (the system may have stopped it "
+                    "for lack of memory); run again with fewer --jobs"]
