@@ -1,3 +1,4 @@
 from .cli import main
 
-main()
+if __name__ == "__main__":  # a --jobs worker started by spawn (Windows) imports this module as __mp_main__
+    main()

@@ -116,3 +116,17 @@ def test_a_batch_worker_that_dies_is_said_in_one_line(tmp_path: Path, monkeypatc
     said = capsys.readouterr().err.strip().splitlines()
     assert said == ["ptcalc scrub: a --jobs worker process ended without finishing (the system may have stopped it "
                     "for lack of memory); run again with fewer --jobs"]
+
+
+def test_a_spawned_worker_importing_python_m_ptcalc_does_not_run_the_command_again() -> None:
+    """On Windows, --jobs workers start by spawn, which imports the parent's main module as __mp_main__:
+    `python -m ptcalc scrub ... --jobs 2` must not run a second scrub (or exit) inside each worker."""
+    import runpy
+    import sys
+
+    saved = sys.argv
+    sys.argv = ["ptcalc", "scrub", "no-such-file.csv"]  # what main() would act on, and exit over
+    try:
+        runpy.run_module("ptcalc.__main__", run_name="__mp_main__")
+    finally:
+        sys.argv = saved
