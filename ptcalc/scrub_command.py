@@ -131,7 +131,7 @@ def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argpars
     from .scrub.judge import forking
 
     one_process = argparse.Namespace(**{**vars(args), "jobs": 1})
-    context = multiprocessing.get_context("fork" if forking() else None)
+    context = multiprocessing.get_context("fork" if forking() else "spawn")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         done = pool.map(_scrub_captured, files, outputs, repeat(fmt), repeat(one_process), repeat(as_of))
         for code, printed, said in done:

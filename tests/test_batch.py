@@ -130,3 +130,22 @@ def test_a_spawned_worker_importing_python_m_ptcalc_does_not_run_the_command_aga
         runpy.run_module("ptcalc.__main__", run_name="__mp_main__")
     finally:
         sys.argv = saved
+
+
+def test_a_batch_with_jobs_where_workers_start_by_spawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture) -> None:
+    """Windows has no fork: the batch's workers start by spawn and get each file by name; same outputs."""
+    from ptcalc.cli import run
+    from ptcalc.scrub import judge
+
+    shutil.copy(SAMPLE, tmp_path / "north.csv")
+    (tmp_path / "south.csv").write_text(CLEAN)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    outputs = {}
+    for jobs, fork in (("1", True), ("2", False)):
+        monkeypatch.setattr(judge, "forking", lambda fork=fork: fork)
+        out = tmp_path / f"out{jobs}"
+        out.mkdir()
+        assert run(["scrub", str(tmp_path), "--format", "json", "-o", str(out), "--as-of", AS_OF, "--jobs", jobs]) == 1
+        outputs[jobs] = (_digests(out), capsys.readouterr().out.replace(str(out), "OUT"))
+    assert outputs["2"] == outputs["1"] and len(outputs["1"][0]) == 2

@@ -129,7 +129,7 @@ def _judge_in_processes(shares: list[list[list[ChargeLine]]], ref: Reference, co
     its whole share's judgement back once, at the end (one message to unpickle, not one per partition,
     while this process is still judging); forked workers inherit the lines, so only share numbers go out."""
     forked = forking()
-    context = multiprocessing.get_context("fork" if forked else None)
+    context = multiprocessing.get_context("fork" if forked else "spawn")
     others = range(1, len(shares))
     with ProcessPoolExecutor(len(shares) - 1, mp_context=context, initializer=_start_worker,
                              initargs=(ref, columns, as_of, shares if forked else None)) as pool:
