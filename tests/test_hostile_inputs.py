@@ -204,6 +204,38 @@ def test_an_unterminated_quote_is_refused_naming_its_line_not_swallowing_the_res
     assert code == 2 and "line 3:" in err and "never closed" in err
 
 
+def test_a_quoted_cell_with_text_after_its_quote_is_read_as_excel_reads_it(tmp_path: Path) -> None:
+    """`"Smith, Jane" PT` is a strict csv error that Excel reads past: every line is kept, read as Excel
+    reads it, and the reading says so once; an unclosed quote elsewhere in the file is still refused."""
+    import json
+
+    source = tmp_path / "provider.csv"
+    source.write_text(f'{HEADER},rendering provider\nP1,2026-03-02,97110,1,15,GP,"Smith, Jane" PT\n'
+                      'P2,2026-03-02,97110,1,15,GP,"Lee, Bo" PTA\nP3,2026-03-02,97110,1,15,GP,Ray Al PT\n')
+    out = tmp_path / "provider.json"
+    code, _, err = run_safely("scrub", str(source), "-o", str(out), "--as-of", AS_OF, inputs=(source,))
+    report = json.loads(out.read_text())
+    assert report["summary"]["lines"] == 3 and code == 1  # P2's PTA minutes need CQ: the cell was read
+    assert [f["rule"] for f in report["findings"]] == ["MOD005"] and report["findings"][0]["row"] == 3
+    assert report["reading"]["source_problems"] == [
+        'csv: a quoted cell has text after its closing quote (first on line 2, e.g. "Smith, Jane" PT); read as '
+        'Excel reads it (Smith, Jane PT)']
+    assert err.count("note:") == 1
+    source.write_text(source.read_text() + '"P4,2026-03-02,97110,1,15,GP,x\nP5,2026-03-02,97110,1,15,GP,x\n')
+    code, _, err = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
+    assert code == 2 and "line 5:" in err and "never closed" in err
+
+
+def test_a_cell_longer_than_the_csv_reader_takes_is_refused_as_that(tmp_path: Path) -> None:
+    source = tmp_path / "long.csv"
+    source.write_text(f"{HEADER}\nP1,2026-03-02,97110,1,15,{'G' * 1_100_000}\n")
+    code, _, err = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
+    assert code == 2 and err.strip() == (f"ptcalc scrub: {source}: line 2: a cell of more than 1,048,544 characters "
+                                         "(an Excel cell holds 32,767): not a charge sheet's cell; trim it and scrub "
+                                         "again")
+    assert "quote" not in err
+
+
 def test_a_workbook_that_would_unpack_to_gigabytes_is_refused(tmp_path: Path) -> None:
     import zipfile
 

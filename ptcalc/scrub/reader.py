@@ -391,16 +391,17 @@ def _decode(path: Path, raw: bytes) -> tuple[str, set[int], bool]:
     return "".join(lines), odd, False
 
 
-def _unclosed_quote_line(text: str, fallback: int) -> int:
-    """The line where the last field that opened a quote began (the csv module only knows the end)."""
-    inside, start = False, fallback
+def _unclosed_quote_line(text: str) -> int | None:
+    """The line where a field opened a quote that never closes (the csv module only knows the end), or
+    None when every quote closes."""
+    inside, start = False, None
     for number, line in enumerate(text.splitlines(), start=1):
         for position, char in enumerate(line):
             if char == '"' and (inside or position == 0 or line[position - 1] in ",;\t|"):
                 if not inside:
                     start = number
                 inside = not inside
-    return start
+    return start if inside else None
 
 
 def _read_csv(path: Path, stream: bool = False) -> RawSheet:
@@ -412,7 +413,7 @@ def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     if windows_1252:
         sheet.notes.append("encoding: read as Windows-1252 (the file is not UTF-8: Excel's \"CSV (Comma "
                            "delimited)\" on Windows); check an accented name reads right, or save as CSV UTF-8")
-    rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes)
+    rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes, sheet.notes)
     if stream:
         sheet.rows, sheet.rest = list(islice(rows, HEAD_ROWS)), rows
     else:
@@ -440,28 +441,50 @@ def _sniff_delimiter(text: str, delimiters: str = ",\t;|", sample_lines: int = 5
     return best
 
 
-def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int],
-              notes: dict[int, str]) -> Iterator[list[str]]:
+def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes: dict[int, str],
+              file_notes: list[str]) -> Iterator[list[str]]:
     """The csv's rows, noting in `notes` (by row index) a line read as Windows-1252 or a cell longer
-    than Excel holds."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    than Excel holds, and in `file_notes` quoted cells read as Excel reads them.
+
+    Read strictly, so that a quote that never closes is refused rather than swallowing every line
+    after it. A quoted cell with text after its closing quote (`"Smith, Jane" PT`) is the one strict
+    error Excel reads past (as `Smith, Jane PT`): from that line on the file is read the same way,
+    once no quote is left open."""
     long_fields = _LONG_FIELD.search(text) is not None  # rare: only then measure every cell
-    index, last = 0, 0
-    try:
-        for row in reader:
-            if odd_lines and odd_lines.intersection(range(last + 1, reader.line_num + 1)):
-                notes[index] = ("encoding: this line is not UTF-8 and was read as Windows-1252; check its "
-                                "accented letters")
-            if long_fields and max(map(len, row), default=0) > EXCEL_CELL:
-                notes[index] = (f"cell length: a cell of {max(map(len, row)):,} characters is longer than an "
-                                f"Excel cell holds ({EXCEL_CELL:,}); the annotated xlsx shows its first "
-                                f"{EXCEL_CELL:,}, csv and json are whole")
-            yield row
-            index, last = index + 1, reader.line_num
-    except csv.Error as exc:  # e.g. a quote that never closes would swallow every line after it
-        opened = _unclosed_quote_line(text, reader.line_num)
-        raise UsageError(f"{path}: line {opened}: {exc} (a quote opened there is never closed, so the lines after "
-                         "it would be lost); fix the quote and scrub again") from None
+    strict = True
+    index = 0
+    while True:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+        skipped, last = 0, 0
+        try:
+            for row in reader:
+                if skipped < index:  # read again leniently: the rows before the strict error are out already
+                    skipped, last = skipped + 1, reader.line_num
+                    continue
+                if odd_lines and odd_lines.intersection(range(last + 1, reader.line_num + 1)):
+                    notes[index] = ("encoding: this line is not UTF-8 and was read as Windows-1252; check its "
+                                    "accented letters")
+                if long_fields and max(map(len, row), default=0) > EXCEL_CELL:
+                    notes[index] = (f"cell length: a cell of {max(map(len, row)):,} characters is longer than an "
+                                    f"Excel cell holds ({EXCEL_CELL:,}); the annotated xlsx shows its first "
+                                    f"{EXCEL_CELL:,}, csv and json are whole")
+                yield row
+                index, skipped, last = index + 1, skipped + 1, reader.line_num
+            return
+        except csv.Error as exc:  # e.g. a quote that never closes would swallow every line after it
+            opened = _unclosed_quote_line(text)
+            if opened is not None:
+                raise UsageError(f"{path}: line {opened}: {exc} (a quote opened there is never closed, so the "
+                                 "lines after it would be lost); fix the quote and scrub again") from None
+            if "field limit" in str(exc):
+                raise UsageError(f"{path}: line {reader.line_num}: a cell of more than {csv.field_size_limit():,} "
+                                 f"characters (an Excel cell holds {EXCEL_CELL:,}): not a charge sheet's cell; "
+                                 "trim it and scrub again") from None
+            if not strict or "expected after" not in str(exc):
+                raise UsageError(f"{path}: line {reader.line_num}: {exc}; fix it and scrub again") from None
+            strict = False
+            file_notes.append(f"csv: a quoted cell has text after its closing quote (first on line "
+                              f"{reader.line_num}, e.g. \"Smith, Jane\" PT); read as Excel reads it (Smith, Jane PT)")
 
 
 _STYLE_OF_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')
