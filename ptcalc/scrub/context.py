@@ -366,20 +366,20 @@ class ScrubContext:
                 continue
             if by_visit:
                 self._compare_with_visit_total(visit, timed, found)
+            # A timed line without minutes (and no visit total for them) leaves the visit's units unknown:
+            # UNT005 asks for the minutes; judging them as 0 would call correct units an overbilling.
+            if any(l.units is None or l.minutes is None for l in timed):
+                continue
             if len(timed) == 1:  # one line: both methods give the chart's units for its minutes
                 line = timed[0]
-                if line.units is None or "minutes" in line.bad:
-                    continue
-                units = expected[line.row] = units_for_minutes(line.minutes or 0.0)
+                units = expected[line.row] = units_for_minutes(line.minutes)
                 if units == line.units:
                     continue
-            elif any(l.units is None or "minutes" in l.bad for l in timed):
-                continue
             minutes: dict[str, float] = {}
             billed: dict[str, int] = {}
             first: dict[str, int] = {}
             for line in timed:
-                minutes[line.cpt] = minutes.get(line.cpt, 0.0) + (line.minutes or 0.0)
+                minutes[line.cpt] = minutes.get(line.cpt, 0.0) + line.minutes
                 billed[line.cpt] = billed.get(line.cpt, 0) + line.units
                 first.setdefault(line.cpt, line.row)
             shape = (profile.unit_method, tuple(minutes.items()))
