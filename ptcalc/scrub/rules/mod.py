@@ -23,6 +23,12 @@ def discipline_modifiers(ctx: ScrubContext) -> dict[str, str]:
     return {m.modifier: m.discipline for m in ctx.ref.modifiers.values() if m.kind == "discipline"}
 
 
+def liability_modifier(ctx: ScrubContext, line: ChargeLine) -> str | None:
+    """The line's GA, GZ or GY (reference/modifiers.yaml, kind liability): billed expecting a denial."""
+    modifiers = ctx.ref.modifiers
+    return next((m for m in line.modifiers if m in modifiers and modifiers[m].kind == "liability"), None)
+
+
 class MissingDisciplineModifier(Rule):
     id = "MOD001"
     absent_value_of = "modifiers"
@@ -81,9 +87,10 @@ class MissingKx(_KxRule):
     name = "missing-kx"
     severity = "error"
     condition = ("Medicare: the patient's allowed total for the year, with this line, exceeds the KX threshold "
-                 "and the line has no KX")
+                 "and the line has no KX (status bypassed when GA, GZ or GY bills it expecting a denial: a service "
+                 "that is not medically necessary)")
     fix = "Add KX if the record documents medical necessity"
-    source = KX_SOURCE
+    source = KX_SOURCE + "; NGS Medicare therapy billing guide (KX and GA modifiers)"
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in ctx.kx_attention:
@@ -97,9 +104,18 @@ class MissingKx(_KxRule):
             allowed = ctx.allowed(line)
             if point.status.needs_kx and "KX" not in line.modifiers and allowed:
                 status = point.status
-                yield self.finding(ctx, line, f"{self.where(line, ctx)}, over the {status.year} KX threshold of "
-                                   f"{money(status.threshold)}; the line has no KX", field="modifiers",
-                                   amount=allowed)
+                over = f"{self.where(line, ctx)}, over the {status.year} KX threshold of {money(status.threshold)}"
+                expected_denial = liability_modifier(ctx, line)
+                if expected_denial is None:
+                    yield self.finding(ctx, line, f"{over}; the line has no KX", field="modifiers", amount=allowed)
+                    continue
+                # Above the threshold a service that is not medically necessary is billed without KX, with
+                # GA when an ABN was signed (the patient pays) or GZ when not: the denial is the intent.
+                meaning = ctx.ref.modifiers[expected_denial].meaning
+                yield self.finding(ctx, line, f"{over}; no KX, and {expected_denial} ({meaning}) bills the line "
+                                   "expecting Medicare to deny it", field="modifiers", status="bypassed",
+                                   fix=f"None if the service is not medically necessary; if the record supports it, "
+                                       f"bill KX instead of {expected_denial}")
 
 
 class KxBelowThreshold(_KxRule):
