@@ -994,3 +994,26 @@ def test_a_blank_credential_cell_is_the_lines_discipline_not_a_pt(tmp_path: Path
                      "C,03/02/2026,97110,GO,1,15,Medicare,DPT\n")    # a PT named: GO is wrong
     _, report = scrub_json(sheet)
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(4, "MOD002")]
+
+
+def test_a_plan_sent_to_the_referring_physician_certifies_it_from_2025(tmp_path: Path) -> None:
+    """42 CFR 424.24(c) from 2025: a signed referral order and the plan sent within 30 days certify the
+    initial plan without a signature on it. An export with a `POC Sent Date` column: sent in time is clean,
+    sent late (and unsigned) an error; without the column an unsigned plan is a warning to check the record
+    (before: an error on every line after day 30 of every referred patient's plan)."""
+    header = "Acct,DOS,CPT,Mod,Units,Minutes,Primary Insurance,Start of Care,POC Signed"
+    rows = ("A,03/02/2026,97110,GP,1,15,Medicare,01/05/2026,",         # day 56, unsigned
+            "B,03/02/2026,97110,GP,1,15,Medicare,01/05/2026,03/01/2026",  # signed late
+            "C,03/02/2026,97110,GP,1,15,Medicare,01/05/2026,01/20/2026")  # signed in time
+    sent = ("01/09/2026", "02/20/2026", "")
+    with_sent = tmp_path / "sent.csv"
+    with_sent.write_text(f"{header},POC Sent Date\n" + "".join(f"{row},{date}\n" for row, date in zip(rows, sent)))
+    _, report = scrub_json(with_sent)
+    assert report["reading"]["fields"]["poc_sent"] == "POC Sent Date (J)"
+    assert [(f["row"], f["rule"], f["severity"]) for f in report["findings"]] == [(3, "POC001", "error")]
+    assert "and sent 2026-02-20, after 2026-02-04 to the referring physician/NPP" in report["findings"][0]["message"]
+    without = tmp_path / "unsent.csv"
+    without.write_text(f"{header}\n" + "".join(f"{row}\n" for row in rows))
+    _, report = scrub_json(without)
+    assert [(f["row"], f["rule"], f["severity"]) for f in report["findings"]] == [(2, "POC001", "warning"),
+                                                                                  (3, "POC001", "warning")]

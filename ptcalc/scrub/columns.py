@@ -29,6 +29,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("charge", False, ("billed amount",), "billed amount"),
     Column("poc_start", False, ("start of care",), "first day of the plan-of-care certification period"),
     Column("poc_certified", False, ("poc signed", "cert date"), "date the physician/NPP certified it"),
+    Column("poc_sent", False, ("poc sent", "plan sent"), "date the plan was sent to the physician/NPP who referred "
+           "the patient (from 2025, with a signed order, it certifies the initial plan)"),
     Column("progress_report", False, ("last progress note",), "date of the last progress report"),
     Column("ytd_prior", False, ("cap used elsewhere",), "allowed dollars this year before this sheet"),
     Column("locality", False, ("medicare locality",), "MAC-LL locality key"),

@@ -29,6 +29,8 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                 "line charge", "billed charge"),),
     "poc_start": (("soc", "soc date", "plan of care start", "poc start date"),),
     "poc_certified": (("certification date", "poc cert date", "cert signed"),),
+    "poc_sent": (("poc sent date", "date poc sent", "poc sent to md", "poc faxed", "plan of care sent",
+                  "poc sent to physician", "plan sent to physician", "poc transmitted"),),
     "progress_report": (("last progress report", "progress note date"),),
     "visit_timed_minutes": (("total timed code treatment minutes", "total timed", "total timed mins",
                              "timed minutes total", "total timed min", "visit timed minutes", "ttm"),),

@@ -61,6 +61,7 @@ class ChargeLine:
     claim_id: str | None = None
     claim_line: str | None = None
     visit_timed_minutes: float | None = None  # the visit's total timed minutes, when the sheet gives them
+    poc_sent: date | None = None  # the plan sent to the referring physician/NPP (the 2025 certification route)
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -85,7 +86,7 @@ def _text(value: Any) -> str:
 
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
-          "claim_id", "claim_line", "visit_timed_minutes")  # ChargeLine's value fields, in order
+          "claim_id", "claim_line", "visit_timed_minutes", "poc_sent")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 _BLANK = object()
 
@@ -138,6 +139,7 @@ class LineParser:
             "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
             "progress_report": lambda v: parse_date(v, "progress_report"),
+            "poc_sent": lambda v: parse_date(v, "poc_sent"),
             "cpt": _cpt, "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
             "visit_timed_minutes": lambda v: self._minutes(v, "visit_timed_minutes"),

@@ -31,25 +31,44 @@ class PlanNotCertified(_PlanRule):
     id = "POC001"
     name = "plan-not-certified"
     severity = "error"
-    condition = ("dos more than 30 days after poc_start, and poc_certified is empty or later than "
-                 "poc_start + 30 days")
+    condition = ("dos more than 30 days after poc_start, and poc_certified is empty or later than poc_start + 30 "
+                 "days. From 2025 a plan sent to the referring physician/NPP within those 30 days (poc_sent) also "
+                 "certifies it; on a sheet without poc_sent the finding is a warning: the record may hold that route")
     fix = "Get the plan certified (a delayed certification needs a documented reason)"
-    source = MANUAL + " B (certification within 30 days of the first treatment)"
+    source = (MANUAL + " B (certification within 30 days of the first treatment); 42 CFR 424.24(c) as amended "
+              "for 2025 (a signed order and the plan sent to the referring physician/NPP)")
     needs = ("patient_id", "dos", "cpt", "poc_start", "poc_certified")
     columns = ("poc_start", "poc_certified")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         days = ctx.ref.constant("poc_certification_days")
+        referral = ctx.ref.constants["poc_referral_sent_days"]
+        sent_known = "poc_sent" in ctx.columns
         for line in self.lines(ctx):
             if line.poc_start is None:
                 continue
             deadline = line.poc_start + timedelta(days=days)
-            if line.dos > deadline and (line.poc_certified is None or line.poc_certified > deadline):
-                when = (f"certified {line.poc_certified.isoformat()}, after" if line.poc_certified
-                        else "not certified by")
-                yield self.finding(ctx, line, f"plan of care started {line.poc_start.isoformat()} is {when} "
-                                   f"{deadline.isoformat()} ({days} days)", field="poc_certified",
-                                   amount=ctx.allowed(line))
+            if line.dos <= deadline or (line.poc_certified is not None and line.poc_certified <= deadline):
+                continue
+            when = f"certified {line.poc_certified.isoformat()}, after" if line.poc_certified else "not certified by"
+            message = f"plan of care started {line.poc_start.isoformat()} is {when} {deadline.isoformat()} ({days} days)"
+            if line.dos < referral.effective_from or "poc_sent" in line.bad:
+                yield self.finding(ctx, line, message, field="poc_certified", amount=ctx.allowed(line))
+                continue
+            sent_by = line.poc_start + timedelta(days=referral.value)
+            if line.poc_sent is not None and line.poc_sent <= sent_by:
+                continue  # the 2025 route: a signed order (in the record) and the plan sent in time
+            if sent_known:
+                sent = f"sent {line.poc_sent.isoformat()}, after" if line.poc_sent else "not sent by"
+                yield self.finding(ctx, line, f"{message}, and {sent} {sent_by.isoformat()} to the referring "
+                                   "physician/NPP", field="poc_certified", amount=ctx.allowed(line))
+                continue
+            yield self.finding(ctx, line, f"{message}; since 2025 a signed referral order and the plan sent to the "
+                               f"referring physician/NPP by {sent_by.isoformat()} also certify it: the sheet does not "
+                               "say (no poc_sent column)", field="poc_certified", severity="warning",
+                               amount=ctx.allowed(line),
+                               fix="Check the record holds the signed order and the date the plan was sent (or add a "
+                                   "poc_sent column); else get the plan certified")
 
 
 class CertificationExpired(_PlanRule):
