@@ -447,6 +447,17 @@ class ScrubContext:
                 for line in self.lines}
 
     # KX ------------------------------------------------------------------------------
+    @cached_property
+    def _liability_modifiers(self) -> frozenset[str]:
+        return frozenset(m for m, info in self.ref.modifiers.items() if info.kind == "liability")
+
+    def expected_denial(self, line: ChargeLine) -> str | None:
+        """The line's GA, GZ or GY (reference/modifiers.yaml, kind liability): billed expecting Medicare to deny
+        it (not medically necessary, or not a benefit)."""
+        if not line.modifiers or self._liability_modifiers.isdisjoint(line.modifiers):
+            return None
+        return next(m for m in line.modifiers if m in self._liability_modifiers)
+
     def kx(self, line: ChargeLine) -> KxPoint | None:
         return self._kx.get(line.row)
 
@@ -476,7 +487,9 @@ class ScrubContext:
             for day, day_lines in groupby(lines, key=_date_of):
                 day_lines = list(day_lines)
                 problem = problems.get((patient_id, day))
-                visit_allowed = sum([allowed.get(l.row) or zero for l in day_lines], zero)
+                # A line billed expecting a denial (GA, GZ, GY) has no allowed amount to accrue
+                visit_allowed = sum([allowed.get(l.row) or zero for l in day_lines
+                                     if self.expected_denial(l) is None], zero)
                 running += visit_allowed
                 status = None
                 if problem is None:

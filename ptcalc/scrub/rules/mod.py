@@ -23,12 +23,6 @@ def discipline_modifiers(ctx: ScrubContext) -> dict[str, str]:
     return {m.modifier: m.discipline for m in ctx.ref.modifiers.values() if m.kind == "discipline"}
 
 
-def liability_modifier(ctx: ScrubContext, line: ChargeLine) -> str | None:
-    """The line's GA, GZ or GY (reference/modifiers.yaml, kind liability): billed expecting a denial."""
-    modifiers = ctx.ref.modifiers
-    return next((m for m in line.modifiers if m in modifiers and modifiers[m].kind == "liability"), None)
-
-
 class MissingDisciplineModifier(Rule):
     id = "MOD001"
     absent_value_of = "modifiers"
@@ -105,7 +99,7 @@ class MissingKx(_KxRule):
             if point.status.needs_kx and "KX" not in line.modifiers and allowed:
                 status = point.status
                 over = f"{self.where(line, ctx)}, over the {status.year} KX threshold of {money(status.threshold)}"
-                expected_denial = liability_modifier(ctx, line)
+                expected_denial = ctx.expected_denial(line)
                 if expected_denial is None:
                     yield self.finding(ctx, line, f"{over}; the line has no KX", field="modifiers", amount=allowed)
                     continue
