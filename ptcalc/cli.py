@@ -84,11 +84,14 @@ def cmd_columns(args: argparse.Namespace) -> int:
     """How a sheet would be read — header, which column is which field, what is not used — without scrubbing."""
     from .scrub import read_charge_sheet
     from .scrub.layout import describe, format_reading, load_column_map, locate, prepare
+    from .scrub.rows import carry_visit_cells_down
 
     column_map = load_column_map(Path(args.columns)) if args.columns else None
     sheet = read_charge_sheet(Path(args.input), args.sheet, column_map)
     layout = locate(sheet.rows, str(sheet.source), column_map)
-    prepared = prepare(layout, sheet.rows[layout.header_index + 1:], load_reference())
+    rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])
+    prepared = prepare(layout, rows, load_reference())
+    prepared.patients_from_headings = carry.from_headings
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)
     if sheet.other_sheets:

@@ -1017,3 +1017,53 @@ def test_a_plan_sent_to_the_referring_physician_certifies_it_from_2025(tmp_path:
     _, report = scrub_json(without)
     assert [(f["row"], f["rule"], f["severity"]) for f in report["findings"]] == [(2, "POC001", "warning"),
                                                                                   (3, "POC001", "warning")]
+
+
+GROUPED = """Charge Detail by Patient
+Acct,Patient,DOS,CPT,Mod,Units,Minutes,Insurance
+Patient: A100 - DOE JANE,,,,,,,
+,,03/02/2026,97110,GP,2,30,Medicare
+,,03/02/2026,97140,GP,1,15,Medicare
+Patient Total,,,,,3,45,
+A101,,,,,,,
+,,03/02/2026,97110,GP,3,30,Medicare
+,,03/04/2026,97530,,2,30,Medicare
+Provider: Amy Jones,,,,,,,
+,,03/05/2026,97110,GP,1,15,Medicare
+Grand Total,,,,,7,,
+"""
+
+
+def test_a_report_grouped_by_patient_gives_each_line_its_heading_s_patient(tmp_path: Path) -> None:
+    """Crystal-style `Charge Detail by Patient`: the patient printed once in a heading row (`Patient: …`,
+    or the account cell alone) above lines whose patient cell is blank. Before: every line a DAT001
+    error (patient_id is empty). A heading of another group (`Provider: …`) within a patient's names no
+    patient of its own: the lines under it stay the patient's; nor does a total."""
+    sheet = tmp_path / "grouped.csv"
+    sheet.write_text(GROUPED)
+    _, report = scrub_json(sheet)
+    found = [(f["row"], f["rule"], f["patient_id"]) for f in report["findings"]]
+    assert found == [(8, "UNT001", "A101"), (9, "MOD001", "A101")], found
+    assert report["reading"]["patient_from_headings"] == 5
+    assert set(report["reading"]["not_claim_lines"]) == {"3", "6", "7", "10", "12"}
+    assert "patient_id of 5 lines from the patient heading above them" in run_cli("columns", str(sheet)).stdout
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes\nProvider: Amy Jones,,,,,\n,03/05/2026,97110,GP,1,15\n"
+                     "Total for Amy Jones,,,,1,15\n,03/05/2026,97110,GP,1,15\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(3, "DAT001"), (5, "DAT001")]
+    assert "patient_from_headings" not in report["reading"]
+
+
+def test_a_patient_heading_reaches_lines_in_the_next_chunk_and_yields_to_lines_with_their_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from ptcalc.scrub import runner
+
+    sheet = tmp_path / "grouped.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes\nPatient: A100,,,,,\n,03/02/2026,97110,GP,1,15\n"
+                     ",03/03/2026,97110,GP,1,15\nB200,03/03/2026,97110,GP,1,15\n,03/04/2026,97110,GP,1,15\n")
+    monkeypatch.setattr(runner, "CHUNK_ROWS", 2)  # the heading and its second line in different chunks
+    result = runner.scrub_file(sheet, as_of=date(2026, 11, 22), stream=True)
+    assert [(line.row, line.patient_id) for line in result.lines] == [(3, "A100"), (4, "A100"), (5, "B200"),
+                                                                      (6, None)]

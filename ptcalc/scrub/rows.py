@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -17,26 +18,60 @@ if TYPE_CHECKING:
 _LINE_FIELDS = frozenset({"cpt", "units", "minutes", "modifiers", "pta_minutes", "charge", "claim_line"})
 
 
-def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], above: list[Any] | None = None,
+@dataclass
+class VisitCarry:
+    """What carries from one chunk of rows into the next: the last full line (a visit's lines may continue)
+    and the patient of the last group heading (`Patient: A100 - DOE JANE` above that patient's lines)."""
+
+    above: list[Any] | None = None
+    heading: str | None = None  # the patient the last heading names
+    from_headings: int = 0  # lines that took their patient from a heading
+
+
+# A group heading naming the patient whose lines follow: `Patient: A100 - DOE JANE`, `Acct #: 1234`.
+_PATIENT_HEADING = re.compile(r"^\s*(?:patient|pt|client|account|acct|chart|mrn)\s*(?:name|#|no\.?|number|id)?\s*:"
+                              r"\s*(?P<who>\S.*?)\s*$", re.I)
+
+
+def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: VisitCarry | None = None,
                            merged_over: Callable[[int, int], bool] | None = None
-                           ) -> tuple[list[list[Any]], dict[int, str], list[Any] | None]:
+                           ) -> tuple[list[list[Any]], dict[int, str], VisitCarry]:
     """Reports that group a visit's lines print the patient, the date and the rest of the visit on its
     first line only. A line with a code but neither patient nor date takes the visit's blank cells from
     the line above (a note on it says so, DAT008, unless `merged_over(index, column)` says the sheet
     merges its patient and date cells with the line above: it shows them there); a row without a code
-    in between breaks the visit. Returns the rows (filled copies where carried; `data` itself is not
-    changed), the notes by index, and the last full line, for the next chunk of rows (`above`)."""
+    in between breaks the visit. Reports that group by patient print the patient once, in a heading row
+    above the patient's lines (`Patient: A100 - DOE JANE`, or the patient cell alone): a dated line with
+    a code and no patient takes the heading's (the sheet shows it there; the reading counts them).
+    Returns the rows (filled copies where carried; `data` itself is not changed), the notes by index,
+    and what carries into the next chunk of rows."""
+    carry = carry or VisitCarry()
     patient_at, dos_at, code_at = (layout.columns[name] for name in ("patient_id", "dos", "cpt"))
     carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
     width = max(carried) + 1
-    rows, notes = data, {}
+    rows, notes, above = data, {}, carry.above
     for i, row in enumerate(data):
         size = len(row)
         patient = patient_at < size and filled(row[patient_at])
         dated = dos_at < size and filled(row[dos_at])
+        coded = code_at < size and has_code(row[code_at])
+        if not coded and not dated:
+            named = _heading_patient(row, patient_at)
+            if named is not None:
+                carry.heading = named
         if patient and dated:
             above = row
-        elif patient or dated or above is None or not (code_at < len(row) and has_code(row[code_at])):
+            if carry.heading is not None and plain(row[patient_at]) != carry.heading:
+                carry.heading = None  # lines name their own patients: no heading speaks for the blank ones
+        elif dated and coded and carry.heading is not None:  # a line under its patient's heading
+            if rows is data:
+                rows = list(data)
+            completed = list(row) + [None] * (max(patient_at + 1 - size, 0))
+            completed[patient_at] = carry.heading
+            rows[i] = completed
+            carry.from_headings += 1
+            above = completed
+        elif patient or dated or above is None or not coded:
             above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
         else:
             if rows is data:
@@ -48,7 +83,24 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], above: li
             rows[i] = completed
             if merged_over is None or not (merged_over(i, patient_at) and merged_over(i, dos_at)):
                 notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
-    return rows, notes, above
+    carry.above = above
+    return rows, notes, carry
+
+
+def _heading_patient(row: list[Any], patient_at: int) -> str | None:
+    """The patient a heading row names: its one filled cell, in the patient column or labelled as a patient."""
+    present = [(at, value) for at, value in enumerate(row) if filled(value)]
+    if len(present) != 1:
+        return None
+    at, value = present[0]
+    text = str(plain(value)).strip()
+    if NOT_A_LINE.search(text):  # `Total for A100`, `Subtotal`: not a heading
+        return None
+    labelled = _PATIENT_HEADING.match(text)
+    if labelled:
+        return labelled.group("who")
+    # the patient cell alone, unless it is another group's label (`Provider: Amy Jones`, `Date: 03/02/2026`)
+    return text if at == patient_at and not _LABELLED.match(text) else None
 
 
 def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) -> dict[int, str]:

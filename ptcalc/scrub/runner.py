@@ -22,7 +22,7 @@ from .findings import COUNTS_AS, LINE_STATUS_ORDER, Finding, line_status, more_s
 from .judge import judge_lines
 from .layout import describe as describe_layout
 from .layout import Prepared, SheetLayout, locate, prepare
-from .rows import carry_visit_cells_down
+from .rows import VisitCarry, carry_visit_cells_down
 from .lines import ChargeLine, LineParser
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .rules import all_rules
@@ -182,11 +182,11 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
     read = Prepared({}, {}, {})
     data = chain(islice(sheet.rows, layout.header_index + 1, None), sheet.rest or ())
     offset = 0
-    above = None  # the last full line of the chunk before: a visit's lines may continue into the next
+    carry = VisitCarry()  # a visit's lines, and a patient's heading, may continue into the next chunk
     while chunk := list(islice(data, CHUNK_ROWS)):
         first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
         merged = (lambda i, col, first=first: sheet.merged_over(first + i, col)) if sheet.merged_below else None
-        chunk, carried, above = carry_visit_cells_down(layout, chunk, above, merged)
+        chunk, carried, carry = carry_visit_cells_down(layout, chunk, carry, merged)
         notes = {i: [note] for i, note in carried.items()}
         for i, note in sheet.row_notes.items():
             if first <= i < first + len(chunk):
@@ -204,6 +204,7 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
         lines.extend(parsed)
         offset += len(chunk)
     sheet.rest = None  # the reader (and the file's cells it holds) can go
+    read.patients_from_headings = carry.from_headings
     return lines, read
 
 
