@@ -91,7 +91,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     layout = locate(sheet.rows, str(sheet.source), column_map)
     rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])
     prepared = prepare(layout, rows, load_reference())
-    prepared.patients_from_headings = carry.from_headings
+    prepared.from_headings = carry.from_headings
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)
     if sheet.other_sheets:

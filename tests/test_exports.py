@@ -1044,14 +1044,14 @@ def test_a_report_grouped_by_patient_gives_each_line_its_heading_s_patient(tmp_p
     _, report = scrub_json(sheet)
     found = [(f["row"], f["rule"], f["patient_id"]) for f in report["findings"]]
     assert found == [(8, "UNT001", "A101"), (9, "MOD001", "A101")], found
-    assert report["reading"]["patient_from_headings"] == 5
+    assert report["reading"]["from_headings"] == {"patient_id": 5}
     assert set(report["reading"]["not_claim_lines"]) == {"3", "6", "7", "10", "12"}
-    assert "patient_id of 5 lines from the patient heading above them" in run_cli("columns", str(sheet)).stdout
+    assert "patient_id of 5 lines from the group heading above them (a report grouped by patient)" in run_cli("columns", str(sheet)).stdout
     sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes\nProvider: Amy Jones,,,,,\n,03/05/2026,97110,GP,1,15\n"
                      "Total for Amy Jones,,,,1,15\n,03/05/2026,97110,GP,1,15\n")
     _, report = scrub_json(sheet)
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(3, "DAT001"), (5, "DAT001")]
-    assert "patient_from_headings" not in report["reading"]
+    assert "from_headings" not in report["reading"]
 
 
 def test_a_patient_heading_reaches_lines_in_the_next_chunk_and_yields_to_lines_with_their_own(
@@ -1067,3 +1067,23 @@ def test_a_patient_heading_reaches_lines_in_the_next_chunk_and_yields_to_lines_w
     result = runner.scrub_file(sheet, as_of=date(2026, 11, 22), stream=True)
     assert [(line.row, line.patient_id) for line in result.lines] == [(3, "A100"), (4, "A100"), (5, "B200"),
                                                                       (6, None)]
+
+
+def test_a_report_grouped_by_date_and_patient_gives_lines_both_headings(tmp_path: Path) -> None:
+    """`Daily Charges`: a date heading, patient headings under it, then code lines; a line naming its own
+    date is its own. `Date: pending` is not a date heading, so the line under it has no date (DAT001)."""
+    sheet = tmp_path / "daily.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+                     "Date of Service: 03/02/2026,,,,,,\n"
+                     "A100,,,,,,\n"
+                     ",,97110,GP,2,30,Medicare\n"          # A100 on 03/02
+                     "A101,,97140,GP,1,15,Medicare\n"      # its own patient, the heading's date
+                     "DOS: 03/03/2026,,,,,,\n"
+                     "A100,,97110,GP,3,30,Medicare\n"      # 03/03: 3 units for 30 minutes
+                     "A100,03/09/2026,97110,GP,1,15,Medicare\n"
+                     "Date: pending,,,,,,\n"
+                     "A102,,97110,GP,1,15,Medicare\n")
+    _, report = scrub_json(sheet)
+    found = [(f["row"], f["rule"], f["patient_id"], f["dos"]) for f in report["findings"]]
+    assert found == [(7, "UNT001", "A100", "2026-03-03"), (10, "DAT001", "A102", None)], found
+    assert report["reading"]["from_headings"] == {"patient_id": 1, "dos": 3}

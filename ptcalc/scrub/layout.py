@@ -214,7 +214,7 @@ class Prepared:
     assumed: dict[int, list[str]]  # data row index -> the defaults applied to it, in words
     not_lines: dict[int, str]  # data row index -> why it is not a claim line
     defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
-    patients_from_headings: int = 0  # lines whose patient is the group heading's above them
+    from_headings: dict[str, int] = field(default_factory=dict)  # patient_id / dos -> lines given a heading's
 
 
 def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
@@ -393,8 +393,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     if prepared is not None:
         reading["defaults_applied"] = dict(sorted(prepared.defaults.items()))
         reading["not_claim_lines"] = {str(header_row + 1 + i): why for i, why in sorted(prepared.not_lines.items())}
-        if prepared.patients_from_headings:
-            reading["patient_from_headings"] = prepared.patients_from_headings
+        if prepared.from_headings:
+            reading["from_headings"] = dict(prepared.from_headings)
     return reading
 
 
@@ -427,10 +427,9 @@ def format_reading(reading: dict[str, Any]) -> str:
                 (name == "provider_type" and "provider_name" in reading["fields"]):
             continue
         lines.append(f"  no {name} column: {defaults[name]}")
-    if reading.get("patient_from_headings"):
-        count = reading["patient_from_headings"]
-        lines.append(f"  patient_id of {count} line{'s' if count != 1 else ''} from the patient heading above "
-                     "them (a report grouped by patient)")
+    for name, count in (reading.get("from_headings") or {}).items():
+        lines.append(f"  {name} of {count} line{'s' if count != 1 else ''} from the group heading above them "
+                     f"(a report grouped by {'patient' if name == 'patient_id' else 'date'})")
     for what, count in reading.get("defaults_applied", {}).items():
         lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
     others = reading.get("other_charge_sheets")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from ..errors import PtcalcInputError
+from ..values import parse_date
 from .cells import NOT_A_LINE, code_of, filled, has_code, is_amount, plain
 
 if TYPE_CHECKING:
@@ -20,17 +22,22 @@ _LINE_FIELDS = frozenset({"cpt", "units", "minutes", "modifiers", "pta_minutes",
 
 @dataclass
 class VisitCarry:
-    """What carries from one chunk of rows into the next: the last full line (a visit's lines may continue)
-    and the patient of the last group heading (`Patient: A100 - DOE JANE` above that patient's lines)."""
+    """What carries from one chunk of rows into the next: the last full line (a visit's lines may continue),
+    the patient and the date of the last group headings (`Patient: A100 - DOE JANE`, `DOS: 03/02/2026`
+    above their lines), and how many lines took a field from a heading."""
 
     above: list[Any] | None = None
-    heading: str | None = None  # the patient the last heading names
-    from_headings: int = 0  # lines that took their patient from a heading
+    headings: dict[str, Any] = field(default_factory=dict)  # patient_id / dos -> the heading's value
+    from_headings: dict[str, int] = field(default_factory=dict)
 
 
-# A group heading naming the patient whose lines follow: `Patient: A100 - DOE JANE`, `Acct #: 1234`.
-_PATIENT_HEADING = re.compile(r"^\s*(?:patient|pt|client|account|acct|chart|mrn)\s*(?:name|#|no\.?|number|id)?\s*:"
-                              r"\s*(?P<who>\S.*?)\s*$", re.I)
+# Group headings naming the patient or the date of service of the lines that follow.
+_HEADING_LABELS = {
+    "patient_id": re.compile(r"^\s*(?:patient|pt|client|account|acct|chart|mrn)\s*(?:name|#|no\.?|number|id)?\s*:"
+                             r"\s*(?P<value>\S.*?)\s*$", re.I),
+    "dos": re.compile(r"^\s*(?:date\s+of\s+service|service\s+date|visit\s+date|dos|date)\s*:\s*(?P<value>\S.*?)\s*$",
+                      re.I),
+}
 
 
 def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: VisitCarry | None = None,
@@ -40,38 +47,40 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
     first line only. A line with a code but neither patient nor date takes the visit's blank cells from
     the line above (a note on it says so, DAT008, unless `merged_over(index, column)` says the sheet
     merges its patient and date cells with the line above: it shows them there); a row without a code
-    in between breaks the visit. Reports that group by patient print the patient once, in a heading row
-    above the patient's lines (`Patient: A100 - DOE JANE`, or the patient cell alone): a dated line with
-    a code and no patient takes the heading's (the sheet shows it there; the reading counts them).
-    Returns the rows (filled copies where carried; `data` itself is not changed), the notes by index,
-    and what carries into the next chunk of rows."""
+    in between breaks the visit. Reports grouped by patient or by date print it once, in a heading row
+    above the group's lines (`Patient: A100 - DOE JANE`, `Date of Service: 03/02/2026`, or the cell alone
+    in its column): a line with a code takes a blank patient or date from the heading (the sheet shows it
+    there; the reading counts them), until a line names its own. Returns the rows (filled copies where
+    carried; `data` itself is not changed), the notes by index, and what carries into the next chunk."""
     carry = carry or VisitCarry()
-    patient_at, dos_at, code_at = (layout.columns[name] for name in ("patient_id", "dos", "cpt"))
+    at_of = {name: layout.columns[name] for name in ("patient_id", "dos")}
+    patient_at, dos_at, code_at = at_of["patient_id"], at_of["dos"], layout.columns["cpt"]
     carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
     width = max(carried) + 1
-    rows, notes, above = data, {}, carry.above
+    rows, notes, above, headings = data, {}, carry.above, carry.headings
     for i, row in enumerate(data):
         size = len(row)
-        patient = patient_at < size and filled(row[patient_at])
-        dated = dos_at < size and filled(row[dos_at])
+        has = {name: at < size and filled(row[at]) for name, at in at_of.items()}
         coded = code_at < size and has_code(row[code_at])
-        if not coded and not dated:
-            named = _heading_patient(row, patient_at)
-            if named is not None:
-                carry.heading = named
-        if patient and dated:
-            above = row
-            if carry.heading is not None and plain(row[patient_at]) != carry.heading:
-                carry.heading = None  # lines name their own patients: no heading speaks for the blank ones
-        elif dated and coded and carry.heading is not None:  # a line under its patient's heading
+        if not coded and not all(has.values()):
+            heading = _heading(row, at_of)
+            if heading is not None:
+                headings[heading[0]] = heading[1]
+        for name, at in at_of.items() if coded else ():  # a line naming its own: no heading speaks for it
+            if has[name] and name in headings and plain(row[at]) != headings[name]:
+                del headings[name]
+        missing = [name for name in at_of if not has[name]]
+        if coded and missing and all(name in headings for name in missing):  # a line under its headings
             if rows is data:
                 rows = list(data)
-            completed = list(row) + [None] * (max(patient_at + 1 - size, 0))
-            completed[patient_at] = carry.heading
-            rows[i] = completed
-            carry.from_headings += 1
-            above = completed
-        elif patient or dated or above is None or not coded:
+            completed = list(row) + [None] * max(max(at_of.values()) + 1 - size, 0)
+            for name in missing:
+                completed[at_of[name]] = headings[name]
+                carry.from_headings[name] = carry.from_headings.get(name, 0) + 1
+            rows[i] = above = completed
+        elif all(has.values()):
+            above = row
+        elif any(has.values()) or above is None or not coded:
             above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
         else:
             if rows is data:
@@ -87,8 +96,10 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
     return rows, notes, carry
 
 
-def _heading_patient(row: list[Any], patient_at: int) -> str | None:
-    """The patient a heading row names: its one filled cell, in the patient column or labelled as a patient."""
+def _heading(row: list[Any], at_of: dict[str, int]) -> tuple[str, Any] | None:
+    """The patient or date of service a heading row names: its one filled cell, labelled as one
+    (`Patient: A100`, `DOS: 03/02/2026`) or alone in that field's column; another group's label
+    (`Provider: Amy Jones`) or a total names neither."""
     present = [(at, value) for at, value in enumerate(row) if filled(value)]
     if len(present) != 1:
         return None
@@ -96,11 +107,22 @@ def _heading_patient(row: list[Any], patient_at: int) -> str | None:
     text = str(plain(value)).strip()
     if NOT_A_LINE.search(text):  # `Total for A100`, `Subtotal`: not a heading
         return None
-    labelled = _PATIENT_HEADING.match(text)
-    if labelled:
-        return labelled.group("who")
-    # the patient cell alone, unless it is another group's label (`Provider: Amy Jones`, `Date: 03/02/2026`)
-    return text if at == patient_at and not _LABELLED.match(text) else None
+    for name, label in _HEADING_LABELS.items():
+        labelled = label.match(text)
+        if labelled and (name != "dos" or _is_date(labelled.group("value"))):
+            return name, labelled.group("value")
+    for name, column in at_of.items():
+        if at == column and not _LABELLED.match(text) and (name != "dos" or _is_date(value)):
+            return name, value if name == "dos" else text
+    return None
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        parse_date(value, "dos")
+    except PtcalcInputError:
+        return False
+    return True
 
 
 def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) -> dict[int, str]:

@@ -204,7 +204,7 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
         lines.extend(parsed)
         offset += len(chunk)
     sheet.rest = None  # the reader (and the file's cells it holds) can go
-    read.patients_from_headings = carry.from_headings
+    read.from_headings = carry.from_headings
     return lines, read
 
 
