@@ -60,17 +60,22 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
     rows, notes, above, headings = data, {}, carry.above, carry.headings
     for i, row in enumerate(data):
         size = len(row)
-        has = {name: at < size and filled(row[at]) for name, at in at_of.items()}
+        patient = patient_at < size and filled(row[patient_at])
+        dated = dos_at < size and filled(row[dos_at])
+        if patient and dated:  # a full line (most rows): it ends any heading of a patient or date not its own
+            if headings:
+                _end_other_headings(headings, row, at_of)
+            above = row
+            continue
         coded = code_at < size and has_code(row[code_at])
-        if not coded and not all(has.values()):
+        if not coded:
             heading = _heading(row, at_of)
             if heading is not None:
                 headings[heading[0]] = heading[1]
-        for name, at in at_of.items() if coded else ():  # a line naming its own: no heading speaks for it
-            if has[name] and name in headings and plain(row[at]) != headings[name]:
-                del headings[name]
-        missing = [name for name in at_of if not has[name]]
-        if coded and missing and all(name in headings for name in missing):  # a line under its headings
+        elif headings and (patient or dated):
+            _end_other_headings(headings, row, at_of)
+        missing = [name for name, has in (("patient_id", patient), ("dos", dated)) if not has]
+        if coded and headings and all(name in headings for name in missing):  # a line under its headings
             if rows is data:
                 rows = list(data)
             completed = list(row) + [None] * max(max(at_of.values()) + 1 - size, 0)
@@ -78,9 +83,7 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
                 completed[at_of[name]] = headings[name]
                 carry.from_headings[name] = carry.from_headings.get(name, 0) + 1
             rows[i] = above = completed
-        elif all(has.values()):
-            above = row
-        elif any(has.values()) or above is None or not coded:
+        elif patient or dated or above is None or not coded:
             above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
         else:
             if rows is data:
@@ -94,6 +97,13 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
                 notes[i] = "carried down: patient, date and the visit's other blank cells read from the line above"
     carry.above = above
     return rows, notes, carry
+
+
+def _end_other_headings(headings: dict[str, Any], row: list[Any], at_of: dict[str, int]) -> None:
+    """A line naming its own patient or date: no heading speaks for lines of that field any more."""
+    for name, at in at_of.items():
+        if name in headings and at < len(row) and filled(row[at]) and plain(row[at]) != headings[name]:
+            del headings[name]
 
 
 def _heading(row: list[Any], at_of: dict[str, int]) -> tuple[str, Any] | None:
