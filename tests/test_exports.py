@@ -491,7 +491,10 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     # Accident and personal-injury claims (before: judged as Traditional Medicare); the VA's other network.
     ("MVA", "workers_comp"), ("MVC - Progressive", "workers_comp"), ("Letter of Protection", "workers_comp"),
     ("LOP - Smith Law", "workers_comp"), ("Attorney Lien", "workers_comp"), ("Med Pay", "workers_comp"),
-    ("Optum Serve (VA CCN)", "medicare_advantage"), ("Client Pay", None), ("Lopez Family Clinic", None)])
+    ("Optum Serve (VA CCN)", "medicare_advantage"), ("Client Pay", None), ("Lopez Family Clinic", None),
+    # An apostrophe joins its word (before: `Worker's Comp` read `worker s comp`, judged as Traditional Medicare).
+    ("Worker's Comp", "workers_comp"), ("Workers' Comp", "workers_comp"), ("Workman\u2019s Compensation", "workers_comp"),
+    ("MDCR", "medicare"), ("O'Connor Family Practice", None)])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference

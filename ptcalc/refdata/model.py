@@ -361,8 +361,10 @@ def build_telehealth(doc: Located, path: Path) -> dict[str, tuple[TelehealthCode
 
 
 def fold_name(text: str) -> str:
-    """A name for matching: lower case, letters and digits only, single spaces."""
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+    """A name for matching: lower case, letters and digits only, single spaces; an apostrophe joins
+    (`Worker's Comp` and `Workers' Comp` are `workers comp`, `O'Brien` is `obrien`)."""
+    text = text.lower().replace("'", "").replace("\u2019", "")
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 
 
 def build_payer_names(doc: Located, path: Path) -> tuple[tuple[str, str], ...]:
