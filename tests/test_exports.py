@@ -1090,3 +1090,15 @@ def test_a_report_grouped_by_date_and_patient_gives_lines_both_headings(tmp_path
     found = [(f["row"], f["rule"], f["patient_id"], f["dos"]) for f in report["findings"]]
     assert found == [(7, "UNT001", "A100", "2026-03-03"), (10, "DAT001", "A102", None)], found
     assert report["reading"]["from_headings"] == {"patient_id": 1, "dos": 3}
+
+
+def test_a_payer_s_own_pair_policy_is_not_dated_as_an_ncci_edit(tmp_path: Path) -> None:
+    """A payer override (reference/payers.yaml) is the payer's policy: its message names the payer and
+    source, not the vintage of the NCCI file, which says nothing about it."""
+    sheet = tmp_path / "aetna.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,payer\nA1,2026-03-02,97530,1,15,GP,Aetna\n"
+                     "A1,2026-03-02,97140,1,15,GP 59,Aetna\n")
+    _, report = scrub_json(sheet)
+    [finding] = report["findings"]
+    assert finding["rule"] == "PTP002" and "the payer (Aetna) denies 97530 with 97140 even with 59" in finding["message"]
+    assert "NCCI edits of" not in finding["message"]

@@ -137,14 +137,14 @@ class NcciPairNotBypassable(Rule):
                 continue
             override = ctx.profile(second).ptp_overrides.get((first.cpt, second.cpt))
             if pair is not None and pair.modifier_indicator == 0:
-                why = "an NCCI pair with modifier indicator 0: no modifier bypasses it"
-            elif override is not None and override.deny_with_modifier:
+                why = (f"an NCCI pair with modifier indicator 0: no modifier bypasses it{_rationale(pair)}"
+                       f"{_confidence_note(pair)}{_vintage(ctx, second)}")
+            elif override is not None and override.deny_with_modifier:  # the payer's policy, not an NCCI edit
                 payer = second.payer or ctx.profile(second).label
                 why = f"the payer ({payer}) denies {second.cpt} with {first.cpt} even with 59 ({override.source})"
             else:
                 continue
-            yield self.finding(ctx, second, f"{second.cpt} with {first.cpt} (row {first.row}) on one visit: "
-                               f"{why}{_rationale(pair)}{_confidence_note(pair)}{_vintage(ctx, second)}",
+            yield self.finding(ctx, second, f"{second.cpt} with {first.cpt} (row {first.row}) on one visit: {why}",
                                amount=ctx.allowed(second))
 
 
