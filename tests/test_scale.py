@@ -201,3 +201,27 @@ def test_a_judgement_crosses_between_processes_whole() -> None:
     assert crossed.findings == findings and crossed.findings[1].claim_id is None
     assert crossed.expected_units == {7: 2, 8: None} and crossed.pricing_fallbacks == {"national"}
     assert pickle.loads(pickle.dumps(Judgement())).findings == []
+
+
+def test_the_lite_runtime_without_multiprocessing_still_scrubs(heavy_xlsx: Path) -> None:
+    """Pyodide (xlwings Lite) removes _multiprocessing from the standard library, so importing
+    ProcessPoolExecutor fails there: the engine and the macro import it only when --jobs asks for
+    processes. Before: `import ptcalc.scrub` itself failed, so the Lite scrub could not start."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    code = (
+        "import sys\n"
+        "sys.modules['_multiprocessing'] = None  # as in Pyodide\n"
+        "import openpyxl\n"
+        "from udfs.macros import scrub_book\n"
+        "from tests.fakebook import FakeBook\n"
+        "from datetime import date\n"
+        f"result = scrub_book(FakeBook(openpyxl.load_workbook({str(heavy_xlsx)!r})), as_of=date(2026, 11, 22))\n"
+        "print(len(result.findings), 'multiprocessing.connection' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    count, imported = done.stdout.split()
+    assert int(count) > 0 and imported == "False"

@@ -11,10 +11,8 @@ partition there (README, Scale).
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import zlib
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -105,6 +103,8 @@ def _judge_all(parts: list[list[ChargeLine]], ref: Reference, columns: set[str],
 
 
 def forking() -> bool:
+    import multiprocessing  # imported here: xlwings Lite (Pyodide) has no _multiprocessing to import
+
     return os.name == "posix" and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -128,6 +128,9 @@ def _judge_in_processes(shares: list[list[list[ChargeLine]]], ref: Reference, co
     """This process judges the first share itself, beside one worker per other share. Each worker sends
     its whole share's judgement back once, at the end (one message to unpickle, not one per partition,
     while this process is still judging); forked workers inherit the lines, so only share numbers go out."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # not at the top: see forking()
+
     forked = forking()
     context = multiprocessing.get_context("fork" if forked else "spawn")
     others = range(1, len(shares))
