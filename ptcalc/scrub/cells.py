@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..values import CODE, CODE_AT_END, CODE_IN_TEXT
+from ..errors import PtcalcInputError
+from ..values import CODE, CODE_AT_END, CODE_IN_TEXT, parse_date
 
 _WORDS = re.compile(r"[^\s,;:()\[\]/]+")
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
@@ -80,3 +81,12 @@ def is_amount(value: object) -> bool:
     if isinstance(value, bool):
         return False
     return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))
+
+
+def is_date(value: object) -> bool:
+    """A cell that reads as a date of service."""
+    try:
+        parse_date(value, "dos")
+    except PtcalcInputError:
+        return False
+    return True

@@ -7,9 +7,7 @@ import re
 from collections.abc import Callable
 from itertools import takewhile
 
-from ..errors import PtcalcInputError
-from ..values import parse_date
-from .cells import filled, has_code, is_amount, plain
+from .cells import filled, has_code, is_amount, is_date, plain
 from .columns import REQUIRED
 from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
 from .header_words import fields_by_words
@@ -18,17 +16,9 @@ SAMPLE_ROWS = 40  # rows below a header whose values tell apart two columns head
 _WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers over four; a title spans the sheet)
 
 
-def _looks_like_a_date(value: object) -> bool:
-    try:
-        parse_date(value, "dos")
-    except PtcalcInputError:
-        return False
-    return True
-
-
 # What a field's cells look like, to tell two columns headed alike apart.
 _LOOKS_LIKE: dict[str, Callable[[object], bool]] = {
-    "cpt": has_code, "dos": _looks_like_a_date, "poc_start": _looks_like_a_date,
+    "cpt": has_code, "dos": is_date, "poc_start": is_date,
     "units": lambda v: is_amount(v) and "$" not in str(v), "minutes": is_amount, "charge": is_amount,
     "pos": lambda v: str(plain(v)).strip().isdigit() and len(str(plain(v)).strip()) <= 2,
     "modifiers": lambda v: all(len(part) == 2 and part.isalnum()

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from ..errors import PtcalcInputError
-from ..values import parse_date
-from .cells import NOT_A_LINE, code_of, filled, has_code, is_amount, plain
+from .cells import NOT_A_LINE, code_of, filled, has_code, is_amount, is_date, plain
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -119,20 +117,12 @@ def _heading(row: list[Any], at_of: dict[str, int]) -> tuple[str, Any] | None:
         return None
     for name, label in _HEADING_LABELS.items():
         labelled = label.match(text)
-        if labelled and (name != "dos" or _is_date(labelled.group("value"))):
+        if labelled and (name != "dos" or is_date(labelled.group("value"))):
             return name, labelled.group("value")
     for name, column in at_of.items():
-        if at == column and not _LABELLED.match(text) and (name != "dos" or _is_date(value)):
+        if at == column and not _LABELLED.match(text) and (name != "dos" or is_date(value)):
             return name, value if name == "dos" else text
     return None
-
-
-def _is_date(value: Any) -> bool:
-    try:
-        parse_date(value, "dos")
-    except PtcalcInputError:
-        return False
-    return True
 
 
 def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) -> dict[int, str]:
