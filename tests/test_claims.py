@@ -172,7 +172,7 @@ def test_the_backtest_counts_match_an_independent_tally(tmp_path: Path) -> None:
             denials[key] = ("CO", rnd.choice(["97", "151", "4", "50"]))
     remits = tmp_path / "remits.835"
     remits.write_text(write_835(lines, denials))
-    expected = {"caught": 0, "missed": 0, "false_alarm": 0, "clean": 0}
+    expected = {"caught": 0, "missed": 0, "intended": 0, "false_alarm": 0, "clean": 0}
     by_reason: dict[str, list[int]] = {}
     for index, key in enumerate(keys):
         flagged, denied = index + 2 in flagged_rows, key in denials
@@ -270,3 +270,25 @@ def test_a_line_applied_to_the_deductible_or_paid_by_an_earlier_payer_is_allowed
     read = read_835(remits)
     assert [(r.code, r.paid, r.denied, r.reasons, r.reason) for r in read] == [
         ("97110", 0.0, False, [], None), ("97140", 0.0, False, [], None), ("97112", 0.0, True, ["CO-97"], "97")]
+
+
+def test_a_line_billed_for_its_denial_and_denied_is_intended_not_missed(tmp_path: Path) -> None:
+    """GA (ABN signed) above the KX threshold: the clinic bills the line so that Medicare denies it and the
+    patient pays. Its PR-50 is what was asked for, not a denial the scrub missed; the same denial of a
+    line without GA is a miss."""
+    from ptcalc.claims.write835 import write_835
+
+    base = {"dos": "2026-06-02", "cpt": "97110", "units": 1, "minutes": 15, "charge": 55, "payer_type": "medicare",
+            "provider_type": "PT"}
+    lines = [{**base, "patient_id": "G1", "claim_id": "G1-1", "modifiers": "GP GA"},
+             {**base, "patient_id": "G2", "claim_id": "G2-1", "modifiers": "GP"},
+             {**base, "patient_id": "G3", "claim_id": "G3-1", "modifiers": "GP GA"}]
+    claims, remits = tmp_path / "claims.837", tmp_path / "remits.835"
+    claims.write_text(write_837(lines))
+    remits.write_text(write_835(lines, {("G1-1", 1): ("PR", "50"), ("G2-1", 1): ("CO", "50")}))
+    out = tmp_path / "backtest.json"
+    assert run_cli("backtest", str(claims), str(remits), "-o", str(out), "--as-of", AS_OF).returncode == 0
+    report = json.loads(out.read_text())
+    assert [line["verdict"] for line in report["lines"]] == ["intended", "missed", "clean"]
+    assert report["totals"]["intended"] == {"lines": 1, "dollars": 55.0}
+    assert report["by_reason"]["50"]["intended"] == 1 and report["by_reason"]["50"]["missed"] == 1

@@ -4,7 +4,9 @@ Each 835 service line is matched to the line it pays: by claim id and line item 
 (REF*6R), else by claim id and code, else by patient, date and code. Then, per denial reason
 (CARC): the denied lines ptcalc flagged before submission (caught), those it did not (missed, each
 with the rules that would cover the reason), and the paid lines it flagged (false alarms), with
-dollars. A flag is a failing finding of severity error or warning (a bypassed pair is not).
+dollars. A flag is a failing finding of severity error or warning (a bypassed pair is not). A line
+billed expecting its denial (GA, GZ, GY: not medically necessary, or not a benefit) and denied is
+`intended`, not a miss.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..refdata.model import Reference
+from ..scrub.lines import ChargeLine
 from ..scrub.runner import ScrubResult
 from .read835 import RemitLine
 
@@ -23,7 +26,7 @@ class Outcome:
     remit: RemitLine
     row: int | None  # the claims' sheet row it matched, None when it matched no line
     flags: list[str]  # rules that flagged the line
-    verdict: str  # caught, missed, false_alarm, clean, unmatched
+    verdict: str  # caught, missed, intended, false_alarm, clean, unmatched
     reason: str | None = None  # the first denial reason (CARC) for denied lines
     expected_rules: tuple[str, ...] = ()
 
@@ -41,7 +44,7 @@ class Backtest:
             count[outcome.verdict] += 1
             dollars[outcome.verdict] += outcome.remit.charge if outcome.verdict != "false_alarm" else outcome.remit.paid
         return {verdict: {"lines": count[verdict], "dollars": round(dollars[verdict], 2)}
-                for verdict in ("caught", "missed", "false_alarm", "clean", "unmatched")}
+                for verdict in ("caught", "missed", "intended", "false_alarm", "clean", "unmatched")}
 
     def as_dict(self) -> dict:
         return {
@@ -85,6 +88,7 @@ def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Ba
         return None
 
     outcomes = []
+    lines = {line.row: line for line in result.lines}
     by_reason: dict[str, dict] = {}
     false_alarms: dict[str, dict] = {}
     for remit in remits:
@@ -97,18 +101,18 @@ def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Ba
         if row is None:
             verdict = "unmatched"
         elif remit.denied:
-            verdict = "caught" if flags else "missed"
+            verdict = "caught" if flags else "intended" if _billed_for_denial(lines.get(row), ref) else "missed"
         else:
             verdict = "false_alarm" if flags else "clean"
         outcomes.append(Outcome(remit, row, flags, verdict, reason, expected))
         if remit.denied and reason:
             entry = by_reason.setdefault(reason, {
                 "carc": reason, "meaning": ref.denial_reasons.get(reason, ("not in the reference table", ()))[0],
-                "denied": 0, "caught": 0, "caught_by_expected_rule": 0, "missed": 0, "unmatched": 0,
+                "denied": 0, "caught": 0, "caught_by_expected_rule": 0, "missed": 0, "intended": 0, "unmatched": 0,
                 "dollars_denied": 0.0, "dollars_caught": 0.0})
             entry["denied"] += 1
             entry["dollars_denied"] = round(entry["dollars_denied"] + remit.charge, 2)
-            if verdict in ("caught", "missed", "unmatched"):
+            if verdict in ("caught", "missed", "intended", "unmatched"):
                 entry[verdict] += 1
             if verdict == "caught":
                 entry["dollars_caught"] = round(entry["dollars_caught"] + remit.charge, 2)
@@ -119,3 +123,8 @@ def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Ba
                 entry["lines"] += 1
                 entry["dollars_paid"] = round(entry["dollars_paid"] + remit.paid, 2)
     return Backtest(outcomes, dict(sorted(by_reason.items())), dict(sorted(false_alarms.items())))
+
+
+def _billed_for_denial(line: ChargeLine | None, ref: Reference) -> bool:
+    """The line carries GA, GZ or GY (reference/modifiers.yaml, kind liability): its denial was the intent."""
+    return line is not None and any(ref.modifiers[m].kind == "liability" for m in line.modifiers if m in ref.modifiers)

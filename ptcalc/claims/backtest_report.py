@@ -11,7 +11,8 @@ from ..safe_write import atomic_save
 from .backtest import Backtest
 
 SUMMARY, LINES = "Backtest Summary", "Remittance Lines"
-VERDICT_WORDS = {"caught": "caught before billing", "missed": "missed", "false_alarm": "false alarm (paid)",
+VERDICT_WORDS = {"caught": "caught before billing", "missed": "missed",
+                 "intended": "denied as billed (GA, GZ or GY)", "false_alarm": "false alarm (paid)",
                  "clean": "paid, not flagged", "unmatched": "no billed line matched"}
 
 
