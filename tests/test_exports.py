@@ -1102,3 +1102,22 @@ def test_a_payer_s_own_pair_policy_is_not_dated_as_an_ncci_edit(tmp_path: Path) 
     [finding] = report["findings"]
     assert finding["rule"] == "PTP002" and "the payer (Aetna) denies 97530 with 97140 even with 59" in finding["message"]
     assert "NCCI edits of" not in finding["message"]
+
+
+def test_a_date_alone_in_its_column_heads_the_lines_under_it_and_is_not_a_line(tmp_path: Path) -> None:
+    """An xlsx `Daily Charge Report` prints each day once, in the DOS column of a row of its own. Before:
+    that row was a claim line with three DAT001 errors, and the lines under it had no date."""
+    import datetime as dt
+
+    book = tmp_path / "daily.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Acct", "DOS", "CPT", "Mod", "Units", "Minutes", "Insurance"])
+    ws.append([None, dt.datetime(2026, 3, 2)])
+    ws.append(["A100", None, "97110", "GP", 2, 30, "Medicare"])
+    ws.append(["A101", None, "97140", "GP", 3, 30, "Medicare"])
+    wb.save(book)
+    _, report = scrub_json(book)
+    assert [(f["row"], f["rule"], f["dos"]) for f in report["findings"]] == [(4, "UNT001", "2026-03-02")]
+    assert report["reading"]["not_claim_lines"] == {"2": "a heading: the date '2026-03-02' alone, no patient or code"}
+    assert report["reading"]["from_headings"] == {"dos": 2} and report["summary"]["lines"] == 2

@@ -172,7 +172,10 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if said is not None:
             found[i] = said
             footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
-        elif dated or not present:
+        elif not present or (dated and len(present) > 1):
+            continue
+        elif dated:  # the date alone: a report grouped by date heads its lines with it
+            found[i] = f"a heading: the date {str(plain(row[dos_at])).strip()[:20]!r} alone, no patient or code"
             continue
         elif not patient and all(map(is_amount, present)):
             found[i] = "a subtotal: amounts only, no patient, date or code"
