@@ -1121,3 +1121,12 @@ def test_a_date_alone_in_its_column_heads_the_lines_under_it_and_is_not_a_line(t
     assert [(f["row"], f["rule"], f["dos"]) for f in report["findings"]] == [(4, "UNT001", "2026-03-02")]
     assert report["reading"]["not_claim_lines"] == {"2": "a heading: the date '2026-03-02' alone, no patient or code"}
     assert report["reading"]["from_headings"] == {"dos": 2} and report["summary"]["lines"] == 2
+
+
+def test_the_plan_sent_column_is_told_from_a_claim_s_sent_date(tmp_path: Path) -> None:
+    sheet = tmp_path / "sent.csv"
+    sheet.write_text("Acct,DOS,CPT,Units,Minutes,Mod,Date Sent,Claim Sent Date,Plan Sent Date,Start of Care\n"
+                     "A1,03/02/2026,97110,1,15,GP,03/05/2026,03/05/2026,01/09/2026,01/05/2026\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["poc_sent"] == "Plan Sent Date (I)"
+    assert {"Date Sent (G)", "Claim Sent Date (H)"} <= set(report["reading"]["columns_not_used"])
