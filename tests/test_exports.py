@@ -494,7 +494,12 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Optum Serve (VA CCN)", "medicare_advantage"), ("Client Pay", None), ("Lopez Family Clinic", None),
     # An apostrophe joins its word (before: `Worker's Comp` read `worker s comp`, judged as Traditional Medicare).
     ("Worker's Comp", "workers_comp"), ("Workers' Comp", "workers_comp"), ("Workman\u2019s Compensation", "workers_comp"),
-    ("MDCR", "medicare"), ("O'Connor Family Practice", None)])
+    ("MDCR", "medicare"), ("O'Connor Family Practice", None),
+    # Dual eligibles: Medicare pays first (before: `Medicare/Medicaid` was judged as Medicaid: no KX, no CQ),
+    # and a dual eligible special needs plan is Medicare Advantage.
+    ("Medicare/Medicaid", "medicare"), ("MCR/MCD", "medicare"), ("Medi-Medi", "medicare"), ("QMB", "medicare"),
+    ("Medicare - Medicaid secondary", "medicare"), ("UHC Dual Complete (Medicare/Medicaid)", "medicare_advantage"),
+    ("Humana Medicare Medicaid D-SNP", "medicare_advantage"), ("Aetna Medicaid", "medicaid")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference

@@ -23,7 +23,8 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
     """The payer type of the longest known name in `name`. An insurer's Medicaid plan is Medicaid and its
     Medicare plan Medicare Advantage ("UnitedHealthcare Medicaid", "Medica Medicare"), not the insurer's
     commercial type; a Medicare supplement (Medigap) pays after Traditional Medicare, which the claim goes
-    to first."""
+    to first. So does a dual eligible's (`Medicare/Medicaid`, `MCR/MCD`): Medicaid pays last, after Medicare
+    or the Medicare Advantage plan."""
     if not filled(name):
         return None
     folded = f" {fold_name(str(name))} "
@@ -31,6 +32,8 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
     if words & {"supplement", "medigap"}:
         return "medicare"
     kinds = [kind for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
+    if "medicaid" in kinds and {"medicare", "medicare_advantage"} & set(kinds):  # dual eligible
+        return "medicare_advantage" if {"medicare_advantage", "commercial"} & set(kinds) else "medicare"
     if "commercial" in kinds and "medicaid" in words:
         return "medicaid"
     if "commercial" in kinds and "medicare" in words:
