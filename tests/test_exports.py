@@ -224,6 +224,20 @@ def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> N
     assert not {r for r in found if r[0] in (2, 3, 4)}              # Blue Cross: commercial, AMA units 1 + 1
 
 
+@pytest.mark.parametrize(("financial_class", "payer_type"), [
+    ("Self", "self_pay"), ("Charity Care", "self_pay"), ("MCARE", "medicare"), ("MED B", "medicare"),
+    ("MA PLAN", "medicare_advantage"), ("HMO MEDICARE", "medicare_advantage"), ("Managed Medicare", "medicare_advantage"),
+    ("MCR/MCD", "medicare")])
+def test_financial_classes_as_practices_abbreviate_them(financial_class: str, payer_type: str) -> None:
+    """Before: `Self`, `MCARE`, `MED B`, `MA PLAN` were unreadable (DAT002), `HMO MEDICARE` and `Managed
+    Medicare` Traditional Medicare, `MCR/MCD` Medicaid."""
+    from ptcalc.refdata import load_reference
+    from ptcalc.scrub.lines import _payer_type
+    from ptcalc.scrub.names import payer_class
+
+    assert _payer_type(payer_class(financial_class, load_reference())) == payer_type
+
+
 def test_a_credential_column_is_read_as_provider_types(tmp_path: Path) -> None:
     found = rows_and_rules(tmp_path / "credentials.csv", "patient_id,dos,cpt,units,minutes,modifiers,Credential\n"
                                                          "C1,2026-03-02,97110,1,15,GP,DPT\n"

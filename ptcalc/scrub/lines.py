@@ -23,7 +23,7 @@ EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME
 PAYER_TYPES = {"medicare": "medicare", "medicarepartb": "medicare", "medicareadvantage": "medicare_advantage",
                "ma": "medicare_advantage", "medicaid": "medicaid", "commercial": "commercial",
                "workerscomp": "workers_comp", "workerscompensation": "workers_comp", "wc": "workers_comp",
-               "selfpay": "self_pay", "cash": "self_pay"}
+               "selfpay": "self_pay", "self": "self_pay", "cash": "self_pay"}
 PROVIDER_TYPES = {"PT": "PT", "PTA": "PT", "OT": "OT", "OTA": "OT", "SLP": "SLP"}  # -> discipline
 ASSISTANTS = frozenset({"PTA", "OTA"})
 
