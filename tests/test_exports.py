@@ -1149,3 +1149,48 @@ def test_the_plan_sent_column_is_told_from_a_claim_s_sent_date(tmp_path: Path) -
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["poc_sent"] == "Plan Sent Date (I)"
     assert {"Date Sent (G)", "Claim Sent Date (H)"} <= set(report["reading"]["columns_not_used"])
+
+
+@pytest.mark.parametrize("clock", ["text", "cells"])
+def test_a_time_column_holding_times_of_day_is_not_read_as_minutes(tmp_path: Path, clock: str) -> None:
+    """A schedule's `Time` says when the visit was (10:30 AM): read as minutes, every line was an error."""
+    header = ["Visit Date", "Time", "Acct #", "Proc Code", "Mod1", "Qty", "Ins Plan"]
+    times = [("10:30 AM", time(10, 30)), ("10:30 AM", time(10, 30)), ("1:15 PM", time(13, 15)), ("14:45", time(14, 45))]
+    codes = [("A1", "97110", 2), ("A1", "97140", 1), ("A2", "97110", 2), ("A3", "97530", 1)]
+    if clock == "text":
+        sheet = tmp_path / "schedule.csv"
+        with sheet.open("w", newline="") as handle:
+            csv.writer(handle).writerows([header] + [["03/02/2026", text, *code[:2], "GP", code[2], "Medicare"]
+                                                     for (text, _), code in zip(times, codes)])
+    else:
+        sheet = tmp_path / "schedule.xlsx"
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(header)
+        for (_, cell), code in zip(times, codes):
+            ws.append([datetime(2026, 3, 2), cell, *code[:2], "GP", code[2], "Medicare"])
+            ws.cell(ws.max_row, 2).number_format = "h:mm AM/PM"
+        wb.save(sheet)
+    _, report = scrub_json(sheet)
+    reading = report["reading"]
+    assert "minutes" not in reading["fields"] and reading["times_of_day"] == ["Time (B)"]
+    assert "Time (B)" not in reading["columns_not_used"]
+    rules = {(f["row"], f["rule"], f["status"]) for f in report["findings"]}
+    assert not {r for r in rules if r[1] in ("DAT002", "UNT001", "UNT002", "UNT003")}  # no false alarms
+    assert {(row, "UNT005", "no_data") for row in (2, 3, 4, 5)} <= rules  # the minutes are unknown, and said so
+    assert "Time (B): times of day" in run_cli("columns", str(sheet)).stdout
+
+
+def test_a_time_column_holding_durations_is_still_read_as_minutes(tmp_path: Path) -> None:
+    sheet = tmp_path / "durations.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Visit Date", "Time", "Acct #", "Proc Code", "Mod1", "Qty", "Ins Plan"])
+    ws.append([datetime(2026, 3, 2), time(0, 38), "A1", "97110", "GP", 3, "Medicare"])  # 38 minutes: 3 units
+    ws.append([datetime(2026, 3, 2), "0:20", "A2", "97110", "GP", 2, "Medicare"])  # 20 minutes: 1 unit, not 2
+    ws.append([datetime(2026, 3, 2), 22, "A3", "97110", "GP", 2, "Medicare"])  # 22 minutes: 1 unit, not 2
+    ws["B2"].number_format = "h:mm"
+    wb.save(sheet)
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["minutes"] == "Time (B)" and "times_of_day" not in report["reading"]
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "UNT001"), (4, "UNT001")}

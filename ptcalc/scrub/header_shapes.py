@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, time
 from itertools import takewhile
 
 from .cells import filled, has_code, is_amount, is_date, plain
@@ -39,6 +40,38 @@ def told_apart_by_values(name: str, indexes: list[int], sample: list[list[object
     fitting = [i for i, column in zip(indexes, filled_cells)
                if column and sum(map(looks, column)) >= 0.8 * len(column)]
     return fitting[0] if len(fitting) == 1 else None
+
+
+# A clock time written as text: `10:30 AM`, `1:15 p.m.`, `14:15` (hours and minutes, an optional am/pm).
+_CLOCK_TEXT = re.compile(r"^(\d{1,2}):[0-5]\d(?::[0-5]\d)?\s*(?:([ap])\.?\s*m\.?)?$", re.I)
+_DURATION_FIELDS = ("minutes", "pta_minutes", "visit_timed_minutes")
+
+
+def is_time_of_day(value: object) -> bool:
+    """A clock time, not a duration: `10:30 AM`, a date with its time, or a time of day from 8:00 on (as a
+    duration, more than the longest line a day allows)."""
+    if isinstance(value, datetime):
+        return True
+    if isinstance(value, time):
+        return value.hour >= 8
+    if isinstance(value, str) and (clock := _CLOCK_TEXT.match(value.strip())):
+        return clock.group(2) is not None or int(clock.group(1)) >= 8
+    return False
+
+
+def times_of_day(columns: dict[str, int], named_by_file: set[str], sample: list[list[object]]) -> dict[str, int]:
+    """The minutes fields whose column holds times of day, not durations: a schedule's `Time` (10:30 AM) is
+    when the visit was, and read as minutes it would make every line an error. Taken out of `columns`
+    (unless the column map names them) and returned, field -> column."""
+    found = {}
+    for name in _DURATION_FIELDS:
+        at = columns.get(name)
+        if at is None or name in named_by_file:
+            continue
+        values = [row[at] for row in sample if at < len(row) and filled(row[at])]
+        if values and 2 * sum(map(is_time_of_day, values)) > len(values):
+            found[name] = columns.pop(name)
+    return found
 
 
 def values_beside_headers(header: list[object], columns: dict[str, int], modifiers: list[int],

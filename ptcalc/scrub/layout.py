@@ -32,7 +32,7 @@ from ..values import parse_modifiers
 from .cells import code_of, filled, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
-from .header_shapes import SAMPLE_ROWS, told_apart_by_values, two_row_header, values_beside_headers
+from .header_shapes import SAMPLE_ROWS, times_of_day, told_apart_by_values, two_row_header, values_beside_headers
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, payer_class, payer_type_of,
@@ -55,6 +55,7 @@ class SheetLayout:
     two_rows: bool = False  # the header is two rows: groups above, column names on header_index
     header_cells: list[list[object]] = field(default_factory=list)  # the header's own row(s), as the sheet has them
     shifted: dict[int, int] = field(default_factory=dict)  # a header's column -> the column beside it with its values
+    times_of_day: list[int] = field(default_factory=list)  # a minutes-like header over clock times: not read
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -173,13 +174,15 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
         if all(name in columns for name in REQUIRED):
+            clocks = sorted(times_of_day(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS]).values())
             used = set(columns.values()) | set(modifiers) | set(extra.values())
-            ignored = [i for i, cell in enumerate(header) if filled(cell) and i not in used and not is_output_header(cell)]
+            ignored = [i for i, cell in enumerate(header)
+                       if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
             header = list(header)
             shifted = values_beside_headers(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS])
             return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
-                               shifted=shifted)
+                               shifted=shifted, times_of_day=clocks)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -381,6 +384,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         "title_rows": layout.title_rows,
         "fields": fields,
         "columns_not_used": [f"{layout.headers[i]!s} ({column_letter(i)})" for i in layout.ignored],
+        **({"times_of_day": [f"{layout.headers[i]!s} ({column_letter(i)})" for i in layout.times_of_day]}
+           if layout.times_of_day else {}),
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
     }
@@ -408,6 +413,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {name:<{width}} <- {source}")
     if reading["columns_not_used"]:
         lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
+    for clock in reading.get("times_of_day") or []:
+        lines.append(f"  {clock}: times of day (when the visit was), not minutes: not read as minutes")
     for moved in reading.get("values_beside_header") or []:
         lines.append(f"  {moved} (read from there)")
     for name, candidates in (reading.get("columns_unclear") or {}).items():
