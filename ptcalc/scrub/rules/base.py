@@ -34,6 +34,10 @@ class Rule:
     # A column whose *missing* value the rule reports (GP, KX, CQ, 59, 95 not on the line): on a sheet
     # without that column the value is unknown, not missing, so a failure becomes no_data.
     absent_value_of: ClassVar[str | None] = None
+    # A line of 0 units bills nothing (a service recorded, not charged: the 8-minute rule gave it no unit, or
+    # the payer does not pay it separately): rules about what a claim bills pass over it; rules about the
+    # sheet's data and its units judge it.
+    judges_unbilled: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -50,19 +54,22 @@ class Rule:
         """The line is readable enough, its code known, and its payer profile runs this rule."""
         if not line.judgeable or (line.bad and not line.bad.isdisjoint(self.needs)):
             return False
+        if line.units == 0 and not self.judges_unbilled:
+            return False
         return ctx.rule_applies(self, line.profile)
 
     def lines(self, ctx: "ScrubContext", **tests: Callable) -> list["ChargeLine"]:
         """The lines this rule judges; `code=`, `modifiers=`, `pos=` tests narrow them through the indexes."""
         profiles = frozenset(id(p) for p in ctx.ref.payers if ctx.rule_applies(self, p))
-        needs = self.needs
+        needs, unbilled = self.needs, self.judges_unbilled
 
         def narrowed() -> list["ChargeLine"]:
             return [line for line in ctx.select(**tests)
-                    if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))]
+                    if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))
+                    and (unbilled or line.units != 0)]
 
         # Without tests, rules of the same payers and needs judge the same lines: found once.
-        return ctx.memo(("lines", profiles, needs), narrowed) if not tests else narrowed()
+        return ctx.memo(("lines", profiles, needs, unbilled), narrowed) if not tests else narrowed()
 
     def finding(self, ctx: "ScrubContext", line: "ChargeLine", message: str, *, field: str | None = "cpt",
                 status: str = "fail", amount: Decimal | None = None, severity: str | None = None,

@@ -60,7 +60,7 @@ class DuplicateLine(Rule):
         candidates = sorted((line for group in ctx.repeated_codes for line in group), key=lambda l: l.row)
         seen: dict[tuple, int] = {}
         for line in candidates:
-            if not line.bad.isdisjoint(self.needs):
+            if not line.bad.isdisjoint(self.needs) or line.units == 0:  # two lines billing nothing bill nothing twice
                 continue
             key = (line.patient_id, line.dos, line.cpt, tuple(sorted(line.modifiers)), line.units, line.minutes)
             if key in seen:
@@ -115,6 +115,7 @@ class ConflictingYtdPrior(Rule):
     fix = "Give every line of the patient's year the same ytd_prior (or leave it on one line)"
     source = CONTRACT + "; KX accrual per patient, calendar year and bucket (SSA §1833(g))"
     needs = ("patient_id", "dos", "cpt", "ytd_prior")
+    judges_unbilled = True
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         totals: dict[tuple, list[ChargeLine]] = {}

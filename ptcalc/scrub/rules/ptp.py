@@ -25,7 +25,7 @@ def _pairs(ctx: ScrubContext) -> list[tuple[ChargeLine, ChargeLine, PtpPair | No
 
 def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
     """Visit by visit (a visit of one line has no pair): each column-1 line's visit is searched for its
-    column-2 codes."""
+    column-2 codes. A line of 0 units is on no claim: it makes no pair."""
     table = ctx.ref.ptp.by_column1
     overridden = {key for profile in ctx.ref.payers for key in profile.ptp_overrides}
     column1 = set(table) | {first for first, _ in overridden}
@@ -35,13 +35,13 @@ def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, Ptp
         if len(visit.lines) == 1:
             continue
         for first in visit.lines:
-            if first.cpt not in column1:
+            if first.cpt not in column1 or first.units == 0:
                 continue
             in_force = edits.get((first.cpt, visit.dos))
             if in_force is None:
                 in_force = edits[(first.cpt, visit.dos)] = _edits_in_force(table.get(first.cpt, ()), visit.dos)
             for second in visit.lines:
-                if second is first:
+                if second is first or second.units == 0:
                     continue
                 pair = in_force.get(second.cpt)
                 if pair is not None:

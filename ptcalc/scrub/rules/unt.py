@@ -24,6 +24,7 @@ class _UnitsRule(Rule):
     """Shared walk over visits whose expected units can be computed."""
 
     needs = ("patient_id", "dos", "cpt", "units", "minutes")
+    judges_unbilled = True  # a code the minutes earn a unit but billed with 0 is the point (UNT002, UNT003)
 
     def visits(self, ctx: ScrubContext) -> Iterator[tuple[Visit, VisitUnits]]:
         """Visits whose billed timed units differ from the expected ones (the only ones to judge)."""
@@ -144,20 +145,28 @@ class UntimedUnitsNotOne(Rule):
     id = "UNT004"
     name = "untimed-units-not-one"
     severity = "error"
-    condition = "An untimed (service-based) code is billed with units other than 1"
+    condition = ("An untimed (service-based) code is billed with units other than 1; with 0 units (on the sheet, not "
+                 "billed) a code the fee schedule pays is money left on the table (info), one it does not pay "
+                 "separately (97010) is rightly not billed")
     fix = "Bill 1 unit"
     source = "CMS Pub. 100-04 ch.5 §20.2 B (untimed codes: enter 1 in the units field)"
     needs = ("patient_id", "dos", "cpt", "units")
+    judges_unbilled = True
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].timing == "untimed"):
             info = ctx.code(line)
-            if line.units is not None and line.units != 1:
+            if line.units == 0:
+                price = ctx.price_alone(line, line.cpt)
+                if price:  # a service the payer pays for, recorded and not billed
+                    yield self.finding(ctx, line, f"{line.cpt} ({info.label}) is on the sheet with 0 units: not "
+                                       "billed", field="units", amount=price, severity="info",
+                                       fix="If the service was furnished, bill 1 unit")
+            elif line.units is not None and line.units != 1:
                 price = ctx.unit_price(line)
-                excess = line.units - 1
                 yield self.finding(ctx, line, f"{line.cpt} ({info.label}) is untimed but billed with "
                                    f"{_plural(line.units)}", field="units",
-                                   amount=price * excess if price is not None and excess > 0 else None)
+                                   amount=price * (line.units - 1) if price is not None else None)
 
 
 class TimedCodeWithoutMinutes(Rule):
@@ -169,6 +178,7 @@ class TimedCodeWithoutMinutes(Rule):
     fix = "Record the minutes"
     source = "CMS Pub. 100-02 ch.15 §220.3 (timed minutes must support the billed units)"
     needs = ("patient_id", "dos", "cpt", "minutes")
+    judges_unbilled = True  # and passes over it: no units billed, no minutes needed
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         absent = "minutes" not in ctx.columns  # e.g. an 837 claim: it has no minutes field
@@ -225,6 +235,7 @@ class TimedMinutesDisagree(Rule):
     source = ("CMS Pub. 100-02 ch.15 §220.3: the note records total timed code treatment minutes; \"the billing and "
               "the total timed code treatment minutes must be consistent\"")
     needs = ("patient_id", "dos", "cpt", "minutes")
+    judges_unbilled = True
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for visit, added, total in ctx.disagreeing_visit_totals:
