@@ -166,11 +166,12 @@ def minutes_number(value: Any) -> Any:
     return value
 
 
-_UNITS_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:u|units?|units?\(s\)|unit\(s\))\.?$", re.I)
+# `2 units`, `2u`, and `1.00 UN` as claim exports print a service line's units with their X12 qualifier (SV103).
+_UNITS_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:u|un|units?|units?\(s\)|unit\(s\))\.?$", re.I)
 
 
 def units_number(value: Any) -> Any:
-    """Units as some exports write them (`2 units`, `2u`); anything else is returned for parse_number."""
+    """Units as some exports write them (`2 units`, `2u`, `1.00 UN`); anything else is returned for parse_number."""
     if isinstance(value, str) and (match := _UNITS_TEXT.match(value.strip())):
         return float(match.group(1))
     return value

@@ -408,10 +408,11 @@ def test_minutes_as_exports_write_them(value: object, minutes: float) -> None:
 def test_units_written_with_their_word_are_read_and_other_text_is_not(tmp_path: Path) -> None:
     sheet = tmp_path / "units.csv"
     sheet.write_text("Acct,DOS,CPT,Mods,Units,Minutes\nU1,03/02/2026,97110,GP,2 units,30\n"
-                     "U2,03/02/2026,97110,GP,1u,15\nU3,03/02/2026,97110,GP,x2,30\n")
+                     "U2,03/02/2026,97110,GP,1u,15\nU3,03/02/2026,97110,GP,x2,30\nU4,03/02/2026,97110,GP,1.00 UN,15\n"
+                     "U5,03/02/2026,97110,GP,2 UN,15\n")
     _, report = scrub_json(sheet)
-    assert [(f["row"], f["rule"], f["message"]) for f in report["findings"]] == [
-        (4, "DAT002", "units: 'x2' is not a number")]
+    assert [(f["row"], f["rule"], f["message"][:20]) for f in report["findings"]] == [
+        (4, "DAT002", "units: 'x2' is not a"), (6, "UNT001", "97110: 2 units bille")]  # `2 UN` read as 2 units
 
 
 @pytest.mark.parametrize("value", ["15:00", "0:75", "10:05", "fifteen", "15 hours"])
