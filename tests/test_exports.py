@@ -529,7 +529,8 @@ def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -
     ("Occupational Therapy Assistant", "OTA"), ("Sam Ortiz, OT/L", "OT"), ("Ann Fox, SLP-CCC", "SLP"),
     ("Speech Language Pathologist", "SLP"),
     # Not a therapist who bills, or no credential: unrecognised (judged as a PT, and DAT008 says so).
-    ("Kim Lee, PT Aide", None), ("Student PT", None), ("Kim Lee, ATC", None), ("Kim Lee", None)])
+    ("Kim Lee, PT Aide", None), ("Student PT", None), ("Kim Lee, ATC", None), ("Kim Lee", None),
+    ("Tom Li, SLP-A", None), ("Tom Li, SLPA", None), ("Mia Wu, CCC-SLP", "SLP")])
 def test_provider_credentials_as_exports_write_them(provider: str, provider_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.names import provider_type_of

@@ -75,4 +75,6 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     return None
 
 
-_NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "SPTA", "SOTA"})
+# Aides, technicians, students, and speech-language pathology assistants: "Services of speech-language pathology
+# assistants are not recognized for Medicare coverage" (CMS Pub. 100-02 ch.15 §230.3 C).
+_NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "SPTA", "SOTA", "SLPA", "SLP-A"})
