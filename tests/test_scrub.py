@@ -24,6 +24,7 @@ from ptcalc.scrub.catalogue import as_markdown
 from ptcalc.scrub.rules import all_rules
 
 from .conftest import ROOT, SHARED, requires_shared
+from .test_exports import scrub_json
 from .test_reference import run_cli
 
 # A copy of the shared acceptance sheet (../shared/acceptance/scrub/basic.csv) as an input the tests own.
@@ -273,3 +274,34 @@ def test_every_report_row_links_to_its_line_past_excels_hyperlink_limit(tmp_path
     formula = report.cell(6, 1).value
     row = result.findings[4].row
     assert formula == "=HYPERLINK(\"#'basic'!A%d\",\"%d\")" % (row, row)
+
+
+def test_a_reviewer_waives_a_finding_on_its_line_with_the_reason(tmp_path: Path) -> None:
+    """A `Scrub Override` cell, as a linter's noqa: the rule IDs, then why. The finding stays in the report
+    (bypassed, with the reason); other rules, other lines and a waiver without a reason are not waived."""
+    sheet = tmp_path / "reviewed.csv"
+    sheet.write_text(
+        "patient_id,dos,cpt,modifiers,units,minutes,payer_type,Scrub Override\n"
+        "W1,2026-03-02,97150,GP,1,,medicare,\n"
+        'W1,2026-03-02,97110,GP,3,20,medicare,"PTP001: group at 9am, 97110 alone at 2pm (see note)"\n'
+        "W2,2026-03-02,97150,GP,1,,medicare,\n"
+        "W2,2026-03-02,97110,GP,1,15,medicare,PTP001\n"
+        "W3,2026-03-02,97150,GP,1,,medicare,\n"
+        "W3,2026-03-02,97110,GP,1,15,medicare,\"ptp001 and MOD010 - reviewed by JD\"\n"
+        "W4,2026-03-02,97110,GP,1,abc,medicare,DAT002: fine\n"
+        "W5,2026-03-02,97110,GP,1,15,medicare,looks fine to me\n")
+    code, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"], f["status"]) for f in report["findings"]}
+    assert (3, "PTP001", "bypassed") in found and (3, "UNT001", "fail") in found  # only the rule it names
+    waived = next(f for f in report["findings"] if (f["row"], f["rule"]) == (3, "PTP001"))
+    assert waived["message"].endswith("waived on the sheet: group at 9am, 97110 alone at 2pm (see note)")
+    assert (7, "PTP001", "bypassed") in found  # lower-case IDs, `and`, a dash
+    assert {(5, "PTP001", "fail"), (5, "DAT002", "fail")} <= found  # no reason: not waived, and said so
+    messages = {(f["row"], f["message"]) for f in report["findings"] if f["rule"] == "DAT002"}
+    assert (5, "scrub_override: 'PTP001' gives no reason: write the rule, then why (PTP001: distinct 15-minute "
+               "blocks, see note)") in messages
+    assert any(row == 8 and "DAT002 cannot be waived" in m for row, m in messages)  # a bad cell is corrected
+    assert any(row == 9 and "names no rule" in m for row, m in messages)
+    assert (8, "DAT002", "bypassed") not in found
+    assert report["reading"]["fields"]["scrub_override"] == "Scrub Override (H)"
+    assert code == 1 and report["summary"]["bypassed"] == 2

@@ -39,6 +39,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("visit_timed_minutes", False, ("total timed minutes", "total timed code minutes"),
            "the visit's total timed code treatment minutes (what CMS §220.3 has the note record), on its lines; "
            "judges the visit's timed units when there are no minutes per line"),
+    Column("scrub_override", False, ("scrub override", "ptcalc override"), "a reviewed finding waived, with why: the "
+           "rule IDs, then the reason (`PTP001: distinct 15-minute blocks, see note`); the finding is listed as "
+           "bypassed with the reason"),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)

@@ -38,6 +38,14 @@ class Problem:
 NO_PROBLEMS: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A reviewer's waiver written on the line, as a linter's `noqa`: the rules it waives and why."""
+
+    rules: frozenset[str]
+    reason: str
+
+
 @dataclass(slots=True)
 class ChargeLine:
     row: int  # the sheet row the user sees (header row = its own number)
@@ -62,6 +70,7 @@ class ChargeLine:
     claim_line: str | None = None
     visit_timed_minutes: float | None = None  # the visit's total timed minutes, when the sheet gives them
     poc_sent: date | None = None  # the plan sent to the referring physician/NPP (the 2025 certification route)
+    scrub_override: Override | None = None  # findings a reviewer waived on this line, and why
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -86,7 +95,7 @@ def _text(value: Any) -> str:
 
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
-          "claim_id", "claim_line", "visit_timed_minutes", "poc_sent")  # ChargeLine's value fields, in order
+          "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override")  # ChargeLine's value fields
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 _BLANK = object()
 
@@ -128,13 +137,15 @@ class LineParser:
     """Parses rows for one sheet; caches the parse of values that repeat (dates, codes, modifiers)."""
 
     def __init__(self, columns: dict[str, int], locality_key: Callable[[Any], str], max_minutes: float,
-                 max_units: int, decimal_comma: bool = False, modifiers: frozenset[str] = frozenset()) -> None:
+                 max_units: int, decimal_comma: bool = False, modifiers: frozenset[str] = frozenset(),
+                 overridable: frozenset[str] = frozenset()) -> None:
         self._columns = tuple(columns.items())
         self.decimal_comma = decimal_comma
         self.blank_rows = 0
         self.locality_key = locality_key
         self.max_minutes = max_minutes
         self.max_units = max_units
+        self.overridable = overridable  # the rule IDs a scrub_override may waive
         self._parsers = {
             "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
@@ -146,7 +157,7 @@ class LineParser:
             "modifiers": lambda v: parse_modifiers(v, modifiers),
             "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
             "charge": lambda v: self._amount(v, "charge"), "ytd_prior": lambda v: self._amount(v, "ytd_prior"),
-            "locality": self._locality,
+            "locality": self._locality, "scrub_override": self._override,
         }
 
     def parse_rows(self, data: list[list[Any]], first_row: int, cells: dict[str, list[Any]] | None = None,
@@ -247,6 +258,20 @@ class LineParser:
     def _locality(self, value: Any) -> str:
         return self.locality_key(_text(value))
 
+    def _override(self, value: Any) -> Override:
+        """`PTP001: distinct sessions documented`, `PTP001, MOD010 - reviewed JD 3/4`: rule IDs, then the reason."""
+        example = "write the rule, then why (PTP001: distinct 15-minute blocks, see note)"
+        waiver = _OVERRIDE.match(_text(value))
+        if waiver is None:
+            raise PtcalcInputError(f"scrub_override: {describe(value)} names no rule: {example}")
+        rules = frozenset(_RULE_ID.findall(waiver["rules"].upper()))
+        if not_waivable := sorted(rules - self.overridable):
+            raise PtcalcInputError(f"scrub_override: {', '.join(not_waivable)} cannot be waived (`ptcalc rules` lists "
+                                   "the rules; a missing, unreadable or future value is corrected in its cell)")
+        if not any(ch.isalnum() for ch in waiver["reason"]):
+            raise PtcalcInputError(f"scrub_override: {describe(value)} gives no reason: {example}")
+        return Override(rules, waiver["reason"])
+
 
 def _cpt(value: Any) -> str:
     if listed := codes_listed(value):
@@ -269,6 +294,11 @@ def _provider_type(value: Any) -> str:
         raise PtcalcInputError(f"provider_type: {describe(value)} is not one of PT, PTA, OT, OTA, SLP")
     return text
 
+
+_RULE_ID = re.compile(r"[A-Z]{3}\d{3}")
+# Rule IDs (separated by commas, slashes, `and`...) at the start of the cell, then the reason.
+_OVERRIDE = re.compile(r"^(?P<rules>[A-Za-z]{3}\d{3}(?:\s*(?:[,;/&+]|and)?\s*[A-Za-z]{3}\d{3})*)\b[\s:;,.)\]-]*(?P<reason>.*)$",
+                       re.S)
 
 _POS_WITH_NAME = re.compile(r"^(\d{1,2})\s*[-–:]\s*[A-Za-z].*$|^[A-Za-z][^()]*\((\d{1,2})\)$")
 

@@ -158,7 +158,8 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     header_index = layout.header_index
     parser = LineParser(layout.columns, partial(locality_key, ref),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
-                        decimal_comma=sheet.decimal_comma, modifiers=frozenset(ref.modifiers))
+                        decimal_comma=sheet.decimal_comma, modifiers=frozenset(ref.modifiers),
+                        overridable=frozenset(rule.id for rule in all_rules() if rule.overridable))
     lines, read = _read_lines(sheet, layout, ref, parser)
     judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
     dates = [line.dos for line in lines if is_judgeable(line, ref.codes)]

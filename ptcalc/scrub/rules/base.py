@@ -38,6 +38,9 @@ class Rule:
     # the payer does not pay it separately): rules about what a claim bills pass over it; rules about the
     # sheet's data and its units judge it.
     judges_unbilled: ClassVar[bool] = False
+    # A reviewer may waive the rule's finding on a line (a scrub_override cell naming it, with the reason);
+    # not a rule about a value that is missing, unreadable or in the future: that is corrected in its cell.
+    overridable: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -80,6 +83,9 @@ class Rule:
             status, amount = "no_data", None
             message = f"the sheet has no {column} column; if the claim has none either: {message}"
             fix = f"Check the claim's {column} (or add a {column} column to the sheet)"
+        waiver = line.scrub_override
+        if status == "fail" and waiver is not None and self.id in waiver.rules:
+            status, message = "bypassed", f"{message}; waived on the sheet: {waiver.reason}"
         chosen = severity or self.severity
         if profile is not None and self.id in profile.severity_overrides:
             chosen = profile.severity_overrides[self.id]

@@ -19,6 +19,7 @@ class MissingRequiredValue(Rule):
     condition = "A required cell (patient_id, dos, cpt, units) is empty"
     fix = "Fill it in"
     source = CONTRACT
+    overridable = False
     needs = ()
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
@@ -37,6 +38,7 @@ class UnreadableValue(Rule):
                  "negative or absurd minutes (> 480 on one line), units that are not whole or absurd (> 32)")
     fix = "Correct the cell"
     source = CONTRACT
+    overridable = False
     needs = ()
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
@@ -77,6 +79,7 @@ class FutureDate(Rule):
     condition = "The date of service is after the as-of date"
     fix = "Correct the date"
     source = CONTRACT
+    overridable = False
     needs = ("dos",)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
@@ -94,6 +97,7 @@ class UnknownCode(Rule):
     fix = ("Check the code against the treatment note (a typo?); a valid code ptcalc does not know yet must be "
            "added to its code table by whoever maintains ptcalc")
     source = "reference/codes.yaml"
+    overridable = False
     needs = ("cpt",)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
