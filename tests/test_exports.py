@@ -1196,3 +1196,24 @@ def test_a_time_column_holding_durations_is_still_read_as_minutes(tmp_path: Path
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["minutes"] == "Time (B)" and "times_of_day" not in report["reading"]
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "UNT001"), (4, "UNT001")}
+
+
+def test_an_export_with_the_payer_s_authorization_judges_its_dates_and_visits(tmp_path: Path) -> None:
+    sheet = tmp_path / "auth.csv"
+    sheet.write_text(
+        "Acct #,DOS,CPT,Mod 1,Units,Minutes,Primary Insurance,Auth #,Auth Visits,Auth Start,Auth Exp,Auth Units,Visits\n"
+        "A1,03/02/2026,97110,GP,2,30,Aetna PPO,AU-1,3,03/01/2026,03/31/2026,24,1\n"
+        "A1,03/04/2026,97110,GP,2,30,Aetna PPO,AU-1,3,03/01/2026,03/31/2026,24,2\n"
+        "A1,03/04/2026,97140,GP,1,15,Aetna PPO,AU-1,3,03/01/2026,03/31/2026,24,2\n"
+        "A1,03/06/2026,97110,GP,2,30,Aetna PPO,AU-1,3,03/01/2026,03/31/2026,24,3\n"
+        "A1,03/09/2026,97110,GP,2,30,Aetna PPO,AU-1,3,03/01/2026,03/31/2026,24,4\n"
+        "A1,04/02/2026,97110,GP,2,30,Aetna PPO,AU-1,3,03/01/2026,03/31/2026,24,5\n"
+        "A2,03/02/2026,97110,GP,2,30,Medicare,,,,,,1\n")
+    code, report = scrub_json(sheet)
+    fields = report["reading"]["fields"]
+    assert (fields["auth_number"], fields["auth_visits"], fields["auth_start"], fields["auth_end"]) == (
+        "Auth # (H)", "Auth Visits (I)", "Auth Start (J)", "Auth Exp (K)")
+    assert {"Auth Units (L)", "Visits (M)"} <= set(report["reading"]["columns_not_used"])
+    # The 3rd visit uses the authorization up; the 4th is past it; 04/02 is after it ends; Medicare has none.
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(5, "AUT003"), (6, "AUT002"), (7, "AUT001")}
+    assert code == 1

@@ -8,6 +8,7 @@ FAMILY_TITLES = {
     "PTP": "PTP: NCCI procedure-to-procedure edits, and same-day exclusions", "MUE": "MUE: medically unlikely edits",
     "COV": "COV: coverage", "PRV": "PRV: provider", "POC": "POC: plan of care (Medicare), when the columns are present",
     "TEL": "TEL: telehealth",
+    "AUT": "AUT: a payer's prior authorization, when the columns are present",
 }
 
 

@@ -39,6 +39,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("visit_timed_minutes", False, ("total timed minutes", "total timed code minutes"),
            "the visit's total timed code treatment minutes (what CMS §220.3 has the note record), on its lines; "
            "judges the visit's timed units when there are no minutes per line"),
+    Column("auth_number", False, ("authorization number", "auth #"), "the payer's prior-authorization number"),
+    Column("auth_visits", False, ("authorized visits", "visits authorized"), "visits the authorization covers"),
+    Column("auth_start", False, ("auth start date", "authorization start"), "first day the authorization covers"),
+    Column("auth_end", False, ("auth end date", "authorization end"), "last day the authorization covers"),
     Column("scrub_override", False, ("scrub override", "ptcalc override"), "a reviewed finding waived, with why: the "
            "rule IDs, then the reason (`PTP001: distinct 15-minute blocks, see note`); the finding is listed as "
            "bypassed with the reason"),

@@ -35,6 +35,16 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "progress_report": (("last progress report", "progress note date"),),
     "visit_timed_minutes": (("total timed code treatment minutes", "total timed", "total timed mins",
                              "timed minutes total", "total timed min", "visit timed minutes", "ttm"),),
+    # A payer's prior authorization: its number, visits and period (never `Auth Units` or a bare `Visits`).
+    "auth_number": (("auth number", "auth no", "authorization", "authorization no", "prior auth", "prior auth #",
+                     "prior auth number", "pa number", "auth"),),
+    "auth_visits": (("auth visits", "approved visits", "visits approved", "auth visit count", "total auth visits",
+                     "authorized visit count", "auth visits total"),),
+    "auth_start": (("auth start", "auth from", "auth begin", "auth effective", "auth effective date",
+                    "authorization start date", "auth from date", "auth begin date"),),
+    "auth_end": (("auth end", "auth thru", "auth through", "auth to", "auth exp", "auth expiration",
+                  "auth expiration date", "auth exp date", "authorization end date", "auth thru date",
+                  "auth expires", "authorization expiration"),),
     "claim_id": (("claim", "claim no", "claim number", "claim #", "invoice", "invoice no", "encounter",
                   "encounter id", "visit id", "ticket"),),
 }

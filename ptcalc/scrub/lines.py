@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from ..errors import PtcalcInputError
-from ..values import (describe, is_blank, minutes_number, normalise_code, parse_date, parse_modifiers,
-                      parse_number, units_number)
+from ..values import (describe, is_blank, minutes_number, normalise_code, parse_count, parse_date,
+                      parse_modifiers, parse_number, units_number)
 from .cells import codes_listed
 from .columns import REQUIRED
 
@@ -71,6 +71,10 @@ class ChargeLine:
     visit_timed_minutes: float | None = None  # the visit's total timed minutes, when the sheet gives them
     poc_sent: date | None = None  # the plan sent to the referring physician/NPP (the 2025 certification route)
     scrub_override: Override | None = None  # findings a reviewer waived on this line, and why
+    auth_number: str | None = None  # the payer's prior authorization the line is billed under
+    auth_visits: int | None = None
+    auth_start: date | None = None
+    auth_end: date | None = None
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -95,7 +99,8 @@ def _text(value: Any) -> str:
 
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
-          "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override")  # ChargeLine's value fields
+          "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
+          "auth_start", "auth_end")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 _BLANK = object()
 
@@ -151,6 +156,8 @@ class LineParser:
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
             "progress_report": lambda v: parse_date(v, "progress_report"),
             "poc_sent": lambda v: parse_date(v, "poc_sent"),
+            "auth_start": lambda v: parse_date(v, "auth_start"), "auth_end": lambda v: parse_date(v, "auth_end"),
+            "auth_visits": lambda v: parse_count(self._decimal(v), "auth_visits"),
             "cpt": _cpt, "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
             "visit_timed_minutes": lambda v: self._minutes(v, "visit_timed_minutes"),

@@ -1,8 +1,8 @@
 """The rule catalogue: importing the family modules registers every rule in REGISTRY."""
-from . import cov, dat, mod, mue, poc, prv, ptp, tel, unt  # noqa: F401 - registers the rules
+from . import aut, cov, dat, mod, mue, poc, prv, ptp, tel, unt  # noqa: F401 - registers the rules
 from .base import REGISTRY, Rule
 
-FAMILIES = ("DAT", "UNT", "MOD", "PTP", "MUE", "COV", "PRV", "POC", "TEL")
+FAMILIES = ("DAT", "UNT", "MOD", "PTP", "MUE", "COV", "PRV", "POC", "TEL", "AUT")
 
 
 def all_rules() -> list[Rule]:
