@@ -38,6 +38,12 @@ def _authorization_visits(rule: Rule, ctx: ScrubContext) -> dict[tuple, dict[dat
     return {key: dict(sorted(days.items())) for key, days in authorizations.items()}
 
 
+def _visits_in_period(rule: Rule, ctx: ScrubContext) -> Iterator[list[list[ChargeLine]]]:
+    """Per authorization, its visits (a day's lines) within its dates, in date order."""
+    for days in _authorization_visits(rule, ctx).values():
+        yield [lines for lines in days.values() if all(map(_covered, lines))]
+
+
 def _named(line: ChargeLine) -> str:
     return f" ({line.auth_number})" if line.auth_number else ""
 
@@ -79,9 +85,8 @@ class VisitsExceedAuthorization(Rule):
     needs = ("patient_id", "dos", "cpt", "auth_visits", "auth_start", "auth_end")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for days in _authorization_visits(self, ctx).values():
-            covered = [(day, lines) for day, lines in days.items() if all(map(_covered, lines))]
-            for count, (day, lines) in enumerate(covered, start=1):
+        for visits in _visits_in_period(self, ctx):
+            for count, lines in enumerate(visits, start=1):
                 authorized = lines[0].auth_visits
                 if authorized is None or count <= authorized:
                     continue
@@ -102,11 +107,10 @@ class AuthorizationUsedUp(Rule):
     needs = ("patient_id", "dos", "cpt", "auth_visits", "auth_start", "auth_end")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for days in _authorization_visits(self, ctx).values():
-            covered = [lines for lines in days.values() if all(map(_covered, lines))]
-            authorized = covered[0][0].auth_visits if covered else None
-            if authorized and len(covered) >= authorized:
-                line = covered[authorized - 1][0]
+        for visits in _visits_in_period(self, ctx):
+            authorized = visits[0][0].auth_visits if visits else None
+            if authorized and len(visits) >= authorized:
+                line = visits[authorized - 1][0]
                 yield self.finding(ctx, line, f"visit {authorized} of the {authorized} the authorization"
                                    f"{_named(line)} covers: the next visit needs more authorized",
                                    field="auth_visits")
