@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -305,3 +306,22 @@ def test_a_reviewer_waives_a_finding_on_its_line_with_the_reason(tmp_path: Path)
     assert (8, "DAT002", "bypassed") not in found
     assert report["reading"]["fields"]["scrub_override"] == "Scrub Override (H)"
     assert code == 1 and report["summary"]["bypassed"] == 2
+
+
+@pytest.mark.parametrize(("cell", "rules", "reason"), [
+    ("PTP001: distinct", {"PTP001"}, "distinct"), ("ptp001/mod010 ok", {"PTP001", "MOD010"}, "ok"),
+    ("[PTP001] see note", {"PTP001"}, "see note"), ("PTP001 & MOD010 - 2nd session", {"PTP001", "MOD010"}, "2nd session"),
+    ("PTP001", None, "gives no reason"), ("Reviewed PTP001", None, "names no rule"),
+    ("PTP0011 x", None, "names no rule"), ("XYZ123: x", None, "XYZ123 cannot be waived"),
+    ("DAT002: fine", None, "DAT002 cannot be waived")])
+def test_a_waiver_cell_is_read_as_rules_then_a_reason(cell: str, rules: set[str] | None, reason: str) -> None:
+    from ptcalc.errors import PtcalcInputError
+    from ptcalc.scrub.lines import LineParser
+
+    parser = LineParser({}, str, 480.0, 32, overridable=frozenset(r.id for r in all_rules() if r.overridable))
+    if rules is None:
+        with pytest.raises(PtcalcInputError, match=re.escape(reason)):
+            parser._override(cell)
+    else:
+        waiver = parser._override(cell)
+        assert (waiver.rules, waiver.reason) == (rules, reason)
