@@ -28,6 +28,7 @@ from ..units import split_timed_units, units_for_minutes
 from .lines import PROVIDER_TYPES, ChargeLine
 
 if TYPE_CHECKING:
+    from .findings import Finding
     from .rules.base import Rule
 
 KX_BUCKETS = {"PT": "PT/SLP", "SLP": "PT/SLP", "OT": "OT"}
@@ -128,6 +129,7 @@ class ScrubContext:
         self.lines = lines
         self.columns = columns
         self.as_of = as_of
+        self.findings: list[Finding] = []  # what the rules found, for the rules that review it (set by the judge)
         profiles: dict[tuple[str, str], PayerProfile | None] = {}
         self.by_code: dict[str, list[ChargeLine]] = defaultdict(list)
         self.by_modifiers: dict[tuple[str, ...], list[ChargeLine]] = defaultdict(list)
@@ -226,6 +228,22 @@ class ScrubContext:
                 for line in lines:
                     by_key[(line.patient_id, line.dos, line.cpt)].append(line)
         return [sorted(group, key=lambda l: l.row) for group in by_key.values() if len(group) > 1]
+
+    @cached_property
+    def rules_found(self) -> dict[int, set[str]]:
+        """Row -> the rules with a finding on it."""
+        found: dict[int, set[str]] = {}
+        for finding in self.findings:
+            found.setdefault(finding.row, set()).add(finding.rule)
+        return found
+
+    @cached_property
+    def rows_found(self) -> dict[tuple, list[int]]:
+        """(rule, patient, date of service) -> the rows it has a finding on."""
+        found: dict[tuple, list[int]] = {}
+        for finding in self.findings:
+            found.setdefault((finding.rule, finding.patient_id, finding.dos), []).append(finding.row)
+        return found
 
     def memo(self, key: Hashable, compute: Callable[[], object]) -> object:
         """A value several rules share, computed once per scrub."""

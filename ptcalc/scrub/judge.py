@@ -54,7 +54,9 @@ def _judgement_from_columns(columns: list[list], expected_units: dict[int, int |
 def judge_partition(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date) -> Judgement:
     """Every rule over lines that hold each of their patients whole."""
     ctx = ScrubContext(ref, lines, columns, as_of)
-    findings = [finding for rule in all_rules() for finding in rule.check(ctx)]
+    rules = all_rules()
+    ctx.findings = [finding for rule in rules if not rule.reviews_findings for finding in rule.check(ctx)]
+    findings = ctx.findings + [finding for rule in rules if rule.reviews_findings for finding in rule.check(ctx)]
     fallbacks = {f for basis in ctx.pricing_bases for f in basis.fallbacks}
     return Judgement(findings, ctx.expected_units_by_row(), fallbacks)
 

@@ -41,6 +41,8 @@ class Rule:
     # A reviewer may waive the rule's finding on a line (a scrub_override cell naming it, with the reason);
     # not a rule about a value that is missing, unreadable or in the future: that is corrected in its cell.
     overridable: ClassVar[bool] = True
+    # Judges what the other rules found (ScrubContext.rules_found): runs after them.
+    reviews_findings: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

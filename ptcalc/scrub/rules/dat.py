@@ -173,3 +173,30 @@ class DefaultAssumed(Rule):
         for line in ctx.lines:
             for note in line.assumed:
                 yield self.finding(ctx, line, note, field="payer" if note.startswith("payer") else None)
+
+
+class UnusedWaiver(Rule):
+    id = "DAT009"
+    name = "unused-waiver"
+    severity = "info"
+    condition = ("A scrub_override names a rule that found nothing on its line: the waiver is on another line than "
+                 "the finding (PTP001 flags the column-2 code's line) or no longer applies")
+    fix = "Move the waiver to the line the finding is on, or remove it"
+    source = "ptcalc charge-sheet contract: a waiver is read, never ignored in silence (as ruff's unused noqa)"
+    needs = ()
+    judges_unbilled = True
+    overridable = False
+    reviews_findings = True
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        if "scrub_override" not in ctx.columns:
+            return
+        for line in ctx.lines:
+            if line.scrub_override is None:
+                continue
+            for rule in sorted(line.scrub_override.rules - ctx.rules_found.get(line.row, set())):
+                rows = ctx.rows_found.get((rule, line.patient_id, line.dos))
+                where = (f"; it found row {', '.join(map(str, sorted(set(rows))))} (the same patient and date): the "
+                         "waiver belongs there") if rows else ""
+                yield self.finding(ctx, line, f"the waiver names {rule}, which found nothing on this line{where}",
+                                   field="scrub_override")
