@@ -1217,3 +1217,18 @@ def test_an_export_with_the_payer_s_authorization_judges_its_dates_and_visits(tm
     # The 3rd visit uses the authorization up; the 4th is past it; 04/02 is after it ends; Medicare has none.
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(5, "AUT003"), (6, "AUT002"), (7, "AUT001")}
     assert code == 1
+
+
+def test_a_certification_period_is_read_from_its_own_columns_before_the_start_of_care(tmp_path: Path) -> None:
+    """`Cert From` / `Cert Thru` give the current (recertified) period; the episode's `Start of Care` is its
+    first period's start: judged on it, every visit after day 90 of a recertified patient was a POC002 error."""
+    sheet = tmp_path / "recert.csv"
+    sheet.write_text("Acct #,DOS,CPT,Mod 1,Units,Minutes,Financial Class,Start of Care,Cert From,Cert Thru,"
+                     "Plan of Care End\n"
+                     "R1,05/15/2026,97110,GP,1,15,Medicare,01/02/2026,04/01/2026,06/29/2026,\n"
+                     "R1,07/02/2026,97110,GP,1,15,Medicare,01/02/2026,04/01/2026,06/29/2026,\n")
+    _, report = scrub_json(sheet)
+    fields = report["reading"]["fields"]
+    assert (fields["poc_start"], fields["poc_end"]) == ("Cert From (I)", "Cert Thru (J)")
+    assert "payer" not in fields  # `Plan of Care End` is no insurance plan
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "POC002")}

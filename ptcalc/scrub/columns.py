@@ -27,8 +27,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("pta_minutes", False, ("assistant minutes",), "minutes a PTA/OTA furnished independently"),
     Column("pos", False, ("place of service",), "place of service, two digits"),
     Column("charge", False, ("billed amount",), "billed amount"),
-    Column("poc_start", False, ("start of care",), "first day of the plan-of-care certification period"),
+    # The spec's alias `start of care` is read too (header_names.py), after a certification period's own start
+    # (`Cert From`): an episode's start of care is the first period's start, not a recertified one's.
+    Column("poc_start", False, (), "first day of the plan-of-care certification period"),
     Column("poc_certified", False, ("poc signed", "cert date"), "date the physician/NPP certified it"),
+    Column("poc_end", False, ("cert thru", "certification end"), "last day of the certification period (the "
+           "plan's Cert Thru): visits after it need a recertification"),
     Column("poc_sent", False, ("poc sent", "plan sent"), "date the plan was sent to the physician/NPP who referred "
            "the patient (from 2025, with a signed order, it certifies the initial plan)"),
     Column("progress_report", False, ("last progress note",), "date of the last progress report"),

@@ -23,6 +23,7 @@ _MONEY = "allowed paid payment pmt adjust adjustment adj balance bal expected co
          "coinsurance deductible writeoff write"
 _NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber secondary " \
                  "tertiary 2 3 address phone responsibility resp code status date auth authorization city state zip " \
+                 "care episode " \
                  + _MONEY
 _NOT_THE_DAY = "birth dob post posted posting entry entered created paid payment billed bill cert certification " \
                "certified soc progress eval evaluation onset injury referral to thru through end last next first " \

@@ -75,6 +75,7 @@ class ChargeLine:
     auth_visits: int | None = None
     auth_start: date | None = None
     auth_end: date | None = None
+    poc_end: date | None = None  # the last day of the certification period (Cert Thru)
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -100,7 +101,7 @@ def _text(value: Any) -> str:
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
           "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
-          "auth_start", "auth_end")  # ChargeLine's value fields, in order
+          "auth_start", "auth_end", "poc_end")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 _BLANK = object()
 
@@ -155,7 +156,7 @@ class LineParser:
             "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
             "poc_certified": lambda v: parse_date(v, "poc_certified"),
             "progress_report": lambda v: parse_date(v, "progress_report"),
-            "poc_sent": lambda v: parse_date(v, "poc_sent"),
+            "poc_sent": lambda v: parse_date(v, "poc_sent"), "poc_end": lambda v: parse_date(v, "poc_end"),
             "auth_start": lambda v: parse_date(v, "auth_start"), "auth_end": lambda v: parse_date(v, "auth_end"),
             "auth_visits": lambda v: parse_count(self._decimal(v), "auth_visits"),
             "cpt": _cpt, "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),

@@ -75,15 +75,29 @@ class CertificationExpired(_PlanRule):
     id = "POC002"
     name = "certification-expired"
     severity = "error"
-    condition = "dos past the 90th calendar day of the plan of care, counting poc_start as day 1"
+    condition = ("dos after the certification period: after poc_end (Cert Thru) where the sheet gives it, else past "
+                 "the 90th calendar day of the plan of care, counting poc_start as day 1")
     fix = "Recertify the plan"
     source = (MANUAL + " C; 42 CFR 424.24(c) (recertification at least every 90 calendar days from the initial "
               "treatment, which is day 1)")
-    needs = ("patient_id", "dos", "cpt", "poc_start")
+    needs = ("patient_id", "dos", "cpt", "poc_start", "poc_end")
+
+    def lines(self, ctx: ScrubContext):  # noqa: ANN201 - either column is enough here
+        if not {"poc_start", "poc_end"} & ctx.columns:
+            return iter(())
+        return Rule.lines(self, ctx)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         days = ctx.ref.constant("poc_recertification_days")
+        by_end = "poc_end" in ctx.columns
         for line in self.lines(ctx):
+            if by_end and line.poc_end is not None:
+                # The period the sheet gives (a recertified one need not start at the start of care)
+                if line.dos > line.poc_end:
+                    yield self.finding(ctx, line, f"dos {line.dos.isoformat()} is after the certification period, "
+                                       f"which ends {line.poc_end.isoformat()}", field="poc_end",
+                                       amount=ctx.allowed(line))
+                continue
             if line.poc_start is None:
                 continue
             last_day = line.poc_start + timedelta(days=days - 1)  # poc_start is day 1
