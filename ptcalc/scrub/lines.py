@@ -275,7 +275,8 @@ class LineParser:
         rules = frozenset(_RULE_ID.findall(waiver["rules"].upper()))
         if not_waivable := sorted(rules - self.overridable):
             raise PtcalcInputError(f"scrub_override: {', '.join(not_waivable)} cannot be waived (`ptcalc rules` lists "
-                                   "the rules; a missing, unreadable, future or unknown value is corrected in its cell)")
+                                   "the rules; a missing, unreadable, future or unknown value is corrected in its "
+                                   "cell)")
         if not any(ch.isalnum() for ch in waiver["reason"]):
             raise PtcalcInputError(f"scrub_override: {describe(value)} gives no reason: {example}")
         return Override(rules, waiver["reason"])
@@ -305,8 +306,8 @@ def _provider_type(value: Any) -> str:
 
 _RULE_ID = re.compile(r"[A-Z]{3}\d{3}")
 # Rule IDs (separated by commas, slashes, `and`...) at the start of the cell, then the reason.
-_OVERRIDE = re.compile(r"^[\[(]?\s*(?P<rules>[A-Za-z]{3}\d{3}(?:\s*(?:[,;/&+]|and)?\s*[A-Za-z]{3}\d{3})*)\b[\s:;,.)\]-]*(?P<reason>.*)$",
-                       re.S)
+_OVERRIDE = re.compile(r"^[\[(]?\s*(?P<rules>[A-Za-z]{3}\d{3}(?:\s*(?:[,;/&+]|and)?\s*[A-Za-z]{3}\d{3})*)\b"
+                       r"[\s:;,.)\]-]*(?P<reason>.*)$", re.S)
 
 _POS_WITH_NAME = re.compile(r"^(\d{1,2})\s*[-–:]\s*[A-Za-z].*$|^[A-Za-z][^()]*\((\d{1,2})\)$")
 

@@ -49,7 +49,8 @@ def _named(line: ChargeLine) -> str:
 
 
 def _covered(line: ChargeLine) -> bool:
-    return (line.auth_start is None or line.dos >= line.auth_start) and (line.auth_end is None or line.dos <= line.auth_end)
+    return (line.auth_start is None or line.dos >= line.auth_start) and \
+        (line.auth_end is None or line.dos <= line.auth_end)
 
 
 class OutsideAuthorization(Rule):
