@@ -290,6 +290,9 @@ START_TEXT = [
      "<file>.", None),
     ("The scrub fills Scrub Status, Findings and Expected Units on Charges, and rebuilds the 'Scrub Report' and "
      "'Scrub Summary' sheets. Running it again replaces the results; your own cells are never changed.", None),
+    ("A finding you have reviewed and accept (e.g. PTP001 where the record shows distinct sessions): write the rule "
+     "and why in that line's scrub_override cell, e.g.  PTP001: group at 9am, 97110 alone at 2pm. The next scrub "
+     "lists it as bypassed with your reason instead of an error.", None),
     ("", None),
     ("Sheets", "heading"),
     ("Charges: one row per claim line (dropdowns for codes, modifiers, payer and provider types). Units from "
