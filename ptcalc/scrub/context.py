@@ -230,6 +230,11 @@ class ScrubContext:
         return [sorted(group, key=lambda l: l.row) for group in by_key.values() if len(group) > 1]
 
     @cached_property
+    def has_unbilled(self) -> bool:
+        """Some judgeable line has 0 units (bills nothing)."""
+        return any(line.units == 0 for line in self.judgeable_lines)
+
+    @cached_property
     def rules_found(self) -> dict[int, set[str]]:
         """Row -> the rules with a finding on it."""
         found: dict[int, set[str]] = {}

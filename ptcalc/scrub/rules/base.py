@@ -69,9 +69,11 @@ class Rule:
         needs, unbilled = self.needs, self.judges_unbilled
 
         def narrowed() -> list["ChargeLine"]:
+            if unbilled or not ctx.has_unbilled:
+                return [line for line in ctx.select(**tests)
+                        if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))]
             return [line for line in ctx.select(**tests)
-                    if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs))
-                    and (unbilled or line.units != 0)]
+                    if id(line.profile) in profiles and (not line.bad or line.bad.isdisjoint(needs)) and line.units != 0]
 
         # Without tests, rules of the same payers and needs judge the same lines: found once.
         return ctx.memo(("lines", profiles, needs, unbilled), narrowed) if not tests else narrowed()
