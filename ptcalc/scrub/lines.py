@@ -103,6 +103,7 @@ FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_ty
           "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
           "auth_start", "auth_end", "poc_end")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
+UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
 
 
@@ -134,7 +135,9 @@ class _ParsedColumn(dict):
                 self.trouble[value] = Problem(name, "missing", f"{name} is empty")
         elif parsed.__class__ is _Unreadable:
             self.trouble[value] = Problem(name, "unreadable", parsed.message)
-            parsed = None  # no default: rules that need the value do not judge the line
+            # No default: rules that need the value do not judge the line (the field is in its `bad`); a
+            # payer name or modifiers read as none keep the line's types (an Excel #N/A is no crash)
+            parsed = UNREADABLE_AS.get(name)
         self[value] = parsed
         return parsed
 

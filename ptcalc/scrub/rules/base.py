@@ -48,6 +48,8 @@ class Rule:
         super().__init_subclass__(**kwargs)
         if "id" in cls.__dict__:
             assert cls.severity in SEVERITIES, cls.id
+            if cls.absent_value_of is not None and cls.absent_value_of not in cls.needs:
+                cls.needs = (*cls.needs, cls.absent_value_of)  # an unreadable cell is not a missing value
             assert cls.id not in REGISTRY, f"rule {cls.id} defined twice"
             REGISTRY[cls.id] = cls()
 

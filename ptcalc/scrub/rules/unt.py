@@ -205,6 +205,7 @@ class TimedCodeSplitLines(Rule):
     source = ("First Coast and NGS notices: timed codes on a single line per date of service from 2021-04-19; "
               "CMS CQ/CO billing examples (a CQ/CO split is two lines)")
     applies = staticmethod(lambda profile: profile.follows_cms)
+    needs = ("patient_id", "dos", "cpt", "modifiers")  # the modifiers may explain the split
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         start = ctx.ref.constant("timed_code_single_line_from")
