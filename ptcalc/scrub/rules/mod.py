@@ -148,7 +148,8 @@ class AssistantGroup:
         """Whose minutes these are, in words."""
         assistants = {l.provider_type for l in self.lines if l.is_assistant and l.pta_minutes is None}
         if assistants and len(assistants) == 1 and all(l.is_assistant for l in self.lines):
-            return f"the rendering provider is a {assistants.pop()}"
+            assistant = assistants.pop()
+            return f"the rendering provider is {'an' if assistant == 'OTA' else 'a'} {assistant}"
         return f"the assistant furnished {self.assistant_minutes:g} of {self.total_minutes:g} minutes"
 
     @property
