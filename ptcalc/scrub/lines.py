@@ -161,7 +161,7 @@ class LineParser:
             "progress_report": lambda v: parse_date(v, "progress_report"),
             "poc_sent": lambda v: parse_date(v, "poc_sent"), "poc_end": lambda v: parse_date(v, "poc_end"),
             "auth_start": lambda v: parse_date(v, "auth_start"), "auth_end": lambda v: parse_date(v, "auth_end"),
-            "auth_visits": lambda v: parse_count(self._decimal(v), "auth_visits"),
+            "auth_visits": lambda v: parse_count(_VISITS_TEXT.sub("", v) if isinstance(v, str) else v, "auth_visits"),
             "cpt": _cpt, "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
             "visit_timed_minutes": lambda v: self._minutes(v, "visit_timed_minutes"),
@@ -307,6 +307,7 @@ def _provider_type(value: Any) -> str:
     return text
 
 
+_VISITS_TEXT = re.compile(r"\s*(?:visits?|v)\.?\s*$", re.I)  # `12 visits`
 _RULE_ID = re.compile(r"[A-Z]{3}\d{3}")
 # Rule IDs (separated by commas, slashes, `and`...) at the start of the cell, then the reason.
 _OVERRIDE = re.compile(r"^[\[(]?\s*(?P<rules>[A-Za-z]{3}\d{3}(?:\s*(?:[,;/&+]|and)?\s*[A-Za-z]{3}\d{3})*)\b"
