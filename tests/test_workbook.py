@@ -8,9 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
+from openpyxl.worksheet.formula import ArrayFormula
 import pytest
 
 from ptcalc import load_reference
+from ptcalc.scrub import RawSheet, scrub_sheet
 from ptcalc.scrub.columns import COLUMNS
 from ptcalc.scrub.context import select_profile
 from udfs import PT_EVAL_TIER, PT_FEE, PT_FEE_EXPLAIN, PT_KX_CHECK, PT_UNITS
@@ -25,9 +27,14 @@ COL = {c.name: i + 1 for i, c in enumerate(COLUMNS)}
 UNITS_COL, FEE_COL, KX_COL = len(COLUMNS) + 1, len(COLUMNS) + 2, len(COLUMNS) + 3
 
 
+def _formula_text(value: object) -> object:
+    """An array formula (Excel's CSE formula) as its range and text: openpyxl's objects do not compare equal."""
+    return (value.ref, value.text) if isinstance(value, ArrayFormula) else value
+
+
 def fingerprint(path: Path) -> dict:
     wb = openpyxl.load_workbook(path)
-    sheets = {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+    sheets = {ws.title: [[_formula_text(c.value) for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
     names = {name: defined.attr_text for name, defined in wb.defined_names.items()}
     return {"order": wb.sheetnames, "sheets": sheets, "names": names}
 
@@ -74,10 +81,33 @@ def test_every_pt_cell_recalculates_to_what_the_engine_gives(recalculated: openp
         fee = PT_FEE(value("cpt"), value("units"), value("locality") or "national", value("dos"), value("modifiers"))
         assert charges.cell(r, FEE_COL).value == pytest.approx(fee, abs=1e-9)
         fees[(value("patient_id"), value("dos"), r)] = fee
-        if value("minutes") not in (None, ""):
-            method = select_profile(ref, value("payer_type") or "medicare", "").unit_method
-            assert charges.cell(r, UNITS_COL).value == PT_UNITS(value("minutes"), value("cpt"), method)
         checked += 1
+    # Units from minutes: the visit's allocation (CMS pools a visit's timed minutes), the units the scrub expects
+    visits: dict[tuple, list[int]] = {}
+    for r in rows:
+        kind = charges.cell(r, COL["provider_type"]).value
+        discipline = "OT" if kind in ("OT", "OTA") else "SLP" if kind == "SLP" else "PT"
+        visits.setdefault((charges.cell(r, COL["patient_id"]).value, charges.cell(r, COL["dos"]).value, discipline),
+                          []).append(r)
+    sheet = RawSheet(Path("Charges.xlsx"), "Charges",
+                     [[c.value for c in row][:len(COLUMNS)] for row in charges.iter_rows(max_row=max(rows))])
+    expected = scrub_sheet(sheet, ref, datetime(2026, 11, 22).date()).expected_units
+    pooled = 0
+    for members in visits.values():
+        lines = [r for r in members if charges.cell(r, COL["minutes"]).value not in (None, "")]
+        if not lines:
+            continue
+        method = select_profile(ref, charges.cell(lines[0], COL["payer_type"]).value or "medicare", "").unit_method
+        units = PT_UNITS([charges.cell(r, COL["minutes"]).value for r in lines],
+                         [charges.cell(r, COL["cpt"]).value for r in lines], method)
+        assert [charges.cell(r, UNITS_COL).value for r in lines] == [u[0] for u in units]
+        for r in lines:
+            if ref.codes[str(charges.cell(r, COL["cpt"]).value)].timed and expected.get(r) is not None:
+                assert charges.cell(r, UNITS_COL).value == expected[r], r
+        line_alone = [PT_UNITS(charges.cell(r, COL["minutes"]).value, charges.cell(r, COL["cpt"]).value, method)
+                      for r in lines]
+        pooled += [u[0] for u in units] != line_alone
+    assert pooled  # the sample has visits whose pooled units differ from each line's alone
     for r in rows:
         value = lambda name: charges.cell(r, COL[name]).value  # noqa: E731
         if value("payer_type") not in (None, "medicare"):

@@ -18,6 +18,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from ..errors import PtcalcInputError, UsageError
@@ -51,6 +52,13 @@ WIDTHS = {"patient_id": 11, "dos": 12, "cpt": 8, "units": 7, "minutes": 9, "modi
           "poc_certified": 13, "progress_report": 15, "ytd_prior": 11, "locality": 12, "claim_id": 10}
 CENTERED = ("cpt", "units", "minutes", "provider_type", "pta_minutes", "pos", "locality")
 COMPUTED = (("Units from minutes", 18), ("Fee (line alone)", 16), ("KX status", 60))
+
+
+def _discipline(provider_type: str) -> str:
+    """The discipline a provider-type cell (or range) says, as the scrub groups visits: OT/OTA, SLP, else PT."""
+    return f'IF(({provider_type}="OT")+({provider_type}="OTA"),"OT",IF({provider_type}="SLP","SLP","PT"))'
+
+
 STATUS_COLOURS = (("ERROR", "FFC7CE"), ("WARN", "FFEB9C"), ("NO_DATA", "E7E6E6"))
 
 
@@ -102,8 +110,14 @@ def _charges(wb: openpyxl.Workbook) -> None:
     for r in range(2, LAST_ROW + 1):
         c = {name: f"{letter}{r}" for name, letter in col.items()}
         method = f'IFERROR(VLOOKUP(IF({c["payer_type"]}="","medicare",{c["payer_type"]}),PAYER_METHODS,2,FALSE),"CMS")'
-        ws[f"{units}{r}"] = (f'=IF(OR({c["cpt"]}="",{c["minutes"]}=""),"",'
-                             f'PT_UNITS({c["minutes"]},{c["cpt"]},{method}))')
+        # The visit's units, not the line's alone: CMS's 8-minute rule pools the timed minutes of the patient's
+        # visit (same date and discipline) and allocates its units across the codes (two 10-minute services are
+        # one unit, not two). PT_UNITS over the table with other visits' cells blanked; this row's element.
+        visit = (f'({rows(col["patient_id"])}={c["patient_id"]})*({rows(col["dos"])}={c["dos"]})'
+                 f'*({_discipline(rows(col["provider_type"]))}={_discipline(c["provider_type"])})')
+        formula = (f'=IF(OR({c["cpt"]}="",{c["minutes"]}=""),"",INDEX(PT_UNITS('
+                   f'IF({visit},{rows(col["minutes"])},""),IF({visit},{rows(col["cpt"])},""),{method}),ROW()-1))')
+        ws[f"{units}{r}"] = ArrayFormula(f"{units}{r}", formula)  # evaluated over arrays in every Excel
         ws[f"{fee}{r}"] = (f'=IF(OR({c["cpt"]}="",{c["units"]}=""),"",PT_FEE({c["cpt"]},{c["units"]},'
                            f'IF({c["locality"]}="","national",{c["locality"]}),{c["dos"]},{c["modifiers"]}))')
         same_patient = f'{rows(fee)},{rows(col["patient_id"])},{c["patient_id"]},{rows(col["dos"])}'
@@ -296,7 +310,9 @@ START_TEXT = [
     ("", None),
     ("Sheets", "heading"),
     ("Charges: one row per claim line (dropdowns for codes, modifiers, payer and provider types). Units from "
-     "minutes, Fee (line alone) and KX status compute as you type.", None),
+     "minutes, Fee (line alone) and KX status compute as you type. Units from minutes are the visit's: the "
+     "8-minute rule pools the timed minutes of the patient's visit (same date and discipline) and splits its "
+     "units across the codes, so two 10-minute services show 1 and 0.", None),
     ("Evaluation: the PT evaluation tier.   Fee Lookup: the PFS amount by locality and year.   KX Tracker: each "
      "Medicare patient against the KX threshold.", None),
     ("Ref_ sheets: the reference tables (fee schedules, GPCIs, MUEs, NCCI pairs, payer profiles, thresholds). "
