@@ -24,7 +24,7 @@ from .test_reference import run_cli
 
 SHIPPED = ROOT / "workbook" / "ptcalc.xlsm"
 COL = {c.name: i + 1 for i, c in enumerate(COLUMNS)}
-UNITS_COL, FEE_COL, KX_COL = len(COLUMNS) + 1, len(COLUMNS) + 2, len(COLUMNS) + 3
+UNITS_COL, FEE_COL, DAY_FEE_COL, KX_COL = (len(COLUMNS) + i for i in (1, 2, 3, 4))
 
 
 def _formula_text(value: object) -> object:
@@ -108,14 +108,27 @@ def test_every_pt_cell_recalculates_to_what_the_engine_gives(recalculated: openp
                       for r in lines]
         pooled += [u[0] for u in units] != line_alone
     assert pooled  # the sample has visits whose pooled units differ from each line's alone
+    # Allowed for the day: PT_FEE over the patient's lines of the day (the MPPR across them), on its first line
+    days: dict[tuple, list[int]] = {}
+    for r in rows:
+        days.setdefault((charges.cell(r, COL["patient_id"]).value, charges.cell(r, COL["dos"]).value), []).append(r)
+    day_fees: dict[tuple, float] = {}
+    for (patient, day), members in days.items():
+        cell = lambda r, name: charges.cell(r, COL[name]).value  # noqa: E731
+        allowed = PT_FEE([cell(r, "cpt") for r in members], [cell(r, "units") for r in members],
+                         cell(members[0], "locality") or "national", day, [cell(r, "modifiers") for r in members])
+        assert charges.cell(members[0], DAY_FEE_COL).value == pytest.approx(allowed, abs=1e-9)
+        assert all(charges.cell(r, DAY_FEE_COL).value in (None, "") for r in members[1:])
+        day_fees[(patient, day)] = allowed
+    assert any(len(m) > 1 and day_fees[k] < sum(fees[(*k, r)] for r in m) for k, m in days.items())  # the MPPR
     for r in rows:
         value = lambda name: charges.cell(r, COL[name]).value  # noqa: E731
         if value("payer_type") not in (None, "medicare"):
             assert charges.cell(r, KX_COL).value in (None, "")
             continue
         patient, day = value("patient_id"), value("dos")
-        before = sum(f for (p, d, _), f in fees.items() if p == patient and d < day)
-        same_day = sum(f for (p, d, _), f in fees.items() if p == patient and d == day)
+        before = sum(f for (p, d), f in day_fees.items() if p == patient and d < day)
+        same_day = day_fees[(patient, day)]
         expected = PT_KX_CHECK((value("ytd_prior") or 0) + before, same_day, day, value("provider_type"))
         assert charges.cell(r, KX_COL).value == expected
     assert checked >= 30
@@ -130,7 +143,7 @@ def test_every_pt_cell_recalculates_to_what_the_engine_gives(recalculated: openp
     for r in range(5, tracker.max_row + 1):
         patient = tracker.cell(r, 1).value
         if patient:
-            total = sum(f for (p, _, _), f in fees.items() if p == patient)
+            total = sum(f for (p, _), f in day_fees.items() if p == patient)
             assert tracker.cell(r, 5).value == pytest.approx(total)
             assert tracker.cell(r, 6).value == PT_KX_CHECK(tracker.cell(r, 4).value, tracker.cell(r, 5).value,
                                                            2026, "PT")

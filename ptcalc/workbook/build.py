@@ -51,7 +51,7 @@ WIDTHS = {"patient_id": 11, "dos": 12, "cpt": 8, "units": 7, "minutes": 9, "modi
           "payer": 27, "provider_type": 13, "pta_minutes": 12, "pos": 6, "charge": 11, "poc_start": 12,
           "poc_certified": 13, "progress_report": 15, "ytd_prior": 11, "locality": 12, "claim_id": 10}
 CENTERED = ("cpt", "units", "minutes", "provider_type", "pta_minutes", "pos", "locality")
-COMPUTED = (("Units from minutes", 18), ("Fee (line alone)", 16), ("KX status", 60))
+COMPUTED = (("Units from minutes", 18), ("Fee (line alone)", 16), ("Allowed for the day", 18), ("KX status", 60))
 
 
 def _discipline(provider_type: str) -> str:
@@ -106,7 +106,7 @@ def _charges(wb: openpyxl.Workbook) -> None:
             ws[f"{col[name]}{r}"] = value
     span = f"2:${LAST_ROW}"
     rows = lambda letter: f"${letter}${span.split(':')[0]}:${letter}{span.split(':')[1]}"  # noqa: E731
-    units, fee, kx = (get_column_letter(width + i) for i in (1, 2, 3))
+    units, fee, day_fee, kx = (get_column_letter(width + i) for i in (1, 2, 3, 4))
     for r in range(2, LAST_ROW + 1):
         c = {name: f"{letter}{r}" for name, letter in col.items()}
         method = f'IFERROR(VLOOKUP(IF({c["payer_type"]}="","medicare",{c["payer_type"]}),PAYER_METHODS,2,FALSE),"CMS")'
@@ -120,7 +120,16 @@ def _charges(wb: openpyxl.Workbook) -> None:
         ws[f"{units}{r}"] = ArrayFormula(f"{units}{r}", formula)  # evaluated over arrays in every Excel
         ws[f"{fee}{r}"] = (f'=IF(OR({c["cpt"]}="",{c["units"]}=""),"",PT_FEE({c["cpt"]},{c["units"]},'
                            f'IF({c["locality"]}="","national",{c["locality"]}),{c["dos"]},{c["modifiers"]}))')
-        same_patient = f'{rows(fee)},{rows(col["patient_id"])},{c["patient_id"]},{rows(col["dos"])}'
+        # The patient's allowed amount for the day, on the day's first line: PT_FEE over all its lines, so the
+        # therapy MPPR applies across them (each line's first unit is not paid in full); KX accrues on these.
+        day = f'({rows(col["patient_id"])}={c["patient_id"]})*({rows(col["dos"])}={c["dos"]})'
+        first_of_day = (f'COUNTIFS(${col["patient_id"]}$2:{c["patient_id"]},{c["patient_id"]},'
+                        f'${col["dos"]}$2:{c["dos"]},{c["dos"]})>1')
+        formula = (f'=IF(OR({c["cpt"]}="",{c["units"]}="",{first_of_day}),"",PT_FEE(IF({day},{rows(col["cpt"])},""),'
+                   f'IF({day},{rows(col["units"])},""),IF({c["locality"]}="","national",{c["locality"]}),{c["dos"]},'
+                   f'IF({day},{rows(col["modifiers"])},"")))')
+        ws[f"{day_fee}{r}"] = ArrayFormula(f"{day_fee}{r}", formula)
+        same_patient = f'{rows(day_fee)},{rows(col["patient_id"])},{c["patient_id"]},{rows(col["dos"])}'
         ws[f"{kx}{r}"] = (f'=IF(OR({fee}{r}="",AND({c["payer_type"]}<>"",{c["payer_type"]}<>"medicare")),"",'
                           f'PT_KX_CHECK(N({c["ytd_prior"]})+SUMIFS({same_patient},"<"&{c["dos"]}),'
                           f'SUMIFS({same_patient},{c["dos"]}),{c["dos"]},{c["provider_type"]}))')
@@ -130,6 +139,7 @@ def _charges(wb: openpyxl.Workbook) -> None:
             ws[f"{col[name]}{r}"].number_format = "@"
         ws[f"{col['charge']}{r}"].number_format = MONEY
         ws[f"{fee}{r}"].number_format = MONEY
+        ws[f"{day_fee}{r}"].number_format = MONEY
         for c in range(1, width + len(COMPUTED) + len(OUTPUT_HEADERS) + 1):
             ws.cell(r, c).font = BODY
         for name in CENTERED:
@@ -242,12 +252,13 @@ def _kx_tracker(wb: openpyxl.Workbook, year: int) -> None:
     ws = wb.create_sheet("KX Tracker", 4)
     ws["A1"] = "KX threshold tracker (Medicare, per patient and calendar year)"
     ws["A1"].font = font(bold=True, size=14)
-    ws["A2"] = ("Allowed on Charges adds the 'Fee (line alone)' column for the patient (before the MPPR, so it runs "
-                "a little high); the scrub's MOD003 check is exact.")
+    ws["A2"] = ("Allowed on Charges adds the patient's 'Allowed for the day' (the PFS amount of each day, MPPR "
+                "applied); a day with PT and OT is counted whole here, split by discipline in the scrub's MOD003 "
+                "check.")
     _header(ws, 4, ["Patient", "Discipline", "Year", "Allowed before this sheet", "Allowed on Charges", "Status"])
     charges = wb["Charges"]
     patient_col, ytd_col = _letter("patient_id"), _letter("ytd_prior")
-    fee_col = get_column_letter(len(COLUMNS) + 2)
+    fee_col = get_column_letter(len(COLUMNS) + 3)  # Allowed for the day
     patients = []
     for r in range(2, charges.max_row + 1):
         patient, payer = charges[f"{patient_col}{r}"].value, charges[f"{_letter('payer_type')}{r}"].value
@@ -310,9 +321,11 @@ START_TEXT = [
     ("", None),
     ("Sheets", "heading"),
     ("Charges: one row per claim line (dropdowns for codes, modifiers, payer and provider types). Units from "
-     "minutes, Fee (line alone) and KX status compute as you type. Units from minutes are the visit's: the "
-     "8-minute rule pools the timed minutes of the patient's visit (same date and discipline) and splits its "
-     "units across the codes, so two 10-minute services show 1 and 0.", None),
+     "minutes, Fee (line alone), Allowed for the day and KX status compute as you type. Units from minutes are "
+     "the visit's: the 8-minute rule pools the timed minutes of the patient's visit (same date and discipline) "
+     "and splits its units across the codes, so two 10-minute services show 1 and 0. Allowed for the day (on the "
+     "day's first line) prices all the patient's lines of the day together, with the multiple-procedure "
+     "reduction; the KX status adds those up.", None),
     ("Evaluation: the PT evaluation tier.   Fee Lookup: the PFS amount by locality and year.   KX Tracker: each "
      "Medicare patient against the KX threshold.", None),
     ("Ref_ sheets: the reference tables (fee schedules, GPCIs, MUEs, NCCI pairs, payer profiles, thresholds). "
