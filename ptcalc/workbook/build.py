@@ -124,7 +124,7 @@ def _charges(wb: openpyxl.Workbook) -> None:
         # therapy MPPR applies across them (each line's first unit is not paid in full); KX accrues on these.
         day = f'({rows(col["patient_id"])}={c["patient_id"]})*({rows(col["dos"])}={c["dos"]})'
         first_of_day = (f'COUNTIFS(${col["patient_id"]}$2:{c["patient_id"]},{c["patient_id"]},'
-                        f'${col["dos"]}$2:{c["dos"]},{c["dos"]})>1')
+                        f'${col["dos"]}$2:{c["dos"]},{c["dos"]},${col["cpt"]}$2:{c["cpt"]},"<>")>1')  # coded lines
         formula = (f'=IF(OR({c["cpt"]}="",{c["units"]}="",{first_of_day}),"",PT_FEE(IF({day},{rows(col["cpt"])},""),'
                    f'IF({day},{rows(col["units"])},""),IF({c["locality"]}="","national",{c["locality"]}),{c["dos"]},'
                    f'IF({day},{rows(col["modifiers"])},"")))')
