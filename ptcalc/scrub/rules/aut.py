@@ -75,15 +75,20 @@ class OutsideAuthorization(Rule):
                                        amount=ctx.allowed(line))
 
 
-class VisitsExceedAuthorization(Rule):
+class _VisitCountRule(Rule):
+    """A rule on the authorization's count of visits."""
+
+    source = SOURCE
+    needs = ("patient_id", "dos", "cpt", "auth_visits", "auth_start", "auth_end")
+
+
+class VisitsExceedAuthorization(_VisitCountRule):
     id = "AUT002"
     name = "visits-exceed-authorization"
     severity = "error"
     condition = ("A visit past the number of visits the authorization covers (auth_visits), counting the sheet's "
                  "visits under it in its period (visits before the sheet are not on it: the count is a lower bound)")
     fix = "Get more visits authorized before billing this one"
-    source = SOURCE
-    needs = ("patient_id", "dos", "cpt", "auth_visits", "auth_start", "auth_end")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for visits in _visits_in_period(self, ctx):
@@ -97,15 +102,13 @@ class VisitsExceedAuthorization(Rule):
                                        field="auth_visits", amount=ctx.allowed(line))
 
 
-class AuthorizationUsedUp(Rule):
+class AuthorizationUsedUp(_VisitCountRule):
     id = "AUT003"
     name = "authorization-used-up"
     severity = "info"
     condition = ("The visit that uses the last visit the authorization covers (at the latest: visits before the "
                  "sheet may have used it sooner)")
     fix = "Request more visits before the next one"
-    source = SOURCE
-    needs = ("patient_id", "dos", "cpt", "auth_visits", "auth_start", "auth_end")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for visits in _visits_in_period(self, ctx):
