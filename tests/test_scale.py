@@ -88,10 +88,12 @@ def test_a_streamed_read_keeps_columns_when_the_sheet_starts_right_of_column_a(t
     assert to_json(scrub_file(path, as_of=AS_OF, stream=True)) == to_json(whole)
 
 
-@pytest.mark.parametrize(("size", "jobs", "fork"), [(40, 1, True), (300, 2, True), (300, 2, False)])
+@pytest.mark.parametrize(("size", "jobs", "fork"), [(40, 1, True), (300, 2, True), (300, 2, False),
+                                                    (10_000, 1, True)])
 def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: int, jobs: int, fork: bool,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    """fork=False: the way Windows starts workers (each partition and the reference data pickled)."""
+    """fork=False: the way Windows starts workers (each partition and the reference data pickled); 10,000:
+    the sheet's ~1,500 lines judged as one partition, against the scrub's own partitions of PARTITION_LINES."""
     from ptcalc.scrub import judge
 
     monkeypatch.setattr(judge, "forking", lambda: fork)

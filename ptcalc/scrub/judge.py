@@ -23,7 +23,11 @@ from .findings import Finding, sort_key
 from .lines import ChargeLine
 from .rules import all_rules
 
-PARTITION_LINES = 25_000  # about this many lines per partition: context memory stays in tens of MB
+# About this many lines per partition. Small partitions keep each rule's pass over them in the CPU's
+# cache: at 25,000 lines a partition's lines (~1 KB each) outgrow it and judging a line cost ~1.4x what
+# it costs on a 10,000-line sheet; at 1,000 the cost per line is flat from 10,000 to 100,000 lines
+# (measured: -15 to -26% judging time at 100,000 lines; 500 and below pay more in per-partition setup).
+PARTITION_LINES = 1_000
 
 
 @dataclass
