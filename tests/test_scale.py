@@ -66,6 +66,39 @@ def test_a_streamed_read_in_small_chunks_gives_the_same_report(sheet: str, reque
     assert to_json(streamed) == whole
 
 
+# An export whose reversal and visit total sit two and three rows below the lines they refer to, with a payer
+# ptcalc assumes a type for: read in passes of 2 rows, each falls in a later pass than its lines.
+ACROSS_PASSES = ("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Charges\n"
+                 "R1,03/02/2026,97110,GP,2,30,Medicare,$110.00\n"
+                 "R1,03/02/2026,97140,,1,15,Medicare,$55.00\n"
+                 "R1,03/02/2026,97112,GP,1,15,Medicare,$55.00\n"
+                 "R1,03/02/2026,97140,,-1,,Medicare,($55.00)\n"
+                 "V1,03/03/2026,97110,GP,2,30,Acme Health Plan,$110.00\n"
+                 "V1,03/03/2026,97140,GP,1,15,Acme Health Plan,$55.00\n"
+                 "V1,03/03/2026,,,3,45,,$165.00\n")
+
+
+@pytest.mark.parametrize("sheet", ["heavy_csv", "across_passes"])
+def test_rows_parsed_in_passes_give_the_same_report_as_one_pass(sheet: str, request: pytest.FixtureRequest,
+                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Totals, reversals and footers are found over the whole reading chunk, not the pass (runner.PASS_ROWS)."""
+    if sheet == "across_passes":
+        path = tmp_path / "across.csv"
+        path.write_text(ACROSS_PASSES)
+    else:
+        path = request.getfixturevalue(sheet)
+    monkeypatch.setattr(runner, "PASS_ROWS", 10**6)
+    whole = to_json(scrub_file(path, as_of=AS_OF))
+    monkeypatch.setattr(runner, "PASS_ROWS", 2)
+    in_passes = scrub_file(path, as_of=AS_OF)
+    assert to_json(in_passes) == whole
+    if sheet == "across_passes":
+        assert in_passes.not_lines == {3: "reversed by row 5", 5: "a reversal (negative units or charge) of row 3",
+                                       8: "a visit's total: the sums of rows 6-7"}
+        assert [line.row for line in in_passes.lines if line.assumed] == [6, 7]  # the plan's type, assumed
+        assert {(f.row, f.rule) for f in in_passes.findings} == {(6, "DAT008"), (7, "DAT008")}
+
+
 def test_a_streamed_read_keeps_columns_when_the_sheet_starts_right_of_column_a(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Exports often leave column A (and a row or two) empty; python-calamine's row iterator starts at

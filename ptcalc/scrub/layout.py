@@ -221,11 +221,13 @@ class Prepared:
 
 
 def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
-            row_notes: dict[int, list[str]] | None = None, first_row: int | None = None) -> Prepared:
+            row_notes: dict[int, list[str]] | None = None, first_row: int | None = None,
+            not_lines: dict[int, str] | None = None) -> Prepared:
     """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
     from names, and the rows that are not claim lines. `row_notes` are notes by index into `data`
     (how the reader read a row, cells carried down); `first_row` is the sheet row of data[0] (default:
-    the row below the header)."""
+    the row below the header); `not_lines`, when given, are the rows of `data` that are not claim
+    lines, found with more of the sheet around them (a reversal's charge, a visit total's lines)."""
     shortest = min(map(len, data), default=0)
 
     def column(index: int | None) -> list[Any]:
@@ -236,7 +238,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
     cells: dict[str, list[Any]] = {}
     assumed: dict[int, list[str]] = {}
     defaults: dict[str, int] = {}
-    not_lines = not_claim_lines(layout, data, first_row or layout.header_index + 2)
+    if not_lines is None:
+        not_lines = not_claim_lines(layout, data, first_row or layout.header_index + 2)
 
     codes = column(layout.columns["cpt"])
     known = frozenset(ref.modifiers)
