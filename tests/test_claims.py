@@ -108,6 +108,22 @@ def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Pat
     assert "minutes" in document["reading"]["fields_absent"]
 
 
+def test_a_line_dated_with_a_range_of_days_is_refused_and_a_one_day_range_is_that_day(tmp_path: Path) -> None:
+    # DTP*472*RD8: from-to dates. 4 units of 97110 over five days would be judged as one day's 4 units
+    # (UNT001 on 30 minutes) if read as the first day; a range of one day (as some systems send every line) is that day.
+    line = {"patient_id": "S1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "minutes": 30,
+            "charge": 110, "payer_type": "medicare", "provider_type": "PT"}
+    text = write_837([line, {**line, "patient_id": "S2"}])
+    spans = text.replace("DTP*472*D8*20260302", "DTP*472*RD8*20260302-20260306", 1)
+    spans = spans.replace("DTP*472*D8*20260302", "DTP*472*RD8*20260302-20260302", 1)
+    assert spans.count("RD8") == 2
+    claims = tmp_path / "spans.837"
+    claims.write_text(spans)
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert [(f["row"], f["rule"], f["field"]) for f in document["findings"]] == [(2, "DAT002", "dos")]
+    assert "spans several days; a line is one date of service" in document["findings"][0]["message"]
+
+
 def test_taxonomy_and_filing_indicator_decide_provider_and_payer(tmp_path: Path) -> None:
     claims = tmp_path / "types.837"
     claims.write_text(write_837([

@@ -5,7 +5,7 @@ so the same rules, reports and exit codes apply:
 
 - patient: the patient loop (2010CA NM109) when there is one, else the subscriber (2010BA NM109);
 - claim id CLM01, service line LX01, place of service SV105 or CLM05-1;
-- date of service DTP*472 of the line (or of the claim);
+- date of service DTP*472 of the line (or of the claim); a range of several days is refused on its line;
 - code and modifiers SV101-2 … SV101-6, charge SV102, units SV104;
 - 837I (hospital outpatient, SNF, CORF, rehabilitation agency therapy, paid under the same fee schedule
   and therapy rules): code and modifiers SV202-2 … SV202-6, charge SV203, units SV205; the revenue code
@@ -190,8 +190,11 @@ def _provider_type(taxonomy: str | None) -> str | None:
 
 
 def _iso(value: str | None) -> str | None:
-    """CCYYMMDD (D8) or the first day of CCYYMMDD-CCYYMMDD (RD8) as ISO."""
+    """CCYYMMDD (D8), or CCYYMMDD-CCYYMMDD (RD8), as ISO. A range of one day is that day; a range of several
+    stays a range, which the line's date refuses by name (DAT002: a therapy line is one date of service, and
+    its units are judged per day), rather than being judged as its first day with every day's units."""
     if not value:
         return value
-    day = value.split("-")[0]
-    return f"{day[:4]}-{day[4:6]}-{day[6:8]}" if len(day) == 8 and day.isdigit() else value
+    days = [f"{day[:4]}-{day[4:6]}-{day[6:8]}" if len(day) == 8 and day.isdigit() else day
+            for day in value.split("-")]
+    return days[0] if len(set(days)) == 1 else " - ".join(days)
