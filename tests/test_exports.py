@@ -246,6 +246,21 @@ def test_a_credential_column_is_read_as_provider_types(tmp_path: Path) -> None:
     assert found == {(4, "MOD005")}                                  # the PTA's unit needs CQ; DPT and OTR/L fine
 
 
+@pytest.mark.parametrize(("physical", "occupational", "speech"), [
+    ("PT", "OT", "ST"), ("Physical Therapy", "Occupational Therapy", "Speech Therapy"),
+    ("physical", "occupational", "Speech-Language Pathology"), ("PT", "OT", "SP"), ("PT", "OT", "Speech")])
+def test_a_discipline_column_is_read_as_the_discipline_it_names(tmp_path: Path, physical: str, occupational: str,
+                                                                 speech: str) -> None:
+    """A Discipline column names the therapy (`ST` for speech): before, each of these was a DAT002 error."""
+    found = rows_and_rules(tmp_path / "discipline.csv",
+                           "patient_id,dos,cpt,units,minutes,modifiers,Discipline,Therapist\n"
+                           f"D1,2026-03-02,97110,1,15,GP,{physical},Mary St Clair\n"
+                           f"D2,2026-03-02,97530,1,15,GO,{occupational},Ann Lee\n"
+                           f"D3,2026-03-02,92507,1,30,GN,{speech},Bo Ng\n"
+                           f"D4,2026-03-02,92507,1,30,GP,{speech},Bo Ng\n")
+    assert found == {(5, "MOD002")}                # GP on the speech therapist's line; the others are right
+
+
 WORDY_HEADER = ["Patient Name", "Pt Acct No", "Date of Birth", "Svc Dt", "Posting Date", "Proc Code", "CPT Mod 1",
                 "CPT Mod 2", "Billed Qty", "Tx Minutes", "Total Visit Minutes", "Treating Provider",
                 "Referring Provider", "Primary Payor", "Secondary Insurance", "Line Item Charge", "Allowed Amount",

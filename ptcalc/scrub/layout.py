@@ -36,7 +36,7 @@ from .header_shapes import SAMPLE_ROWS, times_of_day, told_apart_by_values, two_
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, payer_class, payer_type_of,
-                    provider_type_of)
+                    provider_type_cell, provider_type_of)
 from .rows import not_claim_lines
 
 @dataclass
@@ -282,7 +282,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
     if "provider_type" in layout.columns:  # a Credential column says DPT, OTR/L, COTA: the credentials table reads them
         kinds = column(layout.columns["provider_type"])
         read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
-                else provider_type_of(value, None, ref) or value for value in set(kinds)}
+                else provider_type_cell(value, ref) or value for value in set(kinds)}
         blanks = {value for value in read if not filled(value)}  # a blank cell: the line says, else PT
         blank = [i for i, value in enumerate(kinds) if value in blanks] if blanks else []
         if blank or any(read[value] != value for value in read):

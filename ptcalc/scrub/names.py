@@ -47,6 +47,20 @@ REVENUE_DISCIPLINES = {"042": "PT", "043": "OT", "044": "SLP"}
 MODIFIER_DISCIPLINES = {"GP": "PT", "GO": "OT", "GN": "SLP"}
 
 
+# What a Discipline (or Service Type) column says: the therapy, not the provider's credential. Whole cells only:
+# `ST` inside a provider's name is as likely Saint as speech therapy.
+_DISCIPLINE_CELLS = {"physicaltherapy": "PT", "physical": "PT", "occupationaltherapy": "OT", "occupational": "OT",
+                     "speechtherapy": "SLP", "speech": "SLP", "speechlanguagepathology": "SLP",
+                     "speechpathology": "SLP", "speechlanguage": "SLP", "st": "SLP", "sp": "SLP"}
+
+
+def provider_type_cell(value: Any, ref: Reference) -> str | None:
+    """A provider-type cell: a credential or title (`DPT`, `OTR/L`, `Physical Therapist Assistant`), or the
+    discipline a Discipline column names (`Physical Therapy`, `Speech`, `ST`); None when it says neither."""
+    said = _DISCIPLINE_CELLS.get("".join(ch for ch in str(value).lower() if ch.isalnum())) if filled(value) else None
+    return said or provider_type_of(value, None, ref)
+
+
 def discipline_of_revenue_code(value: Any) -> str | None:
     text = str(plain(value)).strip() if filled(value) else ""
     return REVENUE_DISCIPLINES.get(text.zfill(4)[:3]) if text.isdigit() and len(text) <= 4 else None
