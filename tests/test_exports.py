@@ -529,13 +529,39 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     # and a dual eligible special needs plan is Medicare Advantage.
     ("Medicare/Medicaid", "medicare"), ("MCR/MCD", "medicare"), ("Medi-Medi", "medicare"), ("QMB", "medicare"),
     ("Medicare - Medicaid secondary", "medicare"), ("UHC Dual Complete (Medicare/Medicaid)", "medicare_advantage"),
-    ("Humana Medicare Medicaid D-SNP", "medicare_advantage"), ("Aetna Medicaid", "medicaid")])
+    ("Humana Medicare Medicaid D-SNP", "medicare_advantage"), ("Aetna Medicaid", "medicaid"),
+    # A Medicare Advantage plan's brand beside `Medicare` (before: Traditional Medicare, KX and POC rules on it).
+    ("WellCare Medicare", "medicare_advantage"), ("Medicare - WellCare", "medicare_advantage"),
+    ("Medicare Part B", "medicare"), ("Railroad Medicare", "medicare")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.names import payer_type_of
 
     assert payer_type_of(payer, load_reference()) == payer_type
+
+
+@pytest.mark.parametrize(("payer", "plan"), [
+    ("Acme Health Plan", True), ("Geisinger Health Plan", True), ("Tufts HealthPlan", True),
+    ("Pilgrim Health Care", True), ("Northwind Healthcare", True), ("Contoso Health Insurance", True),
+    ("Acme Benefits", False), ("Planned Care Clinic", False), ("Health Partners Clinic", False), ("", False)])
+def test_an_unknown_payer_whose_name_says_health_plan_is_judged_as_commercial(payer: str, plan: bool) -> None:
+    from ptcalc.scrub.names import looks_like_a_health_plan
+
+    assert looks_like_a_health_plan(payer) is plan
+
+
+def test_an_unknown_health_plan_gets_no_medicare_rules_and_says_how_it_was_judged(tmp_path: Path) -> None:
+    # No GP: Traditional Medicare's error (MOD001), not a commercial plan's.
+    sheet = tmp_path / "plans.csv"
+    sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance\n"
+                     "H1,03/06/2026,97110,,1,15,Geisinger Health Plan\n"
+                     "H2,03/06/2026,97110,,1,15,Acme Benefits\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert found == {(2, "DAT008"), (3, "DAT008"), (3, "MOD001")}
+    message = next(f["message"] for f in report["findings"] if f["row"] == 2)
+    assert "its name says a health plan, judged as commercial" in message
 
 
 @pytest.mark.parametrize(("provider", "provider_type"), [

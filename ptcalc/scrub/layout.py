@@ -35,8 +35,8 @@ from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_
 from .header_shapes import SAMPLE_ROWS, times_of_day, told_apart_by_values, two_row_header, values_beside_headers
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
-from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, payer_class, payer_type_of,
-                    provider_type_cell, provider_type_of)
+from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, payer_class,
+                    payer_type_of, provider_type_cell, provider_type_of)
 from .rows import not_claim_lines
 
 @dataclass
@@ -273,7 +273,11 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         known = {name: payer_type_of(name, ref) for name in set(payers)}
         for i, name in enumerate(payers):
             kind = known[name]
-            if kind is None and filled(name):
+            if kind is None and looks_like_a_health_plan(name):
+                kind = "commercial"
+                assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises; its name says a "
+                          "health plan, judged as commercial")
+            elif kind is None and filled(name):
                 assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises, judged as "
                           "Traditional Medicare")
             types.append(kind)

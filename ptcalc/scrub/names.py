@@ -31,14 +31,26 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
     words = set(folded.split())
     if words & {"supplement", "medigap"}:
         return "medicare"
-    kinds = [kind for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
+    matched = [(known, kind) for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
+    kinds = [kind for _, kind in matched]
     if "medicaid" in kinds and {"medicare", "medicare_advantage"} & set(kinds):  # dual eligible
         return "medicare_advantage" if {"medicare_advantage", "commercial"} & set(kinds) else "medicare"
     if "commercial" in kinds and "medicaid" in words:
         return "medicaid"
     if "commercial" in kinds and "medicare" in words:
         return "medicare_advantage"
+    if matched and matched[0][0] == "medicare" and "medicare_advantage" in kinds:
+        return "medicare_advantage"  # a Medicare Advantage plan's brand beside the word Medicare ("WellCare Medicare")
     return kinds[0] if kinds else None
+
+
+# Words a health plan's name has and Traditional Medicare's never does ("Acme Health Plan", "Geisinger Health
+# Plan", "Harvard Pilgrim Health Care"): a payer ptcalc does not know by name is a plan, judged as commercial.
+_PLAN_WORDS = (" health plan ", " healthplan ", " health care ", " healthcare ", " health insurance ")
+
+
+def looks_like_a_health_plan(name: Any) -> bool:
+    return filled(name) and any(words in f" {fold_name(str(name))} " for words in _PLAN_WORDS)
 
 
 # A hospital's revenue code names the therapy (042x physical, 043x occupational, 044x speech-language);
