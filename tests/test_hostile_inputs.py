@@ -86,6 +86,20 @@ def test_hostile_csv_inputs(name: str, fmt: str, tmp_path: Path) -> None:
                 assert cell.data_type != "f", f"{cell.coordinate} became a formula"
 
 
+@pytest.mark.parametrize("first", [True, 1])
+def test_a_true_false_cell_is_its_own_value_not_the_1_or_0_it_equals(first: object, tmp_path: Path) -> None:
+    """Python's True == 1: a column's values parsed once each made a TRUE cell (an Excel checkbox) share 1's
+    parse, so a TRUE above the 1-unit lines made every one of them a DAT002, and a 1 above it read TRUE as 1 unit."""
+    second = 1 if first is True else True
+    path = workbook(tmp_path / "booleans.xlsx", [["B1", date(2026, 3, 2), "97110", first, 15, "GP"],
+                                                ["B2", date(2026, 3, 2), "97110", second, 15, "GP"],
+                                                ["B3", date(2026, 3, 2), "97112", 1, 15, "GP"]])
+    result = scrub_file(path, as_of=date(2026, 11, 22))
+    true_row = 2 if first is True else 3
+    assert [(f.row, f.rule, f.message) for f in result.findings] == [
+        (true_row, "DAT002", "units: 'TRUE' is not a number")]
+
+
 def test_a_utf16_csv_is_read(tmp_path: Path) -> None:
     source = tmp_path / "utf16.csv"
     source.write_bytes(codecs.BOM_UTF16_LE + f"{HEADER}\nP1,2026-03-02,97110,1,15,GP\n".encode("utf-16-le"))

@@ -105,6 +105,7 @@ FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_ty
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
+_BOOLEAN_TEXT = {True: "TRUE", False: "FALSE"}
 
 
 class _Unreadable:
@@ -124,9 +125,12 @@ class _ParsedColumn(dict):
         self.name = name
         self.blank_values: set[Any] = set()
         self.trouble: dict[Any, Problem] = {}
+        self.zero_or_one = False  # a 0 or 1 was looked up: equal to False or True, and one key with them
 
     def __missing__(self, value: Any) -> Any:
         name = self.name
+        if value.__class__ in (bool, int, float) and (value == 0 or value == 1):
+            self.zero_or_one = True
         parsed = self.parser._cell(name, value)
         if parsed is _BLANK:
             self.blank_values.add(value)
@@ -200,6 +204,11 @@ class LineParser:
             # Every line gets the one parsed object of its value (even where parsing changes nothing):
             # the reader's own cell objects are not kept alive, which is a third of the memory at 1M lines.
             columns[name] = list(map(parsed.__getitem__, cells))
+            if parsed.zero_or_one and bool in set(map(type, cells)):
+                # A TRUE/FALSE cell is the text Excel shows, not 1 or 0 (True == 1 would share 1's parse)
+                cells = [_BOOLEAN_TEXT[cell] if cell.__class__ is bool else cell for cell in cells]
+                parsed = _ParsedColumn(self, name)
+                columns[name] = list(map(parsed.__getitem__, cells))
             candidates = range(count) if maybe_blank is None else maybe_blank
             blank_values = parsed.blank_values
             maybe_blank = [i for i in candidates if cells[i] in blank_values] if blank_values else []
