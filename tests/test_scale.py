@@ -99,6 +99,20 @@ def test_rows_parsed_in_passes_give_the_same_report_as_one_pass(sheet: str, requ
         assert {(f.row, f.rule) for f in in_passes.findings} == {(6, "DAT008"), (7, "DAT008")}
 
 
+@pytest.mark.parametrize("chunk", [2, 3, 4, 5])  # a chunk runs on by at most its own size
+def test_a_reading_chunk_never_cuts_a_visit_from_its_total_or_a_charge_from_its_reversal(
+        chunk: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks end where the patient or date changes (runner._reading_chunks): before, a chunk that ended
+    between a visit's lines and its total row read the total as a line missing its code (DAT001)."""
+    path = tmp_path / "across.csv"
+    path.write_text(ACROSS_PASSES)
+    whole = to_json(scrub_file(path, as_of=AS_OF))
+    monkeypatch.setattr(runner, "CHUNK_ROWS", chunk)
+    streamed = scrub_file(path, as_of=AS_OF, stream=True)
+    assert to_json(streamed) == whole
+    assert set(streamed.not_lines) == {3, 5, 8}
+
+
 def test_a_streamed_read_keeps_columns_when_the_sheet_starts_right_of_column_a(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Exports often leave column A (and a row or two) empty; python-calamine's row iterator starts at

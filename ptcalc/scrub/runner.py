@@ -18,6 +18,7 @@ from ..info import data_versions
 from ..localities import locality_key
 from ..claims.sniff import looks_like_x12
 from ..refdata import Reference, load_reference
+from .cells import filled
 from .context import is_judgeable
 from .findings import COUNTS_AS, LINE_STATUS_ORDER, Finding, line_status, more_serious
 from .judge import judge_lines
@@ -188,7 +189,7 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
     data = chain(islice(sheet.rows, layout.header_index + 1, None), sheet.rest or ())
     offset = 0
     carry = VisitCarry()  # a visit's lines, and a patient's heading, may continue into the next chunk
-    while chunk := list(islice(data, CHUNK_ROWS)):
+    for chunk in _reading_chunks(data, layout):
         first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
         merged = (lambda i, col, first=first: sheet.merged_over(first + i, col)) if sheet.merged_below else None
         chunk, carried, carry = carry_visit_cells_down(layout, chunk, carry, merged)
@@ -206,6 +207,28 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
     sheet.rest = None  # the reader (and the file's cells it holds) can go
     read.from_headings = carry.from_headings
     return lines, read
+
+
+def _reading_chunks(rows: Iterator[list[object]], layout: SheetLayout) -> Iterator[list[list[object]]]:
+    """The data rows CHUNK_ROWS at a time, each running on to the last row of the patient and date it would
+    stop in (at most CHUNK_ROWS rows more): a visit's total row, or a reversal below its charge, is read with
+    the lines it refers to (cut from them, a visit's total was read as a line missing its code)."""
+    at = (layout.columns["patient_id"], layout.columns["dos"])
+    pending: list[list[object]] = []
+    while chunk := pending + list(islice(rows, CHUNK_ROWS - len(pending))):
+        pending = []
+        if len(chunk) >= CHUNK_ROWS and (key := _patient_and_date(chunk[-1], at)) is not None:
+            for row in islice(rows, CHUNK_ROWS):
+                if _patient_and_date(row, at) != key:
+                    pending = [row]
+                    break
+                chunk.append(row)
+        yield chunk
+
+
+def _patient_and_date(row: list[object], at: tuple[int, int]) -> tuple[object, object] | None:
+    cells = tuple(row[i] if i < len(row) else None for i in at)
+    return cells if all(filled(cell) for cell in cells) else None
 
 
 def _by_pass(by_index: dict[int, Any]) -> dict[int, dict[int, Any]]:
