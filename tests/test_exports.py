@@ -392,7 +392,8 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
                                   "02-Mar-2026", "2 March 2026", "Mar 2, 2026", "March 2 2026", "Mar. 2, 2026",
                                   "2 Mar 2026 10:00 AM", "Mon 03/02/2026", "Monday, 03/02/2026", "03/02/2026 (Mon)",
                                   "Mon. 3/2/26", "03/02/2026 - 03/02/2026", "03/02/2026-03/02/2026",
-                                  "03/02/2026 08:00 AM - 08:30 AM"])
+                                  "03/02/2026 08:00 AM - 08:30 AM", "2026-03-02T00:00:00Z", "2026-03-02T00:00:00.000Z",
+                                  "2026-03-02T09:30:00-05:00", "2026-03-02 09:30:00 +0000", "Mar-02-2026", "March-2-26"])
 def test_dates_as_exports_write_them(text: object) -> None:
     from ptcalc.values import parse_date
 
