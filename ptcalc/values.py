@@ -149,6 +149,9 @@ def parse_minutes(value: Any, field: str = "minutes") -> float:
 
 _MINUTES_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:m|min|mins|minute|minutes)\.?$", re.I)
 _DURATION_TEXT = re.compile(r"^(0?\d):([0-5]\d)(?::([0-5]\d))?$")  # 0:15, 01:05, 0:15:00 (h:mm[:ss], under 10 h)
+# Hours and minutes in words: `1h 5m`, `0h38m`, `1 hr 5 min` (hours alone, `15 hours`, are refused: a line's
+# minutes are not written so, and a visit's total may be)
+_HOURS_TEXT = re.compile(r"^(\d+)\s*(?:h|hr|hrs|hour|hours)\.?\s*([0-5]?\d)\s*(?:m|min|mins|minute|minutes)\.?$", re.I)
 
 
 def minutes_number(value: Any) -> Any:
@@ -165,6 +168,8 @@ def minutes_number(value: Any) -> Any:
         if match := _DURATION_TEXT.match(text):
             hours, minutes, seconds = match.group(1, 2, 3)
             return int(hours) * 60 + int(minutes) + int(seconds or 0) / 60
+        if match := _HOURS_TEXT.match(text):
+            return int(match.group(1)) * 60 + int(match.group(2))
     return value
 
 

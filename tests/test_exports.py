@@ -414,7 +414,8 @@ def test_dates_that_are_not_one_date_are_refused(text: str) -> None:
 
 @pytest.mark.parametrize(("value", "minutes"), [
     ("15", 15.0), ("15 min", 15.0), ("8 mins", 8.0), ("23m", 23.0), ("0:15", 15.0), ("00:15:00", 15.0),
-    ("1:05", 65.0), (time(0, 15), 15.0), (timedelta(minutes=23), 23.0)])
+    ("1:05", 65.0), (time(0, 15), 15.0), (timedelta(minutes=23), 23.0), ("1h 5m", 65.0), ("0h38m", 38.0),
+    ("1 hr 5 min", 65.0), ("1 hour 5 minutes", 65.0)])
 def test_minutes_as_exports_write_them(value: object, minutes: float) -> None:
     from ptcalc.values import parse_minutes
 
@@ -431,7 +432,7 @@ def test_units_written_with_their_word_are_read_and_other_text_is_not(tmp_path: 
         (4, "DAT002", "units: 'x2' is not a"), (6, "UNT001", "97110: 2 units bille")]  # `2 UN` read as 2 units
 
 
-@pytest.mark.parametrize("value", ["15:00", "0:75", "10:05", "fifteen", "15 hours"])
+@pytest.mark.parametrize("value", ["15:00", "0:75", "10:05", "fifteen", "15 hours", "1 hr", "1h 75m"])
 def test_minutes_that_could_mean_two_things_are_refused(value: str) -> None:
     from ptcalc.errors import PtcalcInputError
     from ptcalc.values import parse_minutes
