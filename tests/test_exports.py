@@ -961,9 +961,15 @@ def test_a_place_of_service_printed_with_its_name_is_read_as_its_code(tmp_path: 
     found = rows_and_rules(tmp_path / "pos.csv", "Acct,DOS,CPT,Mods,Units,Minutes,POS\n"
                            "S1,03/02/2026,97110,GP,1,15,11 - Office\n"
                            "S2,03/02/2026,97140,GP 95,1,15,Telehealth (10)\n"
-                           "S3,03/02/2026,97110,GP,1,15,Office\n")
-    # 97140 is not on Medicare's telehealth list: found only because POS 10 was read from `Telehealth (10)`.
-    assert found == {(3, "TEL003"), (4, "DAT002")}
+                           "S3,03/02/2026,97110,GP,1,15,Office\n"
+                           "S4,03/02/2026,97110,GP,1,15,Patient's Home\n"
+                           "S5,03/02/2026,97140,GP,1,15,Skilled Nursing Facility\n"
+                           "S6,03/02/2026,97110,GP 95,1,15,Telehealth\n"
+                           "S7,03/02/2026,97110,GP,1,15,Outpatient Hospital\n"
+                           "S8,03/02/2026,97110,GP,1,15,Hospital\n")
+    # 97140 is not on Medicare's telehealth list: found only because POS 10 was read from `Telehealth (10)`. The code
+    # set's names are read as their codes (before: `Office` was a DAT002); a name two codes share is refused.
+    assert found == {(3, "TEL003"), (7, "DAT002"), (8, "DAT002"), (9, "DAT002")}
 
 
 def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_codes_are(tmp_path: Path) -> None:

@@ -325,11 +325,30 @@ _OVERRIDE = re.compile(r"^[\[(]?\s*(?P<rules>[A-Za-z]{3}\d{3}(?:\s*(?:[,;/&+]|an
 _POS_WITH_NAME = re.compile(r"^(\d{1,2})\s*[-–:]\s*[A-Za-z].*$|^[A-Za-z][^()]*\((\d{1,2})\)$")
 
 
+# Names of the CMS Place of Service code set (cms.gov, Place of Service Code Set) where therapy is furnished, as
+# exports print a place of service without its code. A name two codes share is not read: Telehealth (02, or 10 in
+# the patient's home), Outpatient Hospital (19 off campus, 22 on campus).
+_POS_NAMES = {"office": "11", "home": "12", "patientshome": "12", "assistedlivingfacility": "13", "grouphome": "14",
+              "mobileunit": "15", "offcampusoutpatienthospital": "19", "inpatienthospital": "21",
+              "oncampusoutpatienthospital": "22", "skillednursingfacility": "31", "snf": "31", "nursingfacility": "32",
+              "custodialcarefacility": "33", "independentclinic": "49", "federallyqualifiedhealthcenter": "50",
+              "comprehensiveoutpatientrehabilitationfacility": "62", "corf": "62", "ruralhealthclinic": "72",
+              "telehealthprovidedotherthaninpatientshome": "02", "telehealthprovidedinpatientshome": "10",
+              "school": "03"}
+_POS_SHARED = {"telehealth": "02 (other than the patient's home) or 10 (the patient's home)",
+               "outpatienthospital": "19 (off campus) or 22 (on campus)"}
+
+
 def _pos(value: Any) -> str:
-    """`11`, `2` (02), and the code with its name as exports print it: `11 - Office`, `Telehealth (10)`."""
+    """`11`, `2` (02), the code with its name as exports print it (`11 - Office`, `Telehealth (10)`), or the
+    code set's name alone (`Office`)."""
     text = _text(value)
     if named := _POS_WITH_NAME.match(text):
         text = named.group(1) or named.group(2)
+    key = "".join(ch for ch in text.lower() if ch.isalpha())
+    if key in _POS_SHARED:
+        raise PtcalcInputError(f"pos: {describe(value)} names two places of service, {_POS_SHARED[key]}: write the code")
+    text = _POS_NAMES.get(key, text)
     if not text.isdigit() or len(text) > 2:
         raise PtcalcInputError(f"pos: {describe(value)} is not a two-digit place of service")
     return text.zfill(2)
