@@ -44,14 +44,24 @@ class KxStatus:
     review_threshold: float
     warning_margin: float
     notes: tuple[str, ...] = ()
+    threshold_year: int | None = None  # the year whose threshold is used, when the reference data lacks `year`'s
 
     @property
     def needs_kx(self) -> bool:
         return self.status in ("KX", "KX+REVIEW")
 
     @property
+    def threshold_words(self) -> str:
+        """`the 2026 KX threshold of $2,480.00`, naming the year whose amount it is: before the reference data
+        has a new year's threshold, the one before is used, and a message must not call it the new year's."""
+        if self.threshold_year in (None, self.year):
+            return f"the {self.year} KX threshold of {money(self.threshold)}"
+        return (f"the {self.threshold_year} KX threshold of {money(self.threshold)} (the {self.year} threshold is "
+                "not in the reference data yet)")
+
+    @property
     def message(self) -> str:
-        what = f"the {self.year} KX threshold of {money(self.threshold)} ({self.bucket})"
+        what = f"{self.threshold_words} ({self.bucket})"
         if self.status in ("OK", "APPROACHING"):
             text = f"{money(self.threshold - self.total)} left before {what}"
         else:
@@ -62,23 +72,24 @@ class KxStatus:
         return f"{self.status}: {text}" + "".join(f" ({note})" for note in self.notes)
 
 
-def kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str]]:
-    """(KX threshold, review threshold, fallback notes) for a year and bucket (cached per reference)."""
+def kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str], int]:
+    """(KX threshold, review threshold, fallback notes, the year of the threshold used) for a year and bucket
+    (cached per reference)."""
     key = ("kx_threshold", year, bucket)
     if key not in ref.caches:
         ref.caches[key] = _kx_threshold(ref, year, bucket)
     return ref.caches[key]
 
 
-def _kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str]]:
+def _kx_threshold(ref: Reference, year: int, bucket: str) -> tuple[float, float, list[str], int]:
     in_force = by_year(ref.kx_thresholds, year, "KX threshold")
     row = in_force.table
-    notes = [in_force.fallback] if in_force.fallback else []
+    notes = []  # the threshold's own fallback is said by KxStatus.threshold_words
     review = next((r for r in ref.review_thresholds if r.from_year <= year <= r.to_year), None)
     if review is None:
         review = max(ref.review_thresholds, key=lambda r: r.to_year)
         notes.append(f"no {year} review threshold in the reference data; {money(review.amount)} used")
-    return (row.ot if bucket == "OT" else row.pt_slp), review.amount, notes
+    return (row.ot if bucket == "OT" else row.pt_slp), review.amount, notes, in_force.year
 
 
 def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = None,
@@ -93,8 +104,7 @@ def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = N
 
 
 def status_for_total(ref: Reference, total: float, year: int, bucket: str) -> KxStatus:
-    threshold, review, notes = kx_threshold(ref, year, bucket)
-    notes = list(notes)
+    threshold, review, notes, threshold_year = kx_threshold(ref, year, bucket)
     margin = ref.warning_margin
     if total > review:
         status = "KX+REVIEW"
@@ -104,4 +114,4 @@ def status_for_total(ref: Reference, total: float, year: int, bucket: str) -> Kx
         status = "OK"
     else:
         status = "APPROACHING"
-    return KxStatus(status, year, bucket, total, threshold, review, margin, tuple(notes))
+    return KxStatus(status, year, bucket, total, threshold, review, margin, tuple(notes), threshold_year)

@@ -214,6 +214,45 @@ def test_the_backtest_counts_match_an_independent_tally(tmp_path: Path) -> None:
     assert book["Remittance Lines"].max_row == len(lines) + 1
 
 
+def _wrapped_at_80(text: str) -> str:
+    flat = text.replace("\n", "")
+    return "\n".join(flat[i:i + 80] for i in range(0, len(flat), 80)) + "\n"
+
+
+def _separators(text: str) -> str:  # elements `|`, components `>`, segments `!` (the ISA's own choice)
+    isa, rest = text[:106], text[106:]
+    parts = isa.split("*")
+    parts[11], parts[16] = "{", ">!"
+    return "|".join(parts) + rest.replace("~", "!").replace(":", ">").replace("*", "|")
+
+
+@pytest.mark.parametrize("shape", [
+    _wrapped_at_80,                                     # a clearinghouse's fixed 80-character lines
+    lambda text: "\ufeff" + text,                       # a byte-order mark
+    lambda text: "\r\n\r\n" + text.replace("\n", "\r\n"),  # blank lines first, Windows line ends
+    lambda text: text.replace("~\n", "\n"),             # the line break as the segment terminator
+    lambda text: text.replace("\n", ""),                 # one line
+    _separators])
+def test_x12_files_read_the_same_however_the_sender_lays_them_out(shape, tmp_path: Path) -> None:
+    # Before: a wrapped file was refused (its ISA broken across lines), and one with a byte-order mark or a
+    # blank first line was "unsupported file type '.837'".
+    from ptcalc.claims.sample import SAMPLE_CLAIMS, SAMPLE_REMITS
+
+    reports = []
+    for claims, remits in ((SAMPLE_CLAIMS, SAMPLE_REMITS), (tmp_path / "sent.837", tmp_path / "sent.835")):
+        if claims.parent == tmp_path:
+            claims.write_text(shape(SAMPLE_CLAIMS.read_text()), newline="")
+            remits.write_text(shape(SAMPLE_REMITS.read_text()), newline="")
+            assert claims.read_bytes() != SAMPLE_CLAIMS.read_bytes()
+        scrub = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+        assert scrub.returncode == 1, scrub.stderr  # 1: the sample has errors to find
+        out = tmp_path / f"{claims.stem}-backtest.json"
+        backtest = run_cli("backtest", str(claims), str(remits), "-o", str(out), "--as-of", AS_OF)
+        assert backtest.returncode == 0, backtest.stderr
+        reports.append((json.loads(scrub.stdout)["findings"], json.loads(out.read_text())["totals"]))
+    assert reports[0] == reports[1] and reports[0][0] and reports[0][1]["caught"]["lines"]
+
+
 def test_the_bundled_backtest_sample_is_what_the_generator_makes() -> None:
     from ptcalc.claims.sample import SAMPLE_CLAIMS, SAMPLE_REMITS, sample_files
 

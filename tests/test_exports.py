@@ -496,7 +496,9 @@ def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
     ("Therapeutic exercise 15 min", "Therapeutic exercise 15 min", ""), ("Visit 12", "Visit 12", ""),
     # After a space: modifiers when every word is a modifier the reference knows, else a description.
     ("97110 GP", "97110", "GP"), ("97110 GP, 59", "97110", "GP 59"), ("97110 (GP)", "97110", "GP"),
-    ("97110 TE", "97110", ""), ("97110 Ther Ex GP", "97110", ""), ("97110 x2", "97110", "")])
+    ("97110 TE", "97110", ""), ("97110 Ther Ex GP", "97110", ""), ("97110 x2", "97110", ""),
+    # A dash between code and modifiers, as a hyphen or a Windows export's en dash (before: read as a description).
+    ("97110 - GP", "97110", "GP"), ("97110 \u2013 GP, 59", "97110", "GP 59"), ("97110 - GP - Ther Ex", "97110", "")])
 def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code: str, glued: str) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.cells import code_of
@@ -534,7 +536,15 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Humana Medicare Medicaid D-SNP", "medicare_advantage"), ("Aetna Medicaid", "medicaid"),
     # A Medicare Advantage plan's brand beside `Medicare` (before: Traditional Medicare, KX and POC rules on it).
     ("WellCare Medicare", "medicare_advantage"), ("Medicare - WellCare", "medicare_advantage"),
-    ("Medicare Part B", "medicare"), ("Railroad Medicare", "medicare")])
+    ("Medicare Part B", "medicare"), ("Railroad Medicare", "medicare"),
+    # An insurer's name before its product's (before: the insurer's, commercial); public workers' comp (before:
+    # unknown, judged as Traditional Medicare); more plan brands.
+    ("UnitedHealthcare Community Plan", "medicaid"), ("Humana Healthy Horizons", "medicaid"),
+    ("Anthem HealthKeepers Plus", "medicaid"), ("Cigna Workers Comp", "workers_comp"), ("BCBS FEP", "commercial"),
+    ("Horizon BCBSNJ", "commercial"), ("UnitedHealthcare", "commercial"), ("AARP MedicareComplete", "medicare_advantage"),
+    ("Highmark Freedom Blue", "medicare_advantage"), ("OWCP", "workers_comp"), ("WA L&I", "workers_comp"),
+    ("Ohio BWC", "workers_comp"), ("SCIF", "workers_comp"), ("PA Medical Assistance", "medicaid"),
+    ("Lilith Industries", None), ("Médicare Part B", "medicare")])  # accents off (a Windows-1252 export)
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
@@ -714,6 +724,37 @@ def test_modifier_columns_headed_by_a_merged_group_above_them_are_all_read(tmp_p
     assert report["summary"]["lines"] == 4                        # the row of names is no line (no DAT001 on it)
     found = {(f["row"], f["rule"], f["status"]) for f in report["findings"]}
     assert found == {(5, "PTP001", "bypassed"), (7, "PTP001", "fail")}   # 59 read from Mod 2; M2 has none
+
+
+@pytest.mark.parametrize("numbers", [[1, 2, 3, 4], ["1", "2", "3", "4"]])
+def test_modifier_columns_numbered_alone_under_their_group_are_read(numbers: list, tmp_path: Path) -> None:
+    # `Modifiers` over `1` … `4` (a report writer's numbers, as numbers or text), `Patient` over `ID` and `Name`.
+    # Before: the row of names was taken for data (it has digits): the header was row 4 alone, no modifiers
+    # column (MOD001 no_data on every line) and the patient's name read as the patient.
+    sheet = _two_row_export(
+        tmp_path / "numbered.xlsx",
+        ["Patient", None, "Service Date", "CPT", "Modifiers", None, None, None, "Units", "Minutes"],
+        ["ID", "Name", None, None, *numbers, None, None],
+        [["N1", "Doe, Jane", datetime(2026, 3, 2), "97110", "GP", None, None, None, 2, 30],
+         ["N1", "Doe, Jane", datetime(2026, 3, 2), "97140", "GP", "59", None, None, 1, 15],
+         ["N2", "Doe, Jane", datetime(2026, 3, 2), "97110", None, None, None, None, 1, 15]])
+    _, report = scrub_json(sheet)
+    fields = report["reading"]["fields"]
+    assert report["reading"]["header_rows"] == [3, 4] and fields["patient_id"] == "Patient ID (A)"
+    assert fields["modifiers"] == ("Modifiers 1 (E) + Modifiers 2 (F) + Modifiers 3 (G) + Modifiers 4 (H) "
+                                   "(merged in order)")
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
+        (6, "MOD010", "fail"), (7, "MOD001", "fail")}    # 59 without an NCCI pair; no GP on N2's line
+
+
+@pytest.mark.parametrize("names", [["ID", "Name", None, None, 5, 6, 7, 8, None, None],   # not 1-4
+                                   ["ID", "Name", None, None, "GP", None, None, None, 2, 30]])  # a line
+def test_numbers_that_cannot_name_modifier_columns_are_no_second_header_row(names: list, tmp_path: Path) -> None:
+    sheet = _two_row_export(tmp_path / "data.xlsx",
+                            ["Patient ID", "Patient Name", "Service Date", "CPT", "Modifiers", None, None, None,
+                             "Units", "Minutes"], names, [])
+    result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert "header_rows" not in json.loads(result.stdout)["reading"], result.stderr
 
 
 def test_groups_above_column_names_make_one_header(tmp_path: Path) -> None:

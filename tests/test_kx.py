@@ -1,6 +1,9 @@
 """KX status: every threshold year, both buckets, the warning margin and the review threshold."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ptcalc import PtcalcInputError, kx_status
@@ -38,7 +41,26 @@ def test_message_gives_the_figures() -> None:
 def test_a_later_year_uses_the_latest_threshold_and_says_so() -> None:
     status = kx_status(2500, 0, 2027)
     assert status.status == "KX" and status.threshold == 2480
-    assert "2027 KX threshold not in the reference data; 2026 used" in status.message
+    # The amount is named as 2026's (before: "over the 2027 KX threshold of $2,480.00", a year CMS had not set).
+    assert status.message == ("KX: $2,500.00 this year is $20.00 over the 2026 KX threshold of $2,480.00 (the 2027 "
+                              "threshold is not in the reference data yet) (PT/SLP); add KX to this visit's lines "
+                              "if the records document medical necessity")
+    assert "2027 KX threshold" not in status.message
+
+
+def test_a_scrub_of_a_year_without_its_threshold_names_the_year_it_judged_by(tmp_path: Path) -> None:
+    from .test_reference import run_cli
+
+    sheet = tmp_path / "january.csv"
+    sheet.write_text("patient_id,dos,payer,cpt,modifiers,units,minutes,ytd_prior\n"
+                     "Y1,2027-01-05,Medicare,97110,GP,1,15,2500\n"
+                     "Y2,2027-01-05,Medicare,97110,GP KX,1,15,100\n")
+    report = json.loads(run_cli("scrub", str(sheet), "--format", "json", "--as-of", "2027-01-10").stdout)
+    messages = {(f["row"], f["rule"]): f["message"] for f in report["findings"]}
+    assert set(messages) == {(2, "MOD003"), (3, "MOD004")}
+    assert all("the 2026 KX threshold of $2,480.00 (the 2027 threshold is not in the reference data yet)" in m
+               for m in messages.values()), messages
+    assert "2027 KX threshold not in the reference data; 2026 used" in report["data_versions"]["fallbacks"]
 
 
 @pytest.mark.parametrize(("args", "message"), [

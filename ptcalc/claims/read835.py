@@ -1,12 +1,14 @@
 """ANSI X12 835 remittances -> paid and denied service lines, read and validated by pyx12."""
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from .sniff import x12_text
 
 
 @dataclass
@@ -61,7 +63,7 @@ def read_835(path: Path) -> list[RemitLine]:
 
     lines: list[RemitLine] = []
     try:
-        with path.open(encoding="ascii", errors="replace") as handle:
+        with io.StringIO(x12_text(path.read_bytes().decode("ascii", errors="replace"))) as handle:
             reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), pyx12.error_handler.errh_null(), handle)
             for node in reader.iter_segments("2100"):
                 if node.id != "2100" or node.get_value("CLP02") == REVERSAL:

@@ -26,6 +26,7 @@ keeps its lines (the rules judge what is readable) and the errors are listed in 
 """
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 from ..errors import UsageError
 from ..scrub.names import discipline_of_revenue_code
 from ..scrub.reader import RawSheet
+from .sniff import x12_text
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
           "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status"]
@@ -99,15 +101,14 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
     import pyx12.params
     import pyx12.x12context
 
-    with path.open("rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 256))
-        if b"IEA" not in handle.read().upper():
-            raise UsageError(f"{path}: the X12 file ends without its IEA segment (cut short?); ask for the whole file")
+    text = x12_text(path.read_bytes().decode("ascii", errors="replace"))
+    if "IEA" not in text[-256:].upper():
+        raise UsageError(f"{path}: the X12 file ends without its IEA segment (cut short?); ask for the whole file")
     params = pyx12.params.params()
     errors = _Collect()
     rows: list[list[Any]] = [list(HEADER)]
     try:
-        with path.open(encoding="ascii", errors="replace") as handle:
+        with io.StringIO(text) as handle:
             reader = pyx12.x12context.X12ContextReader(params, errors, handle)
             billing_type = None
             for node in reader.iter_segments("2000B"):  # one subscriber at a time; 2000A's segments stream by

@@ -1,12 +1,28 @@
-"""Telling a claims file from a charge sheet by its first bytes (an X12 interchange starts `ISA`)."""
+"""Telling a claims file from a charge sheet by its first bytes (an X12 interchange starts `ISA`), and an
+interchange's text as X12 defines it, for the 837 and 835 readers."""
 from __future__ import annotations
 
 from pathlib import Path
 
 
 def looks_like_x12(path: Path) -> bool:
+    """The file starts `ISA`, after any byte-order mark and blank lines a sending system put first."""
     try:
         with path.open("rb") as handle:
-            return handle.read(3).upper() == b"ISA"
+            return handle.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()[:3].upper() == b"ISA"
     except OSError:
         return False
+
+
+ISA_LENGTH = 106  # the ISA segment is fixed width: its last character is the segment terminator
+
+
+def x12_text(text: str) -> str:
+    """The interchange as X12 defines it: from `ISA`, without line breaks between or inside segments. Some
+    systems start with a byte-order mark or blank lines, and some wrap the file at 80 characters, breaking
+    segments (even the ISA) across lines; a line break is data only where it is the segment terminator."""
+    text = text.lstrip("\ufeff\ufffd \t\r\n")
+    unbroken = text.replace("\r", "").replace("\n", "")
+    if len(unbroken) > ISA_LENGTH and not unbroken[ISA_LENGTH - 1].isalnum():
+        return unbroken  # the terminator is a character (~), not the line break
+    return text

@@ -1,6 +1,7 @@
 """The reference data as typed, indexed Python objects, built from validated table files."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -361,8 +362,11 @@ def build_telehealth(doc: Located, path: Path) -> dict[str, tuple[TelehealthCode
 
 
 def fold_name(text: str) -> str:
-    """A name for matching: lower case, letters and digits only, single spaces; an apostrophe joins
+    """A name for matching: lower case, letters and digits only, single spaces, accents off (`Médicare` is
+    `medicare`, as a Windows-1252 export or a French-Canadian keyboard writes it); an apostrophe joins
     (`Worker's Comp` and `Workers' Comp` are `workers comp`, `O'Brien` is `obrien`)."""
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     text = text.lower().replace("'", "").replace("\u2019", "")
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 

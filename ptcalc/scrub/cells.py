@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import PtcalcInputError
 from ..values import CODE, CODE_AT_END, CODE_IN_TEXT, parse_date
 
-_WORDS = re.compile(r"[^\s,;:()\[\]/]+")
+_WORDS = re.compile(r"[^\s,;:()\[\]/\-\u2013\u2014]+")  # after a space: `GP 59`, `- GP`, `– GP, 59`
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
 _HYPHENED_MODIFIERS = re.compile(r"^-[A-Z0-9]{2}(?:-?[A-Z0-9]{2})*$", re.I)
 # Text that says a row is not a claim line: totals, page footers, report stamps.

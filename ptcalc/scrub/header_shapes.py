@@ -129,23 +129,32 @@ def two_row_header(top: list[object], below: list[object], mapping: dict[str, st
     width = max(len(top), len(below))
     top = list(top) + [None] * (width - len(top))
     below = list(below) + [None] * (width - len(below))
+    groups: list[object] = []  # each column's group: the filled cell above it, or the one spanning from the left
+    for i, cell in enumerate(top):
+        groups.append(cell if filled(cell) else groups[i - 1] if i and filled(below[i]) else None)
     names = [i for i, cell in enumerate(below) if filled(cell)]
-    if len(names) < 2 or any(not isinstance(below[i], str) or len(below[i].strip()) > 40 or ":" in below[i]
-                             or has_code(below[i])
-                        or any(ch.isdigit() for ch in below[i]) and not SPLIT_MODIFIER.match(header_key(below[i]))
-                        for i in names):
+    if len(names) < 2 or not all(_a_column_name(below[i], groups[i]) for i in names):
         return None
     above = [i for i, cell in enumerate(top) if filled(cell)]
     if above == [0] or any(not isinstance(top[i], str) or any(ch.isdigit() for ch in top[i]) for i in above):
         return None  # a title (one cell, first column) or a report's date line above the header, not groups
-    groups: list[object] = []  # each column's group: the filled cell above it, or the one spanning from the left
-    for i, cell in enumerate(top):
-        groups.append(cell if filled(cell) else groups[i - 1] if i and filled(below[i]) else None)
     spans = [sum(1 for _ in takewhile(lambda j: not filled(top[j]) and filled(below[j]), range(i + 1, width)))
              if filled(top[i]) else 0 for i in range(width)]
     if max(spans) > _WIDEST_GROUP or not any(not filled(top[i]) or spans[i] for i in names):
         return None  # a title over the whole header; or no name below belongs to a group
-    return [_column_name(groups[i], below[i], mapping) if filled(below[i]) else top[i] for i in range(width)]
+    return [_column_name(groups[i], str(plain(below[i])), mapping) if filled(below[i]) else top[i] for i in range(width)]
+
+
+def _a_column_name(cell: object, group: object) -> bool:
+    """A cell that can head a column: short text without a colon, a code or a number; or a split modifier
+    column's name: `Mod 1`, or `1` … `4` under a `Modifiers` group (the numbers alone, as report writers
+    head them, text or numbers)."""
+    cell = plain(cell)
+    if isinstance(cell, int) and not isinstance(cell, bool) or isinstance(cell, str) and cell.strip().isdigit():
+        return isinstance(group, str) and bool(SPLIT_MODIFIER.match(header_key(f"{group} {plain(cell)}")))
+    if not isinstance(cell, str) or len(cell.strip()) > 40 or ":" in cell or has_code(cell):
+        return False
+    return not any(ch.isdigit() for ch in cell) or bool(SPLIT_MODIFIER.match(header_key(cell)))
 
 
 def _column_name(group: object, name: str, mapping: dict[str, str]) -> str:

@@ -20,9 +20,9 @@ def payer_class(value: Any, ref: Reference) -> Any:
 
 
 def payer_type_of(name: Any, ref: Reference) -> str | None:
-    """The payer type of the longest known name in `name`. An insurer's Medicaid plan is Medicaid and its
-    Medicare plan Medicare Advantage ("UnitedHealthcare Medicaid", "Medica Medicare"), not the insurer's
-    commercial type; a Medicare supplement (Medigap) pays after Traditional Medicare, which the claim goes
+    """The payer type of the longest known name in `name`. An insurer's Medicaid plan is Medicaid, its
+    Medicare plan Medicare Advantage and its workers' comp plan workers' comp ("UnitedHealthcare Medicaid",
+    "UnitedHealthcare Community Plan", "Medica Medicare"), not the insurer's commercial type; a Medicare supplement (Medigap) pays after Traditional Medicare, which the claim goes
     to first. So does a dual eligible's (`Medicare/Medicaid`, `MCR/MCD`): Medicaid pays last, after Medicare
     or the Medicare Advantage plan."""
     if not filled(name):
@@ -39,9 +39,15 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
         return "medicaid"
     if "commercial" in kinds and "medicare" in words:
         return "medicare_advantage"
+    if kinds and kinds[0] == "commercial":  # an insurer's brand, then its product's name: the product says what
+        # the plan is ("UnitedHealthcare Community Plan" is Medicaid, "Cigna Workers Comp" workers' comp)
+        return next((kind for kind in kinds if kind in _PRODUCT_KINDS), "commercial")
     if matched and matched[0][0] == "medicare" and "medicare_advantage" in kinds:
         return "medicare_advantage"  # a Medicare Advantage plan's brand beside the word Medicare ("WellCare Medicare")
     return kinds[0] if kinds else None
+
+
+_PRODUCT_KINDS = ("medicaid", "medicare_advantage", "workers_comp")
 
 
 # Words a health plan's name has and Traditional Medicare's never does ("Acme Health Plan", "Geisinger Health

@@ -98,7 +98,7 @@ class MissingKx(_KxRule):
             allowed = ctx.allowed(line)
             if point.status.needs_kx and "KX" not in line.modifiers and allowed:
                 status = point.status
-                over = f"{self.where(line, ctx)}, over the {status.year} KX threshold of {money(status.threshold)}"
+                over = f"{self.where(line, ctx)}, over {status.threshold_words}"
                 expected_denial = ctx.expected_denial(line)
                 if expected_denial is None:
                     yield self.finding(ctx, line, f"{over}; the line has no KX", field="modifiers", amount=allowed)
@@ -129,8 +129,8 @@ class KxBelowThreshold(_KxRule):
                 continue
             status = point.status
             yield self.finding(ctx, line, f"KX on a line while {self.where(line, ctx)}, "
-                               f"{money(status.threshold - status.total)} below the {status.year} KX threshold of "
-                               f"{money(status.threshold)}", field="modifiers")
+                               f"{money(status.threshold - status.total)} below {status.threshold_words}",
+                               field="modifiers")
 
 
 @dataclass
