@@ -88,9 +88,10 @@ def cmd_columns(args: argparse.Namespace) -> int:
 
     column_map = load_column_map(Path(args.columns)) if args.columns else None
     sheet = read_charge_sheet(Path(args.input), args.sheet, column_map)
-    layout = locate(sheet.rows, str(sheet.source), column_map)
+    ref = load_reference()
+    layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes)
     rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])
-    prepared = prepare(layout, rows, load_reference())
+    prepared = prepare(layout, rows, ref)
     prepared.from_headings = carry.from_headings
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)

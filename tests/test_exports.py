@@ -349,6 +349,54 @@ def test_an_export_with_the_visits_total_timed_minutes_judges_each_visit_on_it(t
     assert "no minutes column: each visit's timed units are checked against its total timed minutes" in shown.stdout
 
 
+VISIT_TOTALS_ON_EVERY_LINE = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+                              "V1,03/02/2026,97110,GP,2,45,Medicare\n"       # 45 minutes: 3 units, 2 + 1
+                              "V1,03/02/2026,97140,GP,1,45,Medicare\n"
+                              "V2,03/02/2026,97110,GP,2,38,Medicare\n"       # 38 minutes: 3 units, 2 + 1 + 0
+                              "V2,03/02/2026,97112,GP,1,38,Medicare\n"
+                              "V2,03/02/2026,97140,GP,0,38,Medicare\n"
+                              "V3,03/03/2026,97110,GP,2,38,Medicare\n"       # 4 units for 38 minutes: UNT001
+                              "V3,03/03/2026,97140,GP,2,38,Medicare\n"
+                              "V4,03/03/2026,97110,GP,2,30,Medicare\n")
+
+
+def test_a_minutes_column_holding_each_visits_total_on_every_line_is_read_as_the_total(tmp_path: Path) -> None:
+    # Before: read per line, V1's 45 minutes counted twice (90 minutes, 6 units: UNT002 on every line of V1
+    # and V2) and V3's overbilling was missed (76 minutes support 5 units).
+    sheet = tmp_path / "totals.csv"
+    sheet.write_text(VISIT_TOTALS_ON_EVERY_LINE)
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["visit_timed_minutes"] == "Minutes (F)"
+    assert "minutes" not in report["reading"]["fields"] and report["reading"]["minutes_are_visit_totals"]
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {(7, "UNT001", "fail")}
+    assert "read as the visit's total timed minutes" in run_cli("columns", str(sheet)).stdout
+
+
+@pytest.mark.parametrize("text", [
+    # Minutes per line that happen to be equal: the units fit them per line (2 x 15 minutes = 2 units), not once.
+    "Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+    "E1,03/02/2026,97110,GP,1,15,Medicare\nE1,03/02/2026,97140,GP,1,15,Medicare\n"
+    "E2,03/02/2026,97110,GP,2,23,Medicare\nE2,03/02/2026,97112,GP,1,23,Medicare\n",
+    # One visit's units fit once, but another visit's minutes differ line to line: minutes per line.
+    VISIT_TOTALS_ON_EVERY_LINE + "V5,03/04/2026,97110,GP,2,30,Medicare\nV5,03/04/2026,97140,GP,1,15,Medicare\n",
+    # Only one visit of two codes says so: not enough to read a column differently.
+    "Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+    "W1,03/02/2026,97110,GP,2,45,Medicare\nW1,03/02/2026,97140,GP,1,45,Medicare\n"])
+def test_minutes_per_line_are_not_taken_for_visit_totals(text: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "per-line.csv"
+    sheet.write_text(text)
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["minutes"] == "Minutes (F)" and "minutes_are_visit_totals" not in report["reading"]
+
+
+def test_a_column_map_that_names_minutes_is_followed(tmp_path: Path) -> None:
+    sheet, mapping = tmp_path / "totals.csv", tmp_path / "map.yaml"
+    sheet.write_text(VISIT_TOTALS_ON_EVERY_LINE)
+    mapping.write_text("Minutes: minutes\n")
+    _, report = scrub_json(sheet, "--columns", str(mapping))
+    assert report["reading"]["fields"]["minutes"] == "Minutes (F)" and "minutes_are_visit_totals" not in report["reading"]
+
+
 def test_two_headers_whose_words_both_say_minutes_are_not_guessed_between(tmp_path: Path) -> None:
     sheet = tmp_path / "unclear.csv"
     sheet.write_text("patient_id,dos,cpt,units,modifiers,Tx Minutes,Treatment Time\n"

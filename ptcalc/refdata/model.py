@@ -260,6 +260,13 @@ class Reference:
     def constant(self, name: str) -> Any:
         return self.constants[name].value
 
+    @property
+    def timed_codes(self) -> frozenset[str]:
+        """The codes billed in 15-minute units (codes.yaml timing: timed)."""
+        if "timed_codes" not in self.caches:
+            self.caches["timed_codes"] = frozenset(code for code, info in self.codes.items() if info.timed)
+        return self.caches["timed_codes"]
+
 
 def _by_key(rows: list[Located], key: str, path: Path, build: Any) -> dict:
     out: dict = {}

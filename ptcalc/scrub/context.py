@@ -452,9 +452,9 @@ class ScrubContext:
         if billed_total > supported or (exact and billed_total < supported):
             found.total_mismatches.append((visit, VisitTotalUnits(method, total, billed, supported, exact)))
 
-    @cached_property
+    @property
     def _timed_codes(self) -> frozenset[str]:
-        return frozenset(code for code, info in self.ref.codes.items() if info.timing == "timed")
+        return self.ref.timed_codes
 
     def expected_units_by_row(self) -> dict[int, int | None]:
         """Units each line should carry: the allocation for timed codes, 1 for untimed, None if unknown."""

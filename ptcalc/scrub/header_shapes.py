@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 from itertools import takewhile
 
+from ..units import units_for_minutes
 from .cells import filled, has_code, is_amount, is_date, plain
 from .columns import REQUIRED
 from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
@@ -72,6 +73,41 @@ def times_of_day(columns: dict[str, int], named_by_file: set[str], sample: list[
         if values and 2 * sum(map(is_time_of_day, values)) > len(values):
             found[name] = columns.pop(name)
     return found
+
+
+def minutes_hold_visit_totals(columns: dict[str, int], named_by_file: set[str], sample: list[list[object]],
+                              timed_codes: frozenset[str]) -> bool:
+    """A `Minutes` column that holds each visit's total timed minutes on every one of its lines, as some
+    exports print the note's total (CMS §220.3 asks the note for the total, not each code's minutes): read
+    per line, every visit of two codes would count its minutes twice. Said when, in the rows below the
+    header, every visit with two or more timed lines has the same minutes on each, and in at least two the
+    units billed are what those minutes support once (sum(units) = units for M) where a reading per line
+    would support more — which a correct bill with minutes per line never shows."""
+    at, units_at, code_at = columns.get("minutes"), columns.get("units"), columns.get("cpt")
+    if at is None or units_at is None or code_at is None or "minutes" in named_by_file \
+            or "visit_timed_minutes" in columns:
+        return False
+    patient_at, dos_at = columns["patient_id"], columns["dos"]
+    visits: dict[tuple, list[tuple[float, float]]] = {}
+    patient = day = None
+    for row in sample:
+        row = list(row) + [None] * (max(columns.values()) + 1 - len(row))
+        patient = row[patient_at] if filled(row[patient_at]) else patient  # a visit's cells printed once
+        day = row[dos_at] if filled(row[dos_at]) else day
+        code = str(plain(row[code_at]) or "").strip()[:5].upper()
+        minutes, units = row[at], row[units_at]
+        if code in timed_codes and is_amount(minutes) and is_amount(units):
+            visits.setdefault((patient, day), []).append((_number(minutes), _number(units)))
+    shared = [lines for lines in visits.values() if len(lines) > 1]
+    if len(shared) < 2 or any(len({m for m, _ in lines}) > 1 for lines in shared):
+        return False
+    once = sum(1 for lines in shared if sum(u for _, u in lines) == units_for_minutes(lines[0][0])
+               < units_for_minutes(lines[0][0] * len(lines)))
+    return once >= 2
+
+
+def _number(value: object) -> float:
+    return float(str(value).replace("$", "").replace(",", "").strip("() ")) if isinstance(value, str) else float(value)
 
 
 def values_beside_headers(header: list[object], columns: dict[str, int], modifiers: list[int],

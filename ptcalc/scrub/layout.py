@@ -32,7 +32,8 @@ from ..values import parse_modifiers
 from .cells import code_of, filled, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
-from .header_shapes import SAMPLE_ROWS, times_of_day, told_apart_by_values, two_row_header, values_beside_headers
+from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day, told_apart_by_values, two_row_header,
+                            values_beside_headers)
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, payer_class,
@@ -56,6 +57,7 @@ class SheetLayout:
     header_cells: list[list[object]] = field(default_factory=list)  # the header's own row(s), as the sheet has them
     shifted: dict[int, int] = field(default_factory=dict)  # a header's column -> the column beside it with its values
     times_of_day: list[int] = field(default_factory=list)  # a minutes-like header over clock times: not read
+    minutes_are_visit_totals: bool = False  # the minutes column holds each visit's total on its every line
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -149,8 +151,9 @@ def _match(row: list[object], mapping: dict[str, str], sample: list[list[object]
 
 
 def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
-           scan: int = 50) -> SheetLayout:
-    """The layout of a sheet: its header row is the first that names every required field."""
+           scan: int = 50, timed_codes: frozenset[str] = frozenset()) -> SheetLayout:
+    """The layout of a sheet: its header row is the first that names every required field. With the timed
+    codes, a minutes column holding each visit's total on every line is read as the visit's total."""
     mapping = mapping or {}
     seen: list[str] = []
     partial: set[str] = set()
@@ -175,6 +178,9 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 columns, modifiers, extra, by_file, unclear = matched
         if all(name in columns for name in REQUIRED):
             clocks = sorted(times_of_day(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS]).values())
+            totals = minutes_hold_visit_totals(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS], timed_codes)
+            if totals:
+                columns["visit_timed_minutes"] = columns.pop("minutes")
             used = set(columns.values()) | set(modifiers) | set(extra.values())
             ignored = [i for i, cell in enumerate(header)
                        if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
@@ -182,7 +188,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             shifted = values_beside_headers(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS])
             return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
-                               shifted=shifted, times_of_day=clocks)
+                               shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -396,6 +402,9 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
     }
+    if layout.minutes_are_visit_totals:
+        reading["minutes_are_visit_totals"] = (f"{layout.source_of('visit_timed_minutes')}: each visit's lines carry "
+                                               "the same minutes, and the units billed fit them as the visit's total")
     if layout.shifted:
         reading["values_beside_header"] = [f"{layout.headers[to]!s} ({column_letter(at)}): its values are in "
                                            f"column {column_letter(to)}" for at, to in layout.shifted.items()]
@@ -422,6 +431,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
     for clock in reading.get("times_of_day") or []:
         lines.append(f"  {clock}: times of day (when the visit was), not minutes: not read as minutes")
+    if reading.get("minutes_are_visit_totals"):
+        lines.append(f"  {reading['minutes_are_visit_totals']}: read as the visit's total timed minutes")
     for moved in reading.get("values_beside_header") or []:
         lines.append(f"  {moved} (read from there)")
     for name, candidates in (reading.get("columns_unclear") or {}).items():

@@ -159,7 +159,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     as_of = as_of or date.today()
     if sheet.header_index is None:
         raise UsageError(f"{sheet.source}: the sheet is empty (no header row)")
-    layout = locate(sheet.rows, str(sheet.source), column_map)
+    layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes)
     header_index = layout.header_index
     parser = LineParser(layout.columns, partial(locality_key, ref),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
