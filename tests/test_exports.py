@@ -227,7 +227,10 @@ def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> N
 @pytest.mark.parametrize(("financial_class", "payer_type"), [
     ("Self", "self_pay"), ("Charity Care", "self_pay"), ("MCARE", "medicare"), ("MED B", "medicare"),
     ("MA PLAN", "medicare_advantage"), ("HMO MEDICARE", "medicare_advantage"), ("Managed Medicare", "medicare_advantage"),
-    ("MCR/MCD", "medicare")])
+    ("MCR/MCD", "medicare"),
+    # Before: COM, COMM, SP, HMO, PPO, CI, MB were DAT002 on every line of their class.
+    ("COM", "commercial"), ("COMM", "commercial"), ("SP", "self_pay"), ("HMO", "commercial"), ("PPO", "commercial"),
+    ("CI", "commercial"), ("MB", "medicare"), ("Managed Care", "commercial")])
 def test_financial_classes_as_practices_abbreviate_them(financial_class: str, payer_type: str) -> None:
     """Before: `Self`, `MCARE`, `MED B`, `MA PLAN` were unreadable (DAT002), `HMO MEDICARE` and `Managed
     Medicare` Traditional Medicare, `MCR/MCD` Medicaid."""
@@ -592,7 +595,9 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Horizon BCBSNJ", "commercial"), ("UnitedHealthcare", "commercial"), ("AARP MedicareComplete", "medicare_advantage"),
     ("Highmark Freedom Blue", "medicare_advantage"), ("OWCP", "workers_comp"), ("WA L&I", "workers_comp"),
     ("Ohio BWC", "workers_comp"), ("SCIF", "workers_comp"), ("PA Medical Assistance", "medicaid"),
-    ("Lilith Industries", None), ("Médicare Part B", "medicare")])  # accents off (a Windows-1252 export)
+    ("Lilith Industries", None), ("Médicare Part B", "medicare"),
+    # A plan type beside the programme's name
+    ("Medicare Managed Care", "medicare_advantage"), ("Medicaid HMO", "medicaid"), ("Humana HMO", "commercial")])  # accents off (a Windows-1252 export)
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference

@@ -100,6 +100,17 @@ def test_a_true_false_cell_is_its_own_value_not_the_1_or_0_it_equals(first: obje
         (true_row, "DAT002", "units: 'TRUE' is not a number")]
 
 
+def test_invisible_and_full_width_characters_are_read_as_the_cell_shows_them(tmp_path: Path) -> None:
+    """Text pasted from a web page or a PDF carries zero-width spaces and soft hyphens; an East Asian keyboard
+    types full-width digits. Before: `\u200b03/02/2026` was a DAT002 and `\u200b97110`, `９７１１０` unknown codes."""
+    path = workbook(tmp_path / "pasted.xlsx", [
+        ["Z1", "\u200b03/02/2026", "\u200b97110", 2, 30, "GP\u200b"],
+        ["Z2", "03/02/2026\ufeff", "\uff19\uff17\uff11\uff11\uff10", "\uff12", 30, "\uff27\uff30"],
+        ["Z3\u00ad", "03/02/2026", "97110", 2, 30, ""]])              # still no GP: MOD001, as ever
+    result = scrub_file(path, as_of=date(2026, 11, 22))
+    assert [(f.row, f.rule, f.patient_id) for f in result.findings] == [(4, "MOD001", "Z3")]
+
+
 def test_a_utf16_csv_is_read(tmp_path: Path) -> None:
     source = tmp_path / "utf16.csv"
     source.write_bytes(codecs.BOM_UTF16_LE + f"{HEADER}\nP1,2026-03-02,97110,1,15,GP\n".encode("utf-16-le"))

@@ -106,6 +106,11 @@ FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provi
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
 _BOOLEAN_TEXT = {True: "TRUE", False: "FALSE"}
+# Characters a cell shows nothing of, or shows as an ASCII one: zero-width spaces and joiners, a word joiner,
+# a byte-order mark and a soft hyphen (text pasted from a web page or a PDF), and full-width letters and
+# digits (an East Asian keyboard's `９７１１０`): read as the cell shows it.
+_PLAIN_TEXT = {**dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")),
+               **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " "}
 
 
 class _Unreadable:
@@ -230,6 +235,8 @@ class LineParser:
 
     def _cell(self, name: str, value: Any) -> Any:
         """The parsed value, _BLANK for an empty cell, or an _Unreadable carrying the message."""
+        if value.__class__ is str and not value.isascii():
+            value = value.translate(_PLAIN_TEXT)
         if value is None or value == "" or (value.__class__ is str and not value.strip()):
             return _BLANK
         try:
