@@ -224,6 +224,26 @@ def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> N
     assert not {r for r in found if r[0] in (2, 3, 4)}              # Blue Cross: commercial, AMA units 1 + 1
 
 
+def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_says(tmp_path: Path) -> None:
+    # Before: a blank class beside Aetna was Traditional Medicare, unsaid (MOD001 for no GP on a commercial
+    # line), and `Government` beside VA CCN a DAT002.
+    sheet = tmp_path / "classes.csv"
+    sheet.write_text("Patient ID,Date of Service,CPT Code,Modifier(s),Units,Minutes,Primary Insurance,Insurance Type\n"
+                     "C1,03/02/2026,97110,,2,30,Aetna,\n"
+                     "C2,03/02/2026,97110,GP,2,30,VA CCN,Government\n"
+                     "C3,03/02/2026,97110,GP,2,30,Zeta Trust,Other\n"        # neither says: the class's DAT002
+                     "C4,03/02/2026,97110,,2,30,Zeta Trust,\n"               # a name ptcalc does not know: said
+                     "C5,03/02/2026,97110,,2,30,,\n"                         # nothing at all: the default
+                     "C6,03/02/2026,97110,,2,30,Aetna,Medicare\n")           # the class says: it counts
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"], f["status"]): f["message"] for f in report["findings"]}
+    assert set(found) == {(3, "DAT008", "fail"), (4, "DAT002", "fail"), (5, "DAT008", "fail"), (5, "MOD001", "fail"),
+                          (6, "MOD001", "fail"), (7, "MOD001", "fail")}
+    assert found[(3, "DAT008", "fail")] == ("payer type: 'Government' is no payer type; judged by its payer 'VA CCN' "
+                                            "as medicare advantage")
+    assert "'Zeta Trust' is not a payer ptcalc recognises, judged as Traditional Medicare" in found[(5, "DAT008", "fail")]
+
+
 @pytest.mark.parametrize(("financial_class", "payer_type"), [
     ("Self", "self_pay"), ("Charity Care", "self_pay"), ("MCARE", "medicare"), ("MED B", "medicare"),
     ("MA PLAN", "medicare_advantage"), ("HMO MEDICARE", "medicare_advantage"), ("Managed Medicare", "medicare_advantage"),

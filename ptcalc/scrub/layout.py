@@ -271,23 +271,14 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         read = {value: payer_class(value, ref) for value in set(kinds)}
         if any(read[value] != value for value in read):
             cells["payer_type"] = [read[value] for value in kinds]
+        payers = column(layout.columns["payer"]) if "payer" in layout.columns else [None] * len(data)
+        _classes_that_say_no_payer_type(cells, kinds, read, payers, ref, assume)
         if "payer" in layout.columns:
-            _advantage_plans_classed_commercial(cells, kinds, read, column(layout.columns["payer"]), ref, assume)
+            _advantage_plans_classed_commercial(cells, kinds, read, payers, ref, assume)
     elif "payer" in layout.columns:
-        types = []
         payers = column(layout.columns["payer"])
         known = {name: payer_type_of(name, ref) for name in set(payers)}
-        for i, name in enumerate(payers):
-            kind = known[name]
-            if kind is None and looks_like_a_health_plan(name):
-                kind = "commercial"
-                assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises; its name says a "
-                          "health plan, judged as commercial")
-            elif kind is None and filled(name):
-                assume(i, f"payer type: {str(name).strip()!r} is not a payer ptcalc recognises, judged as "
-                          "Traditional Medicare")
-            types.append(kind)
-        cells["payer_type"] = types
+        cells["payer_type"] = [_type_by_name(i, name, known[name], ref, assume) for i, name in enumerate(payers)]
     said = _line_disciplines(layout, column, cells.get("cpt", codes), cells.get("modifiers"), ref)
     if "provider_type" in layout.columns:  # a Credential column says DPT, OTR/L, COTA: the credentials table reads them
         kinds = column(layout.columns["provider_type"])
@@ -363,6 +354,47 @@ def _discipline_said_by_line(revenue: Any, modifiers: Any, code: Any, ref: Refer
     if info is not None and info.discipline in ("PT", "OT", "SLP"):
         return info.discipline, f"{info.code} is a code of {info.discipline}"
     return None, ""
+
+
+def _type_by_name(i: int, name: Any, kind: str | None, ref: Reference, assume: Callable[[int, str], None],
+                  because: str = "") -> str | None:
+    """A line's payer type from its payer's name (`kind`, from the name table); an unknown name that says it
+    is a health plan is commercial, any other is left to the default (Traditional Medicare), and said on the
+    line; so is a known name read `because` the payer-type cell said something else."""
+    if kind is None and looks_like_a_health_plan(name):
+        assume(i, f"payer type: {because}{str(name).strip()!r} is not a payer ptcalc recognises; its name says a "
+                  "health plan, judged as commercial")
+        return "commercial"
+    if kind is None and filled(name):
+        assume(i, f"payer type: {because}{str(name).strip()!r} is not a payer ptcalc recognises, judged as "
+                  "Traditional Medicare")
+    elif because:
+        assume(i, f"payer type: {because}judged by its payer {str(name).strip()!r} as {kind.replace('_', ' ')}")
+    return kind
+
+
+def _classes_that_say_no_payer_type(cells: dict[str, list[Any]], kinds: list[Any], read: dict[Any, Any],
+                                    payers: list[Any], ref: Reference, assume: Callable[[int, str], None]) -> None:
+    """A payer-type cell that is blank or names no payer type (`Other`, `Government`, `Military`): the line's
+    payer name says what it is, as on a sheet without the column (before: a blank beside `Aetna` was
+    Traditional Medicare, unsaid, and `Other` a DAT002 beside `Aetna`). A class ptcalc cannot read beside no
+    payer name it knows stays the line's DAT002."""
+    unread = {kind for kind, value in read.items()
+              if not (isinstance(value, str) and header_key(value) in PAYER_TYPES)}
+    if not unread:
+        return
+    types = cells.get("payer_type") or [read[value] for value in kinds]
+    known: dict[Any, str | None] = {}
+    for i, (kind, name) in enumerate(zip(kinds, payers)):
+        if kind not in unread or not filled(name):
+            continue  # no name: a blank cell takes the default, as ever; `Other` is the line's DAT002
+        if name not in known:
+            known[name] = payer_type_of(name, ref)
+        if filled(kind) and known[name] is None and not looks_like_a_health_plan(name):
+            continue  # `Other` for a payer ptcalc does not know either: DAT002 asks
+        because = f"{str(kind).strip()!r} is no payer type; " if filled(kind) else ""
+        types[i] = _type_by_name(i, name, known[name], ref, assume, because)
+    cells["payer_type"] = types
 
 
 def _advantage_plans_classed_commercial(cells: dict[str, list[Any]], kinds: list[Any], read: dict[Any, Any],

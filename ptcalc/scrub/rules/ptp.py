@@ -115,9 +115,13 @@ class NcciPairNeedsModifier(Rule):
                     f"{first.cpt} (row {first.row}): the record must show the services were distinct{note}",
                     status="bypassed", field="modifiers", amount=ctx.allowed(second), severity=severity)
             else:
+                # The modifier goes on the column-2 code (CMS, "Proper Use of Modifiers 59 & -X{EPSU}")
+                misplaced = [m for m in first.modifiers if m in bypass]
+                where = (f" ({'/'.join(misplaced)} is on {first.cpt}, the column-1 code: it belongs on "
+                         f"{second.cpt})") if misplaced else ""
                 yield self.finding(
                     ctx, second, f"{second.cpt} is column 2 of an NCCI pair with {first.cpt} (row {first.row}); "
-                    f"without 59 or XE/XS/XP/XU it is denied{note}", field="modifiers",
+                    f"without 59 or XE/XS/XP/XU it is denied{where}{note}", field="modifiers",
                     amount=ctx.allowed(second), severity=severity)
 
 
