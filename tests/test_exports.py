@@ -780,6 +780,38 @@ def _two_row_export(path: Path, top: list[object], names: list[object], lines: l
     return path
 
 
+def test_a_chart_number_beside_a_patient_name_column_is_the_patient_and_m1_m2_are_modifiers(tmp_path: Path) -> None:
+    # Before: refused ("columns A (Chart #) and B (Patient) both mean 'patient_id'"), and M1/M2 not modifiers.
+    sheet = tmp_path / "chart.csv"
+    sheet.write_text("Chart #,Patient,Svc Date,Proc,M1,M2,Qty,Tx Min,Fin Class\n"
+                     "1001,\"Adams, Amy\",03/02/2026,97150,GP,,1,30,MCR\n"
+                     "1001,\"Adams, Amy\",03/02/2026,97110,GP,59,1,15,MCR\n"
+                     "1002,\"Adams, Amy\",03/02/2026,97110,,,1,15,MCR\n")   # another patient of the same name
+    _, report = scrub_json(sheet)
+    fields = report["reading"]["fields"]
+    assert (fields["patient_id"], fields["modifiers"]) == ("Chart # (A)", "M1 (E) + M2 (F) (merged in order)")
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
+        (3, "PTP001", "bypassed"), (4, "MOD001", "fail")}
+
+
+@pytest.mark.parametrize("header", ["MD", "MA", "M5"])
+def test_two_letter_headers_that_are_not_modifier_columns(header: str) -> None:
+    from ptcalc.scrub.header_names import SPLIT_MODIFIER, header_key
+
+    assert not SPLIT_MODIFIER.match(header_key(header)) and SPLIT_MODIFIER.match(header_key("M4"))
+
+
+def test_headers_wrapped_in_their_cells_are_named_on_one_line(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    wb.active.append(["Patient\nAccount #", "Date of\nService", "CPT\nCode", "Modifier\n1", "Units", "Minutes",
+                      "Referring\nProvider"])
+    wb.active.append(["W1", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Dr Who"])
+    wb.save(tmp_path / "wrapped.xlsx")
+    _, report = scrub_json(tmp_path / "wrapped.xlsx")
+    assert report["reading"]["fields"]["dos"] == "Date of Service (B)"
+    assert report["reading"]["columns_not_used"] == ["Referring Provider (G)"] and report["findings"] == []
+
+
 def test_modifier_columns_headed_by_a_merged_group_above_them_are_all_read(tmp_path: Path) -> None:
     # `Modifiers` merged over `Mod 1` … `Mod 4`: the 59 in Mod 2 lets 97110 be billed beside group therapy.
     sheet = _two_row_export(

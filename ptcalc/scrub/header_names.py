@@ -62,7 +62,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
 PROVIDER_NAME = (("rendering provider", "rendering provider name", "treating therapist", "rendering",
                   "servicing provider"), ("provider", "therapist", "clinician", "provider name"))
 PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider npi"))
-SPLIT_MODIFIER = re.compile(r"^(?:mods?|modifiers?)([1-4a-d])$")
+SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 
 def header_key(text: object) -> str:

@@ -21,6 +21,8 @@ _WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers ov
 # What a field's cells look like, to tell two columns headed alike apart.
 _LOOKS_LIKE: dict[str, Callable[[object], bool]] = {
     "cpt": has_code, "dos": is_date, "poc_start": is_date,
+    # An account, chart or MRN number, not the patient's name (`Chart #` beside `Patient` holding `Adams, Amy`)
+    "patient_id": lambda v: any(ch.isdigit() for ch in str(plain(v))),
     "units": lambda v: is_amount(v) and "$" not in str(v), "minutes": is_amount, "charge": is_amount,
     "pos": lambda v: str(plain(v)).strip().isdigit() and len(str(plain(v)).strip()) <= 2,
     "modifiers": lambda v: all(len(part) == 2 and part.isalnum()

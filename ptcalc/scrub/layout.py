@@ -66,7 +66,11 @@ class SheetLayout:
         return self.label(index) if index is not None else ""
 
     def label(self, index: int) -> str:
-        return f"{self.headers[index]!s} ({column_letter(index)})"
+        return f"{self.name(index)} ({column_letter(index)})"
+
+    def name(self, index: int) -> str:
+        """The column's header on one line (a header cell wrapped in Excel holds line breaks)."""
+        return " ".join(str(self.headers[index]).split())
 
 
 def load_column_map(path: Path) -> dict[str, str]:
@@ -428,8 +432,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         **({"header_rows": [header_row - 1, header_row]} if layout.two_rows else {}),
         "title_rows": layout.title_rows,
         "fields": fields,
-        "columns_not_used": [f"{layout.headers[i]!s} ({column_letter(i)})" for i in layout.ignored],
-        **({"times_of_day": [f"{layout.headers[i]!s} ({column_letter(i)})" for i in layout.times_of_day]}
+        "columns_not_used": [layout.label(i) for i in layout.ignored],
+        **({"times_of_day": [layout.label(i) for i in layout.times_of_day]}
            if layout.times_of_day else {}),
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
@@ -438,7 +442,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         reading["minutes_are_visit_totals"] = (f"{layout.source_of('visit_timed_minutes')}: each visit's lines carry "
                                                "the same minutes, and the units billed fit them as the visit's total")
     if layout.shifted:
-        reading["values_beside_header"] = [f"{layout.headers[to]!s} ({column_letter(at)}): its values are in "
+        reading["values_beside_header"] = [f"{layout.name(to)} ({column_letter(at)}): its values are in "
                                            f"column {column_letter(to)}" for at, to in layout.shifted.items()]
     if layout.unclear:
         reading["columns_unclear"] = {name: [layout.label(i) for i in indexes]

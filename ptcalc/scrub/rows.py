@@ -146,7 +146,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
             if voiding else None
         if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
-            found[i] = f"voided ({layout.headers[void]!s}: {str(plain(row[void])).strip()[:30]})"
+            found[i] = f"voided ({layout.name(void)}: {str(plain(row[void])).strip()[:30]})"
             continue
         code = row[code_at] if code_at < len(row) else None
         if code not in is_code:
