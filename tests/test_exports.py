@@ -801,6 +801,19 @@ def test_two_letter_headers_that_are_not_modifier_columns(header: str) -> None:
     assert not SPLIT_MODIFIER.match(header_key(header)) and SPLIT_MODIFIER.match(header_key("M4"))
 
 
+def test_cells_written_as_excel_text_formulas_are_the_text_they_show(tmp_path: Path) -> None:
+    # `="00123"` keeps an ID's leading zeros when Excel opens the csv. Before: every such cell was unreadable
+    # (DAT002 on the date, units and minutes; the code unknown).
+    sheet = tmp_path / "formulas.csv"
+    sheet.write_text('patient_id,dos,cpt,modifiers,units,minutes,payer\n'
+                     '="00123",="03/02/2026",="97110",="GP",="2",="30",="Medicare"\n'
+                     '"=""00124""",03/02/2026,"=""97110""",,2,30,Medicare\n'
+                     '00125,03/02/2026,97110,GP,2,30,"=""Acme"" Health Plan"\n')  # a formula with more after it: text
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["patient_id"]) for f in report["findings"]] == [
+        (3, "MOD001", "00124"), (4, "DAT008", "00125")]
+
+
 def test_headers_wrapped_in_their_cells_are_named_on_one_line(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     wb.active.append(["Patient\nAccount #", "Date of\nService", "CPT\nCode", "Modifier\n1", "Units", "Minutes",

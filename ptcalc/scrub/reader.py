@@ -421,6 +421,14 @@ def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     return sheet
 
 
+def _shown_text(cell: str) -> str:
+    """`="00123"` as Excel shows it, 00123: exports write IDs, codes and dates as text formulas to keep their
+    leading zeros and stop Excel turning them into numbers or dates."""
+    if len(cell) >= 3 and cell[:2] == '="' and cell[-1] == '"' and '"' not in cell[2:-1].replace('""', ""):
+        return cell[2:-1].replace('""', '"')
+    return cell
+
+
 def _sniff_delimiter(text: str, delimiters: str = ",\t;|", sample_lines: int = 50) -> str:
     """The delimiter that splits the most of the first lines into the same number of fields (more than
     one): a title line above the header, a comma in a name of a tab file or a semicolon in a note do not
@@ -451,6 +459,7 @@ def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes:
     error Excel reads past (as `Smith, Jane PT`): from that line on the file is read the same way,
     once no quote is left open."""
     long_fields = _LONG_FIELD.search(text) is not None  # rare: only then measure every cell
+    text_formulas = '="' in text  # `="00123"`: only then look at every cell
     strict = True
     index = 0
     while True:
@@ -468,6 +477,8 @@ def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes:
                     notes[index] = (f"cell length: a cell of {max(map(len, row)):,} characters is longer than an "
                                     f"Excel cell holds ({EXCEL_CELL:,}); the annotated xlsx shows its first "
                                     f"{EXCEL_CELL:,}, csv and json are whole")
+                if text_formulas and any(cell[:2] == '="' for cell in row):
+                    row = [_shown_text(cell) for cell in row]
                 yield row
                 index, skipped, last = index + 1, skipped + 1, reader.line_num
             return
