@@ -935,6 +935,36 @@ def test_a_reversed_charge_and_its_reversal_are_not_claim_lines(tmp_path: Path) 
         (8, "DAT002"), (8, "UNT006")}
 
 
+LEDGER = ("Acct,DOS,Type,CPT,Mod,Units,Minutes,Amount,Insurance\n"
+          "L1,03/02/2026,Charge,97110,GP,2,30,$90.00,Medicare\n"
+          "L1,03/02/2026,Payment,,,,,($55.12),Medicare\n"
+          "L1,03/02/2026,Charge,97140,,1,15,$50.00,Medicare\n"              # no GP: MOD001
+          "L2,03/03/2026,Charge,97110,,1,15,$45.00,Medicare\n"              # no GP: MOD001
+          "L2,03/03/2026,Write-off,97110,GP,,,($10.00),Medicare\n"
+          "L2,03/03/2026,Adjustment,97110,GP,1,,$5.00,Medicare\n")          # a debit adjustment, with a unit
+
+
+@pytest.mark.parametrize("typed", [True, False], ids=["with a Type column", "amounts alone"])
+def test_a_ledgers_payments_and_write_offs_are_not_charges_and_take_no_charge_back(typed: bool, tmp_path: Path) -> None:
+    # Before: the write-off (-$10.00 beside 97110) was read as the reversal of L2's $45.00 charge, which was
+    # then not judged (its missing GP unfound); the debit adjustment was a line of 97110 without minutes.
+    text = LEDGER if typed else "\n".join(",".join(cells[:2] + cells[3:]) for cells in
+                                            (line.split(",") for line in LEDGER.splitlines()[:-1])) + "\n"
+    sheet = tmp_path / "ledger.csv"
+    sheet.write_text(text)
+    _, report = scrub_json(sheet)
+    assert report["summary"]["lines"] == 3
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(4, "MOD001"), (5, "MOD001")}
+    if typed:
+        assert report["reading"]["fields"]["transaction_type"] == "Type (C)"
+        assert report["reading"]["not_claim_lines"] == {"3": "not a charge (Type: Payment)",
+                                                        "6": "not a charge (Type: Write-off)",
+                                                        "7": "not a charge (Type: Adjustment)"}
+    else:
+        assert report["reading"]["not_claim_lines"]["6"] == ("a negative amount without units (an adjustment or "
+                                                             "a write-off), not a charge")
+
+
 def test_a_workbook_with_a_charge_sheet_per_clinic_names_the_sheets_it_did_not_scrub(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     for title, line in (("Clinic A", ["A1", datetime(2026, 3, 2), "97110", "GP", 2, 30]),

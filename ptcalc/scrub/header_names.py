@@ -62,6 +62,11 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
 PROVIDER_NAME = (("rendering provider", "rendering provider name", "treating therapist", "rendering",
                   "servicing provider"), ("provider", "therapist", "clinician", "provider name"))
 PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider npi"))
+# What kind of entry a row of a ledger export is (`Charge`, `Payment`, `Adjustment`, `Write-off`): only a
+# charge is a claim line. A bare `Type` too: read only for those words, it changes nothing on a sheet whose
+# `Type` says something else (a visit's type, a discipline).
+TRANSACTION_TYPE = (("transaction type", "trans type", "txn type", "tran type", "entry type", "posting type",
+                     "transaction", "line type", "charge type"), ("type",))
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 
@@ -89,7 +94,8 @@ def _ranked_lookup() -> dict[str, tuple[str, int]]:
         for rank, group in enumerate(SYNONYMS.get(column.name, ()), start=1):
             for name in group:
                 lookup.setdefault(header_key(name), (column.name, last if header_key(name) in GENERIC else rank))
-    for field_name, groups in (("provider_name", PROVIDER_NAME), ("provider_npi", PROVIDER_NPI)):
+    for field_name, groups in (("provider_name", PROVIDER_NAME), ("provider_npi", PROVIDER_NPI),
+                               ("transaction_type", TRANSACTION_TYPE)):
         for rank, group in enumerate(groups, start=1):
             for name in group:
                 lookup.setdefault(header_key(name), (field_name, rank))

@@ -47,7 +47,7 @@ class SheetLayout:
     header_index: int
     columns: dict[str, int]  # field -> column index (modifiers: the first of the split columns)
     modifier_columns: list[int]
-    extra: dict[str, int]  # provider_name / provider_npi, charge_status / void_flag
+    extra: dict[str, int]  # provider_name / provider_npi, charge_status / void_flag, transaction_type
     headers: list[object]
     ignored: list[int] = field(default_factory=list)
     title_rows: list[int] = field(default_factory=list)  # sheet rows above the header that hold text
@@ -424,7 +424,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     """How the sheet was read, as data: the json's `reading`, the summaries' first lines."""
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
-    for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag"):
+    for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "transaction_type"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {

@@ -141,6 +141,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     footer = False
     voiding = [(at, _void_words(name, layout.headers[at])) for name, at in layout.extra.items()
                if name in ("charge_status", "void_flag")]
+    entry_at = layout.extra.get("transaction_type")
+    entries: dict[Any, bool] = {}  # a transaction type's cell -> it names a payment, an adjustment, a fee...
     headers = [[_folded(cell) for cell in row] for row in layout.header_cells]
     for i, row in enumerate(data):
         void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
@@ -148,6 +150,12 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
             found[i] = f"voided ({layout.name(void)}: {str(plain(row[void])).strip()[:30]})"
             continue
+        if entry_at is not None and entry_at < len(row) and filled(entry := row[entry_at]):
+            if entry not in entries:
+                entries[entry] = isinstance(entry, str) and _is_a_fee_or_payment(entry)
+            if entries[entry]:  # a ledger's payment or adjustment, whatever its code and amount
+                found[i] = f"not a charge ({layout.name(entry_at)}: {entry.strip()[:30]})"
+                continue
         code = row[code_at] if code_at < len(row) else None
         if code not in is_code:
             is_code[code] = has_code(code)
@@ -190,7 +198,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
 # Charges a practice-management export lists beside the procedures, in its code column, that go on no claim.
 _FEES_AND_PAYMENTS = ("noshow", "latecancel", "latecx", "cancellationfee", "copay", "coinsurance", "deductible",
                       "payment", "refund", "adjustment", "writeoff", "financecharge", "statementfee", "recordsfee",
-                      "membership", "giftcard", "balanceforward", "discount")
+                      "membership", "giftcard", "balanceforward", "discount", "credit", "transfer")
 
 
 def _is_a_fee_or_payment(text: str) -> bool:
@@ -244,7 +252,8 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
     a claim: both are kept in place as not claim lines, each naming the other; a reversal whose charge
     is not in the sheet (or in an earlier reading chunk) is still no claim line. The charge a reversal
     takes back is the nearest one above it with the same patient, date, code and units, else the nearest
-    with the same patient, date and code."""
+    with the same patient, date and code; a negative amount without units takes back only a charge of that
+    amount (a ledger's partial write-off beside a charge leaves the charge on the claim)."""
     cells = [layout.columns.get(name) for name in ("units", "charge")]
     negative = {at: values for at in cells if at is not None
                 if (values := {v for v in _distinct(data, at) if _is_negative(v)})}
@@ -262,11 +271,20 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
         if j not in skip and j not in reversing and (key := _visit_code(layout, row)) in wanted:
             above.setdefault(key, []).append(j)
     found: dict[int, str] = {}
+    charge_at = layout.columns.get("charge")
     for i in taking_back:
         charges = [j for j in reversed(above.get(_visit_code(layout, data[i]), [])) if j < i and j not in found]
         units = _amount_of(data[i], units_at)
-        same = [j for j in charges if units is not None and _amount_of(data[j], units_at) == -units]
-        original = (same or charges or [None])[0]
+        if units is None:  # an amount alone takes back the charge of that amount: another (a write-off) is none
+            amount = _amount_of(data[i], charge_at)
+            original = next((j for j in charges if amount is not None and _amount_of(data[j], charge_at) == -amount),
+                            None)
+            if original is None:
+                found[i] = "a negative amount without units (an adjustment or a write-off), not a charge"
+                continue
+        else:
+            same = [j for j in charges if _amount_of(data[j], units_at) == -units]
+            original = (same or charges or [None])[0]
         if original is None:
             found[i] = "a reversal (negative units or charge); the charge it takes back is not above it"
         else:
