@@ -794,6 +794,15 @@ def test_a_chart_number_beside_a_patient_name_column_is_the_patient_and_m1_m2_ar
         (3, "PTP001", "bypassed"), (4, "MOD001", "fail")}
 
 
+@pytest.mark.parametrize("header", ["Medical Record #", "Med Rec #", "Client", "Client ID"])
+def test_a_medical_record_or_client_number_is_the_patient(header: str, tmp_path: Path) -> None:
+    # Before: no patient column found, the sheet refused (therapy practices often say client, hospitals MRN).
+    sheet = tmp_path / "mrn.csv"
+    sheet.write_text(f"{header},DOS,CPT,Mod,Units,Minutes\nR1,03/02/2026,97110,GP,1,15\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == f"{header} (A)" and report["findings"] == []
+
+
 @pytest.mark.parametrize("header", ["MD", "MA", "M5"])
 def test_two_letter_headers_that_are_not_modifier_columns(header: str) -> None:
     from ptcalc.scrub.header_names import SPLIT_MODIFIER, header_key

@@ -12,7 +12,9 @@ from .columns import BY_NAME, COLUMNS
 SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "patient_id": (("patient id", "patient no", "patient number", "patient account", "patient acct", "acct",
                     "acct #", "acct no", "account number", "account no", "chart", "chart #", "chart number",
-                    "pt id", "patient #"), ("patient name", "pt name", "name")),
+                    "pt id", "patient #", "medical record", "medical record number", "medical record no",
+                    "med rec", "med rec no", "client id", "client no", "client number", "client #"),
+                   ("patient name", "pt name", "name", "client name")),
     "dos": (("dos", "dos from", "from date", "from dos", "svc date", "service from", "date of svc", "visit date",
              "treatment date"),),
     "cpt": (("cpt code", "procedure code", "proc code", "proc", "cpt/hcpcs", "hcpcs code", "service code",
