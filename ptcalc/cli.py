@@ -238,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
                        help="processes: a batch's files side by side, or one file's patient partitions "
                             "(default 1; at most one per core)")
+    scrub.add_argument("--locality", metavar="LOC",
+                       help="the clinic's Medicare payment locality, for lines the sheet gives none: MAC-LL "
+                            "(13202-01) or its name (Manhattan); default national. Prices, dollars at risk and "
+                            "KX totals follow it")
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")

@@ -58,7 +58,7 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
         # json and csv need no copy of the rows: the file is read as it is judged, a chunk at a time
         sheet = read_charge_sheet(source, args.sheet, column_map, stream=fmt != "xlsx")
         advance("judging")
-        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs)
+        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs, locality=args.locality)
         advance("writing")
         if fmt == "xlsx":
             from .scrub.report_xlsx import write_xlsx

@@ -794,6 +794,29 @@ def test_a_chart_number_beside_a_patient_name_column_is_the_patient_and_m1_m2_ar
         (3, "PTP001", "bypassed"), (4, "MOD001", "fail")}
 
 
+def test_the_clinics_locality_prices_the_lines_that_give_none_and_the_reading_says_where(tmp_path: Path) -> None:
+    # Before: always national rates, unsaid: a KX total near the threshold could be $100 off the clinic's own.
+    sheet = tmp_path / "kx.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,YTD Prior,Locality\n"
+                     "K1,03/02/2026,97110,GP,2,30,2450,\n"                   # blank: the clinic's
+                     "K2,03/02/2026,97110,GP,2,30,2450,national\n")          # said: national, as written
+    national = scrub_json(sheet)[1]
+    manhattan = scrub_json(sheet, "--locality", "13202-01")[1]
+    amounts = [{f["row"]: f["amount_at_risk"] for f in report["findings"] if f["rule"] == "MOD003"}
+               for report in (national, manhattan)]
+    assert amounts[0] == {2: 51.27, 3: 51.27} and amounts[1][3] == 51.27 and amounts[1][2] > 55
+    assert national["reading"]["locality"] == ("lines whose locality cell is blank priced at national rates (GPCI "
+                                               "1.0); --locality sets the clinic's")
+    assert manhattan["reading"]["locality"].startswith("lines whose locality cell is blank priced at 13202-01")
+    # Without a locality column the KX message says the total is at national rates
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,YTD Prior\nK1,03/02/2026,97110,GP,2,30,2450\n")
+    messages = [f["message"] for f in scrub_json(sheet)[1]["findings"]] + \
+        [f["message"] for f in scrub_json(sheet, "--locality", "Manhattan")[1]["findings"]]
+    assert "is $2,501.27 at national rates, over" in messages[0] and "at national rates" not in messages[1]
+    result = run_cli("scrub", str(sheet), "--format", "json", "--locality", "Atlantis")
+    assert result.returncode == 2 and result.stderr.startswith("ptcalc scrub: --locality: 'Atlantis' is not a ")
+
+
 @pytest.mark.parametrize("header", ["Medical Record #", "Med Rec #", "Client", "Client ID"])
 def test_a_medical_record_or_client_number_is_the_patient(header: str, tmp_path: Path) -> None:
     # Before: no patient column found, the sheet refused (therapy practices often say client, hospitals MRN).

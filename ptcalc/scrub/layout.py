@@ -488,6 +488,8 @@ def format_reading(reading: dict[str, Any]) -> str:
                 (name == "provider_type" and "provider_name" in reading["fields"]):
             continue
         lines.append(f"  no {name} column: {defaults[name]}")
+    if reading.get("locality"):
+        lines.append(f"  locality: {reading['locality']}")
     for name, count in (reading.get("from_headings") or {}).items():
         lines.append(f"  {name} of {count} line{'s' if count != 1 else ''} from the group heading above them "
                      f"(a report grouped by {'patient' if name == 'patient_id' else 'date'})")

@@ -139,7 +139,7 @@ class _ParsedColumn(dict):
         parsed = self.parser._cell(name, value)
         if parsed is _BLANK:
             self.blank_values.add(value)
-            parsed = FIELD_DEFAULTS.get(name)
+            parsed = self.parser.defaults.get(name)
             if name in REQUIRED:
                 self.trouble[value] = Problem(name, "missing", f"{name} is empty")
         elif parsed.__class__ is _Unreadable:
@@ -156,8 +156,9 @@ class LineParser:
 
     def __init__(self, columns: dict[str, int], locality_key: Callable[[Any], str], max_minutes: float,
                  max_units: int, decimal_comma: bool = False, modifiers: frozenset[str] = frozenset(),
-                 overridable: frozenset[str] = frozenset()) -> None:
+                 overridable: frozenset[str] = frozenset(), default_locality: str = "national") -> None:
         self._columns = tuple(columns.items())
+        self.defaults = {**FIELD_DEFAULTS, "locality": default_locality}  # a blank cell's value, or a missing column's
         self.decimal_comma = decimal_comma
         self.blank_rows = 0
         self.locality_key = locality_key
@@ -223,7 +224,7 @@ class LineParser:
                     problems.setdefault(i, []).append(trouble[cells[i]])
         blank_rows = {i for i in (maybe_blank or ()) if all(is_blank(v) for v in data[i])}
         self.blank_rows += len(blank_rows)  # the summary counts them (kept in the copy, not judged)
-        field_columns = [columns.get(name) or repeat(FIELD_DEFAULTS.get(name), count) for name in FIELDS]
+        field_columns = [columns.get(name) or repeat(self.defaults.get(name), count) for name in FIELDS]
         lines = list(map(ChargeLine, range(first_row, first_row + count), *field_columns))
         for i, found in problems.items():
             lines[i].problems = found

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import PtcalcInputError, UsageError
 from ..info import data_versions
 from ..localities import locality_key
 from ..claims.sniff import looks_like_x12
@@ -146,31 +146,37 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None,
-                column_map: dict[str, str] | None = None, jobs: int = 1) -> ScrubResult:
+                column_map: dict[str, str] | None = None, jobs: int = 1, locality: str | None = None) -> ScrubResult:
     """Scrub rows already read from a file (or built in memory, as the Excel macro does);
     `jobs` processes judge the patient partitions (judge.py)."""
     with cyclic_gc_paused():
-        return _scrub(sheet, ref, as_of, column_map, jobs)
+        return _scrub(sheet, ref, as_of, column_map, jobs, locality)
 
 
 def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
-           column_map: dict[str, str] | None, jobs: int) -> ScrubResult:
+           column_map: dict[str, str] | None, jobs: int, locality: str | None = None) -> ScrubResult:
     ref = ref or load_reference()
     as_of = as_of or date.today()
     if sheet.header_index is None:
         raise UsageError(f"{sheet.source}: the sheet is empty (no header row)")
+    try:
+        clinic = locality_key(ref, locality)  # the locality of lines that give none: national unless said
+    except PtcalcInputError as exc:
+        raise UsageError(f"--locality: {str(exc).removeprefix('locality: ')}") from None
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes)
     header_index = layout.header_index
     parser = LineParser(layout.columns, partial(locality_key, ref),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
                         decimal_comma=sheet.decimal_comma, modifiers=frozenset(ref.modifiers),
-                        overridable=frozenset(rule.id for rule in all_rules() if rule.overridable))
+                        overridable=frozenset(rule.id for rule in all_rules() if rule.overridable),
+                        default_locality=clinic)
     lines, read = _read_lines(sheet, layout, ref, parser)
     judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
     dates = [line.dos for line in lines if is_judgeable(line, ref.codes)]
     versions = data_versions(ref, max(dates) if dates else as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
+    reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
     if sheet.notes:
         reading["source_problems"] = sheet.notes
     if sheet.other_sheets:
@@ -178,6 +184,17 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
     return ScrubResult(sheet, header_index, layout.columns, lines, judged.findings, judged.expected_units,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
+
+
+def _locality_reading(ref: Reference, clinic: str, column: bool) -> str:
+    """Where the lines are priced (amounts, dollars at risk, KX totals), in words: GPCIs move a line's
+    allowed amount by ±10-50% from the national one."""
+    where = "national rates (GPCI 1.0)" if clinic == "national" else \
+        f"{clinic} {ref.gpcis[max(ref.gpcis)].rows[clinic].name}" if clinic in ref.gpcis[max(ref.gpcis)].rows \
+        else clinic
+    said = "lines whose locality cell is blank" if column else "every line (the sheet has no locality column)"
+    hint = "; --locality sets the clinic's" if clinic == "national" else " (--locality)"
+    return f"{said} priced at {where}{hint}"
 
 
 def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
@@ -297,7 +314,9 @@ def _has_charge_header(path: Path, sheet: str, column_map: dict[str, str] | None
 
 def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = None,
                ref: Reference | None = None, column_map: dict[str, str] | None = None, jobs: int = 1,
-               stream: bool = False) -> ScrubResult:
-    """Read and scrub a file; `stream` when the outputs need no copy of the rows (json, csv)."""
+               stream: bool = False, locality: str | None = None) -> ScrubResult:
+    """Read and scrub a file; `stream` when the outputs need no copy of the rows (json, csv); `locality`
+    for the lines that give none (default national)."""
     with cyclic_gc_paused():
-        return scrub_sheet(read_charge_sheet(path, sheet, column_map, stream), ref, as_of, column_map, jobs)
+        return scrub_sheet(read_charge_sheet(path, sheet, column_map, stream), ref, as_of, column_map, jobs,
+                           locality)

@@ -71,8 +71,10 @@ class _KxRule(Rule):
     @staticmethod
     def where(line: ChargeLine, ctx: ScrubContext) -> str:
         status = ctx.kx(line).status
+        # National rates where the sheet names no locality: a clinic's own rates put the total ±10-50% away
+        rates = " at national rates" if line.locality == "national" and "locality" not in ctx.columns else ""
         return (f"{line.patient_id}'s {status.year} {status.bucket} allowed total with this visit is "
-                f"{money(status.total)}")
+                f"{money(status.total)}{rates}")
 
 
 class MissingKx(_KxRule):
