@@ -95,11 +95,11 @@ def test_a_new_gpci_and_mue_file_change_the_engine(ref_copy: Path, tmp_path: Pat
 
 @pytest.mark.parametrize(("edit", "expected"), [
     (("  - {code: \"97110\", label:", "  - {code: 97110, label:"),
-     "codes.yaml:{line}: rows[43].code: 97110 must be quoted text (quote it: codes are text)"),
+     "codes.yaml:{line}: rows[45].code: 97110 must be quoted text (quote it: codes are text)"),
     (("timing: timed, discipline: therapy, family: procedure}", "timing: timd, discipline: therapy, family: procedure}"),
-     "codes.yaml:{line}: rows[43].timing: 'timd' is not one of timed, untimed, other"),
+     "codes.yaml:{line}: rows[45].timing: 'timd' is not one of timed, untimed, other"),
     (("family: procedure}", "family: procedure, colour: blue}"),
-     "codes.yaml:{line}: rows[43].colour: unknown field"),
+     "codes.yaml:{line}: rows[45].colour: unknown field"),
 ])
 def test_a_bad_value_stops_with_file_line_and_field(ref_copy: Path, edit, expected) -> None:
     path = ref_copy / "codes.yaml"
