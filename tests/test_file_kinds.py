@@ -194,3 +194,26 @@ def test_an_excel_2003_sheet_placing_cells_beyond_a_sheet_is_refused_in_one_line
                     "</Worksheet></Workbook>")
     result = run_cli("scrub", str(path), "--format", "json")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1 and said in result.stderr
+
+
+def test_an_html_export_whose_header_cells_span_two_rows_lines_up_as_on_the_page(tmp_path: Path) -> None:
+    # `Modifiers` over 1..4 beside headers that span both rows (rowspan). Before: the second header row's
+    # cells shifted left under Acct #, DOS, CPT: a line of `1`, `2`, `3` (DAT001, DAT002, DAT005), and the
+    # 59 in the second modifier column was never read (PTP001 fail on a bill that carries it).
+    page = tmp_path / "report.xls"
+    page.write_text(
+        '<html><body><table border="1"><tr><td colspan="9"><b>Charge Report</b></td></tr>'
+        '<tr><th rowspan="2">Acct #</th><th rowspan="2">DOS</th><th rowspan="2">CPT</th><th colspan="4">Modifiers'
+        '</th><th rowspan="2">Units</th><th rowspan="2">Minutes</th></tr>'
+        '<tr><th>1</th><th>2</th><th>3</th><th>4</th></tr>'
+        '<tr><td>H1</td><td>03/02/2026</td><td>97150</td><td>GP</td><td></td><td></td><td></td><td>1</td><td>30</td></tr>'
+        '<tr><td>H1</td><td>03/02/2026</td><td>97110</td><td>GP</td><td>59</td><td></td><td></td><td>1</td><td>15</td></tr>'
+        '<tr><td rowspan="2">H2</td><td rowspan="2">03/02/2026</td><td>97110</td><td></td><td></td><td></td><td></td>'
+        '<td>1</td><td>15</td></tr>'
+        '<tr><td>97530</td><td>GP</td><td></td><td></td><td></td><td>1</td><td>15</td></tr>'   # H2's, spanned
+        '</table></body></html>')
+    result = scrub_file(page, as_of=AS_OF)
+    assert result.reading["header_rows"] == [2, 3] and len(result.lines) == 4
+    assert [(f.row, f.rule, f.status) for f in result.findings] == [
+        (5, "PTP001", "bypassed"), (6, "MOD001", "fail"), (7, "DAT008", "fail")]
+    assert result.findings[-1].message.startswith("carried down: patient, date")   # a cell spanning the visit

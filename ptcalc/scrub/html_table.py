@@ -2,8 +2,9 @@
 (`charges.xls` holding `<table>`, which Excel opens with a warning and python-calamine cannot).
 
 Every `<tr>` of the document in order, one string per `<td>`/`<th>` (a `colspan` cell keeps the
-columns after it in place); a title table above the charges reads as title rows, as a sheet's
-title rows do.
+columns after it in place, and a `rowspan` cell the columns of the rows below it: a header of two rows,
+`Modifiers` over `1` … `4` beside `Units` spanning both, lines up as on the page); a title table above
+the charges reads as title rows, as a sheet's title rows do.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class _TableRows(HTMLParser):
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
         self._span = 1
+        self._rows_down = 1  # the open cell's rowspan
+        self._covered: dict[int, int] = {}  # column -> rows (this one on) a rowspan cell above covers it
+        self._covers: dict[int, int] = {}  # column -> rows below this one that this row's rowspan cells cover
         self._skip = 0  # inside <script>/<style>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -33,8 +37,7 @@ class _TableRows(HTMLParser):
             if self._row is None:
                 self._row = []
             self._cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self._span = min(int(span), 100) if span.strip().isdigit() and int(span) > 0 else 1
+            self._span, self._rows_down = (_span(dict(attrs).get(name)) for name in ("colspan", "rowspan"))
         elif tag == "br" and self._cell is not None:
             self._cell.append(" ")
 
@@ -45,6 +48,8 @@ class _TableRows(HTMLParser):
             self._end_cell()
         elif tag in ("tr", "table"):
             self._end_row()
+            if tag == "table":  # a rowspan ends with its table
+                self._covered, self._covers = {}, {}
 
     def handle_data(self, data: str) -> None:
         if self._cell is not None and not self._skip:
@@ -52,19 +57,37 @@ class _TableRows(HTMLParser):
 
     def _end_cell(self) -> None:
         if self._cell is not None and self._row is not None:
+            self._skip_covered()
+            if self._rows_down > 1:
+                self._covers.update(dict.fromkeys(range(len(self._row), len(self._row) + self._span),
+                                                  self._rows_down - 1))
             self._row.append(_SPACES.sub(" ", "".join(self._cell).replace("\xa0", " ")).strip())
             self._row.extend([""] * (self._span - 1))
-        self._cell, self._span = None, 1
+        self._cell, self._span, self._rows_down = None, 1, 1
+
+    def _skip_covered(self) -> None:
+        """Leave blank the columns a rowspan cell of a row above covers (its value stays in its own row)."""
+        assert self._row is not None
+        while len(self._row) in self._covered:
+            self._row.append("")
 
     def _end_row(self) -> None:
         self._end_cell()
         if self._row is not None:
+            self._skip_covered()
             self.rows.append(self._row)
+            self._covered = {column: rows - 1 for column, rows in self._covered.items() if rows > 1}
+            self._covered.update(self._covers)
+            self._covers = {}
         self._row = None
 
     def close(self) -> None:
         super().close()
         self._end_row()
+
+
+def _span(value: str | None) -> int:
+    return min(int(value), 100) if value and value.strip().isdigit() and int(value) > 0 else 1
 
 
 def looks_like_html(head: bytes) -> bool:
