@@ -93,7 +93,7 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     if fold_name(text) in ref.provider_roster:
         return ref.provider_roster[fold_name(text)]
     tokens = [t.replace(".", "") for t in re.split(r"[\s,;()]+", text.upper()) if t]  # P.T.A. is PTA
-    if _NOT_A_THERAPIST.intersection(tokens):
+    if _NOT_A_THERAPIST.intersection(part for token in tokens for part in (token, *token.split("-"))):
         return None  # "PT Aide", "Student PT": not a provider who bills therapy (DAT008 says so)
     folded = f" {fold_name(text)} "
     titles = [(fold_name(c), kind) for c, kind in ref.provider_credentials.items() if " " in c]

@@ -176,7 +176,8 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     versions = data_versions(ref, max(dates) if dates else as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
-    reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
+    if "locality" not in layout.columns or clinic != "national":
+        reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
     if sheet.notes:
         reading["source_problems"] = sheet.notes
     if sheet.other_sheets:
