@@ -349,7 +349,8 @@ class BypassModifierWithoutEdit(Rule):
     name = "bypass-modifier-without-edit"
     severity = "warning"
     condition = ("59 or XE/XS/XP/XU on a line where no NCCI edit with another code of the visit applies on that "
-                 "date (and the code is not billed on another line of the visit)")
+                 "date (and the code is not billed on another line of the visit); info only for a payer whose profile "
+                 "does not follow CMS (a commercial plan's own edits may pair codes NCCI does not)")
     fix = "Remove it: 59 without an edit to bypass draws audits"
     source = ("CMS NCCI Policy Manual ch. I (modifier 59 only to bypass a PTP edit); OIG reports on 59 misuse; "
               "reference/ptp.yaml")
@@ -365,5 +366,11 @@ class BypassModifierWithoutEdit(Rule):
             if any(other is not line and other.cpt == line.cpt for other in visit.lines):
                 continue  # the same code on two lines: 59/X marks distinct sites or sessions (UNT006, MUE)
             used = "/".join(m for m in line.modifiers if m in bypass)
-            yield self.finding(ctx, line, f"{line.cpt} carries {used}, but no NCCI edit pairs it with another code "
-                               f"billed for {line.patient_id} on {line.dos}", field="modifiers")
+            message = f"{line.cpt} carries {used}, but no NCCI edit pairs it with another code billed for " \
+                      f"{line.patient_id} on {line.dos}"
+            if ctx.profile(line).follows_cms:
+                yield self.finding(ctx, line, message, field="modifiers")
+            else:  # a plan's own edits, which ptcalc does not have, may pair codes NCCI does not: only said
+                yield self.finding(ctx, line, f"{message}; {line.payer or 'this payer'} is not bound by NCCI and its "
+                                   "own edits may ask for it", field="modifiers", severity="info",
+                                   fix="Remove it unless the plan's own policy pairs these codes")
