@@ -432,6 +432,29 @@ def test_two_headers_whose_words_both_say_minutes_are_not_guessed_between(tmp_pa
     assert "minutes: not read, Tx Minutes (F) and Treatment Time (G) could each be it" in shown.stdout
 
 
+def test_a_report_grouped_by_patient_without_a_patient_column_reads_the_patient_from_its_headings(
+        tmp_path: Path) -> None:
+    # Before: refused ("no header row names patient_id"), though a person reads each line's patient above it.
+    sheet = tmp_path / "by-patient.csv"
+    sheet.write_text("Daily Charge Report,,,,,\n"
+                     "DOS,CPT,Mod,Units,Minutes,Insurance\n"
+                     "\"Patient: Doe, Jane (Acct 1001)\",,,,,\n"
+                     "03/02/2026,97150,GP,1,30,Medicare\n"
+                     "03/02/2026,97110,GP,1,15,Medicare\n"           # Jane's: 97110 beside group therapy, no 59
+                     "\"Patient: Roe, Rick (Acct 1002)\",,,,,\n"
+                     "03/02/2026,97110,GP,1,15,Medicare\n")          # Rick's: no pair (not Jane's visit)
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "the patient headings (Patient: …) above the lines"
+    assert report["reading"]["from_headings"] == {"patient_id": 3} and report["summary"]["lines"] == 3
+    assert [(f["row"], f["rule"], f["patient_id"]) for f in report["findings"]] == [
+        (5, "PTP001", "Doe, Jane (Acct 1001)")]
+    assert report["reading"]["not_claim_lines"]["3"] == "a heading: 'Patient: Doe, Jane (Acct 1001)' alone, no date or code"
+    # No headings and no patient column: still refused, saying what is missing
+    sheet.write_text("DOS,CPT,Mod,Units,Minutes\n03/02/2026,97110,GP,1,15\n")
+    result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2 and "no patient_id" in result.stderr
+
+
 def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_lines(tmp_path: Path) -> None:
     sheet = tmp_path / "grouped.csv"
     sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Charges\n"

@@ -86,10 +86,10 @@ def minutes_hold_visit_totals(columns: dict[str, int], named_by_file: set[str], 
     units billed are what those minutes support once (sum(units) = units for M) where a reading per line
     would support more — which a correct bill with minutes per line never shows."""
     at, units_at, code_at = columns.get("minutes"), columns.get("units"), columns.get("cpt")
-    if at is None or units_at is None or code_at is None or "minutes" in named_by_file \
+    patient_at, dos_at = columns.get("patient_id"), columns["dos"]
+    if at is None or units_at is None or code_at is None or patient_at is None or "minutes" in named_by_file \
             or "visit_timed_minutes" in columns:
         return False
-    patient_at, dos_at = columns["patient_id"], columns["dos"]
     visits: dict[tuple, list[tuple[float, float]]] = {}
     patient = day = None
     for row in sample:

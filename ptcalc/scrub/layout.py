@@ -38,7 +38,10 @@ from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, payer_class,
                     payer_type_of, provider_type_cell, provider_type_of)
-from .rows import not_claim_lines
+from .rows import names_a_patient, not_claim_lines
+
+HEADINGS_COLUMN = "the patient headings (Patient: …) above the lines"
+
 
 @dataclass
 class SheetLayout:
@@ -66,6 +69,8 @@ class SheetLayout:
         return self.label(index) if index is not None else ""
 
     def label(self, index: int) -> str:
+        if self.headers[index] == HEADINGS_COLUMN:
+            return HEADINGS_COLUMN  # no column of the sheet
         return f"{self.name(index)} ({column_letter(index)})"
 
     def name(self, index: int) -> str:
@@ -180,7 +185,11 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             if len(matched[0]) + len(matched[1]) + len(matched[2]) > len(columns) + len(modifiers) + len(extra):
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
-        if all(name in columns for name in REQUIRED):
+        # A report grouped by patient prints each patient once, in a heading above their lines, and has no
+        # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
+        by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
+            map(names_a_patient, rows[at + 1:at + 1 + SAMPLE_ROWS]))
+        if all(name in columns for name in REQUIRED) or by_headings:
             clocks = sorted(times_of_day(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS]).values())
             totals = minutes_hold_visit_totals(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS], timed_codes)
             if totals:
@@ -190,6 +199,9 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                        if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
             header = list(header)
             shifted = values_beside_headers(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS])
+            if by_headings:
+                columns["patient_id"] = len(header)
+                header.append(HEADINGS_COLUMN)
             return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals)

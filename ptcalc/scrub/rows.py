@@ -104,6 +104,12 @@ def _end_other_headings(headings: dict[str, Any], row: list[Any], at_of: dict[st
             del headings[name]
 
 
+def names_a_patient(row: list[Any]) -> bool:
+    """A heading row labelled with the patient (`Patient: Doe, Jane (Acct 1001)`), its one filled cell."""
+    present = [value for value in row if filled(value)]
+    return len(present) == 1 and bool(_HEADING_LABELS["patient_id"].match(str(plain(present[0]))))
+
+
 def _heading(row: list[Any], at_of: dict[str, int]) -> tuple[str, Any] | None:
     """The patient or date of service a heading row names: its one filled cell, labelled as one
     (`Patient: A100`, `DOS: 03/02/2026`) or alone in that field's column; another group's label
@@ -182,8 +188,10 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
         elif not present or (dated and len(present) > 1):
             continue
-        elif dated:  # the date alone: a report grouped by date heads its lines with it
-            found[i] = f"a heading: the date {str(plain(row[dos_at])).strip()[:20]!r} alone, no patient or code"
+        elif dated:  # the date alone: a report grouped by date heads its lines with it (or a patient's heading)
+            text = str(plain(row[dos_at])).strip()
+            found[i] = (f"a heading: the date {text[:20]!r} alone, no patient or code" if is_date(row[dos_at])
+                        else f"a heading: {text[:40]!r} alone, no date or code")
             continue
         elif not patient and all(map(is_amount, present)):
             found[i] = "a subtotal: amounts only, no patient, date or code"
