@@ -455,6 +455,31 @@ def test_a_report_grouped_by_patient_without_a_patient_column_reads_the_patient_
     assert result.returncode == 2 and "no patient_id" in result.stderr
 
 
+def test_a_report_grouped_by_provider_without_a_provider_column_reads_each_lines_provider_from_its_heading(
+        tmp_path: Path) -> None:
+    # Before: the headings were only not-lines; every line was judged as a PT's, and the assistant's 97110
+    # without CQ was not found.
+    sheet = tmp_path / "by-provider.csv"
+    sheet.write_text("Charges by Provider,,,,,,\n"
+                     "Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+                     "\"Provider: Amy Jones, DPT\",,,,,,\n"
+                     "P1,03/02/2026,97110,GP,2,30,Medicare\n"
+                     "\"Therapist: Kim Lee, PTA\",,,,,,\n"
+                     "P2,03/02/2026,97110,GP,2,30,Medicare\n"           # the assistant's, no CQ: MOD005
+                     "P3,03/02/2026,97112,GP CQ,1,15,Medicare\n"
+                     "Total for Kim Lee,,,,3,,\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["provider_name"] == "the provider headings (Provider: …) above the lines"
+    assert report["reading"]["from_headings"] == {"provider": 3}
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(6, "MOD005")]
+    # With a provider column, a heading names no line's provider (the column does)
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Insurance,Rendering Provider\n"
+                     "\"Provider: Kim Lee, PTA\",,,,,,,\n"
+                     "P2,03/02/2026,97110,GP,2,30,Medicare,\"Amy Jones, DPT\"\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["provider_name"] == "Rendering Provider (H)" and report["findings"] == []
+
+
 def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_lines(tmp_path: Path) -> None:
     sheet = tmp_path / "grouped.csv"
     sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance,Charges\n"
@@ -1198,7 +1223,8 @@ def test_a_heading_under_an_unnamed_first_column_is_not_a_second_header_row(tmp_
                      "Therapist: Amy Jones PT,,,,,,\n"
                      "1,H1,03/02/2026,97110,GP,2,30\n")
     _, report = scrub_json(sheet)
-    assert "header_rows" not in report["reading"] and "provider_name" not in report["reading"]["fields"]
+    assert "header_rows" not in report["reading"]  # the heading names the lines' provider, no column
+    assert report["reading"]["fields"]["provider_name"] == "the provider headings (Provider: …) above the lines"
     assert report["summary"]["lines"] == 1 and report["findings"] == []
 
 
@@ -1356,15 +1382,17 @@ def test_a_report_grouped_by_patient_gives_each_line_its_heading_s_patient(tmp_p
     sheet.write_text(GROUPED)
     _, report = scrub_json(sheet)
     found = [(f["row"], f["rule"], f["patient_id"]) for f in report["findings"]]
-    assert found == [(8, "UNT001", "A101"), (9, "MOD001", "A101")], found
-    assert report["reading"]["from_headings"] == {"patient_id": 5}
+    # The provider heading names row 11's provider (no provider column): a name without a credential, said
+    assert found == [(8, "UNT001", "A101"), (9, "MOD001", "A101"), (11, "DAT008", "A101")], found
+    assert report["reading"]["from_headings"] == {"patient_id": 5, "provider": 1}
     assert set(report["reading"]["not_claim_lines"]) == {"3", "6", "7", "10", "12"}
     assert "patient_id of 5 lines from the group heading above them (a report grouped by patient)" in run_cli("columns", str(sheet)).stdout
     sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes\nProvider: Amy Jones,,,,,\n,03/05/2026,97110,GP,1,15\n"
                      "Total for Amy Jones,,,,1,15\n,03/05/2026,97110,GP,1,15\n")
     _, report = scrub_json(sheet)
-    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(3, "DAT001"), (5, "DAT001")]
-    assert "from_headings" not in report["reading"]
+    # The provider's (to its total), never a patient: no credential in the heading, said on its line
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(3, "DAT001"), (3, "DAT008"), (5, "DAT001")]
+    assert report["reading"]["from_headings"] == {"provider": 1}
 
 
 def test_a_patient_heading_reaches_lines_in_the_next_chunk_and_yields_to_lines_with_their_own(

@@ -38,9 +38,10 @@ from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
 from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, payer_class,
                     payer_type_of, provider_type_cell, provider_type_of)
-from .rows import names_a_patient, not_claim_lines
+from .rows import names_a_patient, names_a_provider, not_claim_lines
 
 HEADINGS_COLUMN = "the patient headings (Patient: …) above the lines"
+PROVIDER_HEADINGS_COLUMN = "the provider headings (Provider: …) above the lines"
 
 
 @dataclass
@@ -61,6 +62,7 @@ class SheetLayout:
     shifted: dict[int, int] = field(default_factory=dict)  # a header's column -> the column beside it with its values
     times_of_day: list[int] = field(default_factory=list)  # a minutes-like header over clock times: not read
     minutes_are_visit_totals: bool = False  # the minutes column holds each visit's total on its every line
+    provider_headings: bool = False  # no provider column: provider_name is read from `Provider:` group headings
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -69,8 +71,8 @@ class SheetLayout:
         return self.label(index) if index is not None else ""
 
     def label(self, index: int) -> str:
-        if self.headers[index] == HEADINGS_COLUMN:
-            return HEADINGS_COLUMN  # no column of the sheet
+        if self.headers[index] in (HEADINGS_COLUMN, PROVIDER_HEADINGS_COLUMN):
+            return str(self.headers[index])  # no column of the sheet
         return f"{self.name(index)} ({column_letter(index)})"
 
     def name(self, index: int) -> str:
@@ -202,9 +204,15 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             if by_headings:
                 columns["patient_id"] = len(header)
                 header.append(HEADINGS_COLUMN)
+            by_provider = not ({"provider_type"} & set(columns) or {"provider_name", "provider_npi"} & set(extra)) \
+                and any(map(names_a_provider, rows[at + 1:at + 1 + SAMPLE_ROWS]))
+            if by_provider:  # a report grouped by rendering provider, without a provider column
+                extra["provider_name"] = len(header)
+                header.append(PROVIDER_HEADINGS_COLUMN)
             return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
-                               shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals)
+                               shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
+                               provider_headings=by_provider)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -503,8 +511,9 @@ def format_reading(reading: dict[str, Any]) -> str:
     if reading.get("locality"):
         lines.append(f"  locality: {reading['locality']}")
     for name, count in (reading.get("from_headings") or {}).items():
+        grouped = {"patient_id": "patient", "dos": "date"}.get(name, name)
         lines.append(f"  {name} of {count} line{'s' if count != 1 else ''} from the group heading above them "
-                     f"(a report grouped by {'patient' if name == 'patient_id' else 'date'})")
+                     f"(a report grouped by {grouped})")
     for what, count in reading.get("defaults_applied", {}).items():
         lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
     others = reading.get("other_charge_sheets")

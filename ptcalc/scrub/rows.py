@@ -26,6 +26,7 @@ class VisitCarry:
 
     above: list[Any] | None = None
     headings: dict[str, Any] = field(default_factory=dict)  # patient_id / dos -> the heading's value
+    provider: str | None = None  # the last `Provider: Amy Jones, PTA` heading, on a sheet without a provider column
     from_headings: dict[str, int] = field(default_factory=dict)
 
 
@@ -56,7 +57,21 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
     carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
     width = max(carried) + 1
     rows, notes, above, headings = data, {}, carry.above, carry.headings
+    provider_at = layout.extra["provider_name"] if layout.provider_headings else None
     for i, row in enumerate(data):
+        if provider_at is not None:  # a report grouped by provider: each line takes its group's provider
+            coded = code_at < len(row) and has_code(row[code_at])
+            if (provider := _labelled(row, _PROVIDER_HEADING)) is not None:
+                carry.provider = provider
+            elif not coded and any(isinstance(v, str) and NOT_A_LINE.search(v) for v in row):
+                carry.provider = None  # the group's total: lines after it are not its provider's
+            elif carry.provider is not None and coded:
+                row = list(row) + [None] * max(provider_at + 1 - len(row), 0)
+                row[provider_at] = carry.provider
+                if rows is data:
+                    rows = list(data)
+                rows[i] = row
+                carry.from_headings["provider"] = carry.from_headings.get("provider", 0) + 1
         size = len(row)
         patient = patient_at < size and filled(row[patient_at])
         dated = dos_at < size and filled(row[dos_at])
@@ -104,10 +119,25 @@ def _end_other_headings(headings: dict[str, Any], row: list[Any], at_of: dict[st
             del headings[name]
 
 
+_PROVIDER_HEADING = re.compile(r"^\s*(?:rendering\s+)?(?:provider|therapist|clinician|practitioner)(?:\s+name)?\s*:"
+                               r"\s*(?P<value>\S.*?)\s*$", re.I)
+
+
+def _labelled(row: list[Any], label: re.Pattern[str]) -> str | None:
+    """The value of a heading row whose one filled cell is `Label: value`."""
+    present = [value for value in row if filled(value)]
+    found = label.match(str(plain(present[0]))) if len(present) == 1 else None
+    return found.group("value") if found else None
+
+
 def names_a_patient(row: list[Any]) -> bool:
     """A heading row labelled with the patient (`Patient: Doe, Jane (Acct 1001)`), its one filled cell."""
-    present = [value for value in row if filled(value)]
-    return len(present) == 1 and bool(_HEADING_LABELS["patient_id"].match(str(plain(present[0]))))
+    return _labelled(row, _HEADING_LABELS["patient_id"]) is not None
+
+
+def names_a_provider(row: list[Any]) -> bool:
+    """A heading row labelled with the rendering provider (`Provider: Amy Jones, PTA`, `Therapist: …`)."""
+    return _labelled(row, _PROVIDER_HEADING) is not None
 
 
 def _heading(row: list[Any], at_of: dict[str, int]) -> tuple[str, Any] | None:
