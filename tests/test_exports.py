@@ -663,9 +663,9 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Horizon BCBSNJ", "commercial"), ("UnitedHealthcare", "commercial"), ("AARP MedicareComplete", "medicare_advantage"),
     ("Highmark Freedom Blue", "medicare_advantage"), ("OWCP", "workers_comp"), ("WA L&I", "workers_comp"),
     ("Ohio BWC", "workers_comp"), ("SCIF", "workers_comp"), ("PA Medical Assistance", "medicaid"),
-    ("Lilith Industries", None), ("Médicare Part B", "medicare"),
+    ("Lilith Industries", None), ("Médicare Part B", "medicare"),  # accents off (a Windows-1252 export)
     # A plan type beside the programme's name
-    ("Medicare Managed Care", "medicare_advantage"), ("Medicaid HMO", "medicaid"), ("Humana HMO", "commercial")])  # accents off (a Windows-1252 export)
+    ("Medicare Managed Care", "medicare_advantage"), ("Medicaid HMO", "medicaid"), ("Humana HMO", "commercial")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
