@@ -236,7 +236,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
 # Charges a practice-management export lists beside the procedures, in its code column, that go on no claim.
 _FEES_AND_PAYMENTS = ("noshow", "latecancel", "latecx", "cancellationfee", "copay", "coinsurance", "deductible",
                       "payment", "refund", "adjustment", "writeoff", "financecharge", "statementfee", "recordsfee",
-                      "membership", "giftcard", "balanceforward", "discount", "credit", "transfer")
+                      "membership", "giftcard", "balanceforward", "discount", "credit")
 
 
 def _is_a_fee_or_payment(text: str) -> bool:
