@@ -830,6 +830,20 @@ def _two_row_export(path: Path, top: list[object], names: list[object], lines: l
     return path
 
 
+def test_a_line_whose_service_period_spans_several_days_is_refused_not_judged_as_its_first_day(
+        tmp_path: Path) -> None:
+    # `From DOS` / `To DOS`: 8 units over five days. Before: judged as 8 units on 03/02 (MUE001, a false error
+    # per day) with `To DOS` unused; now refused on its date, as an 837's RD8 range is.
+    found = rows_and_rules(tmp_path / "periods.csv", "Acct,From DOS,To DOS,CPT,Mod,Units,Minutes\n"
+                           "R1,03/02/2026,03/02/2026,97110,GP,2,30\n"
+                           "R2,03/02/2026,03/06/2026,97110,GP,8,120\n"
+                           "R3,03/02/2026,,97110,GP,2,30\n")         # no end: the day it starts
+    assert found == {(3, "DAT002")}
+    _, report = scrub_json(tmp_path / "periods.csv")
+    assert report["findings"][0]["message"] == "dos: '2026-03-02 - 2026-03-06' spans several days; a line is one " \
+                                               "date of service"
+
+
 def test_a_chart_number_beside_a_patient_name_column_is_the_patient_and_m1_m2_are_modifiers(tmp_path: Path) -> None:
     # Before: refused ("columns A (Chart #) and B (Patient) both mean 'patient_id'"), and M1/M2 not modifiers.
     sheet = tmp_path / "chart.csv"
@@ -968,7 +982,8 @@ def test_groups_above_column_names_make_one_header(tmp_path: Path) -> None:
     fields = report["reading"]["fields"]
     assert (fields["patient_id"], fields["dos"], fields["provider_type"], fields["provider_name"]) == (
         "Patient Account (B)", "Service From (C)", "Provider Credential (I)", "Provider Name (H)")
-    assert report["reading"]["columns_not_used"] == ["Patient Name (A)", "Service To (D)"]
+    assert report["reading"]["columns_not_used"] == ["Patient Name (A)"]
+    assert fields["dos_to"] == "Service To (D)"  # the same day as From on every line: nothing to say
     # The sheet has no modifiers column: GP and CQ are unknown, not missing; the assistant's line is judged as one.
     assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
         (5, "MOD001", "no_data"), (6, "MOD001", "no_data"), (5, "MOD005", "no_data")}

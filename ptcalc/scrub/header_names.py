@@ -69,6 +69,11 @@ PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider n
 # `Type` says something else (a visit's type, a discipline).
 TRANSACTION_TYPE = (("transaction type", "trans type", "txn type", "tran type", "entry type", "posting type",
                      "transaction", "line type", "charge type"), ("type",))
+# The last day of a line's service period, beside its first (`DOS From`, `DOS To`): a line is one day, so a
+# period of several is refused on the line rather than judged as its first day with every day's units.
+DOS_TO = (("to dos", "dos to", "to date", "date to", "thru date", "through date", "service to", "svc to", "dos thru",
+           "dos through", "date of service to", "service thru", "service through", "to date of service", "end date of "
+           "service"),)
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 
@@ -97,7 +102,7 @@ def _ranked_lookup() -> dict[str, tuple[str, int]]:
             for name in group:
                 lookup.setdefault(header_key(name), (column.name, last if header_key(name) in GENERIC else rank))
     for field_name, groups in (("provider_name", PROVIDER_NAME), ("provider_npi", PROVIDER_NPI),
-                               ("transaction_type", TRANSACTION_TYPE)):
+                               ("transaction_type", TRANSACTION_TYPE), ("dos_to", DOS_TO)):
         for rank, group in enumerate(groups, start=1):
             for name in group:
                 lookup.setdefault(header_key(name), (field_name, rank))

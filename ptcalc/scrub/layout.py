@@ -28,8 +28,8 @@ from typing import Any
 from ..errors import UsageError
 from ..refdata.model import Reference
 from ..refdata.yamlio import read_yaml
-from ..values import parse_modifiers
-from .cells import code_of, filled, plain
+from ..values import parse_date, parse_modifiers
+from .cells import code_of, filled, is_date, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
 from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day, told_apart_by_values, two_row_header,
@@ -88,7 +88,7 @@ def load_column_map(path: Path) -> dict[str, str]:
         raise UsageError(f"{path}: the column map cannot be read ({str(exc).splitlines()[0]})") from None
     if not isinstance(document, dict) or not document:
         raise UsageError(f"{path}: a column map is lines of `source header: field` (e.g. `Pt Acct: patient_id`)")
-    fields = set(BY_NAME) | {"provider_name", "provider_npi", "revenue_code"}
+    fields = set(BY_NAME) | {"provider_name", "provider_npi", "revenue_code", "transaction_type", "dos_to"}
     mapping = {}
     for header, name in document.items():
         if not isinstance(name, str) or name not in fields:
@@ -282,6 +282,15 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         cells["modifiers"] = [" ".join(str(plain(p[i])) for p in parts if filled(p[i])) + (
             " " + glued[i] if i in glued else "") for i in range(len(data))]
 
+    if "dos_to" in layout.extra:  # `DOS From` and `DOS To`: a period of several days is refused on its line
+        spans: dict[tuple[Any, Any], Any] = {}
+        froms = column(layout.columns["dos"])
+        for first, last in zip(froms, column(layout.extra["dos_to"])):
+            if (first, last) not in spans:
+                spans[(first, last)] = _service_period(first, last)
+        if any(spans[key] is not key[0] for key in spans):
+            cells["dos"] = [spans[pair] for pair in zip(froms, column(layout.extra["dos_to"]))]
+
     def assume(i: int, what: str) -> None:
         if i not in not_lines:
             assumed.setdefault(i, []).append(what)
@@ -380,6 +389,15 @@ def _discipline_said_by_line(revenue: Any, modifiers: Any, code: Any, ref: Refer
     return None, ""
 
 
+def _service_period(first: Any, last: Any) -> Any:
+    """The line's date of service, or `first - last` where they are two readable days (parse_date refuses a
+    range of several days by name, as an 837's RD8 range is refused)."""
+    if not (is_date(first) and is_date(last)):
+        return first
+    start, end = parse_date(first, "dos"), parse_date(last, "dos")
+    return first if start == end else f"{start.isoformat()} - {end.isoformat()}"
+
+
 def _type_by_name(i: int, name: Any, kind: str | None, ref: Reference, assume: Callable[[int, str], None],
                   because: str = "") -> str | None:
     """A line's payer type from its payer's name (`kind`, from the name table); an unknown name that says it
@@ -444,7 +462,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     """How the sheet was read, as data: the json's `reading`, the summaries' first lines."""
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
-    for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "transaction_type"):
+    for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "transaction_type",
+                 "dos_to"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {
