@@ -1564,3 +1564,57 @@ def test_a_certification_period_is_read_from_its_own_columns_before_the_start_of
     assert (fields["poc_start"], fields["poc_end"]) == ("Cert From (I)", "Cert Thru (J)")
     assert "payer" not in fields  # `Plan of Care End` is no insurance plan
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(3, "POC002")}
+
+
+_TWO_ANNAS = [["Smith", "Anna", "01/02/1950", "03/02/2026", "97110", "GP", 2, 30, "Medicare Part B"],
+              ["Smith", "Anna", "01/02/1950", "03/02/2026", "97140", "GP", 1, 15, "Medicare Part B"],
+              ["Smith", "Anna", "07/08/1961", "03/02/2026", "97110", "GP", 2, 30, "Medicare Part B"],
+              ["Smith", "Anna", "07/08/1961", "03/02/2026", "97530", "GP", 1, 15, "Medicare Part B"],
+              ["Smith", "Bob", "05/06/1948", "03/02/2026", "97110", "", 2, 30, "Medicare Part B"]]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_patients_named_by_last_name_first_name_and_birth_date_are_keyed_by_all_three(kind: str,
+                                                                                       tmp_path: Path) -> None:
+    # Before: no patient column found, the sheet refused — a common export shape (no account number).
+    header = ["Last Name", "First Name", "DOB", "Date of Service", "CPT", "Mod 1", "Units", "Minutes",
+              "Primary Insurance"]
+    sheet = tmp_path / f"names.{kind}"
+    if kind == "csv":
+        with sheet.open("w", newline="") as handle:
+            csv.writer(handle).writerows([header, *_TWO_ANNAS])
+    else:
+        wb = openpyxl.Workbook()
+        for row in [header, *_TWO_ANNAS]:
+            wb.active.append([_typed(v) for v in row])
+        wb.save(sheet)
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "Last Name (A) + First Name (B) + DOB (C) (read together)"
+    assert report["reading"]["columns_not_used"] == []
+    # Two patients of one name seen the same day are two patients: no duplicate line, no repeated code
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "MOD001")}
+    assert report["findings"][0]["patient_id"] == "Smith, Bob (1948-05-06)"
+
+
+def test_without_a_birth_date_patients_of_one_name_are_one_patient_and_a_name_column_takes_the_birth_date(
+        tmp_path: Path) -> None:
+    sheet = tmp_path / "names.csv"
+    with sheet.open("w", newline="") as handle:  # the sheet itself cannot tell the two Annas apart
+        csv.writer(handle).writerows([["Pt Last Name", "Pt First Name", "DOS", "CPT", "Mod", "Units", "Minutes"],
+                                      *([r[0], r[1], *r[3:8]] for r in _TWO_ANNAS)])
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "Pt Last Name (A) + Pt First Name (B) (read together)"
+    assert (4, "DAT003") in {(f["row"], f["rule"]) for f in report["findings"]}
+    with sheet.open("w", newline="") as handle:  # `Smith, Anna` in a Patient Name column, beside the birth date
+        csv.writer(handle).writerows([["Patient Name", "Birth Date", "DOS", "CPT", "Mod", "Units", "Minutes"],
+                                      *([f"{r[0]}, {r[1]}", *r[2:8]] for r in _TWO_ANNAS)])
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "Patient Name (A) + Birth Date (B) (read together)"
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "MOD001")}
+    with sheet.open("w", newline="") as handle:  # a patient number is the patient: the birth date is not read
+        csv.writer(handle).writerows([["Patient", "DOB", "DOS", "CPT", "Mod", "Units", "Minutes"],
+                                      *([f"A10{i // 2}", *r[2:8]] for i, r in enumerate(_TWO_ANNAS))])
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "Patient (A)"
+    assert report["reading"]["columns_not_used"] == ["DOB (B)"]
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "MOD001")}

@@ -74,6 +74,19 @@ TRANSACTION_TYPE = (("transaction type", "trans type", "txn type", "tran type", 
 DOS_TO = (("to dos", "dos to", "to date", "date to", "thru date", "through date", "service to", "svc to", "dos thru",
            "dos through", "date of service to", "service thru", "service through", "to date of service", "end date of "
            "service"),)
+# The patient's own name and birth date, for an export with no patient identifier (`Last Name`, `First Name`,
+# `DOB`): read together as the patient, the birth date telling two patients of one name apart. A patient-name
+# column beside a birth-date column is read with it too.
+PATIENT_LAST_NAME = (("last name", "patient last name", "pt last name", "patient last", "pt last", "last", "lname",
+                      "surname", "patient surname", "client last name", "family name"),)
+PATIENT_FIRST_NAME = (("first name", "patient first name", "pt first name", "patient first", "pt first", "first",
+                       "fname", "given name", "client first name"),)
+PATIENT_BIRTH_DATE = (("dob", "date of birth", "birth date", "birthdate", "patient dob", "pt dob", "patient date of "
+                       "birth", "patient birth date", "birthday", "client dob"),)
+# Fields read beside the charge-line fields, by their header names (best group first).
+EXTRA_FIELDS = {"provider_name": PROVIDER_NAME, "provider_npi": PROVIDER_NPI, "transaction_type": TRANSACTION_TYPE,
+                "dos_to": DOS_TO, "patient_last_name": PATIENT_LAST_NAME, "patient_first_name": PATIENT_FIRST_NAME,
+                "patient_birth_date": PATIENT_BIRTH_DATE}
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 
@@ -101,8 +114,7 @@ def _ranked_lookup() -> dict[str, tuple[str, int]]:
         for rank, group in enumerate(SYNONYMS.get(column.name, ()), start=1):
             for name in group:
                 lookup.setdefault(header_key(name), (column.name, last if header_key(name) in GENERIC else rank))
-    for field_name, groups in (("provider_name", PROVIDER_NAME), ("provider_npi", PROVIDER_NPI),
-                               ("transaction_type", TRANSACTION_TYPE), ("dos_to", DOS_TO)):
+    for field_name, groups in EXTRA_FIELDS.items():
         for rank, group in enumerate(groups, start=1):
             for name in group:
                 lookup.setdefault(header_key(name), (field_name, rank))

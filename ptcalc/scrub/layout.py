@@ -19,19 +19,20 @@
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import PtcalcInputError, UsageError
 from ..refdata.model import Reference
 from ..refdata.yamlio import read_yaml
 from ..values import parse_date, parse_modifiers
 from .cells import code_of, filled, is_date, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
-from .header_names import LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
+from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
 from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day, told_apart_by_values, two_row_header,
                             values_beside_headers)
 from .header_words import fields_by_words
@@ -63,11 +64,15 @@ class SheetLayout:
     times_of_day: list[int] = field(default_factory=list)  # a minutes-like header over clock times: not read
     minutes_are_visit_totals: bool = False  # the minutes column holds each visit's total on its every line
     provider_headings: bool = False  # no provider column: provider_name is read from `Provider:` group headings
+    patient_columns: list[int] = field(default_factory=list)  # the patient read from name (+ birth date) columns
+    birth_date_column: int | None = None  # ... the birth date's: the last of them
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
         if name == "modifiers" and len(self.modifier_columns) > 1:
             return " + ".join(self.label(i) for i in self.modifier_columns) + " (merged in order)"
+        if name == "patient_id" and self.patient_columns:
+            return " + ".join(self.label(i) for i in self.patient_columns) + " (read together)"
         return self.label(index) if index is not None else ""
 
     def label(self, index: int) -> str:
@@ -88,7 +93,7 @@ def load_column_map(path: Path) -> dict[str, str]:
         raise UsageError(f"{path}: the column map cannot be read ({str(exc).splitlines()[0]})") from None
     if not isinstance(document, dict) or not document:
         raise UsageError(f"{path}: a column map is lines of `source header: field` (e.g. `Pt Acct: patient_id`)")
-    fields = set(BY_NAME) | {"provider_name", "provider_npi", "revenue_code", "transaction_type", "dos_to"}
+    fields = set(BY_NAME) | set(EXTRA_FIELDS) | {"revenue_code"}
     mapping = {}
     for header, name in document.items():
         if not isinstance(name, str) or name not in fields:
@@ -187,6 +192,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             if len(matched[0]) + len(matched[1]) + len(matched[2]) > len(columns) + len(modifiers) + len(extra):
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
+        patient_columns, born = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS])
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
         by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
@@ -196,7 +202,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             totals = minutes_hold_visit_totals(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS], timed_codes)
             if totals:
                 columns["visit_timed_minutes"] = columns.pop("minutes")
-            used = set(columns.values()) | set(modifiers) | set(extra.values())
+            used = set(columns.values()) | set(modifiers) | set(extra.values()) | set(patient_columns)
             ignored = [i for i, cell in enumerate(header)
                        if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
             header = list(header)
@@ -212,7 +218,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
-                               provider_headings=by_provider)
+                               provider_headings=by_provider, patient_columns=patient_columns,
+                               birth_date_column=born)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -228,6 +235,30 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                   "numbered codes is not a charge sheet, export one row per charge line")
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
                      "with --columns map.yaml, or see `ptcalc columns`")
+
+
+_NAME_HEADERS = frozenset(map(header_key, ("patient name", "pt name", "name", "client name", "patient full name",
+                                            "full name", "patient", "client")))
+_A_NAME = re.compile(r"[^\W\d_]{2,}[\s,]+[^\W\d_]")  # `Smith, Anna`, `ANNA SMITH`, not `A100` or `P-0042`
+
+
+def _patient_named_by(columns: dict[str, int], extra: dict[str, int], header: list[object],
+                      sample: list[list[object]]) -> tuple[list[int], int | None]:
+    """The columns the patient is read from when the sheet names patients rather than numbering them:
+    `Last Name` and `First Name` (no patient column: the last name's column stands for the patient in the
+    sheet's rows), with `DOB` when there is one — two patients of one name are not one patient's year. A
+    patient-name column beside a birth date is read with it. Returns the columns (none when the patient
+    is an identifier) and the birth date's among them."""
+    last, first, born = (extra.pop(name, None) for name in ("patient_last_name", "patient_first_name",
+                                                            "patient_birth_date"))
+    if "patient_id" not in columns and last is not None:
+        columns["patient_id"] = last
+        return [at for at in (last, first, born) if at is not None], born
+    at = columns.get("patient_id")
+    if at is None or born is None or header_key(header[at]) not in _NAME_HEADERS:
+        return [], None
+    names = [row[at] for row in sample if at < len(row) and isinstance(row[at], str)]
+    return ([at, born], born) if names and all(_A_NAME.search(name) for name in names) else ([], None)
 
 
 def _what_row_has(index: int, row: list[object], columns: dict[str, int]) -> str:
@@ -282,6 +313,10 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         cells["modifiers"] = [" ".join(str(plain(p[i])) for p in parts if filled(p[i])) + (
             " " + glued[i] if i in glued else "") for i in range(len(data))]
 
+    if layout.patient_columns:
+        cells["patient_id"] = _patients_by_name([column(i) for i in layout.patient_columns],
+                                                layout.birth_date_column is not None)
+
     if "dos_to" in layout.extra:  # `DOS From` and `DOS To`: a period of several days is refused on its line
         spans: dict[tuple[Any, Any], Any] = {}
         froms = column(layout.columns["dos"])
@@ -328,6 +363,27 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         if kinds is not None:
             cells["provider_type"] = kinds
     return Prepared(cells, assumed, not_lines, defaults)
+
+
+def _patients_by_name(parts: list[list[Any]], with_birth_date: bool) -> list[Any]:
+    """`Smith, Anna (1950-01-02)` from a row's last name, first name and birth date (blank when no name)."""
+    names = parts[:-1] if with_birth_date else parts
+    born = parts[-1] if with_birth_date else [None] * len(parts[0])
+    births = {value: _birth_date(value) for value in set(born)}
+    patients = []
+    for *name, birth in zip(*names, born):
+        said = ", ".join(" ".join(str(plain(part)).split()) for part in name if filled(part))
+        patients.append((said + births[birth] if said else None))
+    return patients
+
+
+def _birth_date(value: Any) -> str:
+    if not filled(value):
+        return ""
+    try:
+        return f" ({parse_date(value, 'birth date').isoformat()})"
+    except PtcalcInputError:
+        return f" ({' '.join(str(plain(value)).split())})"
 
 
 def _line_disciplines(layout: SheetLayout, column: Callable[[int | None], list[Any]], codes: list[Any],
