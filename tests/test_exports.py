@@ -1618,3 +1618,15 @@ def test_without_a_birth_date_patients_of_one_name_are_one_patient_and_a_name_co
     assert report["reading"]["fields"]["patient_id"] == "Patient (A)"
     assert report["reading"]["columns_not_used"] == ["DOB (B)"]
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "MOD001")}
+
+
+def test_a_report_printing_a_named_patient_once_per_visit_carries_every_part_of_the_name_down(tmp_path: Path) -> None:
+    sheet = tmp_path / "grouped.csv"
+    sheet.write_text("Last Name,First Name,DOB,Date of Service,CPT,Mod,Units,Minutes\n"
+                     "Smith,Anna,01/02/1950,03/02/2026,97110,GP,2,30\n"
+                     ",,,,97140,GP,1,15\n"
+                     "Smith,Anna,07/08/1961,03/02/2026,97110,GP,2,30\n"
+                     ",,,,97110,GP,1,15\n")   # the second Anna's visit bills 97110 twice: UNT006
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"], f["patient_id"]) for f in report["findings"] if f["rule"] != "DAT008"}
+    assert found == {(5, "UNT006", "Smith, Anna (1961-07-08)")}   # each carried line is its visit's patient

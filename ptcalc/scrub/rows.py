@@ -54,7 +54,8 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
     carry = carry or VisitCarry()
     at_of = {name: layout.columns[name] for name in ("patient_id", "dos")}
     patient_at, dos_at, code_at = at_of["patient_id"], at_of["dos"], layout.columns["cpt"]
-    carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS]
+    carried = [at for name, at in (*layout.columns.items(), *layout.extra.items()) if name not in _LINE_FIELDS] + \
+        layout.patient_columns  # a patient named by several columns (last, first, birth date): all of them
     width = max(carried) + 1
     rows, notes, above, headings = data, {}, carry.above, carry.headings
     provider_at = layout.extra["provider_name"] if layout.provider_headings else None
