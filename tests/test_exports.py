@@ -1630,3 +1630,20 @@ def test_a_report_printing_a_named_patient_once_per_visit_carries_every_part_of_
     _, report = scrub_json(sheet)
     found = {(f["row"], f["rule"], f["patient_id"]) for f in report["findings"] if f["rule"] != "DAT008"}
     assert found == {(5, "UNT006", "Smith, Anna (1961-07-08)")}   # each carried line is its visit's patient
+
+
+def test_a_rendering_provider_who_is_a_student_an_aide_or_an_athletic_trainer(tmp_path: Path) -> None:
+    # Before: each judged as a PT with an info note that the name had "no credential ptcalc recognises".
+    sheet = tmp_path / "staff.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Payer,Rendering Provider\n"
+                     "P1,03/02/2026,97110,GP,2,30,Medicare,\"Fit, Joe ATC\"\n"
+                     "P2,03/02/2026,97110,GP,2,30,Medicare,\"Doe, Jane SPT\"\n"
+                     "P3,03/02/2026,97110,GP,2,30,Medicare,\"Lee, Kim PT, ATC\"\n"
+                     "P4,03/02/2026,97110,GP,2,30,Medicare,\"Roe, Al PT Aide\"\n"
+                     "P5,03/02/2026,97110,GP,2,30,Aetna PPO,\"Roe, Al PT Aide\"\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"], f["severity"]) for f in report["findings"] if f["rule"] != "DAT008"}
+    assert found == {(2, "PRV003", "error"), (3, "PRV004", "warning"), (5, "PRV003", "error")}
+    notes = {f["row"]: f["message"] for f in report["findings"] if f["rule"] == "DAT008"}
+    assert notes[6] == "provider type: 'Roe, Al PT Aide' is an aide (no therapist), judged as a PT (its GP modifier)"
+    assert 4 not in notes   # a PT who is also an athletic trainer is a PT

@@ -37,8 +37,8 @@ from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day
                             values_beside_headers)
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
-from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, payer_class,
-                    payer_type_of, provider_type_cell, provider_type_of)
+from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, not_a_therapist,
+                    payer_class, payer_type_of, provider_type_cell, provider_type_of)
 from .rows import names_a_patient, names_a_provider, not_claim_lines
 
 HEADINGS_COLUMN = "the patient headings (Patient: …) above the lines"
@@ -352,16 +352,23 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         kinds = column(layout.columns["provider_type"])
         read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
                 else provider_type_cell(value, ref) or value for value in set(kinds)}
-        blanks = {value for value in read if not filled(value)}  # a blank cell: the line says, else PT
+        staff = {value: who for value in read if read[value] == value and (who := not_a_therapist(value, None, ref))}
+        blanks = {value for value in read if not filled(value)} | staff.keys()  # the line says, else PT
         blank = [i for i, value in enumerate(kinds) if value in blanks] if blanks else []
         if blank or any(read[value] != value for value in read):
             cells["provider_type"] = [read[value] for value in kinds]
             for i in blank:
                 cells["provider_type"][i] = said(i)[0]
+                if kinds[i] in staff:
+                    assume(i, _judged_as(str(kinds[i]).strip(), f"is {staff[kinds[i]]} (no therapist)", *said(i)))
+        if staff:
+            cells["rendered_by"] = [staff.get(value) for value in kinds]
     else:
-        kinds = _provider_types(layout, column, said, ref, assume)
+        kinds, staff_by_line = _provider_types(layout, column, said, ref, assume)
         if kinds is not None:
             cells["provider_type"] = kinds
+        if any(staff_by_line):
+            cells["rendered_by"] = staff_by_line
     return Prepared(cells, assumed, not_lines, defaults)
 
 
@@ -410,25 +417,34 @@ def _line_disciplines(layout: SheetLayout, column: Callable[[int | None], list[A
 
 def _provider_types(layout: SheetLayout, column: Callable[[int | None], list[Any]],
                     said: Callable[[int], tuple[str | None, str]], ref: Reference,
-                    assume: Callable[[int, str], None]) -> list[str | None] | None:
+                    assume: Callable[[int, str], None]) -> tuple[list[str | None] | None, list[str | None]]:
     """Without a provider-type column: the rendering provider's name or NPI says the type; where it does
     not (no such column, or a name without a credential), the line says its discipline. None where
-    nothing says (judged as a PT)."""
+    nothing says (judged as a PT). Also who renders each line when that is no therapist (a student, an
+    aide...: not_a_therapist), else None."""
     names, npis = column(layout.extra.get("provider_name")), column(layout.extra.get("provider_npi"))
     named = "provider_name" in layout.extra or "provider_npi" in layout.extra
-    known = {pair: provider_type_of(*pair, ref) for pair in set(zip(names, npis))} if named else {}
+    pairs = set(zip(names, npis)) if named else set()
+    known = {pair: provider_type_of(*pair, ref) for pair in pairs}
+    staff = {pair: not_a_therapist(*pair, ref) for pair in pairs if known[pair] is None}
     kinds: list[str | None] = []
     for i, (name, npi) in enumerate(zip(names, npis)):
         kind = known.get((name, npi))
         if kind is None:
             kind, why = said(i)
             if filled(name) or filled(npi):
-                who = str(name if filled(name) else npi).strip()
-                assume(i, f"provider type: {who!r} has no credential ptcalc recognises and is not on the roster, "
-                          + (f"judged as {'an' if kind in ('OT', 'SLP') else 'a'} {kind} ({why})" if kind
-                             else "judged as a PT"))
+                who = staff.get((name, npi))
+                assume(i, _judged_as(str(name if filled(name) else npi).strip(), f"is {who} (no therapist)" if who
+                                     else "has no credential ptcalc recognises and is not on the roster", kind, why))
         kinds.append(kind)
-    return kinds if any(kind is not None for kind in kinds) else None
+    return (kinds if any(kind is not None for kind in kinds) else None,
+            [staff.get(pair) for pair in zip(names, npis)] if any(staff.values()) else [])
+
+
+def _judged_as(who: str, because: str, kind: str | None, why: str) -> str:
+    """A DAT008 note: the provider type a line was judged as, and why its own provider did not say."""
+    return f"provider type: {who!r} {because}, " + (
+        f"judged as {'an' if kind in ('OT', 'SLP') else 'a'} {kind} ({why})" if kind else "judged as a PT")
 
 
 def _discipline_said_by_line(revenue: Any, modifiers: Any, code: Any, ref: Reference) -> tuple[str | None, str]:

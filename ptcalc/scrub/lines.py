@@ -76,6 +76,7 @@ class ChargeLine:
     auth_start: date | None = None
     auth_end: date | None = None
     poc_end: date | None = None  # the last day of the certification period (Cert Thru)
+    rendered_by: str | None = None  # the rendering provider when no therapist: "a student", "an aide"...
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -101,7 +102,7 @@ def _text(value: Any) -> str:
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
           "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
-          "auth_start", "auth_end", "poc_end")  # ChargeLine's value fields, in order
+          "auth_start", "auth_end", "poc_end", "rendered_by")  # ChargeLine's value fields, in order
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()

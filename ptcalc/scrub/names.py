@@ -92,9 +92,9 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     text = str(name)
     if fold_name(text) in ref.provider_roster:
         return ref.provider_roster[fold_name(text)]
-    tokens = [t.replace(".", "") for t in re.split(r"[\s,;()]+", text.upper()) if t]  # P.T.A. is PTA
-    if _NOT_A_THERAPIST.intersection(part for token in tokens for part in (token, *token.split("-"))):
-        return None  # "PT Aide", "Student PT": not a provider who bills therapy (DAT008 says so)
+    tokens = _credential_tokens(text)
+    if not _STAFF_WHO_DO_NOT_BILL.keys().isdisjoint(_parts(tokens)):
+        return None  # "PT Aide", "Student PT": not a provider who bills therapy (not_a_therapist says who)
     folded = f" {fold_name(text)} "
     titles = [(fold_name(c), kind) for c, kind in ref.provider_credentials.items() if " " in c]
     for title, kind in sorted(titles, key=lambda t: -len(t[0])):  # "Physical Therapist Assistant"
@@ -107,6 +107,40 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     return None
 
 
-# Aides, technicians, students, and speech-language pathology assistants: "Services of speech-language pathology
-# assistants are not recognized for Medicare coverage" (CMS Pub. 100-02 ch.15 §230.3 C).
-_NOT_A_THERAPIST = frozenset({"AIDE", "TECH", "TECHNICIAN", "STUDENT", "SPT", "SPTA", "SOTA", "SLPA", "SLP-A"})
+def not_a_therapist(name: Any, npi: Any, ref: Reference) -> str | None:
+    """Who a rendering provider is when they are no therapist or assistant who bills therapy — a student, an
+    aide, a technician, an SLP assistant, or (without a therapist's credential beside it) an athletic trainer
+    or a massage therapist; None for a therapist, an assistant, or a name that says nothing."""
+    if not filled(name) or (filled(npi) and str(plain(npi)).strip() in ref.provider_roster) \
+            or fold_name(str(name)) in ref.provider_roster:
+        return None
+    parts = _parts(_credential_tokens(str(name)))
+    staff = [_STAFF_WHO_DO_NOT_BILL[part] for part in parts if part in _STAFF_WHO_DO_NOT_BILL]
+    if staff:
+        return "a student" if "a student" in staff else staff[0]
+    if provider_type_of(name, None, ref) is None:
+        return next((_OTHER_PROFESSIONS[part] for part in parts if part in _OTHER_PROFESSIONS), None)
+    return None
+
+
+def _credential_tokens(text: str) -> list[str]:
+    """`Lee, Kim P.T.A.` -> LEE, KIM, PTA."""
+    return [t.replace(".", "") for t in re.split(r"[\s,;()]+", text.upper()) if t]
+
+
+def _parts(tokens: list[str]) -> list[str]:
+    """The tokens and their hyphenated parts: `PTA-Student` is PTA-STUDENT, PTA and STUDENT."""
+    return [part for token in tokens for part in (token, *(token.split("-") if "-" in token else ()))]
+
+
+# Aides, technicians, students, and speech-language pathology assistants: whatever else the name says ("PT
+# Aide", "Student PT"). CMS Pub. 100-02 ch.15 §230 B (a student's services are not paid under Part B),
+# §230.1 C / §230.2 C (an aide's services are not therapy services), §230.3 C ("Services of speech-language
+# pathology assistants are not recognized for Medicare coverage").
+_STAFF_WHO_DO_NOT_BILL = {"AIDE": "an aide", "TECH": "a technician", "TECHNICIAN": "a technician",
+                          "STUDENT": "a student", "SPT": "a student", "SPTA": "a student", "SOTA": "a student",
+                          "OTS": "a student", "SLPA": "a speech-language pathology assistant",
+                          "SLP-A": "a speech-language pathology assistant"}
+# Professions that furnish no Medicare therapy service, when no therapist's credential stands beside them
+# ("Kim Lee, PT, ATC" is a PT).
+_OTHER_PROFESSIONS = {"ATC": "an athletic trainer", "LAT": "an athletic trainer", "LMT": "a massage therapist"}

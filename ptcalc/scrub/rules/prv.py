@@ -40,3 +40,44 @@ class DisciplineCodeMismatch(Rule):
             if info.discipline != "therapy" and line.discipline and info.discipline != line.discipline:
                 yield self.finding(ctx, line, f"{line.cpt} is a {info.discipline} evaluation code but the provider "
                                    f"is {line.provider_type}", field="provider_type", amount=ctx.allowed(line))
+
+
+_SUPPORT_STAFF = "CMS Pub. 100-02 ch.15 §230.1 C, §230.2 C (services of aides, even supervised, are not therapy " \
+                 "services and are not covered), §230.3 C (SLP assistants are not recognized); §230.1-§230.3 " \
+                 "(therapy is furnished by qualified therapists and therapy assistants)"
+
+
+class ServiceOfStaffWhoDoNotBill(Rule):
+    id = "PRV003"
+    name = "service-by-support-staff"
+    severity = "error"
+    condition = ("Medicare and plans that follow CMS: the rendering provider is an aide, a technician, an SLP "
+                 "assistant, or an athletic trainer or massage therapist without a therapist's credential")
+    fix = "Bill only what a therapist or therapy assistant furnished, under their name"
+    source = _SUPPORT_STAFF
+    applies = staticmethod(lambda profile: profile.follows_cms)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            if line.rendered_by is not None and line.rendered_by != "a student":
+                yield self.finding(ctx, line, f"{line.cpt} is billed with {line.rendered_by} as the rendering "
+                                   "provider; Medicare pays therapy furnished by a therapist or therapy assistant",
+                                   field="provider_type", amount=ctx.allowed(line))
+
+
+class StudentRenderedService(Rule):
+    id = "PRV004"
+    name = "student-rendered-service"
+    severity = "warning"
+    condition = ("Medicare and plans that follow CMS: the rendering provider is a therapy student (Part B pays only "
+                 "the therapist's own service, the therapist in the room for all of it, directing it)")
+    fix = "Bill it under the therapist who was in the room directing the whole service, or not at all"
+    source = ("CMS Pub. 100-02 ch.15 §230 B (therapy students: only the services of the therapist are billed and "
+              "paid under Part B, not a student's, even under line-of-sight supervision)")
+    applies = staticmethod(lambda profile: profile.follows_cms)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx):
+            if line.rendered_by == "a student":
+                yield self.finding(ctx, line, f"{line.cpt} is billed with a student as the rendering provider",
+                                   field="provider_type", amount=ctx.allowed(line))
