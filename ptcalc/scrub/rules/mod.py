@@ -374,3 +374,24 @@ class BypassModifierWithoutEdit(Rule):
                 yield self.finding(ctx, line, f"{message}; {line.payer or 'this payer'} is not bound by NCCI and its "
                                    "own edits may ask for it", field="modifiers", severity="info",
                                    fix="Remove it unless the plan's own policy pairs these codes")
+
+
+MODIFIER_SLOTS = 4  # a claim line's modifier positions: 837P SV101-3 to SV101-6, CMS-1500 item 24D
+
+
+class MoreModifiersThanTheClaimHolds(Rule):
+    id = "MOD011"
+    name = "more-than-four-modifiers"
+    severity = "warning"
+    condition = "More than four modifiers on one line: a claim line holds four, and the rest are lost on the way"
+    fix = "Keep the four the payer needs (GP/GO/GN, CQ/CO, KX, 59/X); drop the others"
+    source = ("CMS Pub. 100-04 ch.26, item 24D (the CMS-1500 captures up to four modifiers); X12 005010X222A1 "
+              "837P SV101-3 to SV101-6")
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        for line in self.lines(ctx, modifiers=lambda mods: len(set(mods)) > MODIFIER_SLOTS):
+            distinct = tuple(dict.fromkeys(line.modifiers))  # one written twice is one modifier
+            kept, lost = distinct[:MODIFIER_SLOTS], distinct[MODIFIER_SLOTS:]
+            yield self.finding(ctx, line, f"{line.cpt} carries {len(distinct)} modifiers "
+                               f"({' '.join(distinct)}); a claim line holds {MODIFIER_SLOTS}: "
+                               f"{' '.join(kept)} fit, {' '.join(lost)} would not", field="modifiers")
