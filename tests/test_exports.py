@@ -1647,3 +1647,19 @@ def test_a_rendering_provider_who_is_a_student_an_aide_or_an_athletic_trainer(tm
     notes = {f["row"]: f["message"] for f in report["findings"] if f["rule"] == "DAT008"}
     assert notes[6] == "provider type: 'Roe, Al PT Aide' is an aide (no therapist), judged as a PT (its GP modifier)"
     assert 4 not in notes   # a PT who is also an athletic trainer is a PT
+
+
+def test_a_fee_below_the_medicare_allowed_amount_is_money_left_on_the_table(tmp_path: Path) -> None:
+    from ptcalc.fees import visit_fee
+
+    # SSA §1848(a)(1): Medicare pays the lesser of the charge and the fee schedule amount.
+    sheet = tmp_path / "fees.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Charge,Locality\n"
+                     "F1,03/02/2026,97110,GP,1,15,$20.00,13282-99\n"     # below the allowed amount
+                     "F2,03/02/2026,97110,GP,1,15,$55.00,13282-99\n"     # above it
+                     "F3,03/02/2026,97110,GP,1,15,$20.00,\n")            # national rates: nobody's locality
+    _, report = scrub_json(sheet)
+    allowed = visit_fee(["97110"], [1], "13282-99", "2026-03-02").total
+    assert [(f["row"], f["rule"], f["amount_at_risk"]) for f in report["findings"]] == [
+        (2, "COV004", round(float(allowed) - 20, 2))]
+    assert report["summary"]["dollars_left_on_table"] == round(float(allowed) - 20, 2)

@@ -34,13 +34,16 @@ def report_rows(result: ScrubResult) -> list[list[object]]:
             for f in result.findings]
 
 
+LEFT_ON_THE_TABLE = "units not billed, fees below the allowed amount"  # what the info findings' dollars are
+
+
 def summary_rows(result: ScrubResult) -> list[list[object]]:
     """The `Scrub Summary` as label/value rows and a findings-by-rule table (for the Excel macro)."""
     summary = result.summary()
     rows: list[list[object]] = [["ptcalc scrub summary", None], ["As of", summary["as_of"]],
                                 ["Lines scrubbed", summary["lines"]], ["Clean", "yes" if summary["clean"] else "no"],
                                 ["Dollars at risk (errors and warnings)", summary["dollars_at_risk"]],
-                                ["Dollars left on the table (units not billed)", summary["dollars_left_on_table"]],
+                                [f"Dollars left on the table ({LEFT_ON_THE_TABLE})", summary["dollars_left_on_table"]],
                                 [None, None], ["Lines by status", "Lines"]]
     rows += [[status, count] for status, count in summary["lines_by_status"].items()]
     rows += [[None, None], ["Rule", "Failed", "Bypassed", "No data", "Amount at risk"]]
@@ -115,7 +118,7 @@ def format_summary(result: ScrubResult) -> str:
     lines += [f"{summary['lines']} lines of {summary['source']}: {statuses or 'none'}"
              + ("" if not summary["blank_rows"] else f" (+{summary['blank_rows']} blank rows kept)"),
              f"${summary['dollars_at_risk']:,.2f} at risk in errors and warnings (each line counted once, however "
-             f"many rules flag it); ${summary['dollars_left_on_table']:,.2f} left on the table (units not billed)"]
+             f"many rules flag it); ${summary['dollars_left_on_table']:,.2f} left on the table ({LEFT_ON_THE_TABLE})"]
     if not summary["clean"] and summary["no_data"]:
         count = summary["no_data"]
         lines.append(f"{count} line{'s' if count != 1 else ''} could not be judged (no_data): the sheet is not clean")

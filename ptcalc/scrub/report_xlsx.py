@@ -20,7 +20,7 @@ from .columns import OUTPUT_HEADERS
 from .findings import LINE_STATUS_ORDER, Finding
 from .layout import format_reading
 from .reader import column_number_formats
-from .report import REPORT_HEADERS
+from .report import LEFT_ON_THE_TABLE, REPORT_HEADERS
 from .runner import ScrubResult
 from .rules import REGISTRY
 
@@ -315,7 +315,7 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     ws.write_string(r, 0, "Dollars at risk (errors and warnings)", formats.bold)
     ws.write_number(r, 1, summary["dollars_at_risk"], formats.money)
     ws.write_string(r, 2, "   each flagged line counted once")
-    ws.write_string(r + 1, 0, "Dollars left on the table (units not billed)", formats.bold)
+    ws.write_string(r + 1, 0, f"Dollars left on the table ({LEFT_ON_THE_TABLE})", formats.bold)
     ws.write_number(r + 1, 1, summary["dollars_left_on_table"], formats.money)
     r += 3
     ws.write_string(r, 0, "Lines by status", formats.header)

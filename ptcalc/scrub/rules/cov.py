@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from ..context import ScrubContext
 from ..findings import Finding
@@ -66,3 +67,31 @@ class NoncoveredCode(Rule):
             if line.cpt not in profile.code_replacements:
                 yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} "
                                    f"({STATUS_WORDS.get(row.status, 'not payable')}) for {profile.label}")
+
+
+class ChargeBelowAllowed(Rule):
+    id = "COV004"
+    name = "charge-below-allowed"
+    severity = "info"
+    condition = ("Medicare and plans that follow CMS: the line's billed charge is below its fee-schedule allowed "
+                 "amount at its locality (MPPR and CQ/CO applied), which is paid instead; lines priced at national "
+                 "rates (no locality) are not judged")
+    fix = "Raise the clinic's fee for the code to at least the allowed amount"
+    source = ("SSA §1848(a)(1) (payment is 80 percent of the lesser of the actual charge or the fee schedule "
+              "amount); reference fee schedule and GPCIs")
+    needs = ("patient_id", "dos", "cpt", "units", "charge", "locality")
+    applies = staticmethod(lambda profile: profile.follows_cms)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        if "charge" not in ctx.columns:
+            return
+        for line in self.lines(ctx):
+            if line.charge is None or line.locality == "national":
+                continue  # national rates are nobody's: a clinic's fee is compared with its own locality's
+            allowed = ctx.allowed(line)
+            if allowed is None or not line.charge < allowed:
+                continue
+            charge = Decimal(str(line.charge)).quantize(Decimal("0.01"))
+            yield self.finding(ctx, line, f"{line.cpt}: billed ${charge:,.2f}, below the ${allowed:,.2f} allowed "
+                               f"for it at {line.locality}; the lesser of the two is paid", field="charge",
+                               amount=allowed - charge)
