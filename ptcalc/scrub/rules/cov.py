@@ -73,9 +73,10 @@ class ChargeBelowAllowed(Rule):
     id = "COV004"
     name = "charge-below-allowed"
     severity = "info"
-    condition = ("Medicare and plans that follow CMS: the line's billed charge is below its fee-schedule allowed "
-                 "amount at its locality (MPPR and CQ/CO applied), which is paid instead; lines priced at national "
-                 "rates (no locality) are not judged")
+    condition = ("Medicare and plans that follow CMS: a line of one unit billed below its fee-schedule allowed "
+                 "amount at its locality (MPPR and CQ/CO applied), which is paid instead. Not judged: lines priced "
+                 "at national rates (no locality), and lines of several units (an export's fee may be per unit or "
+                 "the line's total)")
     fix = "Raise the clinic's fee for the code to at least the allowed amount"
     source = ("SSA §1848(a)(1) (payment is 80 percent of the lesser of the actual charge or the fee schedule "
               "amount); reference fee schedule and GPCIs")
@@ -86,7 +87,7 @@ class ChargeBelowAllowed(Rule):
         if "charge" not in ctx.columns:
             return
         for line in self.lines(ctx):
-            if line.charge is None or line.locality == "national":
+            if line.charge is None or line.locality == "national" or line.units != 1:
                 continue  # national rates are nobody's: a clinic's fee is compared with its own locality's
             allowed = ctx.allowed(line)
             if allowed is None or not line.charge < allowed:
