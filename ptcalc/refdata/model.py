@@ -378,6 +378,12 @@ def fold_name(text: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text).split())
 
 
+def person_key(text: str) -> str:
+    """A person's name for matching a roster, in any order and without initials: `Lee, Kim A.`, `KIM LEE` and
+    `Kim Lee` are one person (exports write `Last, First`, a roster is typed `First Last`)."""
+    return " ".join(sorted(word for word in fold_name(text).split() if len(word) > 1))
+
+
 def build_payer_names(doc: Located, path: Path) -> tuple[tuple[str, str], ...]:
     names = {fold_name(r["name"]): r["payer_type"] for r in doc["rows"]}
     return tuple(sorted(names.items(), key=lambda item: (-len(item[0]), item[0])))
@@ -389,7 +395,7 @@ def build_providers(doc: Located, path: Path) -> tuple[dict[str, str], dict[str,
     for r in doc["roster"]:
         if not r.get("name") and not r.get("npi"):
             raise ReferenceDataError(f"{path}:{r.line}: roster: give a name or an npi")
-        for key in (fold_name(r["name"]) if r.get("name") else None, r.get("npi")):
+        for key in (person_key(r["name"]) if r.get("name") else None, r.get("npi")):
             if key:
                 roster[key] = r["provider_type"]
     return credentials, roster

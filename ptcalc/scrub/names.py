@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..refdata.model import Reference, fold_name
+from ..refdata.model import Reference, fold_name, person_key
 from .cells import filled, plain
 from .lines import PAYER_TYPES
 
@@ -90,8 +90,8 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
     if not filled(name):
         return None
     text = str(name)
-    if fold_name(text) in ref.provider_roster:
-        return ref.provider_roster[fold_name(text)]
+    if (person := person_key(text)) in ref.provider_roster:
+        return ref.provider_roster[person]
     tokens = _credential_tokens(text)
     if not _STAFF_WHO_DO_NOT_BILL.keys().isdisjoint(_parts(tokens)):
         return None  # "PT Aide", "Student PT": not a provider who bills therapy (not_a_therapist says who)
@@ -112,7 +112,7 @@ def not_a_therapist(name: Any, npi: Any, ref: Reference) -> str | None:
     aide, a technician, an SLP assistant, or (without a therapist's credential beside it) an athletic trainer
     or a massage therapist; None for a therapist, an assistant, or a name that says nothing."""
     if not filled(name) or (filled(npi) and str(plain(npi)).strip() in ref.provider_roster) \
-            or fold_name(str(name)) in ref.provider_roster:
+            or person_key(str(name)) in ref.provider_roster:
         return None
     parts = _parts(_credential_tokens(str(name)))
     staff = [_STAFF_WHO_DO_NOT_BILL[part] for part in parts if part in _STAFF_WHO_DO_NOT_BILL]
