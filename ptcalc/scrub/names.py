@@ -109,8 +109,8 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
 
 def not_a_therapist(name: Any, npi: Any, ref: Reference) -> str | None:
     """Who a rendering provider is when they are no therapist or assistant who bills therapy — a student, an
-    aide, a technician, an SLP assistant, or (without a therapist's credential beside it) an athletic trainer
-    or a massage therapist; None for a therapist, an assistant, or a name that says nothing."""
+    aide, a technician, an SLP assistant, or (without a therapist's credential beside it) an athletic trainer,
+    a massage therapist or a chiropractor; None for a therapist, an assistant, or a name that says nothing."""
     if not filled(name) or (filled(npi) and str(plain(npi)).strip() in ref.provider_roster) \
             or person_key(str(name)) in ref.provider_roster:
         return None
@@ -142,5 +142,7 @@ _STAFF_WHO_DO_NOT_BILL = {"AIDE": "an aide", "TECH": "a technician", "TECHNICIAN
                           "OTS": "a student", "SLPA": "a speech-language pathology assistant",
                           "SLP-A": "a speech-language pathology assistant"}
 # Professions that furnish no Medicare therapy service, when no therapist's credential stands beside them
-# ("Kim Lee, PT, ATC" is a PT).
-_OTHER_PROFESSIONS = {"ATC": "an athletic trainer", "LAT": "an athletic trainer", "LMT": "a massage therapist"}
+# ("Kim Lee, PT, ATC" is a PT). A chiropractor's Medicare services are spinal manipulation only (CMS Pub.
+# 100-02 ch.15 §240).
+_OTHER_PROFESSIONS = {"ATC": "an athletic trainer", "LAT": "an athletic trainer", "LMT": "a massage therapist",
+                      "DC": "a chiropractor"}

@@ -42,19 +42,21 @@ class DisciplineCodeMismatch(Rule):
                                    f"is {line.provider_type}", field="provider_type", amount=ctx.allowed(line))
 
 
-_SUPPORT_STAFF = "CMS Pub. 100-02 ch.15 §230.1 C, §230.2 C (services of aides, even supervised, are not therapy " \
-                 "services and are not covered), §230.3 C (SLP assistants are not recognized); §230.1-§230.3 " \
-                 "(therapy is furnished by qualified therapists and therapy assistants)"
+_NOT_THERAPY = "CMS Pub. 100-02 ch.15 §230.1 C, §230.2 C (services of aides, even supervised, are not therapy " \
+               "services and are not covered), §230.3 C (SLP assistants are not recognized); §230.1-§230.3 " \
+               "(therapy is furnished by qualified therapists and therapy assistants); §240 (a chiropractor's " \
+               "services: manual manipulation of the spine only)"
 
 
-class ServiceOfStaffWhoDoNotBill(Rule):
+class ServiceByNonTherapist(Rule):
     id = "PRV003"
-    name = "service-by-support-staff"
+    name = "service-by-non-therapist"
     severity = "error"
     condition = ("Medicare and plans that follow CMS: the rendering provider is an aide, a technician, an SLP "
-                 "assistant, or an athletic trainer or massage therapist without a therapist's credential")
+                 "assistant, or an athletic trainer, massage therapist or chiropractor without a therapist's "
+                 "credential")
     fix = "Bill only what a therapist or therapy assistant furnished, under their name"
-    source = _SUPPORT_STAFF
+    source = _NOT_THERAPY
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
