@@ -380,7 +380,7 @@ def _patients_by_name(parts: list[list[Any]], with_birth_date: bool) -> list[Any
     patients = []
     for *name, birth in zip(*names, born):
         said = ", ".join(" ".join(str(plain(part)).split()) for part in name if filled(part))
-        patients.append((said + births[birth] if said else None))
+        patients.append(said + births[birth] if said else None)
     return patients
 
 

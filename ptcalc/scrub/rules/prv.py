@@ -48,6 +48,11 @@ _NOT_THERAPY = "CMS Pub. 100-02 ch.15 §230.1 C, §230.2 C (services of aides, e
                "services: manual manipulation of the spine only)"
 
 
+def _someone_not_a_therapist(ctx: ScrubContext) -> bool:
+    """Whether any line of the partition is rendered by someone who is no therapist (most sheets: none)."""
+    return ctx.memo("rendered_by", lambda: any(line.rendered_by for line in ctx.lines))
+
+
 class ServiceByNonTherapist(Rule):
     id = "PRV003"
     name = "service-by-non-therapist"
@@ -60,7 +65,7 @@ class ServiceByNonTherapist(Rule):
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx) if _someone_not_a_therapist(ctx) else ():
             if line.rendered_by is not None and line.rendered_by != "a student":
                 yield self.finding(ctx, line, f"{line.cpt} is billed with {line.rendered_by} as the rendering "
                                    "provider; Medicare pays therapy furnished by a therapist or therapy assistant",
@@ -79,7 +84,7 @@ class StudentRenderedService(Rule):
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        for line in self.lines(ctx) if _someone_not_a_therapist(ctx) else ():
             if line.rendered_by == "a student":
                 yield self.finding(ctx, line, f"{line.cpt} is billed with a student as the rendering provider",
                                    field="provider_type", amount=ctx.allowed(line))
