@@ -702,7 +702,10 @@ def test_an_unknown_health_plan_gets_no_medicare_rules_and_says_how_it_was_judge
     ("Kim Lee, PT Aide", None), ("Student PT", None), ("Kim Lee, ATC", None), ("Kim Lee", None),
     ("Tom Li, SLP-A", None), ("Tom Li, SLPA", None), ("Mia Wu, CCC-SLP", "SLP"),
     # Older degrees (before: unrecognised); a student however the word is joined (before: `PTA-student` a PTA).
-    ("Bob Lee, BSPT", "PT"), ("Ann Ray LPT", "PT"), ("Mike Day PTA-Student", None)])
+    ("Bob Lee, BSPT", "PT"), ("Ann Ray LPT", "PT"), ("Mike Day PTA-Student", None),
+    # Credentials joined by a slash, and `Asst` (before: unrecognised, and `PT Asst` a PT: a missing CQ unfound).
+    ("Kim Lee PT/DPT", "PT"), ("PTA/LPTA", "PTA"), ("SLP/CCC", "SLP"), ("PT Asst", "PTA"), ("OT Asst.", "OTA"),
+    ("Kim Lee, PT/Aide", None)])
 def test_provider_credentials_as_exports_write_them(provider: str, provider_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.names import provider_type_of

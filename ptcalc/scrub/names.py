@@ -101,7 +101,7 @@ def provider_type_of(name: Any, npi: Any, ref: Reference) -> str | None:
         if f" {title} " in folded:
             return kind
     for token in reversed(tokens):  # credentials follow the name: "Jane Smith, DPT, OCS"
-        for part in (token, *reversed(token.split("-"))):  # CCC-SLP; Kim Lee-PTA
+        for part in (token, *reversed(_JOINED.split(token))):  # CCC-SLP; Kim Lee-PTA; PT/DPT (OTR/L is one)
             if part in ref.provider_credentials:
                 return ref.provider_credentials[part]
     return None
@@ -129,8 +129,11 @@ def _credential_tokens(text: str) -> list[str]:
 
 
 def _parts(tokens: list[str]) -> list[str]:
-    """The tokens and their hyphenated parts: `PTA-Student` is PTA-STUDENT, PTA and STUDENT."""
-    return [part for token in tokens for part in (token, *(token.split("-") if "-" in token else ()))]
+    """The tokens and their joined parts: `PTA-Student` is PTA-STUDENT, PTA and STUDENT; `PT/Aide` PT and AIDE."""
+    return [part for token in tokens for part in (token, *(_JOINED.split(token) if _JOINED.search(token) else ()))]
+
+
+_JOINED = re.compile(r"[-/]")  # credentials written together: CCC-SLP, PT/DPT
 
 
 # Aides, technicians, students, and speech-language pathology assistants: whatever else the name says ("PT
