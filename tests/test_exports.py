@@ -1667,3 +1667,14 @@ def test_a_fee_below_the_medicare_allowed_amount_is_money_left_on_the_table(tmp_
     assert [(f["row"], f["rule"], f["amount_at_risk"]) for f in report["findings"]] == [
         (2, "COV004", round(float(allowed) - 20, 2))]
     assert report["summary"]["dollars_left_on_table"] == round(float(allowed) - 20, 2)
+
+
+def test_a_role_column_saying_therapist_or_assistant_takes_the_lines_discipline(tmp_path: Path) -> None:
+    # Before: `Assistant` and `Therapist` were a DAT002 on every line ("not one of PT, PTA, OT, OTA, SLP").
+    found = rows_and_rules(tmp_path / "role.csv", "Acct,DOS,CPT,Mod,Units,Minutes,Payer,Provider Role\n"
+                                                  "A1,03/02/2026,97110,GP,1,15,Medicare,Assistant\n"     # a PTA: CQ
+                                                  "A2,03/02/2026,97110,GP CQ,1,15,Medicare,Assistant\n"
+                                                  "A3,03/02/2026,97530,GO,1,15,Medicare,Therapist\n"
+                                                  "A4,03/02/2026,97530,GO,1,15,Medicare,Assistant\n"     # an OTA: CO
+                                                  "A5,03/02/2026,92507,GN,1,,Medicare,Assistant\n")      # an SLPA
+    assert found == {(2, "MOD005"), (5, "MOD005"), (6, "PRV003")}

@@ -37,8 +37,8 @@ from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day
                             values_beside_headers)
 from .header_words import fields_by_words
 from .lines import PAYER_TYPES, PROVIDER_TYPES
-from .names import (MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan, not_a_therapist,
-                    payer_class, payer_type_of, provider_type_cell, provider_type_of)
+from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
+                    not_a_therapist, payer_class, payer_type_of, provider_type_cell, provider_type_of, role_cell)
 from .rows import names_a_patient, names_a_provider, not_claim_lines
 
 HEADINGS_COLUMN = "the patient headings (Patient: …) above the lines"
@@ -353,16 +353,23 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
                 else provider_type_cell(value, ref) or value for value in set(kinds)}
         staff = {value: who for value in read if read[value] == value and (who := not_a_therapist(value, None, ref))}
-        blanks = {value for value in read if not filled(value)} | staff.keys()  # the line says, else PT
+        roles = {value: role for value in read if read[value] == value and (role := role_cell(value)) is not None}
+        blanks = {value for value in read if not filled(value)} | staff.keys() | roles.keys()  # the line says
         blank = [i for i, value in enumerate(kinds) if value in blanks] if blanks else []
+        rendered_by = [staff.get(value) for value in kinds] if staff or roles else []
         if blank or any(read[value] != value for value in read):
             cells["provider_type"] = [read[value] for value in kinds]
             for i in blank:
                 cells["provider_type"][i] = said(i)[0]
                 if kinds[i] in staff:
                     assume(i, _judged_as(str(kinds[i]).strip(), f"is {staff[kinds[i]]} (no therapist)", *said(i)))
-        if staff:
-            cells["rendered_by"] = [staff.get(value) for value in kinds]
+                elif roles.get(kinds[i]):  # `Assistant` beside GP: a PTA (an SLP assistant bills nothing)
+                    discipline = said(i)[0] or "PT"
+                    cells["provider_type"][i] = ASSISTANT_OF.get(discipline, discipline)
+                    if discipline not in ASSISTANT_OF:
+                        rendered_by[i] = "a speech-language pathology assistant"
+        if any(rendered_by):
+            cells["rendered_by"] = rendered_by
     else:
         kinds, staff_by_line = _provider_types(layout, column, said, ref, assume)
         if kinds is not None:

@@ -72,6 +72,17 @@ _DISCIPLINE_CELLS = {"physicaltherapy": "PT", "physical": "PT", "occupationalthe
                      "speechpathology": "SLP", "speechlanguage": "SLP", "st": "SLP", "sp": "SLP"}
 
 
+# What a Role column says: a therapist or an assistant, of the line's own discipline (GP: PT or PTA).
+_ROLE_CELLS = {"therapist": False, "clinician": False, "assistant": True, "asst": True, "therapistassistant": True,
+               "therapyassistant": True}
+ASSISTANT_OF = {"PT": "PTA", "OT": "OTA"}
+
+
+def role_cell(value: Any) -> bool | None:
+    """True for a cell naming an assistant's role, False for a therapist's, None for anything else."""
+    return _ROLE_CELLS.get("".join(ch for ch in str(value).lower() if ch.isalnum())) if filled(value) else None
+
+
 def provider_type_cell(value: Any, ref: Reference) -> str | None:
     """A provider-type cell: a credential or title (`DPT`, `OTR/L`, `Physical Therapist Assistant`), or the
     discipline a Discipline column names (`Physical Therapy`, `Speech`, `ST`); None when it says neither."""
