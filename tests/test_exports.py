@@ -251,7 +251,8 @@ def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_say
     ("MCR/MCD", "medicare"),
     # Before: COM, COMM, SP, HMO, PPO, CI, MB were DAT002 on every line of their class.
     ("COM", "commercial"), ("COMM", "commercial"), ("SP", "self_pay"), ("HMO", "commercial"), ("PPO", "commercial"),
-    ("CI", "commercial"), ("MB", "medicare"), ("Managed Care", "commercial")])
+    ("CI", "commercial"), ("MB", "medicare"), ("Managed Care", "commercial"),
+    ("Private Insurance", "commercial"), ("Private Pay", "self_pay"), ("Veterans Affairs", "medicare_advantage")])
 def test_financial_classes_as_practices_abbreviate_them(financial_class: str, payer_type: str) -> None:
     """Before: `Self`, `MCARE`, `MED B`, `MA PLAN` were unreadable (DAT002), `HMO MEDICARE` and `Managed
     Medicare` Traditional Medicare, `MCR/MCD` Medicaid."""
