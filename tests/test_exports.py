@@ -1654,6 +1654,12 @@ def test_a_rendering_provider_who_is_a_student_an_aide_or_an_athletic_trainer(tm
     notes = {f["row"]: f["message"] for f in report["findings"] if f["rule"] == "DAT008"}
     assert notes[6] == "provider type: 'Roe, Al PT Aide' is an aide (no therapist), judged as a PT (its GP modifier)"
     assert 4 not in notes   # a PT who is also an athletic trainer is a PT
+    # The annotated copy highlights the provider's name, the cell that says who rendered the line
+    copy = tmp_path / "staff.scrubbed.xlsx"
+    run_cli("scrub", str(sheet), "-o", str(copy), "--as-of", AS_OF)
+    names = [row[7] for row in openpyxl.load_workbook(copy).worksheets[0].iter_rows(min_row=2, max_row=6)]
+    assert [cell.fill.fgColor.rgb if cell.fill.fill_type else None for cell in names] == [
+        "FFFFC7CE", "FFFFEB9C", None, "FFFFC7CE", None]   # error, warning, clean, error, an aide on Aetna: info
 
 
 def test_a_fee_below_the_medicare_allowed_amount_is_money_left_on_the_table(tmp_path: Path) -> None:

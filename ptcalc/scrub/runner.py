@@ -40,7 +40,7 @@ PASS_ROWS = 5_000  # rows prepared and parsed at a time: each column pass over t
 class ScrubResult:
     sheet: RawSheet
     header_index: int
-    columns: dict[str, int]
+    columns: dict[str, int]  # field -> the sheet column showing it (the cell a finding on the field highlights)
     lines: list[ChargeLine]
     findings: list[Finding]
     expected_units: dict[int, int | None]
@@ -183,7 +183,10 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     if sheet.other_sheets:
         reading["other_charge_sheets"] = sheet.other_sheets
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
-    return ScrubResult(sheet, header_index, layout.columns, lines, judged.findings, judged.expected_units,
+    shown_in = dict(layout.columns)  # field -> the column a finding on it highlights
+    if "provider_type" not in shown_in and "provider_name" in layout.extra and not layout.provider_headings:
+        shown_in["provider_type"] = layout.extra["provider_name"]  # the type the provider's name says
+    return ScrubResult(sheet, header_index, shown_in, lines, judged.findings, judged.expected_units,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
 
 
