@@ -347,3 +347,17 @@ def test_a_line_billed_for_its_denial_and_denied_is_intended_not_missed(tmp_path
     assert [line["verdict"] for line in report["lines"]] == ["intended", "missed", "clean"]
     assert report["totals"]["intended"] == {"lines": 1, "dollars": 55.0}
     assert report["by_reason"]["50"]["intended"] == 1 and report["by_reason"]["50"]["missed"] == 1
+
+
+def test_a_rendering_taxonomy_of_no_therapist_is_named(tmp_path: Path) -> None:
+    # A chiropractor (111N…) rendering 97140 on a Medicare claim (before: judged as a PT, clean).
+    lines = [{"patient_id": "C1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 1, "minutes": 15,
+              "charge": 55, "payer_type": "medicare", "provider_type": "PT"},
+             {"patient_id": "C2", "dos": "2026-03-02", "cpt": "97140", "modifiers": "GP", "units": 1, "minutes": 15,
+              "charge": 55, "payer_type": "medicare", "provider_type": "PTA"}]
+    claims = tmp_path / "dc.837"
+    claims.write_text(write_837(lines).replace("PRV*PE*PXC*225200000X", "PRV*PE*PXC*111N00000X"))
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    found = {(f["row"], f["rule"]) for f in document["findings"] if f["status"] == "fail" and f["severity"] != "info"}
+    assert found == {(3, "PRV003")}
+    assert "a chiropractor" in next(f["message"] for f in document["findings"] if f["rule"] == "PRV003")

@@ -12,7 +12,8 @@ so the same rules, reports and exit codes apply:
   SV201 names the discipline (042x PT, 043x OT, 044x SLP), the rendering provider is 2420C or 2310D,
   and CLM05-1 is the type of bill, not a place of service;
 - rendering provider: 2420A at the line, else 2310B, else the billing provider (2000A PRV); its
-  taxonomy decides the provider type (2251* PT, 2252* PTA, 225X* OT, 224Z* OTA, 235Z* SLP);
+  taxonomy decides the provider type (2251* PT, 2252* PTA, 225X* OT, 224Z* OTA, 235Z* SLP; an athletic
+  trainer's 2255A2300X, a massage therapist's 225700000X or a chiropractor's 111N* is no therapist: PRV003);
 - payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
@@ -43,7 +44,9 @@ FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", 
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
                 "12": "commercial", "13": "commercial", "14": "commercial", "15": "commercial", "17": "commercial",
                 "LM": "commercial", "ZZ": "self_pay"}
-TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA"), ("235Z", "SLP"))
+TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA"), ("235Z", "SLP"),
+                  # no therapists: the scrub reads them as it reads the credential (PRV003)
+                  ("2255A2300X", "ATC"), ("225700000X", "LMT"), ("111N", "DC"))
 _NOTE_MINUTES = re.compile(r"\bMIN(?:UTES)?\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 _NOTE_ASSISTANT = re.compile(r"\b(?:PTA|OTA|ASSISTANT)\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 
