@@ -1687,3 +1687,13 @@ def test_a_role_column_saying_therapist_or_assistant_takes_the_lines_discipline(
                                                   "A4,03/02/2026,97530,GO,1,15,Medicare,Assistant\n"     # an OTA: CO
                                                   "A5,03/02/2026,92507,GN,1,,Medicare,Assistant\n")      # an SLPA
     assert found == {(2, "MOD005"), (5, "MOD005"), (6, "PRV003")}
+
+
+def test_a_plan_date_written_pending_or_not_signed_is_no_date_yet(tmp_path: Path) -> None:
+    # Before: a DAT002 error on each such line, even a plan's fifth day, when no certification is due yet.
+    found = rows_and_rules(tmp_path / "pending.csv", "Acct,DOS,CPT,Mod,Units,Minutes,POC Start,Cert Date\n"
+                                                     "A1,03/05/2026,97110,GP,1,15,03/01/2026,Pending\n"
+                                                     "A2,03/05/2026,97110,GP,1,15,03/01/2026,N/A\n"
+                                                     "A3,04/15/2026,97110,GP,1,15,03/01/2026,Not signed\n"
+                                                     "A4,03/05/2026,97110,GP,1,15,03/01/2026,Faxed 3/2\n")
+    assert found == {(4, "POC001"), (5, "DAT002")}   # day 46 uncertified; a note in a date cell is still refused

@@ -106,6 +106,13 @@ FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_ty
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
+# A plan's or an authorization's date that has not happened yet, as exports write it: read as a blank cell (a
+# plan certified `Pending` on its fifth day is no error; past its 30th day POC001 says it is not certified).
+_DATES_THAT_MAY_BE_PENDING = frozenset({"poc_start", "poc_certified", "poc_sent", "poc_end", "progress_report",
+                                        "auth_start", "auth_end"})
+_NO_DATE_YET = frozenset({"pending", "n/a", "na", "none", "not signed", "unsigned", "not certified", "not received",
+                          "not sent", "not yet", "tbd", "-", "--", "awaiting", "awaiting signature", "waiting",
+                          "not done", "no", "null"})
 _BOOLEAN_TEXT = {True: "TRUE", False: "FALSE"}
 # Characters a cell shows nothing of, or shows as an ASCII one: zero-width spaces and joiners, a word joiner,
 # a byte-order mark and a soft hyphen (text pasted from a web page or a PDF), and full-width letters and
@@ -241,6 +248,9 @@ class LineParser:
             value = value.translate(_PLAIN_TEXT)
         if value is None or value == "" or (value.__class__ is str and not value.strip()):
             return _BLANK
+        if name in _DATES_THAT_MAY_BE_PENDING and value.__class__ is str and \
+                " ".join(value.lower().replace(".", "").split()) in _NO_DATE_YET:
+            return _BLANK  # `Pending`, `Not signed`: no date yet, as a blank cell says
         try:
             if value.__class__ is str and "#" in value and value.strip().upper() in EXCEL_ERRORS:
                 raise PtcalcInputError(f"{name} holds the Excel error {value.strip()}")
