@@ -1697,3 +1697,13 @@ def test_a_plan_date_written_pending_or_not_signed_is_no_date_yet(tmp_path: Path
                                                      "A3,04/15/2026,97110,GP,1,15,03/01/2026,Not signed\n"
                                                      "A4,03/05/2026,97110,GP,1,15,03/01/2026,Faxed 3/2\n")
     assert found == {(4, "POC001"), (5, "DAT002")}   # day 46 uncertified; a note in a date cell is still refused
+
+
+def test_n_a_or_a_dash_in_an_optional_cell_is_a_blank_cell(tmp_path: Path) -> None:
+    # Before: a DAT002 error on the evaluation's `N/A` minutes, and on every `-` an export prints for nothing.
+    found = rows_and_rules(tmp_path / "na.csv", "Acct,DOS,CPT,Mod,Units,Minutes,PTA Minutes,YTD Prior\n"
+                                                "A1,03/05/2026,97161,GP,1,N/A,N/A,N/A\n"
+                                                "A2,03/05/2026,97150,GP,1,-,-,-\n"
+                                                "A3,03/05/2026,97110,GP,1,N/A,,\n"          # a timed code: no minutes
+                                                "A4,03/05/2026,97110,GP,N/A,15,,\n")        # units are required
+    assert found == {(4, "UNT005"), (5, "DAT002")}

@@ -106,13 +106,19 @@ FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_ty
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
-# A plan's or an authorization's date that has not happened yet, as exports write it: read as a blank cell (a
-# plan certified `Pending` on its fifth day is no error; past its 30th day POC001 says it is not certified).
-_DATES_THAT_MAY_BE_PENDING = frozenset({"poc_start", "poc_certified", "poc_sent", "poc_end", "progress_report",
-                                        "auth_start", "auth_end"})
-_NO_DATE_YET = frozenset({"pending", "n/a", "na", "none", "not signed", "unsigned", "not certified", "not received",
-                          "not sent", "not yet", "tbd", "-", "--", "awaiting", "awaiting signature", "waiting",
-                          "not done", "no", "null"})
+# Words for "nothing here" in an optional cell (`N/A` or `-` minutes on an untimed code's line), and for a plan's
+# or an authorization's date that has not happened yet: read as a blank cell (a plan certified `Pending` on its
+# fifth day is no error; past its 30th day POC001 says it is not certified). Not the payer's cells: `None`
+# there may mean the patient pays.
+_NOTHING = frozenset({"n/a", "na", "none", "-", "--", "\u2014", "null", "nil"})
+_NO_DATE_YET = _NOTHING | {"pending", "not signed", "unsigned", "not certified", "not received", "not sent", "not yet",
+                           "tbd", "awaiting", "awaiting signature", "waiting", "not done", "no"}
+_SAY_NOTHING_IN_WORDS = {
+    **dict.fromkeys(("minutes", "pta_minutes", "visit_timed_minutes", "ytd_prior", "charge", "pos", "locality",
+                     "provider_type", "claim_id", "claim_line", "auth_number", "auth_visits", "scrub_override"),
+                    _NOTHING),
+    **dict.fromkeys(("poc_start", "poc_certified", "poc_sent", "poc_end", "progress_report", "auth_start",
+                     "auth_end"), _NO_DATE_YET)}
 _BOOLEAN_TEXT = {True: "TRUE", False: "FALSE"}
 # Characters a cell shows nothing of, or shows as an ASCII one: zero-width spaces and joiners, a word joiner,
 # a byte-order mark and a soft hyphen (text pasted from a web page or a PDF), and full-width letters and
@@ -248,9 +254,9 @@ class LineParser:
             value = value.translate(_PLAIN_TEXT)
         if value is None or value == "" or (value.__class__ is str and not value.strip()):
             return _BLANK
-        if name in _DATES_THAT_MAY_BE_PENDING and value.__class__ is str and \
-                " ".join(value.lower().replace(".", "").split()) in _NO_DATE_YET:
-            return _BLANK  # `Pending`, `Not signed`: no date yet, as a blank cell says
+        if value.__class__ is str and name in _SAY_NOTHING_IN_WORDS and \
+                " ".join(value.lower().replace(".", "").split()) in _SAY_NOTHING_IN_WORDS[name]:
+            return _BLANK  # `N/A` minutes on an evaluation, a plan certified `Pending`: as a blank cell says
         try:
             if value.__class__ is str and "#" in value and value.strip().upper() in EXCEL_ERRORS:
                 raise PtcalcInputError(f"{name} holds the Excel error {value.strip()}")
