@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from ..context import ScrubContext
 from ..findings import Finding
+from ..lines import ChargeLine
 from .base import Rule
 
 
@@ -48,9 +49,14 @@ _NOT_THERAPY = "CMS Pub. 100-02 ch.15 §230.1 C, §230.2 C (services of aides, e
                "services: manual manipulation of the spine only)"
 
 
-def _someone_not_a_therapist(ctx: ScrubContext) -> bool:
-    """Whether any line of the partition is rendered by someone who is no therapist (most sheets: none)."""
-    return ctx.memo("rendered_by", lambda: any(line.rendered_by for line in ctx.lines))
+def _rendered_by_no_therapist(rule: Rule, ctx: ScrubContext, students: bool) -> Iterator[ChargeLine]:
+    """The rule's lines rendered by a student (`students`) or by someone else who is no therapist; a partition
+    where no line names such a provider (most sheets) is passed over."""
+    if not ctx.memo("rendered_by", lambda: any(line.rendered_by for line in ctx.lines)):
+        return
+    for line in rule.lines(ctx):
+        if line.rendered_by is not None and (line.rendered_by == "a student") == students:
+            yield line
 
 
 class ServiceByNonTherapist(Rule):
@@ -65,11 +71,10 @@ class ServiceByNonTherapist(Rule):
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx) if _someone_not_a_therapist(ctx) else ():
-            if line.rendered_by is not None and line.rendered_by != "a student":
-                yield self.finding(ctx, line, f"{line.cpt} is billed with {line.rendered_by} as the rendering "
-                                   "provider; Medicare pays therapy furnished by a therapist or therapy assistant",
-                                   field="provider_type", amount=ctx.allowed(line))
+        for line in _rendered_by_no_therapist(self, ctx, students=False):
+            yield self.finding(ctx, line, f"{line.cpt} is billed with {line.rendered_by} as the rendering provider; "
+                               "Medicare pays therapy furnished by a therapist or therapy assistant",
+                               field="provider_type", amount=ctx.allowed(line))
 
 
 class StudentRenderedService(Rule):
@@ -84,7 +89,6 @@ class StudentRenderedService(Rule):
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx) if _someone_not_a_therapist(ctx) else ():
-            if line.rendered_by == "a student":
-                yield self.finding(ctx, line, f"{line.cpt} is billed with a student as the rendering provider",
-                                   field="provider_type", amount=ctx.allowed(line))
+        for line in _rendered_by_no_therapist(self, ctx, students=True):
+            yield self.finding(ctx, line, f"{line.cpt} is billed with a student as the rendering provider",
+                               field="provider_type", amount=ctx.allowed(line))
