@@ -11,9 +11,11 @@ from .columns import BY_NAME, COLUMNS
 # (an export with both `Acct #` and `Patient Name` keys patients by the account).
 SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
     "patient_id": (("patient id", "patient no", "patient number", "patient account", "patient acct", "acct",
-                    "acct #", "acct no", "account number", "account no", "chart", "chart #", "chart number",
-                    "pt id", "patient #", "medical record", "medical record number", "medical record no",
+                    "acct #", "acct no", "account number", "account no", "chart number", "pt id", "patient #", "medical record", "medical record number", "medical record no",
                     "med rec", "med rec no", "client id", "client no", "client number", "client #"),
+                   # A bare `Chart` or `Chart #` (one header key): the chart number, beside a name column (`Patient
+                   # Name`); beside an account column, the account keys patients
+                   ("chart",),
                    ("patient name", "pt name", "name", "client name")),
     "dos": (("dos", "dos from", "from date", "from dos", "svc date", "service from", "date of svc", "visit date",
              "treatment date"),),
@@ -72,7 +74,7 @@ TRANSACTION_TYPE = (("transaction type", "trans type", "txn type", "tran type", 
 # The last day of a line's service period, beside its first (`DOS From`, `DOS To`): a line is one day, so a
 # period of several is refused on the line rather than judged as its first day with every day's units.
 DOS_TO = (("to dos", "dos to", "to date", "date to", "thru date", "through date", "service to", "svc to", "dos thru",
-           "dos through", "date of service to", "service thru", "service through", "to date of service", "end date of "
+           "dos through", "thru dos", "through dos", "svc thru", "svc through", "dos end", "service end date", "date of service to", "service thru", "service through", "to date of service", "end date of "
            "service"),)
 # The patient's own name and birth date, for an export with no patient identifier (`Last Name`, `First Name`,
 # `DOB`): read together as the patient, the birth date telling two patients of one name apart. A patient-name
@@ -100,7 +102,7 @@ WORDS_RANK = 1.5  # a header read by its words: after the field's names and firs
 
 # Words so common in exports that they mean a field only when nothing more specific is there.
 GENERIC = frozenset({"date", "code", "procedure", "patient", "time", "name", "amount", "plan", "ins", "place", "min",
-                     "unit", "fee", "billed", "claim", "proc", "chart"})
+                     "unit", "fee", "billed", "claim", "proc"})
 
 
 def _ranked_lookup() -> dict[str, tuple[str, int]]:
