@@ -26,6 +26,8 @@ CODE_IN_TEXT = re.compile(r"^\s*'?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*(?:[(\[]\s*
                           re.I)
 CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + CODE + r"[)\]]?\s*$", re.I)
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")  # thousands grouped: `1,234.50`, `12,000`
+_QUANTITY = re.compile(r"^\s*(?:[x*]\s*\d{1,2}|\(\s*[x*]?\s*\d{1,2}\s*\))\s*$", re.I)  # `97110 x2`, `97110 (2)`
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
 _VOWELS = frozenset("AEIOU")
 _GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each
@@ -74,6 +76,23 @@ def describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_ANY_CODE = re.compile(r"(?<![A-Z0-9])" + CODE + r"(?![A-Z0-9])", re.I)
+# Between the codes of a list: separators, quantities (`x2`, `(2)`, `*2`), two-character modifiers; no words.
+_LIST_FILLER = re.compile(r"^(?:[\s,;/&+()*x-]|and\b|\d{1,2}\b|[A-Z0-9]{2}\b)*$", re.I)
+
+
+def codes_listed(value: Any) -> list[str]:
+    """The codes of a cell that lists several (`97110, 97140`, `97110 x2 / 97140`): several claim lines in one
+    row, or one visit's codes in one argument. Not a description that names another code (`G0283 E-stim (97014
+    for commercial)`)."""
+    if not isinstance(value, str):
+        return []
+    codes = [code.upper() for code in _ANY_CODE.findall(value)]
+    if len(set(codes)) < 2 or not _LIST_FILLER.match(_ANY_CODE.sub(" ", value)):
+        return []
+    return list(dict.fromkeys(codes))
+
+
 def normalise_code(value: Any, field: str = "code") -> str:
     """A CPT/HCPCS code as text: 97110.0 -> '97110', ' g0283 ' -> 'G0283'."""
     if isinstance(value, bool) or is_blank(value):
@@ -88,6 +107,9 @@ def normalise_code(value: Any, field: str = "code") -> str:
         if match:
             text = match.group(1)
         elif not (len(text) == 5 and text.isalnum()):  # not a plain code: perhaps a code with its description
+            if listed := codes_listed(text):  # not the first code with the others as its description
+                raise PtcalcInputError(f"{field}: {describe(value)} holds {len(listed)} codes ({', '.join(listed)}); "
+                                       "give each code its own cell")
             text = _code_with_description(text, value, field)
     if not text:
         raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
@@ -100,6 +122,8 @@ def _code_with_description(text: str, value: Any, field: str) -> str:
     their own argument or column."""
     if found := CODE_IN_TEXT.match(text):
         words = _WORD.findall(found.group(2))
+        if _QUANTITY.match(found.group(2)):
+            raise PtcalcInputError(f"{field}: {describe(value)} has a quantity after the code; give it as the units")
         if words and all(len(word) == 2 for word in words):
             raise PtcalcInputError(f"{field}: {describe(value)} has modifiers after the code; give them as modifiers")
         if not words or any(len(word) > 2 for word in words):
@@ -116,8 +140,11 @@ def parse_number(value: Any, field: str) -> float:
     if isinstance(value, (int, float, Decimal)):
         number = float(value)
     elif isinstance(value, str):
+        text = value.strip()
+        if "," in text and not _GROUPED.match(text):  # `2,1`: two values, or a decimal comma; not 21
+            raise PtcalcInputError(f"{field}: {describe(value)} is not a number")
         try:
-            number = float(value.strip().replace(",", ""))
+            number = float(text.replace(",", ""))
         except ValueError:
             raise PtcalcInputError(f"{field}: {describe(value)} is not a number") from None
     else:

@@ -865,6 +865,25 @@ def test_a_chart_number_beside_a_patient_name_column_is_the_patient_and_m1_m2_ar
         (3, "PTP001", "bypassed"), (4, "MOD001", "fail")}
 
 
+def test_a_chart_number_beside_a_patient_name_keys_the_patients_and_a_thru_dos_bounds_the_line(
+        tmp_path: Path) -> None:
+    # Before: `Patient Name` outranked `Chart #` (a bare "chart" was a generic word), so two patients of one
+    # name were one visit (a false UNT006 on 97110 billed for each), and `Thru DOS` was not read (a line over
+    # three days judged as its first day's).
+    sheet = tmp_path / "medisoft.csv"
+    sheet.write_text("Chart #,Patient Name,From DOS,Thru DOS,Proc Code,Mod 1,Mod 2,Qty,Tx Minutes,Ins Class\n"
+                     "1001,\"Doe, Jane\",03/02/2026,03/02/2026,97110,GP,,2,30,Medicare\n"
+                     "1002,\"Doe, Jane\",03/02/2026,03/02/2026,97110,GP,,2,30,Medicare\n"
+                     "1003,\"Roe, Rick\",03/02/2026,03/04/2026,97530,GP,,2,30,Medicare\n")
+    _, report = scrub_json(sheet)
+    reading = report["reading"]
+    assert (reading["fields"]["patient_id"], reading["columns_not_used"]) == ("Chart # (A)", ["Patient Name (B)"])
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(4, "DAT002")}
+    # Beside an account column, the account keys the patients (and the chart column is left unread)
+    sheet.write_text("Chart,Acct #,DOS,CPT,Mod,Units,Minutes\nC1,A1,03/02/2026,97110,GP,2,30\n")
+    assert scrub_json(sheet)[1]["reading"]["fields"]["patient_id"] == "Acct # (B)"
+
+
 def test_the_clinics_locality_prices_the_lines_that_give_none_and_the_reading_says_where(tmp_path: Path) -> None:
     # Before: always national rates, unsaid: a KX total near the threshold could be $100 off the clinic's own.
     sheet = tmp_path / "kx.csv"
@@ -1707,3 +1726,13 @@ def test_n_a_or_a_dash_in_an_optional_cell_is_a_blank_cell(tmp_path: Path) -> No
                                                 "A3,03/05/2026,97110,GP,1,N/A,,\n"          # a timed code: no minutes
                                                 "A4,03/05/2026,97110,GP,N/A,15,,\n")        # units are required
     assert found == {(4, "UNT005"), (5, "DAT002")}
+
+
+def test_a_comma_that_groups_no_thousands_is_not_read_away(tmp_path: Path) -> None:
+    # Before: `22,5` minutes (a decimal comma in a comma-delimited file) were 225 minutes, a false UNT002 saying
+    # 15 units were earned, and `2,1` units were 21 (MUE001, UNT001): plausible wrong numbers, not unreadable cells.
+    found = rows_and_rules(tmp_path / "commas.csv", "Acct,DOS,CPT,Mod,Units,Minutes,Charge\n"
+                           'C1,03/02/2026,97110,GP,2,"22,5",$100.00\n'
+                           'C2,03/02/2026,97110,GP,"2,1",30,$100.00\n'
+                           'C3,03/02/2026,97110,GP,2,30,"$1,100.00"\n')   # grouped thousands: a charge
+    assert found == {(2, "DAT002"), (3, "DAT002")}

@@ -45,6 +45,9 @@ def test_fee_takes_cells_ranges_blocks_dates_and_modifier_ranges() -> None:
     assert PT_FEE(["97161", "97110", "97140", None], [1.0, 2.0, 1.0, None], None, 2026.0) == 163.49
     assert PT_FEE(["97110", "97530"], [1.0, 1.0], "national", 2026, ["GP", "GP CQ"]) == 52.02  # 22.21 + 35.07 × 85%
     assert PT_FEE("97110", 1, "13202-01", "2025-06-30") == 32.26
+    # A code with its description, and grouped thousands, are still read
+    assert (PT_FEE("97110 - Ther Ex", "2"), PT_FEE("G0283 E-stim (97014 for commercial)")) == (51.27, 12.69)
+    assert PT_KX_CHECK("$2,300.00", "1,000").startswith("KX+REVIEW")
 
 
 def test_fee_explain_shows_the_mppr_and_the_data_used() -> None:
@@ -67,6 +70,11 @@ def test_kx_check_with_empty_cells_and_dates() -> None:
     (lambda: PT_FEE("97110", 1, "Springfield"), "locality: 'Springfield' is not a Medicare locality"),
     (lambda: PT_FEE("97110", 1, "national", "soon"), "date: 'soon' is not a date"),
     (lambda: PT_KX_CHECK("lots"), "ytd_allowed: 'lots' is not a number"),
+    # Before: the first code priced alone (29.06, 97140 silently dropped), and `2,1` read as 21 units (473.26)
+    (lambda: PT_FEE("97110, 97140"), "codes: '97110, 97140' holds 2 codes (97110, 97140); give each code its own"),
+    (lambda: PT_FEE("97110", "2,1"), "units: '2,1' is not a number"),
+    (lambda: PT_UNITS([30.0, 15.0], ["97110", "97140 97530"]), "codes: '97140 97530' holds 2 codes"),
+    (lambda: PT_FEE("97110 x2"), "codes: '97110 x2' has a quantity after the code; give it as the units"),
 ])
 def test_bad_cells_raise_value_error_naming_argument_and_value(call, message) -> None:
     with pytest.raises(ValueError) as caught:

@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from ..errors import PtcalcInputError
-from ..values import CODE, CODE_AT_END, CODE_IN_TEXT, parse_date
+from ..values import CODE_AT_END, CODE_IN_TEXT, codes_listed, parse_date
 
 _WORDS = re.compile(r"[^\s,;:()\[\]/\-\u2013\u2014]+")  # after a space: `GP 59`, `- GP`, `– GP, 59`
 _GLUED_MODIFIERS = re.compile(r"^(?:[\s-]*([A-Z0-9]{2}))+\s*$", re.I)
@@ -24,22 +24,6 @@ def filled(value: object) -> bool:
 def plain(value: Any) -> Any:
     """97110.0 as 97110: a number a reader gave as a float where the sheet shows a whole number."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-_ANY_CODE = re.compile(r"(?<![A-Z0-9])" + CODE + r"(?![A-Z0-9])", re.I)
-# Between the codes of a list: separators, quantities (`x2`, `(2)`, `*2`), two-character modifiers; no words.
-_LIST_FILLER = re.compile(r"^(?:[\s,;/&+()*x-]|and\b|\d{1,2}\b|[A-Z0-9]{2}\b)*$", re.I)
-
-
-def codes_listed(value: Any) -> list[str]:
-    """The codes of a cell that lists several (`97110, 97140`, `97110 x2 / 97140`): a row that is several
-    claim lines. Not a description that names another code (`G0283 E-stim (97014 for commercial)`)."""
-    if not isinstance(value, str):
-        return []
-    codes = [code.upper() for code in _ANY_CODE.findall(value)]
-    if len(set(codes)) < 2 or not _LIST_FILLER.match(_ANY_CODE.sub(" ", value)):
-        return []
-    return list(dict.fromkeys(codes))
 
 
 def code_of(value: Any, modifiers: frozenset[str] = frozenset()) -> tuple[Any, str]:
