@@ -325,3 +325,21 @@ def test_a_waiver_cell_is_read_as_rules_then_a_reason(cell: str, rules: set[str]
     else:
         waiver = parser._override(cell)
         assert (waiver.rules, waiver.reason) == (rules, reason)
+
+
+def test_units_over_the_minutes_name_an_unlisted_service_only_where_one_would_explain_them(tmp_path: Path) -> None:
+    # A service whose minutes earned no unit is not on a billing export, but the CMS rule counts its minutes: a
+    # correct bill then shows one unit more than its listed minutes support. The fix says which minutes would
+    # explain it; not where none would (4 units for 20 minutes), under the AMA rule (each code alone) or where the
+    # sheet gives the visit's total timed minutes.
+    sheet = tmp_path / "units.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Payer Type\n"
+                     "U1,03/02/2026,97110,GP,2,22,Medicare\n"
+                     "U2,03/02/2026,97110,GP,4,20,Medicare\n"
+                     "U3,03/02/2026,97110,,2,22,Commercial\n")
+    fixes = {f["row"]: f["fix"] for f in scrub_json(sheet)[1]["findings"] if f["rule"] == "UNT001"}
+    assert fixes == {2: "Bill 1 unit of 97110, unless the note records another timed service of 1-7 minutes that "
+                        "earned no unit (the CMS rule counts its minutes): then add it to the sheet with 0 units",
+                     3: "Bill 1 unit of 97110", 4: "Bill 1 unit of 97110"}
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Total Timed Minutes\nU1,03/02/2026,97110,GP,2,22,22\n")
+    assert [f["fix"] for f in scrub_json(sheet)[1]["findings"] if f["rule"] == "UNT001"] == ["Bill 1 unit of 97110"]

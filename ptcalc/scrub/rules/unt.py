@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ...units import split_timed_units
 from ..context import ScrubContext, Visit, VisitTotalUnits, VisitUnits
 from ..findings import Finding
 from ..lines import ChargeLine
@@ -55,18 +56,36 @@ class _TotalRule(_UnitsRule):
             billed_total, expected_total = sum(units.billed_by_code.values()), sum(units.expected_by_code.values())
             if (billed_total > expected_total) != self.too_many or billed_total == expected_total:
                 continue
+            unlisted = self._unlisted_minutes(ctx, units)
             for code, billed in units.billed_by_code.items():
                 expected = units.expected_by_code[code]
                 if (billed > expected if self.too_many else billed < expected):
                     line = _first_line(visit, code)
+                    fix = f"Bill {_plural(expected)} of {code}"
+                    if unlisted:
+                        fix += (f", unless the note records another timed service of {unlisted} minutes that earned "
+                                "no unit (the CMS rule counts its minutes): then add it to the sheet with 0 units")
                     yield self.finding(
                         ctx, line, f"{code}: {_plural(billed)} billed for {units.minutes_by_code[code]:g} minutes; "
                         f"{self.basis(units)}, {expected} of them for {code}", field="units",
-                        amount=self.amount(ctx, line, abs(billed - expected)), fix=f"Bill {_plural(expected)} of {code}")
+                        amount=self.amount(ctx, line, abs(billed - expected)), fix=fix)
         for visit, total in ctx.visit_total_mismatches:
             billed = sum(total.billed_by_code.values())
             if (billed > total.supported) == self.too_many and self.applies_to(ctx, visit.lines[0]):
                 yield self._total_finding(ctx, visit, total, billed)
+
+    def _unlisted_minutes(self, ctx: ScrubContext, units: VisitUnits) -> str | None:
+        """The minutes (`1-6`) of one more timed service, unbilled and not on the sheet, under which the CMS rule
+        gives exactly the billed units: an export lists the billed lines, and a service whose minutes earned no
+        unit still counts toward the visit's total (§20.2). None when none would, under the AMA rule (each code
+        alone), or when the sheet gives the visit's total timed minutes."""
+        if not self.too_many or units.method != "CMS" or "visit_timed_minutes" in ctx.columns:
+            return None
+        listed = tuple(units.minutes_by_code.items())
+        billed = (*(units.billed_by_code[code] for code, _ in listed), 0)
+        rvus = ctx.ref.latest_fee_schedule.rows
+        fits = [m for m in range(1, 15) if split_timed_units((*listed, ("", float(m))), "CMS", rvus) == billed]
+        return None if not fits else f"{fits[0]}" if len(fits) == 1 else f"{fits[0]}-{fits[-1]}"
 
     def _total_finding(self, ctx: ScrubContext, visit: Visit, total: VisitTotalUnits, billed: int) -> Finding:
         """One finding on the visit's first timed line: the total does not say which code is off."""
