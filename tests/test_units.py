@@ -116,3 +116,28 @@ def test_cms_a_code_with_15_minutes_or_more_never_gets_zero(visit: list) -> None
 def test_ama_units_are_per_code(visit: list) -> None:
     codes, minutes = [c for c, _ in visit], [m for _, m in visit]
     assert allocate_units(minutes, codes, "AMA").units == [units_for_minutes(m) for m in minutes]
+
+
+def test_the_unlisted_service_minutes_are_those_a_full_search_finds() -> None:
+    # UNT001's fix names the minutes of a service an export leaves off that would explain one unit more; the
+    # bounded search must find exactly what trying every minute from 1 to 14 finds.
+    import random
+
+    from ptcalc.refdata import load_reference
+    from ptcalc.scrub.rules.unt import unlisted_service_minutes
+    from ptcalc.units import split_timed_units
+
+    rvus = load_reference().latest_fee_schedule.rows
+    rnd = random.Random(20261123)
+    named = 0
+    for _ in range(3000):
+        codes = rnd.sample(["97110", "97140", "97530", "97112", "97116", "97535"], rnd.randint(1, 4))
+        listed = tuple((code, rnd.randint(1, 60) + rnd.choice((0.0, 0.5))) for code in codes)
+        billed = list(split_timed_units(listed, "CMS", rvus))
+        billed[rnd.randrange(len(billed))] += 1
+        fits = [x for x in range(1, 15) if split_timed_units((*listed, ("", float(x))), "CMS", rvus) == (*billed, 0)]
+        want = None if not fits else f"{fits[0]}" if fits[0] == fits[-1] else f"{fits[0]}-{fits[-1]}"
+        assert fits == list(range(fits[0], fits[-1] + 1)) if fits else True
+        assert unlisted_service_minutes(listed, tuple(billed), rvus) == want, (listed, billed)
+        named += want is not None
+    assert 300 < named < 2700  # both answers are exercised

@@ -1,11 +1,12 @@
 """UNT: units and the 8-minute rule (CMS aggregate or AMA per code, per the payer profile)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from decimal import Decimal
 
 from ...units import split_timed_units
-from ..context import ScrubContext, Visit, VisitTotalUnits, VisitUnits
+from ..context import ScrubContext, Visit, VisitTotalUnits, VisitUnits, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
@@ -79,13 +80,15 @@ class _TotalRule(_UnitsRule):
         gives exactly the billed units: an export lists the billed lines, and a service whose minutes earned no
         unit still counts toward the visit's total (§20.2). None when none would, under the AMA rule (each code
         alone), or when the sheet gives the visit's total timed minutes."""
-        if not self.too_many or units.method != "CMS" or "visit_timed_minutes" in ctx.columns:
-            return None
+        excess = sum(units.billed_by_code.values()) - sum(units.expected_by_code.values())
+        if not self.too_many or excess != 1 or units.method != "CMS" or "visit_timed_minutes" in ctx.columns:
+            return None  # (under 15 more minutes add at most one unit)
         listed = tuple(units.minutes_by_code.items())
         billed = (*(units.billed_by_code[code] for code, _ in listed), 0)
-        rvus = ctx.ref.latest_fee_schedule.rows
-        fits = [m for m in range(1, 15) if split_timed_units((*listed, ("", float(m))), "CMS", rvus) == billed]
-        return None if not fits else f"{fits[0]}" if len(fits) == 1 else f"{fits[0]}-{fits[-1]}"
+        memo = remembered(ctx.ref, "unlisted_minutes")
+        if (listed, billed) not in memo:
+            memo[(listed, billed)] = unlisted_service_minutes(listed, billed[:-1], ctx.ref.latest_fee_schedule.rows)
+        return memo[(listed, billed)]
 
     def _total_finding(self, ctx: ScrubContext, visit: Visit, total: VisitTotalUnits, billed: int) -> Finding:
         """One finding on the visit's first timed line: the total does not say which code is off."""
@@ -122,6 +125,28 @@ class UnitsBelowMinutes(_TotalRule):
     fix = "Bill the expected units; the amount is the value of the missing units"
     source = SECTION_20_2
     too_many = False
+
+
+def unlisted_service_minutes(listed: tuple[tuple[str, float], ...], billed: tuple[int, ...], rvus: dict) -> str | None:
+    """The whole minutes x (1-14) of one more timed service for which the CMS split of `listed` plus it gives
+    `billed` and the extra service 0 units, as `lo-hi`. Only x with units(T + x) equal to the billed total, and
+    no more than the smallest leftover of a code that took a leftover unit (ties go to the listed code), can;
+    over that range the split changes only in the extra code's place, so both ends decide it (checked in full
+    where they disagree)."""
+    total, billed_total = sum(m for _, m in listed), sum(billed)
+    low, high = max(1, math.ceil(15 * billed_total - 7 - total)), min(14, math.ceil(15 * billed_total + 8 - total) - 1)
+    leftovers = [m - 15 * (m // 15) for (_, m), b in zip(listed, billed) if b > m // 15]
+    if leftovers:
+        high = min(high, math.floor(min(leftovers)))
+    wanted = (*billed, 0)
+
+    def fits(x: int) -> bool:
+        return split_timed_units((*listed, ("", float(x))), "CMS", rvus) == wanted
+
+    if low > high:
+        return None
+    found = [low, high] if fits(low) and fits(high) else [x for x in range(low, high + 1) if fits(x)]
+    return None if not found else f"{found[0]}" if found[0] == found[-1] else f"{found[0]}-{found[-1]}"
 
 
 def _cms_split_allowed(units: VisitUnits) -> bool:
