@@ -95,10 +95,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     prepared.from_headings = carry.from_headings
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)
-    if sheet.other_sheets:
-        reading["other_charge_sheets"] = sheet.other_sheets
-    if sheet.notes:
-        reading["source_problems"] = sheet.notes
+    reading.update(sheet.reading_notes())
     print(format_reading(reading))
     return EXIT_OK
 

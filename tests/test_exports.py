@@ -1027,13 +1027,63 @@ def test_a_heading_or_a_title_is_not_taken_for_a_second_header_row(tmp_path: Pat
     assert report["findings"] == []
 
 
-def test_a_report_with_a_row_per_visit_and_numbered_codes_is_refused_saying_why(tmp_path: Path) -> None:
+def test_a_report_with_a_row_per_visit_and_numbered_codes_is_read_as_a_line_per_code(tmp_path: Path) -> None:
+    # Before: refused ("CPT 1 (C) and CPT 2 (E) could each be the code ... export one row per charge line").
     sheet = tmp_path / "visits.csv"
-    sheet.write_text("Patient ID,DOS,CPT 1,Units 1,CPT 2,Units 2,Modifiers\nW1,03/02/2026,97110,2,97140,1,GP\n")
-    result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
-    assert result.returncode == 2 and not result.stdout and "Traceback" not in result.stderr
-    assert "CPT 1 (C) and CPT 2 (E) could each be the code" in result.stderr
-    assert "export one row per charge line" in result.stderr
+    sheet.write_text("Visit Summary,,,,,,,,,,,,,,\n"
+                     "Patient,DOS,Payer,CPT 1,Units 1,Min 1,Mod 1-1,Mod 1-2,CPT 2,Units 2,Min 2,Mod 2-1,Mod 2-2,"
+                     "CPT 3,Dx 1\n"
+                     "W1,03/02/2026,Medicare Part B,97110,2,30,GP,,97140,1,15,GP,,,M54.50\n"       # clean
+                     "W2,03/02/2026,Medicare Part B,97150,1,30,GP,,97110,1,15,GP,,,M54.50\n"       # 97110: no 59
+                     ",,,,,,,,,,,,,,\n"
+                     "W3,03/02/2026,Medicare Part B,97110,3,20,GP,KX,,,,,,,M54.50\n"               # 3 units, 20 min
+                     "Total,,,,7,,,,,2,,,,,\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["source_row"], f["rule"]) for f in report["findings"]}
+    assert found == {(6, 4, "PTP001"), (8, 6, "UNT001")}
+    summary, reading = report["summary"], report["reading"]
+    assert (summary["lines"], summary["blank_rows"], summary["not_claim_lines"]) == (5, 1, 1)
+    assert reading["reshaped"].startswith("a row per visit with numbered codes (CPT 1, CPT 2, CPT 3): each code "
+                                          "read as a line of its own")
+    assert (reading["fields"]["cpt"], reading["fields"]["modifiers"]) == ("CPT (F)", "Mod 1 (I) + Mod 2 (J) "
+                                                                                     "(merged in order)")
+    # The annotated copy lists the lines, each with its row in the file
+    copy = tmp_path / "visits.xlsx"
+    assert run_cli("scrub", str(sheet), "-o", str(copy), "--as-of", AS_OF).returncode == 1
+    rows = list(openpyxl.load_workbook(copy)["visits"].iter_rows(min_row=3, max_col=8, values_only=True))
+    assert [(r[3], r[4], r[5]) for r in rows] == [
+        ("M54.50", 3, "97110"), ("M54.50", 3, "97140"), ("M54.50", 4, "97150"), ("M54.50", 4, "97110"),
+        (None, None, None), ("M54.50", 6, "97110"), (None, 7, None)]
+
+
+@pytest.mark.parametrize("header", [
+    "Acct,DOS,CPT,Mod 1,Mod 2,Mod 3,Mod 4,Units,Minutes,Dx 1,Dx 2",            # split modifiers, numbered diagnoses
+    "Acct,DOS,CPT,Units,Minutes,Modifier 1,Modifier 2,ICD Code 1,ICD Code 2"])
+def test_a_line_per_row_sheet_with_numbered_columns_is_not_reshaped(header: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "lines.csv"
+    values = {"Acct": "L1", "DOS": "03/02/2026", "CPT": "97110", "Units": "2", "Minutes": "30"}
+    sheet.write_text(header + "\n" + ",".join(values.get(name, "GP" if "Mod" in name else "M54.50")
+                                               for name in header.split(",")) + "\n")
+    _, report = scrub_json(sheet)
+    assert "reshaped" not in report["reading"] and report["summary"]["lines"] == 1
+    assert all("source_row" not in f for f in report["findings"])
+
+
+def test_a_claim_per_row_export_reads_each_service_line_with_its_own_charge(tmp_path: Path) -> None:
+    # `Line 1 CPT`, `Line 1 Charge`…: the claim's `Total Charge` is the visit's, not a line's
+    path = tmp_path / "claims.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Claim #", "Patient", "DOS", "Payer Type", "Total Charge", "Line 1 CPT", "Line 1 Mod 1",
+                  "Line 1 Units", "Line 1 Charge", "Line 2 CPT", "Line 2 Mod 1", "Line 2 Units", "Line 2 Charge"])
+    sheet.append(["C100", "K1", datetime(2026, 3, 2), "Medicare", 200.0, "97014", "GP", 1, 25.0, "97110", "GP", 2,
+                  175.0])
+    book.save(path)
+    _, report = scrub_json(path)
+    assert report["reading"]["fields"]["charge"] == "Charge (I)"
+    assert "Total Charge (visit) (E)" in report["reading"]["columns_not_used"]
+    assert {(f["source_row"], f["cpt"], f["rule"]) for f in report["findings"]} == {(2, "97014", "COV001"),
+                                                                                   (2, "97110", "UNT005")}
 
 
 def test_a_reversed_charge_and_its_reversal_are_not_claim_lines(tmp_path: Path) -> None:

@@ -578,6 +578,8 @@ def format_reading(reading: dict[str, Any]) -> str:
     lines = [(f"Read: header on rows {rows[0]}-{rows[1]}" if rows else f"Read: header on row {reading['header_row']}")
              + (f" (title rows {', '.join(map(str, reading['title_rows']))} kept, not judged)"
                 if reading["title_rows"] else "")]
+    if reading.get("reshaped"):
+        lines.append(f"  {reading['reshaped']}")
     width = max(map(len, reading["fields"]), default=0)
     for name, source in reading["fields"].items():
         lines.append(f"  {name:<{width}} <- {source}")

@@ -56,6 +56,17 @@ class RawSheet:
     # A streamed read (json/csv outputs of large files): `rows` holds the first rows only and `rest`
     # yields the others once, so the scrub never holds every row of the file.
     rest: Iterator[list[object]] | None = None
+    reshaped: str | None = None  # how the rows were reshaped into charge lines (a visit per row: visit_rows.py)
+    source_rows: dict[int, int] = field(default_factory=dict)  # reshaped: a row's number -> its row in the file
+
+    def reading_notes(self) -> dict[str, object]:
+        """What the reading says of the source as a whole."""
+        notes: dict[str, object] = {"reshaped": self.reshaped} if self.reshaped else {}
+        if self.notes:
+            notes["source_problems"] = self.notes
+        if self.other_sheets:
+            notes["other_charge_sheets"] = self.other_sheets
+        return notes
 
     def merged_over(self, row: int, col: int) -> bool:
         """rows[row][col] is covered by a merged cell above it: the sheet shows that cell's value there."""

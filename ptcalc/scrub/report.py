@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from .findings import Finding
 from .layout import format_reading
 from .runner import ScrubResult
 
@@ -68,7 +69,7 @@ def json_parts(result: ScrubResult) -> Iterator[bytes]:
     yield b'{"findings": ['
     for start in range(0, len(result.findings), 2000):
         batch = result.findings[start:start + 2000]
-        yield (b"\n" if start == 0 else b",\n") + b",\n".join(_encode(f.as_dict()) for f in batch)
+        yield (b"\n" if start == 0 else b",\n") + b",\n".join(_encode(_record(f, result)) for f in batch)
     yield b"\n]" if result.findings else b"]"
     for key, value in (("summary", result.summary()), ("reading", result.reading), ("data_versions", result.versions)):
         yield f',\n"{key}": {json.dumps(value, indent=2, ensure_ascii=False)}'.encode()
@@ -91,12 +92,22 @@ def escape_formula(value: object) -> object:
     return value
 
 
+def _record(finding: Finding, result: ScrubResult) -> dict:
+    """A finding as the json and csv outputs give it: on a sheet reshaped into lines (a visit per row), with the
+    row of the file its line comes from."""
+    record = finding.as_dict()
+    if result.sheet.source_rows:
+        record["source_row"] = result.sheet.source_rows.get(finding.row)
+    return record
+
+
 def _write_csv(result: ScrubResult, handle: TextIO) -> None:
     writer = csv.writer(handle, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
+    columns = REPORT_COLUMNS + (("source_row",) if result.sheet.source_rows else ())
+    writer.writerow(columns)
     for finding in result.findings:
-        record = finding.as_dict()
-        writer.writerow([escape_formula("" if record[c] is None else record[c]) for c in REPORT_COLUMNS])
+        record = _record(finding, result)
+        writer.writerow([escape_formula("" if record[c] is None else record[c]) for c in columns])
 
 
 def to_csv(result: ScrubResult) -> str:

@@ -27,6 +27,7 @@ from .layout import Prepared, SheetLayout, locate, prepare
 from .rows import VisitCarry, carry_visit_cells_down, not_claim_lines
 from .lines import ChargeLine, LineParser
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
+from .visit_rows import line_per_code
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
@@ -178,10 +179,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     reading = describe_layout(layout, read, header_index + 1)
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
-    if sheet.notes:
-        reading["source_problems"] = sheet.notes
-    if sheet.other_sheets:
-        reading["other_charge_sheets"] = sheet.other_sheets
+    reading.update(sheet.reading_notes())
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
     shown_in = dict(layout.columns)  # field -> the column a finding on it highlights
     if "provider_type" not in shown_in and "provider_name" in layout.extra and not layout.provider_headings:
@@ -287,13 +285,13 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
         claims.notes.extend(problems)
         return claims
     if sheet is not None or not is_workbook(path):
-        return read_sheet(path, sheet, stream)
+        return line_per_code(read_sheet(path, sheet, stream))
     names = sheet_names(path)
     if "Charges" in names:
-        return read_sheet(path, "Charges", stream)
+        return line_per_code(read_sheet(path, "Charges", stream))
     problems = []
     for at, name in enumerate(names):
-        candidate = read_sheet(path, name, stream)
+        candidate = line_per_code(read_sheet(path, name, stream))
         try:
             locate(candidate.rows, str(path), column_map)
         except UsageError as exc:
@@ -302,7 +300,7 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
         candidate.other_sheets = [other for other in names[at + 1:] if _has_charge_header(path, other, column_map)]
         return candidate
     if len(names) == 1:
-        return read_sheet(path, names[0], stream)  # its own error says what its rows hold
+        return line_per_code(read_sheet(path, names[0], stream))  # its own error says what its rows hold
     raise UsageError(f"{path}: no sheet has a charge-sheet header ({' | '.join(problems)[:600]}); "
                      "choose one with --sheet")
 
@@ -310,7 +308,7 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
 def _has_charge_header(path: Path, sheet: str, column_map: dict[str, str] | None) -> bool:
     """A workbook with a sheet per clinic or provider: the ones not scrubbed are named, never passed over."""
     try:
-        locate(read_sheet(path, sheet, stream=True).rows, str(path), column_map)
+        locate(line_per_code(read_sheet(path, sheet, stream=True)).rows, str(path), column_map)
     except UsageError:
         return False
     return True

@@ -1,0 +1,138 @@
+"""A visit per row (`CPT 1`, `Units 1`, `CPT 2`, `Units 2`…, or a claim's `Line 1 CPT`, `Line 2 CPT`…) read as a
+charge line per code: each numbered group of a row becomes a row of its own, beside the row's other cells.
+
+The scrub judges charge lines, one per row. A visit summary or a claim-per-row export puts up to six codes on a
+row, each with its numbered units, minutes and modifiers; read as they are, no column is the code. Such a sheet
+becomes the charge sheet a per-line export would have given: the row's other cells (patient, date, payer,
+provider…) repeated on each code's row, and a `Source Row` column naming the row of the file each line comes
+from. The outputs then list these lines (the annotated copy is of them, not of the file's rows), and the reading
+says so. Rows with no numbered cell filled (titles, totals, blank rows) stay rows of their own.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from .cells import filled
+from .header_names import LOOKUP, header_key
+from .header_words import fields_by_words
+from .reader import RawSheet
+
+SOURCE_ROW = "Source Row"
+_SCAN = 50  # rows searched for the header, as the header search does
+_LONGEST_HEADER = 60
+# `CPT 1`, `CPT1`, `CPT #1`, `Units 3`, `Mod 1-2`, `Mod 1B` (the code's number, then the modifier's own)
+_NUMBER_AFTER = re.compile(r"^(?P<words>[^\d]*?[a-z)][^\d]*?)[\s#_.\-]*(?P<slot>\d{1,2})(?:[\s_.\-]*(?P<sub>[1-4a-d]))?$",
+                           re.I)
+# `Line 1 CPT`, `Svc 2 Units`, `Line 1 Mod 2`: a claim's service line number first
+_NUMBER_BEFORE = re.compile(r"^(?:line|svc|service|item|ln)\s*(?:line\s*)?#?\s*(?P<slot>\d{1,2})[\s_.:\-]*"
+                            r"(?P<words>[^\d]+?)(?:[\s_.#\-]*(?P<sub>[1-4]))?$", re.I)
+# What a code's numbered cells can say (a numbered `Dx 1` or `ICD Code 1` says nothing of the code's line), and
+# the header each gets on the lines: a name read as that field before any other
+_PER_CODE = {"dos": "DOS", "cpt": "CPT", "modifiers": "Modifiers", "units": "Units", "minutes": "Minutes",
+             "pta_minutes": "PTA Minutes", "charge": "Charge", "pos": "POS", "claim_line": "Claim Line"}
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """A visit-per-row header: its row, the columns every line of a row shares, and each number's columns."""
+
+    header_index: int
+    shared: list[int]
+    fields: list[str]  # the fields of the numbered groups, in the order of the new columns
+    by_number: dict[int, dict[str, list[int]]]  # number -> field -> its columns (several modifiers)
+    modifiers: int  # modifier columns of the most modified group
+
+    def header(self, cells: list[object]) -> list[object]:
+        shared = [_as_the_visits(cells[i] if i < len(cells) else None, set(self.fields)) for i in self.shared]
+        names = [_PER_CODE[name] for name in self.fields if name != "modifiers"]
+        return shared + [SOURCE_ROW] + names + [f"Mod {n}" for n in range(1, self.modifiers + 1)]
+
+    def lines(self, row: list[object], number: int) -> list[list[object]]:
+        """The row as one row per filled numbered group when it names a code (a group without one is a line
+        missing its code); a row naming none (a title, a total, a blank row) as one row, its first filled
+        group beside its other cells."""
+        def cell(i: int) -> object:
+            return row[i] if i < len(row) else None
+
+        shared = [cell(i) for i in self.shared]
+        groups = []
+        for group in self.by_number.values():
+            values = [cell(group[name][0]) if name in group else None for name in self.fields if name != "modifiers"]
+            modifiers = [cell(i) for i in group.get("modifiers", ())]
+            groups.append((filled(cell(group["cpt"][0])), values + modifiers + [None] * (self.modifiers - len(modifiers))))
+        filled_groups = [values for _, values in groups if any(map(filled, values))]
+        if any(coded for coded, _ in groups):
+            return [shared + [number] + values for values in filled_groups]
+        values = filled_groups[0] if filled_groups else groups[0][1]
+        return [shared + [number if any(map(filled, shared + values)) else None] + values]
+
+
+def _as_the_visits(cell: object, numbered: set[str]) -> object:
+    """A shared header naming a field the groups carry (a claim's `Total Charge` beside `Charge 1`…), marked as
+    the visit's: each line's own value is the one read."""
+    if not filled(cell):
+        return cell
+    key = header_key(cell)
+    field = LOOKUP[key][0] if key in LOOKUP else next(iter(fields_by_words(cell)), None)
+    return f"{cell} (visit)" if field in numbered else cell
+
+
+def _numbered(cell: object) -> tuple[str, int] | None:
+    """(field, number) of a numbered header of a code's group (`CPT 2` -> cpt, 2), else None."""
+    if not isinstance(cell, str) or len(cell) > _LONGEST_HEADER:
+        return None  # (a note's text is no header, and the patterns are not run over it)
+    text = " ".join(cell.split())
+    match = _NUMBER_BEFORE.match(text) or _NUMBER_AFTER.match(text)
+    if match is None:
+        return None
+    words = match["words"].strip(" #_.-:")
+    key = header_key(words)
+    field = LOOKUP[key][0] if key in LOOKUP else (found[0] if len(found := fields_by_words(words)) == 1 else None)
+    if field not in _PER_CODE or (match["sub"] is not None and field != "modifiers"):
+        return None
+    return field, int(match["slot"])
+
+
+def _groups(rows: list[list[object]]) -> _Groups | None:
+    """The header of a visit-per-row sheet: a row naming two or more numbered codes."""
+    for index, row in enumerate(rows[:_SCAN]):
+        found = {i: numbered for i, cell in enumerate(row) if (numbered := _numbered(cell)) is not None}
+        coded = sorted({number for field, number in found.values() if field == "cpt"})
+        if len(coded) < 2:
+            continue
+        by_number: dict[int, dict[str, list[int]]] = {number: {} for number in coded}
+        for i, (field, number) in found.items():
+            group = by_number.get(number)
+            if group is not None and (field == "modifiers" or field not in group):
+                group.setdefault(field, []).append(i)
+        used = {i for group in by_number.values() for columns in group.values() for i in columns}
+        fields = [name for name in _PER_CODE if any(name in group for group in by_number.values())]
+        modifiers = max(len(group.get("modifiers", ())) for group in by_number.values())
+        return _Groups(index, [i for i in range(len(row)) if i not in used], fields, by_number, modifiers)
+    return None
+
+
+def line_per_code(sheet: RawSheet) -> RawSheet:
+    """The sheet itself, or, when it has a visit per row with numbered codes, a charge line per code."""
+    groups = _groups(sheet.rows)
+    if groups is None:
+        return sheet
+    at = groups.header_index
+    rows = sheet.rows + list(sheet.rest or ())  # read whole: a visit summary is a clinic's, not a billing company's
+    reshaped = rows[:at] + [groups.header(rows[at])]
+    notes: dict[int, str] = {i: note for i, note in sheet.row_notes.items() if i < at}
+    source_rows: dict[int, int] = {}
+    for index in range(at + 1, len(rows)):
+        lines = groups.lines(rows[index], index + 1)
+        if index in sheet.row_notes:
+            notes.update(dict.fromkeys(range(len(reshaped), len(reshaped) + len(lines)), sheet.row_notes[index]))
+        source_rows.update(dict.fromkeys(range(len(reshaped) + 1, len(reshaped) + len(lines) + 1), index + 1))
+        reshaped.extend(lines)
+    codes = ", ".join(str(rows[at][group["cpt"][0]]) for group in groups.by_number.values())
+    visits = len(rows) - at - 1
+    said = (f"a row per visit with numbered codes ({codes}): each code read as a line of its own, beside its row's "
+            f"other cells ({visits} row{'s' if visits != 1 else ''} of the file, {len(reshaped) - at - 1} here); "
+            f"the outputs list these lines, `{SOURCE_ROW}` naming each one's row in the file")
+    return replace(sheet, rows=reshaped, rest=None, row_notes=notes, merged_below={}, reshaped=said,
+                   source_rows=source_rows)
