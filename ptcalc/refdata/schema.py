@@ -51,7 +51,7 @@ ROWS: dict[str, dict[str, Field]] = {
             "evaluation", "re_evaluation", "procedure", "modality_supervised",
             "modality_attended", "group", "test", "orthotic_prosthetic", "cognitive",
             "caregiver_training", "work_hardening", "remote_monitoring", "wound", "unlisted",
-            "dry_needling", "strapping")),
+            "dry_needling", "strapping", "communication_technology")),
         "source": _f("str", **OPTIONAL),
     },
     "fee_schedule": {

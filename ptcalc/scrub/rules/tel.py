@@ -56,6 +56,12 @@ class TelehealthModifierMissing(Rule):
                                f"{modifier}", field="modifiers")
 
 
+# Services furnished at a distance by their definition, not Medicare telehealth services (which stand in for
+# a visit in person): remote therapeutic monitoring, and the e-visits and virtual check-ins therapists bill from
+# 2021 (CY 2021 PFS final rule; exports may carry 95 on them, as some vendors advised in 2020).
+REMOTE_BY_NATURE = frozenset({"remote_monitoring", "communication_technology"})
+
+
 class CodeNotOnTelehealthList(Rule):
     id = "TEL003"
     name = "code-not-on-telehealth-list"
@@ -71,8 +77,8 @@ class CodeNotOnTelehealthList(Rule):
         listed = ctx.ref.telehealth_codes
         medicare_list = {w.profile for w in ctx.ref.telehealth_windows}  # profiles that pay by Medicare's list
         for line in telehealth_lines(self, ctx):
-            if ctx.profile(line).profile not in medicare_list or ctx.code(line).family == "remote_monitoring":
-                continue  # remote monitoring is not a telehealth service: it is billed as itself
+            if ctx.profile(line).profile not in medicare_list or ctx.code(line).family in REMOTE_BY_NATURE:
+                continue  # not a telehealth service: billed as itself, whatever its place of service or 95
             spans = listed.get(line.cpt, ())
             if any(span.on_list(line.dos) for span in spans):
                 continue
