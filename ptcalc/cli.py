@@ -84,6 +84,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     """How a sheet would be read — header, which column is which field, what is not used — without scrubbing."""
     from .scrub import read_charge_sheet
     from .scrub.layout import describe, format_reading, load_column_map, locate, prepare
+    from .scrub.lines import day_first_dates
     from .scrub.rows import carry_visit_cells_down
 
     column_map = load_column_map(Path(args.columns)) if args.columns else None
@@ -91,11 +92,13 @@ def cmd_columns(args: argparse.Namespace) -> int:
     ref = load_reference()
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes)
     rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])
-    prepared = prepare(layout, rows, ref)
+    day_first = day_first_dates(layout.date_columns(), rows)
+    prepared = prepare(layout, rows, ref, day_first=day_first is not None)
+    prepared.day_first = day_first
     prepared.from_headings = carry.from_headings
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)
-    reading.update(sheet.reading_notes())
+    sheet.complete_reading(reading)
     print(format_reading(reading))
     return EXIT_OK
 

@@ -225,17 +225,18 @@ def parse_count(value: Any, field: str, minimum: int = 0) -> int:
     return int(number)
 
 
-def parse_date(value: Any, field: str = "date") -> date:
+def parse_date(value: Any, field: str = "date", day_first: bool = False) -> date:
     """A date from a datetime, date, ISO or US text, or an Excel serial number, in the years ptcalc
-    can judge (1900-2100: `9999-12-31` is a placeholder, not a date of service)."""
-    found = _parse_date(value, field)
+    can judge (1900-2100: `9999-12-31` is a placeholder, not a date of service). `day_first`: text
+    written `dd/mm/yyyy` (a sheet whose dates say so: `text_date_order`)."""
+    found = _parse_date(value, field, day_first)
     if not DATE_YEARS[0] <= found.year <= DATE_YEARS[1]:
         raise PtcalcInputError(f"{field}: {describe(value)} is not a date ptcalc can judge (years "
                                f"{DATE_YEARS[0]}-{DATE_YEARS[1]})")
     return found
 
 
-def _parse_date(value: Any, field: str) -> date:
+def _parse_date(value: Any, field: str, day_first: bool = False) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -251,33 +252,39 @@ def _parse_date(value: Any, field: str) -> date:
         raise PtcalcInputError(f"{field}: {describe(value)} is not a date")
     if isinstance(value, str):
         text = value.strip()
-        found = _date_in_text(text)
+        found = _date_in_text(text, day_first)
         if found is not None:
             return found
         if text.isascii() and text.isdigit() and len(text) < 9:
             return _parse_date(int(text), field)
-        if (span := _DATE_SPAN.match(text)) and all(_date_in_text(part) for part in span.groups() if part):
+        if (span := _DATE_SPAN.match(text)) and all(_date_in_text(part, day_first) for part in span.groups() if part):
             raise PtcalcInputError(f"{field}: {describe(value)} spans several days; a line is one date of service")
+    if text_date_order(value) == "day_first":  # a sheet that writes day first says so in all its dates: not this one
+        day, month, year = _US_DATE.match(value.strip()).group(1, 2, 3)
+        raise PtcalcInputError(f"{field}: {describe(value)} is written day first ({day} is no month); write it month "
+                               f"first, {month}/{day}/{year}")
     raise PtcalcInputError(f"{field}: {describe(value)} is not a date (use 2026-03-05 or 03/05/2026)")
 
 
-def _date_in_text(text: str) -> date | None:
+def _date_in_text(text: str, day_first: bool = False) -> date | None:
     """2026-03-02, 03/02/2026, 3/2/26, 2-Mar-26, Mar 2, 2026 (a time after it ignored; a weekday before or
     after it checked: `Tue 03/02/2026` is no date, 2 March 2026 is a Monday); None if none of them."""
     if named := _WITH_DAY_NAME.match(text):
         day_name, rest = (named.group(1), named.group(2)) if named.group(1) else (named.group(4), named.group(3))
-        found = _date_in_text(rest)
+        found = _date_in_text(rest, day_first)
         if found is None or not _DAY_NAMES[found.weekday()].startswith(day_name.lower()[:3]):
             return None
         return found
     if span := _DATE_SPAN.match(text):  # one day as a span, or a day and its hours (`03/02/2026 08:00 - 08:30`)
         first, last = (part for part in span.groups() if part is not None)
-        start = _date_in_text(first)
-        return start if start is not None and (_date_in_text(last) == start or _CLOCK.match(last)) else None
+        start = _date_in_text(first, day_first)
+        return start if start is not None and (_date_in_text(last, day_first) == start or _CLOCK.match(last)) else None
     if match := _ISO_DATE.match(text):
         year, month, day = match.group(1, 2, 3)
     elif match := _US_DATE.match(text):
         month, day, year = match.group(1, 2, 3)
+        if day_first:
+            month, day = day, month
     elif match := _DAY_MONTH_NAME.match(text):
         day, month, year = match.group(1, 2, 3)
     elif match := _MONTH_NAME_DAY.match(text):
@@ -289,6 +296,19 @@ def _date_in_text(text: str) -> date | None:
         return None
     year_number = int(year) + (2000 if len(year) == 2 else 0)  # 3/2/26: a date of service is this century's
     return _ymd(year_number, number, int(day))
+
+
+def text_date_order(value: Any) -> str | None:
+    """"day_first" for text only a day-first reading makes a date of (`15/03/2026`), "month_first" for text
+    only a month-first one does (`03/15/2026`), None for anything else (`03/02/2026` reads both ways)."""
+    if value.__class__ is not str or not (match := _US_DATE.match(value.strip())):
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first > 12 and 1 <= second <= 12:
+        return "day_first"
+    if second > 12 and 1 <= first <= 12:
+        return "month_first"
+    return None
 
 
 def _month_number(name: str) -> int | None:

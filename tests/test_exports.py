@@ -1047,6 +1047,7 @@ def test_a_report_with_a_row_per_visit_and_numbered_codes_is_read_as_a_line_per_
                                           "read as a line of its own")
     assert (reading["fields"]["cpt"], reading["fields"]["modifiers"]) == ("CPT (F)", "Mod 1 (I) + Mod 2 (J) "
                                                                                      "(merged in order)")
+    assert reading["columns_not_used"] == ["Dx 1 (D)"]  # not the Source Row column ptcalc added (E)
     # The annotated copy lists the lines, each with its row in the file
     copy = tmp_path / "visits.xlsx"
     assert run_cli("scrub", str(sheet), "-o", str(copy), "--as-of", AS_OF).returncode == 1
@@ -1786,3 +1787,36 @@ def test_a_comma_that_groups_no_thousands_is_not_read_away(tmp_path: Path) -> No
                            'C2,03/02/2026,97110,GP,"2,1",30,$100.00\n'
                            'C3,03/02/2026,97110,GP,2,30,"$1,100.00"\n')   # grouped thousands: a charge
     assert found == {(2, "DAT002"), (3, "DAT002")}
+
+
+def test_a_sheet_whose_text_dates_are_day_first_is_read_day_first(tmp_path: Path) -> None:
+    # Before: 16/03/2026 was DAT002 and 09/03/2026 was 3 September (after the plan's 90 days: POC002, and a
+    # visit in the future of an April as-of date), 02/03/2026 was 3 February.
+    sheet = tmp_path / "day_first.csv"
+    sheet.write_text("patient_id,dos,cpt,modifiers,units,minutes,payer_type,poc_start\n"
+                     "P1,02/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
+                     "P1,09/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
+                     "P1,16/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
+                     "P2,05/03/2026,97140,GP,3,20,medicare,\n")             # 3 units for 20 minutes
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert [(f["row"], f["rule"], f["dos"]) for f in report["findings"]] == [(5, "UNT001", "2026-03-05")]
+    assert report["reading"]["dates_day_first"].startswith("text dates read day first, as '16/03/2026' (16 March 2026)")
+    columns = run_cli("columns", str(sheet))
+    assert "dates: text dates read day first" in columns.stdout
+
+
+@pytest.mark.parametrize(("dates", "found"), [
+    (("03/02/2026", "03/16/2026"), set()),                          # a US sheet: 03/02 is 2 March
+    (("16/03/2026", "03/17/2026"), {(2, "DAT002")}),                 # both orders: neither is assumed
+])
+def test_day_first_is_read_only_where_no_date_reads_month_first(dates: tuple[str, str], found: set,
+                                                               tmp_path: Path) -> None:
+    sheet = tmp_path / "dates.csv"
+    sheet.write_text("patient_id,dos,cpt,modifiers,units,minutes,payer_type\n" +
+                     "".join(f"P{i},{d},97110,GP,2,30,medicare\n" for i, d in enumerate(dates)))
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == found
+    assert "dates_day_first" not in report["reading"]
+    if found:
+        assert "'16/03/2026' is written day first (16 is no month); write it month first, 03/16/2026" in \
+            report["findings"][0]["message"]

@@ -30,13 +30,13 @@ from ..errors import PtcalcInputError, UsageError
 from ..refdata.model import Reference
 from ..refdata.yamlio import read_yaml
 from ..values import parse_date, parse_modifiers
-from .cells import code_of, filled, is_date, plain
+from .cells import code_of, filled, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
 from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day, told_apart_by_values, two_row_header,
                             values_beside_headers)
 from .header_words import fields_by_words
-from .lines import PAYER_TYPES, PROVIDER_TYPES
+from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
 from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
                     not_a_therapist, payer_class, payer_type_of, provider_type_cell, provider_type_of, role_cell)
 from .rows import names_a_patient, names_a_provider, not_claim_lines
@@ -74,6 +74,11 @@ class SheetLayout:
         if name == "patient_id" and self.patient_columns:
             return " + ".join(self.label(i) for i in self.patient_columns) + " (read together)"
         return self.label(index) if index is not None else ""
+
+    def date_columns(self) -> list[int]:
+        """The columns of dates: the line's date fields, and a service period's last day (`DOS To`)."""
+        return [self.columns[name] for name in DATE_FIELDS if name in self.columns] + \
+            ([self.extra["dos_to"]] if "dos_to" in self.extra else [])
 
     def label(self, index: int) -> str:
         if self.headers[index] in (HEADINGS_COLUMN, PROVIDER_HEADINGS_COLUMN):
@@ -279,16 +284,18 @@ class Prepared:
     not_lines: dict[int, str]  # data row index -> why it is not a claim line
     defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
     from_headings: dict[str, int] = field(default_factory=dict)  # patient_id / dos -> lines given a heading's
+    day_first: str | None = None  # the sheet's text dates are dd/mm/yyyy: a date that reads only so
 
 
 def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
             row_notes: dict[int, list[str]] | None = None, first_row: int | None = None,
-            not_lines: dict[int, str] | None = None) -> Prepared:
+            not_lines: dict[int, str] | None = None, day_first: bool = False) -> Prepared:
     """Cells for the parser: merged modifiers, codes out of descriptions, payer and provider types
     from names, and the rows that are not claim lines. `row_notes` are notes by index into `data`
     (how the reader read a row, cells carried down); `first_row` is the sheet row of data[0] (default:
     the row below the header); `not_lines`, when given, are the rows of `data` that are not claim
-    lines, found with more of the sheet around them (a reversal's charge, a visit total's lines)."""
+    lines, found with more of the sheet around them (a reversal's charge, a visit total's lines);
+    `day_first`: the sheet's text dates are dd/mm/yyyy."""
     shortest = min(map(len, data), default=0)
 
     def column(index: int | None) -> list[Any]:
@@ -322,7 +329,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         froms = column(layout.columns["dos"])
         for first, last in zip(froms, column(layout.extra["dos_to"])):
             if (first, last) not in spans:
-                spans[(first, last)] = _service_period(first, last)
+                spans[(first, last)] = _service_period(first, last, day_first)
         if any(spans[key] is not key[0] for key in spans):
             cells["dos"] = [spans[pair] for pair in zip(froms, column(layout.extra["dos_to"]))]
 
@@ -468,12 +475,13 @@ def _discipline_said_by_line(revenue: Any, modifiers: Any, code: Any, ref: Refer
     return None, ""
 
 
-def _service_period(first: Any, last: Any) -> Any:
+def _service_period(first: Any, last: Any, day_first: bool) -> Any:
     """The line's date of service, or `first - last` where they are two readable days (parse_date refuses a
     range of several days by name, as an 837's RD8 range is refused)."""
-    if not (is_date(first) and is_date(last)):
+    try:
+        start, end = parse_date(first, "dos", day_first), parse_date(last, "dos", day_first)
+    except PtcalcInputError:
         return first
-    start, end = parse_date(first, "dos"), parse_date(last, "dos")
     return first if start == end else f"{start.isoformat()} - {end.isoformat()}"
 
 
@@ -570,6 +578,10 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         reading["not_claim_lines"] = {str(header_row + 1 + i): why for i, why in sorted(prepared.not_lines.items())}
         if prepared.from_headings:
             reading["from_headings"] = dict(prepared.from_headings)
+        if prepared.day_first:
+            example = parse_date(prepared.day_first, "dos", day_first=True)
+            reading["dates_day_first"] = (f"text dates read day first, as {prepared.day_first!r} ({example:%d %B %Y}) "
+                                          "is written and no date reads only month first: 02/03/2026 is 2 March")
     return reading
 
 
@@ -614,6 +626,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         grouped = {"patient_id": "patient", "dos": "date"}.get(name, name)
         lines.append(f"  {name} of {count} line{'s' if count != 1 else ''} from the group heading above them "
                      f"(a report grouped by {grouped})")
+    if reading.get("dates_day_first"):
+        lines.append(f"  dates: {reading['dates_day_first']}")
     for what, count in reading.get("defaults_applied", {}).items():
         lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
     others = reading.get("other_charge_sheets")

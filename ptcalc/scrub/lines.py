@@ -6,15 +6,16 @@ with bad cells is still a line, carrying the problems that DAT001/DAT002 report.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from functools import partial
 from itertools import compress, repeat, zip_longest
 from datetime import date
 from typing import Any
 
 from ..errors import PtcalcInputError
 from ..values import (describe, is_blank, minutes_number, normalise_code, parse_count, parse_date,
-                      parse_modifiers, parse_number, units_number)
+                      parse_modifiers, parse_number, text_date_order, units_number)
 from .cells import codes_listed
 from .columns import REQUIRED
 
@@ -103,6 +104,8 @@ FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_ty
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
           "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
           "auth_start", "auth_end", "poc_end", "rendered_by")  # ChargeLine's value fields, in order
+DATE_FIELDS = ("dos", "poc_start", "poc_certified", "progress_report", "poc_sent", "poc_end", "auth_start",
+               "auth_end")
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
@@ -125,6 +128,21 @@ _BOOLEAN_TEXT = {True: "TRUE", False: "FALSE"}
 # digits (an East Asian keyboard's `９７１１０`): read as the cell shows it.
 _PLAIN_TEXT = {**dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")),
                **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " "}
+
+
+def day_first_dates(columns: Iterable[int], rows: list[list[Any]]) -> str | None:
+    """A text date of these columns that only a day-first reading makes a date of (`15/03/2026`), when none
+    reads only month first (`03/15/2026`): the sheet writes dd/mm/yyyy, and its `02/03/2026` is 2 March.
+    None when no date says so (a US sheet, or dates that read both ways)."""
+    evidence = None
+    for index in columns:
+        for value in {row[index] for row in rows if index < len(row) and row[index].__class__ is str}:
+            order = text_date_order(value)
+            if order == "month_first":
+                return None
+            if order == "day_first" and evidence is None:
+                evidence = value.strip()
+    return evidence
 
 
 class _Unreadable:
@@ -179,12 +197,9 @@ class LineParser:
         self.max_minutes = max_minutes
         self.max_units = max_units
         self.overridable = overridable  # the rule IDs a scrub_override may waive
+        self.day_first = False  # the sheet writes its text dates dd/mm/yyyy (day_first_dates)
         self._parsers = {
-            "dos": lambda v: parse_date(v, "dos"), "poc_start": lambda v: parse_date(v, "poc_start"),
-            "poc_certified": lambda v: parse_date(v, "poc_certified"),
-            "progress_report": lambda v: parse_date(v, "progress_report"),
-            "poc_sent": lambda v: parse_date(v, "poc_sent"), "poc_end": lambda v: parse_date(v, "poc_end"),
-            "auth_start": lambda v: parse_date(v, "auth_start"), "auth_end": lambda v: parse_date(v, "auth_end"),
+            **{name: partial(self._date, name) for name in DATE_FIELDS},
             "auth_visits": lambda v: parse_count(_VISITS_TEXT.sub("", v) if isinstance(v, str) else v, "auth_visits"),
             "cpt": _cpt, "units": self._units, "minutes": lambda v: self._minutes(v, "minutes"),
             "pta_minutes": lambda v: self._minutes(v, "pta_minutes"),
@@ -263,6 +278,9 @@ class LineParser:
             return self._parsers.get(name, _text)(value)
         except PtcalcInputError as exc:
             return _Unreadable(str(exc))
+
+    def _date(self, name: str, value: Any) -> date:
+        return parse_date(value, name, self.day_first)
 
     def _decimal(self, value: Any) -> Any:
         """`12,5` means 12.5 in a ';'-delimited csv (and `1.234,50` means 1234.50)."""

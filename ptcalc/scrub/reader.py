@@ -41,6 +41,9 @@ _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
+SOURCE_ROW = "Source Row"  # the column a reshaped sheet's lines name their row of the file in (visit_rows.py)
+
+
 @dataclass
 class RawSheet:
     source: Path
@@ -59,14 +62,17 @@ class RawSheet:
     reshaped: str | None = None  # how the rows were reshaped into charge lines (a visit per row: visit_rows.py)
     source_rows: dict[int, int] = field(default_factory=dict)  # reshaped: a row's number -> its row in the file
 
-    def reading_notes(self) -> dict[str, object]:
-        """What the reading says of the source as a whole."""
-        notes: dict[str, object] = {"reshaped": self.reshaped} if self.reshaped else {}
+    def complete_reading(self, reading: dict[str, Any]) -> None:
+        """Adds to a reading of the rows what it says of the source as a whole; a column the reshaping
+        added (`Source Row`) is ptcalc's own, not a column of the file left unused."""
+        if self.reshaped:
+            reading["reshaped"] = self.reshaped
+            reading["columns_not_used"] = [label for label in reading.get("columns_not_used", ())
+                                           if not label.startswith(f"{SOURCE_ROW} (")]
         if self.notes:
-            notes["source_problems"] = self.notes
+            reading["source_problems"] = self.notes
         if self.other_sheets:
-            notes["other_charge_sheets"] = self.other_sheets
-        return notes
+            reading["other_charge_sheets"] = self.other_sheets
 
     def merged_over(self, row: int, col: int) -> bool:
         """rows[row][col] is covered by a merged cell above it: the sheet shows that cell's value there."""

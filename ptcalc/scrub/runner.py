@@ -25,7 +25,7 @@ from .judge import judge_lines
 from .layout import describe as describe_layout
 from .layout import Prepared, SheetLayout, locate, prepare
 from .rows import VisitCarry, carry_visit_cells_down, not_claim_lines
-from .lines import ChargeLine, LineParser
+from .lines import ChargeLine, LineParser, day_first_dates
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .visit_rows import line_per_code
 from .rules import all_rules
@@ -179,7 +179,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     reading = describe_layout(layout, read, header_index + 1)
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
-    reading.update(sheet.reading_notes())
+    sheet.complete_reading(reading)
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
     shown_in = dict(layout.columns)  # field -> the column a finding on it highlights
     if "provider_type" not in shown_in and "provider_name" in layout.extra and not layout.provider_headings:
@@ -212,6 +212,9 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
         first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
         merged = (lambda i, col, first=first: sheet.merged_over(first + i, col)) if sheet.merged_below else None
         chunk, carried, carry = carry_visit_cells_down(layout, chunk, carry, merged)
+        if not offset:  # the first chunk (the whole sheet but for the largest) says how its dates are written
+            read.day_first = day_first_dates(layout.date_columns(), chunk)
+            parser.day_first = read.day_first is not None
         notes: dict[int, list[str]] = {i: [note] for i, note in carried.items()}
         for i, note in sheet.row_notes.items():
             if first <= i < first + len(chunk):
@@ -261,7 +264,7 @@ def _by_pass(by_index: dict[int, Any]) -> dict[int, dict[int, Any]]:
 def _parse_pass(layout: SheetLayout, rows: list[list[object]], first_row: int, ref: Reference, parser: LineParser,
                 notes: dict[int, list[str]], not_lines: dict[int, str], read: Prepared) -> list[ChargeLine]:
     """The lines of `rows` (sheet row `first_row` first), with the defaults each was read with."""
-    prepared = prepare(layout, rows, ref, notes, first_row, not_lines)
+    prepared = prepare(layout, rows, ref, notes, first_row, not_lines, parser.day_first)
     parsed = parser.parse_rows(rows, first_row, prepared.cells, set(not_lines))
     by_row = {line.row: line for line in parsed} if prepared.assumed else {}
     for i, assumed in prepared.assumed.items():

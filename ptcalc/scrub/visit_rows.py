@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from .cells import filled
 from .header_names import LOOKUP, header_key
 from .header_words import fields_by_words
-from .reader import RawSheet
+from .reader import SOURCE_ROW, RawSheet
 
-SOURCE_ROW = "Source Row"
 _SCAN = 50  # rows searched for the header, as the header search does
 _LONGEST_HEADER = 60
 # `CPT 1`, `CPT1`, `CPT #1`, `Units 3`, `Mod 1-2`, `Mod 1B` (the code's number, then the modifier's own)
