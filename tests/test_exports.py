@@ -1797,9 +1797,10 @@ def test_a_sheet_whose_text_dates_are_day_first_is_read_day_first(tmp_path: Path
                      "P1,02/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
                      "P1,09/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
                      "P1,16/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
+                     "P1,19/03/2026,97110,GP,2,30,medicare,02/03/2026\n"
                      "P2,05/03/2026,97140,GP,3,20,medicare,\n")             # 3 units for 20 minutes
     _, report = scrub_json(sheet, "--as-of", "2026-04-01")
-    assert [(f["row"], f["rule"], f["dos"]) for f in report["findings"]] == [(5, "UNT001", "2026-03-05")]
+    assert [(f["row"], f["rule"], f["dos"]) for f in report["findings"]] == [(6, "UNT001", "2026-03-05")]
     assert report["reading"]["dates_day_first"].startswith("text dates read day first, as '16/03/2026' (16 March 2026)")
     columns = run_cli("columns", str(sheet))
     assert "dates: text dates read day first" in columns.stdout
@@ -1807,9 +1808,13 @@ def test_a_sheet_whose_text_dates_are_day_first_is_read_day_first(tmp_path: Path
 
 @pytest.mark.parametrize(("dates", "found"), [
     (("03/02/2026", "03/16/2026"), set()),                          # a US sheet: 03/02 is 2 March
-    (("16/03/2026", "03/17/2026"), {(2, "DAT002")}),                 # both orders: neither is assumed
+    (("16/03/2026", "17/03/2026", "03/18/2026"), {(2, "DAT002"), (3, "DAT002")}),  # both orders: neither is assumed
+    # A US week with a typo: read day first, its dates would fall in five months; read month first, in one
+    (("03/02/2026", "03/03/2026", "03/04/2026", "03/05/2026", "03/06/2026", "16/03/2026", "13/03/2026"),
+     {(7, "DAT002"), (8, "DAT002")}),
+    (("03/02/2026", "16/03/2026"), {(3, "DAT002")}),                 # one such date: more likely a typo
 ])
-def test_day_first_is_read_only_where_no_date_reads_month_first(dates: tuple[str, str], found: set,
+def test_day_first_is_read_only_where_the_dates_say_so(dates: tuple[str, ...], found: set,
                                                                tmp_path: Path) -> None:
     sheet = tmp_path / "dates.csv"
     sheet.write_text("patient_id,dos,cpt,modifiers,units,minutes,payer_type\n" +
@@ -1818,5 +1823,5 @@ def test_day_first_is_read_only_where_no_date_reads_month_first(dates: tuple[str
     assert {(f["row"], f["rule"]) for f in report["findings"]} == found
     assert "dates_day_first" not in report["reading"]
     if found:
-        assert "'16/03/2026' is written day first (16 is no month); write it month first, 03/16/2026" in \
-            report["findings"][0]["message"]
+        assert any("'16/03/2026' is written day first (16 is no month); write it month first, 03/16/2026" in
+                   f["message"] for f in report["findings"])

@@ -131,18 +131,34 @@ _PLAIN_TEXT = {**dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
 def day_first_dates(columns: Iterable[int], rows: list[list[Any]]) -> str | None:
-    """A text date of these columns that only a day-first reading makes a date of (`15/03/2026`), when none
-    reads only month first (`03/15/2026`): the sheet writes dd/mm/yyyy, and its `02/03/2026` is 2 March.
-    None when no date says so (a US sheet, or dates that read both ways)."""
-    evidence = None
+    """A text date of these columns that only a day-first reading makes a date of (`15/03/2026`), when the
+    sheet writes dd/mm/yyyy: its `02/03/2026` is then 2 March. That takes two such dates and none that reads
+    only month first (`03/15/2026`), and the dates that read both ways falling in no more months read day
+    first than month first (a US week, `03/02/2026`-`03/06/2026`, with a typo `13/03/2026`: its dates read day
+    first would be 3 February to 3 June). None otherwise: the sheet is read month first, as US sheets are."""
+    values: set[str] = set()
     for index in columns:
-        for value in {row[index] for row in rows if index < len(row) and row[index].__class__ is str}:
-            order = text_date_order(value)
-            if order == "month_first":
-                return None
-            if order == "day_first" and evidence is None:
-                evidence = value.strip()
-    return evidence
+        values.update(row[index].strip() for row in rows if index < len(row) and row[index].__class__ is str)
+    orders = {value: text_date_order(value) for value in values}
+    evidence = sorted(value for value, order in orders.items() if order == "day_first")
+    if len(evidence) < 2 or "month_first" in orders.values():
+        return None
+    either = [value for value, order in orders.items() if order is None]
+    if len(_months(either, day_first=True)) > len(_months(either, day_first=False)):
+        return None
+    return evidence[0]
+
+
+def _months(values: list[str], day_first: bool) -> set[tuple[int, int]]:
+    """The (year, month) of each value that is a date read so."""
+    months = set()
+    for value in values:
+        try:
+            found = parse_date(value, "date", day_first)
+        except PtcalcInputError:
+            continue
+        months.add((found.year, found.month))
+    return months
 
 
 class _Unreadable:
