@@ -215,7 +215,7 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
             kept_units.append(parse_count(count, "units", minimum=0))
         except PtcalcInputError as exc:
             raise PtcalcInputError(f"{exc}{suffix(index)}") from None
-        kept_modifiers.append(parse_modifiers(mods))
+        kept_modifiers.append(_known_modifiers(mods, ref, suffix(index)))
     if not kept_codes:
         raise PtcalcInputError("codes: no procedure code given")
     for code, mods in zip(kept_codes, kept_modifiers):
@@ -226,6 +226,19 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
                                    "assistants do not evaluate, so Medicare does not pay it with CQ/CO")
     day = _service_date(ref, date_of_service)
     return pricer_for(ref, day, locality, track).price(kept_codes, kept_units, kept_modifiers)
+
+
+def _known_modifiers(cell: Any, ref: Reference, where: str) -> tuple[str, ...]:
+    """A line's modifiers, each one ptcalc knows: a typo of CQ (`CW`) priced at the full rate, or a locality
+    given in the modifiers' place, would be a silent wrong amount."""
+    known = frozenset(ref.modifiers)
+    modifiers = parse_modifiers(cell, known)
+    if unknown := [m for m in modifiers if m not in known]:
+        which = "is not a modifier" if len(unknown) == 1 else "are not modifiers"
+        what = describe(cell) if len(modifiers) == 1 else f"{describe(cell)}: {', '.join(unknown)}"
+        raise PtcalcInputError(f"modifiers: {what} {which} ptcalc knows (reference/modifiers.yaml){where}; only CQ "
+                               "and CO change the amount: leave others out")
+    return modifiers
 
 
 def pricer_for(ref: Reference, day: date, locality: Any = "national", track: str = "non_qp") -> VisitPricer:

@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from .errors import PtcalcInputError
 from .refdata import Reference
-from .values import describe, is_blank
+from .values import describe, is_blank, parse_date, parse_modifiers
 
 _KEY = re.compile(r"^(\d{5})[-\s/]?(\d{2})\b")
 _SPACES = re.compile(r"\s+")
@@ -48,5 +49,25 @@ def locality_key(ref: Reference, value: Any) -> str:
     if named:
         raise PtcalcInputError(f"locality: {describe(value)} names {len(named)} localities "
                                f"({', '.join(sorted(named))}); use the MAC-LL")
-    raise PtcalcInputError(f"locality: {describe(value)} is not a Medicare locality (use 'national', MAC-LL as in "
-                           "the CMS GPCI file, e.g. '13202-01', or the locality's name, e.g. 'Manhattan')")
+    instead = _what_it_is(ref, value)
+    raise PtcalcInputError(f"locality: {describe(value)} is {f'{instead}, not' if instead else 'not'} a Medicare "
+                           "locality (use 'national', MAC-LL as in the CMS GPCI file, e.g. '13202-01', or the "
+                           "locality's name, e.g. 'Manhattan')")
+
+
+def _what_it_is(ref: Reference, value: Any) -> str | None:
+    """What a value given as a locality is instead, when it is plainly something else: a date or modifiers
+    given in the locality's place (PT_FEE's third argument)."""
+    if isinstance(value, date) or (isinstance(value, str) and not value.strip().isdigit() and _is_date(value)):
+        return "a date"
+    if isinstance(value, str) and (modifiers := parse_modifiers(value)) and set(modifiers) <= set(ref.modifiers):
+        return "modifiers"
+    return None
+
+
+def _is_date(text: str) -> bool:
+    try:
+        parse_date(text)
+    except PtcalcInputError:
+        return False
+    return True

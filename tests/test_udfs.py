@@ -45,6 +45,9 @@ def test_fee_takes_cells_ranges_blocks_dates_and_modifier_ranges() -> None:
     assert PT_FEE(["97161", "97110", "97140", None], [1.0, 2.0, 1.0, None], None, 2026.0) == 163.49
     assert PT_FEE(["97110", "97530"], [1.0, 1.0], "national", 2026, ["GP", "GP CQ"]) == 52.02  # 22.21 + 35.07 × 85%
     assert PT_FEE("97110", 1, "13202-01", "2025-06-30") == 32.26
+    # Modifier cells as claim lines write them: a description's words are no modifiers, commas and case are read
+    assert (PT_FEE("97110", 1, None, None, "GP - Physical Therapy"), PT_FEE("97110", 1, None, None, "gp,cq,kx,59"),
+            PT_FEE("97110", 1, None, None, "N/A")) == (29.06, 24.70, 29.06)
     # A code with its description, and grouped thousands, are still read
     assert (PT_FEE("97110 - Ther Ex", "2"), PT_FEE("G0283 E-stim (97014 for commercial)")) == (51.27, 12.69)
     assert PT_KX_CHECK("$2,300.00", "1,000").startswith("KX+REVIEW")
@@ -75,6 +78,12 @@ def test_kx_check_with_empty_cells_and_dates() -> None:
     (lambda: PT_FEE("97110", "2,1"), "units: '2,1' is not a number"),
     (lambda: PT_UNITS([30.0, 15.0], ["97110", "97140 97530"]), "codes: '97140 97530' holds 2 codes"),
     (lambda: PT_FEE("97110 x2"), "codes: '97110 x2' has a quantity after the code; give it as the units"),
+    # An argument in the locality's place (PT_FEE's third) is named for what it is
+    (lambda: PT_FEE("97110", 2, "GP CQ"), "locality: 'GP CQ' is modifiers, not a Medicare locality"),
+    (lambda: PT_FEE("97110", 1, "2026-03-02"), "locality: '2026-03-02' is a date, not a Medicare locality"),
+    # Before: a typo of CQ priced at the full rate (29.06), a locality in the modifiers' place ignored
+    (lambda: PT_FEE("97110", 1, None, None, "CW"), "modifiers: 'CW' is not a modifier ptcalc knows"),
+    (lambda: PT_FEE("97110", 1, "national", 2026, "13202-01"), "modifiers: '13202-01': 13202, 01 are not modifiers"),
 ])
 def test_bad_cells_raise_value_error_naming_argument_and_value(call, message) -> None:
     with pytest.raises(ValueError) as caught:
