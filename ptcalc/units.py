@@ -138,6 +138,8 @@ def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "
             continue
         code = normalise_code(raw_code, "codes")
         info = ref.codes.get(code)
+        if info is None and code in METHODS:
+            raise PtcalcInputError(f"codes: {code!r} is a unit method, not a code: the method comes after the codes")
         if info is None:
             raise PtcalcInputError(f"codes: {code!r} is not in the reference code table{_row_suffix(index, len(codes))}")
         if info.timing == "other":

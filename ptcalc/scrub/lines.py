@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from functools import partial
 from itertools import compress, repeat, zip_longest
+from operator import itemgetter
 from datetime import date
 from typing import Any
 
@@ -138,7 +139,11 @@ def day_first_dates(columns: Iterable[int], rows: list[list[Any]]) -> str | None
     first would be 3 February to 3 June). None otherwise: the sheet is read month first, as US sheets are."""
     values: set[str] = set()
     for index in columns:
-        values.update(row[index].strip() for row in rows if index < len(row) and row[index].__class__ is str)
+        try:
+            texts = {cell for cell in map(itemgetter(index), rows) if cell.__class__ is str}
+        except IndexError:  # a short row (a csv's)
+            texts = {row[index] for row in rows if index < len(row) and row[index].__class__ is str}
+        values.update(map(str.strip, texts))
     orders = {value: text_date_order(value) for value in values}
     evidence = sorted(value for value, order in orders.items() if order == "day_first")
     if len(evidence) < 2 or "month_first" in orders.values():
