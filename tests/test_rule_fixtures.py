@@ -2,7 +2,8 @@
 
 A fixture lists cases; each case is a few charge lines (on top of a default Medicare PT line)
 and what the rule must say: `fail`, `bypassed`, `no_data` on the `flagged` lines (1-based,
-default all), or `pass` (the rule says nothing); `message` / `fix` are texts a finding must
+default all), or `pass` (the rule says nothing); every rule a reviewer may waive has a case
+waived by a `scrub_override` on its flagged lines; `message` / `fix` are texts a finding must
 contain. `profiles` patches payer profiles for the whole fixture; `as_of` sets the scrub date;
 `omit` leaves columns out of the sheet (e.g. payer_type, so the payer's name decides).
 """
@@ -76,10 +77,14 @@ def test_rule_fixture(fixture: dict, case: dict) -> None:
         assert finding.fix and finding.source and finding.name
 
 
-def test_every_rule_has_a_fixture_with_failing_and_passing_lines() -> None:
-    rule_ids = [rule.id for rule in all_rules()]
-    assert sorted(p.stem for p in FIXTURES.glob("*.yaml")) == sorted(rule_ids)
-    for rule_id in rule_ids:
-        expects = {case["expect"] for case in yaml.safe_load((FIXTURES / f"{rule_id}.yaml").read_text())["cases"]}
-        assert "pass" in expects and expects & {"fail", "no_data"}, rule_id
+def test_every_rule_has_a_fixture_with_failing_passing_and_bypassed_lines() -> None:
+    rules = all_rules()
+    assert sorted(p.stem for p in FIXTURES.glob("*.yaml")) == sorted(rule.id for rule in rules)
+    for rule in rules:
+        cases = yaml.safe_load((FIXTURES / f"{rule.id}.yaml").read_text())["cases"]
+        expects = {case["expect"] for case in cases}
+        assert "pass" in expects and expects & {"fail", "no_data"}, rule.id
+        # A rule a reviewer may waive has a case waived on its line (scrub_override naming it)
+        waived = [c for c in cases if c["expect"] == "bypassed" and any("scrub_override" in l for l in c["lines"])]
+        assert bool(waived) == (rule.overridable and "fail" in expects), rule.id
     assert "bypassed" in {c["expect"] for c in yaml.safe_load((FIXTURES / "PTP001.yaml").read_text())["cases"]}
