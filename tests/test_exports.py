@@ -634,7 +634,7 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("UHC Dual Complete", "medicare_advantage"), ("Kaiser Senior Advantage", "medicare_advantage"),
     ("Tricare East", "medicare_advantage"), ("Aetna Better Health", "medicaid"), ("Amerigroup", "medicaid"),
     ("MCD", "medicaid"), ("Sedgwick", "workers_comp"), ("Auto Insurance - PIP", "workers_comp"),
-    ("Aetna PPO", "commercial"), ("Humana", "commercial"), ("Martian Health", None),
+    ("Aetna PPO", "commercial"), ("Cigna", "commercial"), ("Martian Health", None),
     ("Pipeline Health", None), ("Autumn Care", None),
     # An insurer's Medicaid or Medicare plan is that, not commercial; a supplement pays after Medicare.
     ("UnitedHealthcare Medicaid", "medicaid"), ("Medica Medicare", "medicare_advantage"), ("UMR", "commercial"),
@@ -669,7 +669,11 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Ohio BWC", "workers_comp"), ("SCIF", "workers_comp"), ("PA Medical Assistance", "medicaid"),
     ("Lilith Industries", None), ("Médicare Part B", "medicare"),  # accents off (a Windows-1252 export)
     # A plan type beside the programme's name
-    ("Medicare Managed Care", "medicare_advantage"), ("Medicaid HMO", "medicaid"), ("Humana HMO", "commercial")])
+    ("Medicare Managed Care", "medicare_advantage"), ("Medicaid HMO", "medicaid"),
+    # Humana sells no commercial medical plans since 2025: its HMO or PPO is Medicare Advantage (before: commercial,
+    # judged by the AMA unit method without GP); its Medicaid plan stays Medicaid, not a dual eligible's
+    ("Humana HMO", "medicare_advantage"), ("Humana", "medicare_advantage"), ("Humana Choice PPO", "medicare_advantage"),
+    ("Humana Healthy Horizons in Ohio", "medicaid")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
@@ -708,7 +712,9 @@ def test_an_unknown_health_plan_gets_no_medicare_rules_and_says_how_it_was_judge
     ("Bob Lee, BSPT", "PT"), ("Ann Ray LPT", "PT"), ("Mike Day PTA-Student", None),
     # Credentials joined by a slash, and `Asst` (before: unrecognised, and `PT Asst` a PT: a missing CQ unfound).
     ("Kim Lee PT/DPT", "PT"), ("PTA/LPTA", "PTA"), ("SLP/CCC", "SLP"), ("PT Asst", "PTA"), ("OT Asst.", "OTA"),
-    ("Kim Lee, PT/Aide", None)])
+    ("Kim Lee, PT/Aide", None),
+    # In brackets or after a bar, as hospital systems print a performing provider (before: unrecognised)
+    ("SMITH, ANN [PT]", "PT"), ("Smith, Ann {OTR/L}", "OT"), ("Smith, Ann | PTA", "PTA"), ("Smith, Ann [PT Aide]", None)])
 def test_provider_credentials_as_exports_write_them(provider: str, provider_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.names import provider_type_of

@@ -33,7 +33,7 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
         return "medicare"
     matched = [(known, kind) for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
     kinds = [kind for _, kind in matched]
-    if "medicaid" in kinds and {"medicare", "medicare_advantage"} & set(kinds):  # dual eligible
+    if "medicaid" in kinds and "medicare" in kinds:  # dual eligible (an MA plan's brand and its Medicaid plan is not)
         return "medicare_advantage" if {"medicare_advantage", "commercial"} & set(kinds) else "medicare"
     if "commercial" in kinds and "medicaid" in words:
         return "medicaid"
@@ -136,7 +136,7 @@ def not_a_therapist(name: Any, npi: Any, ref: Reference) -> str | None:
 
 def _credential_tokens(text: str) -> list[str]:
     """`Lee, Kim P.T.A.` -> LEE, KIM, PTA."""
-    return [t.replace(".", "") for t in re.split(r"[\s,;()]+", text.upper()) if t]
+    return [t.replace(".", "") for t in re.split(r"[\s,;()\[\]{}|]+", text.upper()) if t]
 
 
 def _parts(tokens: list[str]) -> list[str]:
