@@ -1114,6 +1114,20 @@ def test_a_reversed_charge_and_its_reversal_are_not_claim_lines(tmp_path: Path) 
         (8, "DAT002"), (8, "UNT006")}
 
 
+
+def test_a_reversal_printed_with_a_trailing_minus_is_read_as_one(tmp_path: Path) -> None:
+    # `2-`, `110.00-`: some report writers print a negative so. Before: the reversal was a line whose units and
+    # charge were unreadable (DAT002), and both it and the charge after it UNT006 on a correct bill.
+    sheet = tmp_path / "trailing.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Charge\n"
+                     "R1,03/02/2026,97110,GP,2,30,110.00\n"
+                     "R1,03/02/2026,97110,GP,2-,30,110.00-\n"
+                     "R1,03/02/2026,97110,GP,1,15,55.00\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {"2": "reversed by row 3",
+                                                    "3": "a reversal (negative units or charge) of row 2"}
+    assert (report["summary"]["lines"], report["findings"]) == (1, [])
+
 LEDGER = ("Acct,DOS,Type,CPT,Mod,Units,Minutes,Amount,Insurance\n"
           "L1,03/02/2026,Charge,97110,GP,2,30,$90.00,Medicare\n"
           "L1,03/02/2026,Payment,,,,,($55.12),Medicare\n"

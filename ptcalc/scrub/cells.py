@@ -57,14 +57,26 @@ def has_code(value: Any) -> bool:
     return bool(CODE_AT_END.match(text)) and not NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
 
 
-_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?\)?\s*$")
+_AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?-?\)?\s*$")  # `-5`, `(5.00)`, `5.00-` (trailing minus)
 
 
 def is_amount(value: object) -> bool:
-    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`)."""
+    """A number, or text that is one (`5`, `$1,332.00`, `(12.50)`, `12.50-` as some report writers print a
+    negative)."""
     if isinstance(value, bool):
         return False
     return isinstance(value, (int, float)) or (isinstance(value, str) and bool(_AMOUNT.match(value)))
+
+
+def amount_of(value: object) -> float | None:
+    """The number an amount cell holds (`$1,165.00`; `(55.00)`, `-55` and `55.00-` are -55), else None."""
+    if not is_amount(value):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).replace("$", "").replace(",", "").replace(" ", "")
+    negative = text.startswith(("(", "-")) or text.endswith("-")
+    return -float(text.strip("()-")) if negative else float(text)
 
 
 def is_date(value: object) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime, time
 from itertools import takewhile
 
 from ..units import units_for_minutes
-from .cells import filled, has_code, is_amount, is_date, plain
+from .cells import amount_of, filled, has_code, is_amount, is_date, plain
 from .columns import REQUIRED
 from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
 from .header_words import fields_by_words
@@ -99,17 +99,13 @@ def minutes_hold_visit_totals(columns: dict[str, int], named_by_file: set[str], 
         code = str(plain(row[code_at]) or "").strip()[:5].upper()
         minutes, units = row[at], row[units_at]
         if code in timed_codes and is_amount(minutes) and is_amount(units):
-            visits.setdefault((patient, day), []).append((_number(minutes), _number(units)))
+            visits.setdefault((patient, day), []).append((amount_of(minutes), amount_of(units)))
     shared = [lines for lines in visits.values() if len(lines) > 1]
     if len(shared) < 2 or any(len({m for m, _ in lines}) > 1 for lines in shared):
         return False
     once = sum(1 for lines in shared if sum(u for _, u in lines) == units_for_minutes(lines[0][0])
                < units_for_minutes(lines[0][0] * len(lines)))
     return once >= 2
-
-
-def _number(value: object) -> float:
-    return float(str(value).replace("$", "").replace(",", "").strip("() ")) if isinstance(value, str) else float(value)
 
 
 def values_beside_headers(header: list[object], columns: dict[str, int], modifiers: list[int],

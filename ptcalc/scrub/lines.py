@@ -328,11 +328,13 @@ class LineParser:
         return minutes
 
     def _amount(self, value: Any, name: str) -> float:
-        """Money as exports write it: `$1,234.50`, `(12.00)` refused as negative, `12,5` in a ';' file."""
+        """Money as exports write it: `$1,234.50`, `(12.00)` and `12.00-` refused as negative, `12,5` in a ';' file."""
         if isinstance(value, str):
             text = self._decimal(value.strip().replace("$", "").replace(" ", ""))
             if text.startswith("(") and text.endswith(")"):
                 text = "-" + text[1:-1]
+            elif text.endswith("-") and text[:-1].replace(".", "").isdigit():  # `12.00-`, a report's negative
+                text = "-" + text[:-1]
             value = text
         amount = parse_number(value, name)
         if amount < 0:

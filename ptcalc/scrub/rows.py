@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .cells import NOT_A_LINE, code_of, filled, has_code, is_amount, is_date, plain
+from .cells import NOT_A_LINE, amount_of, code_of, filled, has_code, is_amount, is_date, plain
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -348,14 +348,11 @@ def _visit_code(layout: SheetLayout, row: list[Any]) -> tuple[str, ...]:
 
 def _amount_of(row: list[Any], at: int | None) -> float | None:
     """The number a units, minutes or charge cell holds (`$1,165.00`, `(55.00)` is -55), else None."""
-    if at is None or at >= len(row) or not is_amount(row[at]):
-        return None
-    text = str(row[at]).replace("$", "").replace(",", "").strip()
-    return -float(text.strip("()")) if text.startswith("(") else float(text)
+    return None if at is None or at >= len(row) else amount_of(row[at])
 
 
 def _is_negative(value: object) -> bool:
-    """-1, `-55.00`, `($55.00)`: a number below zero as exports write one."""
+    """-1, `-55.00`, `($55.00)`, `55.00-`: a number below zero as exports write one."""
     if not is_amount(value):
         return False
     if isinstance(value, (int, float)):
