@@ -231,6 +231,8 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
 def _known_modifiers(cell: Any, ref: Reference, where: str) -> tuple[str, ...]:
     """A line's modifiers, each one ptcalc knows: a typo of CQ (`CW`) priced at the full rate, or a locality
     given in the modifiers' place, would be a silent wrong amount."""
+    if is_blank(cell):
+        return ()
     known = frozenset(ref.modifiers)
     modifiers = parse_modifiers(cell, known)
     if unknown := [m for m in modifiers if m not in known]:
