@@ -1845,3 +1845,23 @@ def test_day_first_is_read_only_where_the_dates_say_so(dates: tuple[str, ...], f
     if found:
         assert any("'16/03/2026' is written day first (16 is no month); write it month first, 03/16/2026" in
                    f["message"] for f in report["findings"])
+
+
+def test_a_hospital_charge_export_reads_its_performing_providers_and_encounters(tmp_path: Path) -> None:
+    # A hospital outpatient export (Epic-like): MRN, CSN, revenue codes, HCPCS, `Performing Provider` with the
+    # credential in brackets. Before: `SMITH, ANN [PT]` was no credential (DAT008 on every line), CSN unused.
+    sheet = tmp_path / "hospital.csv"
+    sheet.write_text(
+        "MRN,CSN,Service Date,Rev Code,HCPCS,Modifier 1,Modifier 2,Quantity,Charge Amount,Department,Primary Payer,"
+        "Performing Provider\n"
+        'E1001,88001,03/02/2026,0424,97163,GP,,1,$420.00,OP REHAB PT,MEDICARE PART A & B,"SMITH, ANN [PT]"\n'
+        'E1001,88001,03/02/2026,0420,97110,GP,,2,$190.00,OP REHAB PT,MEDICARE PART A & B,"SMITH, ANN [PT]"\n'
+        'E1002,88002,03/02/2026,0430,97530,GO,,2,$200.00,OP REHAB OT,BCBS PPO,"RAY, ANN [OT]"\n'
+        'E1003,88003,03/02/2026,0440,92507,GN,,1,$180.00,OP REHAB SLP,MEDICARE PART A & B,"POE, LIZ [SLP]"\n'
+        'E1004,88004,03/02/2026,0420,97110,,,3,$285.00,OP REHAB PT,MEDICARE PART A & B,"SMITH, ANN [PT]"\n')
+    _, report = scrub_json(sheet)
+    assert (report["reading"]["fields"]["claim_id"], report["reading"]["columns_not_used"]) == (
+        "CSN (B)", ["Department (J)"])
+    assert sorted((f["row"], f["rule"], f["status"], f["claim_id"]) for f in report["findings"]) == [
+        (3, "UNT005", "no_data", "88001"), (4, "UNT005", "no_data", "88002"),      # no minutes in the export
+        (6, "MOD001", "fail", "88004"), (6, "UNT005", "no_data", "88004")]

@@ -58,7 +58,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                   "auth expiration date", "auth exp date", "authorization end date", "auth thru date",
                   "auth expires", "authorization expiration"),),
     "claim_id": (("claim", "claim no", "claim number", "claim #", "invoice", "invoice no", "encounter",
-                  "encounter id", "visit id", "ticket"),),
+                  "encounter id", "visit id", "ticket", "csn", "encounter csn", "contact serial number"),),  # Epic's CSN
 }
 # Not charge-line fields, but read to find the provider type when there is no provider-type column.
 # The rendering provider's own names first: an export may also have a bare `Provider` (the clinic, the
