@@ -225,6 +225,18 @@ def test_a_financial_class_column_speaks_in_payer_names_too(tmp_path: Path) -> N
     assert not {r for r in found if r[0] in (2, 3, 4)}              # Blue Cross: commercial, AMA units 1 + 1
 
 
+@pytest.mark.parametrize(("kind", "payer_type"), [
+    ("BC", "commercial"), ("BX", "commercial"), ("PI", "workers_comp"), ("VA", "medicare_advantage"),
+    ("CHAMPUS", "medicare_advantage"), ("MCAID", "medicaid")])
+def test_financial_class_abbreviations_are_payer_types(kind: str, payer_type: str) -> None:
+    # Before: a DAT002 on every line of the class ("'BC' is not one of commercial, medicaid, ...")
+    from ptcalc.refdata import load_reference
+    from ptcalc.scrub.lines import _payer_type
+    from ptcalc.scrub.names import payer_class
+
+    assert _payer_type(payer_class(kind, load_reference())) == payer_type
+
+
 def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_says(tmp_path: Path) -> None:
     # Before: a blank class beside Aetna was Traditional Medicare, unsaid (MOD001 for no GP on a commercial
     # line), and `Government` beside VA CCN a DAT002.

@@ -25,7 +25,12 @@ EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME
 PAYER_TYPES = {"medicare": "medicare", "medicarepartb": "medicare", "medicareadvantage": "medicare_advantage",
                "ma": "medicare_advantage", "medicaid": "medicaid", "commercial": "commercial",
                "workerscomp": "workers_comp", "workerscompensation": "workers_comp", "wc": "workers_comp",
-               "selfpay": "self_pay", "self": "self_pay", "cash": "self_pay"}
+               "selfpay": "self_pay", "self": "self_pay", "cash": "self_pay",
+               # Financial-class abbreviations (a class cell, not a payer's name: `VA` there is no Virginia plan):
+               # Blue Cross / Blue Shield; personal injury, judged as workers' comp and auto are (payer_names.yaml);
+               # the VA, judged as its community care is (CMS coding, no KX)
+               "bc": "commercial", "bs": "commercial", "bx": "commercial", "bcbs": "commercial", "pi": "workers_comp",
+               "personalinjury": "workers_comp", "va": "medicare_advantage"}
 PROVIDER_TYPES = {"PT": "PT", "PTA": "PT", "OT": "OT", "OTA": "OT", "SLP": "SLP"}  # -> discipline
 ASSISTANTS = frozenset({"PTA", "OTA"})
 
