@@ -32,6 +32,8 @@ _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
 _VOWELS = frozenset("AEIOU")
 _GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each
 _NO_MODIFIER = frozenset({"NONE", "N/A", "NULL"})
+# A discipline or credential beside the modifiers naming it (`GP (PT)`, `GN - SLP`): a description's words
+_DISCIPLINE_WORDS = frozenset({"PT", "PTA", "DPT", "OT", "OTA", "OTR", "SLP", "SLPA"})
 DATE_YEARS = (1900, 2100)
 # A time after a date is ignored, with its zone (`2026-03-02T00:00:00Z`, `…T09:30:00-05:00`, as systems export a
 # timestamp): the date is the one written, never converted (a date-only field exported at UTC midnight is that day).
@@ -338,7 +340,8 @@ def parse_modifiers(value: Any, known: frozenset[str] = frozenset()) -> tuple[st
     """Modifiers from 'GP 59', 'GP,59', 'gp-59', 'GP59' (glued: two characters each), '[GP][59]' or a list
     of them; order kept, blanks dropped; 'None' and 'N/A' are no modifier. With the `known` modifiers, a
     word of four or more letters with a vowel that is not all known pairs is a description's word
-    (`GP - Physical Therapy` is GP; `GOCO` is GO and CO; `GPZZ` is still GP and ZZ)."""
+    (`GP - Physical Therapy` is GP; `GOCO` is GO and CO; `GPZZ` is still GP and ZZ), and so is a discipline
+    beside a known modifier (`GN - SLP` is GN)."""
     if is_blank(value):
         return ()
     if isinstance(value, (list, tuple)):
@@ -358,4 +361,6 @@ def parse_modifiers(value: Any, known: frozenset[str] = frozenset()) -> tuple[st
             found.extend(pairs)
         elif part:
             found.append(part)
+    if known and not known.isdisjoint(found) and not _DISCIPLINE_WORDS.isdisjoint(found):
+        found = [m for m in found if m not in _DISCIPLINE_WORDS or m in known]
     return tuple(found)

@@ -603,7 +603,11 @@ def test_time_cells_in_the_minutes_column_are_minutes_and_stay_durations_in_the_
     ("GP5", ("GP5",)),  # an odd glued token is not guessed at: MOD008 names it
     # A description beside the modifier is no modifier; glued pairs stay pairs (an unknown one is named).
     ("GP - Physical Therapy", ("GP",)), ("GO - Occupational Therapy", ("GO",)), ("GP, 59 (distinct)", ("GP", "59")),
-    ("GOCO", ("GO", "CO")), ("GPZZ", ("GP", "ZZ"))])
+    ("GOCO", ("GO", "CO")), ("GPZZ", ("GP", "ZZ")),
+    # The discipline named beside its modifier (before: PT and SLP were unknown modifiers, MOD008); alone, a cell's
+    # `PT` stays (MOD008 names it, MOD001 asks for GP)
+    ("GP (PT) 59", ("GP", "59")), ("GN - SLP", ("GN",)), ("GP - PT Plan, KX - Exceeds Threshold", ("GP", "KX")),
+    ("PT", ("PT",))])
 def test_modifiers_as_exports_write_them(cell: str, modifiers: tuple[str, ...]) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.values import parse_modifiers
