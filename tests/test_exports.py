@@ -637,7 +637,10 @@ def test_glued_modifiers_are_judged_as_separate_ones(tmp_path: Path) -> None:
     # A dash between code and modifiers, as a hyphen or a Windows export's en dash (before: read as a description).
     ("97110 - GP", "97110", "GP"), ("97110 \u2013 GP, 59", "97110", "GP 59"), ("97110 - GP - Ther Ex", "97110", ""),
     # The code in brackets before its description (before: the whole cell, an unknown code).
-    ("(97110) Ther Ex", "97110", ""), ("[97110] THER EX", "97110", ""), ("(97110) GP", "97110", "GP")])
+    ("(97110) Ther Ex", "97110", ""), ("[97110] THER EX", "97110", ""), ("(97110) GP", "97110", "GP"),
+    # After a semicolon, a slash or a comma (before: the GP was dropped as a description's)
+    ("97110;GP", "97110", "GP"), ("97110/GP", "97110", "GP"), ("97110,GP 59", "97110", "GP 59"),
+    ("97110/Ther Ex", "97110", "")])
 def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code: str, glued: str) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.cells import code_of

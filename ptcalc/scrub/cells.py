@@ -40,7 +40,7 @@ def code_of(value: Any, modifiers: frozenset[str] = frozenset()) -> tuple[Any, s
     glued = None  # `97110GP`, `97110GP 59`, `97110-GP`; not `97110 - TE`, `97110-Ther Ex`, `97110: Ther Ex`
     if rest[:1] == "-":
         glued = _HYPHENED_MODIFIERS.match(rest)
-    elif rest and not rest[:1].isspace() and rest[:1] != ":":
+    elif rest and not rest[:1].isspace() and rest[:1] not in ":;/,":  # `97110;GP`, `97110/GP`: the words decide
         glued = _GLUED_MODIFIERS.match(rest)
     elif modifiers and (words := _WORDS.findall(rest.upper())) and modifiers.issuperset(words):
         return code, " ".join(words)
