@@ -37,12 +37,14 @@ _DISCIPLINE_WORDS = frozenset({"PT", "PTA", "DPT", "OT", "OTA", "OTR", "SLP", "S
 DATE_YEARS = (1900, 2100)
 # A time after a date is ignored, with its zone (`2026-03-02T00:00:00Z`, `…T09:30:00-05:00`, as systems export a
 # timestamp): the date is the one written, never converted (a date-only field exported at UTC midnight is that day).
-_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]M)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?)?"
+_TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]\.?M?\.?)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?)?"
 _US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})" + _TIME + "$", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$", re.I)  # 2026-03-02, 2026/03/02
-# Month names, as Excel's d-mmm-yy and many reports write dates: 2-Mar-26, 02 March 2026, Mar 2, 2026.
-_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})[-\s]([a-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})" + _TIME + "$", re.I)
-_MONTH_NAME_DAY = re.compile(r"^([a-z]{3,9})\.?(?:\s+|-)(\d{1,2}),?(?:\s+|-)(\d{4}|\d{2})" + _TIME + "$", re.I)
+# Month names, as Excel's d-mmm-yy and many reports write dates: 2-Mar-26, 02 March 2026, Mar 2, 2026, March 2nd, 2026.
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})" + _ORDINAL + r"[-\s]([a-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})" + _TIME + "$", re.I)
+_MONTH_NAME_DAY = re.compile(r"^([a-z]{3,9})\.?(?:\s+|-)(\d{1,2})" + _ORDINAL + r",?(?:\s+|-)(\d{4}|\d{2})" + _TIME + "$",
+                             re.I)
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_NAME = r"\(?(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\.?\)?"
 # `Mon 03/02/2026`, `Monday, 03/02/2026`, `03/02/2026 (Mon)`: an appointment list's date with its weekday.

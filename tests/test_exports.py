@@ -526,7 +526,9 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
                                   "2 Mar 2026 10:00 AM", "Mon 03/02/2026", "Monday, 03/02/2026", "03/02/2026 (Mon)",
                                   "Mon. 3/2/26", "03/02/2026 - 03/02/2026", "03/02/2026-03/02/2026",
                                   "03/02/2026 08:00 AM - 08:30 AM", "2026-03-02T00:00:00Z", "2026-03-02T00:00:00.000Z",
-                                  "2026-03-02T09:30:00-05:00", "2026-03-02 09:30:00 +0000", "Mar-02-2026", "March-2-26"])
+                                  "2026-03-02T09:30:00-05:00", "2026-03-02 09:30:00 +0000", "Mar-02-2026", "March-2-26",
+                                  # ordinals and a clock's short a/p (before: not dates, DAT002)
+                                  "March 2nd, 2026", "2nd March 2026", "03/02/26 10:00a", "03/02/2026 10:00 p.m."])
 def test_dates_as_exports_write_them(text: object) -> None:
     from ptcalc.values import parse_date
 
@@ -1368,10 +1370,12 @@ def test_a_place_of_service_printed_with_its_name_is_read_as_its_code(tmp_path: 
                            "S5,03/02/2026,97140,GP,1,15,Skilled Nursing Facility\n"
                            "S6,03/02/2026,97110,GP 95,1,15,Telehealth\n"
                            "S7,03/02/2026,97110,GP,1,15,Outpatient Hospital\n"
-                           "S8,03/02/2026,97110,GP,1,15,Hospital\n")
-    # 97140 is not on Medicare's telehealth list: found only because POS 10 was read from `Telehealth (10)`. The code
-    # set's names are read as their codes (before: `Office` was a DAT002); a name two codes share is refused.
-    assert found == {(3, "TEL003"), (7, "DAT002"), (8, "DAT002"), (9, "DAT002")}
+                           "S8,03/02/2026,97110,GP,1,15,Hospital\n"
+                           "S9,03/02/2026,97140,GP 95,1,15,POS: 02\n")
+    # 97140 is not on Medicare's telehealth list: found only because POS 10 was read from `Telehealth (10)` (and
+    # 02 from `POS: 02`, before a DAT002). The code set's names are read as their codes (before: `Office` was a
+    # DAT002); a name two codes share is refused.
+    assert found == {(3, "TEL003"), (7, "DAT002"), (8, "DAT002"), (9, "DAT002"), (10, "TEL003")}
 
 
 def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_codes_are(tmp_path: Path) -> None:

@@ -393,6 +393,7 @@ _RULE_ID = re.compile(r"[A-Z]{3}\d{3}")
 _OVERRIDE = re.compile(r"^[\[(]?\s*(?P<rules>[A-Za-z]{3}\d{3}(?:\s*(?:[,;/&+]|and)?\s*[A-Za-z]{3}\d{3})*)\b"
                        r"[\s:;,.)\]-]*(?P<reason>.*)$", re.S)
 
+_POS_PREFIX = re.compile(r"^(?:pos|place of service)\s*[:#-]?\s*(?=\d)", re.I)  # `POS 11`, `POS: 11`
 _POS_WITH_NAME = re.compile(r"^(\d{1,2})\s*[-–:]\s*[A-Za-z].*$|^[A-Za-z][^()]*\((\d{1,2})\)$")
 
 
@@ -413,7 +414,7 @@ _POS_SHARED = {"telehealth": "02 (other than the patient's home) or 10 (the pati
 def _pos(value: Any) -> str:
     """`11`, `2` (02), the code with its name as exports print it (`11 - Office`, `Telehealth (10)`), or the
     code set's name alone (`Office`)."""
-    text = _text(value)
+    text = _POS_PREFIX.sub("", _text(value))
     if named := _POS_WITH_NAME.match(text):
         text = named.group(1) or named.group(2)
     key = "".join(ch for ch in text.lower() if ch.isalpha())
