@@ -218,22 +218,23 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
             shares = [_assistant_minutes(l, recorded) for l in lines]
             minutes = [l.minutes for l in lines]
             whole_by_assistant = all(l.is_assistant and l.pta_minutes is None for l in lines)
-            if info.timed and any(m is None for m in minutes):
-                continue  # UNT005 asks for the minutes
-            if not info.timed and (any(m is None for m in minutes) or any(s is None for s in shares)):
+            timed = info.timed
+            if any(m is None for m in minutes) or (not timed and any(s is None for s in shares)):
                 if not whole_by_assistant:
-                    continue
-                minutes = shares = [1.0] * len(lines)  # an assistant's untimed service: all of it
+                    continue  # a timed code's: UNT005 asks for the minutes
+                # The assistant rendered all of it (an export without minutes): every unit is the assistant's
+                minutes = shares = [1.0] * len(lines)
+                timed = False
             if any(s is None for s in shares):
                 continue
             units = sum(l.units for l in lines)
-            supported = sum(expected.get(l.row) or 0 for l in lines) if info.timed else min(units, 1)
+            supported = sum(expected.get(l.row) or 0 for l in lines) if timed else min(units, 1)
             total, assistant = float(sum(minutes)), float(sum(shares))
-            supported = supported if info.timed and supported else None
-            key = (units, total, assistant, info.timed, de_minimis, supported)
+            supported = supported if timed and supported else None
+            key = (units, total, assistant, timed, de_minimis, supported)
             judged = judgements.get(key)
             if judged is None:
-                judged = judgements[key] = assistant_units(units, total, assistant, timed=info.timed,
+                judged = judgements[key] = assistant_units(units, total, assistant, timed=timed,
                                                            de_minimis=de_minimis, supported_units=supported)
             yield AssistantGroup(sorted(lines, key=lambda l: l.row), modifier, judged, assistant, total)
 
@@ -244,7 +245,8 @@ class MissingAssistantModifier(Rule):
     name = "missing-assistant-modifier"
     severity = "error"
     condition = ("Medicare: a unit the assistant furnished in whole or in part (above the 10% de minimis, judged per "
-                 "15-minute unit with the CY2022 rule for the final unit) is billed without CQ (PT) / CO (OT)")
+                 "15-minute unit with the CY2022 rule for the final unit; every unit of a line the assistant rendered "
+                 "whole, minutes or not) is billed without CQ (PT) / CO (OT)")
     fix = "Bill those units on their own line with CQ/CO (paid at 85%); the fix states the split"
     source = ASSISTANT_SOURCE
     needs = ("patient_id", "dos", "cpt", "minutes", "pta_minutes", "provider_type")
