@@ -694,7 +694,10 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     # Humana sells no commercial medical plans since 2025: its HMO or PPO is Medicare Advantage (before: commercial,
     # judged by the AMA unit method without GP); its Medicaid plan stays Medicaid, not a dual eligible's
     ("Humana HMO", "medicare_advantage"), ("Humana", "medicare_advantage"), ("Humana Choice PPO", "medicare_advantage"),
-    ("Humana Healthy Horizons in Ohio", "medicaid")])
+    ("Humana Healthy Horizons in Ohio", "medicaid"),
+    # Medicaid plans named without the word, and an MA plan (before: unknown, judged as Traditional Medicare)
+    ("UPMC for You", "medicaid"), ("AmeriHealth Caritas Pennsylvania", "medicaid"), ("Simply Healthcare Plans", "medicaid"),
+    ("Meridian Health Plan", "medicaid"), ("Passport Health Plan", "medicaid"), ("Keystone 65 HMO", "medicare_advantage")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
