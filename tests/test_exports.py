@@ -697,7 +697,9 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Humana Healthy Horizons in Ohio", "medicaid"),
     # Medicaid plans named without the word, and an MA plan (before: unknown, judged as Traditional Medicare)
     ("UPMC for You", "medicaid"), ("AmeriHealth Caritas Pennsylvania", "medicaid"), ("Simply Healthcare Plans", "medicaid"),
-    ("Meridian Health Plan", "medicaid"), ("Passport Health Plan", "medicaid"), ("Keystone 65 HMO", "medicare_advantage")])
+    ("Meridian Health Plan", "medicaid"), ("Passport Health Plan", "medicaid"), ("Keystone 65 HMO", "medicare_advantage"),
+    # A Medicaid insurer's ACA marketplace plan is commercial (before: Medicaid, by the insurer's name)
+    ("Molina Marketplace", "commercial"), ("CareSource Marketplace", "commercial")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference

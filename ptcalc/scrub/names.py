@@ -31,6 +31,8 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
     words = set(folded.split())
     if words & {"supplement", "medigap"}:
         return "medicare"
+    if "marketplace" in words:  # an ACA marketplace plan is individual commercial cover, whoever sells it
+        return "commercial"
     matched = [(known, kind) for known, kind in ref.payer_names if f" {known} " in folded]  # longest name first
     kinds = [kind for _, kind in matched]
     if "medicaid" in kinds and "medicare" in kinds:  # dual eligible (an MA plan's brand and its Medicaid plan is not)
