@@ -8,11 +8,13 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from ptcalc.scrub import scrub_file
 
 from .conftest import ROOT
 from .test_reference import run_cli
@@ -1893,3 +1895,54 @@ def test_a_hospital_charge_export_reads_its_performing_providers_and_encounters(
     assert sorted((f["row"], f["rule"], f["status"], f["claim_id"]) for f in report["findings"]) == [
         (3, "UNT005", "no_data", "88001"), (4, "UNT005", "no_data", "88002"),      # no minutes in the export
         (6, "MOD001", "fail", "88004"), (6, "UNT005", "no_data", "88004")]
+
+
+def test_a_webpt_charges_extract_reads_its_insurance_types_and_the_documenting_therapist(tmp_path: Path) -> None:
+    # WebPT's Charges extract names insurance types its own way (WCOMP, POS, Employer, Medicare Replacement) and
+    # gives two therapists: the Documenting one (a PTA or student who wrote the visit's note) and the
+    # Finalizing one (the PT on the claim). Before: WCOMP and POS were DAT008, Employer a DAT002 error, and the
+    # two therapist columns were unclear, so neither was read and a PTA's Medicare line without CQ went unseen.
+    sheet = tmp_path / "webpt.csv"
+    head = ("Date of Service,EMR Patient ID,Patient Name,Primary Insurance Type,Primary Insurance,"
+            "Finalizing Therapist,Documenting Therapist,Note Type,CPT Code,CPT Modifier,Units\n")
+    rows = [("WCOMP", "Travelers", "Smith, Ann PT", "97110", "GP"),               # 2
+            ("POS", "Cigna", "Smith, Ann PT", "97110", "GP"),                     # 3
+            ("Employer", "Acme Corp Health Plan", "Smith, Ann PT", "97110", "GP"),  # 4
+            ("Medicare Replacement", "Humana Gold Plus", "Smith, Ann PT", "97110", "GP"),  # 5
+            ("Medicare", "Medicare Part B", "Lee, Bob PTA", "97110", "GP"),        # 6: a PTA's visit, no CQ
+            ("Medicare", "Medicare Part B", "Lee, Bob PTA", "97110", "GP CQ"),     # 7: as billed right
+            ("BCBS", "BCBS of Texas", "Lee, Bob PTA", "97110", "GP"),              # 8: no CQ rule for it
+            ("POS", "Humana Gold Plus HMO-POS", "Lee, Bob PTA", "97110", "GP")]    # 9: an MA plan's POS
+    sheet.write_text(head + "".join(f'03/0{2 + i % 5}/2026,{1001 + i},"Doe, Pat",{kind},{payer},"Smith, Ann PT",'
+                                    f'"{documenting}",DN,{code},{modifiers},2\n'
+                                    for i, (kind, payer, documenting, code, modifiers) in enumerate(rows)))
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert report["reading"]["fields"]["provider_name"] == "Documenting Therapist (G)"
+    assert "Finalizing Therapist (F)" in report["reading"]["columns_not_used"]
+    assert "columns_unclear" not in report["reading"]
+    found = sorted((f["row"], f["rule"]) for f in report["findings"] if f["rule"] != "UNT005")  # no minutes
+    assert found == [(6, "MOD005"), (9, "DAT008"), (9, "MOD005")]
+    assert any("'Humana Gold Plus HMO-POS' is a Medicare Advantage plan, judged as one (its payer type says POS)"
+               in f["message"] for f in report["findings"] if f["rule"] == "DAT008")
+
+
+def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path: Path) -> None:
+    # Kareo's charge export: `Primary Insurance Company` and `Primary Insurance Plan`. Before, the two columns
+    # were unclear and neither was read: every line was Traditional Medicare, the Aetna line without GP an error.
+    sheet = tmp_path / "kareo.csv"
+    sheet.write_text(
+        "Service Date,Patient ID,Procedure Code,Procedure Modifier1,Procedure Modifier2,Units,Unit Charge,"
+        "Total Charges,Rendering Provider,Primary Insurance Company,Primary Insurance Plan\n"
+        '3/2/2026,20001,97110,,,1,55.00,55.00,"Smith, Ann PT",Aetna,Aetna Choice POS II\n'
+        '3/2/2026,20002,97110,,,1,55.00,55.00,"Smith, Ann PT",Medicare,Medicare Part B\n'
+        '3/2/2026,20003,97110,GP,,1,55.00,55.00,"Smith, Ann PT",Humana,Gold Plus HMO\n'
+        '3/2/2026,20004,97110,,,1,55.00,55.00,"Smith, Ann PT",,\n')
+    result = scrub_file(sheet, as_of=date(2026, 4, 1))
+    assert result.reading["fields"]["payer"] == ("Primary Insurance Company (J) + Primary Insurance Plan (K) "
+                                                 "(read together)")
+    assert "columns_unclear" not in result.reading
+    assert [(line.payer, line.payer_type) for line in result.lines] == [
+        ("Aetna Choice POS II", "commercial"), ("Medicare Part B", "medicare"),
+        ("Humana Gold Plus HMO", "medicare_advantage"), ("", "medicare")]
+    assert sorted((f.row, f.rule) for f in result.findings if f.status == "fail") == [
+        (3, "MOD001"), (5, "MOD001")]  # a blank payer: Traditional Medicare, as on any sheet

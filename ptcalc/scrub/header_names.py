@@ -62,9 +62,14 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 # Not charge-line fields, but read to find the provider type when there is no provider-type column.
 # The rendering provider's own names first: an export may also have a bare `Provider` (the clinic, the
-# billing provider) or `NPI` beside them.
+# billing provider) or `NPI` beside them. Who furnished the service is read before whoever signed or billed it:
+# WebPT's `Documenting Therapist` (a PTA or student who wrote the visit's note) beside its `Finalizing
+# Therapist` (the PT whose name goes on the claim), its billing's `Treating Provider` beside `Billing Provider`
+# (WebPT help: Documented Units report; Provider Charge Report): CQ/CO follow the assistant who furnished it.
 PROVIDER_NAME = (("rendering provider", "rendering provider name", "treating therapist", "rendering",
-                  "servicing provider"), ("provider", "therapist", "clinician", "provider name"))
+                  "servicing provider", "documenting therapist", "documenting provider", "treating provider",
+                  "treating clinician", "performing provider", "performing therapist"),
+                 ("provider", "therapist", "clinician", "provider name"))
 PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider npi"))
 # What kind of entry a row of a ledger export is (`Charge`, `Payment`, `Adjustment`, `Write-off`): only a
 # charge is a claim line. A bare `Type` too: read only for those words, it changes nothing on a sheet whose

@@ -66,6 +66,7 @@ class SheetLayout:
     provider_headings: bool = False  # no provider column: provider_name is read from `Provider:` group headings
     patient_columns: list[int] = field(default_factory=list)  # the patient read from name (+ birth date) columns
     birth_date_column: int | None = None  # ... the birth date's: the last of them
+    payer_columns: list[int] = field(default_factory=list)  # the payer read from several columns (company + plan)
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -73,6 +74,8 @@ class SheetLayout:
             return " + ".join(self.label(i) for i in self.modifier_columns) + " (merged in order)"
         if name == "patient_id" and self.patient_columns:
             return " + ".join(self.label(i) for i in self.patient_columns) + " (read together)"
+        if name == "payer" and self.payer_columns:
+            return " + ".join(self.label(i) for i in self.payer_columns) + " (read together)"
         return self.label(index) if index is not None else ""
 
     def date_columns(self) -> list[int]:
@@ -198,6 +201,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
         patient_columns, born = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS])
+        payer_columns = _payer_named_by(columns, unclear)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
         by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
@@ -207,7 +211,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             totals = minutes_hold_visit_totals(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS], timed_codes)
             if totals:
                 columns["visit_timed_minutes"] = columns.pop("minutes")
-            used = set(columns.values()) | set(modifiers) | set(extra.values()) | set(patient_columns)
+            used = set(columns.values()) | set(modifiers) | set(extra.values()) | set(patient_columns) | \
+                set(payer_columns)
             ignored = [i for i, cell in enumerate(header)
                        if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
             header = list(header)
@@ -224,7 +229,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
                                provider_headings=by_provider, patient_columns=patient_columns,
-                               birth_date_column=born)
+                               birth_date_column=born, payer_columns=payer_columns)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -240,6 +245,18 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                   "numbered codes is not a charge sheet, export one row per charge line")
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
                      "with --columns map.yaml, or see `ptcalc columns`")
+
+
+def _payer_named_by(columns: dict[str, int], unclear: dict[str, list[int]]) -> list[int]:
+    """An export naming the payer in two or three columns (Kareo's `Primary Insurance Company` and `Primary
+    Insurance Plan`, `Carrier` and `Plan`): their cells are read together, in order, as the payer's name
+    (`Humana` + `Gold Plus HMO`), which the payer-name table reads as it reads one cell. Before, neither was
+    read and every line was judged as Traditional Medicare."""
+    candidates = unclear.get("payer", [])
+    if "payer" in columns or not 1 < len(candidates) <= 3:
+        return []
+    columns["payer"] = candidates[0]
+    return unclear.pop("payer")
 
 
 _NAME_HEADERS = frozenset(map(header_key, ("patient name", "pt name", "name", "client name", "patient full name",
@@ -323,6 +340,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
     if layout.patient_columns:
         cells["patient_id"] = _patients_by_name([column(i) for i in layout.patient_columns],
                                                 layout.birth_date_column is not None)
+    if layout.payer_columns:
+        cells["payer"] = _read_together([column(i) for i in layout.payer_columns])
 
     if "dos_to" in layout.extra:  # `DOS From` and `DOS To`: a period of several days is refused on its line
         spans: dict[tuple[Any, Any], Any] = {}
@@ -346,12 +365,13 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         read = {value: payer_class(value, ref) for value in set(kinds)}
         if any(read[value] != value for value in read):
             cells["payer_type"] = [read[value] for value in kinds]
-        payers = column(layout.columns["payer"]) if "payer" in layout.columns else [None] * len(data)
+        payers = cells.get("payer") or (column(layout.columns["payer"]) if "payer" in layout.columns
+                                        else [None] * len(data))
         _classes_that_say_no_payer_type(cells, kinds, read, payers, ref, assume)
         if "payer" in layout.columns:
             _advantage_plans_classed_commercial(cells, kinds, read, payers, ref, assume)
     elif "payer" in layout.columns:
-        payers = column(layout.columns["payer"])
+        payers = cells.get("payer") or column(layout.columns["payer"])
         known = {name: payer_type_of(name, ref) for name in set(payers)}
         cells["payer_type"] = [_type_by_name(i, name, known[name], ref, assume) for i, name in enumerate(payers)]
     said = _line_disciplines(layout, column, cells.get("cpt", codes), cells.get("modifiers"), ref)
@@ -396,6 +416,22 @@ def _patients_by_name(parts: list[list[Any]], with_birth_date: bool) -> list[Any
         said = ", ".join(" ".join(str(plain(part)).split()) for part in name if filled(part))
         patients.append(said + births[birth] if said else None)
     return patients
+
+
+def _read_together(parts: list[list[Any]]) -> list[Any]:
+    """Each row's cells as one name, in order, a cell another already holds left out (`Medicare` beside
+    `Medicare Part B` is `Medicare Part B`); None when all are blank."""
+    read: dict[tuple, Any] = {}
+    names = []
+    for cells in zip(*parts):
+        if cells not in read:
+            said = [" ".join(str(plain(cell)).split()) for cell in cells if filled(cell)]
+            kept = [name for i, name in enumerate(said) if not any(
+                name.lower() in other.lower() and (name.lower() != other.lower() or j < i)
+                for j, other in enumerate(said) if j != i)]
+            read[cells] = " ".join(kept) or None
+        names.append(read[cells])
+    return names
 
 
 def _birth_date(value: Any) -> str:

@@ -30,7 +30,11 @@ PAYER_TYPES = {"medicare": "medicare", "medicarepartb": "medicare", "medicareadv
                # Blue Cross / Blue Shield; personal injury, judged as workers' comp and auto are (payer_names.yaml);
                # the VA, judged as its community care is (CMS coding, no KX)
                "bc": "commercial", "bs": "commercial", "bx": "commercial", "bcbs": "commercial", "pi": "workers_comp",
-               "personalinjury": "workers_comp", "va": "medicare_advantage"}
+               "personalinjury": "workers_comp", "va": "medicare_advantage",
+               # WebPT's insurance types (its Charges extract): `WCOMP`; `POS`, a point-of-service managed-care
+               # plan (as its HMO, PPO and EPO, commercial: an MA plan's name beside it is read as MA); `Employer`,
+               # an employer's group health plan
+               "wcomp": "workers_comp", "workcomp": "workers_comp", "pos": "commercial", "employer": "commercial"}
 PROVIDER_TYPES = {"PT": "PT", "PTA": "PT", "OT": "OT", "OTA": "OT", "SLP": "SLP"}  # -> discipline
 ASSISTANTS = frozenset({"PTA", "OTA"})
 
