@@ -1946,3 +1946,16 @@ def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path
         ("Humana Gold Plus HMO", "medicare_advantage"), ("", "medicare")]
     assert sorted((f.row, f.rule) for f in result.findings if f.status == "fail") == [
         (3, "MOD001"), (5, "MOD001")]  # a blank payer: Traditional Medicare, as on any sheet
+
+
+def test_a_carrier_column_beside_a_plan_name_column_is_read_with_it(tmp_path: Path) -> None:
+    # `Plan Name` is a payer synonym, `Carrier Name` only the payer by its words: before, the plan alone was read
+    # (`Open Access`, no payer ptcalc knows: Traditional Medicare, a false MOD001 and DAT008 on an Aetna line).
+    sheet = tmp_path / "carrier.csv"
+    sheet.write_text("DOS,Patient ID,CPT,Mod,Units,Minutes,Carrier Name,Plan Name,Secondary Carrier,Insurance Group\n"
+                     "03/02/2026,X1,97110,,2,30,Aetna,Open Access,Medicare,GRP123\n")
+    result = scrub_file(sheet, as_of=date(2026, 4, 1))
+    assert result.reading["fields"]["payer"] == "Carrier Name (G) + Plan Name (H) (read together)"
+    assert result.reading["columns_not_used"] == ["Secondary Carrier (I)", "Insurance Group (J)"]
+    assert [(line.payer, line.payer_type) for line in result.lines] == [("Aetna Open Access", "commercial")]
+    assert not result.findings

@@ -201,7 +201,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
         patient_columns, born = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS])
-        payer_columns = _payer_named_by(columns, unclear)
+        payer_columns = _payer_named_by(columns, modifiers, extra, unclear, header)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
         by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
@@ -247,16 +247,21 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                      "with --columns map.yaml, or see `ptcalc columns`")
 
 
-def _payer_named_by(columns: dict[str, int], unclear: dict[str, list[int]]) -> list[int]:
+def _payer_named_by(columns: dict[str, int], modifiers: list[int], extra: dict[str, int],
+                    unclear: dict[str, list[int]], header: list[object]) -> list[int]:
     """An export naming the payer in two or three columns (Kareo's `Primary Insurance Company` and `Primary
-    Insurance Plan`, `Carrier` and `Plan`): their cells are read together, in order, as the payer's name
-    (`Humana` + `Gold Plus HMO`), which the payer-name table reads as it reads one cell. Before, neither was
-    read and every line was judged as Traditional Medicare."""
-    candidates = unclear.get("payer", [])
-    if "payer" in columns or not 1 < len(candidates) <= 3:
+    Insurance Plan`, `Carrier Name` and `Plan Name`): their cells are read together, in order, as the payer's
+    name (`Humana` + `Gold Plus HMO`), which the payer-name table reads as it reads one cell. Before, one was
+    read (`Open Access`, an unknown payer: Traditional Medicare) or, both alike, neither."""
+    taken = set(modifiers) | set(extra.values()) | {at for name, at in columns.items() if name != "payer"}
+    candidates = set(unclear.get("payer", [])) | ({columns["payer"]} if "payer" in columns else set())
+    candidates |= {i for i, cell in enumerate(header) if i not in taken and filled(cell)
+                   and not is_output_header(cell) and fields_by_words(cell) == ["payer"]}
+    if not 1 < len(candidates) <= 3:
         return []
-    columns["payer"] = candidates[0]
-    return unclear.pop("payer")
+    unclear.pop("payer", None)
+    columns["payer"] = min(candidates)
+    return sorted(candidates)
 
 
 _NAME_HEADERS = frozenset(map(header_key, ("patient name", "pt name", "name", "client name", "patient full name",
