@@ -1959,3 +1959,14 @@ def test_a_carrier_column_beside_a_plan_name_column_is_read_with_it(tmp_path: Pa
     assert result.reading["columns_not_used"] == ["Secondary Carrier (I)", "Insurance Group (J)"]
     assert [(line.payer, line.payer_type) for line in result.lines] == [("Aetna Open Access", "commercial")]
     assert not result.findings
+
+
+def test_a_column_map_naming_the_payer_s_column_is_followed(tmp_path: Path) -> None:
+    from ptcalc.scrub.header_names import header_key
+
+    sheet = tmp_path / "carrier.csv"
+    sheet.write_text("DOS,Patient ID,CPT,Mod,Units,Minutes,Carrier Name,Plan Name\n"
+                     "03/02/2026,X1,97110,GP,2,30,Aetna,Medicare Part B\n")
+    result = scrub_file(sheet, as_of=date(2026, 4, 1), column_map={header_key("Plan Name"): "payer"})
+    assert result.reading["fields"]["payer"] == "Plan Name (H)"
+    assert [(line.payer, line.payer_type) for line in result.lines] == [("Medicare Part B", "medicare")]

@@ -201,7 +201,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
         patient_columns, born = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS])
-        payer_columns = _payer_named_by(columns, modifiers, extra, unclear, header)
+        payer_columns = [] if "payer" in by_file else _payer_named_by(columns, modifiers, extra, unclear, header)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
         by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
@@ -252,7 +252,8 @@ def _payer_named_by(columns: dict[str, int], modifiers: list[int], extra: dict[s
     """An export naming the payer in two or three columns (Kareo's `Primary Insurance Company` and `Primary
     Insurance Plan`, `Carrier Name` and `Plan Name`): their cells are read together, in order, as the payer's
     name (`Humana` + `Gold Plus HMO`), which the payer-name table reads as it reads one cell. Before, one was
-    read (`Open Access`, an unknown payer: Traditional Medicare) or, both alike, neither."""
+    read (`Open Access`, an unknown payer: Traditional Medicare) or, both alike, neither. A column map
+    naming the payer's column is followed."""
     taken = set(modifiers) | set(extra.values()) | {at for name, at in columns.items() if name != "payer"}
     candidates = set(unclear.get("payer", [])) | ({columns["payer"]} if "payer" in columns else set())
     candidates |= {i for i, cell in enumerate(header) if i not in taken and filled(cell)
