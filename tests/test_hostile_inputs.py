@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ptcalc.scrub import scrub_file
+from ptcalc.scrub import runner, scrub_file
 
 from .test_reference import run_cli
 
@@ -86,10 +86,15 @@ def test_hostile_csv_inputs(name: str, fmt: str, tmp_path: Path) -> None:
                 assert cell.data_type != "f", f"{cell.coordinate} became a formula"
 
 
+@pytest.mark.parametrize("pass_rows", [None, 1])
 @pytest.mark.parametrize("first", [True, 1])
-def test_a_true_false_cell_is_its_own_value_not_the_1_or_0_it_equals(first: object, tmp_path: Path) -> None:
+def test_a_true_false_cell_is_its_own_value_not_the_1_or_0_it_equals(first: object, pass_rows: int | None,
+                                                                      tmp_path: Path, monkeypatch) -> None:
     """Python's True == 1: a column's values parsed once each made a TRUE cell (an Excel checkbox) share 1's
-    parse, so a TRUE above the 1-unit lines made every one of them a DAT002, and a 1 above it read TRUE as 1 unit."""
+    parse, so a TRUE above the 1-unit lines made every one of them a DAT002, and a 1 above it read TRUE as 1 unit.
+    With a row per pass, the TRUE and the 1 meet in the column's values parsed by an earlier pass."""
+    if pass_rows:
+        monkeypatch.setattr(runner, "PASS_ROWS", pass_rows)
     second = 1 if first is True else True
     path = workbook(tmp_path / "booleans.xlsx", [["B1", date(2026, 3, 2), "97110", first, 15, "GP"],
                                                 ["B2", date(2026, 3, 2), "97110", second, 15, "GP"],

@@ -14,7 +14,7 @@ import pytest
 
 from ptcalc.bench import HEAVY_MISTAKES, write_sheet
 from ptcalc.refdata import load_reference
-from ptcalc.scrub import runner
+from ptcalc.scrub import lines, runner
 from ptcalc.scrub.judge import judge_lines, patient_partitions
 from ptcalc.scrub.report import to_json
 from ptcalc.scrub.runner import scrub_file
@@ -92,6 +92,9 @@ def test_rows_parsed_in_passes_give_the_same_report_as_one_pass(sheet: str, requ
     monkeypatch.setattr(runner, "PASS_ROWS", 2)
     in_passes = scrub_file(path, as_of=AS_OF)
     assert to_json(in_passes) == whole
+    # A column's parsed values are kept from pass to pass, and started again when there are too many
+    monkeypatch.setattr(lines, "PARSED_VALUES_KEPT", 3)
+    assert to_json(scrub_file(path, as_of=AS_OF)) == whole
     if sheet == "across_passes":
         assert in_passes.not_lines == {3: "reversed by row 5", 5: "a reversal (negative units or charge) of row 3",
                                        8: "a visit's total: the sums of rows 6-7"}

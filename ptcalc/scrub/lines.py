@@ -175,6 +175,9 @@ def _months(values: list[str], day_first: bool) -> set[tuple[int, int]]:
     return months
 
 
+PARSED_VALUES_KEPT = 20_000  # distinct values of a column kept parsed across a sheet's passes (LineParser._column)
+
+
 class _Unreadable:
     __slots__ = ("message",)
 
@@ -227,7 +230,8 @@ class LineParser:
         self.max_minutes = max_minutes
         self.max_units = max_units
         self.overridable = overridable  # the rule IDs a scrub_override may waive
-        self.day_first = False  # the sheet writes its text dates dd/mm/yyyy (day_first_dates)
+        self.day_first = False  # the sheet writes its text dates dd/mm/yyyy (day_first_dates), set before parsing
+        self._parsed: dict[str, _ParsedColumn] = {}  # each column's values parsed so far, kept across passes
         self._parsers = {
             **{name: partial(self._date, name) for name in DATE_FIELDS},
             "auth_visits": lambda v: parse_count(_VISITS_TEXT.sub("", v) if isinstance(v, str) else v, "auth_visits"),
@@ -265,14 +269,14 @@ class LineParser:
                 cells = cells_for[name]
             else:
                 cells = transposed[index] if 0 <= index < len(transposed) else (None,) * count
-            parsed = _ParsedColumn(self, name)
+            parsed = self._column(name)
             # Every line gets the one parsed object of its value (even where parsing changes nothing):
             # the reader's own cell objects are not kept alive, which is a third of the memory at 1M lines.
             columns[name] = list(map(parsed.__getitem__, cells))
             if parsed.zero_or_one and bool in set(map(type, cells)):
                 # A TRUE/FALSE cell is the text Excel shows, not 1 or 0 (True == 1 would share 1's parse)
                 cells = [_BOOLEAN_TEXT[cell] if cell.__class__ is bool else cell for cell in cells]
-                parsed = _ParsedColumn(self, name)
+                parsed = self._parsed[name] = _ParsedColumn(self, name)  # not the one holding True as 1
                 columns[name] = list(map(parsed.__getitem__, cells))
             candidates = range(count) if maybe_blank is None else maybe_blank
             blank_values = parsed.blank_values
@@ -292,6 +296,15 @@ class LineParser:
         if skipped:
             lines = [line for i, line in enumerate(lines) if i not in skipped]
         return lines
+
+    def _column(self, name: str) -> _ParsedColumn:
+        """The column's parsed values, shared by the passes over a sheet (a patient's id, a plan's dates recur
+        from pass to pass); started again past PARSED_VALUES_KEPT values, so that a column of values that never
+        repeat (a claim number) does not hold one entry per line of a million-line file."""
+        parsed = self._parsed.get(name)
+        if parsed is None or len(parsed) > PARSED_VALUES_KEPT:
+            parsed = self._parsed[name] = _ParsedColumn(self, name)
+        return parsed
 
     def _cell(self, name: str, value: Any) -> Any:
         """The parsed value, _BLANK for an empty cell, or an _Unreadable carrying the message."""
