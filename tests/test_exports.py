@@ -1946,6 +1946,31 @@ def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path
         ("Humana Gold Plus HMO", "medicare_advantage"), ("", "medicare")]
     assert sorted((f.row, f.rule) for f in result.findings if f.status == "fail") == [
         (3, "MOD001"), (5, "MOD001")]  # a blank payer: Traditional Medicare, as on any sheet
+    assert result.reading["lines_without_payer"] == 1  # ... and the reading says so
+
+
+def test_lines_whose_payer_cells_are_blank_are_counted_in_the_reading_not_flagged(tmp_path: Path) -> None:
+    # A blank payer type and payer is judged as Traditional Medicare (the contract's default), which was silent
+    # on a sheet that has the columns. A sheet may write only its non-Medicare payers: no finding on the lines.
+    from ptcalc.scrub.layout import format_reading
+
+    sheet = tmp_path / "payers.csv"
+    sheet.write_text("patient_id,dos,cpt,modifiers,units,minutes,payer_type,payer\n"
+                     "B1,2026-03-02,97110,GP,2,30,,\n"               # counted
+                     "B2,2026-03-02,97110,GP,2,30,,\n"               # counted
+                     "B3,2026-03-02,97110,,2,30,commercial,\n"       # a payer type: not counted
+                     "B4,2026-03-02,97110,GP,2,30,,Medicare Part B\n"  # a payer: not counted
+                     "B5,2026-03-02,,GP,2,30,,\n")                   # no code: DAT001, not counted
+    result = scrub_file(sheet, as_of=date(2026, 4, 1))
+    assert result.reading["lines_without_payer"] == 2
+    assert "payer blank on 2 lines (no payer type, no payer): judged as Traditional Medicare" in \
+        format_reading(result.reading)
+    assert [(f.row, f.rule) for f in result.findings] == [(6, "DAT001")]
+    assert [line.payer_type for line in result.lines[:2]] == ["medicare", "medicare"]
+    sheet.write_text("patient_id,dos,cpt,modifiers,units,minutes\nB1,2026-03-02,97110,GP,2,30\n")
+    result = scrub_file(sheet, as_of=date(2026, 4, 1))  # no payer column: the reading says that instead
+    assert "lines_without_payer" not in result.reading
+    assert "no payer_type column: Traditional Medicare for every line" in format_reading(result.reading)
 
 
 def test_a_carrier_column_beside_a_plan_name_column_is_read_with_it(tmp_path: Path) -> None:

@@ -308,6 +308,7 @@ class Prepared:
     defaults: dict[str, int] = field(default_factory=dict)  # what was assumed -> on how many lines
     from_headings: dict[str, int] = field(default_factory=dict)  # patient_id / dos -> lines given a heading's
     day_first: str | None = None  # the sheet's text dates are dd/mm/yyyy: a date that reads only so
+    no_payer: int = 0  # lines whose payer-type and payer cells are all blank: judged as the default, Traditional Medicare
 
 
 def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
@@ -409,7 +410,21 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
             cells["provider_type"] = kinds
         if any(staff_by_line):
             cells["rendered_by"] = staff_by_line
-    return Prepared(cells, assumed, not_lines, defaults)
+    return Prepared(cells, assumed, not_lines, defaults, no_payer=_lines_without_payer(layout, column, cells, not_lines))
+
+
+def _lines_without_payer(layout: SheetLayout, column: Callable[[int | None], list[Any]], cells: dict[str, list[Any]],
+                         not_lines: dict[int, str]) -> int:
+    """Lines with a code whose payer-type and payer cells are blank, on a sheet with such columns: the default
+    (Traditional Medicare) judges them, and the reading counts them (a line is not flagged: a sheet may write
+    only the payers that are not Medicare)."""
+    if "payer_type" not in layout.columns and "payer" not in layout.columns:
+        return 0  # the reading says the sheet has no payer column at all
+    types = cells.get("payer_type") or column(layout.columns.get("payer_type"))
+    payers = cells.get("payer") or column(layout.columns.get("payer"))
+    codes = cells.get("cpt") or column(layout.columns["cpt"])
+    return sum(1 for i, (kind, payer, code) in enumerate(zip(types, payers, codes))
+               if not filled(kind) and not filled(payer) and filled(code) and i not in not_lines)
 
 
 def _patients_by_name(parts: list[list[Any]], with_birth_date: bool) -> list[Any]:
@@ -620,6 +635,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         reading["not_claim_lines"] = {str(header_row + 1 + i): why for i, why in sorted(prepared.not_lines.items())}
         if prepared.from_headings:
             reading["from_headings"] = dict(prepared.from_headings)
+        if prepared.no_payer:
+            reading["lines_without_payer"] = prepared.no_payer
         if prepared.day_first:
             example = parse_date(prepared.day_first, "dos", day_first=True)
             reading["dates_day_first"] = (f"text dates read day first, as {prepared.day_first!r} ({example:%d %B %Y}) "
@@ -670,6 +687,10 @@ def format_reading(reading: dict[str, Any]) -> str:
                      f"(a report grouped by {grouped})")
     if reading.get("dates_day_first"):
         lines.append(f"  dates: {reading['dates_day_first']}")
+    if reading.get("lines_without_payer"):
+        count = reading["lines_without_payer"]
+        lines.append(f"  payer blank on {count} line{'s' if count != 1 else ''} (no payer type, no payer): judged as "
+                     "Traditional Medicare, the default")
     for what, count in reading.get("defaults_applied", {}).items():
         lines.append(f"  default applied ({what}) on {count} line{'s' if count != 1 else ''} (DAT008 says which)")
     others = reading.get("other_charge_sheets")

@@ -273,6 +273,7 @@ def _parse_pass(layout: SheetLayout, rows: list[list[object]], first_row: int, r
             line.assumed = tuple(assumed)
     for what, count in prepared.defaults.items():
         read.defaults[what] = read.defaults.get(what, 0) + count
+    read.no_payer += prepared.no_payer
     return parsed
 
 
