@@ -1995,3 +1995,32 @@ def test_a_column_map_naming_the_payer_s_column_is_followed(tmp_path: Path) -> N
     result = scrub_file(sheet, as_of=date(2026, 4, 1), column_map={header_key("Plan Name"): "payer"})
     assert result.reading["fields"]["payer"] == "Plan Name (H)"
     assert [(line.payer, line.payer_type) for line in result.lines] == [("Medicare Part B", "medicare")]
+
+
+def test_a_note_type_column_shows_the_progress_reports_poc003_counts_from(tmp_path: Path) -> None:
+    # WebPT's `Note Type` (IE initial evaluation, DN daily note, PN progress note, RE re-evaluation, DS discharge).
+    # Before, a sheet with the start of care and no progress-report dates counted every visit from the start of
+    # care: a PN written on the 10th visit still left visits 11 and 12 flagged as a report overdue.
+    from ptcalc.scrub.lines import note_kind
+
+    assert [note_kind(v) for v in ("IE", "DN", "PN", "RE", "DS", "Progress Note", "PN/Recert", "Re-Eval",
+                                   "Daily Note", "Initial Evaluation", "Discharge Summary")] == \
+        [None, None, "progress report", "progress report", None, "progress report", "progress report",
+         "progress report", None, None, None]
+    days = ["03/02/2026", "03/03/2026", "03/04/2026", "03/05/2026", "03/06/2026", "03/09/2026", "03/10/2026",
+            "03/11/2026", "03/12/2026", "03/13/2026", "03/16/2026", "03/17/2026"]
+
+    def sheet(tenth: str) -> Path:
+        notes = ["IE"] + ["DN"] * 8 + [tenth, "DN", "DN"]
+        path = tmp_path / f"webpt-{tenth}.csv"
+        path.write_text("Date of Service,Patient ID,Note Type,CPT Code,Modifier,Units,Minutes,Insurance Type,"
+                        "Start of Care\n" + "".join(
+                            f"{day},W100,{note},{'97161' if note == 'IE' else '97110'},GP,1,"
+                            f"{30 if note == 'IE' else 15},Medicare,03/02/2026\n" for day, note in zip(days, notes)))
+        return path
+
+    result = scrub_file(sheet("PN"), as_of=date(2026, 4, 1))
+    assert result.reading["fields"]["note_type"] == "Note Type (C)"
+    assert not [f for f in result.findings if f.rule == "POC003"]
+    result = scrub_file(sheet("DN"), as_of=date(2026, 4, 1))  # no progress note: visits 11 and 12 are due one
+    assert [(f.row, f.rule) for f in result.findings] == [(12, "POC003"), (13, "POC003")]

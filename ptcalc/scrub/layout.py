@@ -349,6 +349,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
                                                 layout.birth_date_column is not None)
     if layout.payer_columns:
         cells["payer"] = _read_together([column(i) for i in layout.payer_columns])
+    if "note_type" in layout.extra:
+        cells["note_type"] = column(layout.extra["note_type"])
 
     if "dos_to" in layout.extra:  # `DOS From` and `DOS To`: a period of several days is refused on its line
         spans: dict[tuple[Any, Any], Any] = {}
@@ -607,7 +609,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
     for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "transaction_type",
-                 "dos_to"):
+                 "dos_to", "note_type"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {

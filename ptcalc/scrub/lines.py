@@ -88,6 +88,7 @@ class ChargeLine:
     auth_end: date | None = None
     poc_end: date | None = None  # the last day of the certification period (Cert Thru)
     rendered_by: str | None = None  # the rendering provider when no therapist: "a student", "an aide"...
+    note_type: str | None = None  # the visit's note, when the sheet says: PROGRESS_REPORT (a PN or re-evaluation)
     problems: list[Problem] = field(default_factory=list)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -113,7 +114,7 @@ def _text(value: Any) -> str:
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
           "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
-          "auth_start", "auth_end", "poc_end", "rendered_by")  # ChargeLine's value fields, in order
+          "auth_start", "auth_end", "poc_end", "rendered_by", "note_type")  # ChargeLine's value fields, in order
 DATE_FIELDS = ("dos", "poc_start", "poc_certified", "progress_report", "poc_sent", "poc_end", "auth_start",
                "auth_end")
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
@@ -241,7 +242,7 @@ class LineParser:
             "modifiers": lambda v: parse_modifiers(v, modifiers),
             "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
             "charge": lambda v: self._amount(v, "charge"), "ytd_prior": lambda v: self._amount(v, "ytd_prior"),
-            "locality": self._locality, "scrub_override": self._override,
+            "locality": self._locality, "scrub_override": self._override, "note_type": note_kind,
         }
 
     def parse_rows(self, data: list[list[Any]], first_row: int, cells: dict[str, list[Any]] | None = None,
@@ -387,6 +388,22 @@ def _cpt(value: Any) -> str:
         raise PtcalcInputError(f"cpt: {describe(value)} holds {len(listed)} codes ({', '.join(listed)}); a claim line "
                                "has one: put each code on its own line with its units and minutes")
     return normalise_code(value, "cpt")
+
+
+# A visit's note that is a progress report (CMS Pub. 100-02 ch.15 §220.3 D): a progress note or report, or a
+# re-evaluation ("focused on evaluation of progress toward current goals", §220.3 C), as exports name them: WebPT's
+# PN and RE, `Progress Note`, `PN/Recert`, `Re-Eval`. Any other note (IE, DN, DS, `Daily Note`) is not one.
+_PROGRESS_TEXT = re.compile(r"progress|re-?\s?eval|reassess", re.I)
+_PROGRESS_WORDS = frozenset({"pn", "pr", "re", "prog", "reeval", "reevaluation", "reassessment"})
+PROGRESS_REPORT = "progress report"
+
+
+def note_kind(value: Any) -> str | None:
+    """PROGRESS_REPORT for a note that is one, else None (a daily note, an evaluation, a discharge: not read)."""
+    text = str(value)
+    if _PROGRESS_TEXT.search(text) or not _PROGRESS_WORDS.isdisjoint(re.split(r"[^a-z]+", text.lower())):
+        return PROGRESS_REPORT
+    return None
 
 
 def _payer_type(value: Any) -> str:

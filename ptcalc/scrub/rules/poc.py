@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from ..context import ScrubContext
 from ..findings import Finding
+from ..lines import PROGRESS_REPORT
 from .base import Rule
 
 MANUAL = "CMS Pub. 100-02 ch.15 §220.1.3"
@@ -112,7 +113,8 @@ class ProgressReportDue(_PlanRule):
     id = "POC003"
     name = "progress-report-due"
     severity = "warning"
-    condition = "The 11th treatment day since progress_report (or poc_start) with no newer progress report"
+    condition = ("The 11th treatment day since progress_report (or poc_start) with no newer progress report (a visit "
+                 "on the sheet whose note is a progress note or re-evaluation, or that bills a re-evaluation, is one)")
     fix = "Write a progress report"
     source = "CMS Pub. 100-02 ch.15 §220.3 D (a progress report at least once every 10 treatment days)"
     needs = ("patient_id", "dos", "cpt", "poc_start", "progress_report")
@@ -124,14 +126,21 @@ class ProgressReportDue(_PlanRule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         limit = ctx.ref.constant("progress_report_treatment_days")
-        treatment_days: dict[tuple, list] = defaultdict(set)
+        treatment_days: dict[tuple, set] = defaultdict(set)
+        reported: dict[tuple, set] = defaultdict(set)  # visits that are a progress report themselves
+        codes = ctx.ref.codes
         for visit in ctx.visits:
-            treatment_days[(visit.patient_id, visit.discipline)].add(visit.dos)
+            key = (visit.patient_id, visit.discipline)
+            treatment_days[key].add(visit.dos)
+            if any(l.note_type == PROGRESS_REPORT or codes[l.cpt].family == "re_evaluation" for l in visit.lines):
+                reported[key].add(visit.dos)
         ordered = {key: sorted(days) for key, days in treatment_days.items() if len(days) > limit}
         if not ordered:
             return
+        reports = {key: sorted(dates) for key, dates in reported.items()}
         for line in self.lines(ctx):
-            days = ordered.get((line.patient_id, line.discipline or "PT"))
+            key = (line.patient_id, line.discipline or "PT")
+            days = ordered.get(key)
             if days is None:
                 continue  # not enough treatment days on the sheet for a report to be due
             if line.progress_report is not None:
@@ -142,6 +151,12 @@ class ProgressReportDue(_PlanRule):
                 what = f"the start of care ({since.isoformat()})"
             else:
                 continue
+            # A visit on the sheet whose note is a progress report, or that bills a re-evaluation, on or after that
+            # day: the next reporting period starts the treatment day after it (§220.3 D)
+            at = bisect_right(reports.get(key, ()), line.dos)
+            if count > limit and at and (latest := reports[key][at - 1]) >= since:
+                count = bisect_right(days, line.dos) - bisect_right(days, latest)
+                what = f"the progress report of {latest.isoformat()} (a progress note or re-evaluation on that visit)"
             if count > limit:
                 yield self.finding(ctx, line, f"{line.dos.isoformat()} is treatment day {count} on this sheet since "
                                    f"{what}; a progress report is due every {limit} treatment days",
