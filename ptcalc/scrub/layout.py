@@ -424,9 +424,13 @@ def _lines_without_payer(layout: SheetLayout, column: Callable[[int | None], lis
         return 0  # the reading says the sheet has no payer column at all
     types = cells.get("payer_type") or column(layout.columns.get("payer_type"))
     payers = cells.get("payer") or column(layout.columns.get("payer"))
+    blank_types = {value for value in set(types) if not filled(value)}  # each distinct cell judged once
+    blank_payers = {value for value in set(payers) if not filled(value)}
+    if not blank_types or not blank_payers:
+        return 0
     codes = cells.get("cpt") or column(layout.columns["cpt"])
-    return sum(1 for i, (kind, payer, code) in enumerate(zip(types, payers, codes))
-               if not filled(kind) and not filled(payer) and filled(code) and i not in not_lines)
+    return sum(1 for i, (kind, payer) in enumerate(zip(types, payers))
+               if kind in blank_types and payer in blank_payers and filled(codes[i]) and i not in not_lines)
 
 
 def _patients_by_name(parts: list[list[Any]], with_birth_date: bool) -> list[Any]:

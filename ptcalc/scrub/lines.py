@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import partial
 from itertools import compress, repeat, zip_longest
 from operator import itemgetter
@@ -89,7 +89,7 @@ class ChargeLine:
     poc_end: date | None = None  # the last day of the certification period (Cert Thru)
     rendered_by: str | None = None  # the rendering provider when no therapist: "a student", "an aide"...
     note_type: str | None = None  # the visit's note, when the sheet says: PROGRESS_REPORT (a PN or re-evaluation)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] | tuple[()] = ()  # a list where the row has any (no list per line: 100,000s of them)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
     profile: Any = None
