@@ -8,7 +8,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ..context import ScrubContext
 from ..findings import Finding
@@ -109,6 +109,18 @@ class CertificationExpired(_PlanRule):
                                    f"through {last_day.isoformat()}", field="poc_start", amount=ctx.allowed(line))
 
 
+def _visit_reports(ctx: ScrubContext, keys: dict[tuple, list]) -> dict[tuple, list[date]]:
+    """(patient, discipline) of `keys` -> the dates of its visits that are a progress report themselves: the sheet's
+    note type says so, or the visit bills a re-evaluation."""
+    re_evaluations = frozenset(code for code, info in ctx.ref.codes.items() if info.family == "re_evaluation")
+    reported: dict[tuple, set] = defaultdict(set)
+    for visit in ctx.visits:
+        key = (visit.patient_id, visit.discipline)
+        if key in keys and any(l.note_type == PROGRESS_REPORT or l.cpt in re_evaluations for l in visit.lines):
+            reported[key].add(visit.dos)
+    return {key: sorted(dates) for key, dates in reported.items()}
+
+
 class ProgressReportDue(_PlanRule):
     id = "POC003"
     name = "progress-report-due"
@@ -127,17 +139,12 @@ class ProgressReportDue(_PlanRule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         limit = ctx.ref.constant("progress_report_treatment_days")
         treatment_days: dict[tuple, set] = defaultdict(set)
-        reported: dict[tuple, set] = defaultdict(set)  # visits that are a progress report themselves
-        codes = ctx.ref.codes
         for visit in ctx.visits:
-            key = (visit.patient_id, visit.discipline)
-            treatment_days[key].add(visit.dos)
-            if any(l.note_type == PROGRESS_REPORT or codes[l.cpt].family == "re_evaluation" for l in visit.lines):
-                reported[key].add(visit.dos)
+            treatment_days[(visit.patient_id, visit.discipline)].add(visit.dos)
         ordered = {key: sorted(days) for key, days in treatment_days.items() if len(days) > limit}
         if not ordered:
             return
-        reports = {key: sorted(dates) for key, dates in reported.items()}
+        reports = _visit_reports(ctx, ordered)
         for line in self.lines(ctx):
             key = (line.patient_id, line.discipline or "PT")
             days = ordered.get(key)
