@@ -92,8 +92,8 @@ PATIENT_BIRTH_DATE = (("dob", "date of birth", "birth date", "birthdate", "patie
                        "birth", "patient birth date", "birthday", "client dob"),)
 # The kind of note the visit's documentation is (WebPT's `Note Type`: IE, DN, PN, RE, DS): a progress note or a
 # re-evaluation is the progress report POC003 counts treatment days from.
-NOTE_TYPE = (("note type", "visit note type", "note category", "documentation type", "document type", "doc type",
-              "note kind"),)
+# Not `Document Type`: a ledger export's word for an invoice or a payment.
+NOTE_TYPE = (("note type", "visit note type", "note category", "documentation type", "note kind"),)
 # Fields read beside the charge-line fields, by their header names (best group first).
 EXTRA_FIELDS = {"provider_name": PROVIDER_NAME, "provider_npi": PROVIDER_NPI, "transaction_type": TRANSACTION_TYPE,
                 "dos_to": DOS_TO, "patient_last_name": PATIENT_LAST_NAME, "patient_first_name": PATIENT_FIRST_NAME,
