@@ -5,7 +5,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 
@@ -314,17 +313,25 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
         raise  # output piped into `head` and closed early: main() ends quietly
     except MemoryError:
         print(f"ptcalc {args.command}: out of memory (split the input, or use --format csv/json)", file=sys.stderr)
-    except BrokenProcessPool:
-        print(f"ptcalc {args.command}: a --jobs worker process ended without finishing (the system may have "
-              "stopped it for lack of memory); run again with fewer --jobs", file=sys.stderr)
     except OSError as exc:
         print(f"ptcalc {args.command}: {exc.filename or 'file'}: {exc.strerror or exc}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the error boundary: one line, never a traceback
+        if _broken_pool(exc):
+            print(f"ptcalc {args.command}: a --jobs worker process ended without finishing (the system may have "
+                  "stopped it for lack of memory); run again with fewer --jobs", file=sys.stderr)
+            return EXIT_UNUSABLE
         if os.environ.get("PTCALC_DEBUG"):
             raise
         print(f"ptcalc {args.command}: internal error ({type(exc).__name__}: {exc}); this is a ptcalc bug, please "
               "report it with the input that caused it (PTCALC_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_UNUSABLE
+
+
+def _broken_pool(exc: Exception) -> bool:
+    """A --jobs worker died. The process pool's module is imported only by a --jobs run (not at every start:
+    it and multiprocessing are a fifth of the command's import time), so without it no pool ran."""
+    pool = sys.modules.get("concurrent.futures.process")
+    return pool is not None and isinstance(exc, pool.BrokenProcessPool)
 
 
 def main() -> None:

@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import multiprocessing
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from itertools import repeat
 from pathlib import Path
@@ -128,6 +126,9 @@ def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argpars
         for source, output in zip(files, outputs):
             yield _scrub_in_batch(source, output, fmt, args, as_of)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor  # here, not at the top: see _broken_pool in cli.py
+
     from .scrub.judge import forking
 
     one_process = argparse.Namespace(**{**vars(args), "jobs": 1})

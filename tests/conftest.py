@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import ptcalc
 from ptcalc.refdata import clear_cache
 
 ROOT = Path(__file__).resolve().parents[1]
+# The reference tables' parse cache of this test run (and of the commands it starts), not the user's
+os.environ.setdefault("PTCALC_CACHE", tempfile.mkdtemp(prefix="ptcalc-test-cache-"))
 SHARED = Path(os.environ.get("PTCALC_SHARED", ROOT.parent / "shared"))
 # The workplace's shared acceptance cases live beside the project, not in it: a bare clone skips
 # them (saying why); CI always has them, so there a missing folder fails instead of skipping.

@@ -4,7 +4,8 @@ The directory is, in order: the one passed in, `PTCALC_REFERENCE`, the `referenc
 the ptcalc checkout the command runs in, that of the source tree ptcalc was imported from, or
 the copy packaged inside an installed wheel. Tables are parsed once per
 process and re-read when a file changes (checked at most once a second, so a long-lived Excel
-UDF server picks up edits without paying for a stat on every call).
+UDF server picks up edits without paying for a stat on every call). Between processes, each file's
+parse is kept on disk by its text (parsed_cache), so a command starts without parsing YAML.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from ..errors import ReferenceDataError
 from . import model
 from .model import Reference
 from .schema import validate
-from .yamlio import read_yaml
+from .parsed_cache import read_yaml_cached
 
 ENV_VAR = "PTCALC_REFERENCE"
 RECHECK_SECONDS = 1.0
@@ -127,7 +128,7 @@ def _read(directory: Path, signature: tuple) -> Reference:
     documents: dict[str, list[tuple[Path, object]]] = {}
     for name, _, _ in signature:
         path = directory / name
-        document = read_yaml(path)
+        document = read_yaml_cached(path)
         kind = validate(document, path)
         documents.setdefault(kind, []).append((path, document))
     for kind in SINGLE_TABLES + YEARLY_TABLES:
