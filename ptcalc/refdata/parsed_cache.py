@@ -19,8 +19,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ReferenceDataError
-from .yamlio import Located, parse_yaml
+from .yamlio import Located, parse_yaml, read_text
 
 CACHE_ENV = "PTCALC_CACHE"
 KEPT_ENTRIES = 200  # past this many parses kept, the oldest go (a folder of tables edited often stays small)
@@ -30,10 +29,7 @@ _MAPPING, _DATE, _DATETIME = "@mapping", "@date", "@datetime"
 
 def read_yaml_cached(path: Path) -> Any:
     """What `read_yaml(path)` returns, from the cache when this exact text was parsed before."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReferenceDataError(f"{path}: cannot be read: {exc}") from None
+    text = read_text(path)
     entry = _entry_for(text)
     if entry is not None:
         try:

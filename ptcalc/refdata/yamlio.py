@@ -69,11 +69,15 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 def read_yaml(path: Path) -> Any:
     """Parse a YAML file safely; syntax errors become ReferenceDataError naming file and line."""
+    return parse_yaml(read_text(path), path)
+
+
+def read_text(path: Path) -> str:
+    """A table's text; a file that cannot be read is a ReferenceDataError naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReferenceDataError(f"{path}: cannot be read: {exc}") from None
-    return parse_yaml(text, path)
 
 
 def parse_yaml(text: str, path: Path) -> Any:
