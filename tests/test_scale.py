@@ -7,6 +7,7 @@ worker that judged with other data would each change the json.
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
 from pathlib import Path
 
@@ -277,3 +278,17 @@ def test_the_lite_runtime_without_multiprocessing_still_scrubs(heavy_xlsx: Path)
     assert done.returncode == 0, done.stderr[-2000:]
     count, imported = done.stdout.split()
     assert int(count) > 0 and imported == "False"
+
+
+def test_the_bench_start_figures_time_scrubs_that_ran(tmp_path: Path) -> None:
+    """`ptcalc bench`'s start-up figures: each scrub ran to its end (its json written), the first kept the
+    reference parse, and the floor is a process that only reads."""
+    from ptcalc.bench import START_LINES, _start_figures
+
+    figures = _start_figures(tmp_path, runs=1)
+    assert [name for name, *_ in figures] == [f"{START_LINES} lines: ptcalc scrub, new process",
+                                              f"{START_LINES} lines: the same, PTCALC_CACHE=off"]
+    report = json.loads((tmp_path / "start.json").read_text(encoding="utf-8"))
+    assert report["summary"]["lines"] == START_LINES
+    assert list((tmp_path / "parse-cache").glob("parsed-yaml/yaml-*.json"))
+    assert all(value > 0 and floor > 0 for _, value, floor, *_ in figures)
