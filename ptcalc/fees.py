@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import PtcalcInputError
 from .localities import locality_key
@@ -46,8 +46,10 @@ class UnitPrice:
     mppr: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FeeLine:
+class FeeLine(NamedTuple):
+    """One line of a priced visit (a named tuple: immutable, and made in a third of a frozen dataclass's time;
+    the scrub prices every new shape of a patient's day)."""
+
     code: str
     units: int
     modifiers: tuple[str, ...]
