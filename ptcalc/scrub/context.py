@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import PtcalcInputError
 from ..fees import (ASSISTANT_MODIFIERS, PRICEABLE_STATUSES, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer,
@@ -90,8 +90,7 @@ class VisitTotalUnits:
     exact: bool  # `supported` is the units, not only a bound (CMS, or one code under AMA)
 
 
-@dataclass(frozen=True)
-class KxPoint:
+class KxPoint(NamedTuple):  # immutable, made per KX day: a named tuple is quicker to make than a frozen dataclass
     """A line's place in its patient's KX accrual."""
 
     status: KxStatus | None  # None when the year cannot be priced or has no threshold
