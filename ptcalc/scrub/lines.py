@@ -153,9 +153,10 @@ def day_first_dates(columns: Iterable[int], rows: list[list[Any]]) -> str | None
     values: set[str] = set()
     for index in columns:
         try:
-            texts = {cell for cell in map(itemgetter(index), rows) if cell.__class__ is str}
+            distinct = set(map(itemgetter(index), rows))  # built in C: most cells are dates, and repeat
         except IndexError:  # a short row (a csv's)
-            texts = {row[index] for row in rows if index < len(row) and row[index].__class__ is str}
+            distinct = {row[index] for row in rows if index < len(row)}
+        texts = [cell for cell in distinct if cell.__class__ is str]
         values.update(map(str.strip, texts))
     orders = {value: text_date_order(value) for value in values}
     evidence = sorted(value for value, order in orders.items() if order == "day_first")
