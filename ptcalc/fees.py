@@ -23,6 +23,7 @@ from .refdata.model import NATIONAL_GPCI, FeeRow, Gpci
 from .values import describe, is_blank, normalise_code, parse_count, parse_date_or_year, parse_modifiers
 
 CENT = Decimal("0.01")
+NO_DOLLARS = Decimal("0.00")
 PRICED_STATUSES = frozenset("AT")
 ZERO_STATUSES = frozenset("BINPEXM")  # bundled, invalid for Medicare, non-covered, excluded...
 PRICEABLE_STATUSES = PRICED_STATUSES | ZERO_STATUSES  # a price, or a known zero
@@ -76,14 +77,13 @@ class PricingBasis:
     fallbacks: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class VisitFee:
+class VisitFee(NamedTuple):  # immutable; made on every PT_FEE call, and a named tuple is quicker to make
     lines: tuple[FeeLine, ...]
     basis: PricingBasis
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0.00"))
+        return sum([line.amount for line in self.lines], NO_DOLLARS)
 
     def explain(self) -> str:
         parts = []
@@ -167,20 +167,21 @@ class VisitPricer:
         # (its full unit is not cut to 85%), then the first line, so the total never depends on row order.
         candidates = [i for i, (p, n) in enumerate(zip(prices, units))
                       if p.mppr and p.status in PRICED_STATUSES and n > 0]
-        full_line = max(candidates, key=lambda i: (prices[i].pe_payment,
-                                                   not ASSISTANT_MODIFIERS.intersection(modifiers[i]), -i),
-                        default=None)
+        full_line = candidates[0] if len(candidates) == 1 else max(
+            candidates, key=lambda i: (prices[i].pe_payment, ASSISTANT_MODIFIERS.isdisjoint(modifiers[i]), -i),
+            default=None)
         lines = []
         for index, (price, count, mods) in enumerate(zip(prices, units, modifiers)):
-            assistant = bool(ASSISTANT_MODIFIERS.intersection(mods)) and self.assistant_rate is not None
+            assistant = bool(mods) and not ASSISTANT_MODIFIERS.isdisjoint(mods) and self.assistant_rate is not None
             if price.status in ZERO_STATUSES:
-                lines.append(FeeLine(price.code, count, mods, price.status, 0, 0, Decimal("0.00"),
-                                     Decimal("0.00"), assistant, Decimal("0.00"),
-                                     f"PFS status {price.status}, not paid separately"))
+                lines.append(FeeLine(price.code, count, mods, price.status, 0, 0, NO_DOLLARS, NO_DOLLARS, assistant,
+                                     NO_DOLLARS, f"PFS status {price.status}, not paid separately"))
                 continue
             full_units = count if not price.mppr else (1 if index == full_line else 0)
             reduced_units = count - full_units
-            amount = price.full * full_units + price.reduced * reduced_units
+            # Decimal times a whole number of units; a term of no units is left out (most lines have one)
+            amount = (price.full * full_units if full_units else NO_DOLLARS) + \
+                (price.reduced * reduced_units if reduced_units else NO_DOLLARS)
             if assistant:
                 amount = cents(amount * self.assistant_rate)
             lines.append(FeeLine(price.code, count, mods, price.status, full_units, reduced_units,
@@ -205,7 +206,7 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
     code_list = list(codes) if isinstance(codes, (list, tuple)) else [codes]
     unit_list = [1] * len(code_list) if units is None else _aligned(units, len(code_list), "units")
     modifier_list = _aligned(modifiers, len(code_list), "modifiers")
-    suffix = (lambda i: f" (row {i + 1} of the range)") if len(code_list) > 1 else (lambda i: "")
+    ranged = len(code_list) > 1
     kept_codes, kept_units, kept_modifiers = [], [], []
     for index, (code, count, mods) in enumerate(zip(code_list, unit_list, modifier_list)):
         if is_blank(code):
@@ -215,22 +216,23 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
         try:
             kept_codes.append(normalise_code(code, "codes"))
             kept_units.append(parse_count(count, "units", minimum=0))
+            kept_modifiers.append(() if mods is None else _known_modifiers(mods, ref))
         except PtcalcInputError as exc:
-            raise PtcalcInputError(f"{exc}{suffix(index)}") from None
-        kept_modifiers.append(_known_modifiers(mods, ref, suffix(index)))
+            if not ranged:
+                raise
+            raise PtcalcInputError(f"{exc} (row {index + 1} of the range)") from None
     if not kept_codes:
         raise PtcalcInputError("codes: no procedure code given")
     for code, mods in zip(kept_codes, kept_modifiers):
-        info = ref.codes.get(code)
-        assisted = ASSISTANT_MODIFIERS.intersection(mods)
-        if assisted and info is not None and info.is_evaluation:
+        assisted = ASSISTANT_MODIFIERS.intersection(mods) if mods else None
+        if assisted and (info := ref.codes.get(code)) is not None and info.is_evaluation:
             raise PtcalcInputError(f"modifiers: {'/'.join(sorted(assisted))} on {code}, an evaluation code: "
                                    "assistants do not evaluate, so Medicare does not pay it with CQ/CO")
     day = _service_date(ref, date_of_service)
     return pricer_for(ref, day, locality, track).price(kept_codes, kept_units, kept_modifiers)
 
 
-def _known_modifiers(cell: Any, ref: Reference, where: str) -> tuple[str, ...]:
+def _known_modifiers(cell: Any, ref: Reference) -> tuple[str, ...]:
     """A line's modifiers, each one ptcalc knows: a typo of CQ (`CW`) priced at the full rate, or a locality
     given in the modifiers' place, would be a silent wrong amount."""
     if is_blank(cell):
@@ -240,7 +242,7 @@ def _known_modifiers(cell: Any, ref: Reference, where: str) -> tuple[str, ...]:
     if unknown := [m for m in modifiers if m not in known]:
         which = "is not a modifier" if len(unknown) == 1 else "are not modifiers"
         what = describe(cell) if len(modifiers) == 1 else f"{describe(cell)}: {', '.join(unknown)}"
-        raise PtcalcInputError(f"modifiers: {what} {which} ptcalc knows (reference/modifiers.yaml){where}; only CQ "
+        raise PtcalcInputError(f"modifiers: {what} {which} ptcalc knows (reference/modifiers.yaml); only CQ "
                                "and CO change the amount: leave others out")
     return modifiers
 

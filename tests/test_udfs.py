@@ -85,6 +85,9 @@ def test_kx_check_with_empty_cells_and_dates() -> None:
     # Before: a typo of CQ priced at the full rate (29.06), a locality in the modifiers' place ignored
     (lambda: PT_FEE("97110", 1, None, None, "CW"), "modifiers: 'CW' is not a modifier ptcalc knows"),
     (lambda: PT_FEE("97110", 1, "national", 2026, "13202-01"), "modifiers: '13202-01': 13202, 01 are not modifiers"),
+    # A range says which of its rows holds the bad cell
+    (lambda: PT_FEE(["97110", "97140"], [1.0, "x"]), "units: 'x' is not a number (row 2 of the range)"),
+    (lambda: PT_FEE(["97110", "97140"], [1.0, 1.0], None, None, ["GP", "CW"]), "leave others out (row 2 of the range)"),
 ])
 def test_bad_cells_raise_value_error_naming_argument_and_value(call, message) -> None:
     with pytest.raises(ValueError) as caught:
