@@ -481,16 +481,16 @@ class ScrubContext:
         return next(m for m in line.modifiers if m in self._liability_modifiers)
 
     def kx(self, line: ChargeLine) -> KxPoint | None:
-        return self._kx.get(line.row)
+        return self._kx_accrual[0].get(line.row)
 
     @property
     def kx_attention(self) -> list[ChargeLine]:
         """Lines over the KX threshold, or whose KX total cannot be computed (row order)."""
-        return sorted((l for l in self.judgeable_lines if (p := self._kx.get(l.row)) is not None
-                       and (p.status is None or p.status.needs_kx)), key=lambda l: l.row)
+        return sorted(self._kx_accrual[1], key=_row_of)
 
     @cached_property
-    def _kx(self) -> dict[int, KxPoint]:
+    def _kx_accrual(self) -> tuple[dict[int, KxPoint], list[ChargeLine]]:
+        """Each accruing line's KX point, and the lines over the threshold or without a KX total."""
         accruals: dict[tuple, list[ChargeLine]] = defaultdict(list)
         for visit in self.visits:
             bucket = KX_BUCKETS.get(visit.discipline)
@@ -498,6 +498,7 @@ class ScrubContext:
                 accruals[(visit.patient_id, visit.dos.year, bucket)].extend(
                     [l for l in visit.lines if l.profile is not None and l.profile.kx_applies])
         points: dict[int, KxPoint] = {}
+        attention: list[ChargeLine] = []
         allowed, problems = self._prices[0], self._prices[2]
         zero = Decimal("0.00")
         for (patient_id, year, bucket), lines in accruals.items():
@@ -522,7 +523,9 @@ class ScrubContext:
                 point = KxPoint(status, visit_allowed, problem, prior_known)
                 for line in day_lines:
                     points[line.row] = point
-        return points
+                if status is None or status.needs_kx:
+                    attention += day_lines
+        return points, attention
 
 
 def _visit_total(visit: Visit) -> float | None:
@@ -546,3 +549,7 @@ def _date_and_row(line: ChargeLine) -> tuple[date, int]:
 
 def _date_of(line: ChargeLine) -> date:
     return line.dos
+
+
+def _row_of(line: ChargeLine) -> int:
+    return line.row

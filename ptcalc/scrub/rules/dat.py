@@ -1,6 +1,7 @@
 """DAT: the data itself — empty, unreadable, duplicated, future-dated and unknown."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from ..context import KX_BUCKETS, ScrubContext
@@ -122,9 +123,11 @@ class ConflictingYtdPrior(Rule):
     judges_unbilled = True
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        carrying = [line for line in self.lines(ctx) if line.ytd_prior is not None]
+        patients = Counter(patient for patient, _ in {(line.patient_id, line.ytd_prior) for line in carrying})
         totals: dict[tuple, list[ChargeLine]] = {}
-        for line in self.lines(ctx):
-            if line.ytd_prior is not None:
+        for line in carrying:
+            if patients[line.patient_id] > 1:  # most patients have one value: none of their years can differ
                 key = (line.patient_id, line.dos.year, KX_BUCKETS.get(line.discipline or "PT"))
                 totals.setdefault(key, []).append(line)
         for (patient, year, bucket), carrying in totals.items():

@@ -55,14 +55,18 @@ class WrongDisciplineModifier(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         by_modifier = discipline_modifiers(ctx)
         wanted = {d: m for m, d in by_modifier.items()}
+        wrong: dict[tuple, list[tuple[str, str]]] = {}  # (modifiers, provider type) -> the modifiers that differ
         for line in self.lines(ctx, modifiers=lambda mods: bool(set(mods) & set(by_modifier))):
-            for modifier in line.modifiers:
-                discipline = by_modifier.get(modifier)
-                if discipline and discipline != line.discipline:
-                    yield self.finding(ctx, line, f"{modifier} means {'an' if discipline in ('OT', 'SLP') else 'a'} {discipline} plan of care but "
-                                       f"the provider is "
-                                       f"{line.provider_type}", field="modifiers", amount=ctx.allowed(line),
-                                       fix=f"Use {wanted.get(line.discipline, '?')} instead of {modifier}")
+            key = (line.modifiers, line.provider_type)
+            differing = wrong.get(key)
+            if differing is None:
+                differing = wrong[key] = [(m, d) for m in line.modifiers
+                                          if (d := by_modifier.get(m)) and d != line.discipline]
+            for modifier, discipline in differing:
+                article = "an" if discipline in ("OT", "SLP") else "a"
+                yield self.finding(ctx, line, f"{modifier} means {article} {discipline} plan of care but the provider "
+                                   f"is {line.provider_type}", field="modifiers", amount=ctx.allowed(line),
+                                   fix=f"Use {wanted.get(line.discipline, '?')} instead of {modifier}")
 
 
 class _KxRule(Rule):
