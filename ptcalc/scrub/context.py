@@ -323,13 +323,16 @@ class ScrubContext:
 
     def fee_row(self, line: ChargeLine) -> FeeRow | None:
         """The line's code in the fee schedule of its date of service (or the newest before it)."""
-        year = line.dos.year
+        return self.fee_rows(line.dos.year).get(line.cpt)
+
+    def fee_rows(self, year: int) -> dict[str, FeeRow]:
+        """The fee schedule in force in a year, by code (empty before the first the reference data has)."""
         if year not in self._schedule_rows:
             try:
                 self._schedule_rows[year] = by_year(self.ref.fee_schedules, year, "fee schedule").table.rows
             except PtcalcInputError:
                 self._schedule_rows[year] = {}
-        return self._schedule_rows[year].get(line.cpt)
+        return self._schedule_rows[year]
 
     def price_alone(self, line: ChargeLine, code: str) -> Decimal | None:
         """What `code` would be allowed for the line's units on its own (e.g. a replacement code)."""

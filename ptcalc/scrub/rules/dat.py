@@ -153,7 +153,11 @@ class NoFeeData(Rule):
     applies = staticmethod(lambda profile: profile.follows_cms)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        for line in self.lines(ctx):
+        schedules = [ctx.fee_rows(year) for year in {dos.year for _, dos in ctx.days}]
+        missing = {code for code in ctx.by_code if any(code not in rows for rows in schedules)}
+        if not missing:
+            return  # every code billed is in the fee schedule of every year billed (the usual case)
+        for line in self.lines(ctx, code=missing.__contains__):
             if ctx.pricing_problem(line) is None and ctx.fee_row(line) is None:
                 yield self.finding(ctx, line, f"{line.cpt} is not in the reference fee schedule used for "
                                    f"{line.dos.year}: its allowed amount, the patient's KX total and the dollars at "

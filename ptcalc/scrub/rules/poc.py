@@ -45,10 +45,13 @@ class PlanNotCertified(_PlanRule):
         days = ctx.ref.constant("poc_certification_days")
         referral = ctx.ref.constants["poc_referral_sent_days"]
         sent_known = "poc_sent" in ctx.columns
+        deadlines: dict[date, date] = {}  # poc_start -> the day certification is due (a plan's lines share one)
         for line in self.lines(ctx):
             if line.poc_start is None:
                 continue
-            deadline = line.poc_start + timedelta(days=days)
+            deadline = deadlines.get(line.poc_start)
+            if deadline is None:
+                deadline = deadlines[line.poc_start] = line.poc_start + timedelta(days=days)
             if line.dos <= deadline or (line.poc_certified is not None and line.poc_certified <= deadline):
                 continue
             when = f"certified {line.poc_certified.isoformat()}, after" if line.poc_certified else "not certified by"
@@ -91,6 +94,7 @@ class CertificationExpired(_PlanRule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         days = ctx.ref.constant("poc_recertification_days")
         by_end = "poc_end" in ctx.columns
+        last_days: dict[date, date] = {}  # poc_start -> the certification's last day (poc_start is day 1)
         for line in self.lines(ctx):
             if by_end and line.poc_end is not None:
                 # The period the sheet gives (a recertified one need not start at the start of care)
@@ -101,7 +105,9 @@ class CertificationExpired(_PlanRule):
                 continue
             if line.poc_start is None:
                 continue
-            last_day = line.poc_start + timedelta(days=days - 1)  # poc_start is day 1
+            last_day = last_days.get(line.poc_start)
+            if last_day is None:
+                last_day = last_days[line.poc_start] = line.poc_start + timedelta(days=days - 1)
             if line.dos > last_day:
                 day = (line.dos - line.poc_start).days + 1
                 yield self.finding(ctx, line, f"dos {line.dos.isoformat()} is day {day} of the plan of care that "
