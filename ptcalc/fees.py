@@ -146,6 +146,11 @@ class VisitPricer:
         # What decides every price this pricer gives: pricers of other days with the same key price alike.
         self.prices_key = ("unit_prices", self.schedule.year, self.gpci.locality, self.cf)
         self._prices = ref.caches.setdefault(self.prices_key, {})
+        key = ("priceable_codes", self.schedule.year, self.schedule.release)
+        if key not in ref.caches:
+            ref.caches[key] = frozenset(code for code, row in self.schedule.rows.items()
+                                        if row.status in PRICEABLE_STATUSES)
+        self.priceable_codes: frozenset[str] = ref.caches[key]  # a price, or a known zero
 
     def unit_price(self, code: str) -> UnitPrice:
         price = self._prices.get(code)

@@ -15,10 +15,11 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import PtcalcInputError
-from ..fees import (ASSISTANT_MODIFIERS, PRICEABLE_STATUSES, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer,
+from ..fees import (ASSISTANT_MODIFIERS, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer,
                     pricer_for)
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
@@ -279,7 +280,8 @@ class ScrubContext:
         bases: dict[int, PricingBasis] = {}
         memo = remembered(self.ref, "day_prices")  # same day shape, same prices
         pricers: dict[tuple, VisitPricer] = {}
-        assisted: dict[tuple[str, ...], bool] = {}  # by modifiers: only CQ/CO changes a price
+        # Only CQ/CO changes a price: the lines' modifiers that carry one
+        assisted = {mods for mods in self.by_modifiers if not ASSISTANT_MODIFIERS.isdisjoint(mods)}
         for key, lines in self.days.items():
             first = lines[0]
             track = first.profile.conversion_factor_track if first.profile else "non_qp"
@@ -292,17 +294,13 @@ class ScrubContext:
                     problems[key] = str(exc).removeprefix("date: ")
                     continue
                 bases[id(pricer)] = pricer.basis
-            rows = pricer.schedule.rows
-            priced = [l for l in lines if l.units is not None and (row := rows.get(l.cpt)) is not None
-                      and row.status in PRICEABLE_STATUSES]
+            priceable = pricer.priceable_codes
+            priced = [l for l in lines if l.units is not None and l.cpt in priceable]
             if not priced:
                 continue
-            for line in priced:
-                if line.modifiers not in assisted:
-                    assisted[line.modifiers] = not ASSISTANT_MODIFIERS.isdisjoint(line.modifiers)
             # The year too: the assistant rate depends on the date, and so may a fallback's wording.
             shape = (pricer.prices_key, pricer.assistant_rate, key[1].year,
-                     tuple([(l.cpt, l.units, assisted[l.modifiers]) for l in priced]))
+                     tuple([(l.cpt, l.units, l.modifiers in assisted) for l in priced]))
             amounts = memo.get(shape)
             if amounts is None:
                 fee = pricer.price([l.cpt for l in priced], [l.units for l in priced], [l.modifiers for l in priced])
@@ -393,13 +391,15 @@ class ScrubContext:
                 self._compare_with_visit_total(visit, timed, found)
             # A timed line without minutes (and no visit total for them) leaves the visit's units unknown:
             # UNT005 asks for the minutes; judging them as 0 would call correct units an overbilling.
-            if any(l.units is None or l.minutes is None for l in timed):
-                continue
-            if len(timed) == 1:  # one line: both methods give the chart's units for its minutes
+            if len(timed) == 1:  # one line (most visits): both methods give the chart's units for its minutes
                 line = timed[0]
+                if line.units is None or line.minutes is None:
+                    continue
                 units = expected[line.row] = units_for_minutes(line.minutes)
                 if units == line.units:
                     continue
+            elif any(l.units is None or l.minutes is None for l in timed):
+                continue
             minutes: dict[str, float] = {}
             billed: dict[str, int] = {}
             first: dict[str, int] = {}
@@ -489,7 +489,7 @@ class ScrubContext:
     @property
     def kx_attention(self) -> list[ChargeLine]:
         """Lines over the KX threshold, or whose KX total cannot be computed (row order)."""
-        return sorted(self._kx_accrual[1], key=_row_of)
+        return sorted(self._kx_accrual[1], key=_ROW)
 
     @cached_property
     def _kx_accrual(self) -> tuple[dict[int, KxPoint], list[ChargeLine]]:
@@ -503,19 +503,20 @@ class ScrubContext:
         points: dict[int, KxPoint] = {}
         attention: list[ChargeLine] = []
         allowed, problems = self._prices[0], self._prices[2]
+        liability = self._liability_modifiers
         zero = Decimal("0.00")
         for (patient_id, year, bucket), lines in accruals.items():
-            lines.sort(key=_date_and_row)
+            lines.sort(key=_DATE_AND_ROW)
             prior = next((l.ytd_prior for l in lines if l.ytd_prior is not None), None)
             prior_known = prior is not None or "ytd_prior" in self.columns
             prior = prior or 0.0
             running = Decimal(str(prior))
-            for day, day_lines in groupby(lines, key=_date_of):
+            for day, day_lines in groupby(lines, key=_DATE):
                 day_lines = list(day_lines)
                 problem = problems.get((patient_id, day))
-                # A line billed expecting a denial (GA, GZ, GY) has no allowed amount to accrue
+                # A line billed expecting a denial (GA, GZ, GY: expected_denial) has no allowed amount to accrue
                 visit_allowed = sum([allowed.get(l.row) or zero for l in day_lines
-                                     if self.expected_denial(l) is None], zero)
+                                     if not l.modifiers or liability.isdisjoint(l.modifiers)], zero)
                 running += visit_allowed
                 status = None
                 if problem is None:
@@ -546,13 +547,4 @@ def _index(lines: list[ChargeLine], attribute: str) -> dict[object, list[ChargeL
     return grouped
 
 
-def _date_and_row(line: ChargeLine) -> tuple[date, int]:
-    return line.dos, line.row
-
-
-def _date_of(line: ChargeLine) -> date:
-    return line.dos
-
-
-def _row_of(line: ChargeLine) -> int:
-    return line.row
+_DATE_AND_ROW, _DATE, _ROW = attrgetter("dos", "row"), attrgetter("dos"), attrgetter("row")
