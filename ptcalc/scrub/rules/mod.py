@@ -202,6 +202,27 @@ def _assisted_visits(ctx: ScrubContext) -> list:
 _UNREADABLE_FOR_GROUPS = frozenset({"minutes", "pta_minutes", "provider_type", "units"})
 
 
+def _code_totals(lines: list[ChargeLine], expected: dict[int, int | None],
+                 recorded: bool) -> tuple[int, int, float | None, float | None, bool] | None:
+    """One code's lines on a visit (usually one), in one pass: units, expected units, minutes and the assistant's
+    minutes (None where a line's are not known), and whether an assistant rendered them all; None when a line's
+    units, minutes, assistant minutes or provider cannot be read."""
+    units = expected_units = 0
+    minutes: float | None = 0
+    shares: float | None = 0
+    whole_by_assistant = True
+    for line in lines:
+        if line.units is None or (line.bad and not line.bad.isdisjoint(_UNREADABLE_FOR_GROUPS)):
+            return None
+        units += line.units
+        expected_units += expected.get(line.row) or 0
+        share = _assistant_minutes(line, recorded)
+        shares = None if share is None or shares is None else shares + share
+        minutes = None if line.minutes is None or minutes is None else minutes + line.minutes
+        whole_by_assistant = whole_by_assistant and line.is_assistant and line.pta_minutes is None
+    return units, expected_units, minutes, shares, whole_by_assistant
+
+
 def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
     de_minimis = ctx.ref.constant("assistant_de_minimis")
     expected = ctx.expected_units_by_row()
@@ -216,25 +237,23 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
             by_code.setdefault(line.cpt, []).append(line)
         for code, lines in by_code.items():
             info = ctx.ref.codes[code]
-            if info.is_evaluation or info.timing == "other" or any(
-                    l.units is None or (l.bad and not l.bad.isdisjoint(_UNREADABLE_FOR_GROUPS)) for l in lines):
+            if info.is_evaluation or info.timing == "other":
                 continue
-            shares = [_assistant_minutes(l, recorded) for l in lines]
-            minutes = [l.minutes for l in lines]
-            whole_by_assistant = all(l.is_assistant and l.pta_minutes is None for l in lines)
+            totals = _code_totals(lines, expected, recorded)
+            if totals is None:
+                continue
+            units, expected_units, minutes, shares, whole_by_assistant = totals
             timed = info.timed
-            if any(m is None for m in minutes) or (not timed and any(s is None for s in shares)):
+            if minutes is None or (not timed and shares is None):
                 if not whole_by_assistant:
                     continue  # a timed code's: UNT005 asks for the minutes
                 # The assistant rendered all of it (an export without minutes): every unit is the assistant's
-                minutes = shares = [1.0] * len(lines)
+                minutes = shares = float(len(lines))
                 timed = False
-            if any(s is None for s in shares):
+            if shares is None:
                 continue
-            units = sum(l.units for l in lines)
-            supported = sum(expected.get(l.row) or 0 for l in lines) if timed else min(units, 1)
-            total, assistant = float(sum(minutes)), float(sum(shares))
-            supported = supported if timed and supported else None
+            total, assistant = float(minutes), float(shares)
+            supported = (expected_units or None) if timed else None
             key = (units, total, assistant, timed, de_minimis, supported)
             judged = judgements.get(key)
             if judged is None:
