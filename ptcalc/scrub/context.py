@@ -123,6 +123,9 @@ def _one_unit(fee_line: FeeLine, pricer: VisitPricer) -> Decimal:
     return one
 
 
+_INDEXES = {"cpt": "by_code", "modifiers": "by_modifiers", "pos": "by_pos", "minutes": "by_minutes"}  # field -> index
+
+
 class ScrubContext:
     def __init__(self, ref: Reference, lines: list[ChargeLine], columns: set[str], as_of: date) -> None:
         self.ref = ref
@@ -207,16 +210,17 @@ class ScrubContext:
                pos: Callable[[str | None], bool] | None = None,
                minutes: Callable[[float | None], bool] | None = None) -> list[ChargeLine]:
         """Judgeable lines whose code / modifiers / place of service / minutes pass the given tests (via the indexes)."""
-        tests = [(f, index, attr) for f, index, attr in ((code, self.by_code, "cpt"),
-                                                         (modifiers, self.by_modifiers, "modifiers"),
-                                                         (pos, self.by_pos, "pos"),
-                                                         (minutes, self.by_minutes, "minutes")) if f is not None]
+        tests = [(f, attr) for f, attr in ((code, "cpt"), (modifiers, "modifiers"), (pos, "pos"), (minutes, "minutes"))
+                 if f is not None]
         if not tests:
             return self.judgeable_lines
-        matched = [[group for key, group in index.items() if test(key)] for test, index, _ in tests]
+        # An index is built only when a rule first tests its field
+        matched = [[group for key, group in getattr(self, _INDEXES[attr]).items() if test(key)] for test, attr in tests]
         smallest = min(range(len(tests)), key=lambda i: sum(map(len, matched[i])))  # the most selective index
         found = [line for group in matched[smallest] for line in group]
-        others = [(test, attr) for i, (test, _, attr) in enumerate(tests) if i != smallest]
+        others = [(test, attr) for i, (test, attr) in enumerate(tests) if i != smallest]
+        if not others:
+            return found
         return [line for line in found if all(test(getattr(line, attr)) for test, attr in others)]
 
     @cached_property

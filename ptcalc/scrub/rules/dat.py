@@ -123,11 +123,13 @@ class ConflictingYtdPrior(Rule):
     judges_unbilled = True
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
-        carrying = [line for line in self.lines(ctx) if line.ytd_prior is not None]
-        patients = Counter(patient for patient, _ in {(line.patient_id, line.ytd_prior) for line in carrying})
+        values = {(line.patient_id, line.ytd_prior) for line in ctx.judgeable_lines if line.ytd_prior is not None}
+        patients = Counter(patient for patient, _ in values)
+        if len(patients) == len(values):
+            return  # one value per patient (the usual case): none of a patient's years and buckets can have two
         totals: dict[tuple, list[ChargeLine]] = {}
-        for line in carrying:
-            if patients[line.patient_id] > 1:  # most patients have one value: none of their years can differ
+        for line in self.lines(ctx):
+            if line.ytd_prior is not None and patients[line.patient_id] > 1:
                 key = (line.patient_id, line.dos.year, KX_BUCKETS.get(line.discipline or "PT"))
                 totals.setdefault(key, []).append(line)
         for (patient, year, bucket), carrying in totals.items():

@@ -94,9 +94,11 @@ class MissingKx(_KxRule):
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in ctx.kx_attention:
+            point = ctx.kx(line)
+            if point.status is not None and "KX" in line.modifiers:
+                continue  # over the threshold and billed with KX (most such lines)
             if not self.applies_to(ctx, line):
                 continue
-            point = ctx.kx(line)
             if point.status is None:
                 yield self.finding(ctx, line, f"the KX total cannot be computed: {point.problem}",
                                    status="no_data", field=None)
