@@ -86,13 +86,20 @@ class ChargeBelowAllowed(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         if "charge" not in ctx.columns:
             return
+        exact: dict[float, Decimal] = {}  # a fee as written (a clinic's fees recur: each converted once)
         for line in self.lines(ctx):
             if line.charge is None or line.locality == "national" or line.units != 1:
                 continue  # national rates are nobody's: a clinic's fee is compared with its own locality's
             allowed = ctx.allowed(line)
-            if allowed is None or not line.charge < allowed:
+            if allowed is None:
                 continue
-            charge = Decimal(str(line.charge)).quantize(Decimal("0.01"))
+            # The fee as written, not the binary float it was read as: 28.27 reads as 28.269999..., below $28.27
+            written = exact.get(line.charge)
+            if written is None:
+                written = exact[line.charge] = Decimal(str(line.charge))
+            if not written < allowed:
+                continue
+            charge = written.quantize(Decimal("0.01"))
             yield self.finding(ctx, line, f"{line.cpt}: billed ${charge:,.2f}, below the ${allowed:,.2f} allowed "
                                f"for it at {line.locality}; the lesser of the two is paid", field="charge",
                                amount=allowed - charge)
