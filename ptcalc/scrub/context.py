@@ -26,7 +26,7 @@ from ..refdata import Reference
 from ..periods import by_year
 from ..refdata.model import CodeInfo, FeeRow, PayerProfile
 from ..units import split_timed_units, units_for_minutes
-from .lines import PROVIDER_TYPES, ChargeLine
+from .lines import ASSISTANTS, PROVIDER_TYPES, ChargeLine
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -56,6 +56,9 @@ class Visit:
     dos: date
     discipline: str
     lines: list[ChargeLine]
+    # An assistant took part (a PTA/OTA line, assistant minutes) or CQ/CO is billed: the visits the CQ/CO rules
+    # judge (on any other no unit needs CQ/CO and none carries it). Noted while the lines are grouped.
+    assisted: bool = False
 
 
 @dataclass
@@ -141,6 +144,7 @@ class ScrubContext:
         self.judgeable_lines: list[ChargeLine] = []
         judgeable, by_code, by_modifiers = self.judgeable_lines.append, self.by_code, self.by_modifiers
         disciplines = PROVIDER_TYPES.get
+        assistant_billed: dict[tuple[str, ...], bool] = {}  # modifiers -> whether they hold CQ or CO
         for line in lines:
             if line.payer_type is not None:
                 key = (line.payer_type, line.payer)
@@ -159,6 +163,11 @@ class ScrubContext:
                 if visit is None:
                     visit = visits[key] = Visit(*key, [])
                 visit.lines.append(line)
+                billed_cq_co = assistant_billed.get(line.modifiers)
+                if billed_cq_co is None:
+                    billed_cq_co = assistant_billed[line.modifiers] = not ASSISTANT_MODIFIERS.isdisjoint(line.modifiers)
+                if billed_cq_co or line.pta_minutes or line.provider_type in ASSISTANTS:
+                    visit.assisted = True
             else:
                 line.judgeable = False
         self.visits: list[Visit] = list(visits.values())

@@ -9,7 +9,7 @@ from ...assistant import AssistantUnits, assistant_units
 from ...kx import money
 from ..context import ScrubContext, remembered
 from ..findings import Finding
-from ..lines import ASSISTANTS, ChargeLine
+from ..lines import ChargeLine
 from .base import Rule
 from .ptp import visit_pairs
 
@@ -193,14 +193,6 @@ def assistant_groups(ctx: ScrubContext) -> list[AssistantGroup]:
     return ctx.memo("assistant_groups", lambda: list(_assistant_groups(ctx)))
 
 
-def _assisted_visits(ctx: ScrubContext) -> list:
-    """The visits where an assistant took part or CQ/CO is billed: on any other, no unit needs CQ/CO and
-    none carries it, so there is nothing to judge (most visits of a sheet)."""
-    assisted = {mods for mods in ctx.by_modifiers if "CQ" in mods or "CO" in mods}
-    return [visit for visit in ctx.visits if any(
-        line.pta_minutes or line.provider_type in ASSISTANTS or line.modifiers in assisted for line in visit.lines)]
-
-
 _UNREADABLE_FOR_GROUPS = frozenset({"minutes", "pta_minutes", "provider_type", "units"})
 
 
@@ -230,7 +222,9 @@ def _assistant_groups(ctx: ScrubContext) -> Iterator[AssistantGroup]:
     expected = ctx.expected_units_by_row()
     recorded = "pta_minutes" in ctx.columns
     judgements = remembered(ctx.ref, "assistant_units")  # the same minutes and units, the same judgement
-    for visit in _assisted_visits(ctx):
+    for visit in ctx.visits:
+        if not visit.assisted:
+            continue  # no assistant and no CQ/CO: no unit needs CQ/CO and none carries it (most visits)
         modifier = ASSISTANT_MODIFIER.get(visit.discipline)
         if modifier is None:
             continue
