@@ -127,6 +127,9 @@ def parse_locality(ref: Reference, value: Any, day: date) -> tuple[Gpci, InForce
     return gpci, in_force
 
 
+_MAX_REMEMBERED_VISITS = 100_000
+
+
 class VisitPricer:
     """Prices visits on one date in one locality; unit prices are cached per reference version."""
 
@@ -151,6 +154,7 @@ class VisitPricer:
             ref.caches[key] = frozenset(code for code, row in self.schedule.rows.items()
                                         if row.status in PRICEABLE_STATUSES)
         self.priceable_codes: frozenset[str] = ref.caches[key]  # a price, or a known zero
+        self._visits: dict[tuple, VisitFee] = {}
 
     def unit_price(self, code: str) -> UnitPrice:
         price = self._prices.get(code)
@@ -163,6 +167,18 @@ class VisitPricer:
 
     def price(self, codes: Sequence[str], units: Sequence[int],
               modifiers: Sequence[tuple[str, ...]]) -> VisitFee:
+        """The visit's fee; a visit of the same codes, units and modifiers priced before is remembered (a
+        worksheet prices the same visit row after row)."""
+        shape = (tuple(codes), tuple(units), tuple(modifiers))
+        fee = self._visits.get(shape)
+        if fee is None:
+            if len(self._visits) >= _MAX_REMEMBERED_VISITS:  # a long-lived process (the Excel UDF server) stays bounded
+                self._visits.clear()
+            fee = self._visits[shape] = self._price(codes, units, modifiers)
+        return fee
+
+    def _price(self, codes: Sequence[str], units: Sequence[int],
+               modifiers: Sequence[tuple[str, ...]]) -> VisitFee:
         prices = [self.unit_price(code) for code in codes]
         for price in prices:
             if price.status not in PRICED_STATUSES and price.status not in ZERO_STATUSES:

@@ -171,3 +171,18 @@ def test_modifiers_after_the_code_are_refused_not_dropped(code: str) -> None:
     """CQ changes the price: a modifier glued to the code would be lost silently."""
     with pytest.raises(PtcalcInputError, match="has modifiers after the code; give them as modifiers"):
         PT_FEE(code, 1)
+
+
+def test_a_visit_priced_again_is_remembered_and_the_memory_stays_bounded(monkeypatch) -> None:
+    from ptcalc import fees
+
+    pricer = fees.pricer_for(load_reference(), date(2026, 3, 2), "national")
+    first = pricer.price(["97110", "97140"], [2, 1], [("GP",), ("GP", "CQ")])
+    assert pricer.price(["97110", "97140"], [2, 1], [("GP",), ("GP", "CQ")]) is first
+    # Another shape is another price: the units, the order of the codes and CQ/CO are part of the shape
+    assert pricer.price(["97110", "97140"], [1, 1], [("GP",), ("GP", "CQ")]).total < first.total
+    assert pricer.price(["97110", "97140"], [2, 1], [("GP",), ("GP",)]).total > first.total
+    monkeypatch.setattr(fees, "_MAX_REMEMBERED_VISITS", 5)
+    for units in range(1, 20):
+        assert pricer.price(["97110"], [units], [()]).lines[0].units == units
+        assert len(pricer._visits) <= 5

@@ -19,8 +19,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import PtcalcInputError
-from ..fees import (ASSISTANT_MODIFIERS, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer,
-                    pricer_for)
+from ..fees import ASSISTANT_MODIFIERS, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer, pricer_for
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
