@@ -292,3 +292,19 @@ def test_the_bench_start_figures_time_scrubs_that_ran(tmp_path: Path) -> None:
     assert report["summary"]["lines"] == START_LINES
     assert list((tmp_path / "parse-cache").glob("parsed-yaml/yaml-*.json"))
     assert all(value > 0 and floor > 0 for _, value, floor, *_ in figures)
+
+
+def test_the_bench_times_pt_fee_pricing_visits_it_has_not_priced_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ptcalc import bench, fees
+    from udfs import PT_FEE
+
+    ref = load_reference()
+    fees.pricer_for(ref, date(max(ref.fee_schedules), 1, 1), "national")._visits.clear()  # PT_FEE's default pricer
+    priced = []
+    price = fees.VisitPricer._price
+    monkeypatch.setattr(fees.VisitPricer, "_price", lambda self, *visit: priced.append(visit) or price(self, *visit))
+    arguments = bench.visits_not_priced_before(bench.WARM_UP_CALLS + 40)
+    assert bench._median_over_us(PT_FEE, arguments) > 0
+    assert len(priced) == len(arguments)  # every call priced its visit: none was a remembered one
+    bench._median_call_us(PT_FEE, "97110", 1.0, calls=40)
+    assert len(priced) == len(arguments) + 1  # the repeated call: priced once, then remembered
