@@ -187,13 +187,22 @@ _DURATION_TEXT = re.compile(r"^(0?\d):([0-5]\d)(?::([0-5]\d))?$")  # 0:15, 01:05
 _HOURS_TEXT = re.compile(r"^(\d+)\s*(?:h|hr|hrs|hour|hours)\.?\s*([0-5]?\d)\s*(?:m|min|mins|minute|minutes)\.?$", re.I)
 
 
+# Minutes a sheet computes from clock times (`=(End-Start)*1440`) carry a binary fraction's error: 08:00 to 08:08 is
+# 7.999999999999972, which Excel shows as 8 (the 8-minute rule's first unit). Read to a millionth of a minute
+# (a second is 0.0167), a number of minutes is the one the sheet shows.
+MINUTE_DECIMALS = 6
+
+
 def minutes_number(value: Any) -> Any:
-    """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell;
-    anything else is returned for parse_number to read or refuse. `15:00` is refused: h:mm or mm:ss?"""
+    """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell, a
+    number (to MINUTE_DECIMALS); anything else is returned for parse_number to read or refuse. `15:00` is
+    refused: h:mm or mm:ss?"""
+    if isinstance(value, float):
+        return round(value, MINUTE_DECIMALS)
     if isinstance(value, timedelta):
-        return value.total_seconds() / 60
+        return round(value.total_seconds() / 60, MINUTE_DECIMALS)
     if isinstance(value, time):
-        return value.hour * 60 + value.minute + value.second / 60
+        return round(value.hour * 60 + value.minute + value.second / 60 + value.microsecond / 60e6, MINUTE_DECIMALS)
     if isinstance(value, str):
         text = value.strip()
         if match := _MINUTES_TEXT.match(text):

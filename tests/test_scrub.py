@@ -343,3 +343,23 @@ def test_units_over_the_minutes_name_an_unlisted_service_only_where_one_would_ex
                      3: "Bill 1 unit of 97110", 4: "Bill 1 unit of 97110"}
     sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Total Timed Minutes\nU1,03/02/2026,97110,GP,2,22,22\n")
     assert [f["fix"] for f in scrub_json(sheet)[1]["findings"] if f["rule"] == "UNT001"] == ["Bill 1 unit of 97110"]
+
+
+def test_minutes_computed_from_clock_times_are_not_a_units_mismatch(tmp_path) -> None:
+    """An xlsx whose minutes a formula computed from start and end times holds 7.999999999999972 for 08:00 to 08:08
+    (Excel shows 8): one unit is right. Before: UNT001 said 8 minutes support 0 units."""
+    import openpyxl
+
+    from ptcalc.scrub.runner import scrub_file
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "provider_type"])
+    eight = (8 / 24 + 8 / 1440 - 8 / 24) * 1440  # what `=(End-Start)*1440` stores for 08:00 to 08:08
+    assert eight != 8
+    sheet.append(["P1", "2026-03-02", "97110", 1, eight, "GP", "medicare", "PT"])
+    sheet.append(["P2", "2026-03-02", "97110", 1, 7.0, "GP", "medicare", "PT"])  # 7 minutes: still no unit
+    book.save(tmp_path / "clock.xlsx")
+    result = scrub_file(tmp_path / "clock.xlsx", as_of=date(2026, 4, 1))
+    assert {f.row for f in result.findings if f.rule == "UNT001" and f.status == "fail"} == {3}
+    assert result.expected_units[2] == 1

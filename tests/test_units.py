@@ -141,3 +141,17 @@ def test_the_unlisted_service_minutes_are_those_a_full_search_finds() -> None:
         assert unlisted_service_minutes(listed, tuple(billed), rvus) == want, (listed, billed)
         named += want is not None
     assert 300 < named < 2700  # both answers are exercised
+
+
+# Minutes a sheet computes from clock times (`=(End-Start)*1440`) carry a binary fraction's error: 08:00 to 08:08
+# is 7.999999999999972 minutes, which Excel shows (and a therapist bills) as 8. Before: 0 units, 22 -> 1 unit.
+@pytest.mark.parametrize(("start", "end", "units"), [("08:00", "08:08", 1), ("14:07", "14:30", 2),
+                                                      ("09:00", "09:38", 3)])
+def test_minutes_computed_from_clock_times_count_as_the_minutes_shown(start: str, end: str, units: int) -> None:
+    def day_fraction(clock: str) -> float:
+        hours, minutes = map(int, clock.split(":"))
+        return hours / 24 + minutes / 1440
+
+    minutes = (day_fraction(end) - day_fraction(start)) * 1440
+    assert total_units([minutes]) == units
+    assert allocate_units([minutes], ["97110"]).units == [units]
