@@ -187,22 +187,23 @@ _DURATION_TEXT = re.compile(r"^(0?\d):([0-5]\d)(?::([0-5]\d))?$")  # 0:15, 01:05
 _HOURS_TEXT = re.compile(r"^(\d+)\s*(?:h|hr|hrs|hour|hours)\.?\s*([0-5]?\d)\s*(?:m|min|mins|minute|minutes)\.?$", re.I)
 
 
-# Minutes a sheet computes from clock times (`=(End-Start)*1440`) carry a binary fraction's error: 08:00 to 08:08 is
-# 7.999999999999972, which Excel shows as 8 (the 8-minute rule's first unit). Read to a millionth of a minute
-# (a second is 0.0167), a number of minutes is the one the sheet shows.
-MINUTE_DECIMALS = 6
+# Numbers a sheet computes carry a binary fraction's error: minutes from clock times (`=(End-Start)*1440`) make
+# 08:00 to 08:08 7.999999999999972, which Excel shows as 8 (the 8-minute rule's first unit); units from minutes
+# (`=Minutes/15`) can make 2 1.9999999999999998. Read to a millionth (a second is 0.0167 minutes), minutes and
+# units are the numbers the sheet shows.
+SHOWN_DECIMALS = 6
 
 
 def minutes_number(value: Any) -> Any:
     """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell, a
-    number (to MINUTE_DECIMALS); anything else is returned for parse_number to read or refuse. `15:00` is
+    number (to SHOWN_DECIMALS); anything else is returned for parse_number to read or refuse. `15:00` is
     refused: h:mm or mm:ss?"""
     if isinstance(value, float):
-        return round(value, MINUTE_DECIMALS)
+        return round(value, SHOWN_DECIMALS)
     if isinstance(value, timedelta):
-        return round(value.total_seconds() / 60, MINUTE_DECIMALS)
+        return round(value.total_seconds() / 60, SHOWN_DECIMALS)
     if isinstance(value, time):
-        return round(value.hour * 60 + value.minute + value.second / 60 + value.microsecond / 60e6, MINUTE_DECIMALS)
+        return round(value.hour * 60 + value.minute + value.second / 60 + value.microsecond / 60e6, SHOWN_DECIMALS)
     if isinstance(value, str):
         text = value.strip()
         if match := _MINUTES_TEXT.match(text):
@@ -223,14 +224,17 @@ def units_number(value: Any) -> Any:
     """Units as some exports write them (`2 units`, `2u`, `1.00 UN`); anything else is returned for parse_number."""
     if isinstance(value, str) and (match := _UNITS_TEXT.match(value.strip())):
         return float(match.group(1))
+    if isinstance(value, float):
+        return round(value, SHOWN_DECIMALS)
     return value
 
 
 def parse_count(value: Any, field: str, minimum: int = 0) -> int:
-    """A whole count (units, comorbidities): 2.0 is fine, 2.5 is not."""
+    """A whole count (units, comorbidities): 2.0 is fine, 2.5 is not, and a number a sheet computed is the one it
+    shows (SHOWN_DECIMALS)."""
     if is_blank(value):
         raise PtcalcInputError(f"{field}: is empty")
-    number = parse_number(value, field)
+    number = round(parse_number(value, field), SHOWN_DECIMALS)  # 1.9999999999999998 computed in a sheet is 2
     if not number.is_integer():
         raise PtcalcInputError(f"{field}: {describe(value)} is not a whole number")
     if number < minimum:

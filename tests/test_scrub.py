@@ -348,10 +348,6 @@ def test_units_over_the_minutes_name_an_unlisted_service_only_where_one_would_ex
 def test_minutes_computed_from_clock_times_are_not_a_units_mismatch(tmp_path) -> None:
     """An xlsx whose minutes a formula computed from start and end times holds 7.999999999999972 for 08:00 to 08:08
     (Excel shows 8): one unit is right. Before: UNT001 said 8 minutes support 0 units."""
-    import openpyxl
-
-    from ptcalc.scrub.runner import scrub_file
-
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "provider_type"])
@@ -363,3 +359,13 @@ def test_minutes_computed_from_clock_times_are_not_a_units_mismatch(tmp_path) ->
     result = scrub_file(tmp_path / "clock.xlsx", as_of=date(2026, 4, 1))
     assert {f.row for f in result.findings if f.rule == "UNT001" and f.status == "fail"} == {3}
     assert result.expected_units[2] == 1
+
+
+def test_units_a_sheet_computed_from_minutes_are_the_units_it_shows() -> None:
+    """`=Minutes/15` can store 2 as 1.9999999999999998 (Excel writes 17 digits; the macro hands the float over).
+    Before: DAT002, "not a whole number of units". A real 1.5 is still refused."""
+    header = ["patient_id", "dos", "cpt", "units", "minutes", "modifiers"]
+    rows = [["P1", "2026-03-02", "97110", 2 - 2 ** -52, 30.0, "GP"], ["P2", "2026-03-02", "97110", 1.5, 30.0, "GP"]]
+    result = scrub_sheet(RawSheet(Path("computed.xlsx"), "Charges", [header, *rows]), as_of=date(2026, 4, 1))
+    assert [line.units for line in result.lines] == [2, None]
+    assert {(f.row, f.rule) for f in result.findings if f.status == "fail"} == {(3, "DAT002")}

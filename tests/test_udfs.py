@@ -104,6 +104,14 @@ def test_every_function_and_argument_is_described_for_the_wizard() -> None:
         assert all(len(doc) > 10 for doc in function.argument_docs.values())
 
 
+def test_counts_and_minutes_a_sheet_computed_are_the_numbers_it_shows() -> None:
+    # `=Minutes/15` can store 2 as 1.9999999999999998, `=(End-Start)*1440` 8 minutes as 7.999999999999972
+    assert PT_FEE("97110", 2 - 2 ** -52) == PT_FEE("97110", 2)
+    assert PT_UNITS((8 / 24 + 8 / 1440 - 8 / 24) * 1440) == 1
+    with pytest.raises(ValueError, match="not a whole number"):
+        PT_FEE("97110", 1.5)
+
+
 def test_functions_agree_with_the_engine() -> None:
     minutes, codes = [30.0, 20.0, 10.0], ["97162", "97110", "97140"]
     assert [r[0] for r in PT_UNITS(minutes, codes)] == ptcalc.allocate_units(minutes, codes).units
