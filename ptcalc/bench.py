@@ -116,8 +116,9 @@ def _read_and_write_fastest(path: Path, sheets: list[tuple[str, list[list]]], ta
     write_worksheets(records, str(target))
 
 
-def _scrub_to_json(path: Path, target: Path, jobs: int = 1, fmt: str = "json") -> None:
-    """What `ptcalc scrub PATH -o TARGET --jobs N` does for json and csv: a streamed read, a streamed write."""
+def _scrub_to_json(path: Path, target: Path, jobs: int | None = None, fmt: str = "json") -> None:
+    """What `ptcalc scrub PATH -o TARGET [--jobs N]` does for json and csv: a streamed read, a streamed write
+    (jobs None: the command's default, judge.auto_jobs)."""
     from .scrub.report import write_csv, write_json
     from .scrub.runner import scrub_file
 
@@ -138,14 +139,17 @@ try:  # Linux: the high-water mark of this process image (ru_maxrss would includ
     kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 except OSError:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 if sys.platform == "darwin" else 1)
+if "--with-workers" in sys.argv:  # and the largest --jobs worker's (its shared pages counted again: an upper bound)
+    kb += resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / (1024 if sys.platform == "darwin" else 1)
 print(kb / 1024)
 """
 
 
-def _peak_memory_mb(code: str) -> float:
-    """Peak resident memory of a fresh Python process running `code`."""
+def _peak_memory_mb(code: str, with_workers: bool = False) -> float:
+    """Peak resident memory of a fresh Python process running `code` (and of its largest worker process)."""
     probe = code + "\n" + _PEAK_PROBE
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+    result = subprocess.run([sys.executable, "-c", probe, *(["--with-workers"] if with_workers else [])],
+                            capture_output=True, text=True, check=True,
                             env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     return float(result.stdout.strip().splitlines()[-1])
 
@@ -245,6 +249,8 @@ def _annotated_copy_figures(sheet: Path, folder: Path, size: str, runs: int) -> 
 def _sheet_figures(folder: Path, lines: int, jobs: int, full: bool) -> list[tuple]:
     """Scrub figures for one size: the light and heavy sheets to json beside the read; at the main size
     also csv, --jobs, the annotated xlsx and peak memory."""
+    from .scrub.judge import auto_jobs  # here: the memory floor's process imports this module to read a sheet
+
     results = []
     sheet, heavy = folder / f"charges-{lines}.xlsx", folder / f"heavy-{lines}.xlsx"
     started = time.perf_counter()
@@ -259,7 +265,7 @@ def _sheet_figures(folder: Path, lines: int, jobs: int, full: bool) -> list[tupl
               "heavy_read": lambda: _read(heavy), "heavy_json": lambda: _scrub_to_json(heavy, folder / "heavy.json")}
     if full:
         scrubs["csv"] = lambda: _scrub_to_json(sheet, folder / "out.csv", fmt="csv")
-        if jobs > 1:
+        if jobs != auto_jobs(lines):
             scrubs["jobs"] = lambda: _scrub_to_json(heavy, folder / "jobs.json", jobs=jobs)
     with cyclic_gc_paused():  # the scrub runs this way; the floors get the same conditions
         best = _best_interleaved(scrubs, runs)
@@ -281,6 +287,12 @@ def _sheet_figures(folder: Path, lines: int, jobs: int, full: bool) -> list[tupl
                                       f"_read(Path({str(sheet)!r}))")
         results.append((f"{size}: peak memory, json scrub", memory, read_memory, "MB",
                         "a process that only reads the sheet", None))
+        if auto_jobs(lines) > 1:
+            together = _peak_memory_mb(f"from ptcalc.bench import _scrub_to_json\nfrom pathlib import Path\n"
+                                       f"_scrub_to_json(Path({str(sheet)!r}), Path({str(folder / 'mem.json')!r}))",
+                                       with_workers=True)
+            results.append((f"{size}: peak memory with its worker", together, read_memory, "MB",
+                            "the same (worker: its RSS, shared pages too)", None))
         if lines >= 1_000_000:
             memory = _peak_memory_mb(f"from ptcalc.bench import _scrub_to_json\nfrom pathlib import Path\n"
                                      f"_scrub_to_json(Path({str(heavy)!r}), Path({str(folder / 'mem.json')!r}))")
@@ -327,13 +339,18 @@ def _run_to_time(command: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def run_bench(lines: int, claim_lines: int = 10_000, million: bool = False, jobs: int = 2) -> int:
+def run_bench(lines: int, claim_lines: int = 10_000, million: bool = False, jobs: int = 1) -> int:
     from udfs import PT_FEE, PT_UNITS  # the Excel layer, as Excel calls it
+
+    from .scrub.judge import AUTO_JOBS_LINES, auto_jobs
 
     sizes = sorted({10_000, lines} | ({1_000_000} if million else set()))
     print(f"ptcalc bench: {', '.join(f'{n:,}' for n in sizes)} synthetic charge lines")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
+    print(f"the scrub without --jobs judges {AUTO_JOBS_LINES[0]:,}-{AUTO_JOBS_LINES[1]:,} lines in "
+          f"{auto_jobs(AUTO_JOBS_LINES[0])} process(es) here (judge.auto_jobs), as the figures below do; "
+          f"the --jobs {jobs} figure beside it")
     if sys.flags.dont_write_bytecode:
         print("PYTHONDONTWRITEBYTECODE is set: a new process compiles the sources it imports that have no bytecode "
               "yet, and the start-up figures include it (an installed ptcalc has its bytecode)")

@@ -234,9 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.add_argument("--columns", metavar="MAP.yaml", help="column map: lines of `source header: field` for "
                                                              "headers ptcalc does not recognise")
     scrub.add_argument("--as-of", metavar="DATE", help="judge dates against this day (default: today)")
-    scrub.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
-                       help="processes: a batch's files side by side, or one file's patient partitions "
-                            "(default 1; at most one per core)")
+    scrub.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                       help="processes: a batch's files side by side, or one file's patient partitions (at most "
+                            "one per core; default: one file of 20,000-250,000 lines judged in one process per "
+                            "core, up to 4, on Linux; else 1)")
     scrub.add_argument("--locality", metavar="LOC",
                        help="the clinic's Medicare payment locality, for lines the sheet gives none: MAC-LL "
                             "(13202-01) or its name (Manhattan); default national. Prices, dollars at risk and "
@@ -282,8 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="service lines in the synthetic 837P (default 10000; 0 skips; pyx12 parses ~1,000/s)")
     bench.add_argument("--million", action="store_true",
                        help="also scrub 1,000,000 lines (peak memory goal 1.5 GB; about 10 minutes)")
-    bench.add_argument("--jobs", type=_positive_int, default=2, metavar="N",
-                       help="processes for the --jobs figure (default 2)")
+    bench.add_argument("--jobs", type=_positive_int, default=1, metavar="N",
+                       help="processes for the heavy sheet's --jobs figure, beside the default's (default 1: "
+                            "one process)")
     bench.set_defaults(run=cmd_bench)
 
     imp = sub.add_parser("import", parents=[common], help="turn CMS files into reference tables")
@@ -318,7 +320,7 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
     except Exception as exc:  # noqa: BLE001 - the error boundary: one line, never a traceback
         if _broken_pool(exc):
             print(f"ptcalc {args.command}: a --jobs worker process ended without finishing (the system may have "
-                  "stopped it for lack of memory); run again with fewer --jobs", file=sys.stderr)
+                  "stopped it for lack of memory); run again with fewer --jobs (--jobs 1: one process)", file=sys.stderr)
             return EXIT_UNUSABLE
         if os.environ.get("PTCALC_DEBUG"):
             raise

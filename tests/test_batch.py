@@ -115,7 +115,7 @@ def test_a_batch_worker_that_dies_is_said_in_one_line(tmp_path: Path, monkeypatc
     assert run(["scrub", str(tmp_path), "--format", "json", "--jobs", "2"]) == 2
     said = capsys.readouterr().err.strip().splitlines()
     assert said == ["ptcalc scrub: a --jobs worker process ended without finishing (the system may have stopped it "
-                    "for lack of memory); run again with fewer --jobs"]
+                    "for lack of memory); run again with fewer --jobs (--jobs 1: one process)"]
 
 
 def test_a_spawned_worker_importing_python_m_ptcalc_does_not_run_the_command_again() -> None:

@@ -169,6 +169,62 @@ def test_the_cli_with_two_jobs_writes_the_same_json(heavy_xlsx: Path, tmp_path: 
     assert refused.returncode == 2 and "not a number of processes" in refused.stderr
 
 
+def test_processes_are_chosen_by_the_sheet_size_the_cores_and_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--jobs not given: one process per core (at most AUTO_JOBS_MAX) for 20,000-250,000 lines where workers
+    start by fork; one process for a small sheet (a worker costs what it saves), a very large one (the
+    workers' memory adds up) and where workers would be spawned (every line sent to them)."""
+    import os
+    import sys
+
+    from ptcalc.scrub import judge
+
+    monkeypatch.setattr(judge, "forking", lambda: True)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert [judge.auto_jobs(n) for n in (1, 19_999, 20_000, 100_000, 250_000, 250_001, 1_000_000)] == \
+        [1, 1, 2, 2, 2, 1, 1]
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert judge.auto_jobs(100_000) == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert judge.auto_jobs(100_000) == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert judge.auto_jobs(100_000) == 1
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(judge, "forking", lambda: False)
+    assert judge.auto_jobs(100_000) == 1
+
+
+def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(heavy_xlsx: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default decides from the lines read (here the bound lowered to the test sheet's size): the same
+    json as one process; a batch without --jobs scrubs its files in turn, each deciding alone."""
+    import os
+    import sys
+
+    from ptcalc.cli import run
+    from ptcalc.scrub import judge
+
+    monkeypatch.setattr(judge, "AUTO_JOBS_LINES", (1_000, 250_000))
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(sys, "platform", "linux")
+    in_processes = judge._judge_in_processes
+    used: list[int] = []
+    monkeypatch.setattr(judge, "_judge_in_processes", lambda shares, *rest: used.append(len(shares)) or
+                        in_processes(shares, *rest))
+    outputs = {}
+    for jobs in ([], ["--jobs", "1"]):
+        out = tmp_path / f"out{len(jobs)}.json"
+        assert run(["scrub", str(heavy_xlsx), "-o", str(out), "--as-of", AS_OF.isoformat(), *jobs]) == 1
+        outputs[len(jobs)] = out.read_bytes()
+    assert used == [2]  # the default: two processes; --jobs 1: none started
+    assert outputs[0] == outputs[2]
+    monkeypatch.setattr(judge, "AUTO_JOBS_LINES", (10**7, 10**8))
+    assert run(["scrub", str(heavy_xlsx), "-o", str(tmp_path / "small.json"), "--as-of", AS_OF.isoformat()]) == 1
+    assert used == [2]  # below the bound: judged in this process
+    assert (tmp_path / "small.json").read_bytes() == outputs[2]
+
+
 def test_a_patient_is_never_split_and_the_partitions_are_stable(heavy_csv: Path) -> None:
     lines = scrub_file(heavy_csv, as_of=AS_OF).lines
     parts = patient_partitions(lines, 100)

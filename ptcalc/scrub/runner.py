@@ -147,15 +147,16 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 
 def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None,
-                column_map: dict[str, str] | None = None, jobs: int = 1, locality: str | None = None) -> ScrubResult:
+                column_map: dict[str, str] | None = None, jobs: int | None = 1,
+                locality: str | None = None) -> ScrubResult:
     """Scrub rows already read from a file (or built in memory, as the Excel macro does);
-    `jobs` processes judge the patient partitions (judge.py)."""
+    `jobs` processes judge the patient partitions (None: as many as help, judge.auto_jobs)."""
     with cyclic_gc_paused():
         return _scrub(sheet, ref, as_of, column_map, jobs, locality)
 
 
 def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
-           column_map: dict[str, str] | None, jobs: int, locality: str | None = None) -> ScrubResult:
+           column_map: dict[str, str] | None, jobs: int | None, locality: str | None = None) -> ScrubResult:
     ref = ref or load_reference()
     as_of = as_of or date.today()
     if sheet.header_index is None:
@@ -319,7 +320,7 @@ def _has_charge_header(path: Path, sheet: str, column_map: dict[str, str] | None
 
 
 def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = None,
-               ref: Reference | None = None, column_map: dict[str, str] | None = None, jobs: int = 1,
+               ref: Reference | None = None, column_map: dict[str, str] | None = None, jobs: int | None = 1,
                stream: bool = False, locality: str | None = None) -> ScrubResult:
     """Read and scrub a file; `stream` when the outputs need no copy of the rows (json, csv); `locality`
     for the lines that give none (default national)."""
