@@ -320,7 +320,8 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
     except Exception as exc:  # noqa: BLE001 - the error boundary: one line, never a traceback
         if _broken_pool(exc):
             print(f"ptcalc {args.command}: a --jobs worker process ended without finishing (the system may have "
-                  "stopped it for lack of memory); run again with fewer --jobs (--jobs 1: one process)", file=sys.stderr)
+                  "stopped it for lack of memory); run again with fewer --jobs (--jobs 1: one process)",
+                  file=sys.stderr)
             return EXIT_UNUSABLE
         if os.environ.get("PTCALC_DEBUG"):
             raise

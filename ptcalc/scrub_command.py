@@ -129,11 +129,11 @@ def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argpars
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor  # here, not at the top: see _broken_pool in cli.py
 
-    from .scrub.judge import forking
+    from .scrub.judge import forking, leave_interrupts_to_the_parent
 
     one_process = argparse.Namespace(**{**vars(args), "jobs": 1})
     context = multiprocessing.get_context("fork" if forking() else "spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=leave_interrupts_to_the_parent) as pool:
         done = pool.map(_scrub_captured, files, outputs, repeat(fmt), repeat(one_process), repeat(as_of))
         for code, printed, said in done:
             sys.stdout.write(printed)

@@ -225,6 +225,63 @@ def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(heavy_x
     assert (tmp_path / "small.json").read_bytes() == outputs[2]
 
 
+_INTERRUPTED = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from ptcalc import scrub_command
+from ptcalc.scrub import judge
+mode, source, marker, output = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4]
+parent = os.getpid()
+if mode == "partitions":  # this process judges slowly, its worker quickly: the worker then waits for work
+    judge_partition = judge.judge_partition
+    def slowly(*args):
+        marker.write_text("judging")
+        time.sleep(3 if os.getpid() == parent else 0)
+        return judge_partition(*args)
+    judge.judge_partition = slowly
+else:  # a batch of three files, one slow: the other worker scrubs the other two, then waits for work
+    scrub_in_batch = scrub_command._scrub_in_batch
+    def slowly(source, *args):
+        if source.name == "b.csv":
+            marker.write_text("scrubbing")
+            time.sleep(3)
+        return scrub_in_batch(source, *args)
+    scrub_command._scrub_in_batch = slowly
+def ctrl_c():  # what a terminal does: SIGINT to every process of the command
+    while not marker.exists():
+        time.sleep(0.05)
+    time.sleep(1)
+    os.killpg(0, signal.SIGINT)
+threading.Thread(target=ctrl_c, daemon=True).start()
+from ptcalc.cli import main
+sys.argv = ["ptcalc", "scrub", source, "--format", "json", "--jobs", "2", "-o", output]
+main()
+"""
+
+
+@pytest.mark.parametrize("mode", ["partitions", "batch"])
+def test_ctrl_c_with_worker_processes_is_one_line(mode: str, heavy_xlsx: Path, tmp_path: Path) -> None:
+    """Ctrl-C reaches the workers too: one waiting for work printed a traceback. The parent says it stopped."""
+    import subprocess
+    import sys
+
+    if mode == "batch":
+        source = tmp_path / "clinics"
+        source.mkdir()
+        for name in ("a", "b", "c"):
+            (source / f"{name}.csv").write_text("patient_id,dos,cpt,units,minutes,modifiers\n"
+                                                "C1,2026-03-02,97110,1,15,GP\n")
+        output = tmp_path / "out"
+        output.mkdir()
+    else:
+        source, output = heavy_xlsx, tmp_path / "out.json"
+    command = [sys.executable, "-c", _INTERRUPTED, mode, str(source), str(tmp_path / "marker"), str(output)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, start_new_session=True)
+    assert (tmp_path / "marker").exists()
+    assert done.stderr.strip().splitlines() == ["ptcalc scrub: interrupted"], done.stderr
+    assert done.returncode == 2
+
+
 def test_a_patient_is_never_split_and_the_partitions_are_stable(heavy_csv: Path) -> None:
     lines = scrub_file(heavy_csv, as_of=AS_OF).lines
     parts = patient_partitions(lines, 100)

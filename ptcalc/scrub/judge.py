@@ -12,6 +12,7 @@ partition there (README, Scale).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -100,6 +101,13 @@ _worker_state: tuple | None = None  # (ref, columns, as_of, the processes' share
 def _start_worker(*state: object) -> None:
     global _worker_state  # noqa: PLW0603 - one worker process, one scrub
     _worker_state = state
+    leave_interrupts_to_the_parent()
+
+
+def leave_interrupts_to_the_parent() -> None:
+    """A worker process ignores Ctrl-C. The terminal sends it to every process of the command: the parent
+    stops and says so in one line, while a worker interrupted as it waited for work printed a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _judge_share(share: int | list[list[ChargeLine]]) -> Judgement:
