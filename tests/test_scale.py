@@ -225,6 +225,30 @@ def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(heavy_x
     assert (tmp_path / "small.json").read_bytes() == outputs[2]
 
 
+@pytest.mark.parametrize("refusal", [NotImplementedError("This Python lacks sem_open"),
+                                     OSError(11, "Resource temporarily unavailable")])
+def test_where_worker_processes_cannot_start_this_process_judges_them(heavy_csv: Path, refusal: Exception,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container without /dev/shm has no semaphores; a machine at its process limit refuses fork: the scrub
+    that would use workers (by default or by --jobs) judges in its own process, with the same findings."""
+    import concurrent.futures
+    import os
+
+    from ptcalc.scrub import judge
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise refusal
+
+    plain = scrub_file(heavy_csv, as_of=AS_OF)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refused)
+    monkeypatch.setattr(judge, "auto_jobs", lambda lines: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    for jobs in (None, 2):
+        judged = judge_lines(plain.lines, load_reference(), set(plain.columns), AS_OF, jobs=jobs, partition_lines=300)
+        assert [f.as_dict() for f in judged.findings] == [f.as_dict() for f in plain.findings]
+        assert judged.expected_units == plain.expected_units
+
+
 _INTERRUPTED = """
 import os, signal, sys, threading, time
 from pathlib import Path

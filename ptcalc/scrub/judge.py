@@ -95,6 +95,10 @@ def patient_partitions(lines: list[ChargeLine], size: int = PARTITION_LINES) -> 
     return [part for part in parts if part]
 
 
+# What starting worker processes raises where it cannot: no working sem_open (NotImplementedError, ImportError),
+# fork refused (OSError: EAGAIN, ENOMEM). Judging itself does no I/O.
+_NO_PROCESSES = (OSError, ImportError, NotImplementedError)
+
 _worker_state: tuple | None = None  # (ref, columns, as_of, the processes' shares of partitions when forked)
 
 
@@ -142,7 +146,8 @@ def forking() -> bool:
 def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date, jobs: int | None = 1,
                 partition_lines: int = PARTITION_LINES) -> Judgement:
     """Judge every line, partition by partition (in `jobs` processes when jobs > 1; None: auto_jobs); findings in
-    report order."""
+    report order. Where worker processes cannot start (no semaphores in some containers, no processes left),
+    this process judges them all: the same findings, only slower."""
     if jobs is None:
         jobs = auto_jobs(len(lines))
     if jobs > 1:  # at least one partition per process
@@ -152,7 +157,10 @@ def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_o
     if workers <= 1:
         total = _judge_all(parts, ref, columns, as_of)
     else:
-        total = _judge_in_processes([parts[i::workers] for i in range(workers)], ref, columns, as_of)
+        try:
+            total = _judge_in_processes([parts[i::workers] for i in range(workers)], ref, columns, as_of)
+        except _NO_PROCESSES:
+            total = _judge_all(parts, ref, columns, as_of)
     total.findings.sort(key=sort_key)
     return total
 
