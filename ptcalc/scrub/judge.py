@@ -116,10 +116,13 @@ def leave_interrupts_to_the_parent() -> None:
 
 def _judge_share(share: int | list[list[ChargeLine]]) -> Judgement:
     """A process's share of the partitions, by number (a forked worker has them all already), or the
-    share itself: judged one partition at a time, sent back as one judgement."""
+    share itself: judged one partition at a time, sent back as one judgement, its findings in report order
+    (the parent then sorts runs already in order: a merge, not a sort)."""
     assert _worker_state is not None
     ref, columns, as_of, shares = _worker_state
-    return _judge_all(shares[share] if isinstance(share, int) else share, ref, columns, as_of)
+    judged = _judge_all(shares[share] if isinstance(share, int) else share, ref, columns, as_of)
+    judged.findings.sort(key=sort_key)
+    return judged
 
 
 def _judge_all(parts: list[list[ChargeLine]], ref: Reference, columns: set[str], as_of: date) -> Judgement:
@@ -180,6 +183,7 @@ def _judge_in_processes(shares: list[list[list[ChargeLine]]], ref: Reference, co
                              initargs=(ref, columns, as_of, shares if forked else None)) as pool:
         judged = pool.map(_judge_share, others if forked else [shares[i] for i in others])
         total = _judge_all(shares[0], ref, columns, as_of)
+        total.findings.sort(key=sort_key)  # while the workers finish
         for other in judged:
             total.add(other)
     return total
