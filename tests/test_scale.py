@@ -195,17 +195,22 @@ def test_processes_are_chosen_by_the_sheet_size_the_cores_and_the_platform(monke
     assert judge.auto_jobs(100_000) == 1
 
 
-def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(heavy_xlsx: Path, tmp_path: Path,
+@pytest.mark.parametrize("shape", ["synthetic", "export"])
+def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(shape: str, heavy_xlsx: Path, tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The default decides from the lines read (here the bound lowered to the test sheet's size): the same
-    json as one process; a batch without --jobs scrubs its files in turn, each deciding alone."""
+    json as one process, on the bench's sheet and on a practice-management export (a title row, split
+    modifier columns, a totals row: tests/test_exports.py)."""
     import os
     import sys
 
     from ptcalc.cli import run
     from ptcalc.scrub import judge
 
-    monkeypatch.setattr(judge, "AUTO_JOBS_LINES", (1_000, 250_000))
+    from .test_exports import export_xlsx
+
+    source = heavy_xlsx if shape == "synthetic" else export_xlsx(tmp_path / "export.xlsx")
+    monkeypatch.setattr(judge, "AUTO_JOBS_LINES", (10, 250_000))
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(sys, "platform", "linux")
     in_processes = judge._judge_in_processes
@@ -215,12 +220,13 @@ def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(heavy_x
     outputs = {}
     for jobs in ([], ["--jobs", "1"]):
         out = tmp_path / f"out{len(jobs)}.json"
-        assert run(["scrub", str(heavy_xlsx), "-o", str(out), "--as-of", AS_OF.isoformat(), *jobs]) == 1
+        assert run(["scrub", str(source), "-o", str(out), "--as-of", AS_OF.isoformat(), *jobs]) == 1
         outputs[len(jobs)] = out.read_bytes()
     assert used == [2]  # the default: two processes; --jobs 1: none started
     assert outputs[0] == outputs[2]
+    assert json.loads(outputs[0])["findings"]
     monkeypatch.setattr(judge, "AUTO_JOBS_LINES", (10**7, 10**8))
-    assert run(["scrub", str(heavy_xlsx), "-o", str(tmp_path / "small.json"), "--as-of", AS_OF.isoformat()]) == 1
+    assert run(["scrub", str(source), "-o", str(tmp_path / "small.json"), "--as-of", AS_OF.isoformat()]) == 1
     assert used == [2]  # below the bound: judged in this process
     assert (tmp_path / "small.json").read_bytes() == outputs[2]
 
