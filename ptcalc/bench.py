@@ -414,7 +414,11 @@ def _print_table(results: list[tuple], goals: dict[str, float], sizes: list[int]
               f"{'yes' if met else 'NO ':<5} {floor_is}")
     json_times = {name.split(":")[0]: value for name, value, *_ in results if name.endswith("scrub xlsx -> json")}
     if len(json_times) > 1:
-        per = ", ".join(f"{size} {seconds / n * 1e5:.2f} s" for (size, seconds), n in zip(json_times.items(), sizes))
+        from .scrub.judge import auto_jobs
+
+        processes = [auto_jobs(n) for n in sizes]  # a size the default judges in several processes says so
+        per = ", ".join(f"{size} {seconds / n * 1e5:.2f} s" + (f" ({p} processes)" if p > 1 else "")
+                        for (size, seconds), n, p in zip(json_times.items(), sizes, processes))
         print(f"\nlinear in lines? json scrub time per 100,000 lines: {per}")
     print()
     print("every goal met" if all_met else "some goals are not met on this machine (see README, Performance)")
