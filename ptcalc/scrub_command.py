@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -121,7 +120,9 @@ def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argpars
     """Each file's exit status, in order. With --jobs N the files themselves are the parallel unit: N
     processes each scrub whole files (each exactly as alone, its patients judged in one process), and
     what each file printed is printed in the batch's order as its turn comes."""
-    jobs = min(args.jobs or 1, len(files), os.cpu_count() or 1)  # not given: files in turn, each as alone
+    from .scrub.judge import usable_cores
+
+    jobs = min(args.jobs or 1, len(files), usable_cores())  # not given: files in turn, each as alone
     if jobs <= 1:
         for source, output in zip(files, outputs):
             yield _scrub_in_batch(source, output, fmt, args, as_of)

@@ -107,11 +107,12 @@ def test_a_batch_worker_that_dies_is_said_in_one_line(tmp_path: Path, monkeypatc
                                                       capsys: pytest.CaptureFixture) -> None:
     from ptcalc import scrub_command
     from ptcalc.cli import run
+    from ptcalc.scrub import judge
 
     (tmp_path / "a.csv").write_text(CLEAN)
     (tmp_path / "b.csv").write_text(CLEAN)
     monkeypatch.setattr(scrub_command, "_scrub_captured", _worker_killed)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
     assert run(["scrub", str(tmp_path), "--format", "json", "--jobs", "2"]) == 2
     said = capsys.readouterr().err.strip().splitlines()
     assert said == ["ptcalc scrub: a --jobs worker process ended without finishing (the system may have stopped it "
@@ -140,7 +141,7 @@ def test_a_batch_with_jobs_where_workers_start_by_spawn(tmp_path: Path, monkeypa
 
     shutil.copy(SAMPLE, tmp_path / "north.csv")
     (tmp_path / "south.csv").write_text(CLEAN)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
     outputs = {}
     for jobs, fork in (("1", True), ("2", False)):
         monkeypatch.setattr(judge, "forking", lambda fork=fork: fork)

@@ -173,26 +173,41 @@ def test_processes_are_chosen_by_the_sheet_size_the_cores_and_the_platform(monke
     """--jobs not given: one process per core (at most AUTO_JOBS_MAX) for 20,000-250,000 lines where workers
     start by fork; one process for a small sheet (a worker costs what it saves), a very large one (the
     workers' memory adds up) and where workers would be spawned (every line sent to them)."""
-    import os
     import sys
 
     from ptcalc.scrub import judge
 
     monkeypatch.setattr(judge, "forking", lambda: True)
     monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
     assert [judge.auto_jobs(n) for n in (1, 19_999, 20_000, 100_000, 250_000, 250_001, 1_000_000)] == \
         [1, 1, 2, 2, 2, 1, 1]
-    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 16)
     assert judge.auto_jobs(100_000) == 4
-    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 1)
     assert judge.auto_jobs(100_000) == 1
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
     monkeypatch.setattr(sys, "platform", "darwin")
     assert judge.auto_jobs(100_000) == 1
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setattr(judge, "forking", lambda: False)
     assert judge.auto_jobs(100_000) == 1
+
+
+def test_the_cores_a_process_may_use_are_its_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container's cpuset or `taskset` leaves a process fewer cores than the machine has: processes are
+    counted against those; where the system keeps no affinity (macOS, Windows), against the machine's."""
+    import os
+
+    from ptcalc.scrub import judge
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert judge.usable_cores() == 1
+    monkeypatch.delattr(os, "sched_getaffinity")
+    assert judge.usable_cores() == 16
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert judge.usable_cores() == 1
 
 
 @pytest.mark.parametrize("shape", ["synthetic", "export"])
@@ -201,7 +216,6 @@ def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(shape: 
     """The default decides from the lines read (here the bound lowered to the test sheet's size): the same
     json as one process, on the bench's sheet and on a practice-management export (a title row, split
     modifier columns, a totals row: tests/test_exports.py)."""
-    import os
     import sys
 
     from ptcalc.cli import run
@@ -211,7 +225,7 @@ def test_the_command_line_without_jobs_judges_a_large_sheet_in_processes(shape: 
 
     source = heavy_xlsx if shape == "synthetic" else export_xlsx(tmp_path / "export.xlsx")
     monkeypatch.setattr(judge, "AUTO_JOBS_LINES", (10, 250_000))
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
     monkeypatch.setattr(sys, "platform", "linux")
     in_processes = judge._judge_in_processes
     used: list[int] = []
@@ -238,7 +252,6 @@ def test_where_worker_processes_cannot_start_this_process_judges_them(heavy_csv:
     """A container without /dev/shm has no semaphores; a machine at its process limit refuses fork: the scrub
     that would use workers (by default or by --jobs) judges in its own process, with the same findings."""
     import concurrent.futures
-    import os
 
     from ptcalc.scrub import judge
 
@@ -248,7 +261,7 @@ def test_where_worker_processes_cannot_start_this_process_judges_them(heavy_csv:
     plain = scrub_file(heavy_csv, as_of=AS_OF)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refused)
     monkeypatch.setattr(judge, "auto_jobs", lambda lines: 2)
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
     for jobs in (None, 2):
         judged = judge_lines(plain.lines, load_reference(), set(plain.columns), AS_OF, jobs=jobs, partition_lines=300)
         assert [f.as_dict() for f in judged.findings] == [f.as_dict() for f in plain.findings]

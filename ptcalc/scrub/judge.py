@@ -137,7 +137,16 @@ def auto_jobs(lines: int) -> int:
     low, high = AUTO_JOBS_LINES
     if not low <= lines <= high or not sys.platform.startswith("linux") or not forking():
         return 1
-    return max(1, min(os.cpu_count() or 1, AUTO_JOBS_MAX))
+    return min(usable_cores(), AUTO_JOBS_MAX)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system keeps one (a container's cpuset,
+    `taskset`: fewer than the machine has), else the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS and Windows keep no affinity Python can read
+        return os.cpu_count() or 1
 
 
 def forking() -> bool:
@@ -156,7 +165,7 @@ def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_o
     if jobs > 1:  # at least one partition per process
         partition_lines = min(partition_lines, max(1, -(-len(lines) // jobs)))
     parts = patient_partitions(lines, partition_lines)
-    workers = min(jobs, len(parts), os.cpu_count() or 1)  # more processes than cores only cost memory
+    workers = min(jobs, len(parts), usable_cores())  # more processes than cores only cost memory
     if workers <= 1:
         total = _judge_all(parts, ref, columns, as_of)
     else:
