@@ -194,16 +194,25 @@ def test_processes_are_chosen_by_the_sheet_size_the_cores_and_the_platform(monke
     assert judge.auto_jobs(100_000) == 1
 
 
-def test_the_cores_a_process_may_use_are_its_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A container's cpuset or `taskset` leaves a process fewer cores than the machine has: processes are
-    counted against those; where the system keeps no affinity (macOS, Windows), against the machine's."""
+def test_the_cores_a_process_may_use_are_its_affinity_within_its_cpu_quota(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container's cpuset or `taskset` leaves a process fewer cores than the machine has, and a container's
+    CPU quota (`docker --cpus`, cgroup v2's cpu.max) less time than its cores: processes are counted against
+    what is left; where the system keeps no affinity (macOS, Windows), against the machine's cores."""
     import os
 
     from ptcalc.scrub import judge
 
+    quota = tmp_path / "cpu.max"
+    monkeypatch.setattr(judge, "CPU_QUOTA", quota)  # not written yet: no cgroup v2 file
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
-    assert judge.usable_cores() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3, 5, 7}, raising=False)
+    assert judge.usable_cores() == 3
+    for written, cores in (("max 100000\n", 3), ("150000 100000\n", 1), ("200000 100000\n", 2),
+                           ("800000 100000\n", 3), ("50000 100000\n", 1), ("", 3)):
+        quota.write_text(written)
+        assert judge.usable_cores() == cores, written
+    quota.unlink()
     monkeypatch.delattr(os, "sched_getaffinity")
     assert judge.usable_cores() == 16
     monkeypatch.setattr(os, "cpu_count", lambda: None)
