@@ -277,6 +277,29 @@ def test_where_worker_processes_cannot_start_this_process_judges_them(heavy_csv:
         assert judged.expected_units == plain.expected_units
 
 
+def test_a_worker_that_dies_leaves_its_partitions_to_this_process(heavy_csv: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system stops a worker (out of memory): the scrub judges its partitions here, with the same findings."""
+    import os
+
+    from ptcalc.scrub import judge
+
+    plain = scrub_file(heavy_csv, as_of=AS_OF)
+    parent, judge_partition = os.getpid(), judge.judge_partition
+
+    def killed_in_a_worker(*args: object) -> judge.Judgement:
+        if os.getpid() != parent:
+            os._exit(9)  # what the out-of-memory killer leaves behind
+        return judge_partition(*args)
+
+    monkeypatch.setattr(judge, "judge_partition", killed_in_a_worker)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
+    monkeypatch.setattr(judge, "forking", lambda: True)
+    judged = judge_lines(plain.lines, load_reference(), set(plain.columns), AS_OF, jobs=2, partition_lines=300)
+    assert [f.as_dict() for f in judged.findings] == [f.as_dict() for f in plain.findings]
+    assert judged.expected_units == plain.expected_units
+
+
 _INTERRUPTED = """
 import os, signal, sys, threading, time
 from pathlib import Path

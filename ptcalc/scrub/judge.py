@@ -100,6 +100,13 @@ def patient_partitions(lines: list[ChargeLine], size: int = PARTITION_LINES) -> 
 # fork refused (OSError: EAGAIN, ENOMEM). Judging itself does no I/O.
 _NO_PROCESSES = (OSError, ImportError, NotImplementedError)
 
+
+def _workers_failed(exc: Exception) -> bool:
+    """Worker processes could not start, or one ended without finishing (BrokenProcessPool: the system stopped it,
+    most often for lack of memory). The pool's module is imported only when a pool ran (see forking())."""
+    pool = sys.modules.get("concurrent.futures.process")
+    return isinstance(exc, _NO_PROCESSES) or (pool is not None and isinstance(exc, pool.BrokenProcessPool))
+
 _worker_state: tuple | None = None  # (ref, columns, as_of, the processes' shares of partitions when forked)
 
 
@@ -168,8 +175,8 @@ def forking() -> bool:
 def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date, jobs: int | None = 1,
                 partition_lines: int = PARTITION_LINES) -> Judgement:
     """Judge every line, partition by partition (in `jobs` processes when jobs > 1; None: auto_jobs); findings in
-    report order. Where worker processes cannot start (no semaphores in some containers, no processes left),
-    this process judges them all: the same findings, only slower."""
+    report order. Where worker processes cannot start (no semaphores in some containers, no processes left) or
+    one ends without finishing, this process judges them all: the same findings, only slower."""
     if jobs is None:
         jobs = auto_jobs(len(lines))
     if jobs > 1:  # at least one partition per process
@@ -181,7 +188,9 @@ def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_o
     else:
         try:
             total = _judge_in_processes([parts[i::workers] for i in range(workers)], ref, columns, as_of)
-        except _NO_PROCESSES:
+        except Exception as exc:  # noqa: BLE001 - only the pool's own failures are judged again here
+            if not _workers_failed(exc):
+                raise
             total = _judge_all(parts, ref, columns, as_of)
     total.findings.sort(key=sort_key)
     return total
