@@ -107,6 +107,7 @@ def _workers_failed(exc: Exception) -> bool:
     pool = sys.modules.get("concurrent.futures.process")
     return isinstance(exc, _NO_PROCESSES) or (pool is not None and isinstance(exc, pool.BrokenProcessPool))
 
+
 _worker_state: tuple | None = None  # (ref, columns, as_of, the processes' shares of partitions when forked)
 
 
