@@ -331,8 +331,10 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
 
 
 def _broken_pool(exc: Exception) -> bool:
-    """A --jobs worker died. The process pool's module is imported only by a --jobs run (not at every start:
-    it and multiprocessing are a fifth of the command's import time), so without it no pool ran."""
+    """A batch's --jobs worker died (a scrub's own workers are judged again in its process: judge.worker_died).
+    The process pool's module is imported only by a run with processes (not at every start: it and
+    multiprocessing are a fifth of the command's import time), so without it no pool ran. Checked here, not
+    through the engine: the error boundary imports nothing that could itself fail."""
     pool = sys.modules.get("concurrent.futures.process")
     return pool is not None and isinstance(exc, pool.BrokenProcessPool)
 

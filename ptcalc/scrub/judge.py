@@ -101,11 +101,12 @@ def patient_partitions(lines: list[ChargeLine], size: int = PARTITION_LINES) -> 
 _NO_PROCESSES = (OSError, ImportError, NotImplementedError)
 
 
-def _workers_failed(exc: Exception) -> bool:
-    """Worker processes could not start, or one ended without finishing (BrokenProcessPool: the system stopped it,
-    most often for lack of memory). The pool's module is imported only when a pool ran (see forking())."""
+def worker_died(exc: BaseException) -> bool:
+    """A worker process ended without finishing (BrokenProcessPool: the system stopped it, most often for lack of
+    memory). The pool's module is imported only when a pool runs (not at every start: it and multiprocessing are
+    a fifth of the command's import time; see forking()), so without it no pool ran."""
     pool = sys.modules.get("concurrent.futures.process")
-    return isinstance(exc, _NO_PROCESSES) or (pool is not None and isinstance(exc, pool.BrokenProcessPool))
+    return pool is not None and isinstance(exc, pool.BrokenProcessPool)
 
 
 _worker_state: tuple | None = None  # (ref, columns, as_of, the processes' shares of partitions when forked)
@@ -183,14 +184,14 @@ def judge_lines(lines: list[ChargeLine], ref: Reference, columns: set[str], as_o
     if jobs > 1:  # at least one partition per process
         partition_lines = min(partition_lines, max(1, -(-len(lines) // jobs)))
     parts = patient_partitions(lines, partition_lines)
-    workers = min(jobs, len(parts), usable_cores())  # more processes than cores only cost memory
+    workers = 1 if jobs <= 1 else min(jobs, len(parts), usable_cores())  # more processes than cores only cost memory
     if workers <= 1:
         total = _judge_all(parts, ref, columns, as_of)
     else:
         try:
             total = _judge_in_processes([parts[i::workers] for i in range(workers)], ref, columns, as_of)
         except Exception as exc:  # noqa: BLE001 - only the pool's own failures are judged again here
-            if not _workers_failed(exc):
+            if not isinstance(exc, _NO_PROCESSES) and not worker_died(exc):
                 raise
             total = _judge_all(parts, ref, columns, as_of)
     total.findings.sort(key=sort_key)
