@@ -150,6 +150,26 @@ def test_the_environment_variable_selects_a_user_copy(ref_copy: Path) -> None:
     assert result.stdout.startswith("APPROACHING"), result.stderr
 
 
+def test_a_changed_environment_variable_is_followed_within_the_recheck_interval(
+        ref_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worksheet function asks for the default reference data on every call: the environment and the working
+    folder are looked at once per RECHECK_SECONDS, as the files are, not on every call."""
+    clock = [1000.0]
+    monkeypatch.setattr("ptcalc.refdata.time.monotonic", lambda: clock[0])
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    shipped = load_reference()
+    path = ref_copy / "thresholds.yaml"
+    path.write_text(path.read_text().replace("warning_margin: 250", "warning_margin: 400"))
+    monkeypatch.setenv(ENV_VAR, str(ref_copy))
+    clock[0] += 0.5
+    assert load_reference() is shipped  # within the interval: the directory found last
+    clock[0] += 1.0
+    assert load_reference().warning_margin == 400 and shipped.warning_margin == 250
+    monkeypatch.delenv(ENV_VAR)
+    clock[0] += 1.0
+    assert load_reference() is shipped
+
+
 def test_info_names_the_data_in_force_and_the_fallbacks() -> None:
     result = run_cli("info", "--as-of", "2027-03-01")
     assert result.returncode == 0, result.stderr

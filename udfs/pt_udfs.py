@@ -40,7 +40,7 @@ def excel_function(**docs: str) -> Callable[[Callable], Callable]:
 
         @functools.wraps(function)
         def cleaned(*args: Any) -> Any:
-            return function(*(clean_argument(value, name) for value, name in zip(args, params)))
+            return function(*[clean_argument(value, name) for value, name in zip(args, params)])
 
         decorated: Callable = cleaned
         for name in reversed(params):

@@ -37,6 +37,8 @@ EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#REF!
 
 def clean_argument(value: Any, name: str) -> Any:
     """An argument as the engine wants it: blanks (None, Lite's JsNull) as None, error cells refused."""
+    if type(value) is float:  # most cells: a number is what it is (checked first: every PT_* call cleans each)
+        return value
     if is_range(value):
         return [clean_argument(item, name) for item in value]
     if value is None or type(value).__name__ == "JsNull":  # older Lite runtimes pass JsNull for a blank

@@ -89,6 +89,7 @@ class _Entry:
 
 
 _cache: dict[Path, _Entry] = {}
+_default: tuple[float, Path] | None = None  # when default_directory() was last asked, and its answer
 
 
 def _signature(directory: Path) -> tuple:
@@ -101,11 +102,15 @@ def _signature(directory: Path) -> tuple:
 
 def load_reference(directory: str | Path | None = None) -> Reference:
     """The reference data of a directory (default: see module doc), cached until a file changes."""
-    if directory is None:
-        path = default_directory()
-    else:
-        path = directory if isinstance(directory, Path) else Path(directory)
+    global _default  # noqa: PLW0603 - the default directory, looked up at most once per RECHECK_SECONDS
     now = time.monotonic()
+    if directory is not None:
+        path = directory if isinstance(directory, Path) else Path(directory)
+    elif _default is not None and now - _default[0] < RECHECK_SECONDS:
+        path = _default[1]  # a worksheet function asks on every call: the environment and the folder cost 2 us
+    else:
+        path = default_directory()
+        _default = (now, path)
     entry = _cache.get(path)
     if entry is not None and now - entry.checked < RECHECK_SECONDS:
         return entry.reference
@@ -119,7 +124,9 @@ def load_reference(directory: str | Path | None = None) -> Reference:
 
 
 def clear_cache() -> None:
+    global _default  # noqa: PLW0603
     _cache.clear()
+    _default = None
 
 
 def _read(directory: Path, signature: tuple) -> Reference:
