@@ -59,14 +59,20 @@ def ptp_version(ref: Reference) -> str:
     return f"{table.release} ({table.source_file}); {active} edits in force, {len(table.pairs)} rows{limits}"
 
 
-def ptp_vintage_note(ref: Reference, day: date) -> str | None:
-    """Said when a date of service is past the quarter of the PTP table's vintage."""
+def ptp_vintage_end(ref: Reference) -> date | None:
+    """The first day past the quarter of the PTP table's vintage (None: the table has no vintage)."""
     vintage = ref.ptp.in_force_on
     if vintage is None:
         return None
-    quarter_end = date(vintage.year + (vintage.month + 2) // 12, (vintage.month + 2) % 12 + 1, 1)
-    if day < quarter_end:
+    return date(vintage.year + (vintage.month + 2) // 12, (vintage.month + 2) % 12 + 1, 1)
+
+
+def ptp_vintage_note(ref: Reference, day: date) -> str | None:
+    """Said when a date of service is past the quarter of the PTP table's vintage."""
+    quarter_end = ptp_vintage_end(ref)
+    if quarter_end is None or day < quarter_end:
         return None
+    vintage = ref.ptp.in_force_on
     return (f"NCCI PTP edits of {vintage:%B %Y} used for {day}: edits CMS added or deleted since are not in "
             "the reference data")
 

@@ -2025,3 +2025,18 @@ def test_a_note_type_column_shows_the_progress_reports_poc003_counts_from(tmp_pa
     for tenth in ("DN", "#N/A"):  # no progress note (an Excel error there says none, and is no DAT002 on the line)
         result = scrub_file(sheet(tenth), as_of=date(2026, 4, 1))
         assert [(f.row, f.rule) for f in result.findings] == [(12, "POC003"), (13, "POC003")]
+
+
+def test_an_ncci_pair_past_the_quarter_of_the_edits_vintage_names_it_and_one_within_it_does_not(
+        tmp_path: Path) -> None:
+    """The PTP table is the July 2024 release: a pair on a date past that quarter says which edits judged it
+    (CMS may have changed the pair since); a pair within the quarter does not."""
+    sheet = tmp_path / "pairs.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,payer\n"
+                     "A1,2024-09-30,97150,1,,GP,Medicare\nA1,2024-09-30,97110,1,15,GP,Medicare\n"
+                     "A2,2024-10-01,97150,1,,GP,Medicare\nA2,2024-10-01,97110,1,15,GP,Medicare\n")
+    _, report = scrub_json(sheet, "--as-of", "2024-12-01")
+    pairs = {f["patient_id"]: f["message"] for f in report["findings"] if f["rule"] == "PTP001"}
+    assert set(pairs) == {"A1", "A2"}, report["findings"]
+    assert "NCCI edits of" not in pairs["A1"]
+    assert pairs["A2"].endswith(" (NCCI edits of July 2024)"), pairs["A2"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 
-from ...info import ptp_vintage_note
+from ...info import ptp_vintage_end
+from ...refdata import Reference
 from ...refdata.model import PtpPair
 from ..context import ScrubContext, remembered
 from ..findings import Finding
@@ -62,8 +63,14 @@ def _edits_in_force(pairs: Iterable[PtpPair], day: date) -> dict[str, PtpPair]:
 
 
 def _vintage(ctx: ScrubContext, line: ChargeLine) -> str:
-    note = ptp_vintage_note(ctx.ref, line.dos)
-    return f" (NCCI edits of {ctx.ref.ptp.in_force_on:%B %Y})" if note else ""
+    """Said on a pair's finding when its date is past the quarter of the PTP table's vintage (ptp_vintage_note)."""
+    quarter_end, said = ctx.memo("ptp_vintage", lambda: _vintage_said(ctx.ref))
+    return said if quarter_end is not None and line.dos >= quarter_end else ""
+
+
+def _vintage_said(ref: Reference) -> tuple[date | None, str]:
+    quarter_end = ptp_vintage_end(ref)
+    return quarter_end, f" (NCCI edits of {ref.ptp.in_force_on:%B %Y})" if quarter_end is not None else ""
 
 
 def _confidence_note(pair: PtpPair | None) -> str:
