@@ -248,8 +248,13 @@ def _is_a_fee_or_payment(text: str) -> bool:
 
 def _repeats(header: list[str], row: list[Any]) -> bool:
     """The row is the header printed again: two or more cells, each the header's cell in its column."""
-    cells = [(at, _folded(value)) for at, value in enumerate(row) if filled(value)]
-    return len(cells) >= 2 and all(at < len(header) and header[at] == cell for at, cell in cells)
+    cells = 0
+    for at, value in enumerate(row):
+        if filled(value):
+            if at >= len(header) or header[at] != _folded(value):
+                return False  # most rows differ at their first filled cell: the others are not read
+            cells += 1
+    return cells >= 2
 
 
 def _visit_total(layout: SheetLayout, data: list[list[Any]], i: int, says_total: bool,
