@@ -101,13 +101,15 @@ def _signature(directory: Path) -> tuple:
 
 
 def load_reference(directory: str | Path | None = None) -> Reference:
-    """The reference data of a directory (default: see module doc), cached until a file changes."""
-    global _default  # noqa: PLW0603 - the default directory, looked up at most once per RECHECK_SECONDS
+    """The reference data of a directory (default: default_directory()), cached until a file changes. The files
+    and the default directory (the environment and the working folder) are looked at again at most once every
+    RECHECK_SECONDS: a worksheet function asks on every call, and those looks cost more than its arithmetic."""
+    global _default  # noqa: PLW0603 - one default per process
     now = time.monotonic()
     if directory is not None:
         path = directory if isinstance(directory, Path) else Path(directory)
     elif _default is not None and now - _default[0] < RECHECK_SECONDS:
-        path = _default[1]  # a worksheet function asks on every call: the environment and the folder cost 2 us
+        path = _default[1]
     else:
         path = default_directory()
         _default = (now, path)
