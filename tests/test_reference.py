@@ -150,7 +150,7 @@ def test_the_environment_variable_selects_a_user_copy(ref_copy: Path) -> None:
     assert result.stdout.startswith("APPROACHING"), result.stderr
 
 
-def test_a_changed_environment_variable_is_followed_within_the_recheck_interval(
+def test_a_changed_environment_variable_is_followed_once_the_recheck_interval_has_passed(
         ref_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worksheet function asks for the default reference data on every call: the environment and the working
     folder are looked at once per RECHECK_SECONDS, as the files are, not on every call."""
