@@ -181,8 +181,11 @@ def split_timed_units(visit: tuple[tuple[str, float], ...], method: str, rvus: d
     remaining = total - sum(full)
     if remaining <= 0:
         return tuple(full)
-    order = sorted(range(len(visit)),
-                   key=lambda i: (-(visit[i][1] - 15 * full[i]), -_rvu(rvus, visit[i][0]), i))
+    left = [minutes - 15 * units for (_, minutes), units in zip(visit, full)]
+    order = sorted(range(len(visit)), key=lambda i: (-left[i], i))
+    if remaining < len(visit) and left[order[remaining - 1]] == left[order[remaining]]:
+        # Equal leftovers on both sides of the cut: the higher total RVU takes the unit (most visits have no tie)
+        order = sorted(range(len(visit)), key=lambda i: (-left[i], -_rvu(rvus, visit[i][0]), i))
     for i in order[:remaining]:
         full[i] += 1
     return tuple(full)

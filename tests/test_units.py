@@ -155,3 +155,21 @@ def test_minutes_computed_from_clock_times_count_as_the_minutes_shown(start: str
     minutes = (day_fraction(end) - day_fraction(start)) * 1440
     assert total_units([minutes]) == units
     assert allocate_units([minutes], ["97110"]).units == [units]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(TIMED), st.integers(1, 59)), min_size=1, max_size=5,
+                unique_by=lambda pair: pair[0]))
+def test_cms_split_gives_leftover_units_by_leftover_minutes_then_total_rvu_then_row(visit: list) -> None:
+    """split_timed_units looks at RVUs only when equal leftovers fall on both sides of the cut: the same units as
+    ranking every code by (leftover minutes, total RVU, row), the §20.2 allocation as the docstring states it."""
+    from ptcalc.refdata import load_reference
+    from ptcalc.units import split_timed_units
+
+    rows = load_reference().latest_fee_schedule.rows
+    visit = tuple((code, float(minutes)) for code, minutes in visit)
+    full = [int(minutes // 15) for _, minutes in visit]
+    remaining = units_for_minutes(sum(minutes for _, minutes in visit)) - sum(full)
+    ranked = sorted(range(len(visit)), key=lambda i: (-(visit[i][1] - 15 * full[i]), -rows[visit[i][0]].total_rvu, i))
+    expected = [units + (i in ranked[:max(remaining, 0)]) for i, units in enumerate(full)]
+    assert list(split_timed_units(visit, "CMS", rows)) == expected
