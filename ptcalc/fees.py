@@ -174,11 +174,13 @@ class VisitPricer:
         if fee is None:
             if len(self._visits) >= _MAX_REMEMBERED_VISITS:  # a long-lived process (the Excel UDF server) stays bounded
                 self._visits.clear()
-            fee = self._visits[shape] = self._price(codes, units, modifiers)
+            fee = self._visits[shape] = self.price_anew(codes, units, modifiers)
         return fee
 
-    def _price(self, codes: Sequence[str], units: Sequence[int],
-               modifiers: Sequence[tuple[str, ...]]) -> VisitFee:
+    def price_anew(self, codes: Sequence[str], units: Sequence[int],
+                   modifiers: Sequence[tuple[str, ...]]) -> VisitFee:
+        """The visit's fee, not remembered: for a caller that keeps its own (the scrub remembers a day's amounts by
+        its shape across pricers and partitions; a second memo here only held every VisitFee alive)."""
         prices = [self.unit_price(code) for code in codes]
         for price in prices:
             if price.status not in PRICED_STATUSES and price.status not in ZERO_STATUSES:

@@ -186,3 +186,11 @@ def test_a_visit_priced_again_is_remembered_and_the_memory_stays_bounded(monkeyp
     for units in range(1, 20):
         assert pricer.price(["97110"], [units], [()]).lines[0].units == units
         assert len(pricer._visits) <= 5
+    # The scrub keeps its own memo of a day's amounts: it prices anew, the same fee, and the pricer keeps nothing
+    remembered = dict(pricer._visits)
+    anew = pricer.price_anew(["97110", "97140"], [3, 1], [("GP",), ("GP", "CQ")])
+    assert anew == pricer.price(["97110", "97140"], [3, 1], [("GP",), ("GP", "CQ")]) and anew.total > first.total
+    pricer._visits.clear()
+    pricer._visits.update(remembered)
+    pricer.price_anew(["97110", "97140"], [4, 1], [("GP",), ("GP", "CQ")])
+    assert pricer._visits == remembered

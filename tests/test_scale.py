@@ -489,8 +489,8 @@ def test_the_bench_times_pt_fee_pricing_visits_it_has_not_priced_before(monkeypa
     ref = load_reference()
     fees.pricer_for(ref, date(max(ref.fee_schedules), 1, 1), "national")._visits.clear()  # PT_FEE's default pricer
     priced = []
-    price = fees.VisitPricer._price
-    monkeypatch.setattr(fees.VisitPricer, "_price", lambda self, *visit: priced.append(visit) or price(self, *visit))
+    price = fees.VisitPricer.price_anew
+    monkeypatch.setattr(fees.VisitPricer, "price_anew", lambda self, *visit: priced.append(visit) or price(self, *visit))
     arguments = bench.visits_not_priced_before(bench.WARM_UP_CALLS + 40)
     assert bench._median_over_us(PT_FEE, arguments) > 0
     assert len(priced) == len(arguments)  # every call priced its visit: none was a remembered one

@@ -315,7 +315,8 @@ class ScrubContext:
                      tuple([(l.cpt, l.units, l.modifiers in assisted) for l in priced]))
             amounts = memo.get(shape)
             if amounts is None:
-                fee = pricer.price([l.cpt for l in priced], [l.units for l in priced], [l.modifiers for l in priced])
+                fee = pricer.price_anew([l.cpt for l in priced], [l.units for l in priced],
+                                        [l.modifiers for l in priced])
                 amounts = memo[shape] = [(f.amount, _one_unit(f, pricer)) for f in fee.lines]
             for line, (amount, one) in zip(priced, amounts):
                 allowed[line.row] = amount
