@@ -23,6 +23,7 @@ from .reader import column_number_formats
 from .report import LEFT_ON_THE_TABLE, REPORT_HEADERS
 from .runner import ScrubResult
 from .rules import REGISTRY
+from .sheet_xml import MAX_CELL, SheetRows, SplicedSheet, splice_rows, write_probe
 
 REPORT_SHEET, SUMMARY_SHEET = "Scrub Report", "Scrub Summary"
 VERSION_LABELS = {"reference": "reference folder", "as_of": "tables in force on (latest date of service)",
@@ -32,7 +33,6 @@ FILLS = {"error": ("#FFC7CE", "#9C0006"), "warning": ("#FFEB9C", "#7F6000"), "in
 STATUS_FILL = {"ERROR": "error", "WARN": "warning", "INFO": "info", "NO_DATA": "no_data"}
 NUMERIC_COLUMNS = ("units", "minutes", "pta_minutes", "charge", "ytd_prior")
 MONEY = "$#,##0.00"
-MAX_CELL = 32_767  # Excel's limit per cell
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -124,7 +124,7 @@ def _write_value(ws: object, row: int, col: int, value: object, formats: _Format
         kind = "date" if value.time() == time() else "datetime"
         ws.write_datetime(row, col, value, formats.cell(kind, fill, user_format))
     elif isinstance(value, date):
-        ws.write_datetime(row, col, datetime(value.year, value.month, value.day), formats.cell("date", fill, user_format))
+        ws.write_datetime(row, col, value, formats.cell("date", fill, user_format))
     elif isinstance(value, (time, timedelta)):  # a time or duration cell (minutes as 0:15): kept one
         ws.write_datetime(row, col, value, formats.cell("duration", fill, user_format))
     else:
@@ -174,28 +174,55 @@ def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric:
         elif (kind is float or kind is int) and math.isfinite(value):
             ws.write_number(r, c, value, number_formats.get(c))
         elif kind is date:
-            ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_formats[c])
+            ws.write_datetime(r, c, value, date_formats[c])
         elif value is not None:
             _write_value(ws, r, c, value, formats, None, False, user.get(c))
 
 
-def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats,
-                tick: Callable[[int], None]) -> str:
-    title = sheet_title(result.sheet.sheet_name)
-    ws = book.add_worksheet(title)
-    width = own_width(result)
+KINDS = ("text", "number", "date", "datetime", "duration")
+
+
+def _copy_formats(formats: _Formats, user: dict[int, str]) -> list[object]:
+    """Every format a cell of the copy can take (the probe row's): the header's, and each kind of value with
+    each highlight, in the column's own number format or none."""
+    own = [None, *sorted(set(user.values()))]
+    return [formats.header] + [formats.cell(kind, fill, code) for kind in KINDS for fill in (None, *FILLS)
+                               for code in own]
+
+
+def _column_widths(result: ScrubResult, width: int) -> list[int]:
+    """Each input column wide enough for its values in the header and the 200 rows under it (at most 40)."""
+    widths = [10] * width
+    for row in result.sheet.rows[:result.header_index + 200]:
+        for c, value in enumerate(row[:width]):
+            if value not in (None, ""):
+                widths[c] = max(widths[c], min(len(str(value)) + 2, 40))
+    return widths
+
+
+def _write_copy_frame(ws: object, result: ScrubResult, width: int, probe: list[object]) -> None:
+    """The copy's sheet but for its cells: the probe row (sheet_xml), columns, panes, filter, printing."""
+    write_probe(ws, probe)
+    for c, w in enumerate(_column_widths(result, width)):
+        ws.set_column(c, c, w)
+    ws.set_column(width, width, 11)
+    ws.set_column(width + 1, width + 1, 90)
+    ws.set_column(width + 2, width + 2, 14)
+    header = result.header_index
+    ws.freeze_panes(header + 1, 0)
+    ws.autofilter(header, 0, max(header, len(result.sheet.rows) - 1), width + 2)
+    _print_layout(ws, header)
+
+
+def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, width: int, user: dict[int, str],
+                     tick: Callable[[int], None]) -> None:
+    """The input's rows, cell by cell, typed and highlighted, with the three added columns."""
     numeric = {i for name, i in result.columns.items() if name in NUMERIC_COLUMNS}
     header = result.header_index
-    widths = [10] * (width + 3)
-    user = column_number_formats(result.sheet, header + 2)
     number_formats = {c: formats.cell("number", None, code) for c, code in user.items()}
     date_formats = {c: formats.cell("date", None, user.get(c)) for c in range(width)}
     status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in LINE_STATUS_ORDER}
     for r, row in enumerate(result.sheet.rows):
-        if r < header + 200:
-            for c, value in enumerate(row[:width]):
-                if value not in (None, ""):
-                    widths[c] = max(widths[c], min(len(str(value)) + 2, 40))
         if r == header:
             cells = [str(v) if v is not None else "" for v in row[:width]]
             ws.write_row(r, 0, cells + [""] * (width - len(cells)) + list(OUTPUT_HEADERS), formats.header)
@@ -220,15 +247,6 @@ def _write_copy(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Format
                 ws.write_number(r, width + 2, expected)
         if r % 1000 == 999:
             tick(1000)
-    for c, w in enumerate(widths[:width]):
-        ws.set_column(c, c, w)
-    ws.set_column(width, width, 11)
-    ws.set_column(width + 1, width + 1, 90)
-    ws.set_column(width + 2, width + 2, 14)
-    ws.freeze_panes(header + 1, 0)
-    ws.autofilter(header, 0, max(header, len(result.sheet.rows) - 1), width + 2)
-    _print_layout(ws, header)
-    return title
 
 
 URL_LIMIT = 65_000  # hyperlinks written as links; Excel (and XlsxWriter) stop at 65,530 a sheet
@@ -243,19 +261,35 @@ def _wrapped_height(finding: Finding) -> float:
     return LINE_HEIGHT * max(1, min(lines, 27))
 
 
-def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats, copy_title: str) -> None:
-    ws = book.add_worksheet(REPORT_SHEET)
-    headers = REPORT_HEADERS
+def _report_formats(book: xlsxwriter.Workbook, formats: _Formats) -> list[object]:
+    """Every format a cell of the report takes (its probe row's)."""
+    return [formats.header, formats.top, book.get_default_url_format(), formats.wrap, formats.money,
+            formats.cell("date"), *(formats.cell("text", fill) for fill in FILLS)]
+
+
+def _write_report_frame(ws: object, result: ScrubResult, probe: list[object]) -> None:
+    """The report's sheet but for its cells: the probe row (sheet_xml), columns, panes, filter, printing."""
+    write_probe(ws, probe)
+    for col, width in enumerate(REPORT_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(result.findings), 1), len(REPORT_HEADERS) - 1)
+    _print_layout(ws, 0)
+
+
+def _write_report_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, url_format: object,
+                       copy_title: str) -> None:
+    """A row per finding, its first cell a link to the line in the copy."""
     quoted_title = copy_title.replace("'", "''")  # Excel doubles an apostrophe inside a quoted sheet name
-    ws.write_row(0, 0, headers, formats.header)
+    ws.write_row(0, 0, REPORT_HEADERS, formats.header)
     for r, finding in enumerate(result.findings, start=1):
         fill = "no_data" if finding.status == "no_data" else finding.severity
         ws.set_row(r, _wrapped_height(finding), formats.top)
         if r <= URL_LIMIT:
-            ws.write_url(r, 0, f"internal:'{quoted_title}'!A{finding.row}", string=str(finding.row))
+            ws.write_url(r, 0, f"'{quoted_title}'!A{finding.row}", str(finding.row), url_format)
         else:  # Excel keeps 65,530 hyperlinks a sheet: past that, a HYPERLINK formula links just the same
             target = f"#'{quoted_title}'!A{finding.row}".replace('"', '""')  # a string inside a formula
-            ws.write_formula(r, 0, f'=HYPERLINK("{target}","{finding.row}")', None, finding.row)
+            ws.write_formula(r, 0, f'HYPERLINK("{target}","{finding.row}")', finding.row)
         ws.write_string(r, 1, finding.rule)
         ws.write_string(r, 2, finding.name)
         ws.write_string(r, 3, finding.severity, formats.cell("text", fill))
@@ -267,16 +301,10 @@ def _write_report(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Form
         if finding.patient_id is not None:
             ws.write_string(r, 8, finding.patient_id)
         if finding.dos is not None:
-            ws.write_datetime(r, 9, datetime(finding.dos.year, finding.dos.month, finding.dos.day),
-                              formats.cell("date"))
+            ws.write_datetime(r, 9, finding.dos, formats.cell("date"))
         if finding.cpt is not None:
             ws.write_string(r, 10, finding.cpt)
         ws.write_string(r, 11, finding.source, formats.wrap)
-    for col, width in enumerate(REPORT_WIDTHS):
-        ws.set_column(col, col, width)
-    ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(result.findings), 1), len(headers) - 1)
-    _print_layout(ws, 0)
 
 
 def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats) -> None:
@@ -391,12 +419,27 @@ def write_xlsx(result: ScrubResult, target: Path, tick: Callable[[int], None] = 
                          f"{EXCEL_COLUMNS:,} columns); use --format csv or --format json")
 
     def save(temp: str) -> None:
-        book = xlsxwriter.Workbook(temp, {"constant_memory": True, "strings_to_formulas": False,
-                                          "strings_to_urls": False, "strings_to_numbers": False})
-        formats = _Formats(book)
-        title = _write_copy(book, result, formats, tick)
-        _write_report(book, result, formats, title)
-        _write_summary(book, result, formats)
-        book.close()
+        drafted = f"{temp}.xlsxwriter"  # XlsxWriter's workbook: the copy and the report hold a probe row only
+        try:
+            book = xlsxwriter.Workbook(drafted, {"constant_memory": True, "strings_to_formulas": False,
+                                                 "strings_to_urls": False, "strings_to_numbers": False})
+            formats = _Formats(book)
+            title = sheet_title(result.sheet.sheet_name)
+            copy_width = own_width(result)
+            user = column_number_formats(result.sheet, result.header_index + 2)
+            copy_probe, report_probe = _copy_formats(formats, user), _report_formats(book, formats)
+            _write_copy_frame(book.add_worksheet(title), result, copy_width, copy_probe)
+            _write_report_frame(book.add_worksheet(REPORT_SHEET), result, report_probe)
+            _write_summary(book, result, formats)
+            book.close()
+            copy = SplicedSheet("xl/worksheets/sheet1.xml", copy_probe,
+                                (max(len(result.sheet.rows) - 1, result.header_index), copy_width + 2),
+                                lambda rows: _write_copy_rows(rows, result, formats, copy_width, user, tick))
+            report = SplicedSheet("xl/worksheets/sheet2.xml", report_probe,
+                                  (len(result.findings), len(REPORT_HEADERS) - 1),
+                                  lambda rows: _write_report_rows(rows, result, formats, report_probe[2], title))
+            splice_rows(Path(drafted), Path(temp), [copy, report])
+        finally:
+            Path(drafted).unlink(missing_ok=True)
 
     atomic_save(target, save, inputs=(result.sheet.source,))

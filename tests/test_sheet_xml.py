@@ -1,0 +1,151 @@
+"""The annotated workbook's big sheets are written as XML by ptcalc (sheet_xml), the rest by XlsxWriter:
+each cell must come out as XlsxWriter itself writes it, and the workbook must read back whole."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from ptcalc.scrub.sheet_xml import SheetRows, SplicedSheet, excel_serial, splice_rows, write_probe
+
+TEXTS = ["plain", "  leading and trailing  ", "\ttab", "line\nbreak", "ctrl\x01char\x1f", "_x0041_ literal",
+         "& <tag> \"quoted\" 'single'", "emoji \U0001F600 é", "\ufffe", "x" * 40_000, "\U0001F600" * 20_000]
+NUMBERS = [0, 1, -3.5, 1e-7, 120.5, 12345678901234567890, 2 ** 53 + 1, 1 / 3]
+MOMENTS = [date(1900, 1, 15), date(1900, 2, 28), date(1900, 3, 1), date(2026, 3, 2), datetime(2026, 3, 2, 9, 30),
+           datetime(1900, 1, 1, 9, 30), datetime(1900, 2, 28, 23, 59, 59, 500_000), time(9, 45),
+           time(23, 59, 59, 999_999), timedelta(minutes=15), timedelta(days=2, seconds=5)]
+
+
+def _write_cells(ws: object, fmt: object) -> None:
+    """The same cells through the writing methods XlsxWriter and SheetRows share (rows in order)."""
+    for col, text in enumerate(TEXTS):
+        ws.write_string(0, col, text[:32_767], fmt if col % 2 else None)
+    for col, number in enumerate(NUMBERS):
+        ws.write_number(1, col, number, None if col % 2 else fmt)
+    for col, moment in enumerate(MOMENTS):
+        ws.write_datetime(2, col, moment, fmt)
+    ws.write_boolean(3, 0, True, fmt)
+    ws.write_boolean(3, 1, False)
+    ws.write_blank(3, 2, None, fmt)
+    ws.write_blank(3, 3, None)  # no format: no cell
+    ws.write_row(4, 0, ["Patient", "", "Units"], fmt)
+
+
+def _cells_xml(part: str) -> list[str]:
+    """The <c> elements of a sheet's XML, style indexes aside (each workbook numbers its formats itself)."""
+    return [re.sub(r' s="\d+"', "", cell) for cell in re.findall(r"<c .*?(?:/>|</c>)", part, re.S)]
+
+
+def test_cells_are_written_as_xlsxwriter_writes_them(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), {"constant_memory": True})
+    fmt = book.add_format({"valign": "top", "bg_color": "#FFC7CE"})
+    _write_cells(book.add_worksheet("Charges"), fmt)
+    book.close()
+    expected = zipfile.ZipFile(tmp_path / "x.xlsx").read("xl/worksheets/sheet1.xml").decode()
+
+    out = io.BytesIO()
+    rows = SheetRows({id(fmt): 7}, out)
+    _write_cells(rows, fmt)
+    rows.close()
+    written = out.getvalue().decode()
+
+    assert _cells_xml(written) == _cells_xml(expected)
+    assert len(_cells_xml(written)) == len(TEXTS) + len(NUMBERS) + len(MOMENTS) + 3 + 3
+    assert re.findall(r"<row [^>]*>", written) == [f'<row r="{r}">' for r in range(1, 6)]
+    formatted = re.findall(r'<c r="([A-Z]+\d+)" s="7"', written)  # the format's cells, and only those
+    assert formatted == re.findall(r'<c r="([A-Z]+\d+)" s="\d+"', expected)
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_serial_numbers_are_excels(moment: date | datetime | time | timedelta) -> None:
+    # 1900-03-01 is serial 61 (Excel's 29 February 1900 is 60); a time of day alone is a fraction of day 0
+    expected = {date(1900, 1, 15): 15, date(1900, 2, 28): 59, date(1900, 3, 1): 61, date(2026, 3, 2): 46083,
+                time(9, 45): 0.40625, timedelta(minutes=15): 15 / 1440, datetime(2026, 3, 2, 9, 30): 46083 + 9.5 / 24}
+    if moment in expected:
+        assert excel_serial(moment) == pytest.approx(expected[moment], abs=1e-9)
+    assert 0 <= excel_serial(moment) < 50_000
+
+
+def test_rows_with_heights_formats_links_and_formulas(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), {"constant_memory": True})
+    top, wrap = book.add_format({"valign": "top"}), book.add_format({"text_wrap": True})
+    url = book.get_default_url_format()
+    ws = book.add_worksheet("Scrub Report")
+    for r, height in ((1, 30), (2, 15)):
+        ws.set_row(r, height, top)
+        ws.write_url(r, 0, f"internal:'O''Brien & Co'!A{r + 4}", string=str(r + 4))
+        ws.write_string(r, 1, "no format of its own")
+        ws.write_string(r, 2, "wrapped", wrap)
+    ws.set_row(3, 45, top)
+    ws.write_formula(3, 0, '=HYPERLINK("#\'Charges\'!A9","9")', None, 9)
+    book.close()
+    expected = zipfile.ZipFile(tmp_path / "x.xlsx").read("xl/worksheets/sheet1.xml").decode()
+
+    out = io.BytesIO()
+    rows = SheetRows({id(top): 1, id(wrap): 2, id(url): 3}, out)
+    for r, height in ((1, 30), (2, 15)):
+        rows.set_row(r, height, top)
+        rows.write_url(r, 0, f"'O''Brien & Co'!A{r + 4}", str(r + 4), url)
+        rows.write_string(r, 1, "no format of its own")
+        rows.write_string(r, 2, "wrapped", wrap)
+    rows.set_row(3, 45, top)
+    rows.write_formula(3, 0, 'HYPERLINK("#\'Charges\'!A9","9")', 9)
+    rows.close()
+    written = out.getvalue().decode()
+
+    def rows_and_cells(part: str) -> list[str]:
+        return [re.sub(r' s="\d+"', "", element) for element in re.findall(r"<row [^>]*>|<c .*?(?:/>|</c>)", part, re.S)]
+
+    assert rows_and_cells(written) == rows_and_cells(expected)
+    assert "".join(rows.hyperlinks) == re.search(r"<hyperlinks>(.*)</hyperlinks>", expected).group(1)
+    assert re.findall(r'<c r="B\d" s="(\d)"', written) == ["1", "1"]  # a cell without a format takes its row's
+
+
+def test_a_spliced_workbook_reads_back_whole(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "draft.xlsx"), {"constant_memory": True})
+    red = book.add_format({"bg_color": "#FFC7CE"})
+    day = book.add_format({"num_format": "mm/dd/yyyy"})
+    probe = [red, day]
+    sheet = book.add_worksheet("Charges")
+    write_probe(sheet, probe)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, 2, 1)
+    book.add_worksheet("Other").write_string(0, 0, "kept as XlsxWriter wrote it")
+    book.close()
+
+    def write_rows(rows: SheetRows) -> None:
+        rows.write_row(0, 0, ["Patient", "DOS"])
+        rows.write_string(1, 0, "P1", red)
+        rows.write_datetime(1, 1, date(2026, 3, 2), day)
+        rows.set_row(2, 30, red)
+        rows.write_url(2, 0, "'Other'!A1", "1", None)
+
+    splice_rows(tmp_path / "draft.xlsx", tmp_path / "out.xlsx", [SplicedSheet("xl/worksheets/sheet1.xml", probe,
+                                                                              (2, 1), write_rows)])
+    wb = openpyxl.load_workbook(tmp_path / "out.xlsx")
+    ws = wb["Charges"]
+    assert [[c.value for c in row] for row in ws.iter_rows()] == [["Patient", "DOS"], ["P1", datetime(2026, 3, 2)],
+                                                                 ["1", None]]
+    assert ws["A2"].fill.fgColor.rgb == "FFFFC7CE" and ws["B2"].number_format == "mm/dd/yyyy"
+    assert ws["A1"].fill.fill_type is None  # not the probe's formats left behind
+    assert ws.row_dimensions[3].height == 30 and ws["A3"].hyperlink.location == "'Other'!A1"
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:B3" and ws.dimensions == "A1:B3"
+    assert wb["Other"]["A1"].value == "kept as XlsxWriter wrote it"
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as spliced, zipfile.ZipFile(tmp_path / "draft.xlsx") as draft:
+        assert spliced.namelist() == draft.namelist()
+        assert spliced.read("xl/styles.xml") == draft.read("xl/styles.xml")
+
+
+def test_a_workbook_without_the_probe_is_refused(tmp_path: Path) -> None:
+    book = xlsxwriter.Workbook(str(tmp_path / "draft.xlsx"), {"constant_memory": True})
+    book.add_worksheet("Charges").write_string(0, 0, "no probe")
+    book.close()
+    sheet = SplicedSheet("xl/worksheets/sheet1.xml", [object()], (0, 0), lambda rows: None)
+    with pytest.raises(RuntimeError, match="probe row"):
+        splice_rows(tmp_path / "draft.xlsx", tmp_path / "out.xlsx", [sheet])
