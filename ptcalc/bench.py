@@ -127,10 +127,12 @@ def _scrub_to_json(path: Path, target: Path, jobs: int | None = None, fmt: str =
 
 
 def _scrub_to_xlsx(path: Path, target: Path) -> None:
+    """What `ptcalc scrub PATH -o TARGET.xlsx` does: a whole read (the copy needs every row), judged in the
+    command's default processes (judge.auto_jobs)."""
     from .scrub.report_xlsx import write_xlsx
     from .scrub.runner import scrub_file
 
-    write_xlsx(scrub_file(path, as_of=AS_OF), target)
+    write_xlsx(scrub_file(path, as_of=AS_OF, jobs=None), target)
 
 
 _PEAK_PROBE = """

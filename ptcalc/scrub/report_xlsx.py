@@ -110,6 +110,9 @@ def _write_value(ws: object, row: int, col: int, value: object, formats: _Format
                  numeric: bool, user_format: str | None = None) -> None:
     """Any cell, typed, with the highlight `fill` (or none) and the user's number format of its column."""
     plain = formats.cell("text", fill)
+    if value.__class__ is str and value and not numeric:  # most cells: text as it is
+        ws.write_string(row, col, value[:MAX_CELL], plain)
+        return
     if value is None or value == "":
         if fill:
             ws.write_blank(row, col, None, plain)

@@ -24,6 +24,7 @@ from xlsxwriter.utility import xl_col_to_name
 DEFAULT_ROW_HEIGHT = 15  # points: a row of one line of 11-point text (XlsxWriter's default)
 MAX_CELL = 32_767  # characters (UTF-16 code units) Excel keeps in a cell
 _FLUSH_ROWS = 2_000  # rows kept as text before they go to the zip
+_REMEMBERED_LENGTH, _REMEMBERED_TEXTS = 40, 50_000  # texts whose XML is kept, and how many at most
 # What a text cell needs changed: XML's own characters, control characters (written _xHHHH_, as Excel does),
 # a literal _xHHHH_ (its underscore escaped, or Excel would read it as an escape), the two non-characters.
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -44,6 +45,14 @@ def _escaped(text: str) -> str:
 
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inline_string(text: str) -> str:
+    """A text cell's XML after its reference and style."""
+    if _NEEDS_ESCAPE.search(text):
+        text = _escaped(text)
+    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _within_cell(text: str) -> str:
@@ -75,39 +84,47 @@ def excel_serial(value: datetime | date | time | timedelta) -> float:
     return serial + 1 if serial > 59 else serial
 
 
+class _ColumnLetters(dict):
+    """Column index -> its letters (0 -> A, 27 -> AB), made when first asked for."""
+
+    def __missing__(self, col: int) -> str:
+        self[col] = letters = xl_col_to_name(col)
+        return letters
+
+
 class SheetRows:
     """Rows of cells as SpreadsheetML, with XlsxWriter's writing methods (rows in order, each row's cells
     left to right). `styles` gives each cell format its style index (from the probe row)."""
 
     def __init__(self, styles: dict[int, int], out: Any) -> None:
-        self._styles = styles  # id(format) -> style index
+        self._styles = {key: f' s="{index}"' for key, index in styles.items()}  # id(format) -> its attribute
         self._out = out  # binary stream
         self._rows: list[str] = []
         self._cells: list[str] = []
         self._row = -1
         self._ref = ""  # the current row's number, as text
-        self._letters: list[str] = []
+        self._letters = _ColumnLetters()
         self._set_row: tuple[int, str, object] | None = None  # set_row's (row, attributes, format) not yet used
         self._row_attributes = ""
-        self._row_format: object = None  # the current row's format: its cells' when they have none
+        self._row_style = ""  # the style attribute of the current row's format: its cells' when they have none
         self.hyperlinks: list[str] = []
+        self._texts: dict[str, str] = {}  # short text -> its cell's XML after `<c r=".." s=".."` (sheets repeat codes,
+        # payers, modifiers, patients)
 
     def _start(self, row: int, col: int, fmt: object) -> str:
         """`<c r="B7" s="3"` for a cell; the row before is ended when this is a new row's first cell (so
         call this before taking `self._cells`)."""
         if row != self._row:
-            self._end_row()
-            self._row, self._ref = row, str(row + 1)
-            self._row_attributes, self._row_format = "", None
-            if self._set_row is not None and self._set_row[0] == row:
-                _, self._row_attributes, self._row_format = self._set_row
-        letters = self._letters
-        while len(letters) <= col:
-            letters.append(xl_col_to_name(len(letters)))
-        fmt = fmt if fmt is not None else self._row_format
-        if fmt is None:
-            return f'<c r="{letters[col]}{self._ref}"'
-        return f'<c r="{letters[col]}{self._ref}" s="{self._styles[id(fmt)]}"'
+            self._begin_row(row)
+        return f'<c r="{self._letters[col]}{self._ref}"{self._row_style if fmt is None else self._styles[id(fmt)]}'
+
+    def _begin_row(self, row: int) -> None:
+        self._end_row()
+        self._row, self._ref = row, str(row + 1)
+        self._row_attributes, self._row_style = "", ""
+        if self._set_row is not None and self._set_row[0] == row:
+            _, self._row_attributes, fmt = self._set_row
+            self._row_style = self._styles[id(fmt)]
 
     def _end_row(self) -> None:
         if self._cells:
@@ -126,12 +143,14 @@ class SheetRows:
 
     def write_string(self, row: int, col: int, text: str, fmt: object = None) -> None:
         start = self._start(row, col, fmt)
-        if len(text) > MAX_CELL // 2:
-            text = _within_cell(text)
-        if _NEEDS_ESCAPE.search(text):
-            text = _escaped(text)
-        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-        self._cells.append(f'{start} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+        written = self._texts.get(text)
+        if written is None:
+            written = _inline_string(text if len(text) <= MAX_CELL // 2 else _within_cell(text))
+            if len(text) <= _REMEMBERED_LENGTH:
+                if len(self._texts) >= _REMEMBERED_TEXTS:
+                    self._texts.clear()
+                self._texts[text] = written
+        self._cells.append(start + written)
 
     def write_number(self, row: int, col: int, number: float, fmt: object = None) -> None:
         start = self._start(row, col, fmt)
@@ -153,7 +172,7 @@ class SheetRows:
     def set_row(self, row: int, height: float, fmt: object) -> None:
         """The next row's height (points) and format (for its cells written without one)."""
         height = f' ht="{height:.16g}" customHeight="1"' if height != DEFAULT_ROW_HEIGHT else ""
-        self._set_row = (row, f' s="{self._styles[id(fmt)]}" customFormat="1"{height}', fmt)
+        self._set_row = (row, f'{self._styles[id(fmt)]} customFormat="1"{height}', fmt)
 
     def write_url(self, row: int, col: int, location: str, text: str, fmt: object) -> None:
         """A link to a place in the workbook (`'Sheet'!A7`), showing `text`."""
@@ -232,7 +251,7 @@ def _splice(xml: str, sheet: SplicedSheet, info: zipfile.ZipInfo, out: zipfile.Z
     row, col = sheet.last_cell
     head = _DIMENSION.sub(f'<dimension ref="A1:{xl_col_to_name(col)}{row + 1}"/>', xml[:found.start()], count=1)
     rewritten = zipfile.ZipInfo(info.filename, info.date_time)
-    rewritten.compress_type = zipfile.ZIP_DEFLATED
+    rewritten.compress_type, rewritten.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
     with out.open(rewritten, "w") as stream, ThreadPoolExecutor(1) as pool:
         beside = _CompressedBeside(stream, pool)
         beside.write(head.encode("utf-8") + b"<sheetData>")
