@@ -24,7 +24,7 @@ from xlsxwriter.utility import xl_col_to_name
 DEFAULT_ROW_HEIGHT = 15  # points: a row of one line of 11-point text (XlsxWriter's default)
 MAX_CELL = 32_767  # characters (UTF-16 code units) Excel keeps in a cell
 _FLUSH_ROWS = 2_000  # rows kept as text before they go to the zip
-_REMEMBERED_LENGTH, _REMEMBERED_TEXTS = 40, 50_000  # texts whose XML is kept, and how many at most
+_REMEMBERED_LENGTH, _REMEMBERED_TEXTS = 40, 50_000  # texts (and numbers) whose XML is kept, and how many at most
 # What a text cell needs changed: XML's own characters, control characters (written _xHHHH_, as Excel does),
 # a literal _xHHHH_ (its underscore escaped, or Excel would read it as an escape), the two non-characters.
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
@@ -108,8 +108,9 @@ class SheetRows:
         self._row_attributes = ""
         self._row_style = ""  # the style attribute of the current row's format: its cells' when they have none
         self.hyperlinks: list[str] = []
-        self._texts: dict[str, str] = {}  # short text -> its cell's XML after `<c r=".." s=".."` (sheets repeat codes,
-        # payers, modifiers, patients)
+        # A short text's or a number's cell XML after `<c r=".." s=".."` (sheets repeat codes, payers, units, dates)
+        self._texts: dict[str, str] = {}
+        self._numbers: dict[float, str] = {}
 
     def _start(self, row: int, col: int, fmt: object) -> str:
         """`<c r="B7" s="3"` for a cell; the row before is ended when this is a new row's first cell (so
@@ -154,7 +155,12 @@ class SheetRows:
 
     def write_number(self, row: int, col: int, number: float, fmt: object = None) -> None:
         start = self._start(row, col, fmt)
-        self._cells.append(f"{start}><v>{number:.16G}</v></c>")
+        written = self._numbers.get(number)
+        if written is None:
+            if len(self._numbers) >= _REMEMBERED_TEXTS:
+                self._numbers.clear()
+            written = self._numbers[number] = f"><v>{number:.16G}</v></c>"
+        self._cells.append(start + written)
 
     def write_datetime(self, row: int, col: int, value: datetime | date | time | timedelta,
                        fmt: object = None) -> None:
