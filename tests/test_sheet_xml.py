@@ -3,6 +3,7 @@ each cell must come out as XlsxWriter itself writes it, and the workbook must re
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from ptcalc.scrub import sheet_xml
 from ptcalc.scrub.sheet_xml import SheetRows, SplicedSheet, excel_serial, splice_rows, write_probe
 
 TEXTS = ["plain", "  leading and trailing  ", "\ttab", "line\nbreak", "ctrl\x01char\x1f", "_x0041_ literal",
@@ -119,7 +121,8 @@ def test_a_spliced_workbook_reads_back_whole(tmp_path: Path) -> None:
     book.add_worksheet("Other").write_string(0, 0, "kept as XlsxWriter wrote it")
     book.close()
 
-    def write_rows(rows: SheetRows) -> None:
+    def write_rows(rows: SheetRows, part: range) -> None:
+        assert part == range(3)
         rows.write_row(0, 0, ["Patient", "DOS"])
         rows.write_string(1, 0, "P1", red)
         rows.write_datetime(1, 1, date(2026, 3, 2), day)
@@ -147,6 +150,55 @@ def test_a_workbook_without_the_probe_is_refused(tmp_path: Path) -> None:
     book = xlsxwriter.Workbook(str(tmp_path / "draft.xlsx"), {"constant_memory": True})
     book.add_worksheet("Charges").write_string(0, 0, "no probe")
     book.close()
-    sheet = SplicedSheet("xl/worksheets/sheet1.xml", [object()], (0, 0), lambda rows: None)
+    sheet = SplicedSheet("xl/worksheets/sheet1.xml", [object()], (0, 0), lambda rows, part: None)
     with pytest.raises(RuntimeError, match="probe row"):
         splice_rows(tmp_path / "draft.xlsx", tmp_path / "out.xlsx", [sheet])
+
+
+def _numbered_rows(tmp_path: Path, name: str, halves: bool, write_row: object = None) -> tuple[bytes, int]:
+    """A 5,000-row sheet spliced in one process or in two (halves); its XML and the rows ticked."""
+    book = xlsxwriter.Workbook(str(tmp_path / f"{name}.draft.xlsx"), {"constant_memory": True})
+    fmt = book.add_format({"bg_color": "#FFEB9C"})
+    write_probe(book.add_worksheet("Charges"), [fmt])
+    book.close()
+    ticked = []
+
+    def write_rows(rows: SheetRows, part: range) -> None:
+        for r in part:
+            (write_row or (lambda *args: None))(r)
+            rows.write_string(r, 0, f"P{r % 97}", fmt if r % 7 == 0 else None)
+            rows.write_number(r, 1, r / 4)
+            rows.write_datetime(r, 2, date(2026, 1, 1 + r % 28))
+
+    sheet = SplicedSheet("xl/worksheets/sheet1.xml", [fmt], (4_999, 2), write_rows, ticked.append, halves=halves)
+    splice_rows(tmp_path / f"{name}.draft.xlsx", tmp_path / f"{name}.xlsx", [sheet])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(name)) == \
+        [f"{name}.draft.xlsx", f"{name}.xlsx"]  # the second half's file is gone
+    return zipfile.ZipFile(tmp_path / f"{name}.xlsx").read("xl/worksheets/sheet1.xml"), sum(ticked)
+
+
+def test_a_second_half_written_by_a_forked_process_makes_the_same_sheet(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheet_xml, "FORKED_ROWS", 1_000)
+    parent = os.getpid()
+    written_here: list[int] = []  # rows this process wrote (a forked one's writes stay in its own memory)
+    one, ticks_one = _numbered_rows(tmp_path, "one", halves=False)
+    two, ticks_two = _numbered_rows(tmp_path, "two", halves=True,
+                                    write_row=lambda r: os.getpid() == parent and written_here.append(r))
+    assert one == two and one.count(b"<row ") == 5_000
+    assert written_here == list(range(2_500))  # the first half: a forked process wrote the second
+    assert ticks_one == 5_000 and ticks_two == 5_000
+
+
+def test_a_forked_process_that_fails_leaves_its_half_to_this_one(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheet_xml, "FORKED_ROWS", 1_000)
+    parent = os.getpid()
+
+    def fail_in_the_child(r: int) -> None:
+        if os.getpid() != parent:
+            raise MemoryError("the forked process cannot go on")
+
+    one, _ = _numbered_rows(tmp_path, "one", halves=False)
+    two, ticks = _numbered_rows(tmp_path, "two", halves=True, write_row=fail_in_the_child)
+    assert one == two and ticks == 5_000

@@ -219,14 +219,16 @@ def _write_copy_frame(ws: object, result: ScrubResult, width: int, probe: list[o
 
 
 def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, width: int, user: dict[int, str],
-                     tick: Callable[[int], None]) -> None:
-    """The input's rows, cell by cell, typed and highlighted, with the three added columns."""
+                     part: range) -> None:
+    """The input's rows (those in `part`), cell by cell, typed and highlighted, with the three added columns."""
     numeric = {i for name, i in result.columns.items() if name in NUMERIC_COLUMNS}
     header = result.header_index
     number_formats = {c: formats.cell("number", None, code) for c, code in user.items()}
     date_formats = {c: formats.cell("date", None, user.get(c)) for c in range(width)}
     status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in LINE_STATUS_ORDER}
-    for r, row in enumerate(result.sheet.rows):
+    rows = result.sheet.rows
+    for r in part:
+        row = rows[r]
         if r == header:
             cells = [str(v) if v is not None else "" for v in row[:width]]
             ws.write_row(r, 0, cells + [""] * (width - len(cells)) + list(OUTPUT_HEADERS), formats.header)
@@ -249,8 +251,6 @@ def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, widt
             expected = result.expected_units.get(r + 1)
             if expected is not None:
                 ws.write_number(r, width + 2, expected)
-        if r % 1000 == 999:
-            tick(1000)
 
 
 URL_LIMIT = 65_000  # hyperlinks written as links; Excel (and XlsxWriter) stop at 65,530 a sheet
@@ -282,11 +282,13 @@ def _write_report_frame(ws: object, result: ScrubResult, probe: list[object]) ->
 
 
 def _write_report_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, url_format: object,
-                       copy_title: str) -> None:
-    """A row per finding, its first cell a link to the line in the copy."""
+                       copy_title: str, part: range) -> None:
+    """The header and a row per finding (those in `part`), its first cell a link to the line in the copy."""
     quoted_title = copy_title.replace("'", "''")  # Excel doubles an apostrophe inside a quoted sheet name
-    ws.write_row(0, 0, REPORT_HEADERS, formats.header)
-    for r, finding in enumerate(result.findings, start=1):
+    if 0 in part:
+        ws.write_row(0, 0, REPORT_HEADERS, formats.header)
+    for r in part[1:] if 0 in part else part:
+        finding = result.findings[r - 1]
         fill = "no_data" if finding.status == "no_data" else finding.severity
         ws.set_row(r, _wrapped_height(finding), formats.top)
         if r <= URL_LIMIT:
@@ -438,10 +440,12 @@ def write_xlsx(result: ScrubResult, target: Path, tick: Callable[[int], None] = 
             book.close()
             copy = SplicedSheet("xl/worksheets/sheet1.xml", copy_probe,
                                 (max(len(result.sheet.rows) - 1, result.header_index), copy_width + 2),
-                                lambda rows: _write_copy_rows(rows, result, formats, copy_width, user, tick))
+                                lambda rows, part: _write_copy_rows(rows, result, formats, copy_width, user, part),
+                                tick, halves=True)
             report = SplicedSheet("xl/worksheets/sheet2.xml", report_probe,
                                   (len(result.findings), len(REPORT_HEADERS) - 1),
-                                  lambda rows: _write_report_rows(rows, result, formats, report_probe[2], title))
+                                  lambda rows, part: _write_report_rows(rows, result, formats, report_probe[2], title,
+                                                                        part))
             splice_rows(Path(drafted), Path(temp), [copy, report])
         finally:
             Path(drafted).unlink(missing_ok=True)
