@@ -285,9 +285,10 @@ def _write_report_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, ur
                        copy_title: str, part: range) -> None:
     """The header and a row per finding (those in `part`), its first cell a link to the line in the copy."""
     quoted_title = copy_title.replace("'", "''")  # Excel doubles an apostrophe inside a quoted sheet name
-    if 0 in part:
-        ws.write_row(0, 0, REPORT_HEADERS, formats.header)
-    for r in part[1:] if 0 in part else part:
+    for r in part:
+        if r == 0:
+            ws.write_row(0, 0, REPORT_HEADERS, formats.header)
+            continue
         finding = result.findings[r - 1]
         fill = "no_data" if finding.status == "no_data" else finding.severity
         ws.set_row(r, _wrapped_height(finding), formats.top)
