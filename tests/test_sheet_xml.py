@@ -6,6 +6,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -155,8 +156,11 @@ def test_a_workbook_without_the_probe_is_refused(tmp_path: Path) -> None:
         splice_rows(tmp_path / "draft.xlsx", tmp_path / "out.xlsx", [sheet])
 
 
-def _numbered_rows(tmp_path: Path, name: str, halves: bool, write_row: object = None) -> tuple[bytes, int]:
-    """A 5,000-row sheet spliced in one process or in two (halves); its XML and the rows ticked."""
+def _numbered_rows(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, halves: bool,
+                   write_row: object = None) -> tuple[dict[str, bytes], int]:
+    """A 5,000-row sheet spliced in one process or in two (halves), a link on every third row; its members'
+    contents (read back: their CRC-32s checked) and the rows ticked."""
+    monkeypatch.setattr(sheet_xml, "FORKED_ROWS", 1_000 if halves else 10_000)
     book = xlsxwriter.Workbook(str(tmp_path / f"{name}.draft.xlsx"), {"constant_memory": True})
     fmt = book.add_format({"bg_color": "#FFEB9C"})
     write_probe(book.add_worksheet("Charges"), [fmt])
@@ -168,37 +172,57 @@ def _numbered_rows(tmp_path: Path, name: str, halves: bool, write_row: object = 
             (write_row or (lambda *args: None))(r)
             rows.write_string(r, 0, f"P{r % 97}", fmt if r % 7 == 0 else None)
             rows.write_number(r, 1, r / 4)
-            rows.write_datetime(r, 2, date(2026, 1, 1 + r % 28))
+            if r % 3:
+                rows.write_datetime(r, 2, date(2026, 1, 1 + r % 28))
+            else:
+                rows.write_url(r, 2, f"'Charges'!A{r + 1}", str(r + 1), fmt)
 
-    sheet = SplicedSheet("xl/worksheets/sheet1.xml", [fmt], (4_999, 2), write_rows, ticked.append, halves=halves)
+    sheet = SplicedSheet("xl/worksheets/sheet1.xml", [fmt], (4_999, 2), write_rows, ticked.append)
     splice_rows(tmp_path / f"{name}.draft.xlsx", tmp_path / f"{name}.xlsx", [sheet])
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(name)) == \
         [f"{name}.draft.xlsx", f"{name}.xlsx"]  # the second half's file is gone
-    return zipfile.ZipFile(tmp_path / f"{name}.xlsx").read("xl/worksheets/sheet1.xml"), sum(ticked)
+    with zipfile.ZipFile(tmp_path / f"{name}.xlsx") as written:
+        assert written.testzip() is None
+        return {member: written.read(member) for member in written.namelist()}, sum(ticked)
 
 
 def test_a_second_half_written_by_a_forked_process_makes_the_same_sheet(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sheet_xml, "FORKED_ROWS", 1_000)
     parent = os.getpid()
     written_here: list[int] = []  # rows this process wrote (a forked one's writes stay in its own memory)
-    one, ticks_one = _numbered_rows(tmp_path, "one", halves=False)
-    two, ticks_two = _numbered_rows(tmp_path, "two", halves=True,
+    one, ticks_one = _numbered_rows(tmp_path, "one", monkeypatch, halves=False)
+    two, ticks_two = _numbered_rows(tmp_path, "two", monkeypatch, halves=True,
                                     write_row=lambda r: os.getpid() == parent and written_here.append(r))
-    assert one == two and one.count(b"<row ") == 5_000
+    assert one == two
+    sheet = one["xl/worksheets/sheet1.xml"]
+    assert sheet.count(b"<row ") == 5_000 and sheet.count(b"<hyperlink ") == 1_667  # the forked half's links too
+    assert b'<hyperlink ref="C4999" location="\'Charges\'!A4999" display="4999"/></hyperlinks>' in sheet
     assert written_here == list(range(2_500))  # the first half: a forked process wrote the second
     assert ticks_one == 5_000 and ticks_two == 5_000
 
 
 def test_a_forked_process_that_fails_leaves_its_half_to_this_one(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sheet_xml, "FORKED_ROWS", 1_000)
     parent = os.getpid()
 
     def fail_in_the_child(r: int) -> None:
         if os.getpid() != parent:
             raise MemoryError("the forked process cannot go on")
 
-    one, _ = _numbered_rows(tmp_path, "one", halves=False)
-    two, ticks = _numbered_rows(tmp_path, "two", halves=True, write_row=fail_in_the_child)
+    one, _ = _numbered_rows(tmp_path, "one", monkeypatch, halves=False)
+    two, ticks = _numbered_rows(tmp_path, "two", monkeypatch, halves=True, write_row=fail_in_the_child)
     assert one == two and ticks == 5_000
+
+
+def test_without_zlib_ng_the_standard_zlib_deflates_and_this_process_writes_every_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """xlwings Lite (Pyodide) has no zlib-ng: the same sheet, deflated by zlib, and no forked half (whose piece's
+    CRC-32 could not be combined)."""
+    one, _ = _numbered_rows(tmp_path, "one", monkeypatch, halves=False)
+    for name in ("DEFLATED", "Z_SYNC_FLUSH", "compressobj", "crc32"):
+        monkeypatch.setattr(sheet_xml, name, getattr(zlib, name))
+    monkeypatch.setattr(sheet_xml, "crc32_combine", None)
+    written_here: list[int] = []
+    two, ticks = _numbered_rows(tmp_path, "two", monkeypatch, halves=True, write_row=written_here.append)
+    assert one == two and ticks == 5_000
+    assert written_here == list(range(5_000))

@@ -302,7 +302,7 @@ def _write_report_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, ur
         ws.write_string(r, 3, finding.severity, formats.cell("text", fill))
         ws.write_string(r, 4, finding.status.replace("_", " "))
         ws.write_string(r, 5, finding.message[:MAX_CELL], formats.wrap)
-        ws.write_string(r, 6, finding.fix, formats.wrap)
+        ws.write_string(r, 6, finding.fix, formats.wrap, repeats=True)
         if finding.amount_at_risk is not None:
             ws.write_number(r, 7, float(finding.amount_at_risk), formats.money)
         if finding.patient_id is not None:
@@ -311,7 +311,7 @@ def _write_report_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, ur
             ws.write_datetime(r, 9, finding.dos, formats.cell("date"))
         if finding.cpt is not None:
             ws.write_string(r, 10, finding.cpt)
-        ws.write_string(r, 11, finding.source, formats.wrap)
+        ws.write_string(r, 11, finding.source, formats.wrap, repeats=True)
 
 
 def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _Formats) -> None:
@@ -442,7 +442,7 @@ def write_xlsx(result: ScrubResult, target: Path, tick: Callable[[int], None] = 
             copy = SplicedSheet("xl/worksheets/sheet1.xml", copy_probe,
                                 (max(len(result.sheet.rows) - 1, result.header_index), copy_width + 2),
                                 lambda rows, part: _write_copy_rows(rows, result, formats, copy_width, user, part),
-                                tick, halves=True)
+                                tick)
             report = SplicedSheet("xl/worksheets/sheet2.xml", report_probe,
                                   (len(result.findings), len(REPORT_HEADERS) - 1),
                                   lambda rows, part: _write_report_rows(rows, result, formats, report_probe[2], title,
