@@ -226,3 +226,60 @@ def test_without_zlib_ng_the_standard_zlib_deflates_and_this_process_writes_ever
     two, ticks = _numbered_rows(tmp_path, "two", monkeypatch, halves=True, write_row=written_here.append)
     assert one == two and ticks == 5_000
     assert written_here == list(range(5_000))
+
+
+VALUES = ["plain", "", None, 2, 2.5, "3", " 4.5 ", "abc", "1e999", "nan", date(2026, 3, 2), 46083, True,
+          datetime(2026, 3, 2, 9, 30), time(9, 45), float("nan"), "_x0041_", "x" * 40_000]
+
+
+@pytest.mark.parametrize("plain_format", [False, True])
+def test_a_row_of_values_is_written_as_a_method_call_per_cell_writes_it(plain_format: bool) -> None:
+    """write_values (the copy's rows) against the methods checked against XlsxWriter above: text, numbers (their
+    column's format or the plain one), numbers' text in a numeric column, dates in their column's format; other
+    kinds and special columns to `other`; a value seen before (a day after a number equal to its serial)."""
+    plain, money, day, special_fmt = object(), object(), object(), object()
+    styles = {id(plain): 1, id(money): 2, id(day): 3, id(special_fmt): 4}
+    width = len(VALUES)
+    number_formats = {3: money, 11: money}
+    date_formats = dict.fromkeys(range(width), day)
+    numeric, special = {3, 5, 6, 7, 8, 9}, {4: "error"}
+
+    def other(rows: SheetRows, row: int, col: int, value: object) -> None:
+        if col in special:
+            rows.write_string(row, col, f"special {value}", special_fmt)
+        elif isinstance(value, bool):
+            rows.write_boolean(row, col, value, plain if plain_format else None)
+        elif isinstance(value, (datetime, time)):
+            rows.write_datetime(row, col, value, day)
+        else:
+            rows.write_string(row, col, str(value))
+
+    fast, slow = io.BytesIO(), io.BytesIO()
+    by_row, by_cell = SheetRows(styles, fast), SheetRows(styles, slow)
+    for row in range(3):  # the same values again: their remembered XML
+        by_row.write_values(row, VALUES, number_formats, date_formats, numeric,
+                            lambda col, value, row=row: other(by_row, row, col, value),
+                            plain=plain if plain_format else None, special=special)
+        fmt = plain if plain_format else None
+        for col, value in enumerate(VALUES):
+            if col in special:
+                other(by_cell, row, col, value)
+            elif value == "" or value is None:
+                continue
+            elif col in numeric and isinstance(value, str) and value.strip() not in ("abc", "1e999", "nan"):
+                by_cell.write_number(row, col, float(value), fmt)
+            elif isinstance(value, str):
+                by_cell.write_string(row, col, value, fmt)
+            elif type(value) in (int, float) and value == value:
+                by_cell.write_number(row, col, value, number_formats.get(col, fmt))
+            elif type(value) is date:
+                by_cell.write_datetime(row, col, value, date_formats[col])
+            else:
+                other(by_cell, row, col, value)
+    by_row.close()
+    by_cell.close()
+    assert fast.getvalue() == slow.getvalue()
+    written = fast.getvalue().decode()
+    assert written.count("<c ") == 3 * (len(VALUES) - 2)  # the empty text and None are no cells
+    assert '<c r="D1" s="2"><v>2</v></c>' in written and '<c r="F1"' + (' s="1"' if plain_format else "") + \
+        "><v>3</v></c>" in written and '<c r="K2" s="3"><v>46083</v></c>' in written

@@ -158,31 +158,6 @@ def _worst_fill(findings: list[Finding], columns: dict[str, int]) -> dict[int, s
     return fills
 
 
-def _write_plain_row(ws: object, r: int, row: list[object], width: int, numeric: set[int], formats: _Formats,
-                    number_formats: dict[int, object], date_formats: dict[int, object], user: dict[int, str]) -> None:
-    """A row without highlights: each cell straight to its typed writer (the common, fast case)."""
-    for c in range(min(width, len(row))):
-        value = row[c]
-        kind = value.__class__
-        if kind is str:
-            if value:
-                if c in numeric:
-                    try:
-                        number = float(value)
-                        if math.isfinite(number):
-                            ws.write_number(r, c, number)
-                            continue
-                    except ValueError:
-                        pass
-                ws.write_string(r, c, value[:MAX_CELL])
-        elif (kind is float or kind is int) and math.isfinite(value):
-            ws.write_number(r, c, value, number_formats.get(c))
-        elif kind is date:
-            ws.write_datetime(r, c, value, date_formats[c])
-        elif value is not None:
-            _write_value(ws, r, c, value, formats, None, False, user.get(c))
-
-
 KINDS = ("text", "number", "date", "datetime", "duration")
 
 
@@ -226,6 +201,7 @@ def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, widt
     number_formats = {c: formats.cell("number", None, code) for c, code in user.items()}
     date_formats = {c: formats.cell("date", None, user.get(c)) for c in range(width)}
     status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in LINE_STATUS_ORDER}
+    text_format = formats.cell("text")  # a highlighted row's plain text (a clean row's text has no format)
     rows = result.sheet.rows
     for r in part:
         row = rows[r]
@@ -234,12 +210,15 @@ def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, widt
             ws.write_row(r, 0, cells + [""] * (width - len(cells)) + list(OUTPUT_HEADERS), formats.header)
             continue
         findings = result.by_row.get(r + 1) if r > header else None
-        if findings:
+        if findings:  # the highlighted cells and odd values here, the others by their kinds (sheet_xml)
             fills = _worst_fill(findings, result.columns)
-            for c in range(min(width, len(row))):
-                _write_value(ws, r, c, row[c], formats, fills.get(c), c in numeric, user.get(c))
+            ws.write_values(r, row[:width], number_formats, date_formats, numeric,
+                            lambda c, value, r=r, fills=fills: _write_value(ws, r, c, value, formats, fills.get(c),
+                                                                            c in numeric, user.get(c)),
+                            plain=text_format, special=fills)
         else:
-            _write_plain_row(ws, r, row, width, numeric, formats, number_formats, date_formats, user)
+            ws.write_values(r, row[:width], number_formats, date_formats, numeric,
+                            lambda c, value, r=r: _write_value(ws, r, c, value, formats, None, False, user.get(c)))
         if r + 1 in result.not_lines:
             ws.write_string(r, width, "NOT A LINE", status_formats["NO_DATA"])
             ws.write_string(r, width + 1, f"not a claim line ({result.not_lines[r + 1]}): kept, not judged")
