@@ -283,3 +283,16 @@ def test_a_row_of_values_is_written_as_a_method_call_per_cell_writes_it(plain_fo
     assert written.count("<c ") == 3 * (len(VALUES) - 2)  # the empty text and None are no cells
     assert '<c r="D1" s="2"><v>2</v></c>' in written and '<c r="F1"' + (' s="1"' if plain_format else "") + \
         "><v>3</v></c>" in written and '<c r="K2" s="3"><v>46083</v></c>' in written
+
+
+def test_a_zipfile_that_takes_no_deflated_data_deflates_the_sheet_itself(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python whose zipfile member writer lacks the fields ptcalc sets: the same sheet, written in this
+    process and deflated by zipfile."""
+    assert sheet_xml._zipfile_takes_deflated()  # this Python's does: the other tests run the forked half
+    one, _ = _numbered_rows(tmp_path, "one", monkeypatch, halves=False)
+    monkeypatch.setattr(sheet_xml, "_zipfile_takes_deflated", lambda: False)
+    written_here: list[int] = []
+    two, ticks = _numbered_rows(tmp_path, "two", monkeypatch, halves=True, write_row=written_here.append)
+    assert one == two and ticks == 5_000
+    assert written_here == list(range(5_000))

@@ -11,6 +11,7 @@ write and deflate half of a big sheet beside this one.
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -23,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +191,11 @@ class SheetRows:
 
     def write_datetime(self, row: int, col: int, value: datetime | date | time | timedelta,
                        fmt: object = None) -> None:
-        self.write_number(row, col, excel_serial(value), fmt)
+        if value.__class__ is date:  # a day: its XML remembered by the day
+            start = self._start(row, col, fmt)
+            self._cells.append(start + (self._numbers.get(value) or self._date_xml(value)))
+        else:
+            self.write_number(row, col, excel_serial(value), fmt)
 
     def _date_xml(self, day: date) -> str:
         """A day's XML (its serial number's), remembered by the day (a date never equals a number)."""
@@ -314,9 +320,9 @@ class _Deflate:
     """Bytes written into `out` as a raw deflate stream, with their CRC-32 and length: a zip member's data,
     or a piece of it deflated in a forked process and joined to the member's (`join`)."""
 
-    def __init__(self, out: Any) -> None:
+    def __init__(self, out: Any, compressor: Any = None) -> None:
         self._out = out
-        self._deflate = compressobj(_LEVEL, DEFLATED, -15)
+        self._deflate = compressor or compressobj(_LEVEL, DEFLATED, -15)
         self.crc = self.size = 0
 
     def write(self, data: bytes) -> None:
@@ -357,25 +363,37 @@ _TRAILER = struct.Struct("<IQQ")
 
 
 class _AsIs:
-    """A compressor that leaves bytes as they are (they come deflated)."""
+    """A compressor that leaves bytes as they are."""
 
     @staticmethod
     def compress(data: bytes) -> bytes:
         return data
 
     @staticmethod
-    def flush() -> bytes:
+    def flush(_mode: int = 0) -> bytes:
         return b""
+
+
+_WRITER_FIELDS = ("_compressor", "_crc", "_file_size")  # what _deflated_member sets on zipfile's member writer
+
+
+@cache
+def _zipfile_takes_deflated() -> bool:
+    """Whether this Python's zipfile member writer keeps the fields _deflated_member sets (CPython's from 3.6 to
+    3.14 do)."""
+    with zipfile.ZipFile(io.BytesIO(), "w") as probe, probe.open("probe", "w") as stream:
+        return all(hasattr(stream, name) for name in _WRITER_FIELDS)
 
 
 @contextmanager
 def _deflated_member(out: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[_Deflate]:
     """A zip member whose data is deflated here. zipfile takes no data deflated elsewhere, so its member writer
-    gets a compressor that passes bytes through and, at the end, the data's CRC-32 and length: the fields
-    CPython's zipfile._ZipWriteFile keeps (the same from 3.6 to 3.14; checked, not assumed)."""
+    gets a compressor that passes bytes through and, at the end, the data's CRC-32 and length. A zipfile
+    without those fields (a Python to come) deflates the data itself, and no forked process writes a piece."""
     with out.open(info, "w") as stream:
-        if not all(hasattr(stream, name) for name in ("_compressor", "_crc", "_file_size")):
-            raise RuntimeError(f"this Python's zipfile cannot take {info.filename} deflated by ptcalc")
+        if not _zipfile_takes_deflated():
+            yield _Deflate(stream, _AsIs())
+            return
         stream._compressor = _AsIs()
         member = _Deflate(stream)
         yield member
@@ -409,8 +427,9 @@ class _SecondHalf:
         self._sheet, self._styles, self._path = sheet, styles, path
         self.rows = range(first, sheet.last_cell[0] + 1)
         self._child: int | None = None
-        # As judge.auto_jobs: where forking is the way; the pieces' CRC-32s are combined by zlib-ng
-        if self.rows and sys.platform.startswith("linux") and crc32_combine is not None:
+        # As judge.auto_jobs: where forking is the way; and where the piece can join the member (its CRC-32
+        # combined by zlib-ng, its deflated data taken by zipfile)
+        if self.rows and sys.platform.startswith("linux") and crc32_combine and _zipfile_takes_deflated():
             try:
                 self._child = os.fork()
             except OSError:  # no process left: written here instead
