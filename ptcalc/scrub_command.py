@@ -120,7 +120,7 @@ def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argpars
     """Each file's exit status, in order. With --jobs N the files themselves are the parallel unit: N
     processes each scrub whole files (each exactly as alone, its patients judged in one process), and
     what each file printed is printed in the batch's order as its turn comes."""
-    from .scrub.judge import usable_cores
+    from .cores import usable_cores
 
     jobs = min(args.jobs or 1, len(files), usable_cores())  # not given: files in turn, each as alone
     if jobs <= 1:

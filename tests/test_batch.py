@@ -107,12 +107,12 @@ def test_a_batch_worker_that_dies_is_said_in_one_line(tmp_path: Path, monkeypatc
                                                       capsys: pytest.CaptureFixture) -> None:
     from ptcalc import scrub_command
     from ptcalc.cli import run
-    from ptcalc.scrub import judge
+    from ptcalc import cores
 
     (tmp_path / "a.csv").write_text(CLEAN)
     (tmp_path / "b.csv").write_text(CLEAN)
     monkeypatch.setattr(scrub_command, "_scrub_captured", _worker_killed)
-    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     assert run(["scrub", str(tmp_path), "--format", "json", "--jobs", "2"]) == 2
     said = capsys.readouterr().err.strip().splitlines()
     assert said == ["ptcalc scrub: a --jobs worker process ended without finishing (the system may have stopped it "
@@ -136,12 +136,13 @@ def test_a_spawned_worker_importing_python_m_ptcalc_does_not_run_the_command_aga
 def test_a_batch_with_jobs_where_workers_start_by_spawn(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture) -> None:
     """Windows has no fork: the batch's workers start by spawn and get each file by name; same outputs."""
+    from ptcalc import cores
     from ptcalc.cli import run
     from ptcalc.scrub import judge
 
     shutil.copy(SAMPLE, tmp_path / "north.csv")
     (tmp_path / "south.csv").write_text(CLEAN)
-    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     outputs = {}
     for jobs, fork in (("1", True), ("2", False)):
         monkeypatch.setattr(judge, "forking", lambda fork=fork: fork)

@@ -201,22 +201,22 @@ def test_the_cores_a_process_may_use_are_its_affinity_within_its_cpu_quota(tmp_p
     what is left; where the system keeps no affinity (macOS, Windows), against the machine's cores."""
     import os
 
-    from ptcalc.scrub import judge
+    from ptcalc import cores
 
     quota = tmp_path / "cpu.max"
-    monkeypatch.setattr(judge, "CPU_QUOTA", quota)  # not written yet: no cgroup v2 file
+    monkeypatch.setattr(cores, "CPU_QUOTA", quota)  # not written yet: no cgroup v2 file
     monkeypatch.setattr(os, "cpu_count", lambda: 16)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3, 5, 7}, raising=False)
-    assert judge.usable_cores() == 3
-    for written, cores in (("max 100000\n", 3), ("150000 100000\n", 1), ("200000 100000\n", 2),
-                           ("800000 100000\n", 3), ("50000 100000\n", 1), ("", 3)):
+    assert cores.usable_cores() == 3
+    for written, expected in (("max 100000\n", 3), ("150000 100000\n", 1), ("200000 100000\n", 2),
+                              ("800000 100000\n", 3), ("50000 100000\n", 1), ("", 3)):
         quota.write_text(written)
-        assert judge.usable_cores() == cores, written
+        assert cores.usable_cores() == expected, written
     quota.unlink()
     monkeypatch.delattr(os, "sched_getaffinity")
-    assert judge.usable_cores() == 16
+    assert cores.usable_cores() == 16
     monkeypatch.setattr(os, "cpu_count", lambda: None)
-    assert judge.usable_cores() == 1
+    assert cores.usable_cores() == 1
 
 
 @pytest.mark.parametrize("shape", ["synthetic", "export"])

@@ -24,6 +24,7 @@ from ..errors import UsageError
 from .cells import filled
 from .columns import column_letter
 from .html_table import html_rows, looks_like_html
+from .sheet_parts import SheetParts, all_rows, load_in_parts, parts_wanted, rows_of
 from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xml")  # .xml: Excel 2003's XML spreadsheet
@@ -189,25 +190,66 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
     elif sheet not in names:
         raise UsageError(f"{path}: no sheet named {sheet!r} (sheets: {', '.join(names)})")
     _check_extent(path, names.index(sheet), sheet)
+    try:
+        loaded = _load_in_parts(path, names.index(sheet), sheet, stream) or _load_whole(workbook, path, sheet, stream)
+    except CalamineError as exc:
+        raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
+    errors, uncalculated = loaded.errors
+    notes = _uncalculated_notes(uncalculated)
+    try:
+        merged = _merged_below(getattr(loaded.sheets[0], "merged_cell_ranges", None) or [])
+    except (CalamineError, ValueError, TypeError):  # a format without merges, or ranges it cannot give
+        merged = {}
+    if loaded.listed is not None:
+        return RawSheet(path, sheet, _with_errors(loaded.listed, errors), row_notes=notes, merged_below=merged)
+    rows = _with_errors(_excel_rows(loaded.rows(), errors), errors, 0)
+    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), row_notes=notes, merged_below=merged, rest=rows)
+
+
+@dataclass
+class _LoadedSheet:
+    """A sheet python-calamine has loaded, whole or in row ranges (sheet_parts), with its error cells."""
+
+    sheets: list[Any]  # the sheet, or its parts in row order (each holding cells)
+    errors: tuple[dict[tuple[int, int], str], list[tuple[int, int]]]  # _error_cells
+    parts: SheetParts | None = None
+    listed: list[list[object]] | None = None  # every row from A1, unless streamed
+
+    def rows(self) -> Iterator[list[object]]:
+        """Rows from A1 one at a time (python-calamine converts each only when asked)."""
+        if self.parts is not None:
+            return rows_of(self.parts)
+        sheet = self.sheets[0]
+        pad = [""] * sheet.start[1] if sheet.start else []  # its rows start at the first used column
+        return (pad + row for row in sheet.iter_rows()) if pad else sheet.iter_rows()
+
+
+def _load_whole(workbook: Any, path: Path, sheet: str, stream: bool) -> _LoadedSheet:
     # python-calamine releases the GIL while it loads the sheet: the error-cell scan (mostly zlib, which
     # releases it too) runs beside it in a thread instead of after it.
     with ThreadPoolExecutor(1) as pool:
-        scan = pool.submit(_error_cells, path, names.index(sheet), sheet)
-        try:
-            cells = workbook.get_sheet_by_name(sheet)
-            rows = None if stream else cells.to_python(skip_empty_area=False)
-        except CalamineError as exc:
-            raise UsageError(f"{path}: sheet {sheet!r} cannot be read ({exc})") from None
-        errors, uncalculated = scan.result()
-    notes = _uncalculated_notes(uncalculated)
+        scan = pool.submit(_error_cells, path, workbook.sheet_names.index(sheet), sheet)
+        cells = workbook.get_sheet_by_name(sheet)
+        listed = None if stream else cells.to_python(skip_empty_area=False)
+        return _LoadedSheet([cells], scan.result(), listed=listed)
+
+
+def _load_in_parts(path: Path, position: int, name: str, stream: bool) -> _LoadedSheet | None:
+    """A large xlsx sheet loaded in row ranges side by side (sheet_parts), its error cells scanned meanwhile;
+    None where it loads whole (a small sheet, one core, another format, rows it cannot cut)."""
     try:
-        merged = _merged_below(getattr(cells, "merged_cell_ranges", None) or [])
-    except (CalamineError, ValueError, TypeError):  # a format without merges, or ranges it cannot give
-        merged = {}
-    if rows is not None:
-        return RawSheet(path, sheet, _with_errors(rows, errors), row_notes=notes, merged_below=merged)
-    rows = _with_errors(_excel_rows(cells, errors), errors, 0)
-    return RawSheet(path, sheet, list(islice(rows, HEAD_ROWS)), row_notes=notes, merged_below=merged, rest=rows)
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, position, name)
+            if part is None or (count := parts_wanted(archive.getinfo(part).file_size)) < 2:
+                return None
+            found: dict[tuple[int, int], str] = {}
+            uncalculated: list[tuple[int, int]] = []
+            parts = load_in_parts(archive, part, name, count, lambda xml: _scan_cells(xml, found, uncalculated))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    if parts is None or not parts.sheets:
+        return None
+    return _LoadedSheet(parts.sheets, (found, uncalculated), parts, None if stream else all_rows(parts))
 
 
 def _merged_below(ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
@@ -231,15 +273,13 @@ def _uncalculated_notes(cells: list[tuple[int, int]]) -> dict[int, str]:
             for row, names in by_row.items()}
 
 
-def _excel_rows(cells: Any, errors: dict[tuple[int, int], str]) -> Iterator[list[object]]:
-    """Rows from A1 one at a time (python-calamine converts each only when asked; its rows start
-    at the first used column, so empty leading columns are put back), then any rows below the
-    last that only an error cell occupies."""
+def _excel_rows(rows: Iterator[list[object]], errors: dict[tuple[int, int], str]) -> Iterator[list[object]]:
+    """The sheet's rows from A1, then any rows below the last that only an error cell occupies (python-calamine
+    reads an error cell as empty)."""
     count = 0
-    pad = [""] * cells.start[1] if cells.start else []
-    for row in cells.iter_rows():
+    for row in rows:
         count += 1
-        yield pad + row if pad else row
+        yield row
     for _ in range(count, max((r + 1 for r, _ in errors), default=0)):
         yield []
 

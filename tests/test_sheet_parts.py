@@ -1,0 +1,185 @@
+"""A large xlsx sheet loaded in row ranges side by side reads exactly as the whole sheet does: the same rows
+(cells, types, empty rows and columns), error cells, uncalculated formulas and merges; a sheet that cannot be
+cut is loaded whole; no part's file is left behind."""
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ptcalc.bench import write_sheet
+from ptcalc.scrub import reader, sheet_parts
+from ptcalc.scrub.report import to_json
+from ptcalc.scrub.runner import scrub_file
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def write_export(path: Path) -> None:
+    """An export's shapes where a cut may fall: a merged title, data from column B, a column only the first
+    rows use, 60 empty rows, then rows without column B; error cells, an uncalculated formula and a vertical
+    merge in both halves. Row 200 holds most of the XML (long notes): every cut falls in it, and the next part
+    starts after the empty rows, its cells in fewer columns."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet["A1"] = "Charge Detail Report"
+    sheet.merge_cells("A1:H1")
+    for col, name in enumerate(["Patient", "DOS", "CPT", "Mods", "Units", "Minutes", "Payer", "Paid", "Note"], 2):
+        sheet.cell(3, col, name)
+    for row in range(4, 401):
+        if 201 <= row <= 260:
+            continue
+        first = 2 if row <= 200 else 3
+        values = [f"P{row // 3:04d}", date(2026, 3, 1 + row % 28), "97110", "GP KX" if row % 5 else "",
+                  1 + row % 3, 8 + row % 40, "Médicare" if row % 7 else "Aetna", row % 2 == 0]
+        for col, value in enumerate(values[first - 2:], first):
+            sheet.cell(row, col, value)
+        if row < 100:
+            sheet.cell(row, 10, f"note {row}")
+    for col in range(2, 11):
+        sheet.cell(200, col, "long note " * 3_000)
+    for cell in ("C50", "F150", "G300", "D390"):
+        sheet[cell] = "#N/A"
+    sheet["H320"] = "=F320*2"  # openpyxl saves no value: read as empty, with a note on the row
+    sheet.merge_cells("C120:C122")
+    sheet.merge_cells("C300:C302")
+    book.save(path)
+
+
+def _read(path: Path, stream: bool) -> tuple[list[list[object]], dict, dict]:
+    sheet = reader.read_sheet(path, stream=stream)
+    rows = sheet.rows + (list(sheet.rest) if sheet.rest is not None else [])
+    return rows, sheet.row_notes, sheet.merged_below
+
+
+def _loaded_in(monkeypatch: pytest.MonkeyPatch, parts: int) -> list[int]:
+    """Every sheet from here is loaded in `parts` parts where it can be; the parts each load held."""
+    loads: list[int] = []
+    load_in_parts = sheet_parts.load_in_parts
+
+    def counted(*args: object, **kwargs: object) -> sheet_parts.SheetParts | None:
+        loaded = load_in_parts(*args, **kwargs)
+        loads.append(len(loaded.sheets) if loaded else 0)
+        return loaded
+
+    monkeypatch.setattr(sheet_parts, "PARTS_FROM_BYTES", 0)
+    monkeypatch.setattr(sheet_parts, "usable_cores", lambda: parts)
+    monkeypatch.setattr(reader, "load_in_parts", counted)
+    return loads
+
+
+def _whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sheet_parts, "PARTS_FROM_BYTES", 1 << 40)
+
+
+@pytest.mark.parametrize("parts", [2, 3, 4])
+@pytest.mark.parametrize("stream", [False, True], ids=["rows", "streamed"])
+def test_a_sheet_read_in_parts_is_the_sheet_read_whole(parts: int, stream: bool, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "export.xlsx"
+    write_export(path)
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        expected = _read(path, stream)
+    loads = _loaded_in(monkeypatch, parts)
+    rows, notes, merged = _read(path, stream)
+    assert loads == [parts]  # every part held cells: the cuts fell inside the rows
+    assert rows == expected[0]
+    assert [list(map(type, row)) for row in rows] == [list(map(type, row)) for row in expected[0]]
+    assert (notes, merged) == expected[1:]
+    # What the whole read gives, checked on its own: the error cells, the formula's note, the merges, the widths
+    assert rows[49][2] == rows[149][5] == rows[299][6] == rows[389][3] == "#N/A"
+    assert list(notes) == [319] and "H320" in notes[319]
+    assert merged == {2: [(120, 121), (300, 301)]}
+    assert {len(row) for row in rows} == {10} and rows[230] == [""] * 10
+    assert rows[3][1] == "P0001" and rows[299][1] == "" and rows[98][9] == "note 99" and rows[99][9] == ""
+    assert rows[199][9].startswith("long note") and rows[260][1] == "" and rows[260][3] == "97110"
+
+
+def test_a_scrub_of_a_sheet_read_in_parts_finds_what_the_whole_sheet_gives(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench's sheet (inline strings, as XlsxWriter writes them) with a mistake on a third of its lines."""
+    path = tmp_path / "charges.xlsx"
+    write_sheet(path, 3_000, mistake_rate=0.3)
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        expected = to_json(scrub_file(path, as_of=date(2026, 11, 22), stream=True))
+    loads = _loaded_in(monkeypatch, 2)
+    found = to_json(scrub_file(path, as_of=date(2026, 11, 22), stream=True))
+    assert loads == [2]
+    assert found == expected and found.count('"rule"') > 500
+
+
+def _rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            archive.writestr(info, change(data) if info.filename == SHEET else data)
+
+
+@pytest.mark.parametrize("change", ["rows not numbered", "rows out of order"])
+def test_a_sheet_that_cannot_be_cut_is_read_whole(change: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows without their numbers (their place is their order) cannot be cut; rows out of order would make
+    parts that overlap. Both load whole, to the same rows."""
+    path = tmp_path / "odd.xlsx"
+    book = openpyxl.Workbook()
+    for row in range(1, 301):
+        book.active.append([f"P{row}", row, date(2026, 1, 1 + row % 28)])
+    book.save(path)
+
+    def unnumbered(xml: bytes) -> bytes:
+        return re.sub(rb'<row r="\d+"', b"<row", xml)
+
+    def swapped(xml: bytes) -> bytes:  # rows 250 and 50 change places in the XML (each keeps its number)
+        rows = re.findall(rb"<row .*?</row>", xml)
+        late, early = rows[249], rows[49]
+        return xml.replace(early, b"\0").replace(late, early).replace(b"\0", late)
+
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        expected = _read(path, stream=False)
+    _rewrite_sheet(path, unnumbered if change == "rows not numbered" else swapped)
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        assert _read(path, stream=False) == expected  # python-calamine reads the changed XML as before
+    loads = _loaded_in(monkeypatch, 2)
+    assert _read(path, stream=False) == expected
+    assert loads == [0]
+
+
+def test_no_part_is_left_in_memory_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "export.xlsx"
+    write_export(path)
+    ram = tmp_path / "shm"
+    ram.mkdir()
+    monkeypatch.setattr(sheet_parts, "RAM_FILES", str(ram))
+    loads = _loaded_in(monkeypatch, 2)
+    _read(path, stream=True)
+    assert loads == [2] and not list(ram.iterdir())
+
+
+def test_where_parts_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small sheet, a very large one (its copies' memory), one core, or no file system in memory with room
+    for the parts: whole."""
+    import os
+
+    monkeypatch.setattr(sheet_parts, "usable_cores", lambda: 8)
+    monkeypatch.setattr(os, "statvfs", lambda path: os.statvfs_result((4096, 4096, 30_000, 30_000, 30_000,
+                                                                       0, 0, 0, 0, 255)))  # 123 MB free
+    assert sheet_parts.parts_wanted(50 << 20) == sheet_parts.MAX_PARTS
+    assert sheet_parts.parts_wanted(60 << 20) == 1  # two copies would not fit
+    assert sheet_parts.parts_wanted(sheet_parts.PARTS_FROM_BYTES - 1) == 1
+    assert sheet_parts.parts_wanted(sheet_parts.PARTS_UP_TO_BYTES + 1) == 1
+    monkeypatch.setattr(sheet_parts, "usable_cores", lambda: 1)
+    assert sheet_parts.parts_wanted(50 << 20) == 1
+    monkeypatch.setattr(sheet_parts, "usable_cores", lambda: 2)
+    assert sheet_parts.parts_wanted(50 << 20) == 2
+    monkeypatch.setattr(sheet_parts, "RAM_FILES", None)
+    assert sheet_parts.parts_wanted(50 << 20) == 1
