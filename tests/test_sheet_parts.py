@@ -102,6 +102,20 @@ def test_a_sheet_read_in_parts_is_the_sheet_read_whole(parts: int, stream: bool,
     assert rows[199][9].startswith("long note") and rows[260][1] == "" and rows[260][3] == "97110"
 
 
+def test_without_zlib_ng_zipfile_inflates_the_sheet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "export.xlsx"
+    write_export(path)
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        expected = _read(path, stream=False)
+    inflated: list[bytes] = []
+    monkeypatch.setattr(sheet_parts, "decompress", None)
+    monkeypatch.setattr(sheet_parts, "_cut", lambda xml, parts, cut=sheet_parts._cut: inflated.append(xml) or cut(xml, parts))
+    loads = _loaded_in(monkeypatch, 2)
+    assert _read(path, stream=False) == expected
+    assert loads == [2] and inflated == [zipfile.ZipFile(path).read(SHEET)]
+
+
 def test_a_scrub_of_a_sheet_read_in_parts_finds_what_the_whole_sheet_gives(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """The bench's sheet (inline strings, as XlsxWriter writes them) with a mistake on a third of its lines."""
@@ -154,15 +168,25 @@ def test_a_sheet_that_cannot_be_cut_is_read_whole(change: str, tmp_path: Path, m
     assert loads == [0]
 
 
-def test_no_part_is_left_in_memory_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("room", ["enough", "full"])
+def test_no_part_is_left_in_memory_files(room: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is left behind, and where a part's file cannot be written (a full /dev/shm) the sheet is read whole."""
     path = tmp_path / "export.xlsx"
     write_export(path)
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        expected = _read(path, stream=True)
     ram = tmp_path / "shm"
     ram.mkdir()
     monkeypatch.setattr(sheet_parts, "RAM_FILES", str(ram))
+    if room == "full":
+        def no_space(*args: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(sheet_parts, "_write_workbook", no_space)
     loads = _loaded_in(monkeypatch, 2)
-    _read(path, stream=True)
-    assert loads == [2] and not list(ram.iterdir())
+    assert _read(path, stream=True) == expected
+    assert loads == ([2] if room == "enough" else [0]) and not list(ram.iterdir())
 
 
 def test_where_parts_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:

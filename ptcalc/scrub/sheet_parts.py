@@ -15,6 +15,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
@@ -74,20 +75,27 @@ def load_in_parts(archive: zipfile.ZipFile, part: str, sheet: str, parts: int,
     if pieces is None:
         return None
     members = [(info, b"" if info.filename == part else archive.read(info)) for info in archive.infolist()]
+    head, bodies, tail = pieces
+    del pieces
 
-    def load(body: memoryview) -> Any:
-        # python-calamine reads a file in Rust, and a file-like object through Python calls that hold the GIL (as
-        # slow as the load it saves): each part is a file in memory (RAM_FILES), gone once python-calamine has it open.
-        with tempfile.NamedTemporaryFile(dir=RAM_FILES, prefix="ptcalc-", suffix=".xlsx") as handle:
-            _write_workbook(handle, members, part, (pieces[0], body, pieces[2]))
-            handle.flush()
-            book = CalamineWorkbook.from_path(handle.name)
-        return book.get_sheet_by_name(sheet)
+    def write(handle: IO[bytes], body: memoryview) -> None:
+        _write_workbook(handle, members, part, (head, body, tail))
+        handle.flush()
 
+    def load(handle: IO[bytes]) -> Any:
+        return CalamineWorkbook.from_path(handle.name).get_sheet_by_name(sheet)
+
+    # python-calamine reads a file in Rust, and a file-like object through Python calls that hold the GIL (as slow as
+    # the load they save): each part is a file in memory (RAM_FILES), gone once python-calamine has loaded it.
     try:
-        with ThreadPoolExecutor(len(pieces[1])) as pool:
-            loading = list(map(pool.submit, [load] * len(pieces[1]), pieces[1]))
+        with ExitStack() as files, ThreadPoolExecutor(len(bodies)) as pool:
+            handles = [files.enter_context(tempfile.NamedTemporaryFile(dir=RAM_FILES, prefix="ptcalc-", suffix=".xlsx"))
+                       for _ in bodies]
+            list(pool.map(write, handles, bodies))
+            del bodies  # the parts' XML is in their files: only the scan below still needs the sheet's
+            loading = list(map(pool.submit, [load] * len(handles), handles))
             while_loading(xml)
+            del xml  # its memory back before python-calamine's cells reach their peak
             sheets = [future.result() for future in loading]
     except (CalamineError, OSError, ValueError, zipfile.BadZipFile):
         return None
