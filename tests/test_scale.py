@@ -155,6 +155,24 @@ def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: 
     assert judged.expected_units == plain.expected_units
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_data_versions_are_those_of_the_last_date_of_service_judged(jobs: int, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last judgeable line's date sets the reference data named (a line with an unknown code does not), in
+    one process or two, each judging other patients; a sheet with no judgeable line names the as-of date's."""
+    from ptcalc.scrub import judge
+
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
+    sheet = tmp_path / "december.csv"
+    sheet.write_text("patient_id,dos,payer,cpt,modifiers,units,minutes\n"
+                     + "".join(f"P{n},2025-06-{n + 1:02d},Medicare,97110,GP,1,15\n" for n in range(1, 9))
+                     + "P9,2025-12-29,Medicare,97110,GP,1,15\nP10,2026-02-01,Medicare,99999,GP,1,15\n")
+    versions = scrub_file(sheet, as_of=AS_OF, jobs=jobs).versions
+    assert versions["as_of"] == "2025-12-29" and versions["kx_threshold"].startswith("2025:")
+    sheet.write_text("patient_id,dos,payer,cpt,modifiers,units,minutes\nP10,2026-02-01,Medicare,99999,GP,1,15\n")
+    assert scrub_file(sheet, as_of=AS_OF, jobs=jobs).versions["as_of"] == AS_OF.isoformat()
+
+
 def test_the_cli_with_two_jobs_writes_the_same_json(heavy_xlsx: Path, tmp_path: Path) -> None:
     from .test_reference import run_cli
 
@@ -437,10 +455,15 @@ def test_a_judgement_crosses_between_processes_whole() -> None:
                         Decimal("31.02"), "P9", date(2026, 3, 2), "97140", "NCCI", "modifiers", "CLM-1", "2"),
                 Finding(8, "UNT001", "units-exceed-time", "error", "fail", "3 units for 20 minutes", "fix 2",
                         None, "P10", None, None, "CMS", None)]
-    judgement = Judgement(findings, {7: 2, 8: None}, {"national"})
+    judgement = Judgement(findings, {7: 2, 8: None}, {"national"}, date(2026, 3, 2))
     crossed = pickle.loads(pickle.dumps(judgement))
     assert crossed.findings == findings and crossed.findings[1].claim_id is None
     assert crossed.expected_units == {7: 2, 8: None} and crossed.pricing_fallbacks == {"national"}
+    assert crossed.latest_service == date(2026, 3, 2)
+    for earlier, later in ((None, date(2026, 1, 5)), (date(2026, 1, 5), None), (date(2026, 2, 1), date(2025, 12, 1))):
+        together = Judgement(latest_service=earlier)
+        together.add(Judgement(latest_service=later))
+        assert together.latest_service == max(filter(None, (earlier, later)))
     assert pickle.loads(pickle.dumps(Judgement())).findings == []
 
 

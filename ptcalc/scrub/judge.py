@@ -46,11 +46,14 @@ class Judgement:
     findings: list[Finding] = field(default_factory=list)
     expected_units: dict[int, int | None] = field(default_factory=dict)  # row -> units the line should carry
     pricing_fallbacks: set[str] = field(default_factory=set)  # pricing bases used in place of missing data
+    latest_service: date | None = None  # the last date of service of a judgeable line (the data versions said)
 
     def add(self, other: "Judgement") -> None:
         self.findings.extend(other.findings)
         self.expected_units.update(other.expected_units)
         self.pricing_fallbacks |= other.pricing_fallbacks
+        if other.latest_service and (not self.latest_service or other.latest_service > self.latest_service):
+            self.latest_service = other.latest_service
 
     def __reduce__(self) -> tuple:
         """Pickled with its findings as columns of field values (`--jobs` sends judgements between
@@ -59,12 +62,12 @@ class Judgement:
         the findings (sorted, they lie scattered in memory: a pass per field took twice as long)."""
         fields = Finding.__slots__
         columns = list(zip(*map(attrgetter(*fields), self.findings))) or [()] * len(fields)
-        return _judgement_from_columns, (columns, self.expected_units, self.pricing_fallbacks)
+        return _judgement_from_columns, (columns, self.expected_units, self.pricing_fallbacks, self.latest_service)
 
 
 def _judgement_from_columns(columns: list[tuple], expected_units: dict[int, int | None],
-                            pricing_fallbacks: set[str]) -> Judgement:
-    return Judgement(list(map(Finding, *columns)), expected_units, pricing_fallbacks)
+                            pricing_fallbacks: set[str], latest_service: date | None) -> Judgement:
+    return Judgement(list(map(Finding, *columns)), expected_units, pricing_fallbacks, latest_service)
 
 
 def judge_partition(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date) -> Judgement:
@@ -74,7 +77,8 @@ def judge_partition(lines: list[ChargeLine], ref: Reference, columns: set[str], 
     ctx.findings = [finding for rule in rules if not rule.reviews_findings for finding in rule.check(ctx)]
     findings = ctx.findings + [finding for rule in rules if rule.reviews_findings for finding in rule.check(ctx)]
     fallbacks = {f for basis in ctx.pricing_bases for f in basis.fallbacks}
-    return Judgement(findings, ctx.expected_units_by_row(), fallbacks)
+    latest = max([line.dos for line in ctx.judgeable_lines], default=None)
+    return Judgement(findings, ctx.expected_units_by_row(), fallbacks, latest)
 
 
 def partition_of(patient_id: str | None, partitions: int) -> int:

@@ -19,7 +19,6 @@ from ..localities import locality_key
 from ..claims.sniff import looks_like_x12
 from ..refdata import Reference, load_reference
 from .cells import filled
-from .context import is_judgeable
 from .findings import COUNTS_AS, LINE_STATUS_ORDER, Finding, line_status, more_serious
 from .judge import judge_lines
 from .layout import describe as describe_layout
@@ -174,8 +173,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
                         default_locality=clinic)
     lines, read = _read_lines(sheet, layout, ref, parser)
     judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
-    dates = [line.dos for line in lines if is_judgeable(line, ref.codes)]
-    versions = data_versions(ref, max(dates) if dates else as_of)
+    versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
     if "locality" not in layout.columns or clinic != "national":
