@@ -130,11 +130,19 @@ def test_an_empty_as_of_is_refused_not_today(tmp_path: Path) -> None:
     assert code == 2 and "--as-of" in err
 
 
-def test_a_stray_cell_at_the_end_of_the_sheet_is_refused_before_it_exhausts_memory(tmp_path: Path) -> None:
+@pytest.mark.parametrize("written", ["openpyxl", "prefixed", "prefixed without dimension"])
+def test_a_stray_cell_at_the_end_of_the_sheet_is_refused_before_it_exhausts_memory(written: str,
+                                                                                   tmp_path: Path) -> None:
+    """Also where the sheet's elements carry a namespace prefix (.NET's Open XML SDK), with or without the
+    dimension element that says the sheet's extent (without it, every cell reference is read)."""
+    from .test_sheet_parts import prefix_sheet
+
     book = workbook(tmp_path / "stray.xlsx", [["P1", "2026-03-02", "97110", 1, 15, "GP"]])
     wb = openpyxl.load_workbook(book)
     wb.active["XFD1048576"] = "x"
     wb.save(book)
+    if written != "openpyxl":
+        prefix_sheet(book, dimension=written == "prefixed")
     code, _, err = run_safely("scrub", str(book), "--format", "json", "--as-of", AS_OF, inputs=(book,))
     assert code == 2 and "reaches row 1,048,576 and column XFD" in err
 

@@ -52,6 +52,26 @@ def write_export(path: Path) -> None:
     book.save(path)
 
 
+def write_prefixed_export(path: Path) -> None:
+    """The same export as a writer on .NET's Open XML SDK saves it (prefix_sheet)."""
+    write_export(path)
+    prefix_sheet(path)
+
+
+def prefix_sheet(path: Path, dimension: bool = True) -> None:
+    """Every element of the workbook's first sheet named with a namespace prefix (`<x:row r="4">`,
+    `<x:c r="B4" t="e">`), as .NET's Open XML SDK writes them; without its dimension element if not `dimension`."""
+    def prefixed(xml: bytes) -> bytes:
+        xml = xml.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                          b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+        if not dimension:
+            xml = re.sub(rb"<dimension [^>]*/>", b"", xml)
+        return re.sub(rb"<(/?)([a-zA-Z]\w*)([\s>/])", rb"<\1x:\2\3", xml)
+
+    _rewrite_sheet(path, prefixed)
+    assert b"<x:row " in zipfile.ZipFile(path).read(SHEET)
+
+
 def _read(path: Path, stream: bool) -> tuple[list[list[object]], dict, dict]:
     sheet = reader.read_sheet(path, stream=stream)
     rows = sheet.rows + (list(sheet.rest) if sheet.rest is not None else [])
@@ -80,10 +100,11 @@ def _whole(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("parts", [2, 3, 4])
 @pytest.mark.parametrize("stream", [False, True], ids=["rows", "streamed"])
-def test_a_sheet_read_in_parts_is_the_sheet_read_whole(parts: int, stream: bool, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("write", [write_export, write_prefixed_export], ids=["openpyxl", "prefixed"])
+def test_a_sheet_read_in_parts_is_the_sheet_read_whole(parts: int, stream: bool, write: Callable[[Path], None],
+                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "export.xlsx"
-    write_export(path)
+    write(path)
     with monkeypatch.context() as whole:
         _whole(whole)
         expected = _read(path, stream)

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -30,13 +31,28 @@ from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xml")  # .xml: Excel 2003's XML spreadsheet
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, xlsb, ods); OLE2 (xls)
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sniffed (837 files are told apart first)
-# An error-valued cell, self-closing or not; `[^>/]` keeps each match inside its own tag, so the scan
-# is linear however many self-closing cells follow (a lazy `.*?</c>` after `/>` was quadratic).
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</c>)', re.S)
-_VALUE = re.compile(rb"<v>([^<]*)</v>")
-# A formula cell without a saved value (`<c r="F2"><f>ROUND(E2/15,0)</f></c>`): written by a program, never
-# calculated; python-calamine reads it as empty.
-_UNCALCULATED = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>/]*>(?:<f[^>/]*/>|<f[^>]*>[^<]*</f>)(?:<v\s*/>|<v></v>)?</c>')
+_SHEET_PREFIX = re.compile(rb"<(\w+:)?worksheet\b")  # `<x:worksheet xmlns:x=...>`: the prefix some writers (.NET) give
+
+
+def _sheet_prefix(start: bytes) -> bytes:
+    """The namespace prefix of a sheet's elements (`x:`), from the start of its XML; b"" for none."""
+    found = _SHEET_PREFIX.search(start)
+    return found.group(1) or b"" if found else b""
+
+
+@cache
+def _cell_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """An error-valued cell, self-closing or not (`[^>/]` keeps each match inside its own tag, so the scan is
+    linear however many self-closing cells follow: a lazy `.*?</c>` after `/>` was quadratic); its value; and a
+    formula cell without a saved value (`<c r="F2"><f>ROUND(E2/15,0)</f></c>`: written by a program, never
+    calculated; python-calamine reads it as empty). Each for elements named with `prefix`."""
+    c, v, f = (re.escape(prefix + name) for name in (b"c", b"v", b"f"))
+    return (re.compile(rb'<' + c + rb' r="([A-Z]{1,3})(\d+)"[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</' + c + rb'>)', re.S),
+            re.compile(rb"<" + v + rb">([^<]*)</" + v + rb">"),
+            re.compile(rb'<' + c + rb' r="([A-Z]{1,3})(\d+)"[^>/]*>(?:<' + f + rb'[^>/]*/>|<' + f + rb'[^>]*>[^<]*</' + f
+                       + rb'>)(?:<' + v + rb'\s*/>|<' + v + rb'></' + v + rb'>)?</' + c + rb'>'))
+
+
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
        "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
@@ -244,7 +260,8 @@ def _load_in_parts(path: Path, position: int, name: str, stream: bool) -> _Loade
                 return None
             found: dict[tuple[int, int], str] = {}
             uncalculated: list[tuple[int, int]] = []
-            parts = load_in_parts(archive, part, name, count, lambda xml: _scan_cells(xml, found, uncalculated))
+            parts = load_in_parts(archive, part, name, count,
+                                  lambda xml: _scan_cells(xml, found, uncalculated, _sheet_prefix(xml[:4096])))
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
     if parts is None or not parts.sheets:
@@ -310,8 +327,8 @@ def _with_errors(rows: Any, errors: dict[tuple[int, int], str], start: int | Non
 
 
 MAX_CELLS = 40_000_000  # rows x columns the reader will lay out (100,000 lines x 400 columns)
-_DIMENSION = re.compile(rb'<dimension ref="[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)"')
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]{1,3}\d+:([A-Z]{1,3})(\d+)"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d+)"')
 
 
 def _check_extent(path: Path, position: int, name: str) -> None:
@@ -391,26 +408,30 @@ def _error_cells(path: Path, position: int, name: str) -> tuple[dict[tuple[int, 
             if part is None:
                 return found, uncalculated
             with archive.open(part) as stream:
-                pending = b""
+                pending, prefix = b"", None
                 while more := stream.read(1 << 20):
                     pending += more
-                    cut = pending.rfind(b"</row>")
+                    if prefix is None:
+                        prefix = _sheet_prefix(pending[:4096])
+                    cut = pending.rfind(b"</" + prefix + b"row>")
                     if cut >= 0:
-                        _scan_cells(pending[:cut], found, uncalculated)
+                        _scan_cells(pending[:cut], found, uncalculated, prefix)
                         pending = pending[cut:]
-                _scan_cells(pending, found, uncalculated)
+                _scan_cells(pending, found, uncalculated, prefix or b"")
     except (zipfile.BadZipFile, KeyError, OSError):
         return {}, []
     return found, uncalculated
 
 
-def _scan_cells(xml: bytes, found: dict[tuple[int, int], str], uncalculated: list[tuple[int, int]]) -> None:
+def _scan_cells(xml: bytes, found: dict[tuple[int, int], str], uncalculated: list[tuple[int, int]],
+                prefix: bytes = b"") -> None:
+    error_cell, value_of, no_value = _cell_patterns(prefix)
     if b't="e"' in xml:
-        for letters, number, body in _ERROR_CELL.findall(xml):
-            value = _VALUE.search(body) if body else None
+        for letters, number, body in error_cell.findall(xml):
+            value = value_of.search(body) if body else None
             found[(int(number) - 1, _column_index(letters))] = value.group(1).decode() if value else "#N/A"
-    if b"<f" in xml:
-        uncalculated.extend((int(number) - 1, _column_index(letters)) for letters, number in _UNCALCULATED.findall(xml))
+    if b"<" + prefix + b"f" in xml:
+        uncalculated.extend((int(number) - 1, _column_index(letters)) for letters, number in no_value.findall(xml))
 
 
 csv.field_size_limit(32_767 * 32)  # Excel's cell limit many times over; the default 131,072 aborts long notes
