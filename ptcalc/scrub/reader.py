@@ -25,7 +25,7 @@ from ..errors import UsageError
 from .cells import filled
 from .columns import column_letter
 from .html_table import html_rows, looks_like_html
-from .sheet_parts import SheetParts, all_rows, load_in_parts, parts_wanted, rows_of
+from .sheet_parts import all_rows, load_in_parts, parts_wanted, rows_of
 from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xml")  # .xml: Excel 2003's XML spreadsheet
@@ -47,10 +47,12 @@ def _cell_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes],
     formula cell without a saved value (`<c r="F2"><f>ROUND(E2/15,0)</f></c>`: written by a program, never
     calculated; python-calamine reads it as empty). Each for elements named with `prefix`."""
     c, v, f = (re.escape(prefix + name) for name in (b"c", b"v", b"f"))
-    return (re.compile(rb'<' + c + rb' r="([A-Z]{1,3})(\d+)"[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</' + c + rb'>)', re.S),
+    cell = rb'<' + c + rb' r="([A-Z]{1,3})(\d+)"'
+    formula = rb"(?:<" + f + rb"[^>/]*/>|<" + f + rb"[^>]*>[^<]*</" + f + rb">)"
+    no_value = rb"(?:<" + v + rb"\s*/>|<" + v + rb"></" + v + rb">)?"
+    return (re.compile(cell + rb'[^>/]*?\bt="e"[^>/]*(?:/>|>(.*?)</' + c + rb">)", re.S),
             re.compile(rb"<" + v + rb">([^<]*)</" + v + rb">"),
-            re.compile(rb'<' + c + rb' r="([A-Z]{1,3})(\d+)"[^>/]*>(?:<' + f + rb'[^>/]*/>|<' + f + rb'[^>]*>[^<]*</' + f
-                       + rb'>)(?:<' + v + rb'\s*/>|<' + v + rb'></' + v + rb'>)?</' + c + rb'>'))
+            re.compile(cell + rb"[^>/]*>" + formula + no_value + rb"</" + c + rb">"))
 
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -228,13 +230,13 @@ class _LoadedSheet:
 
     sheets: list[Any]  # the sheet, or its parts in row order (each holding cells)
     errors: tuple[dict[tuple[int, int], str], list[tuple[int, int]]]  # _error_cells
-    parts: SheetParts | None = None
+    in_parts: bool = False
     listed: list[list[object]] | None = None  # every row from A1, unless streamed
 
     def rows(self) -> Iterator[list[object]]:
         """Rows from A1 one at a time (python-calamine converts each only when asked)."""
-        if self.parts is not None:
-            return rows_of(self.parts)
+        if self.in_parts:
+            return rows_of(self.sheets)
         sheet = self.sheets[0]
         pad = [""] * sheet.start[1] if sheet.start else []  # its rows start at the first used column
         return (pad + row for row in sheet.iter_rows()) if pad else sheet.iter_rows()
@@ -264,9 +266,9 @@ def _load_in_parts(path: Path, position: int, name: str, stream: bool) -> _Loade
                                   lambda xml: _scan_cells(xml, found, uncalculated, _sheet_prefix(xml[:4096])))
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
-    if parts is None or not parts.sheets:
+    if not parts:
         return None
-    return _LoadedSheet(parts.sheets, (found, uncalculated), parts, None if stream else all_rows(parts))
+    return _LoadedSheet(parts, (found, uncalculated), True, None if stream else all_rows(parts))
 
 
 def _merged_below(ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:

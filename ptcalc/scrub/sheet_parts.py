@@ -1,11 +1,12 @@
 """Loading a large xlsx sheet in row ranges, one thread per core: python-calamine loads a sheet in one
 thread (its XML parsed in Rust, the GIL released), which is most of the time a large charge sheet takes to
 scrub. Its sheet XML is cut at row boundaries into parts, each given to python-calamine as a workbook of its
-own (every other member as it is: shared strings, styles, the workbook), and the parts load side by side (and the caller scans the XML meanwhile: `while_loading`).
+own (every other member as it is: shared strings, styles, the workbook), and the parts load side by side while
+the caller scans the XML (`while_loading`).
 
-The rows come out as the whole sheet's would (`rows_of`): a part's rows keep their numbers (`<row r=...>`),
-and the parts' cells are laid out in the whole sheet's columns. A sheet whose rows at the cuts do not say
-their numbers, or any part python-calamine cannot load, is loaded whole as before (None here).
+The rows come out as the whole sheet's would (`rows_of`, `all_rows`): a part's rows keep their numbers
+(`<row r=...>`), and the parts' cells are laid out in the whole sheet's columns. A sheet whose rows at the cuts
+do not say their numbers, rows out of order, or a part python-calamine cannot load: loaded whole (None here).
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
 from itertools import islice
 from typing import IO, Any
 
@@ -27,9 +27,9 @@ try:
 except ImportError:  # zipfile inflates the sheet itself
     decompress = crc32 = None
 
-# Sheet XML from which a load in parts pays (a 10,000-line sheet's is ~7 MB: 0.15 s whole), and up to which
-# its copies (the XML, the parts' workbooks: about three times its size in memory while they load) stay well
-# inside what a million-line scrub may use (1.5 GB); above, a sheet loads whole.
+# Sheet XML from which a load in parts pays (a 10,000-line sheet's is ~7 MB: 0.15 s whole), and up to which its
+# copies (the XML until the parts' files are written, the files in memory while they load) stay well inside what a
+# scrub may use (a million lines in 1.5 GB); above, a sheet loads whole.
 PARTS_FROM_BYTES = 4 << 20
 PARTS_UP_TO_BYTES = 256 << 20
 MAX_PARTS = 4
@@ -39,14 +39,9 @@ RAM_FILES = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os
 
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*>")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")  # each part's own extent is its cells'
+_DIMENSION_ELEMENT = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")  # dropped: each part's extent is its cells'
 _ROW_START = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-
-
-@dataclass
-class SheetParts:
-    sheets: list[Any]  # python-calamine's CalamineSheet of each part holding cells, in row order
 
 
 def parts_wanted(sheet_bytes: int) -> int:
@@ -64,10 +59,11 @@ def parts_wanted(sheet_bytes: int) -> int:
 
 
 def load_in_parts(archive: zipfile.ZipFile, part: str, sheet: str, parts: int,
-                  while_loading: Callable[[bytes], object] = lambda xml: None) -> SheetParts | None:
-    """The sheet `sheet` (its XML in member `part`) loaded in `parts` row ranges; `while_loading` is given the
-    sheet's XML while they load. None where it cannot be cut (no numbered rows at the cuts) or a part does
-    not load: the caller loads it whole (and says what is wrong with it)."""
+                  while_loading: Callable[[bytes], object] = lambda xml: None) -> list[Any] | None:
+    """The sheet `sheet` (its XML in member `part`) loaded in `parts` row ranges: python-calamine's sheet of each
+    part that holds cells, in row order; `while_loading` is given the sheet's XML while they load. None where it
+    cannot be cut (no numbered rows at the cuts), its rows are out of order or a part does not load: the caller
+    loads it whole (and says what is wrong with it)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     xml = _inflated(archive, archive.getinfo(part))
@@ -102,7 +98,7 @@ def load_in_parts(archive: zipfile.ZipFile, part: str, sheet: str, parts: int,
     held = [s for s in sheets if s.start is not None]  # a part of empty rows holds no cells
     if any(later.start[0] <= earlier.end[0] for earlier, later in zip(held, held[1:])):
         return None  # rows out of order (a program's, not Excel's): the parts overlap
-    return SheetParts(held)
+    return held
 
 
 def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -138,7 +134,7 @@ def _cut(xml: bytes, parts: int) -> tuple[bytes, list[memoryview], bytes] | None
     if numbers != sorted(set(numbers)):
         return None
     body = memoryview(xml)
-    head = _DIMENSION.sub(b"", xml[:start])
+    head = _DIMENSION_ELEMENT.sub(b"", xml[:start])
     return head, [body[a:b] for a, b in zip(cuts, cuts[1:] + [end])], xml[end:]
 
 
@@ -165,12 +161,12 @@ def _padding(sheet: Any, width: int) -> tuple[list[str], list[str]]:
     return [""] * sheet.start[1], [""] * (width - 1 - sheet.end[1])
 
 
-def rows_of(parts: SheetParts) -> Iterator[list[object]]:
+def rows_of(parts: list[Any]) -> Iterator[list[object]]:
     """The sheet's rows from A1 one at a time, as python-calamine gives a whole sheet's (`to_python` with
     skip_empty_area False): every row as wide as the widest, the rows between parts empty."""
-    width = _width(parts.sheets)
+    width = _width(parts)
     at = 0  # the sheet row the next row yielded is
-    for sheet in parts.sheets:
+    for sheet in parts:
         for _ in range(at, sheet.start[0]):
             yield [""] * width
         left, right = _padding(sheet, width)
@@ -179,11 +175,11 @@ def rows_of(parts: SheetParts) -> Iterator[list[object]]:
         at = sheet.end[0] + 1
 
 
-def all_rows(parts: SheetParts) -> list[list[object]]:
+def all_rows(parts: list[Any]) -> list[list[object]]:
     """rows_of's rows in one list, each part's converted in one call."""
-    width = _width(parts.sheets)
+    width = _width(parts)
     rows: list[list[object]] = []
-    for sheet in parts.sheets:
+    for sheet in parts:
         rows.extend([""] * width for _ in range(len(rows), sheet.start[0]))
         block = sheet.to_python(skip_empty_area=True)  # from its first used row and column
         left, right = _padding(sheet, width)
