@@ -107,13 +107,42 @@ def write_xlsx(path: Path) -> None:
     book.save(path)
 
 
+STRICT = {b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+          b"http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+              b"http://purl.oclc.org/ooxml/officeDocument/relationships"}
+
+
+def to_strict(path: Path) -> None:
+    """The workbook as Excel saves it as "Strict Open XML Spreadsheet": ISO 29500 Strict's namespaces."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            for transitional, strict in STRICT.items():
+                data = data.replace(transitional, strict)
+            archive.writestr(info, data)
+
+
+def write_strict_xlsx(path: Path) -> None:
+    write_xlsx(path)
+    to_strict(path)
+
+
+def write_prefixed_xlsx(path: Path) -> None:
+    from .test_sheet_parts import prefix_sheet
+
+    write_xlsx(path)
+    prefix_sheet(path)
+
+
 def copy_xls(path: Path) -> None:
     """A BIFF8 workbook as PM systems of the 2000s still write, made once with xlwt 1.3.0 (not a
     dependency) from the rows above; `test_the_xls_fixture_holds_the_lines` keeps the two together."""
     path.write_bytes((DATA / "charges_export.xls").read_bytes())
 
 
-KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xls": ("charges.xls", copy_xls),
+KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xlsx, Strict Open XML": ("charges.xlsx", write_strict_xlsx),
+         "xlsx, prefixed elements (.NET)": ("charges.xlsx", write_prefixed_xlsx), "xls": ("charges.xls", copy_xls),
          "ods": ("charges.ods", write_ods), "html named xls": ("charges.xls", write_html),
          "text named xls": ("charges.xls", write_text), "excel 2003 xml named xls": ("charges.xls", write_spreadsheet_2003),
          "excel 2003 xml": ("charges.xml", write_spreadsheet_2003)}
@@ -131,6 +160,31 @@ def test_every_kind_of_export_reads_to_the_same_findings(kind: str, tmp_path: Pa
         for i, (pid, dos, cpt, mods, units, minutes, _, _) in enumerate(LINES)]
     failing = {(f.row - FIRST - 1, f.rule) for f in result.findings if f.status == "fail" and f.severity != "info"}
     assert failing == EXPECTED  # and nothing on the evaluation + 97140 visit, the title or the header
+
+
+@pytest.mark.parametrize("dialect", ["transitional", "strict", "prefixed"])
+def test_error_cells_and_date_formats_are_read_in_every_xlsx_dialect(dialect: str, tmp_path: Path) -> None:
+    """python-calamine reads an Excel error cell as empty; ptcalc finds it in the sheet's XML (a broken cell is not a
+    missing one), and the user's date format for the annotated copy: in Strict Open XML and in prefixed elements
+    too (both were missed: the workbook's namespace, the sheet's prefix)."""
+    from ptcalc.scrub.reader import column_number_formats, read_sheet
+
+    from .test_sheet_parts import prefix_sheet
+
+    path = tmp_path / "charges.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["patient_id", "dos", "cpt", "units"])
+    sheet.append(["P1", date(2026, 3, 2), "97110", "#N/A"])
+    sheet["B2"].number_format = "mm/dd/yyyy"
+    book.save(path)
+    if dialect == "strict":
+        to_strict(path)
+    elif dialect == "prefixed":
+        prefix_sheet(path)
+    read = read_sheet(path)
+    assert read.rows[1][0] == "P1" and read.rows[1][3] == "#N/A"
+    assert column_number_formats(read, 2) == {1: "mm/dd/yyyy"}
 
 
 def test_the_xls_fixture_holds_the_lines() -> None:

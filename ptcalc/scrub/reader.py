@@ -55,9 +55,13 @@ def _cell_patterns(prefix: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes],
             re.compile(cell + rb"[^>/]*>" + formula + no_value + rb"</" + c + rb">"))
 
 
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_RELATIONSHIPS = {"rel": "http://schemas.openxmlformats.org/package/2006/relationships"}  # OPC's, in Strict too
+
+
+def _spreadsheet_ns(root: ElementTree.Element) -> dict[str, str]:
+    """The namespace of a workbook part's elements, from its root: the transitional one most writers use, or
+    Strict Open XML's (`http://purl.oclc.org/ooxml/spreadsheetml/main`, which Excel saves on request)."""
+    return {"m": root.tag[1:].partition("}")[0] if root.tag.startswith("{") else ""}
 
 
 SOURCE_ROW = "Source Row"  # the column a reshaped sheet's lines name their row of the file in (visit_rows.py)
@@ -386,12 +390,13 @@ def _sheet_part(archive: zipfile.ZipFile, position: int, name: str) -> str | Non
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return None
-    sheets = book.findall("m:sheets/m:sheet", _NS)
+    sheets = book.findall("m:sheets/m:sheet", _spreadsheet_ns(book))
     chosen = next((s for s in sheets if s.get("name") == name), sheets[position] if position < len(sheets) else None)
     if chosen is None:
         return None
-    rel_id = chosen.get(f"{{{_NS['r']}}}id")
-    target = next((r.get("Target") for r in rels.findall("rel:Relationship", _NS) if r.get("Id") == rel_id), None)
+    rel_id = next((value for key, value in chosen.attrib.items() if key.endswith("}id")), None)  # r:id, either namespace
+    target = next((r.get("Target") for r in rels.findall("rel:Relationship", _RELATIONSHIPS) if r.get("Id") == rel_id),
+                  None)
     if not target:
         return None
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
@@ -578,7 +583,7 @@ def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes:
                               f"{reader.line_num}, e.g. \"Smith, Jane\" PT); read as Excel reads it (Smith, Jane PT)")
 
 
-_STYLE_OF_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')
+_STYLE_OF_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+)(\d+)"[^>]*?\ss="(\d+)"')
 _BUILT_IN_FORMATS = {14: "mm/dd/yyyy", 15: "d-mmm-yy", 16: "d-mmm", 17: "mmm-yy", 22: "m/d/yy h:mm",
                      5: "$#,##0_);($#,##0)", 6: "$#,##0_);[Red]($#,##0)", 7: "$#,##0.00_);($#,##0.00)",
                      8: "$#,##0.00_);[Red]($#,##0.00)", 44: '_("$"* #,##0.00_);_("$"* (#,##0.00);_("$"* "-"??_);_(@_)',
@@ -598,8 +603,9 @@ def column_number_formats(sheet: RawSheet, first_row: int, rows: int = 50) -> di
                 head = stream.read(2_000_000)  # the first rows are near the start of the sheet part
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, TypeError):
         return {}
-    custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", _NS)}
-    xfs = styles.findall("m:cellXfs/m:xf", _NS)
+    namespace = _spreadsheet_ns(styles)
+    custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", namespace)}
+    xfs = styles.findall("m:cellXfs/m:xf", namespace)
     found: dict[int, str] = {}
     for letters, number, style in _STYLE_OF_CELL.findall(head):
         row = int(number)
