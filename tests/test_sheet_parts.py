@@ -3,7 +3,9 @@
 cut is loaded whole; no part's file is left behind."""
 from __future__ import annotations
 
+import os
 import re
+import typing
 import zipfile
 from collections.abc import Callable
 from datetime import date
@@ -191,8 +193,10 @@ def test_a_sheet_that_cannot_be_cut_is_read_whole(change: str, tmp_path: Path, m
 
 
 @pytest.mark.parametrize("room", ["enough", "full"])
-def test_no_part_is_left_in_memory_files(room: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing is left behind, and where a part's file cannot be written (a full /dev/shm) the sheet is read whole."""
+def test_no_part_is_ever_named_in_memory_files(room: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts' files are written where RAM_FILES says, without a name there even while they are written and
+    loaded (nothing left behind by a process killed mid-read); where one cannot be written (a full /dev/shm) the
+    sheet is read whole."""
     path = tmp_path / "export.xlsx"
     write_export(path)
     with monkeypatch.context() as whole:
@@ -201,14 +205,20 @@ def test_no_part_is_left_in_memory_files(room: str, tmp_path: Path, monkeypatch:
     ram = tmp_path / "shm"
     ram.mkdir()
     monkeypatch.setattr(sheet_parts, "RAM_FILES", str(ram))
-    if room == "full":
-        def no_space(*args: object) -> None:
-            raise OSError(28, "No space left on device")
+    written_in: list[tuple[str, list[Path]]] = []
+    write_workbook = sheet_parts._write_workbook
 
-        monkeypatch.setattr(sheet_parts, "_write_workbook", no_space)
+    def write_seen(handle: typing.IO[bytes], *args: object) -> None:
+        written_in.append((os.path.realpath(f"/proc/self/fd/{handle.fileno()}"), list(ram.iterdir())))
+        if room == "full":
+            raise OSError(28, "No space left on device")
+        write_workbook(handle, *args)
+
+    monkeypatch.setattr(sheet_parts, "_write_workbook", write_seen)
     loads = _loaded_in(monkeypatch, 2)
     assert _read(path, stream=True) == expected
     assert loads == ([2] if room == "enough" else [0]) and not list(ram.iterdir())
+    assert len(written_in) == 2 and all(where.startswith(str(ram)) and not named for where, named in written_in)
 
 
 def test_where_parts_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,9 +33,10 @@ except ImportError:  # zipfile inflates the sheet itself
 PARTS_FROM_BYTES = 4 << 20
 PARTS_UP_TO_BYTES = 256 << 20
 MAX_PARTS = 4
-# Where a part's workbook is written: a file system in memory (Linux's /dev/shm). Elsewhere a sheet loads whole:
-# a charge sheet's rows are not copied to a disk.
-RAM_FILES = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+# Where a part's workbook is written: a file system in memory (Linux's /dev/shm), a file without a name there (made
+# unlinked, opened by python-calamine through /proc/self/fd): nothing is left behind, even by a process killed
+# mid-read. Elsewhere a sheet loads whole: a charge sheet's rows are not copied to a disk.
+RAM_FILES = "/dev/shm" if os.access("/dev/shm", os.W_OK) and os.path.isdir("/proc/self/fd") else None
 
 _SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b[^>]*>")
 _SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
@@ -79,14 +80,13 @@ def load_in_parts(archive: zipfile.ZipFile, part: str, sheet: str, parts: int,
         handle.flush()
 
     def load(handle: IO[bytes]) -> Any:
-        return CalamineWorkbook.from_path(handle.name).get_sheet_by_name(sheet)
+        return CalamineWorkbook.from_path(f"/proc/self/fd/{handle.fileno()}").get_sheet_by_name(sheet)
 
     # python-calamine reads a file in Rust, and a file-like object through Python calls that hold the GIL (as slow as
     # the load they save): each part is a file in memory (RAM_FILES), gone once python-calamine has loaded it.
     try:
         with ExitStack() as files, ThreadPoolExecutor(len(bodies)) as pool:
-            handles = [files.enter_context(tempfile.NamedTemporaryFile(dir=RAM_FILES, prefix="ptcalc-", suffix=".xlsx"))
-                       for _ in bodies]
+            handles = [files.enter_context(tempfile.TemporaryFile(dir=RAM_FILES)) for _ in bodies]
             list(pool.map(write, handles, bodies))
             del bodies  # the parts' XML is in their files: only the scan below still needs the sheet's
             loading = list(map(pool.submit, [load] * len(handles), handles))
