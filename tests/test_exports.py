@@ -1143,6 +1143,20 @@ def test_a_reversed_charge_and_its_reversal_are_not_claim_lines(tmp_path: Path) 
 
 
 
+def test_a_reversal_without_a_code_takes_back_no_blank_row(tmp_path: Path) -> None:
+    # Found by the random-sheet test: a line of negative units with no patient, date or code was read as the
+    # reversal of the blank row above the charges (blank fields matched blank fields): "row 2 reversed by row 4".
+    sheet = tmp_path / "blank.csv"
+    sheet.write_text("Acct,DOS,CPT,Modifiers,Units,Minutes,Primary Insurance\n"
+                     ",,,,,,\n"
+                     "R1,03/02/2026,97110,GP,1,15,Medicare\n"
+                     ",,,GP,-1,15,Medicare\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["not_claim_lines"] == {
+        "4": "a reversal (negative units or charge); the charge it takes back is not above it"}
+    assert report["summary"]["lines"] == 1 and report["summary"]["blank_rows"] == 1
+
+
 def test_a_reversal_printed_with_a_trailing_minus_is_read_as_one(tmp_path: Path) -> None:
     # `2-`, `110.00-`: some report writers print a negative so. Before: the reversal was a line whose units and
     # charge were unreadable (DAT002), and both it and the charge after it UNT006 on a correct bill.

@@ -296,8 +296,9 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
     a claim: both are kept in place as not claim lines, each naming the other; a reversal whose charge
     is not in the sheet (or in an earlier reading chunk) is still no claim line. The charge a reversal
     takes back is the nearest one above it with the same patient, date, code and units, else the nearest
-    with the same patient, date and code; a negative amount without units takes back only a charge of that
-    amount (a ledger's partial write-off beside a charge leaves the charge on the claim)."""
+    with the same patient, date and code (a charge names a code: a reversal without one takes back nothing);
+    a negative amount without units takes back only a charge of that amount (a ledger's partial write-off
+    beside a charge leaves the charge on the claim)."""
     cells = [layout.columns.get(name) for name in ("units", "charge")]
     negative = {at: values for at in cells if at is not None
                 if (values := {v for v in _distinct(data, at) if _is_negative(v)})}
@@ -311,8 +312,8 @@ def reversals(layout: SheetLayout, data: list[list[Any]], first_row: int, skip: 
     reversing = set(taking_back)
     wanted = {_visit_code(layout, data[i]) for i in taking_back}
     above: dict[tuple, list[int]] = {}  # patient, date and code -> the charges' rows, in order
-    for j, row in enumerate(data):
-        if j not in skip and j not in reversing and (key := _visit_code(layout, row)) in wanted:
+    for j, row in enumerate(data):  # a charge names its code: a blank row is none (a code-less reversal matched it)
+        if j not in skip and j not in reversing and (key := _visit_code(layout, row)) in wanted and key[2]:
             above.setdefault(key, []).append(j)
     found: dict[int, str] = {}
     charge_at = layout.columns.get("charge")
