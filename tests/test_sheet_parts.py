@@ -239,3 +239,35 @@ def test_where_parts_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     assert sheet_parts.parts_wanted(50 << 20) == 2
     monkeypatch.setattr(sheet_parts, "RAM_FILES", None)
     assert sheet_parts.parts_wanted(50 << 20) == 1
+
+
+def test_a_workbook_s_other_sheets_are_not_copied_into_the_parts(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second large sheet (a payments tab) before the charges: each part's workbook holds it empty, and the
+    charges read as loaded whole."""
+    path = tmp_path / "two sheets.xlsx"
+    book = openpyxl.Workbook()
+    payments = book.active
+    payments.title = "Payments"
+    for row in range(1, 3_001):
+        payments.append([f"P{row}", row * 1.5, "payment " * 20])
+    charges = book.create_sheet("Charges")
+    for row in range(1, 401):
+        charges.append([f"P{row // 3}", date(2026, 3, 1 + row % 28), "97110", 1 + row % 3, "GP"])
+    book.save(path)
+    with monkeypatch.context() as whole:
+        _whole(whole)
+        expected = reader.read_sheet(path, "Charges").rows
+    sizes: list[dict[str, int]] = []
+    write_workbook = sheet_parts._write_workbook
+
+    def write_seen(handle: typing.IO[bytes], members: list, *args: object) -> None:
+        sizes.append({info.filename: len(data) for info, data in members})
+        write_workbook(handle, members, *args)
+
+    monkeypatch.setattr(sheet_parts, "_write_workbook", write_seen)
+    loads = _loaded_in(monkeypatch, 2)
+    assert reader.read_sheet(path, "Charges").rows == expected
+    assert loads == [2] and len(sizes) == 2
+    assert all(written["xl/worksheets/sheet1.xml"] < 200 and written["xl/worksheets/sheet2.xml"] == 0
+               for written in sizes)  # Payments is sheet1: an empty sheet; Charges is written in its pieces

@@ -71,7 +71,7 @@ def load_in_parts(archive: zipfile.ZipFile, part: str, sheet: str, parts: int,
     pieces = _cut(xml, parts)
     if pieces is None:
         return None
-    members = [(info, b"" if info.filename == part else archive.read(info)) for info in archive.infolist()]
+    members = [(info, _member_for_parts(archive, info, part)) for info in archive.infolist()]
     head, bodies, tail = pieces
     del pieces
 
@@ -99,6 +99,21 @@ def load_in_parts(archive: zipfile.ZipFile, part: str, sheet: str, parts: int,
     if any(later.start[0] <= earlier.end[0] for earlier, later in zip(held, held[1:])):
         return None  # rows out of order (a program's, not Excel's): the parts overlap
     return held
+
+
+_OTHER_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+
+
+def _member_for_parts(archive: zipfile.ZipFile, info: zipfile.ZipInfo, part: str) -> bytes:
+    """What a part's workbook holds of a member: the workbook's other sheets empty (python-calamine reads only the
+    one asked for; copied whole, a second sheet of charges or payments would be inflated and written once a part),
+    the sheet itself written piece by piece (b"" here), everything else as it is."""
+    if info.filename == part:
+        return b""
+    if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+        return _OTHER_SHEET
+    return archive.read(info)
 
 
 def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
