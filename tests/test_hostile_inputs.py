@@ -7,7 +7,10 @@ import json
 import csv
 import hashlib
 import io
+import struct
 import time
+import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -145,6 +148,47 @@ def test_a_stray_cell_at_the_end_of_the_sheet_is_refused_before_it_exhausts_memo
         prefix_sheet(book, dimension=written == "prefixed")
     code, _, err = run_safely("scrub", str(book), "--format", "json", "--as-of", AS_OF, inputs=(book,))
     assert code == 2 and "reaches row 1,048,576 and column XFD" in err
+
+
+def _damage_deflate_stream(book: Path, member: str = "xl/worksheets/sheet1.xml") -> None:
+    """Flip 8 bytes of a member's deflated data where zlib then refuses the stream (a download cut and patched, a
+    disk error): not only garbage XML, which its CRC-32 would catch, but data that cannot be inflated at all."""
+    data = bytearray(book.read_bytes())
+    with zipfile.ZipFile(book) as archive:
+        info = archive.getinfo(member)
+    names, extra = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + names + extra
+    for at in range(info.compress_size - 8):
+        broken = bytearray(data[start:start + info.compress_size])
+        broken[at:at + 8] = bytes(b ^ 0xFF for b in broken[at:at + 8])
+        try:
+            zlib.decompressobj(-15).decompress(bytes(broken))
+        except zlib.error:
+            data[start:start + info.compress_size] = broken
+            book.write_bytes(bytes(data))
+            return
+    pytest.fail("no damage zlib refuses")
+
+
+@pytest.mark.parametrize("load", ["whole", "in parts"])
+def test_a_workbook_whose_sheet_cannot_be_inflated_is_refused_in_one_line(load: str, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the error-cell scan (and, in parts, the sheet's own inflating) let zlib's error through: "internal
+    error ... this is a ptcalc bug"."""
+    from ptcalc.errors import UsageError
+    from ptcalc.scrub import reader, sheet_parts
+
+    book = workbook(tmp_path / "damaged.xlsx", [["P1", "2026-03-02", "97110", 1, 15, "GP"]] * 300)
+    _damage_deflate_stream(book)
+    if load == "whole":
+        code, _, err = run_safely("scrub", str(book), "--format", "json", "--as-of", AS_OF, inputs=(book,))
+        assert code == 2 and "damaged.xlsx: sheet 'Sheet' cannot be read" in err
+        return
+    monkeypatch.setattr(sheet_parts, "PARTS_FROM_BYTES", 0)
+    monkeypatch.setattr(sheet_parts, "usable_cores", lambda: 2)
+    for stream in (False, True):
+        with pytest.raises(UsageError, match="damaged.xlsx: sheet 'Sheet' cannot be read"):
+            reader.read_sheet(book, stream=stream)
 
 
 def test_many_error_cells_are_scanned_in_linear_time(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,9 @@ from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xml")  # .xml: Excel 2003's XML spreadsheet
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, xlsb, ods); OLE2 (xls)
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sniffed (837 files are told apart first)
+# A zip the reader's own look inside cannot read (python-calamine then says what is wrong with it): a damaged
+# archive or member (zipfile's errors, a deflate stream zlib cannot inflate), a member it lacks.
+_DAMAGED = (zipfile.BadZipFile, KeyError, OSError, zlib.error)
 _SHEET_PREFIX = re.compile(rb"<(\w+:)?worksheet\b")  # `<x:worksheet xmlns:x=...>`: the prefix some writers (.NET) give
 
 
@@ -268,7 +272,7 @@ def _load_in_parts(path: Path, position: int, name: str, stream: bool) -> _Loade
             uncalculated: list[tuple[int, int]] = []
             parts = load_in_parts(archive, part, name, count,
                                   lambda xml: _scan_cells(xml, found, uncalculated, _sheet_prefix(xml[:4096])))
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except _DAMAGED:
         return None
     if not parts:
         return None
@@ -360,7 +364,7 @@ def _check_extent(path: Path, position: int, name: str) -> None:
                         chunk = chunk[-40:] + more  # a reference cut at the boundary is read whole
                 else:
                     rows, cols = int(found.group(2)), _column_index(found.group(1)) + 1
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except _DAMAGED:
         return  # the reader says what is wrong with the file
     if rows * cols > MAX_CELLS:
         raise UsageError(f"{path}: sheet {name!r} reaches row {rows:,} and column {_letters(cols)} "
@@ -425,7 +429,7 @@ def _error_cells(path: Path, position: int, name: str) -> tuple[dict[tuple[int, 
                         _scan_cells(pending[:cut], found, uncalculated, prefix)
                         pending = pending[cut:]
                 _scan_cells(pending, found, uncalculated, prefix or b"")
-    except (zipfile.BadZipFile, KeyError, OSError):
+    except _DAMAGED:
         return {}, []
     return found, uncalculated
 
@@ -601,7 +605,7 @@ def column_number_formats(sheet: RawSheet, first_row: int, rows: int = 50) -> di
             styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
             with archive.open(part) as stream:
                 head = stream.read(2_000_000)  # the first rows are near the start of the sheet part
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError, TypeError):
+    except (*_DAMAGED, ElementTree.ParseError, TypeError):
         return {}
     namespace = _spreadsheet_ns(styles)
     custom = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", namespace)}

@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -24,6 +25,7 @@ from ..cores import usable_cores
 
 try:
     from zlib_ng.zlib_ng import crc32, decompress
+    from zlib_ng.zlib_ng import error as ZlibNgError
 except ImportError:  # zipfile inflates the sheet itself
     decompress = crc32 = None
 
@@ -123,7 +125,10 @@ def _inflated(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         stream = getattr(member, "_fileobj", None)  # at the member's deflated data, once open() has read its header
         if decompress is None or stream is None or info.compress_type != zipfile.ZIP_DEFLATED:
             return member.read()
-        data = decompress(stream.read(info.compress_size), -15)
+        try:
+            data = decompress(stream.read(info.compress_size), -15)
+        except ZlibNgError as exc:  # the caller knows zlib's own errors, as zipfile raises them
+            raise zlib.error(str(exc)) from None
     if len(data) != info.file_size or crc32(data) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {info.filename!r}")
     return data
