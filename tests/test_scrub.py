@@ -16,12 +16,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ptcalc
 
 from ptcalc.demo import SAMPLE, sample_csv
 from ptcalc.scrub import RawSheet, scrub_file, scrub_sheet
 from ptcalc.scrub.catalogue import as_markdown
+from ptcalc.scrub.report import REPORT_COLUMNS, csv_field, escape_formula, write_csv
 from ptcalc.scrub.rules import all_rules
 
 from .conftest import ROOT, SHARED, requires_shared
@@ -134,6 +137,41 @@ def test_csv_report_is_escaped_against_formula_injection(tmp_path: Path) -> None
     assert run_cli("scrub", str(sheet), "--as-of", AS_OF).returncode == 1
     cell = openpyxl.load_workbook(xlsx)["evil"]["A2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # text, not a formula
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list('ab ,"=\n\r\t;') + ["é", "\u2028"]), max_size=12),
+                min_size=2, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_csv_fields_read_back_as_written(values: list[str]) -> None:
+    record = ",".join(csv_field(value) for value in values) + "\n"
+    assert next(csv.reader(io.StringIO(record, newline=""))) == values
+    if not any("\r" in value for value in values):  # the csv module's own writer gives the same bytes
+        written = io.StringIO()
+        csv.writer(written, lineterminator="\n").writerow(values)
+        assert written.getvalue() == record
+
+
+def test_csv_report_reads_back_as_the_findings(tmp_path: Path) -> None:
+    """Every report field read back by a csv reader: patients with commas, quotes, line breaks and formula
+    starts, repeated across findings (each value is escaped once and reused)."""
+    sheet = tmp_path / "awkward.csv"
+    patients = ['Doe, Jane', 'O"Neil', "two\nlines", "=1+1", "-P1", "cr\rhere", "Doe, Jane"]
+    with sheet.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["patient_id", "dos", "cpt", "units", "minutes", "modifiers"])
+        for patient in patients:
+            writer.writerow([patient, "2026-03-02", "97110", 3, 20, ""])
+    result = scrub_file(sheet, as_of=date(2026, 11, 22))
+    out = tmp_path / "report.csv"
+    write_csv(result, out)
+    with out.open(newline="", encoding="utf-8") as handle:
+        read = list(csv.reader(handle))
+    assert read[0] == list(REPORT_COLUMNS)
+    records = [finding.as_dict() for finding in result.findings]
+    expected = [["" if record[c] is None else str(escape_formula(record[c])) for c in REPORT_COLUMNS]
+                for record in records]
+    assert read[1:] == expected and len(expected) >= 2 * len(patients)
+    assert {row[8] for row in read[1:]} == {"Doe, Jane", 'O"Neil', "two\nlines", "'=1+1", "'-P1", "cr\rhere"}
 
 
 def test_a_clean_sheet_exits_0(tmp_path: Path) -> None:
