@@ -15,10 +15,10 @@ import pytest
 
 from ptcalc.bench import HEAVY_MISTAKES, write_sheet
 from ptcalc.refdata import load_reference
-from ptcalc.scrub import lines, runner
+from ptcalc.scrub import RawSheet, lines, runner
 from ptcalc.scrub.judge import judge_lines, patient_partitions
 from ptcalc.scrub.report import to_json
-from ptcalc.scrub.runner import scrub_file
+from ptcalc.scrub.runner import scrub_file, scrub_sheet
 from ptcalc.synthetic import HEADER, charge_lines
 
 AS_OF = date(2026, 11, 22)
@@ -519,3 +519,23 @@ def test_the_bench_times_pt_fee_pricing_visits_it_has_not_priced_before(monkeypa
     assert len(priced) == len(arguments)  # every call priced its visit: none was a remembered one
     bench._median_call_us(PT_FEE, "97110", 1.0, calls=40)
     assert len(priced) == len(arguments) + 1  # the repeated call: priced once, then remembered
+
+
+def test_the_bench_says_where_a_scrub_s_time_went(tmp_path: Path) -> None:
+    """Each step of a json or csv scrub timed by the scrub itself (ScrubResult.timings) and the report's write by
+    the bench: every step there, none more than the whole run; the fastest run's steps kept beside its time."""
+    from ptcalc.bench import _best_interleaved, _scrub_to_json
+
+    sheet = tmp_path / "charges.xlsx"
+    write_sheet(sheet, 300)
+    said: dict[str, object] = {}
+    best = _best_interleaved({"json": lambda: _scrub_to_json(sheet, tmp_path / "out.json"),
+                              "csv": lambda: _scrub_to_json(sheet, tmp_path / "out.csv", fmt="csv")}, 2, said)
+    for name in ("json", "csv"):
+        steps = said[name]
+        assert list(steps) == ["read", "lines", "judge", "report"]
+        assert all(seconds > 0 for seconds in steps.values()) and sum(steps.values()) <= best[name]
+    assert json.loads((tmp_path / "out.json").read_text())["summary"]["lines"] == 300
+    assert scrub_sheet(RawSheet(Path("in memory"), "Charges", [["patient_id", "dos", "cpt", "units"],
+                                                              ["P1", "2026-03-02", "97110", "1"]]),
+                       as_of=date(2026, 4, 1)).timings.keys() == {"lines", "judge"}  # nothing read from a file

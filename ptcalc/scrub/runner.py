@@ -11,6 +11,7 @@ from itertools import chain, islice
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 from ..errors import PtcalcInputError, UsageError
@@ -49,6 +50,9 @@ class ScrubResult:
     reading: dict[str, object] = field(default_factory=dict)  # how the sheet was read (layout.describe)
     not_lines: dict[int, str] = field(default_factory=dict)  # sheet row -> why it is not a claim line
     blank_rows: int = 0  # completely blank rows below the header (kept in the copy, not judged)
+    # Seconds each step took: read (the file opened and loaded; a streamed sheet's rows are then taken while the
+    # lines are built), lines, judge (`ptcalc bench` says where a scrub's time goes)
+    timings: dict[str, float] = field(default_factory=dict)
     by_row: dict[int, list[Finding]] = field(default_factory=dict)
     _summary: dict[str, object] | None = field(default=None, repr=False)
 
@@ -171,8 +175,11 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
                         decimal_comma=sheet.decimal_comma, modifiers=frozenset(ref.modifiers),
                         overridable=frozenset(rule.id for rule in all_rules() if rule.overridable),
                         default_locality=clinic)
+    started = perf_counter()
     lines, read = _read_lines(sheet, layout, ref, parser)
+    built = perf_counter()
     judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
+    timings = {"lines": built - started, "judge": perf_counter() - built}
     versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
@@ -184,7 +191,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     if "provider_type" not in shown_in and "provider_name" in layout.extra and not layout.provider_headings:
         shown_in["provider_type"] = layout.extra["provider_name"]  # the type the provider's name says
     return ScrubResult(sheet, header_index, shown_in, lines, judged.findings, judged.expected_units,
-                       as_of, versions, reading, not_lines, blank_rows=parser.blank_rows)
+                       as_of, versions, reading, not_lines, blank_rows=parser.blank_rows, timings=timings)
 
 
 def _locality_reading(ref: Reference, clinic: str, column: bool) -> str:
@@ -323,5 +330,9 @@ def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = 
     """Read and scrub a file; `stream` when the outputs need no copy of the rows (json, csv); `locality`
     for the lines that give none (default national)."""
     with cyclic_gc_paused():
-        return scrub_sheet(read_charge_sheet(path, sheet, column_map, stream), ref, as_of, column_map, jobs,
-                           locality)
+        started = perf_counter()
+        read = read_charge_sheet(path, sheet, column_map, stream)
+        opened = perf_counter() - started
+        result = scrub_sheet(read, ref, as_of, column_map, jobs, locality)
+    result.timings = {"read": opened, **result.timings}
+    return result
