@@ -11,6 +11,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from ptcalc.bench import HEAVY_MISTAKES, write_sheet
@@ -539,3 +540,18 @@ def test_the_bench_says_where_a_scrub_s_time_went(tmp_path: Path) -> None:
     assert scrub_sheet(RawSheet(Path("in memory"), "Charges", [["patient_id", "dos", "cpt", "units"],
                                                               ["P1", "2026-03-02", "97110", "1"]]),
                        as_of=date(2026, 4, 1)).timings.keys() == {"lines", "judge"}  # nothing read from a file
+
+
+def test_the_bench_times_the_annotated_copy_in_a_new_process(tmp_path: Path) -> None:
+    """As `ptcalc scrub` runs it: the figures come back from a process of their own, the copy written there."""
+    from ptcalc.bench import _annotated_copy_figures_anew
+
+    sheet = tmp_path / "charges.xlsx"
+    write_sheet(sheet, 300)
+    figures = _annotated_copy_figures_anew(sheet, tmp_path, "300: annotated", 1)
+    assert [(name, floor_is) for name, _, _, _, floor_is, _ in figures][0] == \
+        ("300: annotated", "read + write the same cells (XlsxWriter)")
+    assert all(copy > 0 and floor > 0 and unit == "s" and goal == 1.5 for _, copy, floor, unit, _, goal in figures)
+    assert len({copy for _, copy, *_ in figures}) == 1  # one copy's time, beside each floor
+    report = openpyxl.load_workbook(tmp_path / "out.xlsx", read_only=True)["Scrub Report"]
+    assert report.max_row > 1
