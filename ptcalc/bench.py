@@ -297,9 +297,10 @@ def _sheet_figures(folder: Path, lines: int, jobs: int, full: bool, steps: list[
     with cyclic_gc_paused():  # the scrub runs this way; the floors get the same conditions
         best = _best_interleaved(scrubs, runs, said)
     labels = {"jobs": f"heavy json, --jobs {jobs}"}
-    steps += [f"{size} {labels.get(name, name.replace('_', ' '))}: " + ", ".join(f"{step} {seconds:.2f} s" for step, seconds in
-                                                                said[name].items()) + f" (of {best[name]:.2f} s)"
-              for name in scrubs if isinstance(said.get(name), dict)]
+    for name, timings in said.items():
+        if isinstance(timings, dict):  # a scrub's (a read returns its rows)
+            taken = ", ".join(f"{step} {seconds:.2f} s" for step, seconds in timings.items())
+            steps.append(f"{size} {labels.get(name, name.replace('_', ' '))}: {taken} (of {best[name]:.2f} s)")
     findings = len(json.loads((folder / "heavy.json").read_text())["findings"])
     floor = "read the sheet (python-calamine)"
     results.append((f"{size}: scrub xlsx -> json", best["json"], best["read"], "s", floor, 1.5))

@@ -1,7 +1,6 @@
 """Scrub outputs as text: the JSON document (deterministic) and the CSV report (formula-safe)."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
