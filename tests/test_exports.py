@@ -1588,14 +1588,18 @@ def test_a_report_grouped_by_date_and_patient_gives_lines_both_headings(tmp_path
 
 def test_a_payer_s_own_pair_policy_is_not_dated_as_an_ncci_edit(tmp_path: Path) -> None:
     """A payer override (reference/payers.yaml) is the payer's policy: its message names the payer and
-    source, not the vintage of the NCCI file, which says nothing about it."""
-    sheet = tmp_path / "aetna.csv"
-    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,payer\nA1,2026-03-02,97530,1,15,GP,Aetna\n"
-                     "A1,2026-03-02,97140,1,15,GP 59,Aetna\n")
+    source, not the vintage of the NCCI file, which says nothing about it. Aetna and Humana dropped the same
+    policy (WebPT's post, updated 2023-04-18): Aetna's bill of the pair is not denied."""
+    sheet = tmp_path / "payers.csv"
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,payer\nA1,2026-03-02,97530,1,15,GP,Anthem\n"
+                     "A1,2026-03-02,97140,1,15,GP 59,Anthem\n"
+                     "A2,2026-03-02,97530,1,15,GP 59,Aetna\nA2,2026-03-02,97140,1,15,GP,Aetna\n")
     _, report = scrub_json(sheet)
-    [finding] = report["findings"]
-    assert finding["rule"] == "PTP002" and "the payer (Aetna) denies 97530 with 97140 even with 59" in finding["message"]
-    assert "NCCI edits of" not in finding["message"]
+    [finding] = [f for f in report["findings"] if f["severity"] != "info"]
+    assert finding["rule"] == "PTP002" and "the payer (Anthem) denies 97530 with 97140 even with 59" in finding["message"]
+    assert finding["row"] == 2 and "NCCI edits of" not in finding["message"]
+    # Aetna's 59 is only questioned (MOD010, info: a commercial plan's own edits may pair codes NCCI does not)
+    assert [(f["row"], f["rule"]) for f in report["findings"] if f["patient_id"] == "A2"] == [(4, "MOD010")]
 
 
 def test_a_date_alone_in_its_column_heads_the_lines_under_it_and_is_not_a_line(tmp_path: Path) -> None:
