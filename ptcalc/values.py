@@ -99,6 +99,8 @@ def codes_listed(value: Any) -> list[str]:
 
 def normalise_code(value: Any, field: str = "code") -> str:
     """A CPT/HCPCS code as text: 97110.0 -> '97110', ' g0283 ' -> 'G0283'."""
+    if value.__class__ is str and len(value) == 5 and value.isalnum() and value.upper() == value:
+        return value  # already a plain code (most cells, and every PT_FEE call's): nothing below would change it
     if isinstance(value, bool) or is_blank(value):
         raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
     if isinstance(value, (int, float)):
@@ -232,6 +234,8 @@ def units_number(value: Any) -> Any:
 def parse_count(value: Any, field: str, minimum: int = 0) -> int:
     """A whole count (units, comorbidities): 2.0 is fine, 2.5 is not, and a number a sheet computed is the one it
     shows (SHOWN_DECIMALS)."""
+    if value.__class__ is float and value.is_integer() and value >= minimum:
+        return int(value)  # a whole number of units, as a cell passes it (most calls): nothing below would refuse it
     if is_blank(value):
         raise PtcalcInputError(f"{field}: is empty")
     number = round(parse_number(value, field), SHOWN_DECIMALS)  # 1.9999999999999998 computed in a sheet is 2

@@ -194,3 +194,31 @@ def test_a_visit_priced_again_is_remembered_and_the_memory_stays_bounded(monkeyp
     pricer._visits.update(remembered)
     pricer.price_anew(["97110", "97140"], [4, 1], [("GP",), ("GP", "CQ")])
     assert pricer._visits == remembered
+
+
+def _outcome(parse, *args):
+    try:
+        return parse(*args)
+    except PtcalcInputError as exc:
+        return ("refused", str(exc).split(":")[0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(code=st.text(alphabet="0123456789GgKkxX.é٣ ", min_size=4, max_size=6))
+def test_a_code_cell_reads_the_same_whatever_path_it_takes(code: str) -> None:
+    """normalise_code returns a plain five-character code as it is (PT_FEE's common case): the same as the
+    general path gives for the same cell with spaces around it."""
+    from ptcalc.values import normalise_code
+
+    assert _outcome(normalise_code, code, "codes") == _outcome(normalise_code, f" {code} ", "codes")
+
+
+@settings(max_examples=400, deadline=None)
+@given(units=st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-3, 40).map(float),
+                       st.sampled_from([-0.0, 2.0000000000000004, 1.9999999999999998, 1e16, 0.5])))
+def test_a_units_cell_reads_the_same_as_a_number_or_as_its_text(units: float) -> None:
+    """parse_count takes a whole float as it is (a cell's units): the same as the general path gives for its
+    text, refusals included."""
+    from ptcalc.values import parse_count
+
+    assert _outcome(parse_count, units, "units") == _outcome(parse_count, repr(units), "units")
