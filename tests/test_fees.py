@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ptcalc import PtcalcInputError, load_reference, visit_fee
+from ptcalc.values import normalise_code, parse_count
 from udfs import PT_FEE
 
 
@@ -208,8 +209,6 @@ def _outcome(parse, *args):
 def test_a_code_cell_reads_the_same_whatever_path_it_takes(code: str) -> None:
     """normalise_code returns a plain five-character code as it is (PT_FEE's common case): the same as the
     general path gives for the same cell with spaces around it."""
-    from ptcalc.values import normalise_code
-
     assert _outcome(normalise_code, code, "codes") == _outcome(normalise_code, f" {code} ", "codes")
 
 
@@ -219,6 +218,4 @@ def test_a_code_cell_reads_the_same_whatever_path_it_takes(code: str) -> None:
 def test_a_units_cell_reads_the_same_as_a_number_or_as_its_text(units: float) -> None:
     """parse_count takes a whole float as it is (a cell's units): the same as the general path gives for its
     text, refusals included."""
-    from ptcalc.values import parse_count
-
     assert _outcome(parse_count, units, "units") == _outcome(parse_count, repr(units), "units")
