@@ -50,9 +50,29 @@ def locality_key(ref: Reference, value: Any) -> str:
         raise PtcalcInputError(f"locality: {describe(value)} names {len(named)} localities "
                                f"({', '.join(sorted(named))}); use the MAC-LL")
     instead = _what_it_is(ref, value)
+    near = _names_holding(ref, text) if instead is None else []
+    hint = f"; did you mean {' or '.join(near)}?" if near else ""
     raise PtcalcInputError(f"locality: {describe(value)} is {f'{instead}, not' if instead else 'not'} a Medicare "
                            "locality (use 'national', MAC-LL as in the CMS GPCI file, e.g. '13202-01', or the "
-                           "locality's name, e.g. 'Manhattan')")
+                           f"locality's name, e.g. 'Manhattan'){hint}")
+
+
+_WORD = re.compile(r"[A-Z0-9]+")
+_MAX_SUGGESTED = 4
+
+
+def _names_holding(ref: Reference, text: str) -> list[str]:
+    """The localities whose name holds every word of `text` ('Los Angeles': LOS ANGELES-LONG BEACH-ANAHEIM (LOS
+    ANGELES/ORANGE CNTY)), as `'MAC-LL' (NAME)`, when a few do. Only suggested, never taken: 'California' is
+    in REST OF CALIFORNIA, which is not the clinic's locality if it is in Los Angeles."""
+    words = set(_WORD.findall(_folded(text)))
+    if not words:
+        return []
+    _, names = _known(ref)
+    found = sorted((key, name) for name, keys in names.items() if words <= set(_WORD.findall(name)) for key in keys)
+    if len(found) > _MAX_SUGGESTED:
+        return []
+    return [f"'{key}' ({name})" for key, name in found]
 
 
 def _what_it_is(ref: Reference, value: Any) -> str | None:

@@ -151,6 +151,25 @@ def test_a_locality_no_gpci_file_has_is_refused_saying_how_to_write_one(locality
         fee(["97110"], [1], locality, 2026)
 
 
+@pytest.mark.parametrize(("locality", "suggested"), [
+    ("Los Angeles", ["'01182-18' (LOS ANGELES-LONG BEACH-ANAHEIM (LOS ANGELES/ORANGE CNTY))"]),
+    ("boston", ["'14212-01' (METROPOLITAN BOSTON)"]),
+    ("San Francisco", ["'01112-05' (SAN FRANCISCO-OAKLAND-BERKELEY (SAN FRANCISCO/SAN MATEO/ALAMEDA/CONTRA COSTA "
+                       "CNTY))", "'01112-52' (SAN FRANCISCO-OAKLAND-BERKELEY (MARIN CNTY))"]),
+    ("Springfield", []), ("Chicgo", []),
+    ("Rest of", []),  # in more than a few names: nothing to suggest
+])
+def test_part_of_a_localitys_name_is_refused_suggesting_the_localities_it_names(locality: str,
+                                                                              suggested: list[str]) -> None:
+    """Never taken: a price at a locality the sheet did not name could be wrong ('California' is in REST OF
+    CALIFORNIA, not a Los Angeles clinic's locality); only suggested, with its key."""
+    with pytest.raises(PtcalcInputError) as refused:
+        fee(["97110"], [1], locality, 2026)
+    message = str(refused.value)
+    assert message.startswith(f"locality: '{locality}' is not a Medicare locality")
+    assert message.endswith(f"; did you mean {' or '.join(suggested)}?" if suggested else "'Manhattan')")
+
+
 def test_a_name_two_localities_share_is_refused_naming_both(ref_copy: Path) -> None:
     from ptcalc.localities import locality_key
 
