@@ -5,7 +5,8 @@ and what the rule must say: `fail`, `bypassed`, `no_data` on the `flagged` lines
 default all), or `pass` (the rule says nothing); every rule a reviewer may waive has a case
 waived by a `scrub_override` on its flagged lines; `message` / `fix` are texts a finding must
 contain. `profiles` patches payer profiles for the whole fixture; `as_of` sets the scrub date;
-`omit` leaves columns out of the sheet (e.g. payer_type, so the payer's name decides).
+`omit` leaves columns out of the sheet (e.g. payer_type, so the payer's name decides), for the
+whole fixture or for one case.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def reference_for(fixture: dict):  # noqa: ANN201 - a Reference
 @pytest.mark.parametrize(("fixture", "case"), fixture_cases())
 def test_rule_fixture(fixture: dict, case: dict) -> None:
     rule = fixture["rule"]
-    sheet = sheet_of(case["lines"], tuple(fixture.get("omit", ())))
+    sheet = sheet_of(case["lines"], tuple(case.get("omit", fixture.get("omit", ()))))
     result = scrub_sheet(sheet, reference_for(fixture), fixture.get("as_of", date(2026, 11, 22)))
     mine = [f for f in result.findings if f.rule == rule]
     described = [(f.row, f.status, f.severity, f.message) for f in mine]

@@ -244,10 +244,12 @@ class TimedCodeSplitLines(Rule):
     severity = "error"
     condition = ("The same timed code on more than one line for one visit where the lines' modifiers do not explain "
                  "the split: a CQ/CO split (CMS's own CQ/CO scenarios bill one unit with CQ and one without on two "
-                 "lines) or distinct 59/X sites do")
+                 "lines) or distinct 59/X sites do. PT, OT and SLP on one day are visits of their own (GP, GO, GN: "
+                 "each discipline's plan of care and units), each with its line")
     fix = "Combine into one line"
     source = ("First Coast and NGS notices: timed codes on a single line per date of service from 2021-04-19; "
-              "CMS CQ/CO billing examples (a CQ/CO split is two lines)")
+              "CMS CQ/CO billing examples (a CQ/CO split is two lines); a day's timed minutes and units are "
+              "counted per discipline and plan of care (facts §1.3)")
     applies = staticmethod(lambda profile: profile.follows_cms)
     needs = ("patient_id", "dos", "cpt", "modifiers")  # the modifiers may explain the split
 
@@ -257,17 +259,18 @@ class TimedCodeSplitLines(Rule):
         for group in ctx.repeated_codes:
             if group[0].dos < start or not ctx.code(group[0]).timed:
                 continue
-            first: dict[frozenset, int] = {}
+            first: dict[tuple[str, frozenset], int] = {}
             for line in group:
                 if not self.applies_to(ctx, line):
                     continue
                 why = frozenset(m for m in line.modifiers if m in splitting)
-                if why in first:
-                    yield self.finding(ctx, line, f"{line.cpt} is already billed on row {first[why]} for this visit"
+                visit = (ctx.visit_of(line).discipline, why)  # the day's PT, OT and SLP are visits of their own
+                if visit in first:
+                    yield self.finding(ctx, line, f"{line.cpt} is already billed on row {first[visit]} for this visit"
                                        + (f" with the same {'/'.join(sorted(why))}" if why else ""),
                                        amount=ctx.allowed(line))
                 else:
-                    first[why] = line.row
+                    first[visit] = line.row
 
 
 class TimedMinutesDisagree(Rule):
