@@ -102,13 +102,27 @@ def _row_suffix(index: int, count: int) -> str:
 
 
 def parse_minutes_list(minutes: Sequence[Any]) -> list[float]:
+    """The minutes of a function's cells. A number under one minute (not 0) is refused: xlwings Lite hands a time
+    cell (0:38) over as its fraction of a day (0.0264), which read as minutes would silently bill 0 units."""
     parsed = []
     for index, value in enumerate(minutes):
         try:
-            parsed.append(parse_minutes(value))
+            number = parse_minutes(value)
+            if 0 < number < 1:
+                clock = _clock(number)
+                raise PtcalcInputError(f"minutes: {describe(value)} is less than a minute: a time cell ({clock})? "
+                                       "Give minutes as a number (a time cell times 1440: =PT_UNITS(B2*1440)) or "
+                                       f"as text ('{clock}')")
         except PtcalcInputError as exc:
             raise PtcalcInputError(f"{exc}{_row_suffix(index, len(minutes))}") from None
+        parsed.append(number)
     return parsed
+
+
+def _clock(day_fraction: float) -> str:
+    """0.0263888 of a day as Excel shows it in a time cell: 0:38."""
+    minutes = round(day_fraction * 1440)
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def total_units(minutes: Sequence[Any], method: Any = "CMS") -> int:

@@ -196,16 +196,23 @@ _HOURS_TEXT = re.compile(r"^(\d+)\s*(?:h|hr|hrs|hour|hours)\.?\s*([0-5]?\d)\s*(?
 SHOWN_DECIMALS = 6
 
 
+# The day a time cell's date part is (serial 0: a time of day or a duration under 24 h) as Excel hands it over: classic
+# xlwings (COM) gives 0:38 as 1899-12-30 00:38, in the 1900 and the 1904 date systems.
+EXCEL_DAY_ZERO = frozenset({date(1899, 12, 30), date(1899, 12, 31), date(1904, 1, 1)})
+
+
 def minutes_number(value: Any) -> Any:
-    """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell, a
-    number (to SHOWN_DECIMALS); anything else is returned for parse_number to read or refuse. `15:00` is
-    refused: h:mm or mm:ss?"""
+    """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell (a time,
+    a timedelta, or a date-time on Excel's day zero), a number (to SHOWN_DECIMALS); anything else is returned for
+    parse_number to read or refuse. `15:00` is refused: h:mm or mm:ss?"""
     if isinstance(value, float):
         return round(value, SHOWN_DECIMALS)
     if isinstance(value, timedelta):
         return round(value.total_seconds() / 60, SHOWN_DECIMALS)
     if isinstance(value, time):
         return round(value.hour * 60 + value.minute + value.second / 60 + value.microsecond / 60e6, SHOWN_DECIMALS)
+    if isinstance(value, datetime) and value.date() in EXCEL_DAY_ZERO:
+        return minutes_number(value - datetime.combine(value.date(), time()))
     if isinstance(value, str):
         text = value.strip()
         if match := _MINUTES_TEXT.match(text):

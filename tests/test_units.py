@@ -1,6 +1,8 @@
 """Units: the CMS 8-minute rule with the §20.2 allocation, and the AMA per-code rule."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -173,3 +175,23 @@ def test_cms_split_gives_leftover_units_by_leftover_minutes_then_total_rvu_then_
     ranked = sorted(range(len(visit)), key=lambda i: (-(visit[i][1] - 15 * full[i]), -rows[visit[i][0]].total_rvu, i))
     expected = [units + (i in ranked[:max(remaining, 0)]) for i, units in enumerate(full)]
     assert list(split_timed_units(visit, "CMS", rows)) == expected
+
+
+# A minutes cell formatted as a time (0:38): classic xlwings hands it to PT_UNITS as a date-time on Excel's day zero,
+# xlwings Lite as its fraction of a day. Before: the first was refused as "not a number", the second billed 0 units.
+@pytest.mark.parametrize("cell", [datetime(1899, 12, 30, 0, 38), datetime(1904, 1, 1, 0, 38), time(0, 38),
+                                  timedelta(minutes=38), "0:38", 38.0])
+def test_a_time_cell_of_minutes_counts_its_minutes(cell: object) -> None:
+    assert total_units([cell]) == 3
+    assert allocate_units([cell, 7.0], ["97110", "97140"]).units == [3, 0]  # 45 minutes: 3 units, 97110 8 min left over
+
+
+@pytest.mark.parametrize(("cell", "shown"), [(38 / 1440, "0:38"), (0.5, "12:00"), (1 / 1440, "0:01")])
+def test_a_number_under_a_minute_is_refused_as_a_time_cell_not_read_as_no_units(cell: float, shown: str) -> None:
+    """Excel's time cell as Lite hands it over (a fraction of a day): refused saying how to give the minutes."""
+    for call in (lambda: total_units([cell]), lambda: allocate_units([20, cell], ["97110", "97140"])):
+        with pytest.raises(PtcalcInputError, match=rf"less than a minute: a time cell \({shown}\)\? .*1440.*'{shown}'"):
+            call()
+    with pytest.raises(PtcalcInputError, match=r"\(row 2 of the range\)"):
+        allocate_units([20, cell], ["97110", "97140"])
+    assert total_units([0.0, 1.0, 8.0]) == 1  # 0 and whole minutes are minutes
