@@ -407,3 +407,18 @@ def test_units_a_sheet_computed_from_minutes_are_the_units_it_shows() -> None:
     result = scrub_sheet(RawSheet(Path("computed.xlsx"), "Charges", [header, *rows]), as_of=date(2026, 4, 1))
     assert [line.units for line in result.lines] == [2, None]
     assert {(f.row, f.rule) for f in result.findings if f.status == "fail"} == {(3, "DAT002")}
+
+
+def test_a_time_cell_of_minutes_as_classic_xlwings_reads_it_is_its_minutes() -> None:
+    """The macro reads the sheet through xlwings: a minutes cell formatted as a time (0:38) arrives as a date-time on
+    Excel's day zero. It is 38 minutes (3 units), not an unreadable value; a real date in minutes still is one."""
+    header = ["patient_id", "dos", "cpt", "modifiers", "units", "minutes", "payer"]
+    rows = [["P1", datetime(2026, 3, 2), "97110", "GP", 3.0, datetime(1899, 12, 30, 0, 38), "Medicare"],
+            ["P2", datetime(2026, 3, 2), "97110", "GP", 4.0, datetime(1899, 12, 30, 0, 38), "Medicare"],
+            ["P3", datetime(2026, 3, 2), "97110", "GP", 3.0, datetime(2026, 3, 2, 0, 38), "Medicare"]]
+    result = scrub_sheet(RawSheet(Path("macro.xlsx"), "Charges", [header, *rows]), as_of=date(2026, 4, 1))
+    assert result.status(2) == "CLEAN"
+    assert [(f.rule, f.message) for f in result.by_row[3]] == [
+        ("UNT001", "97110: 4 units billed for 38 minutes; the visit's 38 timed minutes support 3 units under the CMS "
+                   "rule, 3 of them for 97110")]
+    assert [f.rule for f in result.by_row[4]] == ["DAT002"]

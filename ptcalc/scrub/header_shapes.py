@@ -9,6 +9,7 @@ from datetime import datetime, time
 from itertools import takewhile
 
 from ..units import units_for_minutes
+from ..values import EXCEL_DAY_ZERO
 from .cells import amount_of, filled, has_code, is_amount, is_date, plain
 from .columns import REQUIRED
 from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
@@ -52,7 +53,10 @@ _DURATION_FIELDS = ("minutes", "pta_minutes", "visit_timed_minutes")
 
 def is_time_of_day(value: object) -> bool:
     """A clock time, not a duration: `10:30 AM`, a date with its time, or a time of day from 8:00 on (as a
-    duration, more than the longest line a day allows)."""
+    duration, more than the longest line a day allows). A time cell as xlwings hands it over, a date-time on Excel's
+    day zero, is judged as its time."""
+    if isinstance(value, datetime) and value.date() in EXCEL_DAY_ZERO:
+        value = value.time()
     if isinstance(value, datetime):
         return True
     if isinstance(value, time):
