@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import PtcalcInputError
 from .refdata import Reference, load_reference
-from .values import describe, is_blank, normalise_code, parse_minutes
+from .values import clock_of, describe, is_blank, normalise_code, parse_minutes
 
 METHODS = ("CMS", "AMA")
 
@@ -109,7 +109,7 @@ def parse_minutes_list(minutes: Sequence[Any]) -> list[float]:
         try:
             number = parse_minutes(value)
             if 0 < number < 1:
-                clock = _clock(number)
+                clock = clock_of(number)
                 raise PtcalcInputError(f"minutes: {describe(value)} is less than a minute: a time cell ({clock})? "
                                        "Give minutes as a number (a time cell times 1440: =PT_UNITS(B2*1440)) or "
                                        f"as text ('{clock}')")
@@ -117,12 +117,6 @@ def parse_minutes_list(minutes: Sequence[Any]) -> list[float]:
             raise PtcalcInputError(f"{exc}{_row_suffix(index, len(minutes))}") from None
         parsed.append(number)
     return parsed
-
-
-def _clock(day_fraction: float) -> str:
-    """0.0263888 of a day as Excel shows it in a time cell: 0:38."""
-    minutes = round(day_fraction * 1440)
-    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def total_units(minutes: Sequence[Any], method: Any = "CMS") -> int:

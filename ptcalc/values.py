@@ -201,6 +201,12 @@ SHOWN_DECIMALS = 6
 EXCEL_DAY_ZERO = frozenset({date(1899, 12, 30), date(1899, 12, 31), date(1904, 1, 1)})
 
 
+def clock_of(day_fraction: float) -> str:
+    """A fraction of a day as Excel shows it in a time cell: 0.0263888 is 0:38 (a time cell read as a number)."""
+    minutes = round(day_fraction * 1440)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
 def minutes_number(value: Any) -> Any:
     """Minutes as exports write them: `15 min`, a duration `0:15` (h:mm), an Excel time or duration cell (a time,
     a timedelta, or a date-time on Excel's day zero), a number (to SHOWN_DECIMALS); anything else is returned for

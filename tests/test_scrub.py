@@ -409,16 +409,24 @@ def test_units_a_sheet_computed_from_minutes_are_the_units_it_shows() -> None:
     assert {(f.row, f.rule) for f in result.findings if f.status == "fail"} == {(3, "DAT002")}
 
 
-def test_a_time_cell_of_minutes_as_classic_xlwings_reads_it_is_its_minutes() -> None:
+def test_a_time_cell_of_minutes_as_xlwings_hands_it_to_the_macro_is_read_as_its_minutes_or_refused() -> None:
     """The macro reads the sheet through xlwings: a minutes cell formatted as a time (0:38) arrives as a date-time on
-    Excel's day zero. It is 38 minutes (3 units), not an unreadable value; a real date in minutes still is one."""
-    header = ["patient_id", "dos", "cpt", "modifiers", "units", "minutes", "payer"]
-    rows = [["P1", datetime(2026, 3, 2), "97110", "GP", 3.0, datetime(1899, 12, 30, 0, 38), "Medicare"],
-            ["P2", datetime(2026, 3, 2), "97110", "GP", 4.0, datetime(1899, 12, 30, 0, 38), "Medicare"],
-            ["P3", datetime(2026, 3, 2), "97110", "GP", 3.0, datetime(2026, 3, 2, 0, 38), "Medicare"]]
+    Excel's day zero (classic): 38 minutes (3 units), not an unreadable value nor a time of day; a real date in
+    minutes still is unreadable. As a fraction of a day (0.0264, a number), it is refused naming the time it shows:
+    read as 0.03 minutes, its 3 units were an overbilling."""
+    header = ["patient_id", "dos", "cpt", "modifiers", "units", "minutes", "payer", "pta_minutes"]
+    rows = [["P1", datetime(2026, 3, 2), "97110", "GP", 3.0, datetime(1899, 12, 30, 0, 38), "Medicare", None],
+            ["P2", datetime(2026, 3, 2), "97110", "GP", 4.0, datetime(1899, 12, 30, 0, 38), "Medicare", None],
+            ["P3", datetime(2026, 3, 2), "97110", "GP", 3.0, datetime(2026, 3, 2, 0, 38), "Medicare", None],
+            ["P4", 46083.0, "97110", "GP", 3.0, 38 / 1440, "Medicare", None],
+            ["P5", 46083.0, "97110", "GP CQ", 3.0, 38.0, "Medicare", 38 / 1440]]
     result = scrub_sheet(RawSheet(Path("macro.xlsx"), "Charges", [header, *rows]), as_of=date(2026, 4, 1))
     assert result.status(2) == "CLEAN"
     assert [(f.rule, f.message) for f in result.by_row[3]] == [
         ("UNT001", "97110: 4 units billed for 38 minutes; the visit's 38 timed minutes support 3 units under the CMS "
                    "rule, 3 of them for 97110")]
     assert [f.rule for f in result.by_row[4]] == ["DAT002"]
+    for row, field in ((5, "minutes"), (6, "pta_minutes")):
+        assert [(f.rule, f.field) for f in result.by_row[row]] == [("DAT002", field)]
+        assert result.by_row[row][0].message == (f"{field}: 0.026389 is less than a minute: a time cell (0:38) read "
+                                                 "as its fraction of a day? Give the minutes as a number")
