@@ -218,7 +218,7 @@ def minutes_number(value: Any) -> Any:
     if isinstance(value, time):
         return round(value.hour * 60 + value.minute + value.second / 60 + value.microsecond / 60e6, SHOWN_DECIMALS)
     if isinstance(value, datetime) and value.date() in EXCEL_DAY_ZERO:
-        return minutes_number(value - datetime.combine(value.date(), time()))
+        return minutes_number(value.time())
     if isinstance(value, str):
         text = value.strip()
         if match := _MINUTES_TEXT.match(text):
