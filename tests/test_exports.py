@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ptcalc.errors import PtcalcInputError
 from ptcalc.scrub import scrub_file
 
 from .conftest import ROOT
@@ -239,6 +240,18 @@ def test_financial_class_abbreviations_are_payer_types(kind: str, payer_type: st
     assert _payer_type(payer_class(kind, load_reference())) == payer_type
 
 
+def test_private_alone_is_refused_asking_whether_insurance_or_private_pay() -> None:
+    """A financial class `Private` is used for both (commercial insurance, or the patient paying): before, the same
+    refusal as an unknown class, listing the payer types without saying which two it could be."""
+    from ptcalc.refdata import load_reference
+    from ptcalc.scrub.lines import _payer_type
+    from ptcalc.scrub.names import payer_class
+
+    with pytest.raises(PtcalcInputError, match=r"^payer_type: 'Private' is private insurance \(commercial\) or "
+                                               r"private pay \(self_pay\)\? Write which$"):
+        _payer_type(payer_class("Private", load_reference()))
+
+
 def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_says(tmp_path: Path) -> None:
     # Before: a blank class beside Aetna was Traditional Medicare, unsaid (MOD001 for no GP on a commercial
     # line), and `Government` beside VA CCN a DAT002.
@@ -266,7 +279,8 @@ def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_say
     # Before: COM, COMM, SP, HMO, PPO, CI, MB were DAT002 on every line of their class.
     ("COM", "commercial"), ("COMM", "commercial"), ("SP", "self_pay"), ("HMO", "commercial"), ("PPO", "commercial"),
     ("CI", "commercial"), ("MB", "medicare"), ("Managed Care", "commercial"),
-    ("Private Insurance", "commercial"), ("Private Pay", "self_pay"), ("Veterans Affairs", "medicare_advantage")])
+    ("Private Insurance", "commercial"), ("Private Pay", "self_pay"), ("Veterans Affairs", "medicare_advantage"),
+    ("Pro Bono", "self_pay")])
 def test_financial_classes_as_practices_abbreviate_them(financial_class: str, payer_type: str) -> None:
     """Before: `Self`, `MCARE`, `MED B`, `MA PLAN` were unreadable (DAT002), `HMO MEDICARE` and `Managed
     Medicare` Traditional Medicare, `MCR/MCD` Medicaid."""

@@ -415,6 +415,9 @@ def note_kind(value: Any) -> str | None:
 
 def _payer_type(value: Any) -> str:
     key = "".join(ch for ch in str(value).lower() if ch.isalnum())
+    if key == "private":  # a financial class of both kinds: private insurance, private pay
+        raise PtcalcInputError(f"payer_type: {describe(value)} is private insurance (commercial) or private pay "
+                               "(self_pay)? Write which")
     if key not in PAYER_TYPES:
         names = ", ".join(sorted(set(PAYER_TYPES.values())))
         raise PtcalcInputError(f"payer_type: {describe(value)} is not one of {names}")
