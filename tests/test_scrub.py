@@ -430,3 +430,14 @@ def test_a_time_cell_of_minutes_as_xlwings_hands_it_to_the_macro_is_read_as_its_
         assert [(f.rule, f.field) for f in result.by_row[row]] == [("DAT002", field)]
         assert result.by_row[row][0].message == (f"{field}: 0.026389 is less than a minute: a time cell (0:38) read "
                                                  "as its fraction of a day? Give the minutes as a number")
+
+
+@pytest.mark.parametrize(("modifier", "said"), [
+    ("CW", "(CO or CQ?)"), ("QC", "(CQ?)"), ("PG", "(GP?)"), ("58", "(59?)"), ("XK", "(KX?)"),
+    ("GB", ""),  # one letter from GP, GO, GN, GA, GY, GZ and GX: no guess
+    ("C", ""), ("ABC", "")])
+def test_an_unknown_modifier_asks_about_the_therapy_modifiers_it_is_one_typo_from(modifier: str, said: str) -> None:
+    header = ["patient_id", "dos", "cpt", "modifiers", "units", "minutes", "payer"]
+    sheet = RawSheet(Path("m.csv"), "m", [header, ["P1", "2026-03-02", "97110", f"GP {modifier}", 1, 15, "Medicare"]])
+    found = [f.message for f in scrub_sheet(sheet, as_of=date(2026, 4, 1)).findings if f.rule == "MOD008"]
+    assert found == [f"modifier {modifier!r} is not a modifier ptcalc knows" + (f" {said}" if said else "")]

@@ -346,8 +346,26 @@ class UnknownModifier(Rule):
         for line in self.lines(ctx, modifiers=lambda mods: any(m not in known for m in mods)):
             for modifier in line.modifiers:
                 if modifier not in known:
-                    yield self.finding(ctx, line, f"modifier {modifier!r} is not a modifier ptcalc knows",
+                    near = _typed_for(modifier, ctx)
+                    hint = f" ({' or '.join(near)}?)" if near else ""
+                    yield self.finding(ctx, line, f"modifier {modifier!r} is not a modifier ptcalc knows{hint}",
                                        field="modifiers")
+
+
+# The modifiers that change how a therapy line is judged or paid: the ones a typo most likely meant
+_THERAPY_KINDS = frozenset({"discipline", "assistant", "threshold", "ncci_bypass", "telehealth", "liability"})
+_MAX_SUGGESTED = 3
+
+
+def _typed_for(modifier: str, ctx: ScrubContext) -> list[str]:
+    """The therapy modifier `modifier` is with its two characters swapped (`QC`: CQ), else those it is one wrong
+    character from (`CW`: CQ or CO); none when more than a few are (`GB` is one letter from seven)."""
+    therapy = [known for known, info in ctx.ref.modifiers.items()
+               if info.kind in _THERAPY_KINDS and len(known) == len(modifier) == 2]
+    if (swapped := modifier[::-1]) in therapy:
+        return [swapped]
+    near = sorted(known for known in therapy if sum(a != b for a, b in zip(known, modifier)) == 1)
+    return near if len(near) <= _MAX_SUGGESTED else []
 
 
 class PreferXModifier(Rule):
