@@ -185,6 +185,7 @@ class PayerProfile:
     disabled_rules: frozenset[str]
     source: str
     conversion_factor_track: str = "non_qp"
+    noncovered_codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (why, source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,7 +346,8 @@ def build_payers(doc: Located, path: Path) -> tuple[PayerProfile, ...]:
             {(o["column1"], o["column2"]): PtpOverride(o["column1"], o["column2"], o["deny_with_modifier"],
                                                        o["source"]) for o in r["ptp_overrides"]},
             dict(r["severity_overrides"]), frozenset(r["disabled_rules"]), r["source"],
-            r.get("conversion_factor_track", "non_qp"))
+            r.get("conversion_factor_track", "non_qp"),
+            {c["code"]: (c["why"], c["source"]) for c in r.get("noncovered_codes") or ()})
 
     return tuple(_by_key(doc["rows"], "profile", path, profile).values())
 

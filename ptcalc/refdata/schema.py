@@ -144,6 +144,8 @@ ROWS: dict[str, dict[str, Field]] = {
         "noncovered_statuses": _f("list"),
         "bundled_statuses": _f("list"),
         "code_replacements": _f("rows", row_schema="code_replacement"),
+        # Codes with a paid PFS status that this payer does not cover from a therapist (a coverage decision)
+        "noncovered_codes": _f("rows", row_schema="noncovered_code", **OPTIONAL),
         "ptp_overrides": _f("rows", row_schema="ptp_override"),
         "severity_overrides": _f("severity_map"),
         "disabled_rules": _f("list"),
@@ -151,6 +153,7 @@ ROWS: dict[str, dict[str, Field]] = {
         **EFFECTIVE,
     },
     "code_replacement": {"code": _f("code"), "replacement": _f("code"), "source": SOURCE},
+    "noncovered_code": {"code": _f("code"), "why": _f("str"), "source": SOURCE},
     "ptp_override": {
         "column1": _f("code"), "column2": _f("code"), "deny_with_modifier": _f("bool"), "source": SOURCE},
     "constants": {

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ..context import ScrubContext
 from ..findings import Finding
+from ..lines import ChargeLine
 from .base import Rule
 
 STATUS_WORDS = {"I": "not valid for Medicare (another code is used)", "N": "not covered", "B": "bundled",
@@ -57,16 +58,39 @@ class NoncoveredCode(Rule):
     id = "COV003"
     name = "noncovered-code"
     severity = "error"
-    condition = "A status I/N code for the payer (e.g. 97169-97172, G0282)"
-    fix = "Do not bill it to this payer"
-    source = "CMS PFS status indicators I and N (RVU file definitions)"
+    condition = ("A status I/N code for the payer (e.g. 97169-97172, G0282), or a code its payer profile does not cover "
+                 "from a therapist (Traditional Medicare: dry needling 20560-20561). Status bypassed when GY, GA or GZ "
+                 "bills the line expecting the denial")
+    fix = "Do not bill it to this payer (or, when the patient asks for a claim, bill it with GY for the denial)"
+    source = ("CMS PFS status indicators I and N (RVU file definitions); payer profile noncovered_codes "
+              "(reference/payers.yaml: NCD 30.3.3 for dry needling)")
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line, row in _lines_with_status(self, ctx, "noncovered_statuses"):
             profile = ctx.profile(line)
             if line.cpt not in profile.code_replacements:
-                yield self.finding(ctx, line, f"{line.cpt} has PFS status {row.status} "
-                                   f"({STATUS_WORDS.get(row.status, 'not payable')}) for {profile.label}")
+                yield self._finding(ctx, line, f"{line.cpt} has PFS status {row.status} "
+                                    f"({STATUS_WORDS.get(row.status, 'not payable')}) for {profile.label}")
+        listed = {code for profile in ctx.ref.payers for code in profile.noncovered_codes}
+        for line in self.lines(ctx, code=lambda code: code in listed):
+            profile = ctx.profile(line)
+            if line.cpt in profile.noncovered_codes:
+                why, source = profile.noncovered_codes[line.cpt]
+                yield self._finding(ctx, line, f"{line.cpt} is not covered by {profile.label}: {why}", source,
+                                    amount=ctx.allowed(line))  # priced by the fee schedule, never paid
+
+    def _finding(self, ctx: ScrubContext, line: ChargeLine, message: str, source: str | None = None,
+                 amount: Decimal | None = None) -> Finding:
+        """Billed with GY, GA or GZ, the denial is what the line asks for (a claim the patient wants sent)."""
+        found = self.finding(ctx, line, message, amount=amount)
+        if source:
+            found.source = source
+        expected_denial = ctx.expected_denial(line)
+        if expected_denial is not None and found.status == "fail":
+            meaning = ctx.ref.modifiers[expected_denial].meaning
+            found.status, found.amount_at_risk = "bypassed", None
+            found.message = f"{message}; {expected_denial} ({meaning}) bills it expecting the denial"
+        return found
 
 
 class ChargeBelowAllowed(Rule):
