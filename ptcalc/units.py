@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import PtcalcInputError
 from .refdata import Reference, load_reference
-from .values import clock_of, describe, is_blank, normalise_code, parse_minutes
+from .values import describe, is_blank, normalise_code, parse_minutes, time_cell_shown
 
 METHODS = ("CMS", "AMA")
 
@@ -108,8 +108,7 @@ def parse_minutes_list(minutes: Sequence[Any]) -> list[float]:
     for index, value in enumerate(minutes):
         try:
             number = parse_minutes(value)
-            if 0 < number < 1:
-                clock = clock_of(number)
+            if clock := time_cell_shown(number):
                 raise PtcalcInputError(f"minutes: {describe(value)} is less than a minute: a time cell ({clock})? "
                                        "Give minutes as a number (a time cell times 1440: =PT_UNITS(B2*1440)) or "
                                        f"as text ('{clock}')")

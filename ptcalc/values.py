@@ -201,10 +201,13 @@ SHOWN_DECIMALS = 6
 EXCEL_DAY_ZERO = frozenset({date(1899, 12, 30), date(1899, 12, 31), date(1904, 1, 1)})
 
 
-def clock_of(day_fraction: float) -> str:
-    """A fraction of a day as Excel shows it in a time cell: 0.0263888 is 0:38 (a time cell read as a number)."""
-    minutes = round(day_fraction * 1440)
-    return f"{minutes // 60}:{minutes % 60:02d}"
+def time_cell_shown(minutes: float) -> str | None:
+    """The time a time cell shows when its fraction of a day was read as minutes (0.0263888: '0:38'), for minutes
+    under one (not 0): no part of a minute is billed, and xlwings Lite hands a time cell over so. None otherwise."""
+    if not 0 < minutes < 1:
+        return None
+    whole = round(minutes * 1440)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def minutes_number(value: Any) -> Any:

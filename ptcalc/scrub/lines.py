@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any
 
 from ..errors import PtcalcInputError
-from ..values import (clock_of, describe, is_blank, minutes_number, normalise_code, parse_count, parse_date,
-                      parse_modifiers, parse_number, text_date_order, units_number)
+from ..values import (describe, is_blank, minutes_number, normalise_code, parse_count, parse_date,
+                      parse_modifiers, parse_number, text_date_order, time_cell_shown, units_number)
 from .cells import codes_listed
 from .columns import REQUIRED
 
@@ -352,9 +352,9 @@ class LineParser:
             raise PtcalcInputError(f"{name}: {describe(minutes)} is negative")
         if minutes > self.max_minutes:
             raise PtcalcInputError(f"{name}: {describe(minutes)} is more than {self.max_minutes:g} minutes on one line")
-        if 0 < minutes < 1:  # a duration cell read as its number (the macro in xlwings Lite): not a part of a minute
+        if clock := time_cell_shown(minutes):  # a duration cell read as its number (the macro in xlwings Lite)
             raise PtcalcInputError(f"{name}: {describe(minutes)} is less than a minute: a time cell "
-                                   f"({clock_of(minutes)}) read as its fraction of a day? Give the minutes as a number")
+                                   f"({clock}) read as its fraction of a day? Give the minutes as a number")
         return minutes
 
     def _amount(self, value: Any, name: str) -> float:
