@@ -361,3 +361,81 @@ def test_a_rendering_taxonomy_of_no_therapist_is_named(tmp_path: Path) -> None:
     found = {(f["row"], f["rule"]) for f in document["findings"] if f["status"] == "fail" and f["severity"] != "info"}
     assert found == {(3, "PRV003")}
     assert "a chiropractor" in next(f["message"] for f in document["findings"] if f["rule"] == "PRV003")
+
+
+def _family_plan(text: str, children: dict[str, tuple[str, str]]) -> str:
+    """write_837's claims sent as a family plan's: the subscriber (2000B, the plan's member id), then the child
+    treated (2000C: a name and no id of its own, as X12 5010 sends a dependent), by claim id."""
+    segments, out, hl, subscriber = text.split("~\n"), [], 1, 0
+    for segment in segments:
+        if segment.startswith("HL*") and segment.endswith("*22*0"):
+            hl += 1
+            subscriber = hl
+            segment = f"HL*{hl}*1*22*1"
+        elif segment.startswith("CLM*"):
+            last, first = children[segment.split("*")[1]]
+            hl += 1
+            out += [f"HL*{hl}*{subscriber}*23*0", "PAT*19", f"NM1*QC*1*{last}*{first}", "N3*1 TEST LANE",
+                    "N4*SPRINGFIELD*IL*627010000", "DMG*D8*20150101*F"]
+        out.append(segment)
+    start = next(i for i, s in enumerate(out) if s.startswith("ST*"))
+    end = next(i for i, s in enumerate(out) if s.startswith("SE*"))
+    out[end] = f"SE*{end - start + 1}*0001"
+    return "~\n".join(out)
+
+
+FAMILY = {"A1": ("DOE", "ANNA"), "B1": ("DOE", "BEN")}
+
+
+def _family_lines() -> list[dict]:
+    line = {"patient_id": "W100", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "minutes": 30,
+            "charge": 110, "payer_type": "commercial", "payer": "Aetna", "provider_type": "PT"}
+    return [{**line, "claim_id": "A1"}, {**line, "claim_id": "B1"}, {**line, "claim_id": "B1"}]
+
+
+def test_two_children_on_one_family_plan_seen_the_same_day_are_two_patients(tmp_path: Path) -> None:
+    """5010 sends a dependent under the subscriber's member id, with a name and no id of its own. Read as the
+    member id alone, a brother's 97110 was a duplicate of his sister's (DAT003) and their visits one."""
+    claims = tmp_path / "family.837"
+    claims.write_text(_family_plan(write_837(_family_lines()), FAMILY))
+    out = tmp_path / "family.csv"
+    result = run_cli("scrub", str(claims), "--format", "csv", "-o", str(out), "--as-of", AS_OF)
+    assert result.returncode == 0 and "note:" not in result.stderr, result.stderr  # a valid 837; a warning
+    found = list(csv.DictReader(out.open()))
+    assert {(f["row"], f["rule"]) for f in found if f["severity"] != "info"} >= {("4", "DAT003")}
+    assert {f["row"] for f in found} == {"4"}  # the sister's line (row 2) and the brother's first are clean
+    assert {f["patient_id"] for f in found} == {"W100 (DOE, BEN)"}
+
+
+def test_an_835_names_a_dependent_as_the_837_does(tmp_path: Path) -> None:
+    from ptcalc.claims.read835 import read_835
+    from ptcalc.claims.read837 import read_837
+    from ptcalc.claims.write835 import write_835
+
+    claims = tmp_path / "family.837"
+    claims.write_text(_family_plan(write_837(_family_lines()), FAMILY))
+    sent = {row[0]: row[2] for row in read_837(claims)[0].rows[1:]}
+    text = write_835(_family_lines(), {})
+    for claim, (last, first) in FAMILY.items():  # the patient (QC), then the insured (IL): a dependent
+        head = text.index(f"CLP*{claim}*")
+        qc = text.index("NM1*QC*1*SYNTHETIC*PATIENT****MI*W100", head)
+        text = (text[:qc] + f"NM1*QC*1*{last}*{first}~\nNM1*IL*1*DOE*JOHN****MI*W100"
+                + text[qc + len("NM1*QC*1*SYNTHETIC*PATIENT****MI*W100"):])
+    remits = tmp_path / "family.835"
+    remits.write_text(text)
+    assert {r.claim_id: r.patient_id for r in read_835(remits)} == sent == {"A1": "W100 (DOE, ANNA)",
+                                                                             "B1": "W100 (DOE, BEN)"}
+    # Some payers send the insured always: the same name as the patient's is no dependent.
+    remits.write_text(write_835(_family_lines(), {}).replace(
+        "NM1*QC*1*SYNTHETIC*PATIENT****MI*W100", "NM1*QC*1*SYNTHETIC*PATIENT****MI*W100~\nNM1*IL*1*SYNTHETIC*PATIENT****MI*W100"))
+    assert {r.patient_id for r in read_835(remits)} == {"W100"}
+
+
+def test_a_wrong_envelope_count_is_a_note_naming_the_envelope(tmp_path: Path) -> None:
+    text = write_837(_family_lines())
+    claims = tmp_path / "count.837"
+    claims.write_text(text.replace(text[text.index("SE*"):text.index("*0001~\nGE")], "SE*99"))
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    assert json.loads(result.stdout)["summary"]["lines"] == 3
+    assert "note:" in result.stderr and "transaction (ST-SE): SE count of 99" in result.stderr, result.stderr
+    assert "(code 4)" in result.stderr and "at line None" not in result.stderr

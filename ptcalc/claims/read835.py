@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from .patients import dependent_id
 from .sniff import x12_text
 
 
@@ -69,8 +70,7 @@ def read_835(path: Path) -> list[RemitLine]:
                 if node.id != "2100" or node.get_value("CLP02") == REVERSAL:
                     continue
                 claim_id = node.get_value("CLP01") or ""
-                patient = next((p.get_value("NM109") for p in node.select("NM1") if p.get_value("NM101") == "QC"),
-                               None)
+                patient = _patient(node)
                 claim_level = _adjustments(c for c in node.children if c.id == "CAS")
                 for service in node.select("2110"):
                     lines.append(_service(service, claim_id, patient, claim_level))
@@ -79,6 +79,23 @@ def read_835(path: Path) -> list[RemitLine]:
     if not lines:
         raise UsageError(f"{path}: no 835 service payments (SVC) found; is this a remittance file?")
     return lines
+
+
+def _patient(claim: Any) -> str | None:
+    """The patient's id (NM1*QC); beside the insured's (NM1*IL: the patient is a dependent), with the
+    patient's name, as the 837 reader names a dependent."""
+    names = {n.get_value("NM101"): n for n in claim.select("NM1") if n.get_value("NM101") in ("QC", "IL")}
+    patient, insured = names.get("QC"), names.get("IL")
+    if patient is None:
+        return None
+    if insured is None or _name(insured) == _name(patient):  # some payers send the insured always
+        return patient.get_value("NM109")
+    return dependent_id(patient.get_value("NM109"), insured.get_value("NM109"), patient.get_value("NM103"),
+                        patient.get_value("NM104"))
+
+
+def _name(person: Any) -> tuple[str, str]:
+    return ((person.get_value("NM103") or "").strip().upper(), (person.get_value("NM104") or "").strip().upper())
 
 
 def _adjustments(segments: Iterable[Any]) -> list[tuple[str, str, float]]:

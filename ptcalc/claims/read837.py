@@ -3,7 +3,8 @@
 Each service line (loop 2400) becomes a row of a charge sheet with the scrub's own column names,
 so the same rules, reports and exit codes apply:
 
-- patient: the patient loop (2010CA NM109) when there is one, else the subscriber (2010BA NM109);
+- patient: the subscriber's member id (2010BA NM109); a patient who is not the subscriber (loop 2000C, a
+  child on a family plan) is that id and the patient's name (2010CA: `patients.dependent_id`);
 - claim id CLM01, service line LX01, place of service SV105 or CLM05-1;
 - date of service DTP*472 of the line (or of the claim); a range of several days is refused on its line;
 - code and modifiers SV101-2 … SV101-6, charge SV102, units SV104;
@@ -35,6 +36,7 @@ from typing import Any
 from ..errors import UsageError
 from ..scrub.names import discipline_of_revenue_code
 from ..scrub.reader import RawSheet
+from .patients import dependent_id
 from .sniff import x12_text
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
@@ -49,6 +51,10 @@ TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA
                   ("2255A2300X", "ATC"), ("225700000X", "LMT"), ("111N", "DC"))
 _NOTE_MINUTES = re.compile(r"\bMIN(?:UTES)?\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 _NOTE_ASSISTANT = re.compile(r"\b(?:PTA|OTA|ASSISTANT)\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
+
+
+_ENVELOPES = {"isa": "interchange (ISA-IEA)", "gs": "functional group (GS-GE)", "st": "transaction (ST-SE)",
+              "seg": "segment", "ele": "element"}
 
 
 class _Collect:
@@ -94,8 +100,9 @@ class _Collect:
     close_gs_loop = close_st_loop = close_isa_loop
 
     def handle_errors(self, errors: list) -> None:
-        for code, kind, text, value, line in errors:
-            self.errors.append(f"{kind} at line {line}: {text} (code {code})")
+        for kind, code, text, value, line in errors:  # an envelope's count or control number that is wrong
+            where = f" at line {line}" if line else ""
+            self.errors.append(f"{_ENVELOPES.get(kind, kind)}{where}: {text} (code {code})")
 
 
 def read_837(path: Path) -> tuple[RawSheet, list[str]]:
@@ -144,7 +151,9 @@ def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[An
     for claim in subscriber.select("2300"):
         rows.extend(_claim_lines(claim, member, payer_type, payer, billing_type))
     for patient in subscriber.select("2000C"):  # the patient is not the subscriber
-        who = next((p.get_value("NM109") for p in patient.select("2010CA")), None) or member
+        name = next(iter(patient.select("2010CA")), None)
+        who = dependent_id(name.get_value("NM109"), member, name.get_value("NM103"), name.get_value("NM104")) \
+            if name is not None else member
         for claim in patient.select("2300"):
             rows.extend(_claim_lines(claim, who, payer_type, payer, billing_type))
     return rows
