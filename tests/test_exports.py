@@ -101,7 +101,8 @@ def test_a_practice_management_export_is_read_as_a_person_reads_it(make, tmp_pat
     assert fields["patient_id"].startswith("Acct #") and fields["cpt"].startswith("CPT Code")
     assert fields["modifiers"] == "Mod 1 (E) + Mod 2 (F) (merged in order)"
     assert fields["payer"].startswith("Primary Insurance") and fields["provider_name"].startswith("Rendering")
-    assert report["reading"]["columns_not_used"] == ["Patient Name (A)"]   # named, not silently dropped
+    assert fields["patient_id"] == "Acct # (B) + Patient Name (A) (read together)"  # an account may be a family's
+    assert report["reading"]["columns_not_used"] == []
     assert not [f for f in findings if f["rule"] == "DAT008"]     # every payer and provider was recognised
 
 
@@ -201,7 +202,8 @@ def test_more_export_shapes_footers_and_names(tmp_path: Path) -> None:
     assert code == 0, report["findings"]
     assert report["summary"]["lines"] == 3 and report["summary"]["not_claim_lines"] == 2
     assert report["reading"]["fields"]["patient_id"].startswith("Account Number")
-    assert report["reading"]["columns_not_used"] == ["Patient (B)"]
+    assert report["reading"]["fields"]["patient_id"] == "Account Number (A) + Patient (B) (read together)"
+    assert report["reading"]["columns_not_used"] == []
     assert not [f for f in report["findings"] if f["status"] == "fail" and f["severity"] in ("error", "warning")]
     assert not [f for f in report["findings"] if f["rule"] == "DAT008"]  # every payer and provider recognised
 
@@ -337,13 +339,14 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     assert code == 1 and report["summary"]["lines"] == 12
     assert serious == ERRORS                                   # the export's two mistakes, and only them
     fields = report["reading"]["fields"]
+    assert fields["patient_id"] == "Pt Acct No (B) + Patient Name (A) (read together)"
     assert {name: source.split(" (")[0] for name, source in fields.items() if name != "modifiers"} == {
         "patient_id": "Pt Acct No", "dos": "Svc Dt", "cpt": "Proc Code", "units": "Billed Qty",
         "minutes": "Tx Minutes", "payer": "Primary Payor", "charge": "Line Item Charge",
         "provider_name": "Treating Provider"}
     assert fields["modifiers"] == "CPT Mod 1 (G) + CPT Mod 2 (H) (merged in order)"
     assert [c.split(" (")[0] for c in report["reading"]["columns_not_used"]] == [
-        "Patient Name", "Date of Birth", "Posting Date", "Total Visit Minutes", "Referring Provider",
+        "Date of Birth", "Posting Date", "Total Visit Minutes", "Referring Provider",
         "Secondary Insurance", "Allowed Amount", "Paid Amount"]
     assert "columns_unclear" not in report["reading"]
 
@@ -1055,8 +1058,9 @@ def test_groups_above_column_names_make_one_header(tmp_path: Path) -> None:
     _, report = scrub_json(sheet)
     fields = report["reading"]["fields"]
     assert (fields["patient_id"], fields["dos"], fields["provider_type"], fields["provider_name"]) == (
-        "Patient Account (B)", "Service From (C)", "Provider Credential (I)", "Provider Name (H)")
-    assert report["reading"]["columns_not_used"] == ["Patient Name (A)"]
+        "Patient Account (B) + Patient Name (A) (read together)", "Service From (C)", "Provider Credential (I)",
+        "Provider Name (H)")
+    assert report["reading"]["columns_not_used"] == []
     assert fields["dos_to"] == "Service To (D)"  # the same day as From on every line: nothing to say
     # The sheet has no modifiers column: GP and CQ are unknown, not missing; the assistant's line is judged as one.
     assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
@@ -2072,3 +2076,21 @@ def test_an_ncci_pair_past_the_quarter_of_the_edits_vintage_names_it_and_one_wit
     assert set(pairs) == {"A1", "A2"}, report["findings"]
     assert "NCCI edits of" not in pairs["A1"]
     assert pairs["A2"].endswith(" (NCCI edits of July 2024)"), pairs["A2"]
+
+
+@pytest.mark.parametrize("header, names", [
+    ("Acct #,Patient Name", ['"Doe, Anna"', '"Doe, Ben"']),
+    ("Account No,Last Name,First Name", ["Doe,Anna", "Doe,Ben"]),
+], ids=["name", "last-first"])
+def test_two_children_on_one_family_account_are_two_patients(header: str, names: list[str], tmp_path: Path) -> None:
+    """A practice-management account is often the guarantor's, one for a family: read alone, a brother's
+    97110 was a duplicate of his sister's (DAT003), and their visits, units and KX totals were pooled."""
+    sheet = tmp_path / "family.csv"
+    line = "03/02/2026,97110,GP,2,30,Aetna"
+    sheet.write_text(f"{header},DOS,CPT,Mod,Units,Minutes,Insurance\n"
+                     f"F100,{names[0]},{line}\nF100,{names[1]},{line}\nF100,{names[1]},{line}\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"] if f["severity"] != "info"}
+    assert (4, "DAT003") in found and {row for row, _ in found} == {4}  # the sister's line is no duplicate
+    assert {f["patient_id"] for f in report["findings"]} == {"F100 (Doe, Ben)"}
+    assert report["reading"]["columns_not_used"] == []

@@ -66,6 +66,7 @@ class SheetLayout:
     provider_headings: bool = False  # no provider column: provider_name is read from `Provider:` group headings
     patient_columns: list[int] = field(default_factory=list)  # the patient read from name (+ birth date) columns
     birth_date_column: int | None = None  # ... the birth date's: the last of them
+    patient_by_account: bool = False  # ... the first an account, the rest the patient's name
     payer_columns: list[int] = field(default_factory=list)  # the payer read from several columns (company + plan)
 
     def source_of(self, name: str) -> str:
@@ -200,7 +201,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             if len(matched[0]) + len(matched[1]) + len(matched[2]) > len(columns) + len(modifiers) + len(extra):
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
-        patient_columns, born = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS])
+        patient_columns, born, by_account = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS],
+                                                    by_file)
         payer_columns = [] if "payer" in by_file else _payer_named_by(columns, modifiers, extra, unclear, header)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
@@ -229,7 +231,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
                                provider_headings=by_provider, patient_columns=patient_columns,
-                               birth_date_column=born, payer_columns=payer_columns)
+                               birth_date_column=born, patient_by_account=by_account, payer_columns=payer_columns)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -268,25 +270,41 @@ def _payer_named_by(columns: dict[str, int], modifiers: list[int], extra: dict[s
 _NAME_HEADERS = frozenset(map(header_key, ("patient name", "pt name", "name", "client name", "patient full name",
                                             "full name", "patient", "client")))
 _A_NAME = re.compile(r"[^\W\d_]{2,}[\s,]+[^\W\d_]")  # `Smith, Anna`, `ANNA SMITH`, not `A100` or `P-0042`
+# A patient column of accounts (`Acct #`, `Account No`): in many practice-management systems the account is the
+# guarantor's, one for a family, so a name column beside it is read with it (two children, one account).
+_ACCOUNT = re.compile(r"acct|account")
 
 
 def _patient_named_by(columns: dict[str, int], extra: dict[str, int], header: list[object],
-                      sample: list[list[object]]) -> tuple[list[int], int | None]:
+                      sample: list[list[object]], by_file: set[str]) -> tuple[list[int], int | None, bool]:
     """The columns the patient is read from when the sheet names patients rather than numbering them:
     `Last Name` and `First Name` (no patient column: the last name's column stands for the patient in the
     sheet's rows), with `DOB` when there is one — two patients of one name are not one patient's year. A
-    patient-name column beside a birth date is read with it. Returns the columns (none when the patient
-    is an identifier) and the birth date's among them."""
+    patient-name column beside a birth date is read with it; so are the name columns beside an account
+    (`Acct #`), which a family may share. Returns the columns (none when the patient is an identifier),
+    the birth date's among them, and whether the first is an account."""
     last, first, born = (extra.pop(name, None) for name in ("patient_last_name", "patient_first_name",
                                                             "patient_birth_date"))
     if "patient_id" not in columns and last is not None:
         columns["patient_id"] = last
-        return [at for at in (last, first, born) if at is not None], born
+        return [at for at in (last, first, born) if at is not None], born, False
     at = columns.get("patient_id")
+    if at is not None and "patient_id" not in by_file and _ACCOUNT.search(header_key(header[at])):
+        taken = set(columns.values()) | set(extra.values())
+        named = [i for i in (last, first) if i is not None] or [
+            i for i, cell in enumerate(header) if i not in taken and header_key(cell) in _NAME_HEADERS
+            and _names_in(i, sample)][:1]
+        if named:  # an account (a family's, often) and the patient's name beside it
+            return [at, *named], None, True
     if at is None or born is None or header_key(header[at]) not in _NAME_HEADERS:
-        return [], None
-    names = [row[at] for row in sample if at < len(row) and isinstance(row[at], str)]
-    return ([at, born], born) if names and all(_A_NAME.search(name) for name in names) else ([], None)
+        return [], None, False
+    return ([at, born], born, False) if _names_in(at, sample) else ([], None, False)
+
+
+def _names_in(at: int, sample: list[list[object]]) -> bool:
+    """The column holds people's names (`Smith, Anna`), not numbers."""
+    names = [row[at] for row in sample if at < len(row) and isinstance(row[at], str) and row[at].strip()]
+    return bool(names) and all(_A_NAME.search(name) for name in names)
 
 
 def _what_row_has(index: int, row: list[object], columns: dict[str, int]) -> str:
@@ -346,7 +364,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
 
     if layout.patient_columns:
         cells["patient_id"] = _patients_by_name([column(i) for i in layout.patient_columns],
-                                                layout.birth_date_column is not None)
+                                                layout.birth_date_column is not None, layout.patient_by_account)
     if layout.payer_columns:
         cells["payer"] = _read_together([column(i) for i in layout.payer_columns])
     if "note_type" in layout.extra:
@@ -433,15 +451,20 @@ def _lines_without_payer(layout: SheetLayout, column: Callable[[int | None], lis
                if kind in blank_types and payer in blank_payers and filled(codes[i]) and i not in not_lines)
 
 
-def _patients_by_name(parts: list[list[Any]], with_birth_date: bool) -> list[Any]:
-    """`Smith, Anna (1950-01-02)` from a row's last name, first name and birth date (blank when no name)."""
-    names = parts[:-1] if with_birth_date else parts
+def _patients_by_name(parts: list[list[Any]], with_birth_date: bool, by_account: bool = False) -> list[Any]:
+    """`Smith, Anna (1950-01-02)` from a row's last name, first name and birth date (blank when no name);
+    `A1001 (Smith, Anna)` from an account and the name (the account alone when the name is blank)."""
+    accounts = parts[0] if by_account else [None] * len(parts[0])
+    names = parts[1 if by_account else 0:-1 if with_birth_date else None]
     born = parts[-1] if with_birth_date else [None] * len(parts[0])
     births = {value: _birth_date(value) for value in set(born)}
     patients = []
-    for *name, birth in zip(*names, born):
+    for account, *name, birth in zip(accounts, *names, born):
         said = ", ".join(" ".join(str(plain(part)).split()) for part in name if filled(part))
-        patients.append(said + births[birth] if said else None)
+        if by_account and filled(account):
+            patients.append(f"{plain(account)} ({said})" if said else account)
+        else:
+            patients.append(said + births[birth] if said else None)
     return patients
 
 
