@@ -40,9 +40,11 @@ DATE_YEARS = (1900, 2100)
 _TIME = r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AP]\.?M?\.?)?(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?)?"
 _US_DATE = re.compile(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})" + _TIME + "$", re.I)
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$", re.I)  # 2026-03-02, 2026/03/02
-# Month names, as Excel's d-mmm-yy and many reports write dates: 2-Mar-26, 02 March 2026, Mar 2, 2026, March 2nd, 2026.
+# Month names, as Excel's d-mmm-yy and many reports write dates: 2-Mar-26, 02 March 2026, Mar 2, 2026, March 2nd, 2026,
+# and SAS's and mainframe reports' 02MAR2026.
 _ORDINAL = r"(?:st|nd|rd|th)?"
-_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})" + _ORDINAL + r"[-\s]([a-z]{3,9})\.?[-\s,]\s*(\d{4}|\d{2})" + _TIME + "$", re.I)
+_DAY_MONTH_NAME = re.compile(r"^(\d{1,2})" + _ORDINAL + r"[-\s]?([a-z]{3,9})\.?(?:[-\s,]\s*|(?=\d{4}\b))(\d{4}|\d{2})"
+                             + _TIME + "$", re.I)
 _MONTH_NAME_DAY = re.compile(r"^([a-z]{3,9})\.?(?:\s+|-)(\d{1,2})" + _ORDINAL + r",?(?:\s+|-)(\d{4}|\d{2})" + _TIME + "$",
                              re.I)
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -547,7 +547,9 @@ def test_a_report_grouped_by_provider_has_headings_and_subtotals_that_are_not_li
                                   "03/02/2026 08:00 AM - 08:30 AM", "2026-03-02T00:00:00Z", "2026-03-02T00:00:00.000Z",
                                   "2026-03-02T09:30:00-05:00", "2026-03-02 09:30:00 +0000", "Mar-02-2026", "March-2-26",
                                   # ordinals and a clock's short a/p (before: not dates, DAT002)
-                                  "March 2nd, 2026", "2nd March 2026", "03/02/26 10:00a", "03/02/2026 10:00 p.m."])
+                                  "March 2nd, 2026", "2nd March 2026", "03/02/26 10:00a", "03/02/2026 10:00 p.m.",
+                                  # SAS's DATE9 and mainframe reports' (before: DAT002)
+                                  "02MAR2026", "2Mar2026", "02mar2026 08:00"])
 def test_dates_as_exports_write_them(text: object) -> None:
     from ptcalc.values import parse_date
 
@@ -555,7 +557,7 @@ def test_dates_as_exports_write_them(text: object) -> None:
 
 
 @pytest.mark.parametrize("text", ["3.2.2026", "2/30/2026", "2026-13-02", "20261302", "2-Foo-26", "Mon 2, 2026",
-                                  "Ma 2, 2026", "March 32, 2026", "2026-03", "March 2026",
+                                  "Ma 2, 2026", "March 32, 2026", "2026-03", "March 2026", "02MAR26", "30FEB2026",
                                   "Tue 03/02/2026", "03/02/2026 (Sun)",   # 2 March 2026 is a Monday
                                   "03/02/2026 - 03/05/2026"])             # four days: one line is one day
 def test_dates_that_are_not_one_date_are_refused(text: str) -> None:
