@@ -439,3 +439,46 @@ def test_a_wrong_envelope_count_is_a_note_naming_the_envelope(tmp_path: Path) ->
     assert json.loads(result.stdout)["summary"]["lines"] == 3
     assert "note:" in result.stderr and "transaction (ST-SE): SE count of 99" in result.stderr, result.stderr
     assert "(code 4)" in result.stderr and "at line None" not in result.stderr
+
+
+def test_a_line_paid_in_part_for_a_denial_reason_is_denied_in_part(tmp_path: Path) -> None:
+    """A payer that pays 2 of 3 units and adjusts the third with CO-151: the scrub's UNT001 on that line was
+    a catch, not a false alarm (before: false_alarm), and an unflagged line cut so is a partial miss. A
+    paid line's contract (CO-45), MIPS penalty (CO-237), sequestration (CO-253) and coinsurance (PR-2) are
+    no denial."""
+    import re
+
+    from ptcalc.claims.write835 import write_835
+
+    base = {"patient_id": "U1", "claim_id": "U1-1", "dos": "2026-03-02", "modifiers": "GP", "payer_type": "medicare",
+            "provider_type": "PT"}
+    lines = [{**base, "cpt": "97110", "units": 3, "minutes": 30, "charge": 150},     # UNT001: 30 minutes, 2 units
+             {**base, "patient_id": "U2", "claim_id": "U2-1", "cpt": "97530", "units": 2, "minutes": 30, "charge": 120},
+             {**base, "patient_id": "U3", "claim_id": "U3-1", "cpt": "97140", "units": 1, "minutes": 15, "charge": 50}]
+    claims, remits = tmp_path / "claims.837", tmp_path / "remits.835"
+    claims.write_text(write_837(lines))
+    text = write_835(lines, {})
+    text = re.sub(r"(SVC\*HC:97110:GP\*150\.00\*120\.00\*\*3~\nDTM\*472\*20260302~\n)CAS\*CO\*45\*30\.00~",
+                  r"\1CAS*CO*45*20.00*3*151*10.00*1~", text)
+    text = re.sub(r"(SVC\*HC:97530:GP\*120\.00\*96\.00\*\*2~\nDTM\*472\*20260302~\n)CAS\*CO\*45\*24\.00~",
+                  r"\1CAS*CO*45*12.00**151*12.00*1~", text)
+    text = re.sub(r"(SVC\*HC:97140:GP\*50\.00\*)40\.00(\*\*1~\nDTM\*472\*20260302~\n)CAS\*CO\*45\*10\.00~",
+                  r"\g<1>30.00\2CAS*CO*45*10.00**237*0.80**253*0.60~\nCAS*PR*2*8.60~", text)
+    assert text.count("*151*") == 2 and "*237*" in text
+    remits.write_text(text)
+    out = tmp_path / "backtest.json"
+    assert run_cli("backtest", str(claims), str(remits), "-o", str(out), "--as-of", AS_OF).returncode == 0
+    report = json.loads(out.read_text())
+    assert [(line["verdict"], line.get("partly_denied")) for line in report["lines"]] == [
+        ("caught", 10.0), ("missed", 12.0), ("clean", None)]
+    assert report["totals"]["caught"] == {"lines": 1, "dollars": 10.0}
+    assert report["totals"]["false_alarm"]["lines"] == 0
+    assert report["by_reason"]["151"]["denied"] == 2 and report["by_reason"]["151"]["dollars_denied"] == 22.0
+    assert set(report["by_reason"]) == {"151"}
+    xlsx = tmp_path / "backtest.xlsx"
+    assert run_cli("backtest", str(claims), str(remits), "-o", str(xlsx), "--as-of", AS_OF).returncode == 0
+    import openpyxl
+
+    outcomes = [row[9] for row in openpyxl.load_workbook(xlsx)["Remittance Lines"].iter_rows(min_row=2, values_only=True)]
+    assert outcomes == ["caught before billing (denied in part: $10.00)", "missed (denied in part: $12.00)",
+                        "paid, not flagged"]

@@ -5,8 +5,10 @@ Each 835 service line is matched to the line it pays: by claim id and line item 
 (CARC): the denied lines ptcalc flagged before submission (caught), those it did not (missed, each
 with the rules that would cover the reason), and the paid lines it flagged (false alarms), with
 dollars. A flag is a failing finding of severity error or warning (a bypassed pair is not). A line
-billed expecting its denial (GA, GZ, GY: not medically necessary, or not a benefit) and denied is
-`intended`, not a miss.
+billed expecting its denial (GA, GZ or GY: not medically necessary, or not a benefit) and denied is
+`intended`, not a miss. A line paid in part, the rest adjusted for a denial reason of the table (CO-151
+on one of three units), is denied in part: caught or missed for the dollars denied, not a false alarm
+or a clean line.
 """
 from __future__ import annotations
 
@@ -29,6 +31,18 @@ class Outcome:
     verdict: str  # caught, missed, intended, false_alarm, clean, unmatched
     reason: str | None = None  # the first denial reason (CARC) for denied lines
     expected_rules: tuple[str, ...] = ()
+    denied: float = 0.0  # the dollars denied: the charge, or the part adjusted for a denial reason
+
+    @property
+    def partly_denied(self) -> bool:
+        return 0 < self.denied and self.remit.paid > 0
+
+    @property
+    def dollars(self) -> float:
+        """The dollars the verdict is about: denied (caught, missed, intended), paid (a false alarm), billed."""
+        if self.verdict in ("caught", "missed", "intended"):
+            return self.denied
+        return self.remit.paid if self.verdict == "false_alarm" else self.remit.charge
 
 
 @dataclass
@@ -42,7 +56,7 @@ class Backtest:
         dollars = defaultdict(float)
         for outcome in self.outcomes:
             count[outcome.verdict] += 1
-            dollars[outcome.verdict] += outcome.remit.charge if outcome.verdict != "false_alarm" else outcome.remit.paid
+            dollars[outcome.verdict] += outcome.dollars
         return {verdict: {"lines": count[verdict], "dollars": round(dollars[verdict], 2)}
                 for verdict in ("caught", "missed", "intended", "false_alarm", "clean", "unmatched")}
 
@@ -54,6 +68,7 @@ class Backtest:
             "lines": [{"claim_id": o.remit.claim_id, "line_control": o.remit.line_control, "code": o.remit.code,
                        "dos": o.remit.dos, "charge": o.remit.charge, "paid": o.remit.paid,
                        "reasons": o.remit.reasons, "row": o.row, "flags": o.flags, "verdict": o.verdict,
+                       **({"partly_denied": round(o.denied, 2)} if o.partly_denied else {}),
                        **({"would_catch": list(o.expected_rules)} if o.verdict == "missed" else {})}
                       for o in self.outcomes],
         }
@@ -96,26 +111,26 @@ def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Ba
         if row is not None:
             used.add(row)
         flags = sorted({f.rule for f in result.by_row.get(row, []) if f.status == "fail" and f.severity in FLAGGING})
-        reason = remit.reason
+        reason, denied = _denial(remit, ref)
         expected = ref.denial_reasons.get(reason, ("", ()))[1] if reason else ()
         if row is None:
             verdict = "unmatched"
-        elif remit.denied:
+        elif denied:
             verdict = "caught" if flags else "intended" if _billed_for_denial(lines.get(row), ref) else "missed"
         else:
             verdict = "false_alarm" if flags else "clean"
-        outcomes.append(Outcome(remit, row, flags, verdict, reason, expected))
-        if remit.denied and reason:
+        outcomes.append(Outcome(remit, row, flags, verdict, reason, expected, denied))
+        if denied and reason:
             entry = by_reason.setdefault(reason, {
                 "carc": reason, "meaning": ref.denial_reasons.get(reason, ("not in the reference table", ()))[0],
                 "denied": 0, "caught": 0, "caught_by_expected_rule": 0, "missed": 0, "intended": 0, "unmatched": 0,
                 "dollars_denied": 0.0, "dollars_caught": 0.0})
             entry["denied"] += 1
-            entry["dollars_denied"] = round(entry["dollars_denied"] + remit.charge, 2)
+            entry["dollars_denied"] = round(entry["dollars_denied"] + denied, 2)
             if verdict in ("caught", "missed", "intended", "unmatched"):
                 entry[verdict] += 1
             if verdict == "caught":
-                entry["dollars_caught"] = round(entry["dollars_caught"] + remit.charge, 2)
+                entry["dollars_caught"] = round(entry["dollars_caught"] + denied, 2)
                 entry["caught_by_expected_rule"] += bool(set(flags) & set(expected))
         if verdict == "false_alarm":
             for rule in flags:
@@ -123,6 +138,19 @@ def backtest(result: ScrubResult, remits: list[RemitLine], ref: Reference) -> Ba
                 entry["lines"] += 1
                 entry["dollars_paid"] = round(entry["dollars_paid"] + remit.paid, 2)
     return Backtest(outcomes, dict(sorted(by_reason.items())), dict(sorted(false_alarms.items())))
+
+
+def _denial(remit: RemitLine, ref: Reference) -> tuple[str | None, float]:
+    """The line's denial reason and the dollars denied: the charge of a line paid nothing for a denial; of a
+    line paid in part, what was adjusted for the reasons of the denial table (reference/carc.yaml), not an
+    adjustment it does not list (a MIPS penalty, CO-237, on a paid line is no denial)."""
+    if remit.denied:
+        return remit.reason, remit.charge
+    partial = [(reason, amount) for _, reason, amount in remit.denial_adjustments
+               if reason in ref.denial_reasons and amount > 0]
+    if remit.paid <= 0 or not partial:
+        return None, 0.0
+    return partial[0][0], round(sum(amount for _, amount in partial), 2)
 
 
 def _billed_for_denial(line: ChargeLine | None, ref: Reference) -> bool:

@@ -78,8 +78,10 @@ def write_xlsx(result: Backtest, target: Path, sources: tuple[Path, ...]) -> Non
             lines.write_row(i, 0, (remit.claim_id, remit.line_control or "", remit.code, remit.dos or ""))
             lines.write_number(i, 4, remit.charge, money)
             lines.write_number(i, 5, remit.paid, money)
+            verdict = VERDICT_WORDS[outcome.verdict] + (f" (denied in part: ${outcome.denied:,.2f})"
+                                                        if outcome.partly_denied else "")
             lines.write_row(i, 6, (" ".join(remit.reasons), outcome.row or "", " ".join(outcome.flags),
-                                   VERDICT_WORDS[outcome.verdict], " ".join(outcome.expected_rules)))
+                                   verdict, " ".join(outcome.expected_rules)))
         lines.set_column(0, 1, 18)
         lines.set_column(6, 10, 22)
         lines.freeze_panes(1, 0)
