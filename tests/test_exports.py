@@ -1391,6 +1391,29 @@ def test_a_patient_and_date_merged_over_a_visits_lines_are_read_on_each_line_wit
     assert missing_gp["patient_id"] == "M1" and "Traditional Medicare" in missing_gp["message"]  # read from the merge
 
 
+@pytest.mark.parametrize("merged", [True, False], ids=["merged", "blank"])
+def test_a_patient_merged_over_two_visits_is_each_visits_patient(merged: bool, tmp_path: Path) -> None:
+    """A patient's cell merged over two days' lines (each line with its date) shows the patient on both.
+    Before: the second day's line was DAT001, patient empty. A blank cell, not merged, beside a new date
+    is still missing: it may be another patient."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Patient", "Acct", "DOS", "CPT", "Mod", "Units", "Minutes", "Insurance"])
+    sheet.append(["Doe, Jane", "A1", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Medicare"])
+    sheet.append([None, None, None, "97140", "GP", 1, 15, "Medicare"])
+    sheet.append(["Roe, Rick", "A2", datetime(2026, 3, 2), "97110", "GP", 1, 15, "Medicare"])
+    sheet.append([None, None, datetime(2026, 3, 3), "97110", "GP", 1, 15, "Medicare"])
+    sheet.append(["Poe, Al", "A3", datetime(2026, 3, 4), "97110", "GP", 1, 15, "Medicare"])
+    sheet.append(["Fox, Bo", "A4", None, "97110", "GP", 1, 15, "Medicare"])   # the day merged over two patients
+    for cells in ("A2:A3", "B2:B3", "C2:C3") + (("A4:A5", "B4:B5", "C6:C7") if merged else ()):
+        sheet.merge_cells(cells)
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    _, report = scrub_json(path)
+    assert {(f["row"], f["rule"], f["field"]) for f in report["findings"]} == (
+        set() if merged else {(5, "DAT001", "patient_id"), (7, "DAT001", "dos")})
+
+
 def test_a_heading_under_an_unnamed_first_column_is_not_a_second_header_row(tmp_path: Path) -> None:
     sheet = tmp_path / "numbered.csv"
     sheet.write_text(",Acct,DOS,CPT,Modifiers,Units,Minutes\n"

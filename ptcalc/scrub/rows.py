@@ -97,6 +97,16 @@ def carry_visit_cells_down(layout: SheetLayout, data: list[list[Any]], carry: Vi
                 completed[at_of[name]] = headings[name]
                 carry.from_headings[name] = carry.from_headings.get(name, 0) + 1
             rows[i] = above = completed
+        elif coded and above is not None and merged_over is not None and (patient or dated) and \
+                all(merged_over(i, at_of[name]) for name in missing):
+            # The patient (or the date) merged down over this line, which gives the other: the sheet shows the
+            # merged value here (a patient's cell spanning two visits' lines), a new visit
+            if rows is data:
+                rows = list(data)
+            completed = list(row) + [None] * max(max(at_of.values()) + 1 - size, 0)
+            for name in missing:
+                completed[at_of[name]] = above[at_of[name]]
+            rows[i] = above = completed
         elif patient or dated or above is None or not coded:
             above = None  # a heading, a total, a blank row or a half-filled line between: the visit ends
         else:
