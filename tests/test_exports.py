@@ -2119,3 +2119,29 @@ def test_two_children_on_one_family_account_are_two_patients(header: str, names:
     assert (4, "DAT003") in found and {row for row, _ in found} == {4}  # the sister's line is no duplicate
     assert {f["patient_id"] for f in report["findings"]} == {"F100 (Doe, Ben)"}
     assert report["reading"]["columns_not_used"] == []
+
+
+def test_a_code_column_no_header_names_is_found_by_its_cells(tmp_path: Path) -> None:
+    """`Service`, `Item`: headers that name no code. Before: the sheet was refused ("no header row names
+    cpt"). The one column whose cells hold therapy codes is the code, and the reading says why."""
+    sheet = tmp_path / "service.csv"
+    sheet.write_text("Patient ID,DOS,Service,Mod,Units,Minutes,Zip,Payer\n"
+                     "S1,03/02/2026,97110 - Ther Ex,GP,3,30,62701,Medicare\n"
+                     "S1,03/02/2026,97140,GP,1,10,62701,Medicare\n"
+                     "S2,03/02/2026,97161,GP,1,30,62702,Medicare\n"
+                     ",Total,,,5,70,,\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["cpt"] == "Service (C) (no header names the code: its cells hold codes)"
+    assert {(f["row"], f["rule"]) for f in report["findings"] if f["severity"] != "info"} == {(2, "UNT001")}
+    assert report["summary"]["lines"] == 3 and report["reading"]["columns_not_used"] == ["Zip (G)"]
+
+
+@pytest.mark.parametrize("text", [
+    "Patient ID,DOS,Service,Units,Minutes,Zip\nS1,03/02/2026,Therapy visit,2,30,62701\n",  # zip codes are no codes
+    "Patient ID,DOS,Service,Item,Units\nS1,03/02/2026,97110,97110,2\n",                   # two columns of codes
+], ids=["zip", "two"])
+def test_no_code_column_is_guessed_from_cells_that_are_not_codes_or_from_two(text: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "nocode.csv"
+    sheet.write_text(text)
+    result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2 and "no header row names patient_id, dos, cpt, units" in result.stderr

@@ -30,7 +30,7 @@ from ..errors import PtcalcInputError, UsageError
 from ..refdata.model import Reference
 from ..refdata.yamlio import read_yaml
 from ..values import parse_date, parse_modifiers
-from .cells import code_of, filled, plain
+from .cells import code_of, filled, has_code, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
 from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day, told_apart_by_values, two_row_header,
@@ -67,6 +67,7 @@ class SheetLayout:
     patient_columns: list[int] = field(default_factory=list)  # the patient read from name (+ birth date) columns
     birth_date_column: int | None = None  # ... the birth date's: the last of them
     patient_by_account: bool = False  # ... the first an account, the rest the patient's name
+    code_by_cells: bool = False  # no header names the code: its column is the one whose cells hold codes
     payer_columns: list[int] = field(default_factory=list)  # the payer read from several columns (company + plan)
 
     def source_of(self, name: str) -> str:
@@ -75,6 +76,8 @@ class SheetLayout:
             return " + ".join(self.label(i) for i in self.modifier_columns) + " (merged in order)"
         if name == "patient_id" and self.patient_columns:
             return " + ".join(self.label(i) for i in self.patient_columns) + " (read together)"
+        if name == "cpt" and self.code_by_cells:
+            return f"{self.label(index)} (no header names the code: its cells hold codes)"
         if name == "payer" and self.payer_columns:
             return " + ".join(self.label(i) for i in self.payer_columns) + " (read together)"
         return self.label(index) if index is not None else ""
@@ -208,6 +211,12 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
         by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
             map(names_a_patient, rows[at + 1:at + 1 + SAMPLE_ROWS]))
+        code_by_cells = None
+        if [name for name in REQUIRED if name not in columns] == ["cpt"] and "cpt" not in unclear:
+            code_by_cells = _code_column_by_cells(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS],
+                                                  timed_codes)
+            if code_by_cells is not None:
+                columns["cpt"] = code_by_cells
         if all(name in columns for name in REQUIRED) or by_headings:
             clocks = sorted(times_of_day(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS]).values())
             totals = minutes_hold_visit_totals(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS], timed_codes)
@@ -231,7 +240,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
                                provider_headings=by_provider, patient_columns=patient_columns,
-                               birth_date_column=born, patient_by_account=by_account, payer_columns=payer_columns)
+                               birth_date_column=born, patient_by_account=by_account,
+                               code_by_cells=code_by_cells is not None, payer_columns=payer_columns)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -247,6 +257,21 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                   "numbered codes is not a charge sheet, export one row per charge line")
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
                      "with --columns map.yaml, or see `ptcalc columns`")
+
+
+def _code_column_by_cells(header: list[object], columns: dict[str, int], modifiers: list[int],
+                          extra: dict[str, int], sample: list[list[object]], timed_codes: frozenset[str]) -> int | None:
+    """The code's column where no header names it (`Service`, `Item`, `Description`): the one column not read
+    as another field whose filled cells hold codes (a total or a footer aside), half of them or more timed
+    therapy codes, so that a zip code or an account number is not taken for one."""
+    taken = set(columns.values()) | set(modifiers) | set(extra.values())
+    found = []
+    for at in range(len(header)):
+        cells = [row[at] for row in sample if at < len(row) and filled(row[at])] if at not in taken else []
+        coded = [code_of(cell)[0] for cell in cells if has_code(cell)]
+        if cells and len(coded) >= 0.8 * len(cells) and 2 * sum(str(code) in timed_codes for code in coded) >= len(coded):
+            found.append(at)
+    return found[0] if len(found) == 1 else None
 
 
 def _payer_named_by(columns: dict[str, int], modifiers: list[int], extra: dict[str, int],
