@@ -426,8 +426,8 @@ def test_an_835_names_a_dependent_as_the_837_does(tmp_path: Path) -> None:
     assert {r.claim_id: r.patient_id for r in read_835(remits)} == sent == {"A1": "W100 (DOE, ANNA)",
                                                                              "B1": "W100 (DOE, BEN)"}
     # Some payers send the insured always: the same name as the patient's is no dependent.
-    remits.write_text(write_835(_family_lines(), {}).replace(
-        "NM1*QC*1*SYNTHETIC*PATIENT****MI*W100", "NM1*QC*1*SYNTHETIC*PATIENT****MI*W100~\nNM1*IL*1*SYNTHETIC*PATIENT****MI*W100"))
+    patient = "NM1*QC*1*SYNTHETIC*PATIENT****MI*W100"
+    remits.write_text(write_835(_family_lines(), {}).replace(patient, patient + "~\n" + patient.replace("QC", "IL")))
     assert {r.patient_id for r in read_835(remits)} == {"W100"}
 
 
@@ -479,6 +479,7 @@ def test_a_line_paid_in_part_for_a_denial_reason_is_denied_in_part(tmp_path: Pat
     assert run_cli("backtest", str(claims), str(remits), "-o", str(xlsx), "--as-of", AS_OF).returncode == 0
     import openpyxl
 
-    outcomes = [row[9] for row in openpyxl.load_workbook(xlsx)["Remittance Lines"].iter_rows(min_row=2, values_only=True)]
+    rows = openpyxl.load_workbook(xlsx)["Remittance Lines"].iter_rows(min_row=2, values_only=True)
+    outcomes = [row[9] for row in rows]
     assert outcomes == ["caught before billing (denied in part: $10.00)", "missed (denied in part: $12.00)",
                         "paid, not flagged"]

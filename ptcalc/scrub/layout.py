@@ -204,22 +204,21 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             if len(matched[0]) + len(matched[1]) + len(matched[2]) > len(columns) + len(modifiers) + len(extra):
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
-        patient_columns, born, by_account = _patient_named_by(columns, extra, header, rows[at + 1:at + 1 + SAMPLE_ROWS],
-                                                    by_file)
+        sample = rows[at + 1:at + 1 + SAMPLE_ROWS]
+        patient_columns, born, by_account = _patient_named_by(columns, extra, header, sample, by_file)
         payer_columns = [] if "payer" in by_file else _payer_named_by(columns, modifiers, extra, unclear, header)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
         # patient column: the headings are it (carry_visit_cells_down reads them into a column of their own)
         by_headings = [name for name in REQUIRED if name not in columns] == ["patient_id"] and any(
-            map(names_a_patient, rows[at + 1:at + 1 + SAMPLE_ROWS]))
+            map(names_a_patient, sample))
         code_by_cells = None
         if [name for name in REQUIRED if name not in columns] == ["cpt"] and "cpt" not in unclear:
-            code_by_cells = _code_column_by_cells(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS],
-                                                  timed_codes)
+            code_by_cells = _code_column_by_cells(header, columns, modifiers, extra, sample, timed_codes)
             if code_by_cells is not None:
                 columns["cpt"] = code_by_cells
         if all(name in columns for name in REQUIRED) or by_headings:
-            clocks = sorted(times_of_day(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS]).values())
-            totals = minutes_hold_visit_totals(columns, by_file, rows[at + 1:at + 1 + SAMPLE_ROWS], timed_codes)
+            clocks = sorted(times_of_day(columns, by_file, sample).values())
+            totals = minutes_hold_visit_totals(columns, by_file, sample, timed_codes)
             if totals:
                 columns["visit_timed_minutes"] = columns.pop("minutes")
             used = set(columns.values()) | set(modifiers) | set(extra.values()) | set(patient_columns) | \
@@ -227,12 +226,12 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             ignored = [i for i, cell in enumerate(header)
                        if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
             header = list(header)
-            shifted = values_beside_headers(header, columns, modifiers, extra, rows[at + 1:at + 1 + SAMPLE_ROWS])
+            shifted = values_beside_headers(header, columns, modifiers, extra, sample)
             if by_headings:
                 columns["patient_id"] = len(header)
                 header.append(HEADINGS_COLUMN)
             by_provider = not ({"provider_type"} & set(columns) or {"provider_name", "provider_npi"} & set(extra)) \
-                and any(map(names_a_provider, rows[at + 1:at + 1 + SAMPLE_ROWS]))
+                and any(map(names_a_provider, sample))
             if by_provider:  # a report grouped by rendering provider, without a provider column
                 extra["provider_name"] = len(header)
                 header.append(PROVIDER_HEADINGS_COLUMN)
@@ -269,7 +268,8 @@ def _code_column_by_cells(header: list[object], columns: dict[str, int], modifie
     for at in range(len(header)):
         cells = [row[at] for row in sample if at < len(row) and filled(row[at])] if at not in taken else []
         coded = [code_of(cell)[0] for cell in cells if has_code(cell)]
-        if cells and len(coded) >= 0.8 * len(cells) and 2 * sum(str(code) in timed_codes for code in coded) >= len(coded):
+        timed = sum(str(code) in timed_codes for code in coded)
+        if cells and len(coded) >= 0.8 * len(cells) and 2 * timed >= len(coded):
             found.append(at)
     return found[0] if len(found) == 1 else None
 
@@ -476,7 +476,7 @@ def _lines_without_payer(layout: SheetLayout, column: Callable[[int | None], lis
                if kind in blank_types and payer in blank_payers and filled(codes[i]) and i not in not_lines)
 
 
-def _patients_by_name(parts: list[list[Any]], with_birth_date: bool, by_account: bool = False) -> list[Any]:
+def _patients_by_name(parts: list[list[Any]], with_birth_date: bool, by_account: bool) -> list[Any]:
     """`Smith, Anna (1950-01-02)` from a row's last name, first name and birth date (blank when no name);
     `A1001 (Smith, Anna)` from an account and the name (the account alone when the name is blank)."""
     accounts = parts[0] if by_account else [None] * len(parts[0])
