@@ -483,13 +483,17 @@ def _patients_by_name(parts: list[list[Any]], with_birth_date: bool, by_account:
     names = parts[1 if by_account else 0:-1 if with_birth_date else None]
     born = parts[-1] if with_birth_date else [None] * len(parts[0])
     births = {value: _birth_date(value) for value in set(born)}
+    read: dict[tuple, Any] = {}  # a patient's cells repeat on each of their lines: each read once
     patients = []
-    for account, *name, birth in zip(accounts, *names, born):
-        said = ", ".join(" ".join(str(plain(part)).split()) for part in name if filled(part))
-        if by_account and filled(account):
-            patients.append(f"{plain(account)} ({said})" if said else account)
-        else:
-            patients.append(said + births[birth] if said else None)
+    for cells in zip(accounts, *names, born):
+        if cells not in read:
+            account, *name, birth = cells
+            said = ", ".join(" ".join(str(plain(part)).split()) for part in name if filled(part))
+            if by_account and filled(account):
+                read[cells] = f"{plain(account)} ({said})" if said else account
+            else:
+                read[cells] = said + births[birth] if said else None
+        patients.append(read[cells])
     return patients
 
 
