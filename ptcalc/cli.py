@@ -89,7 +89,8 @@ def cmd_columns(args: argparse.Namespace) -> int:
     column_map = load_column_map(Path(args.columns)) if args.columns else None
     sheet = read_charge_sheet(Path(args.input), args.sheet, column_map)
     ref = load_reference()
-    layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes)
+    layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
+                    known_codes=ref.codes)
     rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])
     day_first = day_first_dates(layout.date_columns(), rows)
     prepared = prepare(layout, rows, ref, day_first=day_first is not None)

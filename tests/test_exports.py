@@ -2145,3 +2145,14 @@ def test_no_code_column_is_guessed_from_cells_that_are_not_codes_or_from_two(tex
     sheet.write_text(text)
     result = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
     assert result.returncode == 2 and "no header row names patient_id, dos, cpt, units" in result.stderr
+
+
+def test_a_code_column_of_evaluations_and_modalities_is_found_by_its_cells_too(tmp_path: Path) -> None:
+    """Codes the reference knows, timed or not (an evaluation day's sheet): the cells are codes."""
+    sheet = tmp_path / "evals.csv"
+    sheet.write_text("Patient ID,DOS,Item,Mod,Units,Minutes,Payer\n"
+                     "V1,03/02/2026,97161,GP,1,30,Medicare\nV2,03/02/2026,97162,GP,1,40,Medicare\n"
+                     "V3,03/02/2026,G0283,GP,1,,Medicare\nV4,03/02/2026,97165,GO,1,30,Medicare\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["cpt"].startswith("Item (C)") and report["summary"]["lines"] == 4
+    assert not [f for f in report["findings"] if f["severity"] != "info"]

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -179,7 +179,8 @@ def _match(row: list[object], mapping: dict[str, str], sample: list[list[object]
 
 
 def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
-           scan: int = 50, timed_codes: frozenset[str] = frozenset()) -> SheetLayout:
+           scan: int = 50, timed_codes: frozenset[str] = frozenset(),
+           known_codes: Collection[str] = frozenset()) -> SheetLayout:
     """The layout of a sheet: its header row is the first that names every required field. With the timed
     codes, a minutes column holding each visit's total on every line is read as the visit's total."""
     mapping = mapping or {}
@@ -213,7 +214,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             map(names_a_patient, sample))
         code_by_cells = None
         if [name for name in REQUIRED if name not in columns] == ["cpt"] and "cpt" not in unclear:
-            code_by_cells = _code_column_by_cells(header, columns, modifiers, extra, sample, timed_codes)
+            code_by_cells = _code_column_by_cells(header, columns, modifiers, extra, sample, known_codes)
             if code_by_cells is not None:
                 columns["cpt"] = code_by_cells
         if all(name in columns for name in REQUIRED) or by_headings:
@@ -258,18 +259,19 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                      "with --columns map.yaml, or see `ptcalc columns`")
 
 
-def _code_column_by_cells(header: list[object], columns: dict[str, int], modifiers: list[int],
-                          extra: dict[str, int], sample: list[list[object]], timed_codes: frozenset[str]) -> int | None:
+def _code_column_by_cells(header: list[object], columns: dict[str, int], modifiers: list[int], extra: dict[str, int],
+                          sample: list[list[object]], known_codes: Collection[str]) -> int | None:
     """The code's column where no header names it (`Service`, `Item`, `Description`): the one column not read
-    as another field whose filled cells hold codes (a total or a footer aside), half of them or more timed
-    therapy codes, so that a zip code or an account number is not taken for one."""
+    as another field whose filled cells hold codes (a total or a footer aside), half of them or more codes of
+    the reference tables, so that an account number is not taken for one (nor an Oregon zip code, 97110:
+    beside the codes' own column it makes two, and none is taken)."""
     taken = set(columns.values()) | set(modifiers) | set(extra.values())
     found = []
     for at in range(len(header)):
         cells = [row[at] for row in sample if at < len(row) and filled(row[at])] if at not in taken else []
         coded = [code_of(cell)[0] for cell in cells if has_code(cell)]
-        timed = sum(str(code) in timed_codes for code in coded)
-        if cells and len(coded) >= 0.8 * len(cells) and 2 * timed >= len(coded):
+        known = sum(str(code) in known_codes for code in coded)
+        if cells and len(coded) >= 0.8 * len(cells) and 2 * known >= len(coded):
             found.append(at)
     return found[0] if len(found) == 1 else None
 

@@ -168,7 +168,8 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         clinic = locality_key(ref, locality)  # the locality of lines that give none: national unless said
     except PtcalcInputError as exc:
         raise UsageError(f"--locality: {str(exc).removeprefix('locality: ')}") from None
-    layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes)
+    layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
+                    known_codes=ref.codes)
     header_index = layout.header_index
     parser = LineParser(layout.columns, partial(locality_key, ref),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
