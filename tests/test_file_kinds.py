@@ -220,6 +220,23 @@ def test_a_file_that_is_no_workbook_is_refused_in_one_line(content: bytes, suffi
                                                   "(neither a workbook, a web page nor text)"]
 
 
+@pytest.mark.parametrize("command", ["scrub", "columns"])
+def test_an_encrypted_workbook_is_refused_saying_so_and_what_to_do(command: str, tmp_path: Path) -> None:
+    """A workbook saved with a password to open it (or a sensitivity label that protects it) is an OLE2 file
+    holding an EncryptedPackage. Before: "invalid Zip archive: Could not find EOCD". The fixture is a
+    synthetic one-line sheet encrypted with msoffcrypto-tool (password `synthetic`)."""
+    path = tmp_path / "charges.xlsx"
+    path.write_bytes((DATA / "encrypted_charges.xlsx").read_bytes())
+    result = run_cli(command, str(path), *(["--format", "json"] if command == "scrub" else []))
+    assert result.returncode == 2 and result.stdout == ""
+    [said] = result.stderr.strip().splitlines()
+    assert "the workbook is encrypted" in said and "save a copy without the password" in said
+    damaged = tmp_path / "damaged.xlsx"  # an OLE2 file that is not encrypted: calamine's own words
+    damaged.write_bytes((DATA / "encrypted_charges.xlsx").read_bytes().replace(
+        "EncryptedPackage".encode("utf-16-le"), "SomethingElse123".encode("utf-16-le")))
+    assert "not a readable Excel workbook" in run_cli(command, str(damaged)).stderr
+
+
 @pytest.mark.parametrize("text, delimiter", [
     ("Charge Detail Report\r\n\r\nPatient\tDOS\tCPT\tUnits\r\nDoe, Jane\t03/02/2026\t97110\t1\r\n", "\t"),
     ("patient,dos,cpt,units,note\nP1,2026-03-02,97110,1,a; b; c; d; e; f; g\nP2,2026-03-02,97110,1,\n", ","),

@@ -182,10 +182,27 @@ def sheet_names(path: Path) -> list[str]:
     try:
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
     except (CalamineError, OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable Excel workbook ({str(exc).splitlines()[0][:80]})") from None
+        raise _unreadable(path, exc) from None
 
 
 MAX_UNPACKED = 2_000_000_000  # bytes an xlsx may unpack to (a 1,000,000-line sheet is well under)
+
+
+# An Office file encrypted as a whole (a password to open it, or a sensitivity label that protects it) is an OLE2
+# container holding one stream of that name (MS-OFFCRYPTO 2.3.4.4): no reader opens it without the key.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _unreadable(path: Path, problem: Exception) -> UsageError:
+    """What is wrong with a workbook python-calamine cannot open: encrypted, said with what to do; else its error."""
+    with path.open("rb") as handle:
+        encrypted = handle.read(8) == _WORKBOOK_MAGIC[1] and _ENCRYPTED_PACKAGE in handle.read()
+    if encrypted:
+        return UsageError(f"{path}: the workbook is encrypted (a password to open it, or a sensitivity label that "
+                          "protects it), and ptcalc cannot read it: in Excel, save a copy without the password (File > "
+                          "Info > Protect Workbook > Encrypt with Password, cleared) or export the sheet as csv, and "
+                          "scrub that")
+    return UsageError(f"{path}: not a readable Excel workbook ({str(problem).splitlines()[0][:80]})")
 
 
 def _check_unpacked_size(path: Path) -> None:
@@ -207,7 +224,7 @@ def _read_excel(path: Path, sheet: str | None, stream: bool) -> RawSheet:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
-        raise UsageError(f"{path}: not a readable Excel workbook ({str(exc).splitlines()[0][:80]})") from None
+        raise _unreadable(path, exc) from None
     names = workbook.sheet_names
     if sheet is None:
         if not names:
