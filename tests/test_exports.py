@@ -2156,3 +2156,24 @@ def test_a_code_column_of_evaluations_and_modalities_is_found_by_its_cells_too(t
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["cpt"].startswith("Item (C)") and report["summary"]["lines"] == 4
     assert not [f for f in report["findings"] if f["severity"] != "info"]
+
+
+@pytest.mark.parametrize("minutes, expected", [
+    (["", "", ""], {(2, "UNT005", "no_data"), (3, "UNT005", "no_data"), (4, "UNT005", "no_data")}),  # none fills it
+    (["", "", "30"], {(2, "UNT005", "fail"), (3, "UNT005", "fail")}),             # one line has them: the rest lack
+    (["", "abc", ""], {(2, "UNT005", "fail"), (3, "DAT002", "fail"), (4, "UNT005", "fail")}),  # unreadable: a value
+], ids=["empty", "one filled", "unreadable"])
+def test_a_minutes_column_empty_on_every_line_is_a_source_without_minutes(minutes: list[str], expected: set,
+                                                                          tmp_path: Path) -> None:
+    """An export whose Minutes column the clinic never fills (minutes are in the notes) gave an UNT005 error on
+    every timed line: only false alarms. A column no line fills is read as a source without minutes, as an
+    837 is: UNT005 no_data, and the reading says so."""
+    sheet = tmp_path / "minutes.csv"
+    rows = [("97110", 2), ("97140", 1), ("97112", 2)]
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n" + "".join(
+        f"{'E1' if i < 2 else 'E2'},03/02/2026,{code},GP,{units},{m},Medicare\n"
+        for i, ((code, units), m) in enumerate(zip(rows, minutes))))
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"], f["status"]) for f in report["findings"] if f["severity"] != "info"}
+    assert found == expected
+    assert ("minutes_empty" in report["reading"]) == (minutes == ["", "", ""])

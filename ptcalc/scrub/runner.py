@@ -179,11 +179,18 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     started = perf_counter()
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
-    judged = judge_lines(lines, ref, set(layout.columns), as_of, jobs)
+    judged_columns = set(layout.columns)
+    empty_minutes = "minutes" in layout.columns and _minutes_column_unused(lines, ref.timed_codes)
+    if empty_minutes:  # a source without minutes, as an 837 is: UNT005 says no_data, not an error on each line
+        judged_columns.discard("minutes")
+    judged = judge_lines(lines, ref, judged_columns, as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
+    if empty_minutes and lines:
+        reading["minutes_empty"] = (f"{layout.source_of('minutes')} is empty on every line: read as a source without "
+                                    "minutes (timed units cannot be checked against them)")
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
     sheet.complete_reading(reading)
@@ -193,6 +200,20 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         shown_in["provider_type"] = layout.extra["provider_name"]  # the type the provider's name says
     return ScrubResult(sheet, header_index, shown_in, lines, judged.findings, judged.expected_units,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows, timings=timings)
+
+
+_MINUTES = ("minutes", "visit_timed_minutes")
+
+
+def _minutes_column_unused(lines: list[ChargeLine], timed_codes: frozenset[str]) -> bool:
+    """No line fills the minutes column (nor a visit's total timed minutes), over two or more visits with timed
+    codes billed: an export whose minutes are kept in the notes, not a line whose minutes were forgotten (that
+    is UNT005's error)."""
+    if any(line.minutes is not None or line.visit_timed_minutes is not None or not line.bad.isdisjoint(_MINUTES)
+           for line in lines):
+        return False
+    visits = {(line.patient_id, line.dos) for line in lines if line.cpt in timed_codes and line.units}
+    return len(visits) > 1
 
 
 def _locality_reading(ref: Reference, clinic: str, column: bool) -> str:

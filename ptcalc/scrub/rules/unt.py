@@ -217,8 +217,9 @@ class TimedCodeWithoutMinutes(Rule):
     id = "UNT005"
     name = "timed-code-without-minutes"
     severity = "error"
-    condition = ("A timed code has no minutes documented (status no_data when the source has no minutes at all, "
-                 "as an 837 claim has none); its visit's units are then unknown, and UNT001-UNT003 do not judge them")
+    condition = ("A timed code has no minutes documented (status no_data when the source has no minutes at all: "
+                 "an 837 claim has none, nor does an export's minutes column that no line of two or more visits "
+                 "fills); its visit's units are then unknown, and UNT001-UNT003 do not judge them")
     fix = "Record the minutes"
     source = "CMS Pub. 100-02 ch.15 §220.3 (timed minutes must support the billed units)"
     needs = ("patient_id", "dos", "cpt", "minutes")
