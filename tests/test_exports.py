@@ -792,7 +792,8 @@ def test_an_activity_report_with_a_totals_block_and_no_modifier_column(tmp_path:
     # No modifiers column: whether GP is on the claim is unknown, not missing (no_data, no dollars at risk).
     gp = [f for f in report["findings"] if f["rule"] == "MOD001"]
     assert [(f["row"], f["status"], f["amount_at_risk"]) for f in gp] == [(2, "no_data", None)]
-    assert gp[0]["message"].startswith("the sheet has no modifiers column; if the claim has none either: 97110")
+    assert gp[0]["message"].startswith("the sheet gives no modifiers (no column, or one no line fills); if the claim "
+                                       "has none either: 97110")
     assert code == 0 and not [f for f in report["findings"] if f["status"] == "fail"]
 
 
@@ -1461,10 +1462,10 @@ def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_co
 
 def test_a_locality_column_may_give_the_locality_by_its_name(tmp_path: Path) -> None:
     sheet = tmp_path / "localities.csv"
-    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Medicare Locality\n"
-                     "L1,2026-03-02,97110,1,15,,13202-01 Manhattan\n"
-                     "L2,2026-03-02,97110,1,15,,Manhattan\n"
-                     "L3,2026-03-02,97110,1,15,,1320201\n")
+    sheet.write_text("patient_id,dos,cpt,units,minutes,modifiers,Medicare Locality\n"   # KX: no GP (MOD001), priced
+                     "L1,2026-03-02,97110,1,15,KX,13202-01 Manhattan\n"
+                     "L2,2026-03-02,97110,1,15,KX,Manhattan\n"
+                     "L3,2026-03-02,97110,1,15,KX,1320201\n")
     _, report = scrub_json(sheet)
     assert [(f["row"], f["rule"], f["amount_at_risk"]) for f in report["findings"]] == [
         (2, "MOD001", 32.43), (3, "MOD001", 32.43), (4, "MOD001", 32.43)]  # priced in Manhattan, no DAT002
@@ -2176,4 +2177,25 @@ def test_a_minutes_column_empty_on_every_line_is_a_source_without_minutes(minute
     _, report = scrub_json(sheet)
     found = {(f["row"], f["rule"], f["status"]) for f in report["findings"] if f["severity"] != "info"}
     assert found == expected
-    assert ("minutes_empty" in report["reading"]) == (minutes == ["", "", ""])
+    assert bool(report["reading"].get("columns_empty")) == (minutes == ["", "", ""])
+
+
+def test_a_modifiers_column_no_line_fills_is_a_sheet_without_modifiers(tmp_path: Path) -> None:
+    """An export that leaves modifiers to the claim (the billing system adds GP and KX when it makes the claim)
+    had MOD001 errors on every Medicare line: only false alarms. A `Mod` column no line of two or more visits
+    fills reads as a sheet without modifiers: MOD001 no_data, and the reading says so. One modifier on one
+    line, and the blank ones are missing again."""
+    sheet = tmp_path / "mods.csv"
+    text = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+            "M1,03/02/2026,97110,,2,30,Medicare\nM2,03/03/2026,97140,{mod},1,15,Medicare\n")
+    sheet.write_text(text.format(mod=""))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {(2, "MOD001", "no_data"),
+                                                                                (3, "MOD001", "no_data")}
+    assert report["reading"]["columns_empty"] == [
+        "Mod (D) is empty on every line: read as a source without modifiers (a missing GP, KX, CQ, 59 or 95 "
+        "cannot be told from one the claim has: no_data)"]
+    sheet.write_text(text.format(mod="GP"))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {(2, "MOD001", "fail")}
+    assert "columns_empty" not in report["reading"]

@@ -720,8 +720,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {clock}: times of day (when the visit was), not minutes: not read as minutes")
     if reading.get("minutes_are_visit_totals"):
         lines.append(f"  {reading['minutes_are_visit_totals']}: read as the visit's total timed minutes")
-    if reading.get("minutes_empty"):
-        lines.append(f"  {reading['minutes_empty']}")
+    for empty in reading.get("columns_empty") or []:
+        lines.append(f"  {empty}")
     for moved in reading.get("values_beside_header") or []:
         lines.append(f"  {moved} (read from there)")
     for name, candidates in (reading.get("columns_unclear") or {}).items():

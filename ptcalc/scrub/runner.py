@@ -179,18 +179,17 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     started = perf_counter()
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
-    judged_columns = set(layout.columns)
-    empty_minutes = "minutes" in layout.columns and _minutes_column_unused(lines, ref.timed_codes)
-    if empty_minutes:  # a source without minutes, as an 837 is: UNT005 says no_data, not an error on each line
-        judged_columns.discard("minutes")
-    judged = judge_lines(lines, ref, judged_columns, as_of, jobs)
+    # A column no line fills is judged as absent: a source without minutes (UNT005 no_data, as an 837) or
+    # modifiers (MOD001 no_data: the claim's own are unknown), not an error on every line
+    unfilled = _columns_no_line_fills(lines, set(layout.columns), ref.timed_codes)
+    judged = judge_lines(lines, ref, set(layout.columns) - set(unfilled), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
-    if empty_minutes and lines:
-        reading["minutes_empty"] = (f"{layout.source_of('minutes')} is empty on every line: read as a source without "
-                                    "minutes (timed units cannot be checked against them)")
+    if unfilled:
+        reading["columns_empty"] = [f"{layout.source_of(name)} is empty on every line: read as a source without "
+                                    f"{name} ({_WITHOUT[name]})" for name in unfilled]
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
     sheet.complete_reading(reading)
@@ -202,18 +201,28 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows, timings=timings)
 
 
-_MINUTES = ("minutes", "visit_timed_minutes")
+# What a line fills a column with, and what the sheet is judged as without it.
+_FILLED = {"minutes": lambda line: line.minutes is not None or line.visit_timed_minutes is not None
+           or not line.bad.isdisjoint(("minutes", "visit_timed_minutes")),
+           "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad}
+_WITHOUT = {"minutes": "timed units cannot be checked against them",
+            "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data"}
 
 
-def _minutes_column_unused(lines: list[ChargeLine], timed_codes: frozenset[str]) -> bool:
-    """No line fills the minutes column (nor a visit's total timed minutes), over two or more visits with timed
-    codes billed: an export whose minutes are kept in the notes, not a line whose minutes were forgotten (that
-    is UNT005's error)."""
-    if any(line.minutes is not None or line.visit_timed_minutes is not None or not line.bad.isdisjoint(_MINUTES)
-           for line in lines):
-        return False
-    visits = {(line.patient_id, line.dos) for line in lines if line.cpt in timed_codes and line.units}
-    return len(visits) > 1
+def _columns_no_line_fills(lines: list[ChargeLine], columns: set[str], timed_codes: frozenset[str]) -> list[str]:
+    """The minutes and modifiers columns no line fills (nor a visit's total timed minutes), over two or more
+    visits billed (with timed codes, for minutes): an export that does not carry them (minutes kept in the
+    notes, modifiers added when the claim is made), not a line whose values were forgotten (that is UNT005's
+    and MOD001's error)."""
+    unfilled = []
+    for name, filled_by in _FILLED.items():
+        if name not in columns or any(map(filled_by, lines)):
+            continue
+        visits = {(line.patient_id, line.dos) for line in lines
+                  if line.units and (name != "minutes" or line.cpt in timed_codes)}
+        if len(visits) > 1:
+            unfilled.append(name)
+    return unfilled
 
 
 def _locality_reading(ref: Reference, clinic: str, column: bool) -> str:

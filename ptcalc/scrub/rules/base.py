@@ -87,8 +87,9 @@ class Rule:
         column = self.absent_value_of
         if status == "fail" and column is not None and column not in ctx.columns:
             status, amount = "no_data", None
-            message = f"the sheet has no {column} column; if the claim has none either: {message}"
-            fix = f"Check the claim's {column} (or add a {column} column to the sheet)"
+            message = f"the sheet gives no {column} (no column, or one no line fills); if the claim has none " \
+                      f"either: {message}"
+            fix = f"Check the claim's {column} (or give them on the sheet)"
         waiver = line.scrub_override
         if status == "fail" and waiver is not None and self.id in waiver.rules:
             status, message = "bypassed", f"{message}; waived on the sheet: {waiver.reason}"
