@@ -483,3 +483,16 @@ def test_a_line_paid_in_part_for_a_denial_reason_is_denied_in_part(tmp_path: Pat
     outcomes = [row[9] for row in rows]
     assert outcomes == ["caught before billing (denied in part: $10.00)", "missed (denied in part: $12.00)",
                         "paid, not flagged"]
+
+
+def test_an_837_without_modifiers_is_a_claim_without_them_not_a_sheet_that_leaves_them_out(tmp_path: Path) -> None:
+    """An export's modifiers column no line fills is read as absent (MOD001 no_data); an 837's lines are the
+    claim as sent: no GP on two Medicare claims is MOD001 failing on both."""
+    line = {"dos": "2026-03-02", "cpt": "97110", "units": 1, "minutes": 15, "charge": 55, "payer_type": "medicare",
+            "provider_type": "PT"}
+    claims = tmp_path / "nogp.837"
+    claims.write_text(write_837([{**line, "patient_id": "N1"}, {**line, "patient_id": "N2"}]))
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert {(f["row"], f["rule"], f["status"]) for f in document["findings"]} == {(2, "MOD001", "fail"),
+                                                                                  (3, "MOD001", "fail")}
+    assert "columns_empty" not in document["reading"]

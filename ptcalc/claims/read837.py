@@ -139,7 +139,7 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
         at = rows[0].index(name)
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
-    return RawSheet(path, "837 service lines", rows), errors.errors
+    return RawSheet(path, "837 service lines", rows, claims_as_sent=True), errors.errors
 
 
 def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[Any]]:

@@ -88,6 +88,8 @@ class RawSheet:
     rest: Iterator[list[object]] | None = None
     reshaped: str | None = None  # how the rows were reshaped into charge lines (a visit per row: visit_rows.py)
     source_rows: dict[int, int] = field(default_factory=dict)  # reshaped: a row's number -> its row in the file
+    # The rows are claims as sent (an 837): a blank cell is the claim's own, not a value an export left out
+    claims_as_sent: bool = False
 
     def complete_reading(self, reading: dict[str, Any]) -> None:
         """Adds to a reading of the rows what it says of the source as a whole; a column the reshaping

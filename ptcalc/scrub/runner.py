@@ -179,9 +179,9 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     started = perf_counter()
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
-    # A column no line fills is judged as absent: a source without minutes (UNT005 no_data, as an 837) or
-    # modifiers (MOD001 no_data: the claim's own are unknown), not an error on every line
-    unfilled = _columns_no_line_fills(lines, set(layout.columns), ref.timed_codes)
+    # An export's column no line fills is judged as absent: a source without minutes (UNT005 no_data, as an 837)
+    # or modifiers (MOD001 no_data: the claim's own are unknown), not an error on every line. A claim's are its own
+    unfilled = [] if sheet.claims_as_sent else _columns_no_line_fills(lines, set(layout.columns), ref.timed_codes)
     judged = judge_lines(lines, ref, set(layout.columns) - set(unfilled), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     versions = data_versions(ref, judged.latest_service or as_of)
