@@ -2199,3 +2199,23 @@ def test_a_modifiers_column_no_line_fills_is_a_sheet_without_modifiers(tmp_path:
     _, report = scrub_json(sheet)
     assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {(2, "MOD001", "fail")}
     assert "columns_empty" not in report["reading"]
+
+
+def test_an_assistant_minutes_column_no_line_fills_does_not_say_the_therapist_furnished_everything(
+        tmp_path: Path) -> None:
+    """An export template's `PTA Minutes` column left empty: CQ lines the supervising PT renders (as claims
+    name the supervising therapist) were MOD007 warnings, "assistant 0 of 30 minutes". Read as a sheet
+    without assistant minutes: CQ judged on the assistants' own lines. With minutes on one line, the
+    blank ones are 0 again."""
+    sheet = tmp_path / "pta.csv"
+    text = ("Acct,DOS,CPT,Mod,Units,Minutes,Credentials,PTA Minutes\n"
+            "Q1,03/02/2026,97110,GP CQ,2,30,PT,\nQ2,03/03/2026,97112,GP CQ,1,15,PT,{pta}\n"
+            "Q3,03/03/2026,97530,GP,1,15,PTA,\n")
+    sheet.write_text(text.format(pta=""))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"]) for f in report["findings"] if f["severity"] != "info"} == {(4, "MOD005")}
+    assert report["reading"]["columns_empty"][0].startswith("PTA Minutes (H) is empty on every line")
+    sheet.write_text(text.format(pta="10"))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"]) for f in report["findings"] if f["severity"] != "info"} == {(2, "MOD007"),
+                                                                                            (4, "MOD005")}

@@ -204,16 +204,19 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
 # What a line fills a column with, and what the sheet is judged as without it.
 _FILLED = {"minutes": lambda line: line.minutes is not None or line.visit_timed_minutes is not None
            or not line.bad.isdisjoint(("minutes", "visit_timed_minutes")),
-           "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad}
+           "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad,
+           "pta_minutes": lambda line: line.pta_minutes is not None or "pta_minutes" in line.bad}
 _WITHOUT = {"minutes": "timed units cannot be checked against them",
-            "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data"}
+            "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data",
+            "pta_minutes": "CQ/CO judged on the assistants' own lines only: the supervising therapist may render a "
+                           "CQ line"}
 
 
 def _columns_no_line_fills(lines: list[ChargeLine], columns: set[str], timed_codes: frozenset[str]) -> list[str]:
-    """The minutes and modifiers columns no line fills (nor a visit's total timed minutes), over two or more
-    visits billed (with timed codes, for minutes): an export that does not carry them (minutes kept in the
-    notes, modifiers added when the claim is made), not a line whose values were forgotten (that is UNT005's
-    and MOD001's error)."""
+    """The minutes, modifiers and assistant-minutes columns no line fills (nor a visit's total timed minutes),
+    over two or more visits billed (with timed codes, for minutes): an export that does not carry them (minutes
+    kept in the notes, modifiers added when the claim is made, an export template's unused column), not a line
+    whose values were forgotten (that is UNT005's and MOD001's error)."""
     unfilled = []
     for name, filled_by in _FILLED.items():
         if name not in columns or any(map(filled_by, lines)):
