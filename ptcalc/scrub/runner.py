@@ -28,6 +28,7 @@ from .rows import VisitCarry, carry_visit_cells_down, not_claim_lines
 from .lines import ChargeLine, LineParser, day_first_dates
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .visit_rows import line_per_code
+from .unfilled import columns_no_line_fills, read_as
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
@@ -179,17 +180,16 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     started = perf_counter()
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
-    # An export's column no line fills is judged as absent: a source without minutes (UNT005 no_data, as an 837)
-    # or modifiers (MOD001 no_data: the claim's own are unknown), not an error on every line. A claim's are its own
-    unfilled = [] if sheet.claims_as_sent else _columns_no_line_fills(lines, set(layout.columns), ref.timed_codes)
+    # An export's column no line fills is judged as absent (unfilled.py); a claim's blank cells are its own
+    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, set(layout.columns), ref.timed_codes)
     judged = judge_lines(lines, ref, set(layout.columns) - set(unfilled), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
     if unfilled:
-        reading["columns_empty"] = [f"{layout.source_of(name)} is empty on every line: read as a source without "
-                                    f"{name} ({_WITHOUT[name]})" for name in unfilled]
+        reading["columns_empty"] = [f"{layout.source_of(name)} is empty on every line: {read_as(name)}"
+                                    for name in unfilled]
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
     sheet.complete_reading(reading)
@@ -199,33 +199,6 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         shown_in["provider_type"] = layout.extra["provider_name"]  # the type the provider's name says
     return ScrubResult(sheet, header_index, shown_in, lines, judged.findings, judged.expected_units,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows, timings=timings)
-
-
-# What a line fills a column with, and what the sheet is judged as without it.
-_FILLED = {"minutes": lambda line: line.minutes is not None or line.visit_timed_minutes is not None
-           or not line.bad.isdisjoint(("minutes", "visit_timed_minutes")),
-           "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad,
-           "pta_minutes": lambda line: line.pta_minutes is not None or "pta_minutes" in line.bad}
-_WITHOUT = {"minutes": "timed units cannot be checked against them",
-            "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data",
-            "pta_minutes": "CQ/CO judged on the assistants' own lines only: the supervising therapist may render a "
-                           "CQ line"}
-
-
-def _columns_no_line_fills(lines: list[ChargeLine], columns: set[str], timed_codes: frozenset[str]) -> list[str]:
-    """The minutes, modifiers and assistant-minutes columns no line fills (nor a visit's total timed minutes),
-    over two or more visits billed (with timed codes, for minutes): an export that does not carry them (minutes
-    kept in the notes, modifiers added when the claim is made, an export template's unused column), not a line
-    whose values were forgotten (that is UNT005's and MOD001's error)."""
-    unfilled = []
-    for name, filled_by in _FILLED.items():
-        if name not in columns or any(map(filled_by, lines)):
-            continue
-        visits = {(line.patient_id, line.dos) for line in lines
-                  if line.units and (name != "minutes" or line.cpt in timed_codes)}
-        if len(visits) > 1:
-            unfilled.append(name)
-    return unfilled
 
 
 def _locality_reading(ref: Reference, clinic: str, column: bool) -> str:

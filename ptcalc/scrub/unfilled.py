@@ -1,0 +1,46 @@
+"""Columns an export has but no line fills: judged as a sheet without them, not as a blank on every line.
+
+A `Minutes` column the clinic never fills (the minutes are in the notes), a `Mod` column left to the billing
+system (it adds GP and KX when it makes the claim), an export template's `PTA Minutes` or `YTD Prior`: read
+as blanks, each line would be an error (UNT005, MOD001) or a warning (MOD007, MOD004) that the sheet cannot
+support, only false alarms. Over two or more visits an empty column says the export does not carry the value;
+on one visit, a blank is a value forgotten, and the rules say so.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .lines import ChargeLine
+
+# What a line fills a column with, and what the sheet is judged as without it.
+_FILLED: dict[str, Callable[[ChargeLine], bool]] = {
+    "minutes": lambda line: line.minutes is not None or line.visit_timed_minutes is not None
+    or not line.bad.isdisjoint(("minutes", "visit_timed_minutes")),
+    "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad,
+    "pta_minutes": lambda line: line.pta_minutes is not None or "pta_minutes" in line.bad,
+    "ytd_prior": lambda line: line.ytd_prior is not None or "ytd_prior" in line.bad,
+}
+_WITHOUT = {"minutes": "timed units cannot be checked against them: UNT005 no_data",
+            "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data",
+            "pta_minutes": "CQ/CO judged on the assistants' own lines only: the supervising therapist may render a "
+                           "CQ line",
+            "ytd_prior": "the allowed dollars before the sheet are unknown: KX is not judged as below the threshold"}
+
+
+def columns_no_line_fills(lines: list[ChargeLine], columns: set[str], timed_codes: frozenset[str]) -> list[str]:
+    """The columns of `_FILLED` the sheet has and no line fills (minutes: nor a visit's total timed minutes),
+    over two or more visits billed (with timed codes, for minutes)."""
+    unfilled = []
+    for name, filled_by in _FILLED.items():
+        if name not in columns or any(map(filled_by, lines)):
+            continue
+        visits = {(line.patient_id, line.dos) for line in lines
+                  if line.units and (name != "minutes" or line.cpt in timed_codes)}
+        if len(visits) > 1:
+            unfilled.append(name)
+    return unfilled
+
+
+def read_as(name: str) -> str:
+    """How the sheet is read without the column's values, in words."""
+    return f"read as a source without {name} ({_WITHOUT[name]})"
