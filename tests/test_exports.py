@@ -2221,16 +2221,13 @@ def test_an_assistant_minutes_column_no_line_fills_does_not_say_the_therapist_fu
                                                                                             (4, "MOD005")}
 
 
-def test_a_ytd_prior_column_no_line_fills_says_nothing_of_the_dollars_before(tmp_path: Path) -> None:
-    """`YTD Prior` left empty on every line: each KX line was a MOD004 warning (a blank read as $0 before the
-    sheet). Read as unknown: KX is not judged below the threshold. A prior on one line, and blanks are $0."""
+def test_a_ytd_prior_column_no_line_fills_is_no_dollars_before_for_every_patient(tmp_path: Path) -> None:
+    """Not read as absent, unlike an empty minutes or modifiers column: a blank `YTD Prior` is no allowed
+    dollars before the sheet (spec §3), what every patient without therapy elsewhere this year has. KX on
+    their lines is far below the threshold: MOD004 on both."""
     sheet = tmp_path / "prior.csv"
-    text = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance,YTD Prior\n"
-            "K1,03/02/2026,97110,GP KX,1,15,Medicare,\nK2,03/03/2026,97110,GP KX,1,15,Medicare,{prior}\n")
-    sheet.write_text(text.format(prior=""))
-    _, report = scrub_json(sheet)
-    assert not [f for f in report["findings"] if f["rule"] == "MOD004"]
-    assert report["reading"]["columns_empty"][0].startswith("YTD Prior (H) is empty on every line")
-    sheet.write_text(text.format(prior="100"))
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Insurance,YTD Prior\n"
+                     "K1,03/02/2026,97110,GP KX,1,15,Medicare,\nK2,03/03/2026,97110,GP KX,1,15,Medicare,\n")
     _, report = scrub_json(sheet)
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(2, "MOD004"), (3, "MOD004")}
+    assert "columns_empty" not in report["reading"]

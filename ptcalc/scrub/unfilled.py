@@ -1,10 +1,12 @@
 """Columns an export has but no line fills: judged as a sheet without them, not as a blank on every line.
 
 A `Minutes` column the clinic never fills (the minutes are in the notes), a `Mod` column left to the billing
-system (it adds GP and KX when it makes the claim), an export template's `PTA Minutes` or `YTD Prior`: read
-as blanks, each line would be an error (UNT005, MOD001) or a warning (MOD007, MOD004) that the sheet cannot
-support, only false alarms. Over two or more visits an empty column says the export does not carry the value;
-on one visit, a blank is a value forgotten, and the rules say so.
+system (it adds GP and KX when it makes the claim), an export template's `PTA Minutes`: read as blanks, each
+line would be an error (UNT005, MOD001) or a warning (MOD007) that the sheet cannot support, only false
+alarms. Over two or more visits an empty column says the export does not carry the value; on one visit, a
+blank is a value forgotten, and the rules say so. Not `ytd_prior`: a blank there is no allowed dollars before
+the sheet (spec §3), which every patient without therapy elsewhere this year has, so an empty column is
+$0 for all of them and KX on their lines is still MOD004.
 """
 from __future__ import annotations
 
@@ -18,13 +20,11 @@ _FILLED: dict[str, Callable[[ChargeLine], bool]] = {
     or not line.bad.isdisjoint(("minutes", "visit_timed_minutes")),
     "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad,
     "pta_minutes": lambda line: line.pta_minutes is not None or "pta_minutes" in line.bad,
-    "ytd_prior": lambda line: line.ytd_prior is not None or "ytd_prior" in line.bad,
 }
 _WITHOUT = {"minutes": "timed units cannot be checked against them: UNT005 no_data",
             "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data",
             "pta_minutes": "CQ/CO judged on the assistants' own lines only: the supervising therapist may render a "
-                           "CQ line",
-            "ytd_prior": "the allowed dollars before the sheet are unknown: KX is not judged as below the threshold"}
+                           "CQ line"}
 
 
 def columns_no_line_fills(lines: list[ChargeLine], columns: set[str], timed_codes: frozenset[str]) -> list[str]:
