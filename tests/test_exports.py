@@ -2231,3 +2231,16 @@ def test_a_ytd_prior_column_no_line_fills_is_no_dollars_before_for_every_patient
     _, report = scrub_json(sheet)
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(2, "MOD004"), (3, "MOD004")}
     assert "columns_empty" not in report["reading"]
+
+
+def test_a_sheet_written_to_the_contract_means_none_by_an_empty_column(tmp_path: Path) -> None:
+    """ptcalc's own column names (the shipped workbook's Charges sheet, spec §3): a blank modifiers cell is
+    no modifier and blank minutes are none, whatever the other lines say — MOD001 and UNT005 fail, as on
+    one line. Only an export's own empty column is read as one it does not carry."""
+    sheet = tmp_path / "contract.csv"
+    sheet.write_text("patient_id,dos,cpt,modifiers,units,minutes,payer_type\n"
+                     "C1,2026-03-02,97110,,1,,medicare\nC2,2026-03-03,97140,,1,,medicare\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
+        (2, "MOD001", "fail"), (3, "MOD001", "fail"), (2, "UNT005", "fail"), (3, "UNT005", "fail")}
+    assert "columns_empty" not in report["reading"]

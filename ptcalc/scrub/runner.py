@@ -181,7 +181,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
     # An export's column no line fills is judged as absent (unfilled.py); a claim's blank cells are its own
-    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, set(layout.columns), ref.timed_codes)
+    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref.timed_codes)
     judged = judge_lines(lines, ref, set(layout.columns) - set(unfilled), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     versions = data_versions(ref, judged.latest_service or as_of)
