@@ -3,12 +3,12 @@
 A `Minutes` column the clinic never fills (the minutes are in the notes), a `Mod` column left to the billing
 system (it adds GP and KX when it makes the claim), an export template's `PTA Minutes`: read as blanks, each
 line would be an error (UNT005, MOD001) or a warning (MOD007) that the sheet cannot support, only false
-alarms. Over two or more visits an empty column says the export does not carry the value; on one visit, a
-blank is a value forgotten, and the rules say so; and a sheet written to ptcalc's own contract (its header
-names the required fields as spec §3 does, `patient_id`, `dos`, `cpt`, `units`: the shipped workbook's
-Charges sheet) means by a blank what the contract says, as a claim does. Not `ytd_prior`: a blank there is no allowed dollars before
-the sheet (spec §3), which every patient without therapy elsewhere this year has, so an empty column is
-$0 for all of them and KX on their lines is still MOD004.
+alarms. Over two or more visits an empty column says the export does not carry the value. Where a blank is a
+value it stays one: on one visit (a value forgotten, and the rules say so), and on a sheet written to ptcalc's
+own contract (its header names the required fields as spec §3 does, `patient_id`, `dos`, `cpt`, `units`: the
+shipped workbook's Charges sheet), as on a claim. Not `ytd_prior`: a blank there is no allowed dollars before
+the sheet (spec §3), what every patient without therapy elsewhere this year has, so an empty column is $0 for
+all of them and KX on their lines is still MOD004.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ _WITHOUT = {"minutes": "timed units cannot be checked against them: UNT005 no_da
                            "CQ line"}
 
 
-def written_to_contract(layout: SheetLayout) -> bool:
+def _written_to_contract(layout: SheetLayout) -> bool:
     """The header names the required fields with the contract's own names (no export writes `patient_id`)."""
     return all(name in layout.columns and str(layout.headers[layout.columns[name]]).strip().lower() == name
                for name in REQUIRED)
@@ -40,7 +40,7 @@ def written_to_contract(layout: SheetLayout) -> bool:
 def columns_no_line_fills(lines: list[ChargeLine], layout: SheetLayout, timed_codes: frozenset[str]) -> list[str]:
     """The columns of `_FILLED` an export has and no line fills (minutes: nor a visit's total timed minutes),
     over two or more visits billed (with timed codes, for minutes)."""
-    if written_to_contract(layout):
+    if _written_to_contract(layout):
         return []
     unfilled = []
     for name, filled_by in _FILLED.items():
