@@ -8,6 +8,13 @@ from ..findings import Finding
 from ..lines import ChargeLine
 from .base import Rule
 
+_SAID_WITH_A_VOWEL = frozenset("AEFHILMNORSX")  # letters whose names start with a vowel sound: an OT, an SLP, a PT
+
+
+def with_article(abbreviation: str) -> str:
+    """`a PT`, `an OT`, `an SLP`, `an AT`: the article as an abbreviation read letter by letter takes it."""
+    return f"{'an' if abbreviation[:1].upper() in _SAID_WITH_A_VOWEL else 'a'} {abbreviation}"
+
 
 class AssistantBilledEvaluation(Rule):
     id = "PRV001"
@@ -21,8 +28,8 @@ class AssistantBilledEvaluation(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].is_evaluation):
             if line.is_assistant:
-                yield self.finding(ctx, line, f"{line.cpt} ({ctx.code(line).label}) is billed with a "
-                                   f"{line.provider_type} as the provider", field="provider_type",
+                yield self.finding(ctx, line, f"{line.cpt} ({ctx.code(line).label}) is billed with "
+                                   f"{with_article(line.provider_type)} as the provider", field="provider_type",
                                    amount=ctx.allowed(line))
 
 
@@ -39,7 +46,7 @@ class DisciplineCodeMismatch(Rule):
         for line in self.lines(ctx, code=lambda code: ctx.ref.codes[code].is_evaluation):
             info = ctx.code(line)
             if info.discipline != "therapy" and line.discipline and info.discipline != line.discipline:
-                yield self.finding(ctx, line, f"{line.cpt} is a {info.discipline} evaluation code but the provider "
+                yield self.finding(ctx, line, f"{line.cpt} is {with_article(info.discipline)} evaluation code but the provider "
                                    f"is {line.provider_type}", field="provider_type", amount=ctx.allowed(line))
 
 
