@@ -44,6 +44,34 @@ class FakeRange:
                 cell.value = None
 
     @property
+    def row(self) -> int:
+        return self.r1
+
+    @property
+    def last_cell(self) -> FakeRange:
+        return FakeRange(self.ws, (self.r2, self.c2))
+
+    def _merge_of(self, row: int, col: int) -> Any:
+        return next((m for m in self.ws.merged_cells.ranges
+                     if m.min_row <= row <= m.max_row and m.min_col <= col <= m.max_col), None)
+
+    @property
+    def merge_cells(self) -> bool | None:
+        """As Excel's Range.MergeCells through COM: True when every cell is in a merge, False when none is,
+        None (Null) when some are."""
+        merged = {self._merge_of(r, c) is not None for r in range(self.r1, self.r2 + 1)
+                  for c in range(self.c1, self.c2 + 1)}
+        return None if len(merged) > 1 else merged.pop()
+
+    @property
+    def merge_area(self) -> FakeRange:
+        """The merge holding the range's first cell, or that cell."""
+        merge = self._merge_of(self.r1, self.c1)
+        if merge is None:
+            return FakeRange(self.ws, (self.r1, self.c1))
+        return FakeRange(self.ws, (merge.min_row, merge.min_col), (merge.max_row, merge.max_col))
+
+    @property
     def color(self) -> str | None:
         fill = self.ws.cell(self.r1, self.c1).fill
         return None if fill.fill_type is None else "#" + fill.fgColor.rgb[-6:]

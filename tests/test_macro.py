@@ -1,16 +1,17 @@
 """The scrub macro, run headlessly on an openpyxl workbook through the xlwings Book API subset."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from openpyxl.styles import PatternFill
 
 from ptcalc.scrub import scrub_file
 from udfs.macros import scrub_book
 
-from .fakebook import FakeBook
+from .fakebook import FakeBook, FakeRange
 from .test_scrub import BASIC, as_xlsx
 
 AS_OF = date(2026, 11, 22)
@@ -59,3 +60,82 @@ def test_running_it_again_replaces_the_results_without_duplicates(tmp_path: Path
     assert ws.cell(6, width + 1).value == "CLEAN" and ws.cell(6, width + 2).value is None
     assert ws.cell(6, width + 1).fill.fill_type is None  # last run's red is gone
     assert ws.max_column == width + 3
+
+
+def merged_visits_book(path: Path, more_visits: int = 0) -> Path:
+    """A hand-kept charge sheet under a merged title: each visit's patient, date and insurance merged over its
+    lines; `more_visits` of three lines each first (patients V0, V1, ...)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["Charges, week of March 2"])
+    sheet.append(["Acct", "DOS", "CPT", "Modifiers", "Units", "Minutes", "Primary Insurance"])
+    merges = ["A1:G1"]
+    for visit in range(more_visits):
+        top = sheet.max_row + 1
+        sheet.append([f"V{visit}", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Medicare"])
+        sheet.append([None, None, "97140", "GP", 1, 15, None])
+        sheet.append([None, None, "97112", "GP", 1, 15, None])
+        merges += [f"{column}{top}:{column}{top + 2}" for column in "ABG"]
+    top = sheet.max_row + 1  # row 3 without more visits
+    sheet.append(["M1", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Medicare"])
+    sheet.append([None, None, "97140", "", 1, 15, None])
+    sheet.append([None, None, "97112", "GP", 1, 15, None])
+    sheet.append(["M2", datetime(2026, 3, 2), "97110", "GP", 2, 30, "Aetna"])
+    sheet.append([None, datetime(2026, 3, 3), "97110", "GP", 1, 15, None])
+    sheet.append([None, None, "97140", "GP", 1, 15, None])  # blank, not merged: carried down, with a note
+    merges += [f"A{top}:A{top + 2}", f"B{top}:B{top + 2}", f"G{top}:G{top + 2}", f"A{top + 3}:A{top + 4}",
+               f"G{top + 3}:G{top + 4}"]
+    for cells in merges:
+        sheet.merge_cells(cells)
+    book.save(path)
+    return path
+
+
+def test_the_macro_reads_a_patient_and_date_merged_over_a_visits_lines_as_each_lines(tmp_path: Path) -> None:
+    """Excel gives a merged cell's value in its top cell only: the macro asks where the merges are, and
+    judges the sheet as the command line does the saved file (which knows its merges). Before, every line
+    under a merged patient and date was DAT008 (\"carried down\"), and a patient merged over two days' lines
+    left the second day's line without a patient (DAT001)."""
+    path = merged_visits_book(tmp_path / "merged.xlsx")
+    result = scrub_book(FakeBook(openpyxl.load_workbook(path)), as_of=AS_OF)
+    found = {(f.row, f.rule) for f in result.findings}
+    assert found == {(4, "MOD001"), (8, "DAT008")}  # 97140 without GP; the blank date not merged is noted
+    assert [line.patient_id for line in result.lines] == ["M1", "M1", "M1", "M2", "M2", "M2"]
+    cli = scrub_file(path, as_of=AS_OF)
+    assert [(f.row, f.rule, f.status) for f in result.findings] == [(f.row, f.rule, f.status) for f in cli.findings]
+
+
+def test_an_engine_that_cannot_say_where_merges_are_reads_their_cells_as_blank(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """xlwings Lite reads merges only asynchronously (its sync `merge_cells` raises NotImplementedError):
+    the scrub still runs, the lines under a merge carried down with a note, as before."""
+    def not_here(self: FakeRange) -> None:
+        raise NotImplementedError("Reading whether cells are merged synchronously isn't supported on this engine")
+
+    monkeypatch.setattr(FakeRange, "merge_cells", property(not_here))
+    path = merged_visits_book(tmp_path / "merged.xlsx")
+    result = scrub_book(FakeBook(openpyxl.load_workbook(path)), as_of=AS_OF)
+    assert sorted((f.row, f.rule) for f in result.findings) == [
+        (4, "DAT008"), (4, "MOD001"), (5, "DAT008"), (7, "DAT001"), (8, "DAT001"), (8, "DAT001")]
+
+
+def test_a_sheet_without_merges_costs_the_macro_one_question(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each question is a call into Excel (COM): a sheet without merges asks once, a merged one a few per merge."""
+    asked = []
+    merge_cells = FakeRange.merge_cells.fget
+
+    def counted(self: FakeRange) -> bool | None:
+        asked.append((self.r1, self.c1, self.r2, self.c2))
+        return merge_cells(self)
+
+    monkeypatch.setattr(FakeRange, "merge_cells", property(counted))
+    scrub_book(FakeBook(openpyxl.load_workbook(as_xlsx(BASIC, tmp_path / "book.xlsx"))), as_of=AS_OF)
+    assert len(asked) == 1
+    asked.clear()
+    book = openpyxl.load_workbook(merged_visits_book(tmp_path / "merged.xlsx", more_visits=100))
+    result = scrub_book(FakeBook(book), as_of=AS_OF)
+    assert len(result.lines) == 306 and [(f.rule, f.patient_id) for f in result.findings] == [
+        ("MOD001", "M1"), ("DAT008", "M2")]  # as on the small sheet: the merges are all found
+    cells = book["Charges"].max_row * 7
+    assert len(asked) < cells / 4  # asking cell by cell would be one question a cell (308 rows x 7 columns)
