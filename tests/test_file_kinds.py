@@ -288,3 +288,18 @@ def test_an_html_export_whose_header_cells_span_two_rows_lines_up_as_on_the_page
     assert [(f.row, f.rule, f.status) for f in result.findings] == [
         (5, "PTP001", "bypassed"), (6, "MOD001", "fail"), (7, "DAT008", "fail")]
     assert result.findings[-1].message.startswith("carried down: patient, date")   # a cell spanning the visit
+
+
+def test_excels_owner_file_named_on_the_command_line_says_which_workbook_to_scrub(tmp_path: Path) -> None:
+    """`ptcalc scrub ~$charges.xlsx` (a shell's completion, `*.xlsx` on Windows while the workbook is open): the
+    165-byte file Excel writes beside an open workbook, holding the user's name. Before: "not a readable Excel
+    workbook (neither a workbook, a web page nor text)". A folder's owner files are passed over (test_batch)."""
+    (tmp_path / "charges.xlsx").write_bytes((DATA / "encrypted_charges.xlsx").read_bytes())  # any file of that name
+    owner = tmp_path / "~$charges.xlsx"
+    owner.write_bytes(b"\x0aPat Biller" + b" " * 44 + b"\x0a\x00P\x00a\x00t" + b"\x00" * 100)
+    result = run_cli("scrub", str(owner), "--format", "json")
+    assert result.returncode == 2 and result.stdout == ""
+    [said] = result.stderr.strip().splitlines()
+    assert "Excel's owner file of a workbook open in Excel" in said and said.endswith(": scrub charges.xlsx")
+    (tmp_path / "charges.xlsx").unlink()
+    assert run_cli("scrub", str(owner)).stderr.strip().endswith(": scrub the workbook it marks")

@@ -126,6 +126,11 @@ def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> Ra
         raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm, .xls, .xlsb, .ods, "
                          "Excel 2003 .xml, .csv, or a .txt/.tsv export delimited by tabs, commas, semicolons or bars)")
     head = _head(path)
+    if path.name.startswith("~$") and len(head) < 1024 and not head.startswith(_WORKBOOK_MAGIC):
+        workbook = path.with_name(path.name[2:])
+        instead = f"scrub {workbook.name}" if workbook.is_file() else "scrub the workbook it marks"
+        raise UsageError(f"{path}: Excel's owner file of a workbook open in Excel (it holds a user name, no "
+                         f"cells): {instead}")
     if head.startswith(_WORKBOOK_MAGIC):
         return _read_excel(path, sheet, stream)
     if looks_like_html(head):
