@@ -37,3 +37,24 @@ def test_the_wheel_carries_its_data_and_the_demo_runs_from_it(tmp_path: Path) ->
                           text=True, timeout=300)
     assert demo.returncode == 0, demo.stderr
     assert (elsewhere / "clinic_week.scrubbed.xlsx").is_file() and "at risk" in demo.stdout
+
+
+def test_the_oldest_python_ptcalc_admits_is_one_every_dependency_installs_on() -> None:
+    """`requires-python` said >=3.10 while pyx12 4 needs 3.11: on Python 3.10 the install failed with pip's
+    "No matching distribution found for pyx12>=4.0" instead of "requires a different Python"."""
+    from importlib.metadata import distribution, requires
+
+    from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
+
+    ours = SpecifierSet(distribution("ptcalc").metadata["Requires-Python"])
+    oldest = min(f"3.{minor}" for minor in range(8, 20) if f"3.{minor}" in ours)
+    needed = {}
+    for line in requires("ptcalc") or []:
+        requirement = Requirement(line)
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue  # an extra's (test), or another platform's (xlwings Lite)
+        theirs = distribution(requirement.name).metadata["Requires-Python"]
+        if theirs and oldest not in SpecifierSet(theirs):
+            needed[requirement.name] = theirs
+    assert needed == {}, f"ptcalc admits Python {oldest}, which these need newer: {needed}"
