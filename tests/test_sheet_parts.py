@@ -222,7 +222,10 @@ def test_no_part_is_ever_named_in_memory_files(room: str, tmp_path: Path, monkey
     loads = _loaded_in(monkeypatch, 2)
     assert _read(path, stream=True) == expected
     assert loads == ([2] if room == "enough" else [0]) and not list(ram.iterdir())
-    assert len(written_in) == 2 and all(where.startswith(str(ram)) and not named for where, named in written_in)
+    # Where /dev/shm is full the first failed write may cancel the other before it starts (Executor.map cancels
+    # what has not started when a result raises: one write or two, as the threads happen to run)
+    assert len(written_in) == 2 if room == "enough" else 1 <= len(written_in) <= 2
+    assert all(where.startswith(str(ram)) and not named for where, named in written_in)
 
 
 def test_where_parts_are_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
