@@ -375,6 +375,9 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Plan of Care Start Date", None), ("Episode Service Start Date", None),
     ("Rev Code", "revenue_code"), ("Revenue Cd", "revenue_code"), ("UB Rev", "revenue_code"),
     ("Revenue Code Description", None), ("Rev Code Amount", None),
+    # a claim's later payers: the secondary, tertiary or "other" insurance is not the line's payer
+    ("Sec Ins", None), ("Other Insurance", None), ("Ins 2", None), ("2nd Payer", None), ("Third Party Payer", "payer"), ("3rd Party Payer", "payer"),
+    ("Other Ins Type", None), ("Secondary Financial Class", None), ("Sec Fin Class", None), ("Pri Ins", "payer"),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -2244,3 +2247,21 @@ def test_a_sheet_written_to_the_contract_means_none_by_an_empty_column(tmp_path:
     assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
         (2, "MOD001", "fail"), (3, "MOD001", "fail"), (2, "UNT005", "fail"), (3, "UNT005", "fail")}
     assert "columns_empty" not in report["reading"]
+
+
+@pytest.mark.parametrize("later, first", [("Sec Ins", "Pri Ins"), ("Other Insurance", "Insurance")])
+def test_the_secondary_insurance_beside_the_primary_is_not_the_lines_payer(later: str, first: str,
+                                                                           tmp_path: Path) -> None:
+    """An employer plan primary, Medicare secondary (`Sec Ins` left of `Pri Ins`): both were read as the payer,
+    their names joined (`Medicare Part B Aetna PPO`) and the line judged as a Medicare Advantage plan's, so a
+    commercial line without GP was an MOD001 error. The primary is the line's payer; the other column is named
+    among those not used. The Medicare primary's line without GP is still MOD001."""
+    sheet = tmp_path / "export.csv"
+    sheet.write_text(f"Patient,DOS,CPT,Mod,Units,Minutes,{later},{first}\n"
+                     "P1,3/2/26,97110,,2,30,Medicare Part B,Aetna PPO\n"
+                     "P2,3/2/26,97110,,2,30,AARP Medigap Plan G,Medicare Part B\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["payer"] == f"{first} (H)"
+    assert f"{later} (G)" in report["reading"]["columns_not_used"]
+    [missing_gp] = report["findings"]
+    assert (missing_gp["row"], missing_gp["rule"]) == (3, "MOD001") and "Traditional Medicare" in missing_gp["message"]

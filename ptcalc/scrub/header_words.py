@@ -21,10 +21,12 @@ def _rule(*groups: str, unless: str = "") -> Rule:
 
 _MONEY = "allowed paid payment pmt adjust adjustment adj balance bal expected contract contractual due copay " \
          "coinsurance deductible writeoff write"
-_NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber secondary " \
-                 "tertiary 2 3 address phone responsibility resp code status date auth authorization city state zip " \
-                 "care episode " \
-                 + _MONEY
+# A claim's other payers (`Secondary Insurance`, `Sec Ins`, `Ins 2`, `Other Insurance`: CMS-1500 box 9's "other
+# insured") are not the line's payer, beside it or alone
+_LATER_PAYERS = "secondary sec second tertiary ter other 2 3"  # not `third`: a `Third Party Payer` is the insurer
+_NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber " \
+                 "address phone responsibility resp code status date auth authorization city state zip " \
+                 "care episode " + _LATER_PAYERS + " " + _MONEY
 _NOT_THE_DAY = "birth dob post posted posting entry entered created paid payment billed bill cert certification " \
                "certified soc progress eval evaluation onset injury referral to thru through end last next first " \
                "auth authorization start admit discharge"
@@ -66,12 +68,15 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("modifier modifiers mod mods", unless="description desc date by user"),
     ),
     "payer_type": (  # not `insurance_type_id`: a number the export's own tables decode
-        _rule("financial fin", "class classification category type group", unless="id code number no num"),
+        _rule("financial fin", "class classification category type group",
+              unless=_LATER_PAYERS + " id code number no num"),
         _rule("payer payor insurance ins plan coverage carrier", "type class category classification",
-              unless="secondary tertiary 2 3 id code number no num"),
+              unless=_LATER_PAYERS + " id code number no num"),
     ),
     "payer": (
         _rule("insurance payer payor carrier plan ins insurer", unless=_NOT_THE_PAYER),
+        # `3rd Party Payer` (its words 3, rd, party, payer): the insurer, not a third one
+        _rule("party", "payer payor insurer insurance", unless=" ".join(w for w in _NOT_THE_PAYER.split() if w != "3")),
     ),
     "provider_type": (
         _rule("credential credentials cred creds discipline licensure", unless="npi number no expiration exp date "
