@@ -378,6 +378,7 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     # a claim's later payers: the secondary, tertiary or "other" insurance is not the line's payer
     ("Sec Ins", None), ("Other Insurance", None), ("Ins 2", None), ("2nd Payer", None), ("Third Party Payer", "payer"), ("3rd Party Payer", "payer"),
     ("Other Ins Type", None), ("Secondary Financial Class", None), ("Sec Fin Class", None), ("Pri Ins", "payer"),
+    ("Supplemental Insurance", None), ("Crossover Payer", None), ("COB Payer", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
