@@ -71,6 +71,13 @@ class FakeRange:
             return FakeRange(self.ws, (self.r1, self.c1))
         return FakeRange(self.ws, (merge.min_row, merge.min_col), (merge.max_row, merge.max_col))
 
+    async def get_merge_cells(self) -> bool | None:
+        """xlwings Lite's (Office.js) question, the same answer."""
+        return self.merge_cells
+
+    async def get_merge_area(self) -> FakeRange:
+        return self.merge_area
+
     @property
     def color(self) -> str | None:
         fill = self.ws.cell(self.r1, self.c1).fill

@@ -1,6 +1,7 @@
 """The scrub macro, run headlessly on an openpyxl workbook through the xlwings Book API subset."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from openpyxl.styles import PatternFill
 
 from ptcalc.scrub import scrub_file
-from udfs.macros import scrub_book
+from udfs.macros import pt_scrub, scrub_book
 
 from .fakebook import FakeBook, FakeRange
 from .test_scrub import BASIC, as_xlsx
@@ -104,12 +105,30 @@ def test_the_macro_reads_a_patient_and_date_merged_over_a_visits_lines_as_each_l
     assert [line.patient_id for line in result.lines] == ["M1", "M1", "M1", "M2", "M2", "M2"]
     cli = scrub_file(path, as_of=AS_OF)
     assert [(f.row, f.rule, f.status) for f in result.findings] == [(f.row, f.rule, f.status) for f in cli.findings]
+    # xlwings Lite's script asks the same questions with await (get_merge_cells, get_merge_area)
+    book = openpyxl.load_workbook(path)
+    asyncio.run(pt_scrub(FakeBook(book)))
+    statuses = [book["Charges"].cell(row, 8).value for row in range(1, 9)]  # H: right of the user's A-G
+    assert statuses == [None, "Scrub Status", "CLEAN", "ERROR", "CLEAN", "CLEAN", "CLEAN", "INFO"]
+
+
+def test_the_results_go_on_the_header_row_under_a_title(tmp_path: Path) -> None:
+    """A title row above the header (`Charges, week of March 2`): the result columns are headed on the header
+    row the scrub found, and each line's status is on its line. Before, the macro took the first filled row
+    for the header: `Scrub Status` went on the title row, and the header row got a status of its own (CLEAN)."""
+    book = openpyxl.load_workbook(merged_visits_book(tmp_path / "merged.xlsx"))
+    for _ in range(2):  # and again: the earlier run's columns are found on the header row and replaced
+        scrub_book(FakeBook(book), as_of=AS_OF)
+        sheet = book["Charges"]
+        assert [[sheet.cell(row, col).value for col in (8, 9, 10)] for row in (1, 2, 3)] == [
+            [None, None, None], ["Scrub Status", "Findings", "Expected Units"], ["CLEAN", None, 2]]
+        assert sheet.max_column == 10
 
 
 def test_an_engine_that_cannot_say_where_merges_are_reads_their_cells_as_blank(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """xlwings Lite reads merges only asynchronously (its sync `merge_cells` raises NotImplementedError):
-    the scrub still runs, the lines under a merge carried down with a note, as before."""
+    """An engine that cannot answer (xlwings Lite's sync `merge_cells` raises NotImplementedError; its script
+    asks asynchronously): the scrub still runs, the lines under a merge carried down with a note."""
     def not_here(self: FakeRange) -> None:
         raise NotImplementedError("Reading whether cells are merged synchronously isn't supported on this engine")
 

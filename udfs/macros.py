@@ -4,8 +4,8 @@
 Lite and the tests' openpyxl-backed stand-in all provide:
 `book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.add(name, after=)`,
 `sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with `.options(ndim=2).value`,
-`.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and, where the engine reads them
-synchronously (classic xlwings; not xlwings Lite), `.merge_cells` and `.merge_area.row/.last_cell.row`.
+`.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and the sheet's merges (merges.py:
+`.merge_cells` and `.merge_area` in classic xlwings, awaited `get_merge_cells()` and `get_merge_area()` in Lite).
 
 It writes the three result columns right of the user's own columns (replacing those of an
 earlier run), and rebuilds `Scrub Report` and `Scrub Summary`; it never writes into, or
@@ -13,6 +13,7 @@ recolours, a cell of the user's own columns.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,55 +26,19 @@ from ptcalc.scrub.columns import OUTPUT_HEADERS, is_output_header
 from ptcalc.scrub.report import REPORT_HEADERS, report_rows, summary_rows
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
 
+from .merges import Merges, merges_asked, merges_asked_async
+
 CHARGES_SHEET = "Charges"
 
 
-def _own_width(header: list[Any], rows: list[list[Any]]) -> int:
-    """The user's columns: up to the first earlier result column, else the last filled column."""
-    for index, cell in enumerate(header):
-        if is_output_header(cell):
-            return index
+def _own_width(rows: list[list[Any]]) -> int:
+    """The user's columns: up to an earlier run's first result column (on the header row, below any title
+    rows), else the last filled column."""
+    for row in rows:
+        for index, cell in enumerate(row):
+            if is_output_header(cell):
+                return index
     return max((i + 1 for row in rows for i, v in enumerate(row) if v not in (None, "")), default=0)
-
-
-def _merged_below(sheet: Any, last_row: int, last_column: int) -> dict[int, list[tuple[int, int]]]:
-    """Column -> the rows under the top cell of each vertical merge (0-based, as the file reader gives them):
-    Excel keeps a merged cell's value in its top cell only, and a patient or a date merged over a visit's
-    lines is each line's (rows.carry_visit_cells_down), not a blank one. One call when the sheet has no merge;
-    a column holding some is halved until each half is all or none merged (a few calls a merge). xlwings Lite
-    reads merges only asynchronously: there none are known, and the blank cells are read as blank."""
-    try:
-        if sheet.range((1, 1), (last_row, last_column)).merge_cells is False:
-            return {}
-        below = {}
-        for column in range(1, last_column + 1):
-            if spans := _vertical_merges(sheet, column, last_row):
-                below[column - 1] = spans
-        return below
-    except (NotImplementedError, AttributeError):  # Lite's sync API, or an engine without merges
-        return {}
-
-
-def _vertical_merges(sheet: Any, column: int, last_row: int) -> list[tuple[int, int]]:
-    spans = []
-    pending = [(1, last_row)]
-    while pending:
-        first, last = pending.pop()
-        merged = sheet.range((first, column), (last, column)).merge_cells
-        if merged is False:
-            continue
-        if merged is not True and first < last:  # partly merged (COM's Null)
-            middle = (first + last) // 2
-            pending += [(middle + 1, last), (first, middle)]
-            continue
-        row = first  # every cell from here to `last` is in a merge: walk them one merge at a time
-        while row <= last:
-            area = sheet.range((row, column)).merge_area
-            top, bottom = area.row, area.last_cell.row
-            if top >= first and bottom > top:  # its top is in this part (a merge that starts above was found there)
-                spans.append((top, bottom - 1))  # rows[top] .. rows[bottom - 1]: the cells under the top one
-            row = max(bottom, row) + 1
-    return sorted(spans)
 
 
 def _fresh_sheet(book: Any, name: str, after: Any) -> Any:
@@ -84,25 +49,52 @@ def _fresh_sheet(book: Any, name: str, after: Any) -> Any:
     return book.sheets.add(name, after=after)
 
 
-def scrub_book(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = None) -> ScrubResult:
+@dataclass
+class _Charges:
+    """The charge sheet as the macro reads it: every row from A1, and the user's own columns."""
+
+    sheet: Any
+    name: str
+    own: list[list[Any]]  # each row's cells in the user's columns
+    width: int  # the user's columns
+
+
+def _read_charges(book: Any, sheet_name: str) -> _Charges:
     sheet = book.sheets[sheet_name]
     last = sheet.used_range.last_cell
     rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
-    header_index = next((i for i, row in enumerate(rows) if any(v not in (None, "") for v in row)), 0)
-    width = _own_width(rows[header_index], rows)
-    own = [row[:width] for row in rows]
-    merged = _merged_below(sheet, last.row, width) if width else {}
-    result = scrub_sheet(RawSheet(Path(book.name), sheet_name, own, merged_below=merged), as_of=as_of)
+    width = _own_width(rows)
+    return _Charges(sheet, sheet_name, [row[:width] for row in rows], width)
+
+
+def scrub_book(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = None) -> ScrubResult:
+    """Scrub the sheet in place (classic xlwings, and the tests)."""
+    charges = _read_charges(book, sheet_name)
+    merged = merges_asked(charges.sheet, len(charges.own), charges.width) if charges.width else {}
+    return _scrub_in_place(book, charges, merged, as_of)
+
+
+async def scrub_book_async(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = None) -> ScrubResult:
+    """The same where the sheet's merges are asked asynchronously (xlwings Lite)."""
+    charges = _read_charges(book, sheet_name)
+    merged = await merges_asked_async(charges.sheet, len(charges.own), charges.width) if charges.width else {}
+    return _scrub_in_place(book, charges, merged, as_of)
+
+
+def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | None) -> ScrubResult:
+    sheet, own, width = charges.sheet, charges.own, charges.width
+    result = scrub_sheet(RawSheet(Path(book.name), charges.name, own, merged_below=merged), as_of=as_of)
+    header_index = result.header_index  # the header the scrub found (title rows above it are the user's)
 
     block = [list(OUTPUT_HEADERS)]
-    for number in range(header_index + 2, len(rows) + 1):
+    for number in range(header_index + 2, len(own) + 1):
         findings = result.by_row.get(number, [])
         blank = not any(v not in (None, "") for v in own[number - 1])
         block.append([None, None, None] if blank else [
             result.status(number), "; ".join(f"{f.rule} {f.message}" for f in findings) or None,
             result.expected_units.get(number)])
     top = header_index + 1
-    sheet.range((top, width + 1), (max(last.row, len(rows)), width + 3)).clear_contents()
+    sheet.range((top, width + 1), (len(own), width + 3)).clear_contents()
     target = sheet.range((top, width + 1), (top + len(block) - 1, width + 3))
     target.value = block
     status_column = sheet.range((top + 1, width + 1), (max(top + 1, top + len(block) - 1), width + 1))
@@ -122,9 +114,9 @@ def scrub_book(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = 
 
 
 @script
-def pt_scrub(book: xw.Book) -> None:
+async def pt_scrub(book: xw.Book) -> None:
     """xlwings Lite: the Scrub button (Run in the task pane, or a sheet button bound to it)."""
-    scrub_book(book)
+    await scrub_book_async(book)
 
 
 def pt_scrub_runpython() -> None:
