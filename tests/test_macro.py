@@ -10,6 +10,7 @@ import pytest
 from openpyxl.styles import PatternFill
 
 from ptcalc.scrub import scrub_file
+from ptcalc.scrub.report_xlsx import write_xlsx
 from udfs.macros import pt_scrub, scrub_book
 
 from .fakebook import FakeBook, FakeRange
@@ -158,3 +159,28 @@ def test_a_sheet_without_merges_costs_the_macro_one_question(tmp_path: Path, mon
         ("MOD001", "M1"), ("DAT008", "M2")]  # as on the small sheet: the merges are all found
     cells = book["Charges"].max_row * 7
     assert len(asked) < cells / 4  # asking cell by cell would be one question a cell (308 rows x 7 columns)
+
+
+def test_the_macro_says_what_the_annotated_copy_says_of_a_total_row_and_a_waived_finding(tmp_path: Path) -> None:
+    """A visit's total row is kept and not judged, and a waived finding is listed as bypassed: the macro's three
+    columns read as the annotated copy's. Before, the total row was CLEAN and the waiver's line said
+    `PTP001 ...` as if it still failed, beside a status of INFO."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["patient_id", "dos", "cpt", "modifiers", "units", "minutes", "payer_type", "scrub_override"])
+    sheet.append(["P1", datetime(2026, 3, 2), "97150", "GP", 1, 30, "medicare", None])
+    sheet.append(["P1", datetime(2026, 3, 2), "97110", "GP", 1, 15, "medicare",
+                  "PTP001: group at 9am, 97110 alone at 2pm"])
+    sheet.append(["Total", None, None, None, 2, 45, None, None])
+    path = tmp_path / "charges.xlsx"
+    book.save(path)
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    added = [[sheet.cell(row, col).value for col in (9, 10)] for row in (2, 3, 4)]
+    assert added[0] == ["CLEAN", None]
+    assert added[1][0] == "INFO" and added[1][1].startswith("PTP001 (bypassed) ")
+    assert added[2] == ["NOT A LINE", "not a claim line (Total): kept, not judged"]
+    assert sheet.cell(4, 9).fill.fgColor.rgb.endswith("E7E6E6")  # the annotated copy's grey
+    write_xlsx(scrub_file(path, as_of=AS_OF), tmp_path / "annotated.xlsx")
+    copy = openpyxl.load_workbook(tmp_path / "annotated.xlsx")["Charges"]
+    assert [[copy.cell(row, col).value for col in (9, 10)] for row in (2, 3, 4)] == added

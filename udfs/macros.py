@@ -23,8 +23,9 @@ from xlwings import script
 
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, is_output_header
-from ptcalc.scrub.report import REPORT_HEADERS, report_rows, summary_rows
+from ptcalc.scrub.report import REPORT_HEADERS, added_columns, report_rows, summary_rows
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
+from ptcalc.scrub.sheet_xml import MAX_CELL
 
 from .merges import Merges, merges_asked, merges_asked_async
 
@@ -88,11 +89,8 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
 
     block = [list(OUTPUT_HEADERS)]
     for number in range(header_index + 2, len(own) + 1):
-        findings = result.by_row.get(number, [])
-        blank = not any(v not in (None, "") for v in own[number - 1])
-        block.append([None, None, None] if blank else [
-            result.status(number), "; ".join(f"{f.rule} {f.message}" for f in findings) or None,
-            result.expected_units.get(number)])
+        status, said, expected = added_columns(result, number, any(v not in (None, "") for v in own[number - 1]))
+        block.append([status, said[:MAX_CELL] if said else None, expected])
     top = header_index + 1
     sheet.range((top, width + 1), (len(own), width + 3)).clear_contents()
     target = sheet.range((top, width + 1), (top + len(block) - 1, width + 3))

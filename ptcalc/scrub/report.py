@@ -27,6 +27,27 @@ REPORT_HEADERS = ("Row", "Rule", "Name", "Severity", "Status", "Message", "Fix",
                   "CPT", "Source")
 
 
+NOT_A_LINE = "NOT A LINE"  # the status of a row kept in place but not judged (a total, a reversal, a footer)
+
+
+def finding_text(finding: Finding) -> str:
+    status = "" if finding.status == "fail" else f" ({finding.status.replace('_', ' ')})"
+    return f"{finding.rule}{status} {finding.message}"
+
+
+def added_columns(result: ScrubResult, number: int, filled: bool) -> tuple[str | None, str | None, int | None]:
+    """The three columns the scrub adds to the sheet's row `number` (1-based; `filled`: it holds a value), as the
+    annotated copy and the Excel macro write them: its status, its findings in words (bypassed and no-data ones
+    said so), the units it should carry. A row kept but not judged says why; a blank row gets nothing."""
+    if number in result.not_lines:
+        return NOT_A_LINE, f"not a claim line ({result.not_lines[number]}): kept, not judged", None
+    if not filled:
+        return None, None, None
+    findings = result.by_row.get(number)
+    said = "; ".join(finding_text(f) for f in findings) if findings else None
+    return result.status(number), said, result.expected_units.get(number)
+
+
 def report_rows(result: ScrubResult) -> list[list[object]]:
     """One row per finding, under REPORT_HEADERS (the `Scrub Report` sheet)."""
     return [[f.row, f.rule, f.name, f.severity, f.status.replace("_", " "), f.message, f.fix,

@@ -21,7 +21,7 @@ from .columns import OUTPUT_HEADERS
 from .findings import LINE_STATUS_ORDER, Finding
 from .layout import format_reading
 from .reader import column_number_formats
-from .report import LEFT_ON_THE_TABLE, REPORT_HEADERS
+from .report import LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns
 from .runner import ScrubResult
 from .rules import REGISTRY
 from .sheet_xml import MAX_CELL, SheetRows, SplicedSheet, splice_rows, write_probe
@@ -31,7 +31,7 @@ VERSION_LABELS = {"reference": "reference folder", "as_of": "tables in force on 
                   "ptp": "NCCI PTP edits", "mue": "MUE table", "gpci": "GPCIs", "kx_threshold": "KX threshold"}
 FILLS = {"error": ("#FFC7CE", "#9C0006"), "warning": ("#FFEB9C", "#7F6000"), "info": ("#DDEBF7", "#1F4E79"),
          "no_data": ("#E7E6E6", "#3A3838")}
-STATUS_FILL = {"ERROR": "error", "WARN": "warning", "INFO": "info", "NO_DATA": "no_data"}
+STATUS_FILL = {"ERROR": "error", "WARN": "warning", "INFO": "info", "NO_DATA": "no_data", NOT_A_LINE: "no_data"}
 NUMERIC_COLUMNS = ("units", "minutes", "pta_minutes", "charge", "ytd_prior")
 MONEY = "$#,##0.00"
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -57,11 +57,6 @@ def own_width(result: ScrubResult) -> int:
     if width >= own and tuple(header[width - own:width]) == OUTPUT_HEADERS:
         return width - own
     return width
-
-
-def finding_text(finding: Finding) -> str:
-    status = "" if finding.status == "fail" else f" ({finding.status.replace('_', ' ')})"
-    return f"{finding.rule}{status} {finding.message}"
 
 
 class _Formats:
@@ -200,7 +195,8 @@ def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, widt
     header = result.header_index
     number_formats = {c: formats.cell("number", None, code) for c, code in user.items()}
     date_formats = {c: formats.cell("date", None, user.get(c)) for c in range(width)}
-    status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in LINE_STATUS_ORDER}
+    status_formats = {status: formats.cell("text", STATUS_FILL.get(status)) for status in (*LINE_STATUS_ORDER,
+                                                                                               NOT_A_LINE)}
     text_format = formats.cell("text")  # a highlighted row's plain text (a clean row's text has no format)
     rows = result.sheet.rows
     for r in part:
@@ -219,17 +215,14 @@ def _write_copy_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, widt
         else:
             ws.write_values(r, row[:width], number_formats, date_formats, numeric,
                             lambda c, value, r=r: _write_value(ws, r, c, value, formats, None, False, user.get(c)))
-        if r + 1 in result.not_lines:
-            ws.write_string(r, width, "NOT A LINE", status_formats["NO_DATA"])
-            ws.write_string(r, width + 1, f"not a claim line ({result.not_lines[r + 1]}): kept, not judged")
-        elif r > header and any(v is not None and v != "" for v in row):
-            status = result.status(r + 1)
+        filled = r > header and any(v is not None and v != "" for v in row)
+        status, said, expected = added_columns(result, r + 1, filled)
+        if status is not None:
             ws.write_string(r, width, status, status_formats[status])
-            if findings:
-                ws.write_string(r, width + 1, "; ".join(finding_text(f) for f in findings)[:MAX_CELL])
-            expected = result.expected_units.get(r + 1)
-            if expected is not None:
-                ws.write_number(r, width + 2, expected)
+        if said is not None:
+            ws.write_string(r, width + 1, said[:MAX_CELL])
+        if expected is not None:
+            ws.write_number(r, width + 2, expected)
 
 
 URL_LIMIT = 65_000  # hyperlinks written as links; Excel (and XlsxWriter) stop at 65,530 a sheet
