@@ -10,7 +10,7 @@ xlwings: `merge_cells`, `merge_area`) or `merges_asked_async` (xlwings Lite read
 """
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 Cell = tuple[int, int]  # (row, column), 1-based as xlwings addresses them
@@ -51,33 +51,41 @@ def merge_questions(last_row: int, last_column: int) -> Generator[Question, Any,
 
 def merges_asked(sheet: Any, last_row: int, last_column: int) -> Merges:
     """The sheet's vertical merges, asked synchronously (classic xlwings); none where the engine cannot say."""
-    questions = merge_questions(last_row, last_column)
-    answer = None
+    asking = _asked(sheet, merge_questions(last_row, last_column), _merge_cells_now, _merge_area_now)
     try:
-        while True:
-            kind, first, last = questions.send(answer)
-            cells = sheet.range(first, last)
-            answer = cells.merge_cells if kind == "cells" else _rows_of(cells.merge_area)
+        asking.send(None)  # runs to its end: nothing in it waits
     except StopIteration as done:
         return done.value
-    except _ENGINE_WITHOUT_MERGES:
-        return {}
+    raise RuntimeError("a synchronous question waited")
 
 
 async def merges_asked_async(sheet: Any, last_row: int, last_column: int) -> Merges:
     """The same, asked asynchronously (xlwings Lite: each question a round trip to Excel)."""
-    questions = merge_questions(last_row, last_column)
+    return await _asked(sheet, merge_questions(last_row, last_column), lambda cells: cells.get_merge_cells(),
+                        lambda cells: cells.get_merge_area())
+
+
+async def _asked(sheet: Any, questions: Generator[Question, Any, Merges], merge_cells: Callable[[Any], Awaitable],
+                 merge_area: Callable[[Any], Awaitable]) -> Merges:
     answer = None
     try:
         while True:
             kind, first, last = questions.send(answer)
             cells = sheet.range(first, last)
-            answer = await cells.get_merge_cells() if kind == "cells" else _rows_of(await cells.get_merge_area())
+            if kind == "cells":
+                answer = await merge_cells(cells)
+            else:
+                area = await merge_area(cells)
+                answer = area.row, area.last_cell.row
     except StopIteration as done:
         return done.value
     except _ENGINE_WITHOUT_MERGES:
         return {}
 
 
-def _rows_of(area: Any) -> tuple[int, int]:
-    return area.row, area.last_cell.row
+async def _merge_cells_now(cells: Any) -> bool | None:
+    return cells.merge_cells
+
+
+async def _merge_area_now(cells: Any) -> Any:
+    return cells.merge_area
