@@ -184,3 +184,20 @@ def test_the_macro_says_what_the_annotated_copy_says_of_a_total_row_and_a_waived
     write_xlsx(scrub_file(path, as_of=AS_OF), tmp_path / "annotated.xlsx")
     copy = openpyxl.load_workbook(tmp_path / "annotated.xlsx")["Charges"]
     assert [[copy.cell(row, col).value for col in (9, 10)] for row in (2, 3, 4)] == added
+
+
+def test_a_users_own_findings_column_is_the_users(tmp_path: Path) -> None:
+    """A clinic's own `Findings` column (the therapist's): the user's, judged with the sheet and never written
+    over. Before, the macro took any `Findings` header for an earlier run's result columns and cut the sheet
+    there: the columns right of it were not read, and the results were written over them."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["patient_id", "dos", "cpt", "Findings", "modifiers", "units", "minutes"])
+    sheet.append(["P1", datetime(2026, 3, 2), "97110", "ROM improved", "GP", 2, 30])
+    for _ in range(2):
+        scrub_book(FakeBook(book), as_of=AS_OF)
+        assert [sheet.cell(1, col).value for col in range(1, 11)] == [
+            "patient_id", "dos", "cpt", "Findings", "modifiers", "units", "minutes", "Scrub Status", "Findings",
+            "Expected Units"]
+        assert [sheet.cell(2, col).value for col in range(4, 11)] == ["ROM improved", "GP", 2, 30, "CLEAN", None, 2]

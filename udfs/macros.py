@@ -22,7 +22,7 @@ import xlwings as xw
 from xlwings import script
 
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
-from ptcalc.scrub.columns import OUTPUT_HEADERS, is_output_header
+from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
 from ptcalc.scrub.report import REPORT_HEADERS, added_columns, report_rows, summary_rows
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
 from ptcalc.scrub.sheet_xml import MAX_CELL
@@ -30,14 +30,16 @@ from ptcalc.scrub.sheet_xml import MAX_CELL
 from .merges import Merges, merges_asked, merges_asked_async
 
 CHARGES_SHEET = "Charges"
+_OUTPUT_FOLDED = [fold(name) for name in OUTPUT_HEADERS]
 
 
 def _own_width(rows: list[list[Any]]) -> int:
-    """The user's columns: up to an earlier run's first result column (on the header row, below any title
-    rows), else the last filled column."""
+    """The user's columns: up to an earlier run's three result columns (side by side on the header row, below
+    any title rows; a user's own `Findings` column stays the user's), else the last filled column."""
+    own = len(OUTPUT_HEADERS)
     for row in rows:
-        for index, cell in enumerate(row):
-            if is_output_header(cell):
+        for index in range(len(row) - own + 1):
+            if [fold(cell) for cell in row[index:index + own]] == _OUTPUT_FOLDED:
                 return index
     return max((i + 1 for row in rows for i, v in enumerate(row) if v not in (None, "")), default=0)
 
