@@ -17,8 +17,9 @@ class FakeRange:
         self.r1, self.c1 = first
         self.r2, self.c2 = last or first
 
-    def options(self, ndim: int | None = None) -> FakeRange:
+    def options(self, ndim: int | None = None, err_to_str: bool = False) -> FakeRange:
         assert ndim == 2, "scrub_book reads with ndim=2"
+        self.err_to_str = err_to_str
         return self
 
     def _cells(self) -> list[list[Any]]:
@@ -26,11 +27,14 @@ class FakeRange:
 
     @property
     def value(self) -> list[list[Any]]:
-        def xlwings_value(v: Any) -> Any:
+        def xlwings_value(cell: Any) -> Any:
+            v = cell.value
+            if cell.data_type == "e":  # an error cell (#N/A): its text with err_to_str, else None, as xlwings gives it
+                return v if getattr(self, "err_to_str", False) else None
             if isinstance(v, int) and not isinstance(v, bool):
                 return float(v)
             return None if v == "" else v
-        return [[xlwings_value(cell.value) for cell in row] for row in self._cells()]
+        return [[xlwings_value(cell) for cell in row] for row in self._cells()]
 
     @value.setter
     def value(self, rows: list[list[Any]]) -> None:

@@ -201,3 +201,21 @@ def test_a_users_own_findings_column_is_the_users(tmp_path: Path) -> None:
             "patient_id", "dos", "cpt", "Findings", "modifiers", "units", "minutes", "Scrub Status", "Findings",
             "Expected Units"]
         assert [sheet.cell(2, col).value for col in range(4, 11)] == ["ROM improved", "GP", 2, 30, "CLEAN", None, 2]
+
+
+def test_an_error_cell_is_read_as_the_error_it_shows(tmp_path: Path) -> None:
+    """Units looked up by a formula that failed (#N/A): xlwings hands an error cell over as None unless asked
+    for its text, so the macro said `units is empty` of a cell showing #N/A. It reads it as the command line
+    does: the Excel error, named."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["patient_id", "dos", "cpt", "modifiers", "units", "minutes"])
+    sheet.append(["P1", datetime(2026, 3, 2), "97110", "GP", "#N/A", 30])
+    path = tmp_path / "charges.xlsx"
+    book.save(path)
+    result = scrub_book(FakeBook(book), as_of=AS_OF)
+    assert [(f.rule, f.message) for f in result.findings] == [
+        (f.rule, f.message) for f in scrub_file(path, as_of=AS_OF).findings]
+    [error] = result.findings
+    assert error.rule == "DAT002" and "#N/A" in error.message

@@ -3,7 +3,8 @@
 `scrub_book(book)` uses only this subset of the xlwings Book API, which classic xlwings, xlwings
 Lite and the tests' openpyxl-backed stand-in all provide:
 `book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.add(name, after=)`,
-`sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with `.options(ndim=2).value`,
+`sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with
+`.options(ndim=2, err_to_str=True).value`,
 `.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and the sheet's merges (merges.py:
 `.merge_cells` and `.merge_area` in classic xlwings, awaited `get_merge_cells()` and `get_merge_area()` in Lite).
 
@@ -65,7 +66,8 @@ class _Charges:
 def _read_charges(book: Any, sheet_name: str) -> _Charges:
     sheet = book.sheets[sheet_name]
     last = sheet.used_range.last_cell
-    rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+    # err_to_str: an error cell (#N/A of a lookup) is read as the error it shows, not as an empty cell
+    rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
     width = _own_width(rows)
     return _Charges(sheet, sheet_name, [row[:width] for row in rows], width)
 
