@@ -123,6 +123,9 @@ class FakeSheet:
     def clear(self) -> None:
         self.ws.delete_rows(1, self.ws.max_row)
 
+    def activate(self) -> None:
+        self.ws.parent.active = self.ws
+
 
 class FakeSheets:
     def __init__(self, wb: openpyxl.Workbook) -> None:
@@ -134,9 +137,16 @@ class FakeSheets:
     def __iter__(self):  # noqa: ANN204
         return (FakeSheet(ws) for ws in self.wb.worksheets)
 
+    @property
+    def active(self) -> FakeSheet:
+        return FakeSheet(self.wb.active)
+
     def add(self, name: str, after: FakeSheet | None = None) -> FakeSheet:
+        """As Excel does, the new sheet becomes the active one."""
         index = self.wb.sheetnames.index(after.name) + 1 if after else len(self.wb.sheetnames)
-        return FakeSheet(self.wb.create_sheet(name, index))
+        sheet = self.wb.create_sheet(name, index)
+        self.wb.active = sheet
+        return FakeSheet(sheet)
 
 
 class FakeBook:

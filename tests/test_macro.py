@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
 
+from ptcalc.errors import UsageError
 from ptcalc.scrub import scrub_file
 from ptcalc.scrub.report_xlsx import write_xlsx
 from udfs.macros import pt_scrub, scrub_book
@@ -219,3 +220,20 @@ def test_an_error_cell_is_read_as_the_error_it_shows(tmp_path: Path) -> None:
         (f.rule, f.message) for f in scrub_file(path, as_of=AS_OF).findings]
     [error] = result.findings
     assert error.rule == "DAT002" and "#N/A" in error.message
+
+
+def test_a_workbook_without_a_charges_sheet_is_scrubbed_on_the_sheet_in_view(tmp_path: Path) -> None:
+    """An export pasted into a workbook of its own (`Sheet1`): the macro scrubs the sheet the user is looking
+    at, and shows it again when done (adding the report sheets shows them), so that running it again scrubs
+    the same sheet. Before: a KeyError for `Charges`. Where the report is in view and there is no `Charges`,
+    it says what to do."""
+    book = openpyxl.load_workbook(as_xlsx(BASIC, tmp_path / "book.xlsx"))
+    book["Charges"].title = "Sheet1"
+    for _ in range(2):
+        result = scrub_book(FakeBook(book), as_of=AS_OF)
+        assert book.active.title == "Sheet1" and result.sheet.sheet_name == "Sheet1"
+        assert book.sheetnames == ["Sheet1", "Scrub Report", "Scrub Summary"]
+    book.active = book["Scrub Report"]
+    with pytest.raises(UsageError, match=r"no sheet named 'Charges' \(sheets: Sheet1, Scrub Report, Scrub Summary\): "
+                                         "name the charge sheet 'Charges', or run the scrub with it active"):
+        scrub_book(FakeBook(book), as_of=AS_OF)

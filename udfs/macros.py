@@ -1,8 +1,10 @@
-"""The one-click scrub: scrubs the `Charges` sheet of the open workbook, in place.
+"""The one-click scrub: scrubs the `Charges` sheet of the open workbook (or, in a workbook without one, the
+active sheet), in place.
 
 `scrub_book(book)` uses only this subset of the xlwings Book API, which classic xlwings, xlwings
 Lite and the tests' openpyxl-backed stand-in all provide:
-`book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.add(name, after=)`,
+`book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.active`,
+`book.sheets.add(name, after=)`, `sheet.activate()`,
 `sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with
 `.options(ndim=2, err_to_str=True).value`,
 `.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and the sheet's merges (merges.py:
@@ -22,6 +24,7 @@ from typing import Any
 import xlwings as xw
 from xlwings import script
 
+from ptcalc.errors import UsageError
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
 from ptcalc.scrub.report import REPORT_HEADERS, added_columns, report_rows, summary_rows
@@ -63,13 +66,26 @@ class _Charges:
     width: int  # the user's columns
 
 
+def _charge_sheet(book: Any, sheet_name: str) -> Any:
+    """The sheet named `sheet_name`; a workbook without a `Charges` sheet (an export pasted into a workbook of
+    its own) has the charges on the sheet the user is looking at."""
+    names = [s.name for s in book.sheets]
+    if sheet_name in names:
+        return book.sheets[sheet_name]
+    active = book.sheets.active
+    if sheet_name == CHARGES_SHEET and active.name not in (REPORT_SHEET, SUMMARY_SHEET):
+        return active
+    raise UsageError(f"no sheet named {sheet_name!r} (sheets: {', '.join(names)}): name the charge sheet "
+                     f"{sheet_name!r}, or run the scrub with it active")
+
+
 def _read_charges(book: Any, sheet_name: str) -> _Charges:
-    sheet = book.sheets[sheet_name]
+    sheet = _charge_sheet(book, sheet_name)
     last = sheet.used_range.last_cell
     # err_to_str: an error cell (#N/A of a lookup) is read as the error it shows, not as an empty cell
     rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
     width = _own_width(rows)
-    return _Charges(sheet, sheet_name, [row[:width] for row in rows], width)
+    return _Charges(sheet, sheet.name, [row[:width] for row in rows], width)
 
 
 def scrub_book(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = None) -> ScrubResult:
@@ -112,6 +128,7 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
     summary = _fresh_sheet(book, SUMMARY_SHEET, report)
     table = summary_rows(result)
     summary.range((1, 1), (len(table), len(table[0]))).value = table
+    sheet.activate()  # back to the charges (adding a sheet shows it), their statuses beside them
     return result
 
 
