@@ -149,7 +149,18 @@ class FakeSheets:
         return FakeSheet(sheet)
 
 
+class FakeApp:
+    def __init__(self) -> None:
+        self.alerts: list[tuple[str, str | None, str | None]] = []  # (prompt, title, mode) of each message box
+
+    def alert(self, prompt: str, title: str | None = None, buttons: str = "ok", mode: str | None = None,
+              callback: str | None = None) -> str:
+        self.alerts.append((prompt, title, mode))
+        return "ok"
+
+
 class FakeBook:
     def __init__(self, wb: openpyxl.Workbook, name: str = "charges.xlsm") -> None:
         self.name = name
         self.sheets = FakeSheets(wb)
+        self.app = FakeApp()

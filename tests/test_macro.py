@@ -237,3 +237,18 @@ def test_a_workbook_without_a_charges_sheet_is_scrubbed_on_the_sheet_in_view(tmp
     with pytest.raises(UsageError, match=r"no sheet named 'Charges' \(sheets: Sheet1, Scrub Report, Scrub Summary\): "
                                          "name the charge sheet 'Charges', or run the scrub with it active"):
         scrub_book(FakeBook(book), as_of=AS_OF)
+
+
+def test_a_sheet_the_scrub_cannot_read_is_said_in_a_message_box(tmp_path: Path) -> None:
+    """The Scrub button on a sheet without a code column: Excel's message box says what the command line says
+    in its one line, and the sheet is left as it was. Before: a Python traceback in Excel."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["Patient", "Date of Service", "Units"])
+    sheet.append(["P1", datetime(2026, 3, 2), 2])
+    excel = FakeBook(book)
+    asyncio.run(pt_scrub(excel))
+    [(prompt, title, mode)] = excel.app.alerts
+    assert (title, mode) == ("ptcalc scrub", "critical") and "charges.xlsm" in prompt and "cpt" in prompt
+    assert "Traceback" not in prompt and book.sheetnames == ["Charges"] and sheet.max_column == 3

@@ -4,7 +4,7 @@ active sheet), in place.
 `scrub_book(book)` uses only this subset of the xlwings Book API, which classic xlwings, xlwings
 Lite and the tests' openpyxl-backed stand-in all provide:
 `book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.active`,
-`book.sheets.add(name, after=)`, `sheet.activate()`,
+`book.sheets.add(name, after=)`, `sheet.activate()`, `book.app.alert(...)`,
 `sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with
 `.options(ndim=2, err_to_str=True).value`,
 `.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and the sheet's merges (merges.py:
@@ -135,9 +135,22 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
 @script
 async def pt_scrub(book: xw.Book) -> None:
     """xlwings Lite: the Scrub button (Run in the task pane, or a sheet button bound to it)."""
-    await scrub_book_async(book)
+    try:
+        await scrub_book_async(book)
+    except UsageError as problem:
+        say_in_excel(book, problem)
 
 
 def pt_scrub_runpython() -> None:
     """Classic xlwings: RunPython "import udfs.macros as m; m.pt_scrub_runpython()" from a button."""
-    scrub_book(xw.Book.caller())
+    book = xw.Book.caller()
+    try:
+        scrub_book(book)
+    except UsageError as problem:
+        say_in_excel(book, problem)
+
+
+def say_in_excel(book: Any, problem: UsageError) -> None:
+    """A sheet the scrub cannot read (no header naming the code, no Charges sheet...), said in Excel's message
+    box, as the command line says it in one line: not a Python traceback."""
+    book.app.alert(str(problem), title="ptcalc scrub", mode="critical")
