@@ -252,3 +252,20 @@ def test_a_sheet_the_scrub_cannot_read_is_said_in_a_message_box(tmp_path: Path) 
     [(prompt, title, mode)] = excel.app.alerts
     assert (title, mode) == ("ptcalc scrub", "critical") and "charges.xlsm" in prompt and "cpt" in prompt
     assert "Traceback" not in prompt and book.sheetnames == ["Charges"] and sheet.max_column == 3
+
+
+def test_text_from_the_sheet_is_written_back_as_text_not_as_a_formula(tmp_path: Path) -> None:
+    """Excel parses a value written into a cell as if typed: a patient id `=cmd|' /C calc'!A0` or a code `@SUM(1)`
+    from the sheet, quoted in the report, would have become a formula. Written with a leading apostrophe, it
+    stays text (the annotated copy writes it as text too)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["patient_id", "dos", "cpt", "modifiers", "units", "minutes"])
+    sheet.append(["=cmd|' /C calc'!A0", datetime(2026, 3, 2), "@SUM(1)", "GP", 1, 15])
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    report = book["Scrub Report"]
+    cells = [cell.value for row in report.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)]
+    assert "'=cmd|' /C calc'!A0" in cells and not any(text.startswith(("=", "+", "-", "@")) for text in cells)
+    findings = sheet.cell(2, 8).value
+    assert findings.startswith("DAT00")  # the line's own findings column: a rule ID first, text as it is

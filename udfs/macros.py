@@ -27,7 +27,7 @@ from xlwings import script
 from ptcalc.errors import UsageError
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
-from ptcalc.scrub.report import REPORT_HEADERS, added_columns, report_rows, summary_rows
+from ptcalc.scrub.report import REPORT_HEADERS, added_columns, escape_formula, report_rows, summary_rows
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
 from ptcalc.scrub.sheet_xml import MAX_CELL
 
@@ -46,6 +46,12 @@ def _own_width(rows: list[list[Any]]) -> int:
             if [fold(cell) for cell in row[index:index + own]] == _OUTPUT_FOLDED:
                 return index
     return max((i + 1 for row in rows for i, v in enumerate(row) if v not in (None, "")), default=0)
+
+
+def _as_text(rows: list[list[Any]]) -> list[list[Any]]:
+    """Excel parses a value written into a cell as if typed: text from the sheet (a patient id `=A1`, a code
+    `+97110`) would become a formula. A leading apostrophe keeps it the text it is, as the annotated copy writes it."""
+    return [[escape_formula(value) for value in row] for row in rows]
 
 
 def _fresh_sheet(book: Any, name: str, after: Any) -> Any:
@@ -114,7 +120,7 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
     top = header_index + 1
     sheet.range((top, width + 1), (len(own), width + 3)).clear_contents()
     target = sheet.range((top, width + 1), (top + len(block) - 1, width + 3))
-    target.value = block
+    target.value = _as_text(block)
     status_column = sheet.range((top + 1, width + 1), (max(top + 1, top + len(block) - 1), width + 1))
     status_column.color = None
     for offset, values in enumerate(block[1:], start=1):
@@ -124,10 +130,10 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
 
     report = _fresh_sheet(book, REPORT_SHEET, sheet)
     report.range((1, 1), (len(result.findings) + 1, len(REPORT_HEADERS))).value = \
-        [list(REPORT_HEADERS)] + report_rows(result)
+        _as_text([list(REPORT_HEADERS)] + report_rows(result))
     summary = _fresh_sheet(book, SUMMARY_SHEET, report)
     table = summary_rows(result)
-    summary.range((1, 1), (len(table), len(table[0]))).value = table
+    summary.range((1, 1), (len(table), len(table[0]))).value = _as_text(table)
     sheet.activate()  # back to the charges (adding a sheet shows it), their statuses beside them
     return result
 
