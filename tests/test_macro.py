@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
+from itertools import groupby
 from pathlib import Path
 
 import openpyxl
@@ -269,3 +270,30 @@ def test_text_from_the_sheet_is_written_back_as_text_not_as_a_formula(tmp_path: 
     assert "'=cmd|' /C calc'!A0" in cells and not any(text.startswith(("=", "+", "-", "@")) for text in cells)
     findings = sheet.cell(2, 8).value
     assert findings.startswith("DAT00")  # the line's own findings column: a rule ID first, text as it is
+
+
+def test_the_status_colours_take_one_call_a_run_of_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each colour set is a call into Excel: rows of one status in a row are coloured in one call (a call per row
+    took seconds on a long sheet), and every row still gets its status's colour."""
+    calls = []
+    colour = FakeRange.color.fset
+
+    def counted(self: FakeRange, value: str | None) -> None:
+        calls.append(value)
+        colour(self, value)
+
+    monkeypatch.setattr(FakeRange, "color", property(FakeRange.color.fget, counted))
+    header, *lines = BASIC.read_text().splitlines()
+    longer = tmp_path / "longer.csv"  # the basic sheet's lines 20 times over, each time other patients
+    longer.write_text("\n".join([header] + [f"{line.split(',', 1)[0]}-{copy},{line.split(',', 1)[1]}"
+                                            for copy in range(20) for line in lines if line]) + "\n")
+    book = openpyxl.load_workbook(as_xlsx(longer, tmp_path / "book.xlsx"))
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    sheet = book["Charges"]
+    width = sheet.max_column - 3
+    statuses = [sheet.cell(row, width + 1).value for row in range(2, sheet.max_row + 1)]
+    runs = [status for status, _ in groupby(statuses) if status in ("ERROR", "WARN", "INFO", "NO_DATA")]
+    assert len(calls) == 1 + len(runs) < len(statuses) / 2  # the column cleared once, then a call per run
+    fills = {status: "#" + (sheet.cell(row, width + 1).fill.fgColor.rgb or "")[-6:]
+             for row, status in enumerate(statuses, start=2) if status}
+    assert fills["ERROR"] == "#FFC7CE" and fills["CLEAN"] == "#000000"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -123,10 +124,12 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
     target.value = _as_text(block)
     status_column = sheet.range((top + 1, width + 1), (max(top + 1, top + len(block) - 1), width + 1))
     status_column.color = None
-    for offset, values in enumerate(block[1:], start=1):
-        fill = STATUS_FILL.get(values[0])
+    first = top + 1  # one call into Excel per run of rows of one colour, not one per row
+    for fill, run in groupby(STATUS_FILL.get(status) for status, _, _ in block[1:]):
+        rows = sum(1 for _ in run)
         if fill:
-            sheet.range((top + offset, width + 1)).color = FILLS[fill][0]
+            sheet.range((first, width + 1), (first + rows - 1, width + 1)).color = FILLS[fill][0]
+        first += rows
 
     report = _fresh_sheet(book, REPORT_SHEET, sheet)
     report.range((1, 1), (len(result.findings) + 1, len(REPORT_HEADERS))).value = \
