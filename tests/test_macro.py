@@ -115,6 +115,22 @@ def test_the_macro_reads_a_patient_and_date_merged_over_a_visits_lines_as_each_l
     assert statuses == [None, "Scrub Status", "CLEAN", "ERROR", "CLEAN", "CLEAN", "CLEAN", "INFO"]
 
 
+def test_the_macros_summary_says_how_the_sheet_was_read(tmp_path: Path) -> None:
+    """Which column was read as which field, the title rows kept and the columns not used: in the macro's
+    `Scrub Summary` as in the annotated copy's (before, the macro's summary did not say)."""
+    path = merged_visits_book(tmp_path / "merged.xlsx")
+    book = openpyxl.load_workbook(path)
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    rows = [[cell for cell in row[:2]] for row in book["Scrub Summary"].iter_rows(values_only=True)]
+    read = rows[rows.index(["How the sheet was read", None]) + 1:]
+    assert read[:3] == [["Read: header on row 2 (title rows 1 kept, not judged)", None], ["patient_id", "Acct (A)"],
+                        ["dos", "DOS (B)"]]
+    write_xlsx(scrub_file(path, as_of=AS_OF), tmp_path / "annotated.xlsx")
+    copy = [[cell for cell in row[:2]] for row in openpyxl.load_workbook(tmp_path / "annotated.xlsx")[
+        "Scrub Summary"].iter_rows(values_only=True)]
+    assert read[:3] == copy[copy.index(["How the sheet was read", None]) + 1:][:3]
+
+
 def test_the_results_go_on_the_header_row_under_a_title(tmp_path: Path) -> None:
     """A title row above the header (`Charges, week of March 2`): the result columns are headed on the header
     row the scrub found, and each line's status is on its line. Before, the macro took the first filled row

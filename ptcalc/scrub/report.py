@@ -58,6 +58,16 @@ def report_rows(result: ScrubResult) -> list[list[object]]:
 LEFT_ON_THE_TABLE = "units not billed, fees below the allowed amount"  # what the info findings' dollars are
 
 
+def reading_rows(result: ScrubResult) -> list[list[str | None]]:
+    """How the sheet was read, as label/value rows: a field beside the column it was read from, the reading's
+    other lines (title rows, columns not used, defaults) whole."""
+    rows: list[list[str | None]] = []
+    for text in format_reading(result.reading).splitlines() if result.reading else ():
+        label, _, value = text.strip().partition(" <- ")
+        rows.append([label.strip(), value] if value else [text.strip(), None])
+    return rows
+
+
 def summary_rows(result: ScrubResult) -> list[list[object]]:
     """The `Scrub Summary` as label/value rows and a findings-by-rule table (for the Excel macro)."""
     summary = result.summary()
@@ -67,6 +77,8 @@ def summary_rows(result: ScrubResult) -> list[list[object]]:
                                 [f"Dollars left on the table ({LEFT_ON_THE_TABLE})", summary["dollars_left_on_table"]],
                                 [None, None], ["Lines by status", "Lines"]]
     rows += [[status, count] for status, count in summary["lines_by_status"].items()]
+    if result.reading:
+        rows += [[None, None], ["How the sheet was read", None], *reading_rows(result)]
     rows += [[None, None], ["Rule", "Failed", "Bypassed", "No data", "Amount at risk"]]
     rows += [[f"{e['rule']} {e['name']}", e["fail"], e["bypassed"], e["no_data"], e["amount_at_risk"]]
              for e in summary["findings_by_rule"]]

@@ -19,9 +19,8 @@ from ..errors import UsageError
 from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS
 from .findings import LINE_STATUS_ORDER, Finding
-from .layout import format_reading
 from .reader import column_number_formats
-from .report import LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns
+from .report import LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns, reading_rows
 from .runner import ScrubResult
 from .rules import REGISTRY
 from .sheet_xml import MAX_CELL, SheetRows, SplicedSheet, splice_rows, write_probe
@@ -312,10 +311,9 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     r += 1
     if result.reading:
         ws.write_row(r, 0, ("How the sheet was read", ""), formats.header)
-        for text in format_reading(result.reading).splitlines():
+        for label, value in reading_rows(result):
             r += 1
-            label, _, value = text.strip().partition(" <- ")
-            ws.write_string(r, 0, label if value else text.strip())
+            ws.write_string(r, 0, label)
             if value:
                 ws.write_string(r, 1, value)
         r += 2
