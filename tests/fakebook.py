@@ -42,6 +42,14 @@ class FakeRange:
             for c, v in enumerate(row):
                 self.ws.cell(self.r1 + r, self.c1 + c).value = v
 
+    @property
+    def formula(self) -> list[list[Any]]:
+        return [[cell.value for cell in row] for row in self._cells()]
+
+    @formula.setter
+    def formula(self, rows: list[list[str]]) -> None:
+        self.value = rows  # openpyxl keeps a formula as its text
+
     def clear_contents(self) -> None:
         for row in self._cells():
             for cell in row:

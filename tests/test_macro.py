@@ -131,6 +131,17 @@ def test_the_macros_summary_says_how_the_sheet_was_read(tmp_path: Path) -> None:
     assert read[:3] == copy[copy.index(["How the sheet was read", None]) + 1:][:3]
 
 
+def test_each_finding_in_the_macros_report_links_to_its_line(tmp_path: Path) -> None:
+    """As in the annotated copy: a report row's first cell goes to its line (a HYPERLINK formula, the sheet's name
+    quoted). Before, the macro's report gave the row number only."""
+    book = openpyxl.load_workbook(merged_visits_book(tmp_path / "merged.xlsx"))
+    book["Charges"].title = "O'Brien Clinic"
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    report = book["Scrub Report"]
+    assert [report.cell(row, 1).value for row in (2, 3)] == [
+        '=HYPERLINK("#\'O\'\'Brien Clinic\'!A4","4")', '=HYPERLINK("#\'O\'\'Brien Clinic\'!A8","8")']
+
+
 def test_the_results_go_on_the_header_row_under_a_title(tmp_path: Path) -> None:
     """A title row above the header (`Charges, week of March 2`): the result columns are headed on the header
     row the scrub found, and each line's status is on its line. Before, the macro took the first filled row
@@ -282,7 +293,8 @@ def test_text_from_the_sheet_is_written_back_as_text_not_as_a_formula(tmp_path: 
     sheet.append(["=cmd|' /C calc'!A0", datetime(2026, 3, 2), "@SUM(1)", "GP", 1, 15])
     scrub_book(FakeBook(book), as_of=AS_OF)
     report = book["Scrub Report"]
-    cells = [cell.value for row in report.iter_rows(min_row=2) for cell in row if isinstance(cell.value, str)]
+    cells = [cell.value for row in report.iter_rows(min_row=2, min_col=2) for cell in row  # A: the links to lines
+             if isinstance(cell.value, str)]
     assert "'=cmd|' /C calc'!A0" in cells and not any(text.startswith(("=", "+", "-", "@")) for text in cells)
     findings = sheet.cell(2, 8).value
     assert findings.startswith("DAT00")  # the line's own findings column: a rule ID first, text as it is

@@ -6,7 +6,7 @@ Lite and the tests' openpyxl-backed stand-in all provide:
 `book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.active`,
 `book.sheets.add(name, after=)`, `sheet.activate()`, `book.app.alert(...)`,
 `sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with
-`.options(ndim=2, err_to_str=True).value`,
+`.options(ndim=2, err_to_str=True).value`, `.formula = rows`,
 `.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and the sheet's merges (merges.py:
 `.merge_cells` and `.merge_area` in classic xlwings, awaited `get_merge_cells()` and `get_merge_area()` in Lite).
 
@@ -28,7 +28,8 @@ from xlwings import script
 from ptcalc.errors import UsageError
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
-from ptcalc.scrub.report import REPORT_HEADERS, added_columns, escape_formula, report_rows, summary_rows
+from ptcalc.scrub.report import (REPORT_HEADERS, added_columns, escape_formula, link_to_line, report_rows,
+                                 summary_rows)
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
 from ptcalc.scrub.sheet_xml import MAX_CELL
 
@@ -134,6 +135,9 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
     report = _fresh_sheet(book, REPORT_SHEET, sheet)
     report.range((1, 1), (len(result.findings) + 1, len(REPORT_HEADERS))).value = \
         _as_text([list(REPORT_HEADERS)] + report_rows(result))
+    if result.findings:  # each finding's row a link to its line, as in the annotated copy
+        report.range((2, 1), (len(result.findings) + 1, 1)).formula = [
+            ["=" + link_to_line(sheet.name, finding.row)] for finding in result.findings]
     summary = _fresh_sheet(book, SUMMARY_SHEET, report)
     table = summary_rows(result)
     summary.range((1, 1), (len(table), len(table[0]))).value = _as_text(table)

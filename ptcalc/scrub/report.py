@@ -58,6 +58,13 @@ def report_rows(result: ScrubResult) -> list[list[object]]:
 LEFT_ON_THE_TABLE = "units not billed, fees below the allowed amount"  # what the info findings' dollars are
 
 
+def link_to_line(sheet_title: str, row: int) -> str:
+    """A HYPERLINK formula (without its `=`) to the line's row of the sheet titled `sheet_title`, showing the row."""
+    quoted = sheet_title.replace("'", "''")  # Excel doubles an apostrophe inside a quoted sheet name
+    target = f"#'{quoted}'!A{row}".replace('"', '""')  # a string inside a formula
+    return f'HYPERLINK("{target}","{row}")'
+
+
 def reading_rows(result: ScrubResult) -> list[list[str | None]]:
     """How the sheet was read, as label/value rows: a field beside the column it was read from, the reading's
     other lines (title rows, columns not used, defaults) whole."""

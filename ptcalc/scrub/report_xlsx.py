@@ -20,7 +20,7 @@ from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS
 from .findings import LINE_STATUS_ORDER, Finding
 from .reader import column_number_formats
-from .report import LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns, reading_rows
+from .report import LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns, link_to_line, reading_rows
 from .runner import ScrubResult
 from .rules import REGISTRY
 from .sheet_xml import MAX_CELL, SheetRows, SplicedSheet, splice_rows, write_probe
@@ -266,8 +266,7 @@ def _write_report_rows(ws: SheetRows, result: ScrubResult, formats: _Formats, ur
         if r <= URL_LIMIT:
             ws.write_url(r, 0, f"'{quoted_title}'!A{finding.row}", str(finding.row), url_format)
         else:  # Excel keeps 65,530 hyperlinks a sheet: past that, a HYPERLINK formula links just the same
-            target = f"#'{quoted_title}'!A{finding.row}".replace('"', '""')  # a string inside a formula
-            ws.write_formula(r, 0, f'HYPERLINK("{target}","{finding.row}")', finding.row)
+            ws.write_formula(r, 0, link_to_line(copy_title, finding.row), finding.row)
         ws.write_string(r, 1, finding.rule)
         ws.write_string(r, 2, finding.name)
         ws.write_string(r, 3, finding.severity, formats.cell("text", fill))
