@@ -127,10 +127,10 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
     status_column.color = None
     first = top + 1  # one call into Excel per run of rows of one colour, not one per row
     for fill, run in groupby(STATUS_FILL.get(status) for status, _, _ in block[1:]):
-        rows = sum(1 for _ in run)
+        count = sum(1 for _ in run)
         if fill:
-            sheet.range((first, width + 1), (first + rows - 1, width + 1)).color = FILLS[fill][0]
-        first += rows
+            sheet.range((first, width + 1), (first + count - 1, width + 1)).color = FILLS[fill][0]
+        first += count
 
     report = _fresh_sheet(book, REPORT_SHEET, sheet)
     report.range((1, 1), (len(result.findings) + 1, len(REPORT_HEADERS))).value = \

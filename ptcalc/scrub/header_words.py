@@ -22,8 +22,8 @@ def _rule(*groups: str, unless: str = "") -> Rule:
 _MONEY = "allowed paid payment pmt adjust adjustment adj balance bal expected contract contractual due copay " \
          "coinsurance deductible writeoff write"
 # A claim's other payers (`Secondary Insurance`, `Sec Ins`, `Ins 2`, `Other Insurance`: CMS-1500 box 9's "other
-# insured") are not the line's payer, beside it or alone
-_LATER_PAYERS = "secondary sec second tertiary ter other supplemental crossover cob 2 3"  # not `third`: a `Third Party Payer` is the insurer
+# insured") are not the line's payer, beside it or alone. Not `third`: a `Third Party Payer` is the insurer.
+_LATER_PAYERS = "secondary sec second tertiary ter other supplemental crossover cob 2 3"
 _NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber " \
                  "address phone responsibility resp code status date auth authorization city state zip " \
                  "care episode " + _LATER_PAYERS + " " + _MONEY
