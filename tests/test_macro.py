@@ -280,6 +280,8 @@ def test_a_sheet_the_scrub_cannot_read_is_said_in_a_message_box(tmp_path: Path) 
     [(prompt, title, mode)] = excel.app.alerts
     assert (title, mode) == ("ptcalc scrub", "critical") and "charges.xlsm" in prompt and "cpt" in prompt
     assert "Traceback" not in prompt and book.sheetnames == ["Charges"] and sheet.max_column == 3
+    assert prompt.endswith("; head each column with one of those names (a header cell above its values)")
+    assert "--columns" not in prompt  # the command line's way, not Excel's
 
 
 def test_text_from_the_sheet_is_written_back_as_text_not_as_a_formula(tmp_path: Path) -> None:

@@ -255,8 +255,11 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     if per_visit:  # `CPT 1`, `CPT 2`…: a row per visit, not a row per charge line
         found += (f"; {' and '.join(per_visit)} could each be the code: a report with one row per visit and "
                   "numbered codes is not a charge sheet, export one row per charge line")
-    raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); name the columns "
-                     "with --columns map.yaml, or see `ptcalc columns`")
+    raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); {NAME_THE_COLUMNS}")
+
+
+# What the command line can do about a header it cannot read (the Excel macro says what a person there can do)
+NAME_THE_COLUMNS = "name the columns with --columns map.yaml, or see `ptcalc columns`"
 
 
 def _code_column_by_cells(header: list[object], columns: dict[str, int], modifiers: list[int], extra: dict[str, int],
