@@ -2,7 +2,7 @@
 
 `13202-01` as the GPCI file writes it; `13202-01 Manhattan` as a list shows the key with its name;
 `1320201` as a spreadsheet of the file's two columns (MAC, locality) glues them; `Manhattan` or
-`Rest of New York`, the locality's own name, when one locality has it.
+`Rest of New York`, the locality's own name, when one locality has it, or with its state (`Manhattan, NY`).
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def locality_key(ref: Reference, value: Any) -> str:
     keys, names = _known(ref)
     if (found := _KEY.match(text)) and (key := f"{found.group(1)}-{found.group(2)}") in keys:
         return key
-    named = names.get(_folded(text))
+    named = names.get(_folded(text)) or _named_in_state(ref, text)
     if named and len(named) == 1:
         return next(iter(named))
     if named:
@@ -55,6 +55,20 @@ def locality_key(ref: Reference, value: Any) -> str:
     raise PtcalcInputError(f"locality: {describe(value)} is {f'{instead}, not' if instead else 'not'} a Medicare "
                            "locality (use 'national', MAC-LL as in the CMS GPCI file, e.g. '13202-01', or the "
                            f"locality's name, e.g. 'Manhattan'){hint}")
+
+
+_IN_STATE = re.compile(r"^(?P<name>.+?)[\s,]+(?P<state>[A-Z]{2})$")
+
+
+def _named_in_state(ref: Reference, text: str) -> frozenset[str]:
+    """`Manhattan, NY`, `Miami FL`: a locality's own name and its state, as addresses are written."""
+    found = _IN_STATE.match(_folded(text))
+    if found is None:
+        return frozenset()
+    _, names = _known(ref)
+    return frozenset(key for key in names.get(found.group("name"), ()) if
+                     any(key in table.rows and table.rows[key].state == found.group("state")
+                         for table in ref.gpcis.values()))
 
 
 _WORD = re.compile(r"[A-Z0-9]+")

@@ -238,3 +238,14 @@ def test_a_units_cell_reads_the_same_as_a_number_or_as_its_text(units: float) ->
     """parse_count takes a whole float as it is (a cell's units): the same as the general path gives for its
     text, refusals included."""
     assert _outcome(parse_count, units, "units") == _outcome(parse_count, repr(units), "units")
+
+
+@pytest.mark.parametrize(("locality", "key", "elsewhere"), [
+    ("Manhattan, NY", "13202-01", "Manhattan, NJ"), ("MANHATTAN NY", "13202-01", "MANHATTAN KS"),
+    ("Miami, FL", "09102-04", "Miami, OK"), ("Metropolitan Boston, MA", "14212-01", "Metropolitan Boston, NH")])
+def test_a_localitys_name_with_its_state_is_the_locality(locality: str, key: str, elsewhere: str) -> None:
+    """`Manhattan, NY`, as an address writes it, was refused (only `Manhattan` was the locality's name). The
+    state must be the locality's own: `Manhattan, NJ` is still refused."""
+    assert fee(["97110"], [1], locality, 2026) == fee(["97110"], [1], key, 2026)
+    with pytest.raises(PtcalcInputError, match="is not a Medicare locality"):
+        fee(["97110"], [1], elsewhere, 2026)
