@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .findings import Finding
+from .findings import Finding, line_status
 from .layout import format_reading
 from .runner import ScrubResult
 
@@ -44,8 +44,9 @@ def added_columns(result: ScrubResult, number: int, filled: bool) -> tuple[str |
     if not filled:
         return None, None, None
     findings = result.by_row.get(number)
-    said = "; ".join(finding_text(f) for f in findings) if findings else None
-    return result.status(number), said, result.expected_units.get(number)
+    if not findings:
+        return "CLEAN", None, result.expected_units.get(number)
+    return line_status(findings), "; ".join(map(finding_text, findings)), result.expected_units.get(number)
 
 
 def report_rows(result: ScrubResult) -> list[list[object]]:
