@@ -13,7 +13,8 @@ from openpyxl.styles import PatternFill
 from ptcalc.errors import UsageError
 from ptcalc.scrub import scrub_file
 from ptcalc.scrub.report_xlsx import write_xlsx
-from udfs.macros import pt_scrub, scrub_book
+from ptcalc.scrub.layout import NAME_THE_COLUMNS, SAY_WHICH
+from udfs.macros import pt_scrub, say_in_excel, scrub_book
 
 from .fakebook import FakeBook, FakeRange
 from .test_scrub import BASIC, as_xlsx
@@ -327,3 +328,16 @@ def test_the_status_colours_take_one_call_a_run_of_rows(tmp_path: Path, monkeypa
     fills = {status: "#" + (sheet.cell(row, width + 1).fill.fgColor.rgb or "")[-6:]
              for row, status in enumerate(statuses, start=2) if status}
     assert fills["ERROR"] == "#FFC7CE" and fills["CLEAN"] == "#000000"
+
+
+def test_excels_message_says_what_to_do_in_excel_not_on_the_command_line() -> None:
+    """The engine's refusals name the command line's ways (`--columns`); in Excel the header cells are renamed."""
+    excel = FakeBook(openpyxl.Workbook())
+    say_in_excel(excel, UsageError(f"charges.xlsm: columns C (CPT) and D (Code) both mean 'cpt'; keep one, "
+                                   f"{SAY_WHICH}"))
+    say_in_excel(excel, UsageError(f"charges.xlsm: no header row names patient_id, dos, cpt, units: ...; "
+                                   f"{NAME_THE_COLUMNS}"))
+    assert [prompt for prompt, _, _ in excel.app.alerts] == [
+        "charges.xlsm: columns C (CPT) and D (Code) both mean 'cpt'; keep one, or rename the other",
+        "charges.xlsm: no header row names patient_id, dos, cpt, units: ...; head each column with one of those "
+        "names (a header cell above its values)"]

@@ -28,7 +28,7 @@ from xlwings import script
 from ptcalc.errors import UsageError
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
-from ptcalc.scrub.layout import NAME_THE_COLUMNS
+from ptcalc.scrub.layout import NAME_THE_COLUMNS, SAY_WHICH
 from ptcalc.scrub.report import (REPORT_HEADERS, added_columns, escape_formula, link_to_line, report_rows,
                                  summary_rows)
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
@@ -168,5 +168,5 @@ def say_in_excel(book: Any, problem: UsageError) -> None:
     """A sheet the scrub cannot read (no header naming the code, no Charges sheet...), said in Excel's message
     box, as the command line says it in one line (with what to do in Excel): not a Python traceback."""
     said = str(problem).replace(NAME_THE_COLUMNS, "head each column with one of those names (a header cell above "
-                                                  "its values)")
+                                                  "its values)").replace(SAY_WHICH, "or rename the other")
     book.app.alert(said, title="ptcalc scrub", mode="critical")

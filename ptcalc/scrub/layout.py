@@ -45,6 +45,12 @@ HEADINGS_COLUMN = "the patient headings (Patient: …) above the lines"
 PROVIDER_HEADINGS_COLUMN = "the provider headings (Provider: …) above the lines"
 
 
+# What the command line can do about headers it cannot read or tell apart (the Excel macro says what a person
+# there can do instead)
+NAME_THE_COLUMNS = "name the columns with --columns map.yaml, or see `ptcalc columns`"
+SAY_WHICH = "or say which with --columns"
+
+
 @dataclass
 class SheetLayout:
     """Where a sheet's header is and which column is which field."""
@@ -159,7 +165,7 @@ def _match(row: list[object], mapping: dict[str, str], sample: list[list[object]
         elif name in REQUIRED:
             first, other = indexes[:2]
             raise UsageError(f"columns {column_letter(first)} ({row[first]!s}) and {column_letter(other)} "
-                             f"({row[other]!s}) both mean '{name}'; keep one, or say which with --columns")
+                             f"({row[other]!s}) both mean '{name}'; keep one, {SAY_WHICH}")
         else:
             del best[name]
             unclear[name] = indexes
@@ -256,10 +262,6 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
         found += (f"; {' and '.join(per_visit)} could each be the code: a report with one row per visit and "
                   "numbered codes is not a charge sheet, export one row per charge line")
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); {NAME_THE_COLUMNS}")
-
-
-# What the command line can do about a header it cannot read (the Excel macro says what a person there can do)
-NAME_THE_COLUMNS = "name the columns with --columns map.yaml, or see `ptcalc columns`"
 
 
 def _code_column_by_cells(header: list[object], columns: dict[str, int], modifiers: list[int], extra: dict[str, int],
@@ -728,7 +730,7 @@ def format_reading(reading: dict[str, Any]) -> str:
     for moved in reading.get("values_beside_header") or []:
         lines.append(f"  {moved} (read from there)")
     for name, candidates in (reading.get("columns_unclear") or {}).items():
-        lines.append(f"  {name}: not read, {' and '.join(candidates)} could each be it (say which with --columns)")
+        lines.append(f"  {name}: not read, {' and '.join(candidates)} could each be it ({SAY_WHICH})")
     absent = [n for n in reading["fields_absent"] if n in ("payer_type", "payer", "provider_type", "modifiers",
                                                           "minutes")]
     defaults = {"payer_type": "Traditional Medicare for every line",
