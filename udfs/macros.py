@@ -28,7 +28,7 @@ from xlwings import script
 from ptcalc.errors import UsageError
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
-from ptcalc.scrub.layout import NAME_THE_COLUMNS, SAY_WHICH
+from ptcalc.scrub.layout import HEADER_SCAN_ROWS, NAME_THE_COLUMNS, SAY_WHICH
 from ptcalc.scrub.report import (REPORT_HEADERS, added_columns, escape_formula, link_to_line, report_rows,
                                  summary_rows)
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
@@ -41,12 +41,13 @@ _OUTPUT_FOLDED = [fold(name) for name in OUTPUT_HEADERS]
 
 
 def _own_width(rows: list[list[Any]]) -> int:
-    """The user's columns: up to an earlier run's three result columns (side by side on the header row, below
-    any title rows; a user's own `Findings` column stays the user's), else the last filled column."""
+    """The user's columns: up to an earlier run's three result columns (side by side on the header row, which the
+    scrub looks for in the first rows; a user's own `Findings` column stays the user's), else the last filled
+    column."""
     own = len(OUTPUT_HEADERS)
-    for row in rows:
+    for row in rows[:HEADER_SCAN_ROWS]:
         for index in range(len(row) - own + 1):
-            if [fold(cell) for cell in row[index:index + own]] == _OUTPUT_FOLDED:
+            if isinstance(row[index], str) and [fold(cell) for cell in row[index:index + own]] == _OUTPUT_FOLDED:
                 return index
     return max((i + 1 for row in rows for i, v in enumerate(row) if v not in (None, "")), default=0)
 

@@ -49,6 +49,7 @@ PROVIDER_HEADINGS_COLUMN = "the provider headings (Provider: …) above the line
 # there can do instead)
 NAME_THE_COLUMNS = "name the columns with --columns map.yaml, or see `ptcalc columns`"
 SAY_WHICH = "or say which with --columns"
+HEADER_SCAN_ROWS = 50  # the header is looked for in a sheet's first rows (title rows above it)
 
 
 @dataclass
@@ -185,7 +186,7 @@ def _match(row: list[object], mapping: dict[str, str], sample: list[list[object]
 
 
 def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
-           scan: int = 50, timed_codes: frozenset[str] = frozenset(),
+           scan: int = HEADER_SCAN_ROWS, timed_codes: frozenset[str] = frozenset(),
            known_codes: Collection[str] = frozenset()) -> SheetLayout:
     """The layout of a sheet: its header row is the first that names every required field. With the timed
     codes, a minutes column holding each visit's total on every line is read as the visit's total."""
