@@ -81,13 +81,15 @@ def _positive_int(text: str) -> int:
 
 def cmd_columns(args: argparse.Namespace) -> int:
     """How a sheet would be read — header, which column is which field, what is not used — without scrubbing."""
+    from .clinic_settings import settings_for
     from .scrub import read_charge_sheet
     from .scrub.layout import describe, format_reading, load_column_map, locate, prepare
     from .scrub.lines import day_first_dates
     from .scrub.rows import carry_visit_cells_down
 
-    column_map = load_column_map(Path(args.columns)) if args.columns else None
-    sheet = read_charge_sheet(Path(args.input), args.sheet, column_map)
+    settings = settings_for(Path(args.input))
+    column_map = settings.columns_with(load_column_map(Path(args.columns)) if args.columns else None)
+    sheet = read_charge_sheet(Path(args.input), settings.sheet_or(args.sheet, Path(args.input))[0], column_map)
     ref = load_reference()
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
                     known_codes=ref.codes)
@@ -99,6 +101,8 @@ def cmd_columns(args: argparse.Namespace) -> int:
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)
     sheet.complete_reading(reading)
+    if settings.path is not None:
+        reading["settings"] = settings.described()
     print(format_reading(reading))
     return EXIT_OK
 
@@ -226,8 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     scrub = sub.add_parser("scrub", parents=[common], help="scrub a charge sheet: findings, fixes, dollars at risk")
     scrub.add_argument("input", nargs="+", help="charge sheet: .xlsx, .xlsm, .xls, .ods, .csv or a delimited .txt/.tsv "
                                                 "export, one row per claim line, a header row; or an 837 claim "
-                                                "file. Several files or folders: each is scrubbed into "
-                                                "<name>.scrubbed.<format> beside it (or in the folder -o names)")
+                                                "file. Several files or folders (and the folders in them): each is "
+                                                "scrubbed into <name>.scrubbed.<format> beside it (or in the folder -o "
+                                                "names). A ptcalc.yaml in a file's folder or above sets its locality, "
+                                                "sheet and columns (the options here win)")
     scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
                                               "json and csv print to stdout); for several inputs, a folder")
     scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")

@@ -1,15 +1,17 @@
 """`ptcalc scrub`: one charge sheet or claim file, or a batch of them (a billing company's clinics).
 
-A batch is several inputs or a folder: each file is scrubbed in turn into `<stem>.scrubbed.<format>`
-beside it (or in the folder `-o` names), with its summary line; a file that cannot be read says why
-in one line and the others go on. The exit status is the batch's worst: 2 when a file was unusable,
-else 1 when any has an error finding, else 0.
+A batch is several inputs or a folder (a billing company's: a folder per clinic in it, each with its
+settings, clinic_settings.py): each file is scrubbed in turn into `<stem>.scrubbed.<format>` beside it
+(or in the folder `-o` names, in the subfolder it was in), with its summary line; a file that cannot be
+read says why in one line and the others go on. The exit status is the batch's worst: 2 when a file was
+unusable, else 1 when any has an error finding, else 0.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import io
+import os
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -39,6 +41,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 
 def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
     """Scrub one file; json and csv without an output go to stdout (the summary line then to stderr)."""
+    from .clinic_settings import settings_for
     from .safe_write import atomic_save
     from .scrub import read_charge_sheet, scrub_sheet
     from .scrub.layout import load_column_map
@@ -49,13 +52,22 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
         output = source.with_name(f"{source.stem}.scrubbed.xlsx")
     if output is not None and output.exists() and source.exists() and output.resolve() == source.resolve():
         raise UsageError(f"{output}: refusing to write over the input file; choose another -o")
+    settings = settings_for(source)
     with cyclic_gc_paused(), stages(f"ptcalc scrub {source.name}", 3) as advance:
         advance("reading")
-        column_map = load_column_map(Path(args.columns)) if args.columns else None
+        column_map = settings.columns_with(load_column_map(Path(args.columns)) if args.columns else None)
         # json and csv need no copy of the rows: the file is read as it is judged, a chunk at a time
-        sheet = read_charge_sheet(source, args.sheet, column_map, stream=fmt != "xlsx")
+        name, named_by = settings.sheet_or(args.sheet, source)
+        try:
+            sheet = read_charge_sheet(source, name, column_map, stream=fmt != "xlsx")
+        except UsageError as exc:
+            raise UsageError(f"{exc} (sheet {name!r} as {named_by} says)" if named_by else str(exc)) from None
         advance("judging")
-        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs, locality=args.locality)
+        locality, said_by = settings.locality_or(args.locality)
+        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs, locality=locality,
+                             locality_from=said_by)
+        if settings.path is not None:
+            result.reading["settings"] = settings.described()
         advance("writing")
         if fmt == "xlsx":
             from .scrub.report_xlsx import write_xlsx
@@ -80,31 +92,47 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
     return result.exit_code
 
 
-def _batch_files(inputs: list[Path]) -> list[Path]:
-    """The files of a batch, in order: each file named, and the readable files of each folder (sorted)."""
-    files: list[Path] = []
+def _batch_files(inputs: list[Path]) -> list[tuple[Path, Path]]:
+    """The files of a batch, in order, each with the subfolder its output goes in under -o: each file named
+    (none), and the readable files of each folder and the folders in it (a billing company's folder of clinics),
+    a folder's own files first, then each folder in it, by name."""
+    files: list[tuple[Path, Path]] = []
     for path in inputs:
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                           and not any(mark in p.name for mark in OUTPUT_MARKS) and not p.name.startswith((".", "~$")))
+            found = [(source, source.parent.relative_to(path)) for source in _folder_inputs(path)]
             if not found:
-                raise UsageError(f"{path}: the folder holds no charge sheet or claim file")
+                raise UsageError(f"{path}: the folder and the folders in it hold no charge sheet or claim file")
             files.extend(found)
         else:
-            files.append(path)
+            files.append((path, Path()))
     return files
 
 
-def _scrub_batch(files: list[Path], args: argparse.Namespace, as_of: date | None) -> int:
+def _folder_inputs(folder: Path) -> Iterator[Path]:
+    """The files the scrub reads in a folder and below it: not its own outputs, Excel's owner files (`~$`) or what
+    is hidden (`.`-named files and folders)."""
+    for where, folders, names in os.walk(folder):
+        folders[:] = sorted(name for name in folders if not name.startswith((".", "__")))
+        for name in sorted(names):
+            if Path(name).suffix.lower() in INPUT_SUFFIXES and not name.startswith((".", "~$")) and \
+                    not any(mark in name for mark in OUTPUT_MARKS):
+                yield Path(where) / name
+
+
+def _scrub_batch(batch: list[tuple[Path, Path]], args: argparse.Namespace, as_of: date | None) -> int:
     folder = Path(args.output) if args.output else None
     if folder is not None and not folder.is_dir():
         raise UsageError(f"-o {folder}: with several inputs, -o names an existing folder for the outputs")
     fmt = args.format or "xlsx"
-    outputs = [(folder or source.parent) / f"{source.stem}.scrubbed.{fmt}" for source in files]
+    files = [source for source, _ in batch]
+    outputs = [(folder / under if folder else source.parent) / f"{source.stem}.scrubbed.{fmt}"
+               for source, under in batch]
     clashing = {out for out in outputs if outputs.count(out) > 1}
     if clashing:
         raise UsageError(f"{sorted(clashing)[0]}: two inputs of the same name would write it; scrub them apart "
                          "or without -o")
+    for output in outputs:
+        output.parent.mkdir(parents=True, exist_ok=True)  # a clinic's subfolder under -o
     worst, unread, flagged = EXIT_OK, [], 0
     for source, code in zip(files, _batch_codes(files, outputs, fmt, args, as_of)):
         unread += [source.name] if code == EXIT_UNUSABLE else []

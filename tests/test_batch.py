@@ -63,7 +63,7 @@ def test_a_batch_names_a_folder_for_its_outputs(tmp_path: Path) -> None:
         f"ptcalc scrub: -o {tmp_path / 'out.json'}: with several inputs, -o names an existing folder for the outputs"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "holds no charge sheet" in run_cli("scrub", str(empty)).stderr
+    assert "hold no charge sheet or claim file" in run_cli("scrub", str(empty)).stderr
     clean = run_cli("scrub", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"), "--format", "json", "--as-of", AS_OF)
     assert clean.returncode == 0 and clean.stdout.splitlines()[-1] == "batch of 2 files: 2 scrubbed, 0 with error findings"
 
@@ -151,3 +151,119 @@ def test_a_batch_with_jobs_where_workers_start_by_spawn(tmp_path: Path, monkeypa
         assert run(["scrub", str(tmp_path), "--format", "json", "-o", str(out), "--as-of", AS_OF, "--jobs", jobs]) == 1
         outputs[jobs] = (_digests(out), capsys.readouterr().out.replace(str(out), "OUT"))
     assert outputs["2"] == outputs["1"] and len(outputs["1"][0]) == 2
+
+
+UNNAMED = "Ident,dos,cpt,units,minutes,modifiers,charge\nA1,2026-03-02,97110,1,15,GP,$20.00\n"  # `Ident`: no field
+PRICED = "patient_id,dos,cpt,units,minutes,modifiers,charge\nB1,2026-03-02,97110,1,15,GP,$20.00\n"
+
+
+def _clinics(tmp_path: Path) -> Path:
+    """A billing company's folder: a folder per clinic, each with its settings, one of them kept by year."""
+    company = tmp_path / "company"
+    for folder, settings in (("manhattan", "locality: Manhattan\ncolumns:\n  Ident: patient_id\n"),
+                             ("miami", "locality: 09102-04\n"), ("national", None)):
+        (company / folder / "2026").mkdir(parents=True)
+        if settings:
+            (company / folder / "ptcalc.yaml").write_text(settings)
+    (company / "manhattan" / "2026" / "week.csv").write_text(UNNAMED)
+    (company / "miami" / "2026" / "week.csv").write_text(PRICED)
+    (company / "national" / "week.csv").write_text(PRICED)
+    (company / "national" / "2026" / "week.csv").write_text(CLEAN)
+    (company / ".trash").mkdir()
+    (company / ".trash" / "old.csv").write_text("x,y\n1,2\n")  # hidden: not part of the batch
+    return company
+
+
+def _cov004(document: dict) -> list[str]:
+    return [f["message"] for f in document["findings"] if f["rule"] == "COV004"]
+
+
+def test_a_folder_of_clinics_is_scrubbed_each_clinic_with_its_own_settings(tmp_path: Path) -> None:
+    """Before: a folder's subfolders were not looked in (a billing company's folder of clinics held "no charge
+    sheet"), and a locality or column map could only be given for the whole batch: every clinic priced at one
+    locality, and a clinic whose export heads the patient `Ident` could not be read."""
+    import json
+
+    company, out = _clinics(tmp_path), tmp_path / "out"
+    out.mkdir()
+    result = run_cli("scrub", str(company), "--format", "json", "-o", str(out), "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "batch of 4 files: 4 scrubbed, 0 with error findings"
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.json"))
+    assert written == ["manhattan/2026/week.scrubbed.json", "miami/2026/week.scrubbed.json",
+                       "national/2026/week.scrubbed.json", "national/week.scrubbed.json"]
+    manhattan = json.loads((out / "manhattan/2026/week.scrubbed.json").read_text())
+    miami = json.loads((out / "miami/2026/week.scrubbed.json").read_text())
+    national = json.loads((out / "national/week.scrubbed.json").read_text())
+    assert _cov004(manhattan) == ["97110: billed $20.00, below the $32.43 allowed for it at 13202-01; the lesser of "
+                                  "the two is paid"]
+    assert len(_cov004(miami)) == 1 and "at 09102-04" in _cov004(miami)[0]
+    assert _cov004(national) == []  # national rates judge no fee: no clinic's locality leaks into another's
+    settings = manhattan["reading"]["settings"]
+    assert settings.endswith("manhattan/ptcalc.yaml: locality 13202-01, 1 column name")
+    assert "ptcalc.yaml" in manhattan["reading"]["locality"] and "settings" not in national["reading"]
+    alone = run_cli("scrub", str(company / "manhattan" / "2026" / "week.csv"), "--format", "json", "--as-of", AS_OF)
+    assert json.loads(alone.stdout)["findings"] == manhattan["findings"]  # alone, the file finds its settings too
+
+
+def test_the_command_line_wins_over_a_clinics_settings(tmp_path: Path) -> None:
+    import json
+
+    company = _clinics(tmp_path)
+    sheet = company / "miami" / "2026" / "week.csv"
+    said = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF, "--locality", "Manhattan")
+    document = json.loads(said.stdout)
+    assert "at 13202-01" in _cov004(document)[0] and "(--locality)" in document["reading"]["locality"]
+    mapped = tmp_path / "map.yaml"
+    mapped.write_text("Ident: claim_id\n")  # the file's map names `Ident` otherwise: the command line's entry wins
+    refused = run_cli("scrub", str(company / "manhattan" / "2026" / "week.csv"), "--columns", str(mapped),
+                      "--format", "json", "--as-of", AS_OF)
+    assert refused.returncode == 2 and "no header row names patient_id" in refused.stderr
+
+
+@pytest.mark.parametrize(("settings", "said"), [
+    ("localty: 05-18\n", "'localty' is not a setting (the settings: columns, locality, sheet)"),
+    ("locality: Atlantis\n", "locality: 'Atlantis' is not a Medicare locality"),
+    ("columns:\n  Ident: patient\n", "columns: Ident: 'patient' is not a field"),
+    ("- locality\n", "settings are lines of `setting: value`"),
+    ("locality: [05-18\n", "the settings cannot be read"),
+])
+def test_a_clinics_bad_settings_stop_its_files_only_and_name_the_file(settings: str, said: str,
+                                                                       tmp_path: Path) -> None:
+    company = _clinics(tmp_path)
+    (company / "miami" / "ptcalc.yaml").write_text(settings)
+    result = run_cli("scrub", str(company), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[-1] == "batch of 4 files: 3 scrubbed, 0 with error findings, 1 could not be " \
+                                             "read (week.csv)"
+    refused = [line for line in result.stderr.splitlines() if line.startswith("ptcalc scrub:")]
+    assert len(refused) == 1 and f"miami/ptcalc.yaml: {said}" in refused[0], refused
+    assert not (company / "miami" / "2026" / "week.scrubbed.json").exists()
+    assert (company / "manhattan" / "2026" / "week.scrubbed.json").is_file()
+
+
+def test_a_clinics_sheet_setting_chooses_the_sheet_and_ptcalc_columns_says_the_settings(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    book = Workbook()
+    book.active.title = "Summary"
+    for row in ([["patient_id", "dos", "cpt", "units", "minutes", "modifiers"], ["S1", "2026-03-02", "97110", 1, 15, ""]]):
+        book.active.append(row)
+    week = book.create_sheet("Week")
+    for row in ([["patient_id", "dos", "cpt", "units", "minutes", "modifiers"], ["W1", "2026-03-02", "97110", 1, 15, "GP"]]):
+        week.append(row)
+    book.save(clinic / "export.xlsx")
+    (clinic / "ptcalc.yaml").write_text("sheet: Week\n")
+    result = run_cli("scrub", str(clinic / "export.xlsx"), "--format", "csv", "--as-of", AS_OF)
+    assert result.returncode == 0 and "1 CLEAN" in result.stderr  # the first sheet's line has no GP: MOD001
+    columns = run_cli("columns", str(clinic / "export.xlsx"))
+    assert "export.xlsx, sheet 'Week'" in columns.stdout and "ptcalc.yaml: sheet 'Week'" in columns.stdout
+    (clinic / "today.csv").write_text(CLEAN)  # a csv export of the same clinic: read as it is, no sheet to choose
+    assert run_cli("scrub", str(clinic / "today.csv"), "--format", "csv", "--as-of", AS_OF).returncode == 0
+    book.remove(week)
+    book.save(clinic / "old.xlsx")
+    refused = run_cli("scrub", str(clinic / "old.xlsx"), "--format", "csv", "--as-of", AS_OF)
+    assert refused.returncode == 2 and refused.stderr.strip().endswith(
+        f"no sheet named 'Week' (sheets: Summary) (sheet 'Week' as {clinic / 'ptcalc.yaml'} says)")

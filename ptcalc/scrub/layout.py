@@ -47,7 +47,7 @@ PROVIDER_HEADINGS_COLUMN = "the provider headings (Provider: …) above the line
 
 # What the command line can do about headers it cannot read or tell apart (the Excel macro says what a person
 # there can do instead)
-NAME_THE_COLUMNS = "name the columns with --columns map.yaml, or see `ptcalc columns`"
+NAME_THE_COLUMNS = "name the columns with --columns map.yaml (or in the clinic's ptcalc.yaml), or see `ptcalc columns`"
 SAY_WHICH = "or say which with --columns"
 HEADER_SCAN_ROWS = 50  # the header is looked for in a sheet's first rows (title rows above it)
 
@@ -110,13 +110,19 @@ def load_column_map(path: Path) -> dict[str, str]:
         document = read_yaml(path)
     except Exception as exc:  # noqa: BLE001 - any reading problem is one clear line
         raise UsageError(f"{path}: the column map cannot be read ({str(exc).splitlines()[0]})") from None
+    return column_map_from(document, str(path))
+
+
+def column_map_from(document: object, where: str) -> dict[str, str]:
+    """A column map's `source header: field` entries (from a --columns file or a clinic's settings, `where`),
+    checked: header key -> field."""
     if not isinstance(document, dict) or not document:
-        raise UsageError(f"{path}: a column map is lines of `source header: field` (e.g. `Pt Acct: patient_id`)")
+        raise UsageError(f"{where}: a column map is lines of `source header: field` (e.g. `Pt Acct: patient_id`)")
     fields = set(BY_NAME) | set(EXTRA_FIELDS) | {"revenue_code"}
     mapping = {}
     for header, name in document.items():
         if not isinstance(name, str) or name not in fields:
-            raise UsageError(f"{path}: {header!s}: {name!r} is not a field ({', '.join(sorted(fields))})")
+            raise UsageError(f"{where}: {header!s}: {name!r} is not a field ({', '.join(sorted(fields))})")
         mapping[header_key(header)] = name
     return mapping
 
@@ -749,6 +755,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  no {name} column: {defaults[name]}")
     if reading.get("locality"):
         lines.append(f"  locality: {reading['locality']}")
+    if reading.get("settings"):
+        lines.append(f"  settings: {reading['settings']}")
     for name, count in (reading.get("from_headings") or {}).items():
         grouped = {"patient_id": "patient", "dos": "date"}.get(name, name)
         lines.append(f"  {name} of {count} line{'s' if count != 1 else ''} from the group heading above them "

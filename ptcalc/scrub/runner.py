@@ -152,15 +152,16 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 def scrub_sheet(sheet: RawSheet, ref: Reference | None = None, as_of: date | None = None,
                 column_map: dict[str, str] | None = None, jobs: int | None = 1,
-                locality: str | None = None) -> ScrubResult:
+                locality: str | None = None, locality_from: str = "--locality") -> ScrubResult:
     """Scrub rows already read from a file (or built in memory, as the Excel macro does);
-    `jobs` processes judge the patient partitions (None: as many as help, judge.auto_jobs)."""
+    `jobs` processes judge the patient partitions (None: as many as help, judge.auto_jobs); `locality`
+    prices the lines that give none, as `locality_from` (a clinic's settings file) said."""
     with cyclic_gc_paused():
-        return _scrub(sheet, ref, as_of, column_map, jobs, locality)
+        return _scrub(sheet, ref, as_of, column_map, jobs, locality, locality_from)
 
 
-def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
-           column_map: dict[str, str] | None, jobs: int | None, locality: str | None = None) -> ScrubResult:
+def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_map: dict[str, str] | None,
+           jobs: int | None, locality: str | None = None, locality_from: str = "--locality") -> ScrubResult:
     ref = ref or load_reference()
     as_of = as_of or date.today()
     if sheet.header_index is None:
@@ -168,7 +169,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
     try:
         clinic = locality_key(ref, locality)  # the locality of lines that give none: national unless said
     except PtcalcInputError as exc:
-        raise UsageError(f"--locality: {str(exc).removeprefix('locality: ')}") from None
+        raise UsageError(f"{locality_from}: {str(exc).removeprefix('locality: ')}") from None
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
                     known_codes=ref.codes)
     header_index = layout.header_index
@@ -191,7 +192,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
         reading["columns_empty"] = [f"{layout.source_of(name)} is empty on every line: {read_as(name)}"
                                     for name in unfilled]
     if "locality" not in layout.columns or clinic != "national":
-        reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns)
+        reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns, locality_from)
     sheet.complete_reading(reading)
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
     shown_in = dict(layout.columns)  # field -> the column a finding on it highlights
@@ -201,14 +202,14 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None,
                        as_of, versions, reading, not_lines, blank_rows=parser.blank_rows, timings=timings)
 
 
-def _locality_reading(ref: Reference, clinic: str, column: bool) -> str:
+def _locality_reading(ref: Reference, clinic: str, column: bool, said_by: str) -> str:
     """Where the lines are priced (amounts, dollars at risk, KX totals), in words: GPCIs move a line's
     allowed amount by ±10-50% from the national one."""
     where = "national rates (GPCI 1.0)" if clinic == "national" else \
         f"{clinic} {ref.gpcis[max(ref.gpcis)].rows[clinic].name}" if clinic in ref.gpcis[max(ref.gpcis)].rows \
         else clinic
     said = "lines whose locality cell is blank" if column else "every line (the sheet has no locality column)"
-    hint = "; --locality sets the clinic's" if clinic == "national" else " (--locality)"
+    hint = "; --locality or the clinic's ptcalc.yaml sets it" if clinic == "national" else f" ({said_by})"
     return f"{said} priced at {where}{hint}"
 
 

@@ -1,0 +1,124 @@
+"""A clinic's settings, kept beside its exports: `ptcalc.yaml` in a folder.
+
+A billing company keeps each clinic's exports in a folder of their own and scrubs them all in one
+command; what differs between clinics (the Medicare locality that prices their lines, the headers
+their practice-management system writes, the sheet their charges are on) is said once, in the
+clinic's folder, instead of on every command line:
+
+    locality: 05-18          # or its name: Los Angeles
+    sheet: Charges
+    columns:                 # headers ptcalc does not recognise, as in a --columns file
+      Pt Acct: patient_id
+
+A file's settings are those of the nearest `ptcalc.yaml` in its folder or a folder above it (as
+.editorconfig and ruff find theirs), so a file scrubbed alone reads as it does in the batch. What
+the command line says wins over the file: a `--locality` prices every file of the batch, and a
+`--columns` map's headers are added to the file's (its entry wins where both name a header).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PtcalcInputError, UsageError
+from .localities import locality_key
+from .refdata import load_reference
+from .refdata.yamlio import read_yaml
+from .scrub.layout import column_map_from
+from .scrub.reader import is_workbook
+
+SETTINGS_FILE = "ptcalc.yaml"
+SETTINGS = ("columns", "locality", "sheet")
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    """What a `ptcalc.yaml` says (nothing, for a file no settings file is above)."""
+    path: Path | None = None
+    locality: str | None = None  # a MAC-LL key or "national", checked against the GPCI files
+    sheet: str | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # header key -> field, as load_column_map's
+
+    def locality_or(self, said: str | None) -> tuple[str | None, str]:
+        """The locality to price with and where it was said (the command line's first)."""
+        if said is not None or self.locality is None:
+            return said, "--locality"
+        return self.locality, str(self.path)
+
+    def sheet_or(self, said: str | None, source: Path) -> tuple[str | None, str | None]:
+        """The sheet to read and the settings file that named it (None: the command line or the default): a
+        clinic's sheet is a workbook's, its csv exports are read as they are."""
+        if said is not None or self.sheet is None or not is_workbook(source):
+            return said, None
+        return self.sheet, str(self.path)
+
+    def columns_with(self, said: dict[str, str] | None) -> dict[str, str] | None:
+        """The column map: this file's headers and the command line's (which win)."""
+        merged = {**self.columns, **(said or {})}
+        return merged or None
+
+    def described(self) -> str:
+        """What the settings set, for the report's reading."""
+        said = [f"locality {self.locality}" if self.locality else "", f"sheet {self.sheet!r}" if self.sheet else "",
+                f"{len(self.columns)} column name{'s' if len(self.columns) != 1 else ''}" if self.columns else ""]
+        return f"{self.path}: {', '.join(filter(None, said)) or 'nothing set'}"
+
+
+def settings_for(source: Path) -> ClinicSettings:
+    """The settings of the nearest ptcalc.yaml at or above the file's folder (read for each file: a few
+    lines of YAML, and an edit between two runs of one process is seen)."""
+    for folder in source.resolve().parents:
+        candidate = folder / SETTINGS_FILE
+        if candidate.is_file():
+            return load_settings(candidate, _shown(candidate))
+    return ClinicSettings()
+
+
+def _shown(path: Path) -> Path:
+    """The settings file as the user would name it: from where they are when it is below, else whole."""
+    try:
+        return path.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def load_settings(path: Path, shown: Path | None = None) -> ClinicSettings:
+    """A settings file read and checked: a problem is one line naming the file and the setting."""
+    shown = shown or path
+    try:
+        document = read_yaml(path)
+    except Exception as exc:  # noqa: BLE001 - any reading problem is one clear line
+        raise UsageError(f"{shown}: the settings cannot be read ({str(exc).splitlines()[0]})") from None
+    if document is None:
+        return ClinicSettings(shown)
+    if not isinstance(document, dict):
+        raise UsageError(f"{shown}: settings are lines of `setting: value` ({', '.join(SETTINGS)})")
+    unknown = [str(key) for key in document if key not in SETTINGS]
+    if unknown:
+        raise UsageError(f"{shown}: {unknown[0]!r} is not a setting (the settings: {', '.join(SETTINGS)})")
+    return ClinicSettings(shown, _locality(document.get("locality"), shown), _sheet(document.get("sheet"), shown),
+                          _columns(document.get("columns"), shown))
+
+
+def _locality(value: Any, shown: Path) -> str | None:
+    if value is None:
+        return None
+    try:
+        return locality_key(load_reference(), str(value))
+    except PtcalcInputError as exc:
+        raise UsageError(f"{shown}: {exc}") from None
+
+
+def _sheet(value: Any, shown: Path) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+        raise UsageError(f"{shown}: sheet: {value!r} is not a sheet's name")
+    return str(value)
+
+
+def _columns(value: Any, shown: Path) -> dict[str, str]:
+    if value is None:
+        return {}
+    return column_map_from(value, f"{shown}: columns")
