@@ -134,8 +134,8 @@ def _scrub_batch(batch: list[tuple[Path, Path]], args: argparse.Namespace, as_of
     for output in outputs:
         output.parent.mkdir(parents=True, exist_ok=True)  # a clinic's subfolder under -o
     worst, unread, flagged = EXIT_OK, [], 0
-    for source, code in zip(files, _batch_codes(files, outputs, fmt, args, as_of)):
-        unread += [source.name] if code == EXIT_UNUSABLE else []
+    for (source, under), code in zip(batch, _batch_codes(files, outputs, fmt, args, as_of)):
+        unread += [(under / source.name).as_posix()] if code == EXIT_UNUSABLE else []  # a clinic's: its folder too
         flagged += code == EXIT_FINDINGS
         worst = max(worst, code)
     print(f"batch of {len(files)} files: {len(files) - len(unread)} scrubbed, {flagged} with error findings"

@@ -235,7 +235,7 @@ def test_a_clinics_bad_settings_stop_its_files_only_and_name_the_file(settings: 
     result = run_cli("scrub", str(company), "--format", "json", "--as-of", AS_OF)
     assert result.returncode == 2
     assert result.stdout.splitlines()[-1] == "batch of 4 files: 3 scrubbed, 0 with error findings, 1 could not be " \
-                                             "read (week.csv)"
+                                             "read (miami/2026/week.csv)"
     refused = [line for line in result.stderr.splitlines() if line.startswith("ptcalc scrub:")]
     assert len(refused) == 1 and f"miami/ptcalc.yaml: {said}" in refused[0], refused
     assert not (company / "miami" / "2026" / "week.scrubbed.json").exists()
