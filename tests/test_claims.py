@@ -496,3 +496,36 @@ def test_an_837_without_modifiers_is_a_claim_without_them_not_a_sheet_that_leave
     assert {(f["row"], f["rule"], f["status"]) for f in document["findings"]} == {(2, "MOD001", "fail"),
                                                                                   (3, "MOD001", "fail")}
     assert "columns_empty" not in document["reading"]
+
+
+def test_a_batch_file_of_several_interchanges_is_read_whole_and_each_checked_alone(tmp_path: Path) -> None:
+    """A clearinghouse's file may hold several interchanges one after another (ISA...IEA, ISA...IEA). Before, pyx12
+    read it as one and every such file carried a note that was not so ("Segment IEA exceeded max count")."""
+    monday = {"patient_id": "M1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 1, "minutes": 15,
+              "charge": 55, "payer_type": "medicare", "provider_type": "PT"}
+    first = write_837([monday])
+    second = write_837([{**monday, "patient_id": "T1", "dos": "2026-03-03"},
+                        {**monday, "patient_id": "T1", "dos": "2026-03-03", "cpt": "97140"}], control=2)
+    claims = tmp_path / "batch.837"
+    claims.write_text(first + second)
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    document = json.loads(result.stdout)
+    assert result.returncode == 0 and "note:" not in result.stderr, result.stderr
+    assert document["summary"]["lines"] == 3 and document["findings"] == []
+    assert "source_problems" not in document["reading"]
+    # A problem in the second is said as the second's, its line counted from the top of the file
+    broken = second.replace("ST*837*", "ST*835*", 1)
+    claims.write_text(first + broken)
+    said = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    line = (first + broken).split("~").index(next(s for s in broken.split("~") if s.strip().startswith("ST*835"))) + 1
+    assert f"segment ST at line {line}: Segment ST*835 not found" in said.stderr, said.stderr
+    assert json.loads(said.stdout)["summary"]["lines"] == 1  # the first interchange's line is still judged
+    count = second[second.index("SE*"):second.index("~", second.index("SE*"))]
+    claims.write_text(first + second.replace(count, "SE*99*" + count.split("*")[2]))
+    miscounted = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    assert "note: batch.837: interchange 2 of 2: transaction (ST-SE): SE count of 99" in miscounted.stderr
+    assert json.loads(miscounted.stdout)["summary"]["lines"] == 3
+    claims.write_text(first + first)  # one control number twice: most often the same batch sent twice
+    twice = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    assert "interchange 2 of 2: ISA control number 000000001 is interchange 1's too" in twice.stderr
+    assert "DAT003" in {f["rule"] for f in json.loads(twice.stdout)["findings"]}  # and its line is a duplicate

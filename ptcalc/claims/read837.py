@@ -37,7 +37,7 @@ from ..errors import UsageError
 from ..scrub.names import discipline_of_revenue_code
 from ..scrub.reader import RawSheet
 from .patients import dependent_id
-from .sniff import x12_text
+from .sniff import ISA_LENGTH, interchanges, x12_text
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
           "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status"]
@@ -64,6 +64,8 @@ class _Collect:
         self.errors: list[str] = []
         self.seg: Any = None
         self.line = 0
+        self.before = 0  # the segments of the file before the interchange being read (its lines count from 1)
+        self.interchange = ""  # which one, in a file of several
 
     def add_isa_loop(self, seg: Any, src: Any) -> None:
         self._at(seg, src)
@@ -81,7 +83,7 @@ class _Collect:
 
     def _error(self, code: str, text: str) -> None:
         segment = self.seg.get_seg_id() if self.seg is not None else "?"
-        self.errors.append(f"segment {segment} at line {self.line}: {text} (code {code})")
+        self.errors.append(f"segment {segment} at line {self.before + self.line}: {text} (code {code})")
 
     def isa_error(self, code: str, text: str) -> None:
         self._error(code, text)
@@ -101,8 +103,8 @@ class _Collect:
 
     def handle_errors(self, errors: list) -> None:
         for kind, code, text, value, line in errors:  # an envelope's count or control number that is wrong
-            where = f" at line {line}" if line else ""
-            self.errors.append(f"{_ENVELOPES.get(kind, kind)}{where}: {text} (code {code})")
+            where = f" at line {self.before + line}" if line else ""
+            self.errors.append(f"{self.interchange}{_ENVELOPES.get(kind, kind)}{where}: {text} (code {code})")
 
 
 def read_837(path: Path) -> tuple[RawSheet, list[str]]:
@@ -118,18 +120,22 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
     errors = _Collect()
     rows: list[list[Any]] = [list(HEADER)]
     try:
-        with io.StringIO(text) as handle:
-            reader = pyx12.x12context.X12ContextReader(params, errors, handle)
-            billing_type = None
-            for node in reader.iter_segments("2000B"):  # one subscriber at a time; 2000A's segments stream by
-                if node.id == "PRV":  # the billing provider's taxonomy (2000A)
-                    billing_type = _provider_type(node.get_value("PRV03"))
-                elif node.id == "HL" and node.get_value("HL03") == "20":
-                    billing_type = None  # a new billing provider
-                elif node.id == "2000B":
-                    rows.extend(_subscriber_lines(node, billing_type))
+        sent = interchanges(text)
+        errors.errors.extend(_repeated_control_numbers([interchange for _, interchange in sent]))
+        for number, (errors.before, interchange) in enumerate(sent, 1):
+            errors.interchange = f"interchange {number} of {len(sent)}: " if len(sent) > 1 else ""
+            with io.StringIO(interchange) as handle:
+                reader = pyx12.x12context.X12ContextReader(params, errors, handle)
+                billing_type = None
+                for node in reader.iter_segments("2000B"):  # one subscriber at a time; 2000A's segments stream by
+                    if node.id == "PRV":  # the billing provider's taxonomy (2000A)
+                        billing_type = _provider_type(node.get_value("PRV03"))
+                    elif node.id == "HL" and node.get_value("HL03") == "20":
+                        billing_type = None  # a new billing provider
+                    elif node.id == "2000B":
+                        rows.extend(_subscriber_lines(node, billing_type))
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
-        where = f" near line {errors.line}" if errors.line else ""
+        where = f" near line {errors.before + errors.line}" if errors.line else ""
         raise UsageError(f"{path}: not a readable X12 837 file{where}: {exc}") from None
     if errors.errors and len(rows) == 1:
         raise UsageError(f"{path}: not a readable X12 837 file: {errors.errors[0]}")
@@ -140,6 +146,23 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
     return RawSheet(path, "837 service lines", rows, claims_as_sent=True), errors.errors
+
+
+def _repeated_control_numbers(sent: list[str]) -> list[str]:
+    """Interchanges of one file under one control number (ISA13): the same batch sent twice, most often (each is
+    read alone, so pyx12 cannot see it)."""
+    seen: dict[str, int] = {}
+    said = []
+    for number, interchange in enumerate(sent, 1):
+        isa = interchange.lstrip()
+        elements = isa[:ISA_LENGTH].split(isa[3]) if len(isa) >= ISA_LENGTH else []
+        control = elements[13] if len(elements) > 13 else None
+        if control in seen:
+            said.append(f"interchange {number} of {len(sent)}: ISA control number {control} is interchange "
+                        f"{seen[control]}'s too (the same interchange sent twice?)")
+        elif control:
+            seen[control] = number
+    return said
 
 
 def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[Any]]:

@@ -26,3 +26,15 @@ def x12_text(text: str) -> str:
     if len(unbroken) > ISA_LENGTH and not unbroken[ISA_LENGTH - 1].isalnum():
         return unbroken  # the terminator is a character (~), not the line break
     return text
+
+
+def interchanges(text: str) -> list[tuple[int, str]]:
+    """The interchanges (ISA ... IEA) of an X12 file as x12_text gives it, each with the count of segments before
+    it. A clearinghouse's batch may hold several, one after another; X12 readers validate one at a time (read
+    whole, the second's IEA was "IEA exceeded max count", a problem the file does not have)."""
+    terminator = text[ISA_LENGTH - 1] if len(text) >= ISA_LENGTH else "~"
+    segments = text.split(terminator)
+    starts = [i for i, segment in enumerate(segments) if i and segment.lstrip()[:3].upper() == "ISA"]
+    bounds = [0, *starts, len(segments)]
+    return [(first, terminator.join(segments[first:end]) + (terminator if end < len(segments) else ""))
+            for first, end in zip(bounds, bounds[1:])]
