@@ -36,7 +36,8 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     if len(inputs) == 1 and not inputs[0].is_dir() and not into_folder:
         fmt = _output_format(args)
         return scrub_one(inputs[0], Path(args.output) if args.output else None, fmt, args, as_of)
-    return _scrub_batch(_batch_files(inputs), args, as_of)
+    unlisted: list[OSError] = []
+    return _scrub_batch(_batch_files(inputs, unlisted), args, as_of, unlisted)
 
 
 def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
@@ -92,15 +93,16 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
     return result.exit_code
 
 
-def _batch_files(inputs: list[Path]) -> list[tuple[Path, Path]]:
+def _batch_files(inputs: list[Path], unlisted: list[OSError]) -> list[tuple[Path, Path]]:
     """The files of a batch, in order, each with the subfolder its output goes in under -o: each file named
     (none), and the readable files of each folder and the folders in it (a billing company's folder of clinics),
-    a folder's own files first, then each folder in it, by name."""
+    a folder's own files first, then each folder in it, by name; `unlisted` gets each folder that cannot be
+    listed (no permission: the batch says so, never passes its files over unsaid)."""
     files: list[tuple[Path, Path]] = []
     for path in inputs:
         if path.is_dir():
-            found = [(source, source.parent.relative_to(path)) for source in _folder_inputs(path)]
-            if not found:
+            found = [(source, source.parent.relative_to(path)) for source in _folder_inputs(path, unlisted)]
+            if not found and not unlisted:
                 raise UsageError(f"{path}: the folder and the folders in it hold no charge sheet or claim file")
             files.extend(found)
         else:
@@ -108,10 +110,10 @@ def _batch_files(inputs: list[Path]) -> list[tuple[Path, Path]]:
     return files
 
 
-def _folder_inputs(folder: Path) -> Iterator[Path]:
+def _folder_inputs(folder: Path, unlisted: list[OSError]) -> Iterator[Path]:
     """The files the scrub reads in a folder and below it: not its own outputs, Excel's owner files (`~$`) or what
     is hidden (`.`-named files and folders)."""
-    for where, folders, names in os.walk(folder):
+    for where, folders, names in os.walk(folder, onerror=unlisted.append):
         folders[:] = sorted(name for name in folders if not name.startswith((".", "__")))
         for name in sorted(names):
             if Path(name).suffix.lower() in INPUT_SUFFIXES and not name.startswith((".", "~$")) and \
@@ -119,7 +121,8 @@ def _folder_inputs(folder: Path) -> Iterator[Path]:
                 yield Path(where) / name
 
 
-def _scrub_batch(batch: list[tuple[Path, Path]], args: argparse.Namespace, as_of: date | None) -> int:
+def _scrub_batch(batch: list[tuple[Path, Path]], args: argparse.Namespace, as_of: date | None,
+                 unlisted: list[OSError]) -> int:
     folder = Path(args.output) if args.output else None
     if folder is not None and not folder.is_dir():
         raise UsageError(f"-o {folder}: with several inputs, -o names an existing folder for the outputs")
@@ -133,13 +136,17 @@ def _scrub_batch(batch: list[tuple[Path, Path]], args: argparse.Namespace, as_of
                          "or without -o")
     for output in outputs:
         output.parent.mkdir(parents=True, exist_ok=True)  # a clinic's subfolder under -o
-    worst, unread, flagged = EXIT_OK, [], 0
+    worst, unread, flagged = EXIT_UNUSABLE if unlisted else EXIT_OK, [], 0
+    for problem in unlisted:
+        print(f"ptcalc scrub: {problem.filename}: the folder cannot be read ({problem.strerror}); its files are not "
+              "in the batch", file=sys.stderr)
     for (source, under), code in zip(batch, _batch_codes(files, outputs, fmt, args, as_of)):
         unread += [(under / source.name).as_posix()] if code == EXIT_UNUSABLE else []  # a clinic's: its folder too
         flagged += code == EXIT_FINDINGS
         worst = max(worst, code)
     print(f"batch of {len(files)} files: {len(files) - len(unread)} scrubbed, {flagged} with error findings"
-          + (f", {len(unread)} could not be read ({', '.join(unread)})" if unread else ""))
+          + (f", {len(unread)} could not be read ({', '.join(unread)})" if unread else "")
+          + (f"; {len(unlisted)} folder{'s' if len(unlisted) > 1 else ''} could not be read" if unlisted else ""))
     return worst
 
 

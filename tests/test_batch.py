@@ -267,3 +267,26 @@ def test_a_clinics_sheet_setting_chooses_the_sheet_and_ptcalc_columns_says_the_s
     refused = run_cli("scrub", str(clinic / "old.xlsx"), "--format", "csv", "--as-of", AS_OF)
     assert refused.returncode == 2 and refused.stderr.strip().endswith(
         f"no sheet named 'Week' (sheets: Summary) (sheet 'Week' as {clinic / 'ptcalc.yaml'} says)")
+
+
+def test_a_clinics_folder_that_cannot_be_listed_is_said_not_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    """os.walk passes over a folder it cannot list unless asked: a clinic's folder without permission to read it
+    would have left its exports out of the batch, unsaid, and the batch would have exited 0."""
+    from ptcalc.cli import run
+
+    company = _clinics(tmp_path)
+    locked = company / "miami"
+    listing = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if Path(str(path)) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert run(["scrub", str(company), "--format", "json", "--as-of", AS_OF]) == 2
+    said = capsys.readouterr()
+    assert said.err.splitlines() == [f"ptcalc scrub: {locked}: the folder cannot be read (Permission denied); its "
+                                     "files are not in the batch"]
+    assert said.out.splitlines()[-1] == "batch of 3 files: 3 scrubbed, 0 with error findings; 1 folder could not be read"
