@@ -90,7 +90,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     settings = settings_for(Path(args.input))
     column_map = settings.columns_with(load_column_map(Path(args.columns)) if args.columns else None)
     sheet = read_charge_sheet(Path(args.input), settings.sheet_or(args.sheet, Path(args.input))[0], column_map)
-    ref = load_reference()
+    ref = settings.reference(load_reference())
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
                     known_codes=ref.codes)
     rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])

@@ -3,33 +3,45 @@
 A billing company keeps each clinic's exports in a folder of their own and scrubs them all in one
 command; what differs between clinics (the Medicare locality that prices their lines, the headers
 their practice-management system writes, the sheet their charges are on) is said once, in the
-clinic's folder, instead of on every command line:
+clinic's folder, instead of on every command line — and so is who works there and which plans its
+patients have, which the reference tables (providers.yaml, payer_names.yaml) can only say for everyone:
 
     locality: 05-18          # or its name: Los Angeles
     sheet: Charges
     columns:                 # headers ptcalc does not recognise, as in a --columns file
       Pt Acct: patient_id
+    providers:               # the clinic's staff by name or NPI: PT, PTA, OT, OTA or SLP
+      Kim Lee: PTA
+      "1234567893": PT
+    payers:                  # plan names its exports write, and their payer types
+      Sunshine Senior Plan: medicare_advantage
 
 A file's settings are those of the nearest `ptcalc.yaml` in its folder or a folder above it (as
 .editorconfig and ruff find theirs), so a file scrubbed alone reads as it does in the batch. What
 the command line says wins over the file: a `--locality` prices every file of the batch, and a
-`--columns` map's headers are added to the file's (its entry wins where both name a header).
+`--columns` map's headers are added to the file's (its entry wins where both name a header). The
+clinic's providers and payers are added to the reference tables' roster and names (the clinic's entry
+wins where both name one).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import PtcalcInputError, UsageError
 from .localities import locality_key
-from .refdata import load_reference
+from .refdata import Reference, load_reference
+from .refdata.model import fold_name, person_key
+from .refdata.schema import ROWS
 from .refdata.yamlio import read_yaml
 from .scrub.layout import column_map_from
 from .scrub.reader import is_workbook
 
 SETTINGS_FILE = "ptcalc.yaml"
-SETTINGS = ("columns", "locality", "sheet")
+SETTINGS = ("columns", "locality", "payers", "providers", "sheet")
+PROVIDER_TYPES = ROWS["roster"]["provider_type"].choices
+PAYER_TYPES = ROWS["payer_names"]["payer_type"].choices
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,17 @@ class ClinicSettings:
     locality: str | None = None  # a MAC-LL key or "national", checked against the GPCI files
     sheet: str | None = None
     columns: dict[str, str] = field(default_factory=dict)  # header key -> field, as load_column_map's
+    providers: dict[str, str] = field(default_factory=dict)  # NPI or person_key(name) -> provider type
+    payers: dict[str, str] = field(default_factory=dict)  # folded payer name -> payer type
+
+    def reference(self, ref: Reference) -> Reference:
+        """The reference data with the clinic's staff on the roster and its plan names among the payer names
+        (the same tables otherwise: prices, edits and their caches are shared)."""
+        if not self.providers and not self.payers:
+            return ref
+        names = {**dict(ref.payer_names), **self.payers}
+        return replace(ref, provider_roster={**ref.provider_roster, **self.providers},
+                       payer_names=tuple(sorted(names.items(), key=lambda item: (-len(item[0]), item[0]))))
 
     def locality_or(self, said: str | None) -> tuple[str | None, str]:
         """The locality to price with and where it was said (the command line's first)."""
@@ -61,7 +84,8 @@ class ClinicSettings:
     def described(self) -> str:
         """What the settings set, for the report's reading."""
         said = [f"locality {self.locality}" if self.locality else "", f"sheet {self.sheet!r}" if self.sheet else "",
-                f"{len(self.columns)} column name{'s' if len(self.columns) != 1 else ''}" if self.columns else ""]
+                _counted(self.columns, "column name"), _counted(self.providers, "provider"),
+                _counted(self.payers, "payer name")]
         return f"{self.path}: {', '.join(filter(None, said)) or 'nothing set'}"
 
 
@@ -98,7 +122,12 @@ def load_settings(path: Path, shown: Path | None = None) -> ClinicSettings:
     if unknown:
         raise UsageError(f"{shown}: {unknown[0]!r} is not a setting (the settings: {', '.join(SETTINGS)})")
     return ClinicSettings(shown, _locality(document.get("locality"), shown), _sheet(document.get("sheet"), shown),
-                          _columns(document.get("columns"), shown))
+                          _columns(document.get("columns"), shown), _providers(document.get("providers"), shown),
+                          _payers(document.get("payers"), shown))
+
+
+def _counted(entries: dict, what: str) -> str:
+    return f"{len(entries)} {what}{'s' if len(entries) != 1 else ''}" if entries else ""
 
 
 def _locality(value: Any, shown: Path) -> str | None:
@@ -122,3 +151,25 @@ def _columns(value: Any, shown: Path) -> dict[str, str]:
     if value is None:
         return {}
     return column_map_from(value, f"{shown}: columns")
+
+
+def _named(value: Any, shown: Path, setting: str, kinds: tuple[str, ...]) -> dict[str, str]:
+    """A `name: kind` mapping, each kind one of `kinds`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise UsageError(f"{shown}: {setting}: give lines of `name: type` (types: {', '.join(kinds)})")
+    for name, kind in value.items():
+        if kind not in kinds:
+            raise UsageError(f"{shown}: {setting}: {name!s}: {kind!r} is not one of {', '.join(kinds)}")
+    return {str(name).strip(): kind for name, kind in value.items()}
+
+
+def _providers(value: Any, shown: Path) -> dict[str, str]:
+    """Staff by NPI (ten digits) or by name, as the reference roster keys them (a name in any order)."""
+    return {name if name.isdigit() else person_key(name): kind
+            for name, kind in _named(value, shown, "providers", PROVIDER_TYPES).items()}
+
+
+def _payers(value: Any, shown: Path) -> dict[str, str]:
+    return {fold_name(name): kind for name, kind in _named(value, shown, "payers", PAYER_TYPES).items()}

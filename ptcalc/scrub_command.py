@@ -43,6 +43,7 @@ def cmd_scrub(args: argparse.Namespace) -> int:
 def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
     """Scrub one file; json and csv without an output go to stdout (the summary line then to stderr)."""
     from .clinic_settings import settings_for
+    from .refdata import load_reference
     from .safe_write import atomic_save
     from .scrub import read_charge_sheet, scrub_sheet
     from .scrub.layout import load_column_map
@@ -65,8 +66,8 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
             raise UsageError(f"{exc} (sheet {name!r} as {named_by} says)" if named_by else str(exc)) from None
         advance("judging")
         locality, said_by = settings.locality_or(args.locality)
-        result = scrub_sheet(sheet, None, as_of, column_map, jobs=args.jobs, locality=locality,
-                             locality_from=said_by)
+        result = scrub_sheet(sheet, settings.reference(load_reference()), as_of, column_map, jobs=args.jobs,
+                             locality=locality, locality_from=said_by)
         if settings.path is not None:
             result.reading["settings"] = settings.described()
         advance("writing")

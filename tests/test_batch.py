@@ -222,9 +222,12 @@ def test_the_command_line_wins_over_a_clinics_settings(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("settings", "said"), [
-    ("localty: 05-18\n", "'localty' is not a setting (the settings: columns, locality, sheet)"),
+    ("localty: 05-18\n", "'localty' is not a setting (the settings: columns, locality, payers, providers, sheet)"),
     ("locality: Atlantis\n", "locality: 'Atlantis' is not a Medicare locality"),
     ("columns:\n  Ident: patient\n", "columns: Ident: 'patient' is not a field"),
+    ("payers:\n  Sunshine: medicare advantage\n", "payers: Sunshine: 'medicare advantage' is not one of medicare, "
+                                                  "medicare_advantage"),
+    ("providers: PT\n", "providers: give lines of `name: type` (types: PT, PTA, OT, OTA, SLP)"),
     ("- locality\n", "settings are lines of `setting: value`"),
     ("locality: [05-18\n", "the settings cannot be read"),
 ])
@@ -290,3 +293,35 @@ def test_a_clinics_folder_that_cannot_be_listed_is_said_not_passed_over(tmp_path
     assert said.err.splitlines() == [f"ptcalc scrub: {locked}: the folder cannot be read (Permission denied); its "
                                      "files are not in the batch"]
     assert said.out.splitlines()[-1] == "batch of 3 files: 3 scrubbed, 0 with error findings; 1 folder could not be read"
+
+
+STAFFED = ("Patient,DOS,CPT,Modifiers,Units,Minutes,Rendering Provider,Primary Insurance\n"
+           'R1,03/02/2026,97110,GP,1,15,"Lee, Kim",Medicare Part B\n'
+           'R2,03/02/2026,97110,GP,1,15,"Smith, Jane",Sunshine Senior Plan\n'
+           "R3,03/02/2026,97110,GP,1,15,1234567893,Medicare Part B\n")
+
+
+def test_a_clinics_staff_and_plans_are_known_where_its_exports_say_only_names(tmp_path: Path) -> None:
+    """An export names the rendering provider without a credential and the plan by its local name: before, the
+    only roster and plan names were the reference tables', one for every clinic, so an assistant's line without
+    CQ passed as a PT's (only a DAT008 info) and a local Medicare Advantage plan was judged as Medicare."""
+    import json
+
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    (clinic / "week.csv").write_text(STAFFED)
+    before = json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)
+    assert {(f["row"], f["rule"]) for f in before["findings"]} == {(2, "DAT008"), (3, "DAT008"), (4, "DAT008")}
+    (clinic / "ptcalc.yaml").write_text("providers:\n  Kim Lee: PTA\n  Jane Smith: PT\n  1234567893: PTA\n"
+                                        "payers:\n  Sunshine Senior Plan: medicare_advantage\n")
+    result = run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF)
+    after = json.loads(result.stdout)
+    assert {(f["row"], f["rule"]) for f in after["findings"]} == {(2, "MOD005"), (4, "MOD005")}  # the PTA's, by
+    # name (written `Last, First` on the export, `First Last` in the settings) and by NPI; Jane Smith's is clean
+    assert after["reading"]["settings"].endswith("ptcalc.yaml: 3 providers, 1 payer name")
+    columns = run_cli("columns", str(clinic / "week.csv"))
+    assert "default applied" not in columns.stdout and "3 providers, 1 payer name" in columns.stdout
+    (clinic / "ptcalc.yaml").write_text("providers:\n  Kim Lee: aide\n")
+    refused = run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF)
+    assert refused.returncode == 2 and refused.stderr.strip().endswith(
+        "ptcalc.yaml: providers: Kim Lee: 'aide' is not one of PT, PTA, OT, OTA, SLP")
