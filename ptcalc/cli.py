@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "file. Several files or folders (and the folders in them): each is "
                                                 "scrubbed into <name>.scrubbed.<format> beside it (or in the folder -o "
                                                 "names). A ptcalc.yaml in a file's folder or above sets its locality, "
-                                                "sheet and columns (the options here win)")
+                                                "sheet, columns, staff and plan names (the options here win)")
     scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
                                               "json and csv print to stdout); for several inputs, a folder")
     scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")

@@ -118,7 +118,7 @@ def _folder_inputs(folder: Path, unlisted: list[OSError]) -> Iterator[Path]:
         folders[:] = sorted(name for name in folders if not name.startswith((".", "__")))
         for name in sorted(names):
             if Path(name).suffix.lower() in INPUT_SUFFIXES and not name.startswith((".", "~$")) and \
-                    not any(mark in name for mark in OUTPUT_MARKS):
+                    not any(mark in name for mark in OUTPUT_MARKS) and (Path(where) / name).is_file():
                 yield Path(where) / name
 
 
