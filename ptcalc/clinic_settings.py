@@ -6,7 +6,7 @@ their practice-management system writes, the sheet their charges are on) is said
 clinic's folder, instead of on every command line — and so is who works there and which plans its
 patients have, which the reference tables (providers.yaml, payer_names.yaml) can only say for everyone:
 
-    locality: 05-18          # or its name: Los Angeles
+    locality: 01182-18       # MAC-LL, or the locality's name (Manhattan)
     sheet: Charges
     columns:                 # headers ptcalc does not recognise, as in a --columns file
       Pt Acct: patient_id
@@ -15,6 +15,9 @@ patients have, which the reference tables (providers.yaml, payer_names.yaml) can
       "1234567893": PT
     payers:                  # plan names its exports write, and their payer types
       Sunshine Senior Plan: medicare_advantage
+    locations:               # a practice of several sites: each site's locality, for a column naming the site
+      Downtown LA: 01182-18
+      Oakland: 01112-05
 
 A file's settings are those of the nearest `ptcalc.yaml` in its folder or a folder above it (as
 .editorconfig and ruff find theirs), so a file scrubbed alone reads as it does in the batch. What
@@ -39,7 +42,7 @@ from .scrub.layout import column_map_from
 from .scrub.reader import is_workbook
 
 SETTINGS_FILE = "ptcalc.yaml"
-SETTINGS = ("columns", "locality", "payers", "providers", "sheet")
+SETTINGS = ("columns", "locality", "locations", "payers", "providers", "sheet")
 PROVIDER_TYPES = ROWS["roster"]["provider_type"].choices
 PAYER_TYPES = ROWS["payer_names"]["payer_type"].choices
 
@@ -53,15 +56,17 @@ class ClinicSettings:
     columns: dict[str, str] = field(default_factory=dict)  # header key -> field, as load_column_map's
     providers: dict[str, str] = field(default_factory=dict)  # NPI or person_key(name) -> provider type
     payers: dict[str, str] = field(default_factory=dict)  # folded payer name -> payer type
+    locations: dict[str, str] = field(default_factory=dict)  # folded site name -> MAC-LL
 
     def reference(self, ref: Reference) -> Reference:
-        """The reference data with the clinic's staff on the roster and its plan names among the payer names
-        (the same tables otherwise: prices, edits and their caches are shared)."""
-        if not self.providers and not self.payers:
+        """The reference data with the clinic's staff on the roster, its plan names among the payer names and its
+        sites' names as localities (the same tables otherwise: prices, edits and their caches are shared)."""
+        if not self.providers and not self.payers and not self.locations:
             return ref
         names = {**dict(ref.payer_names), **self.payers}
         return replace(ref, provider_roster={**ref.provider_roster, **self.providers},
-                       payer_names=tuple(sorted(names.items(), key=lambda item: (-len(item[0]), item[0]))))
+                       payer_names=tuple(sorted(names.items(), key=lambda item: (-len(item[0]), item[0]))),
+                       site_localities={**ref.site_localities, **self.locations})
 
     def locality_or(self, said: str | None) -> tuple[str | None, str]:
         """The locality to price with and where it was said (the command line's first)."""
@@ -85,7 +90,7 @@ class ClinicSettings:
         """What the settings set, for the report's reading."""
         said = [f"locality {self.locality}" if self.locality else "", f"sheet {self.sheet!r}" if self.sheet else "",
                 _counted(self.columns, "column name"), _counted(self.providers, "provider"),
-                _counted(self.payers, "payer name")]
+                _counted(self.payers, "payer name"), _counted(self.locations, "location")]
         return f"{self.path}: {', '.join(filter(None, said)) or 'nothing set'}"
 
 
@@ -121,22 +126,22 @@ def load_settings(path: Path, shown: Path | None = None) -> ClinicSettings:
     unknown = [str(key) for key in document if key not in SETTINGS]
     if unknown:
         raise UsageError(f"{shown}: {unknown[0]!r} is not a setting (the settings: {', '.join(SETTINGS)})")
-    return ClinicSettings(shown, _locality(document.get("locality"), shown), _sheet(document.get("sheet"), shown),
+    return ClinicSettings(shown, _locality(document.get("locality"), str(shown)), _sheet(document.get("sheet"), shown),
                           _columns(document.get("columns"), shown), _providers(document.get("providers"), shown),
-                          _payers(document.get("payers"), shown))
+                          _payers(document.get("payers"), shown), _locations(document.get("locations"), shown))
 
 
 def _counted(entries: dict, what: str) -> str:
     return f"{len(entries)} {what}{'s' if len(entries) != 1 else ''}" if entries else ""
 
 
-def _locality(value: Any, shown: Path) -> str | None:
+def _locality(value: Any, where: str) -> str | None:
     if value is None:
         return None
     try:
         return locality_key(load_reference(), str(value))
     except PtcalcInputError as exc:
-        raise UsageError(f"{shown}: {exc}") from None
+        raise UsageError(f"{where}: {exc}") from None
 
 
 def _sheet(value: Any, shown: Path) -> str | None:
@@ -173,3 +178,18 @@ def _providers(value: Any, shown: Path) -> dict[str, str]:
 
 def _payers(value: Any, shown: Path) -> dict[str, str]:
     return {fold_name(name): kind for name, kind in _named(value, shown, "payers", PAYER_TYPES).items()}
+
+
+def _locations(value: Any, shown: Path) -> dict[str, str]:
+    """Site name -> its locality (checked as `locality` is)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise UsageError(f"{shown}: locations: give lines of `site: locality` (e.g. `Oakland: 01112-05`)")
+    sites = {}
+    for site, locality in value.items():
+        key = _locality(locality, f"{shown}: locations: {site}")
+        if key is None:
+            raise UsageError(f"{shown}: locations: {site}: give the site's locality (MAC-LL or its name)")
+        sites[fold_name(str(site))] = key
+    return sites

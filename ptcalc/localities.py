@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import PtcalcInputError
 from .refdata import Reference
+from .refdata.model import fold_name
 from .values import describe, is_blank, parse_date, parse_modifiers
 
 _KEY = re.compile(r"^(\d{5})[-\s/]?(\d{2})\b")
@@ -40,6 +41,8 @@ def locality_key(ref: Reference, value: Any) -> str:
     if is_blank(value) or str(value).strip().lower() == "national":
         return "national"
     text = str(value).strip()
+    if ref.site_localities and (site := ref.site_localities.get(fold_name(text))):
+        return site  # a clinic's own name for one of its sites (its ptcalc.yaml's locations)
     keys, names = _known(ref)
     if (found := _KEY.match(text)) and (key := f"{found.group(1)}-{found.group(2)}") in keys:
         return key
@@ -51,7 +54,8 @@ def locality_key(ref: Reference, value: Any) -> str:
                                f"({', '.join(sorted(named))}); use the MAC-LL")
     instead = _what_it_is(ref, value)
     near = _names_holding(ref, text) if instead is None else []
-    hint = f"; did you mean {' or '.join(near)}?" if near else ""
+    hint = f"; did you mean {' or '.join(near)}?" if near else \
+        "; the clinic's ptcalc.yaml names its locations but not this one" if ref.site_localities else ""
     raise PtcalcInputError(f"locality: {describe(value)} is {f'{instead}, not' if instead else 'not'} a Medicare "
                            "locality (use 'national', MAC-LL as in the CMS GPCI file, e.g. '13202-01', or the "
                            f"locality's name, e.g. 'Manhattan'){hint}")

@@ -222,12 +222,15 @@ def test_the_command_line_wins_over_a_clinics_settings(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("settings", "said"), [
-    ("localty: 05-18\n", "'localty' is not a setting (the settings: columns, locality, payers, providers, sheet)"),
+    ("localty: 05-18\n", "'localty' is not a setting (the settings: columns, locality, locations, payers, providers, "
+                            "sheet)"),
     ("locality: Atlantis\n", "locality: 'Atlantis' is not a Medicare locality"),
     ("columns:\n  Ident: patient\n", "columns: Ident: 'patient' is not a field"),
     ("payers:\n  Sunshine: medicare advantage\n", "payers: Sunshine: 'medicare advantage' is not one of medicare, "
                                                   "medicare_advantage"),
     ("providers: PT\n", "providers: give lines of `name: type` (types: PT, PTA, OT, OTA, SLP)"),
+    ("locations:\n  Oakland: Atlantis\n", "locations: Oakland: locality: 'Atlantis' is not a Medicare locality"),
+    ("locations:\n  Oakland:\n", "locations: Oakland: give the site's locality (MAC-LL or its name)"),
     ("- locality\n", "settings are lines of `setting: value`"),
     ("locality: [05-18\n", "the settings cannot be read"),
 ])
@@ -325,3 +328,27 @@ def test_a_clinics_staff_and_plans_are_known_where_its_exports_say_only_names(tm
     refused = run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF)
     assert refused.returncode == 2 and refused.stderr.strip().endswith(
         "ptcalc.yaml: providers: Kim Lee: 'aide' is not one of PT, PTA, OT, OTA, SLP")
+
+
+
+def test_a_practice_of_several_sites_prices_each_line_at_its_sites_locality(tmp_path: Path) -> None:
+    """A group with sites in two localities writes the site on each line (`Location`), not a MAC-LL: before, the
+    column could only be left unused (every line at one locality) or read as the locality (every line a DAT002)."""
+    import json
+
+    clinic = tmp_path / "bay_and_la"
+    clinic.mkdir()
+    (clinic / "week.csv").write_text("Patient,DOS,CPT,Modifiers,Units,Minutes,Location,Charge\n"
+                                     "S1,03/02/2026,97110,GP,1,15,Downtown LA,$20.00\n"
+                                     "S2,03/02/2026,97110,GP,1,15,oakland,$20.00\n"
+                                     "S3,03/02/2026,97110,GP,1,15,Westside,$20.00\n"
+                                     "S4,03/02/2026,97110,GP,1,15,,$20.00\n")
+    (clinic / "ptcalc.yaml").write_text("locality: 01182-18\ncolumns:\n  Location: locality\n"
+                                        "locations:\n  Downtown LA: 01182-18\n  Oakland: 01112-05\n")
+    document = json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)
+    found = {f["row"]: (f["rule"], f["message"]) for f in document["findings"]}
+    assert found[2][0] == "COV004" and "at 01182-18" in found[2][1]
+    assert found[3][0] == "COV004" and "at 01112-05" in found[3][1]  # the site's name in any case
+    assert found[4][0] == "DAT002" and "names its locations but not this one" in found[4][1]  # a site it does not name
+    assert found[5][0] == "COV004" and "at 01182-18" in found[5][1]  # no site: the clinic's locality
+    assert len(document["findings"]) == 4 and document["reading"]["settings"].endswith("01182-18, 1 column name, 2 locations")

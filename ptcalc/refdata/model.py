@@ -252,6 +252,7 @@ class Reference:
     provider_credentials: dict[str, str] = field(default_factory=dict)  # credential (upper) -> provider type
     provider_roster: dict[str, str] = field(default_factory=dict)  # folded name or NPI -> provider type
     denial_reasons: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # CARC -> (meaning, rules)
+    site_localities: dict[str, str] = field(default_factory=dict)  # a clinic's sites (fold_name) -> MAC-LL: settings
     caches: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
