@@ -237,6 +237,27 @@ def test_an_encrypted_workbook_is_refused_saying_so_and_what_to_do(command: str,
     assert "not a readable Excel workbook" in run_cli(command, str(damaged)).stderr
 
 
+@pytest.mark.parametrize("name", ["exports.zip", "charges.xlsx"])
+def test_a_zip_of_exports_is_refused_saying_what_it_holds_and_what_to_do(name: str, tmp_path: Path) -> None:
+    """A practice-management system's download of several exports is a zip archive; before, "not a readable Excel
+    workbook (Cannot detect file format)" — or, named .xlsx, "(File not found '_rels/.rels')"."""
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for clinic in ("north", "south", "east", "west"):
+            archive.writestr(f"{clinic}/week.csv", "patient_id,dos,cpt,units\nP1,2026-03-02,97110,1\n")
+    result = run_cli("scrub", str(path), "--format", "json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"ptcalc scrub: {path}: a zip archive, not a workbook (it holds north/week.csv, south/week.csv, east/week.csv "
+        "and 1 more): unzip it and scrub the files, or the folder they are in"]
+    workbook = tmp_path / "real.xlsx"  # a workbook is a zip too: read as one
+    book = openpyxl.Workbook()
+    book.active.append(["patient_id", "dos", "cpt", "units", "minutes", "modifiers"])
+    book.active.append(["P1", "2026-03-02", "97110", 1, 15, "GP"])
+    book.save(workbook)
+    assert run_cli("scrub", str(workbook), "--format", "json", "--as-of", "2026-04-01").returncode == 0
+
+
 @pytest.mark.parametrize("text, delimiter", [
     ("Charge Detail Report\r\n\r\nPatient\tDOS\tCPT\tUnits\r\nDoe, Jane\t03/02/2026\t97110\t1\r\n", "\t"),
     ("patient,dos,cpt,units,note\nP1,2026-03-02,97110,1,a; b; c; d; e; f; g\nP2,2026-03-02,97110,1,\n", ","),

@@ -209,7 +209,25 @@ def _unreadable(path: Path, problem: Exception) -> UsageError:
                           "protects it), and ptcalc cannot read it: in Excel, save a copy without the password (File > "
                           "Info > Protect Workbook > Encrypt with Password, cleared) or export the sheet as csv, and "
                           "scrub that")
+    if (members := _archived_files(path)) is not None:
+        held = f"it holds {', '.join(members[:3])}{f' and {len(members) - 3} more' if len(members) > 3 else ''}" \
+            if members else "it holds no files"
+        return UsageError(f"{path}: a zip archive, not a workbook ({held}): unzip it and scrub the files, or the "
+                          "folder they are in")
     return UsageError(f"{path}: not a readable Excel workbook ({str(problem).splitlines()[0][:80]})")
+
+
+def _archived_files(path: Path) -> list[str] | None:
+    """The files of a zip archive that is not a workbook (no [Content_Types].xml: a PM system's download of
+    several exports); None for any other file."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None
+    if "[Content_Types].xml" in names or "mimetype" in names:  # an xlsx, or an OpenDocument spreadsheet
+        return None
+    return [name for name in names if not name.endswith("/")]
 
 
 def _check_unpacked_size(path: Path) -> None:
