@@ -724,7 +724,11 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("UPMC for You", "medicaid"), ("AmeriHealth Caritas Pennsylvania", "medicaid"), ("Simply Healthcare Plans", "medicaid"),
     ("Meridian Health Plan", "medicaid"), ("Passport Health Plan", "medicaid"), ("Keystone 65 HMO", "medicare_advantage"),
     # A Medicaid insurer's ACA marketplace plan is commercial (before: Medicaid, by the insurer's name)
-    ("Molina Marketplace", "commercial"), ("CareSource Marketplace", "commercial")])
+    ("Molina Marketplace", "commercial"), ("CareSource Marketplace", "commercial"),
+    # Medicare Advantage as a financial class abbreviates it (before: Traditional Medicare, by `Mcr`)
+    ("Mcr Adv", "medicare_advantage"), ("MCR-ADVANTAGE", "medicare_advantage"), ("MAPD", "medicare_advantage"),
+    ("MA-PD Humana", "medicare_advantage"), ("Medicare Part C", "medicare_advantage"), ("MA HMO", "medicare_advantage"),
+    ("Mcr HMO", "medicare_advantage"), ("Mcr", "medicare"), ("Mcr Sec", "medicare")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
