@@ -728,7 +728,14 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     # Medicare Advantage as a financial class abbreviates it (before: Traditional Medicare, by `Mcr`)
     ("Mcr Adv", "medicare_advantage"), ("MCR-ADVANTAGE", "medicare_advantage"), ("MAPD", "medicare_advantage"),
     ("MA-PD Humana", "medicare_advantage"), ("Medicare Part C", "medicare_advantage"), ("MA HMO", "medicare_advantage"),
-    ("Mcr HMO", "medicare_advantage"), ("Mcr", "medicare"), ("Mcr Sec", "medicare")])
+    ("Mcr HMO", "medicare_advantage"), ("Mcr", "medicare"), ("Mcr Sec", "medicare"),
+    # More plans named without their programme (before: unknown, judged as Traditional Medicare)
+    ("NGS J6", "medicare"), ("AARP Supplemental", "medicare"), ("Buckeye Health Plan", "medicaid"),
+    ("Peach State Health Plan", "medicaid"), ("TMHP", "medicaid"), ("CHIP", "medicaid"), ("Fidelis Care", "medicaid"),
+    ("Fidelis Medicare Advantage", "medicare_advantage"), ("GHI", "commercial"), ("1199 National Benefit Fund", "commercial"),
+    ("Local 32BJ", "commercial"), ("NALC Health Benefit Plan", "commercial"), ("CarePlus Health Plans", "medicare_advantage"),
+    ("Devoted Health", "medicare_advantage"), ("Freedom Health", "medicare_advantage"), ("Chipotle Benefits", None),
+    ("Hipster Health", None)])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference

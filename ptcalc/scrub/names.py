@@ -29,7 +29,7 @@ def payer_type_of(name: Any, ref: Reference) -> str | None:
         return None
     folded = f" {fold_name(str(name))} "
     words = set(folded.split())
-    if words & {"supplement", "medigap"}:
+    if words & {"supplement", "supplemental", "medigap"}:
         return "medicare"
     if "marketplace" in words:  # an ACA marketplace plan is individual commercial cover, whoever sells it
         return "commercial"
