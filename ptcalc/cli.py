@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")
-    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export")
+    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export (read with the "
+                                       "ptcalc.yaml in its folder or above, as the scrub reads it)")
     columns.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
     columns.add_argument("--columns", metavar="MAP.yaml", help="column map: `source header: field` lines")
     columns.set_defaults(run=cmd_columns)
