@@ -113,9 +113,16 @@ def _batch_files(inputs: list[Path], unlisted: list[OSError]) -> list[tuple[Path
 
 def _folder_inputs(folder: Path, unlisted: list[OSError]) -> Iterator[Path]:
     """The files the scrub reads in a folder and below it: not its own outputs, Excel's owner files (`~$`) or what
-    is hidden (`.`-named files and folders)."""
-    for where, folders, names in os.walk(folder, onerror=unlisted.append):
-        folders[:] = sorted(name for name in folders if not name.startswith((".", "__")))
+    is hidden (`.`-named files and folders). A folder linked in (a clinic's share) is looked in, once."""
+    seen = {os.path.realpath(folder)}
+    for where, folders, names in os.walk(folder, onerror=unlisted.append, followlinks=True):
+        kept = []
+        for name in sorted(folders):
+            real = os.path.realpath(os.path.join(where, name))
+            if not name.startswith((".", "__")) and real not in seen:  # a link back up is not walked again
+                seen.add(real)
+                kept.append(name)
+        folders[:] = kept
         for name in sorted(names):
             if Path(name).suffix.lower() in INPUT_SUFFIXES and not name.startswith((".", "~$")) and \
                     not any(mark in name for mark in OUTPUT_MARKS) and (Path(where) / name).is_file():

@@ -352,3 +352,19 @@ def test_a_practice_of_several_sites_prices_each_line_at_its_sites_locality(tmp_
     assert found[4][0] == "DAT002" and "names its locations but not this one" in found[4][1]  # a site it does not name
     assert found[5][0] == "COV004" and "at 01182-18" in found[5][1]  # no site: the clinic's locality
     assert len(document["findings"]) == 4 and document["reading"]["settings"].endswith("01182-18, 1 column name, 2 locations")
+
+
+def test_a_clinic_folder_linked_in_is_scrubbed_and_a_link_back_up_is_walked_once(tmp_path: Path) -> None:
+    """os.walk did not look in linked folders (a billing company's share of a clinic's exports, linked into its
+    folder of clinics): their files were left out unsaid. Followed now, each real folder once."""
+    company, share = tmp_path / "company", tmp_path / "share"
+    company.mkdir()
+    share.mkdir()
+    (company / "north.csv").write_text(CLEAN)
+    (share / "south.csv").write_text(CLEAN)
+    (company / "south").symlink_to(share, target_is_directory=True)
+    (share / "back").symlink_to(company, target_is_directory=True)  # a loop: company/south/back/south/...
+    result = run_cli("scrub", str(company), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "batch of 2 files: 2 scrubbed, 0 with error findings"
+    assert (share / "south.scrubbed.json").is_file()
