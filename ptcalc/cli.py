@@ -112,6 +112,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from .claims.backtest import backtest
     from .claims.backtest_report import to_json, write_xlsx
     from .claims.read835 import read_835
+    from .clinic_settings import settings_for
     from .scrub import scrub_file
 
     claims, remits = Path(args.claims), Path(args.remits)
@@ -124,9 +125,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {args.output}: the output must end in .xlsx or .json")
     with stages("ptcalc backtest", 3) as advance:
         advance("scrubbing the claims")
-        result = scrub_file(claims, as_of=as_of)
+        settings = settings_for(claims)  # the clinic's locality, staff and plans, as `ptcalc scrub` judges them
+        locality, said_by = settings.locality_or(None)
+        ref = settings.reference(load_reference())
+        result = scrub_file(claims, as_of=as_of, ref=ref, locality=locality, locality_from=said_by)
         advance("reading the remittances")
-        tally = backtest(result, read_835(remits), load_reference())
+        tally = backtest(result, read_835(remits), ref)
         advance("writing")
         output = Path(args.output) if args.output else claims.with_name(f"{claims.stem}.backtest.xlsx")
         if suffix == ".json":
@@ -252,8 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")
-    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export (read with the "
-                                       "ptcalc.yaml in its folder or above, as the scrub reads it)")
+    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export (read with "
+                                       "the ptcalc.yaml in its folder or above, as the scrub reads it)")
     columns.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
     columns.add_argument("--columns", metavar="MAP.yaml", help="column map: `source header: field` lines")
     columns.set_defaults(run=cmd_columns)

@@ -529,3 +529,37 @@ def test_a_batch_file_of_several_interchanges_is_read_whole_and_each_checked_alo
     twice = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
     assert "interchange 2 of 2: ISA control number 000000001 is interchange 1's too" in twice.stderr
     assert "DAT003" in {f["rule"] for f in json.loads(twice.stdout)["findings"]}  # and its line is a duplicate
+
+
+def test_the_backtest_judges_the_claims_with_the_clinics_settings(tmp_path: Path) -> None:
+    """`ptcalc backtest` scrubs the claims as `ptcalc scrub` does, with the ptcalc.yaml of the clinic's folder (its
+    locality, staff and plans): before, it ignored it, so a plan the clinic names as Medicare Advantage was judged
+    as the claim's filing code says (commercial) in the backtest and as Medicare Advantage in the scrub."""
+    from .conftest import ROOT
+
+    for name in ("claims_week.837", "remits_week.835"):
+        (tmp_path / name).write_bytes((ROOT / "ptcalc" / "samples" / name).read_bytes())
+
+    def flags() -> dict[int, set[str]]:
+        result = run_cli("backtest", str(tmp_path / "claims_week.837"), str(tmp_path / "remits_week.835"),
+                         "-o", str(tmp_path / "week.backtest.json"), "--as-of", AS_OF)
+        assert result.returncode == 0, result.stderr
+        return {line["row"]: set(line["flags"]) for line in json.loads((tmp_path / "week.backtest.json").read_text())[
+            "lines"]}
+
+    def scrubbed() -> dict[int, set[str]]:
+        result = run_cli("scrub", str(tmp_path / "claims_week.837"), "--format", "json", "--as-of", AS_OF)
+        found: dict[int, set[str]] = {}
+        for f in json.loads(result.stdout)["findings"]:
+            if f["status"] == "fail" and f["severity"] in ("error", "warning"):
+                found.setdefault(f["row"], set()).add(f["rule"])
+        return found
+
+    alone = flags()
+    (tmp_path / "ptcalc.yaml").write_text("payers:\n  Aetna: medicare_advantage\n")
+    clinic, by_scrub = flags(), scrubbed()
+    assert clinic != alone  # the clinic's plan changes the judgement...
+    assert clinic == {row: by_scrub.get(row, set()) for row in clinic}  # ...as the scrub of the same file judges it
+    (tmp_path / "ptcalc.yaml").write_text("locality: Atlantis\n")
+    refused = run_cli("backtest", str(tmp_path / "claims_week.837"), str(tmp_path / "remits_week.835"))
+    assert refused.returncode == 2 and "ptcalc.yaml: locality: 'Atlantis' is not a Medicare locality" in refused.stderr

@@ -334,13 +334,13 @@ def _has_charge_header(path: Path, sheet: str, column_map: dict[str, str] | None
 
 def scrub_file(path: str | Path, sheet: str | None = None, as_of: date | None = None,
                ref: Reference | None = None, column_map: dict[str, str] | None = None, jobs: int | None = 1,
-               stream: bool = False, locality: str | None = None) -> ScrubResult:
+               stream: bool = False, locality: str | None = None, locality_from: str = "--locality") -> ScrubResult:
     """Read and scrub a file; `stream` when the outputs need no copy of the rows (json, csv); `locality`
-    for the lines that give none (default national)."""
+    for the lines that give none (default national), as `locality_from` said."""
     with cyclic_gc_paused():
         started = perf_counter()
         read = read_charge_sheet(path, sheet, column_map, stream)
         opened = perf_counter() - started
-        result = scrub_sheet(read, ref, as_of, column_map, jobs, locality)
+        result = scrub_sheet(read, ref, as_of, column_map, jobs, locality, locality_from)
     result.timings = {"read": opened, **result.timings}
     return result
