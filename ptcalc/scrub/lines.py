@@ -442,17 +442,17 @@ _POS_WITH_NAME = re.compile(r"^(\d{1,2})\s*[-–:]\s*[A-Za-z].*$|^[A-Za-z][^()]*
 
 
 # Names of the CMS Place of Service code set (cms.gov, Place of Service Code Set) where therapy is furnished, as
-# exports print a place of service without its code. A name two codes share is not read: Telehealth (02, or 10 in
-# the patient's home), Outpatient Hospital (19 off campus, 22 on campus).
+# exports print a place of service without its code. A name two codes share is read as one of them: every rule
+# judges the two alike (Telehealth: 02, or 10 in the patient's home, both telehealth to TEL001-TEL003; Outpatient
+# Hospital: 19 off campus or 22 on campus, neither telehealth; therapy is priced at the non-facility rate in every
+# setting), and the claim's own code is the practice-management system's to write, not the export's to show.
 _POS_NAMES = {"office": "11", "home": "12", "patientshome": "12", "assistedlivingfacility": "13", "grouphome": "14",
               "mobileunit": "15", "offcampusoutpatienthospital": "19", "inpatienthospital": "21",
               "oncampusoutpatienthospital": "22", "skillednursingfacility": "31", "snf": "31", "nursingfacility": "32",
               "custodialcarefacility": "33", "independentclinic": "49", "federallyqualifiedhealthcenter": "50",
               "comprehensiveoutpatientrehabilitationfacility": "62", "corf": "62", "ruralhealthclinic": "72",
               "telehealthprovidedotherthaninpatientshome": "02", "telehealthprovidedinpatientshome": "10",
-              "school": "03"}
-_POS_SHARED = {"telehealth": "02 (other than the patient's home) or 10 (the patient's home)",
-               "outpatienthospital": "19 (off campus) or 22 (on campus)"}
+              "school": "03", "telehealth": "02", "outpatienthospital": "22"}
 
 
 def _pos(value: Any) -> str:
@@ -462,8 +462,6 @@ def _pos(value: Any) -> str:
     if named := _POS_WITH_NAME.match(text):
         text = named.group(1) or named.group(2)
     key = "".join(ch for ch in text.lower() if ch.isalpha())
-    if key in _POS_SHARED:
-        raise PtcalcInputError(f"pos: {describe(value)} names two places of service, {_POS_SHARED[key]}: write the code")
     text = _POS_NAMES.get(key, text)
     if not text.isdigit() or len(text) > 2:
         raise PtcalcInputError(f"pos: {describe(value)} is not a two-digit place of service")
