@@ -1,32 +1,16 @@
-"""`ptcalc scrub`: one charge sheet or claim file, or a batch of them (a billing company's clinics).
-
-A batch is several inputs or a folder (a billing company's: a folder per clinic in it, each with its
-settings, clinic_settings.py): each file is scrubbed in turn into `<stem>.scrubbed.<format>` beside it
-(or in the folder `-o` names, in the subfolder it was in), with its summary line; a file that cannot be
-read says why in one line and the others go on. The exit status is the batch's worst: 2 when a file was
-unusable, else 1 when any has an error finding, else 0.
-"""
+"""`ptcalc scrub`: one charge sheet or claim file; several, or a folder of them, are a batch (batch.py)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import os
 import sys
-from collections.abc import Iterator
 from datetime import date
-from itertools import repeat
 from pathlib import Path
 
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, PtcalcInputError, UsageError
+from .errors import UsageError
 from .progress import progress, stages
 from .values import parse_date
 
 OUTPUT_SUFFIXES = {".xlsx": "xlsx", ".json": "json", ".csv": "csv"}
-# What a folder holds that the scrub reads; its own outputs (`.scrubbed.`, `.backtest.`) are left alone.
-INPUT_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt", ".837", ".x12",
-                            ".edi"})
-OUTPUT_MARKS = (".scrubbed.", ".backtest.", ".values.")
 
 
 def cmd_scrub(args: argparse.Namespace) -> int:
@@ -35,13 +19,16 @@ def cmd_scrub(args: argparse.Namespace) -> int:
     into_folder = args.output is not None and Path(args.output).is_dir()
     if len(inputs) == 1 and not inputs[0].is_dir() and not into_folder:
         fmt = _output_format(args)
-        return scrub_one(inputs[0], Path(args.output) if args.output else None, fmt, args, as_of)
-    unlisted: list[OSError] = []
-    return _scrub_batch(_batch_files(inputs, unlisted), args, as_of, unlisted)
+        return scrub_one(inputs[0], Path(args.output) if args.output else None, fmt, args, as_of)["exit_code"]
+    from .batch import scrub_batch
+
+    return scrub_batch(inputs, args, as_of)
 
 
-def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
-    """Scrub one file; json and csv without an output go to stdout (the summary line then to stderr)."""
+def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namespace,
+              as_of: date | None) -> dict[str, object]:
+    """Scrub one file; json and csv without an output go to stdout (the summary line then to stderr). The
+    scrub's summary (its exit status is `exit_code`)."""
     from .clinic_settings import settings_for
     from .refdata import load_reference
     from .safe_write import atomic_save
@@ -91,117 +78,7 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
     if sheet.notes:
         more = f" (and {len(sheet.notes) - 1} more in the report's reading)" if len(sheet.notes) > 1 else ""
         print(f"note: {source.name}: {sheet.notes[0]}{more}", file=sys.stderr)
-    return result.exit_code
-
-
-def _batch_files(inputs: list[Path], unlisted: list[OSError]) -> list[tuple[Path, Path]]:
-    """The files of a batch, in order, each with the subfolder its output goes in under -o: each file named
-    (none), and the readable files of each folder and the folders in it (a billing company's folder of clinics),
-    a folder's own files first, then each folder in it, by name; `unlisted` gets each folder that cannot be
-    listed (no permission: the batch says so, never passes its files over unsaid)."""
-    files: list[tuple[Path, Path]] = []
-    for path in inputs:
-        if path.is_dir():
-            found = [(source, source.parent.relative_to(path)) for source in _folder_inputs(path, unlisted)]
-            if not found and not unlisted:
-                raise UsageError(f"{path}: the folder and the folders in it hold no charge sheet or claim file")
-            files.extend(found)
-        else:
-            files.append((path, Path()))
-    return files
-
-
-def _folder_inputs(folder: Path, unlisted: list[OSError]) -> Iterator[Path]:
-    """The files the scrub reads in a folder and below it: not its own outputs, Excel's owner files (`~$`) or what
-    is hidden (`.`-named files and folders). A folder linked in (a clinic's share) is looked in, once."""
-    seen = {os.path.realpath(folder)}
-    for where, folders, names in os.walk(folder, onerror=unlisted.append, followlinks=True):
-        kept = []
-        for name in sorted(folders):
-            real = os.path.realpath(os.path.join(where, name))
-            if not name.startswith((".", "__")) and real not in seen:  # a link back up is not walked again
-                seen.add(real)
-                kept.append(name)
-        folders[:] = kept
-        for name in sorted(names):
-            if Path(name).suffix.lower() in INPUT_SUFFIXES and not name.startswith((".", "~$")) and \
-                    not any(mark in name for mark in OUTPUT_MARKS) and (Path(where) / name).is_file():
-                yield Path(where) / name
-
-
-def _scrub_batch(batch: list[tuple[Path, Path]], args: argparse.Namespace, as_of: date | None,
-                 unlisted: list[OSError]) -> int:
-    folder = Path(args.output) if args.output else None
-    if folder is not None and not folder.is_dir():
-        raise UsageError(f"-o {folder}: with several inputs, -o names an existing folder for the outputs")
-    fmt = args.format or "xlsx"
-    files = [source for source, _ in batch]
-    outputs = [(folder / under if folder else source.parent) / f"{source.stem}.scrubbed.{fmt}"
-               for source, under in batch]
-    clashing = {out for out in outputs if outputs.count(out) > 1}
-    if clashing:
-        raise UsageError(f"{sorted(clashing)[0]}: two inputs of the same name would write it; scrub them apart "
-                         "or without -o")
-    for output in outputs:
-        output.parent.mkdir(parents=True, exist_ok=True)  # a clinic's subfolder under -o
-    worst, unread, flagged = EXIT_UNUSABLE if unlisted else EXIT_OK, [], 0
-    for problem in unlisted:
-        print(f"ptcalc scrub: {problem.filename}: the folder cannot be read ({problem.strerror}); its files are not "
-              "in the batch", file=sys.stderr)
-    for (source, under), code in zip(batch, _batch_codes(files, outputs, fmt, args, as_of)):
-        unread += [(under / source.name).as_posix()] if code == EXIT_UNUSABLE else []  # a clinic's: its folder too
-        flagged += code == EXIT_FINDINGS
-        worst = max(worst, code)
-    print(f"batch of {len(files)} files: {len(files) - len(unread)} scrubbed, {flagged} with error findings"
-          + (f", {len(unread)} could not be read ({', '.join(unread)})" if unread else "")
-          + (f"; {len(unlisted)} folder{'s' if len(unlisted) > 1 else ''} could not be read" if unlisted else ""))
-    return worst
-
-
-def _batch_codes(files: list[Path], outputs: list[Path], fmt: str, args: argparse.Namespace,
-                 as_of: date | None) -> Iterator[int]:
-    """Each file's exit status, in order. With --jobs N the files themselves are the parallel unit: N
-    processes each scrub whole files (each exactly as alone, its patients judged in one process), and
-    what each file printed is printed in the batch's order as its turn comes."""
-    from .cores import usable_cores
-
-    jobs = min(args.jobs or 1, len(files), usable_cores())  # not given: files in turn, each as alone
-    if jobs <= 1:
-        for source, output in zip(files, outputs):
-            yield _scrub_in_batch(source, output, fmt, args, as_of)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor  # here, not at the top: see _broken_pool in cli.py
-
-    from .scrub.judge import forking, leave_interrupts_to_the_parent
-
-    one_process = argparse.Namespace(**{**vars(args), "jobs": 1})
-    context = multiprocessing.get_context("fork" if forking() else "spawn")
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=leave_interrupts_to_the_parent) as pool:
-        done = pool.map(_scrub_captured, files, outputs, repeat(fmt), repeat(one_process), repeat(as_of))
-        for code, printed, said in done:
-            sys.stdout.write(printed)
-            sys.stderr.write(said)
-            yield code
-
-
-def _scrub_captured(source: Path, output: Path, fmt: str, args: argparse.Namespace,
-                    as_of: date | None) -> tuple[int, str, str]:
-    """One file of a parallel batch in a worker process: its status and what it printed (stdout, stderr)."""
-    printed, said = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(said):
-        code = _scrub_in_batch(source, output, fmt, args, as_of)
-    return code, printed.getvalue(), said.getvalue()
-
-
-def _scrub_in_batch(source: Path, output: Path, fmt: str, args: argparse.Namespace, as_of: date | None) -> int:
-    try:
-        return scrub_one(source, output, fmt, args, as_of)
-    except (UsageError, PtcalcInputError) as exc:
-        print(f"ptcalc scrub: {exc}", file=sys.stderr)
-    except OSError as exc:  # one file locked or vanished: the others go on
-        print(f"ptcalc scrub: {exc.filename or source}: {exc.strerror or exc}", file=sys.stderr)
-    return EXIT_UNUSABLE
+    return result.summary()
 
 
 def _output_format(args: argparse.Namespace) -> str:

@@ -3,6 +3,7 @@ alone, a file that cannot be read said in one line while the others go on, the b
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -33,7 +34,8 @@ def test_a_folder_is_scrubbed_file_by_file_like_each_file_alone(tmp_path: Path) 
     before = _digests(clinics)
     result = run_cli("scrub", str(clinics), "--format", "json", "-o", str(out), "--as-of", AS_OF)
     assert result.returncode == 2  # the worst of the batch: a file could not be read
-    assert sorted(p.name for p in out.iterdir()) == ["north.scrubbed.json", "south.scrubbed.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["batch-summary.scrubbed.csv", "north.scrubbed.json",
+                                                     "south.scrubbed.json"]
     assert result.stdout.splitlines()[-1] == ("batch of 3 files: 2 scrubbed, 1 with error findings, 1 could not be "
                                               "read (notes.csv)")
     refused = [line for line in result.stderr.splitlines() if line.startswith("ptcalc scrub:")]
@@ -93,8 +95,9 @@ def test_a_batch_with_jobs_scrubs_files_side_by_side_and_says_the_same_in_the_sa
                       _digests(out))
     assert said["2"] == said["1"]
     code, stdout, stderr, outputs = said["1"]
-    assert code == 2 and sorted(outputs) == ["a_north.scrubbed.json", "c_south.scrubbed.json", "d_east.scrubbed.json"]
-    assert [line.split(" lines of ")[1].split(":")[0] for line in stdout.splitlines()[:-1]] == [
+    assert code == 2 and sorted(outputs) == ["a_north.scrubbed.json", "batch-summary.scrubbed.csv",
+                                             "c_south.scrubbed.json", "d_east.scrubbed.json"]
+    assert [line.split(" lines of ")[1].split(":")[0] for line in stdout.splitlines()[:-2]] == [
         "a_north.csv", "c_south.csv", "d_east.csv"]
     assert stderr.count("b_notes.csv") == 1
 
@@ -105,13 +108,12 @@ def _worker_killed(*args: object) -> None:
 
 def test_a_batch_worker_that_dies_is_said_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture) -> None:
-    from ptcalc import scrub_command
+    from ptcalc import batch, cores
     from ptcalc.cli import run
-    from ptcalc import cores
 
     (tmp_path / "a.csv").write_text(CLEAN)
     (tmp_path / "b.csv").write_text(CLEAN)
-    monkeypatch.setattr(scrub_command, "_scrub_captured", _worker_killed)
+    monkeypatch.setattr(batch, "scrub_captured", _worker_killed)
     monkeypatch.setattr(cores, "usable_cores", lambda: 2)
     assert run(["scrub", str(tmp_path), "--format", "json", "--jobs", "2"]) == 2
     said = capsys.readouterr().err.strip().splitlines()
@@ -150,7 +152,7 @@ def test_a_batch_with_jobs_where_workers_start_by_spawn(tmp_path: Path, monkeypa
         out.mkdir()
         assert run(["scrub", str(tmp_path), "--format", "json", "-o", str(out), "--as-of", AS_OF, "--jobs", jobs]) == 1
         outputs[jobs] = (_digests(out), capsys.readouterr().out.replace(str(out), "OUT"))
-    assert outputs["2"] == outputs["1"] and len(outputs["1"][0]) == 2
+    assert outputs["2"] == outputs["1"] and len(outputs["1"][0]) == 3  # two outputs and the batch's summary
 
 
 UNNAMED = "Ident,dos,cpt,units,minutes,modifiers,charge\nA1,2026-03-02,97110,1,15,GP,$20.00\n"  # `Ident`: no field
@@ -368,3 +370,34 @@ def test_a_clinic_folder_linked_in_is_scrubbed_and_a_link_back_up_is_walked_once
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "batch of 2 files: 2 scrubbed, 0 with error findings"
     assert (share / "south.scrubbed.json").is_file()
+
+
+def test_the_batch_writes_its_summary_a_row_per_file_beside_the_outputs(tmp_path: Path) -> None:
+    """A billing company's morning: which clinics' exports have errors, what is at risk, which could not be read
+    and why — one sheet, not a terminal's scrollback (before: each file's line on stdout only)."""
+    import csv
+
+    company = _clinics(tmp_path)
+    (company / "miami" / "ptcalc.yaml").write_text("locality: Atlantis\n")
+    shutil.copy(SAMPLE, company / "=HYPERLINK(1).csv")  # a name a spreadsheet would run
+    result = run_cli("scrub", str(company), "--format", "json", "--as-of", AS_OF)
+    assert result.returncode == 2
+    rollup = company / "batch-summary.scrubbed.csv"
+    assert result.stdout.splitlines()[-2] == f"the batch's summary, a row per file -> {rollup}"
+    rows = list(csv.DictReader(rollup.open(newline="", encoding="utf-8")))
+    by_file = {row["file"]: row for row in rows}
+    assert list(by_file) == ["'=HYPERLINK(1).csv", "manhattan/2026/week.csv", "miami/2026/week.csv",
+                             "national/week.csv", "national/2026/week.csv"]
+    manhattan = by_file["manhattan/2026/week.csv"]
+    assert (manhattan["outcome"], manhattan["lines"], manhattan["INFO"], manhattan["CLEAN"], manhattan["exit_code"],
+            manhattan["dollars_left_on_table"], manhattan["output"]) == (
+        "scrubbed", "1", "1", "0", "0", "12.43", "manhattan/2026/week.scrubbed.json")
+    miami = by_file["miami/2026/week.csv"]
+    assert miami["outcome"] == "could not be read" and miami["exit_code"] == "2" and miami["lines"] == ""
+    assert "ptcalc.yaml: locality: 'Atlantis' is not a Medicare locality" in miami["problem"]
+    sample = by_file["'=HYPERLINK(1).csv"]
+    alone = json.loads(run_cli("scrub", str(SAMPLE), "--format", "json", "--as-of", AS_OF).stdout)["summary"]
+    assert int(sample["ERROR"]) == alone["lines_by_status"]["ERROR"] > 0 and sample["exit_code"] == "1"
+    assert float(sample["dollars_at_risk"]) == alone["dollars_at_risk"]
+    again = run_cli("scrub", str(company), "--format", "json", "--as-of", AS_OF)  # the summary is no input
+    assert again.stdout.splitlines()[-1].startswith("batch of 5 files:")

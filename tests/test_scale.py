@@ -322,7 +322,7 @@ def test_a_worker_that_dies_leaves_its_partitions_to_this_process(heavy_csv: Pat
 _INTERRUPTED = """
 import os, signal, sys, threading, time
 from pathlib import Path
-from ptcalc import scrub_command
+from ptcalc import batch
 from ptcalc.scrub import judge
 mode, source, marker, output = sys.argv[1], sys.argv[2], Path(sys.argv[3]), sys.argv[4]
 parent = os.getpid()
@@ -334,13 +334,13 @@ if mode == "partitions":  # this process judges slowly, its worker quickly: the 
         return judge_partition(*args)
     judge.judge_partition = slowly
 else:  # a batch of three files, one slow: the other worker scrubs the other two, then waits for work
-    scrub_in_batch = scrub_command._scrub_in_batch
+    scrub_in_batch = batch.scrub_in_batch
     def slowly(source, *args):
         if source.name == "b.csv":
             marker.write_text("scrubbing")
             time.sleep(3)
         return scrub_in_batch(source, *args)
-    scrub_command._scrub_in_batch = slowly
+    batch.scrub_in_batch = slowly
 def ctrl_c():  # what a terminal does: SIGINT to every process of the command
     while not marker.exists():
         time.sleep(0.05)
