@@ -74,7 +74,10 @@ def scrub_batch(inputs: list[Path], args: argparse.Namespace, as_of: date | None
 def _common_folder(inputs: list[Path]) -> Path:
     """Where the batch's summary goes without -o: the folder given, or the one the files given share."""
     folders = [str(path.resolve() if path.is_dir() else path.resolve().parent) for path in inputs]
-    return Path(os.path.commonpath(folders))
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # on two drives (Windows): none is shared
+        return Path.cwd()
 
 
 def _write_rollup(path: Path, named: list[str], outputs: list[Path], outcomes: list[Outcome],
