@@ -50,7 +50,7 @@ def scrub_batch(inputs: list[Path], args: argparse.Namespace, as_of: date | None
     outputs = [(folder / under if folder else source.parent) / f"{source.stem}.scrubbed.{fmt}"
                for source, under in batch]
     rollup = (folder or _common_folder(inputs)) / ROLLUP
-    clashing = {out for out in outputs if outputs.count(out) > 1 or out == rollup}
+    clashing = {out for out in outputs if outputs.count(out) > 1 or out.resolve() == rollup.resolve()}
     if clashing:
         raise UsageError(f"{sorted(clashing)[0]}: two inputs of the same name would write it (or the batch's summary "
                          "would); scrub them apart or without -o")
