@@ -130,6 +130,12 @@ def test_the_macros_summary_says_how_the_sheet_was_read(tmp_path: Path) -> None:
     copy = [[cell for cell in row[:2]] for row in openpyxl.load_workbook(tmp_path / "annotated.xlsx")[
         "Scrub Summary"].iter_rows(values_only=True)]
     assert read[:3] == copy[copy.index(["How the sheet was read", None]) + 1:][:3]
+    # Where the lines are priced, with what sets the clinic's locality in each: a column in Excel, an option or
+    # the clinic's ptcalc.yaml on the command line (before, Excel's summary named the command line's option)
+    said = next(row[0] for row in read if str(row[0]).startswith("locality:"))
+    assert said.endswith("national rates (GPCI 1.0); a Locality column (MAC-LL, or the locality's name) prices them "
+                         "at the clinic's") and "--locality" not in said
+    assert any(str(row[0]).endswith("--locality or the clinic's ptcalc.yaml sets it") for row in copy)
 
 
 def test_each_finding_in_the_macros_report_links_to_its_line(tmp_path: Path) -> None:

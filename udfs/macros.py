@@ -32,6 +32,7 @@ from ptcalc.scrub.layout import HEADER_SCAN_ROWS, NAME_THE_COLUMNS, SAY_WHICH
 from ptcalc.scrub.report import (REPORT_HEADERS, added_columns, escape_formula, link_to_line, report_rows,
                                  summary_rows)
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
+from ptcalc.scrub.runner import LOCALITY_HINT
 from ptcalc.scrub.sheet_xml import MAX_CELL
 
 from .merges import Merges, merges_asked, merges_asked_async
@@ -115,6 +116,9 @@ async def scrub_book_async(book: Any, sheet_name: str = CHARGES_SHEET, as_of: da
 def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | None) -> ScrubResult:
     sheet, own, width = charges.sheet, charges.own, charges.width
     result = scrub_sheet(RawSheet(Path(book.name), charges.name, own, merged_below=merged), as_of=as_of)
+    if "locality" in result.reading:  # what sets the clinic's locality here: a column, not a command-line option
+        result.reading["locality"] = result.reading["locality"].replace(
+            LOCALITY_HINT, "; a Locality column (MAC-LL, or the locality's name) prices them at the clinic's")
     header_index = result.header_index  # the header the scrub found (title rows above it are the user's)
 
     block = [list(OUTPUT_HEADERS)]

@@ -32,6 +32,7 @@ from .unfilled import columns_no_line_fills, read_as
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
+LOCALITY_HINT = "; --locality or the clinic's ptcalc.yaml sets it"  # the command line's (the Excel macro says its own)
 CHUNK_ROWS = 50_000  # rows read, and searched for totals, reversals and footers, at a time (running on to the end
 # of a patient's date: at most twice this): a streamed read never holds more of the file
 PASS_ROWS = 5_000  # rows prepared and parsed at a time: each column pass over them stays in the CPU cache
@@ -209,7 +210,7 @@ def _locality_reading(ref: Reference, clinic: str, column: bool, said_by: str) -
         f"{clinic} {ref.gpcis[max(ref.gpcis)].rows[clinic].name}" if clinic in ref.gpcis[max(ref.gpcis)].rows \
         else clinic
     said = "lines whose locality cell is blank" if column else "every line (the sheet has no locality column)"
-    hint = "; --locality or the clinic's ptcalc.yaml sets it" if clinic == "national" else f" ({said_by})"
+    hint = LOCALITY_HINT if clinic == "national" else f" ({said_by})"
     return f"{said} priced at {where}{hint}"
 
 
