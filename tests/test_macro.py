@@ -138,6 +138,21 @@ def test_the_macros_summary_says_how_the_sheet_was_read(tmp_path: Path) -> None:
     assert any(str(row[0]).endswith("--locality or the clinic's ptcalc.yaml sets it") for row in copy)
 
 
+def test_the_macros_summary_gives_the_advice_in_excels_words() -> None:
+    """Two headers that could each be the minutes: the command line says to name one with --columns, Excel's
+    summary to rename the other (before, it named the command line's option)."""
+    book = openpyxl.Workbook()
+    book.active.title = "Charges"
+    for row in (["patient_id", "dos", "cpt", "units", "modifiers", "Tx Minutes", "Treatment Time"],
+                ["U1", "2026-03-02", "97110", 2, "GP", 30, 45]):
+        book.active.append(row)
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    said = [str(row[0]) for row in book["Scrub Summary"].iter_rows(values_only=True) if row[0]]
+    unclear = next(line for line in said if line.startswith("minutes: not read"))
+    assert unclear.endswith("could each be it (or rename the other)")
+    assert not any("--" in line or "ptcalc.yaml" in line for line in said)
+
+
 def test_each_finding_in_the_macros_report_links_to_its_line(tmp_path: Path) -> None:
     """As in the annotated copy: a report row's first cell goes to its line (a HYPERLINK formula, the sheet's name
     quoted). Before, the macro's report gave the row number only."""

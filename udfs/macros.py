@@ -116,9 +116,6 @@ async def scrub_book_async(book: Any, sheet_name: str = CHARGES_SHEET, as_of: da
 def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | None) -> ScrubResult:
     sheet, own, width = charges.sheet, charges.own, charges.width
     result = scrub_sheet(RawSheet(Path(book.name), charges.name, own, merged_below=merged), as_of=as_of)
-    if "locality" in result.reading:  # what sets the clinic's locality here: a column, not a command-line option
-        result.reading["locality"] = result.reading["locality"].replace(
-            LOCALITY_HINT, "; a Locality column (MAC-LL, or the locality's name) prices them at the clinic's")
     header_index = result.header_index  # the header the scrub found (title rows above it are the user's)
 
     block = [list(OUTPUT_HEADERS)]
@@ -145,7 +142,7 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
         report.range((2, 1), (len(result.findings) + 1, 1)).formula = [
             ["=" + link_to_line(sheet.name, finding.row)] for finding in result.findings]
     summary = _fresh_sheet(book, SUMMARY_SHEET, report)
-    table = summary_rows(result)
+    table = [[in_excel_words(cell) for cell in row] for row in summary_rows(result)]
     summary.range((1, 1), (len(table), len(table[0]))).value = _as_text(table)
     sheet.activate()  # back to the charges (adding a sheet shows it), their statuses beside them
     return result
@@ -172,6 +169,18 @@ def pt_scrub_runpython() -> None:
 def say_in_excel(book: Any, problem: UsageError) -> None:
     """A sheet the scrub cannot read (no header naming the code, no Charges sheet...), said in Excel's message
     box, as the command line says it in one line (with what to do in Excel): not a Python traceback."""
-    said = str(problem).replace(NAME_THE_COLUMNS, "head each column with one of those names (a header cell above "
-                                                  "its values)").replace(SAY_WHICH, "or rename the other")
-    book.app.alert(said, title="ptcalc scrub", mode="critical")
+    book.app.alert(in_excel_words(str(problem)), title="ptcalc scrub", mode="critical")
+
+
+# What the command line's words advise (its options, a settings file), as it is done in Excel
+_EXCEL_ADVICE = ((NAME_THE_COLUMNS, "head each column with one of those names (a header cell above its values)"),
+                 (SAY_WHICH, "or rename the other"),
+                 (LOCALITY_HINT, "; a Locality column (MAC-LL, or the locality's name) prices them at the clinic's"))
+
+
+def in_excel_words(text: object) -> object:
+    if not isinstance(text, str):
+        return text
+    for said, in_excel in _EXCEL_ADVICE:
+        text = text.replace(said, in_excel)
+    return text
