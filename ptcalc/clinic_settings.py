@@ -13,7 +13,7 @@ patients have, which the reference tables (providers.yaml, payer_names.yaml) can
     providers:               # the clinic's staff by name or NPI: PT, PTA, OT, OTA or SLP
       Kim Lee: PTA
       "1234567893": PT
-    payers:                  # plan names its exports write, and their payer types
+    payers:                  # plan names and financial classes its exports write, and their payer types
       Sunshine Senior Plan: medicare_advantage
     locations:               # a practice of several sites: each site's locality, for a column naming the site
       Downtown LA: 01182-18

@@ -333,6 +333,24 @@ def test_a_clinics_staff_and_plans_are_known_where_its_exports_say_only_names(tm
 
 
 
+def test_a_clinics_own_financial_classes_are_named_in_its_settings(tmp_path: Path) -> None:
+    """A class ptcalc does not know, beside no payer name it knows, is a DAT002 that says where to name it; the
+    clinic's `payers:` names it (a financial class is read through the same names as a payer)."""
+    import json
+
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    (clinic / "week.csv").write_text("Patient,DOS,CPT,Mods,Units,Minutes,Financial Class\n"
+                                     "G1,03/02/2026,97110,GP,1,15,Grant\n"
+                                     "G2,03/02/2026,97110,GP,1,15,Other\n")
+    before = json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)
+    assert [(f["row"], f["rule"]) for f in before["findings"]] == [(2, "DAT002"), (3, "DAT002")]
+    assert before["findings"][0]["message"].endswith("in the clinic's ptcalc.yaml under payers)")
+    (clinic / "ptcalc.yaml").write_text("payers:\n  Grant: self_pay\n  Other: commercial\n")
+    after = json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)
+    assert after["findings"] == [] and after["summary"]["lines_by_status"]["CLEAN"] == 2
+
+
 def test_a_practice_of_several_sites_prices_each_line_at_its_sites_locality(tmp_path: Path) -> None:
     """A group with sites in two localities writes the site on each line (`Location`), not a MAC-LL: before, the
     column could only be left unused (every line at one locality) or read as the locality (every line a DAT002)."""

@@ -420,7 +420,8 @@ def _payer_type(value: Any) -> str:
                                "(self_pay)? Write which")
     if key not in PAYER_TYPES:
         names = ", ".join(sorted(set(PAYER_TYPES.values())))
-        raise PtcalcInputError(f"payer_type: {describe(value)} is not one of {names}")
+        raise PtcalcInputError(f"payer_type: {describe(value)} is not one of {names} (a class of the clinic's own: "
+                               "name its payer type in payer_names.yaml, or in the clinic's ptcalc.yaml under payers)")
     return PAYER_TYPES[key]
 
 
