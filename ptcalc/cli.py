@@ -101,7 +101,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     print(f"{sheet.source.name}, sheet {sheet.sheet_name!r}")
     reading = describe(layout, prepared, layout.header_index + 1)
     sheet.complete_reading(reading)
-    if settings.path is not None:
+    if settings.paths:
         reading["settings"] = settings.described()
     print(format_reading(reading))
     return EXIT_OK

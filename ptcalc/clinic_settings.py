@@ -19,9 +19,12 @@ patients have, which the reference tables (providers.yaml, payer_names.yaml) can
       Downtown LA: 01182-18
       Oakland: 01112-05
 
-A file's settings are those of the nearest `ptcalc.yaml` in its folder or a folder above it (as
-.editorconfig and ruff find theirs), so a file scrubbed alone reads as it does in the batch. What
-the command line says wins over the file: a `--locality` prices every file of the batch, and a
+A file's settings are those of every `ptcalc.yaml` in its folder and the folders above it, the nearest
+winning (as .editorconfig's cascade): a billing company names the plans of a region once, in the folder of
+its clinics, and each clinic its locality and staff in its own; a file scrubbed alone reads as it does in
+the batch. A value (locality, sheet) is the nearest file's; a mapping's entries (columns, providers, payers,
+locations) add up, the nearer file's entry winning for a name both give. What the command line says wins
+over the files: a `--locality` prices every file of the batch, and a
 `--columns` map's headers are added to the file's (its entry wins where both name a header). The
 clinic's providers and payers are added to the reference tables' roster and names (the clinic's entry
 wins where both name one).
@@ -29,6 +32,7 @@ wins where both name one).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +53,25 @@ PAYER_TYPES = ROWS["payer_names"]["payer_type"].choices
 
 @dataclass(frozen=True)
 class ClinicSettings:
-    """What a `ptcalc.yaml` says (nothing, for a file no settings file is above)."""
-    path: Path | None = None
+    """What the `ptcalc.yaml` files above an export say (nothing, for a file none is above)."""
+    paths: tuple[Path, ...] = ()  # the files read, the outermost first
     locality: str | None = None  # a MAC-LL key or "national", checked against the GPCI files
+    locality_file: Path | None = None  # the file that set it
     sheet: str | None = None
+    sheet_file: Path | None = None
     columns: dict[str, str] = field(default_factory=dict)  # header key -> field, as load_column_map's
     providers: dict[str, str] = field(default_factory=dict)  # NPI or person_key(name) -> provider type
     payers: dict[str, str] = field(default_factory=dict)  # folded payer name -> payer type
     locations: dict[str, str] = field(default_factory=dict)  # folded site name -> MAC-LL
+
+    def within(self, inner: "ClinicSettings") -> "ClinicSettings":
+        """These settings (a folder's) with those of a folder inside it: its values win, the mappings add up."""
+        return ClinicSettings(self.paths + inner.paths,
+                              *((inner.locality, inner.locality_file) if inner.locality else
+                                (self.locality, self.locality_file)),
+                              *((inner.sheet, inner.sheet_file) if inner.sheet else (self.sheet, self.sheet_file)),
+                              {**self.columns, **inner.columns}, {**self.providers, **inner.providers},
+                              {**self.payers, **inner.payers}, {**self.locations, **inner.locations})
 
     def reference(self, ref: Reference) -> Reference:
         """The reference data with the clinic's staff on the roster, its plan names among the payer names and its
@@ -72,14 +87,14 @@ class ClinicSettings:
         """The locality to price with and where it was said (the command line's first)."""
         if said is not None or self.locality is None:
             return said, "--locality"
-        return self.locality, str(self.path)
+        return self.locality, str(self.locality_file)
 
     def sheet_or(self, said: str | None, source: Path) -> tuple[str | None, str | None]:
         """The sheet to read and the settings file that named it (None: the command line or the default): a
         clinic's sheet is a workbook's, its csv exports are read as they are."""
         if said is not None or self.sheet is None or not is_workbook(source):
             return said, None
-        return self.sheet, str(self.path)
+        return self.sheet, str(self.sheet_file)
 
     def columns_with(self, said: dict[str, str] | None) -> dict[str, str] | None:
         """The column map: this file's headers and the command line's (which win)."""
@@ -91,17 +106,15 @@ class ClinicSettings:
         said = [f"locality {self.locality}" if self.locality else "", f"sheet {self.sheet!r}" if self.sheet else "",
                 _counted(self.columns, "column name"), _counted(self.providers, "provider"),
                 _counted(self.payers, "payer name"), _counted(self.locations, "location")]
-        return f"{self.path}: {', '.join(filter(None, said)) or 'nothing set'}"
+        return f"{', '.join(map(str, self.paths))}: {', '.join(filter(None, said)) or 'nothing set'}"
 
 
 def settings_for(source: Path) -> ClinicSettings:
-    """The settings of the nearest ptcalc.yaml at or above the file's folder (read for each file: a few
-    lines of YAML, and an edit between two runs of one process is seen)."""
-    for folder in source.resolve().parents:
-        candidate = folder / SETTINGS_FILE
-        if candidate.is_file():
-            return load_settings(candidate, _shown(candidate))
-    return ClinicSettings()
+    """The settings of the ptcalc.yaml files at and above the file's folder, the nearest winning (read for each
+    file: a few lines of YAML, and an edit between two runs of one process is seen)."""
+    found = [folder / SETTINGS_FILE for folder in source.resolve().parents if (folder / SETTINGS_FILE).is_file()]
+    return reduce(ClinicSettings.within, [load_settings(path, _shown(path)) for path in reversed(found)],
+                  ClinicSettings())
 
 
 def _shown(path: Path) -> Path:
@@ -120,13 +133,14 @@ def load_settings(path: Path, shown: Path | None = None) -> ClinicSettings:
     except Exception as exc:  # noqa: BLE001 - any reading problem is one clear line
         raise UsageError(f"{shown}: the settings cannot be read ({str(exc).splitlines()[0]})") from None
     if document is None:
-        return ClinicSettings(shown)
+        return ClinicSettings((shown,))
     if not isinstance(document, dict):
         raise UsageError(f"{shown}: settings are lines of `setting: value` ({', '.join(SETTINGS)})")
     unknown = [str(key) for key in document if key not in SETTINGS]
     if unknown:
         raise UsageError(f"{shown}: {unknown[0]!r} is not a setting (the settings: {', '.join(SETTINGS)})")
-    return ClinicSettings(shown, _locality(document.get("locality"), str(shown)), _sheet(document.get("sheet"), shown),
+    locality, sheet = _locality(document.get("locality"), str(shown)), _sheet(document.get("sheet"), shown)
+    return ClinicSettings((shown,), locality, shown if locality else None, sheet, shown if sheet else None,
                           _columns(document.get("columns"), shown), _providers(document.get("providers"), shown),
                           _payers(document.get("payers"), shown), _locations(document.get("locations"), shown))
 

@@ -55,7 +55,7 @@ def scrub_one(source: Path, output: Path | None, fmt: str, args: argparse.Namesp
         locality, said_by = settings.locality_or(args.locality)
         result = scrub_sheet(sheet, settings.reference(load_reference()), as_of, column_map, jobs=args.jobs,
                              locality=locality, locality_from=said_by)
-        if settings.path is not None:
+        if settings.paths:
             result.reading["settings"] = settings.described()
         advance("writing")
         if fmt == "xlsx":

@@ -208,6 +208,37 @@ def test_a_folder_of_clinics_is_scrubbed_each_clinic_with_its_own_settings(tmp_p
     assert json.loads(alone.stdout)["findings"] == manhattan["findings"]  # alone, the file finds its settings too
 
 
+def test_a_companys_settings_hold_for_its_clinics_and_a_clinics_own_win(tmp_path: Path) -> None:
+    """A billing company names its region's plans once, above its clinics; each clinic its locality and staff.
+    The files above an export add up, the nearest winning (before: only the nearest was read, so a clinic with
+    a ptcalc.yaml of its own lost the company's plan names)."""
+    import json
+
+    company = tmp_path / "company"
+    (company / "miami").mkdir(parents=True)
+    (company / "ptcalc.yaml").write_text("locality: national\npayers:\n  Sunshine Senior Plan: medicare_advantage\n"
+                                         "  Gulf Plan: medicaid\n")
+    (company / "miami" / "ptcalc.yaml").write_text("locality: 09102-04\npayers:\n  Gulf Plan: commercial\n"
+                                                   "providers:\n  Kim Lee: PTA\n")
+    (company / "miami" / "week.csv").write_text(
+        "Patient,DOS,CPT,Modifiers,Units,Minutes,Rendering Provider,Primary Insurance,Charge\n"
+        'R1,03/02/2026,97110,GP,1,15,"Smith, Jane PT",Sunshine Senior Plan,$20.00\n'
+        'R2,03/02/2026,97110,GP,1,15,"Lee, Kim",Gulf Plan,$20.00\n'
+        'R3,03/02/2026,97110,GP,1,15,"Smith, Jane PT",Medicare,$20.00\n')
+    document = json.loads(run_cli("scrub", str(company / "miami" / "week.csv"), "--format", "json",
+                                  "--as-of", AS_OF).stdout)
+    found = {(f["row"], f["rule"]) for f in document["findings"]}
+    # The company's plan name (row 2: Medicare Advantage, no DAT008); the clinic's own entry for a plan both name
+    # (row 3: commercial, which does not need CQ: no MOD005 for the clinic's PTA); the clinic's locality (row 4:
+    # priced at Miami's, the company's `national` judging no fee)
+    assert found == {(2, "COV004"), (4, "COV004")}, found
+    assert all("at 09102-04" in f["message"] for f in document["findings"])
+    reading = document["reading"]
+    assert reading["settings"] == (f"{company / 'ptcalc.yaml'}, {company / 'miami' / 'ptcalc.yaml'}: locality "
+                                   "09102-04, 1 provider, 2 payer names")
+    assert reading["locality"].endswith(f"({company / 'miami' / 'ptcalc.yaml'})")  # the file that set it
+
+
 def test_the_command_line_wins_over_a_clinics_settings(tmp_path: Path) -> None:
     import json
 
