@@ -236,8 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "export, one row per claim line, a header row; or an 837 claim "
                                                 "file. Several files or folders (and the folders in them): each is "
                                                 "scrubbed into <name>.scrubbed.<format> beside it (or in the folder -o "
-                                                "names). A ptcalc.yaml in a file's folder or above sets its locality, "
-                                                "sheet, columns, staff and plan names (the options here win)")
+                                                "names). The ptcalc.yaml files in a file's folder and above (the nearest "
+                                                "winning) set its locality, sheet, columns, staff and plan names (the "
+                                                "options here win)")
     scrub.add_argument("-o", "--output", help="output file (default: <input>.scrubbed.xlsx beside the input; "
                                               "json and csv print to stdout); for several inputs, a folder")
     scrub.add_argument("--format", choices=("xlsx", "csv", "json"), help="output format (default: from -o, else xlsx)")
@@ -257,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")
     columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export (read with "
-                                       "the ptcalc.yaml in its folder or above, as the scrub reads it)")
+                                       "the ptcalc.yaml files in its folder and above, as the scrub reads it)")
     columns.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
     columns.add_argument("--columns", metavar="MAP.yaml", help="column map: `source header: field` lines")
     columns.set_defaults(run=cmd_columns)
