@@ -97,7 +97,7 @@ class ClinicSettings:
         return self.sheet, str(self.sheet_file)
 
     def columns_with(self, said: dict[str, str] | None) -> dict[str, str] | None:
-        """The column map: this file's headers and the command line's (which win)."""
+        """The column map: the settings' headers and the command line's (which win)."""
         merged = {**self.columns, **(said or {})}
         return merged or None
 
