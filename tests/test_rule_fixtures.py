@@ -4,9 +4,9 @@ A fixture lists cases; each case is a few charge lines (on top of a default Medi
 and what the rule must say: `fail`, `bypassed`, `no_data` on the `flagged` lines (1-based,
 default all), or `pass` (the rule says nothing); every rule a reviewer may waive has a case
 waived by a `scrub_override` on its flagged lines; `message` / `fix` are texts a finding must
-contain. `profiles` patches payer profiles for the whole fixture; `as_of` sets the scrub date;
-`omit` leaves columns out of the sheet (e.g. payer_type, so the payer's name decides), for the
-whole fixture or for one case.
+contain; `once`: one finding on each flagged line. `profiles` patches payer profiles for the whole
+fixture; `as_of` sets the scrub date; `omit` leaves columns out of the sheet (e.g. payer_type, so the
+payer's name decides), for the whole fixture or for one case.
 """
 from __future__ import annotations
 
@@ -68,6 +68,8 @@ def test_rule_fixture(fixture: dict, case: dict) -> None:
     hits = [f for f in mine if f.status == case["expect"]]
     assert {f.row for f in hits} == flagged, f"expected {case['expect']} on rows {sorted(flagged)}: {described}"
     assert all(f.status == case["expect"] for f in mine), described
+    if case.get("once"):  # one finding on each flagged line, however many lines make it
+        assert len(hits) == len(flagged), described
     if "severity" in case:
         assert all(f.severity == case["severity"] for f in hits), described
     if "message" in case:

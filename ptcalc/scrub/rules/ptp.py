@@ -19,14 +19,16 @@ ONE_EVALUATION_DISCIPLINES = ("PT", "OT")
 
 def _pairs(ctx: ScrubContext) -> list[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
     """(column-1 line, column-2 line on the same visit, pair) for edits in force on the visit's date, one per
-    pair of lines; payer overrides that have no edit in the table come with pair None. Shared by the PTP rules
-    and MOD010."""
+    column-2 line and column-1 code (a code billed on two lines, a CQ/CO split of 97140, makes one edit with the
+    column-2 line, denied once: its first line is named); payer overrides that have no edit in the table come
+    with pair None. Shared by the PTP rules and MOD010."""
     return ctx.memo("ptp_pairs", lambda: list(_find_pairs(ctx)))
 
 
 def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, PtpPair | None]]:
-    """Visit by visit (a visit of one line has no pair): each column-1 line's visit is searched for its
-    column-2 codes. A line of 0 units is on no claim: it makes no pair."""
+    """Visit by visit (a visit of one line has no pair), code by code: a sheet whose patient or date column was
+    misread can make a visit of thousands of lines, which line by line against each other took minutes. A line
+    of 0 units is on no claim: it makes no pair."""
     table = ctx.ref.ptp.by_column1
     overridden = {key for profile in ctx.ref.payers for key in profile.ptp_overrides}
     column1 = set(table) | {first for first, _ in overridden}
@@ -35,20 +37,21 @@ def _find_pairs(ctx: ScrubContext) -> Iterator[tuple[ChargeLine, ChargeLine, Ptp
     for visit in ctx.visits:
         if len(visit.lines) == 1:
             continue
-        for first in visit.lines:
-            if first.cpt not in column1 or first.units == 0:
+        by_code: dict[str | None, list[ChargeLine]] = {}
+        for line in visit.lines:
+            if line.units != 0:
+                by_code.setdefault(line.cpt, []).append(line)
+        for code, firsts in by_code.items():
+            if code not in column1:
                 continue
-            in_force = edits.get((first.cpt, visit.dos))
+            in_force = edits.get((code, visit.dos))
             if in_force is None:
-                in_force = edits[(first.cpt, visit.dos)] = _edits_in_force(table.get(first.cpt, ()), visit.dos)
-            for second in visit.lines:
-                if second is first or second.units == 0:
-                    continue
-                pair = in_force.get(second.cpt)
-                if pair is not None:
-                    yield first, second, pair
-                elif (first.cpt, second.cpt) in overridden:
-                    yield first, second, None
+                in_force = edits[(code, visit.dos)] = _edits_in_force(table.get(code, ()), visit.dos)
+            first = firsts[0]
+            for other, seconds in by_code.items():
+                pair = in_force.get(other)
+                if pair is not None or (code, other) in overridden:
+                    yield from ((first, second, pair) for second in seconds if second is not first)
 
 
 def _edits_in_force(pairs: Iterable[PtpPair], day: date) -> dict[str, PtpPair]:
@@ -213,5 +216,16 @@ def visit_pairs(ctx: ScrubContext) -> set[int]:
         profile = ctx.profile(second)
         return pair is not None or (profile is not None and (first.cpt, second.cpt) in profile.ptp_overrides)
 
-    return ctx.memo("ptp_lines", lambda: {id(line) for first, second, pair in _pairs(ctx) if edited(first, second, pair)
-                                          for line in (first, second)})
+    def lines_in_edits() -> set[int]:
+        ids: set[int] = set()
+        expanded: set[int] = set()  # column-1 lines whose code's other lines on the visit are in `ids` already
+        for first, second, pair in _pairs(ctx):
+            if edited(first, second, pair):
+                ids.add(id(second))
+                if id(first) not in expanded:
+                    expanded.add(id(first))
+                    ids.update(id(line) for line in ctx.visit_of(first).lines
+                               if line.cpt == first.cpt and line.units != 0)
+        return ids
+
+    return ctx.memo("ptp_lines", lines_in_edits)
