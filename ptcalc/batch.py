@@ -24,7 +24,7 @@ from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, PtcalcInputError, Usa
 from .scrub_command import scrub_one
 
 # What a folder holds that the scrub reads; its own outputs (`.scrubbed.`, `.backtest.`) are left alone.
-INPUT_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt", ".837", ".x12",
+INPUT_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".tsv", ".txt", ".prn", ".837", ".x12",
                             ".edi"})
 OUTPUT_MARKS = (".scrubbed.", ".backtest.", ".values.")
 ROLLUP = "batch-summary.scrubbed.csv"  # a row per file of the batch, beside its outputs

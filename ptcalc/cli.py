@@ -233,8 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     scrub = sub.add_parser("scrub", parents=[common], help="scrub a charge sheet: findings, fixes, dollars at risk")
     scrub.add_argument("input", nargs="+", help="charge sheet: .xlsx, .xlsm, .xls, .ods, .csv or a delimited .txt/.tsv "
-                                                "export, one row per claim line, a header row; or an 837 claim "
-                                                "file. Several files or folders (and the folders in them): each is "
+                                                "export (or a report printed to text in columns), one row per "
+                                                "claim line, a header row; or an 837 claim file. Several files or folders (and the folders in them): each is "
                                                 "scrubbed into <name>.scrubbed.<format> beside it (or in the folder -o "
                                                 "names). The ptcalc.yaml files in a file's folder and above (the nearest "
                                                 "winning) set its locality, sheet, columns, staff and plan names (the "
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     scrub.set_defaults(run=cmd_scrub)
 
     columns = sub.add_parser("columns", parents=[common], help="how a sheet would be read, without scrubbing it")
-    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a delimited .txt/.tsv export (read with "
+    columns.add_argument("input", help="charge sheet: .xlsx, .xlsm, .csv or a .txt/.tsv/.prn export (read with "
                                        "the ptcalc.yaml files in its folder and above, as the scrub reads it)")
     columns.add_argument("--sheet", help="sheet to read (default: 'Charges', else the first sheet with a header)")
     columns.add_argument("--columns", metavar="MAP.yaml", help="column map: `source header: field` lines")

@@ -73,6 +73,8 @@ def test_corpus_case(case: dict, tmp_path: Path) -> None:
         assert not [h for h in have if h[0] == row]
     for row, rules in (case.get("clean_of") or {}).items():
         assert not [h for h in have if h[0] == row and h[1] in rules]
+    for row, rules in (case.get("only") or {}).items():
+        assert sorted(h[1] for h in have if h[0] == row) == sorted(rules), have
     output = tmp_path / "sheet.scrubbed.xlsx"
     write_xlsx(result, output)
     rows = [list(r) for r in csv.reader(io.StringIO(case["csv"]))]

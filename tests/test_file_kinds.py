@@ -52,6 +52,17 @@ def write_text(path: Path) -> None:
     path.write_text("".join("\t".join(map(_cell, row)) + "\r\n" for row in rows))
 
 
+def write_columns_of_spaces(path: Path) -> None:
+    """A report printed to a file (Excel's "Formatted Text (Space delimited)" too): each column padded to its
+    widest value, numbers aligned right, the title centred over the table."""
+    cells = [HEADER, *[list(map(_cell, line)) for line in LINES]]
+    widths = [max(len(row[c]) for row in cells) for c in range(len(HEADER))]
+    right = {HEADER.index("Units"), HEADER.index("Minutes")}
+    lines = ["  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths)))
+             for row in cells]
+    path.write_text("\n".join([TITLE.center(len(lines[0])), "", *lines]) + "\n")
+
+
 def write_spreadsheet_2003(path: Path) -> None:
     """Excel 2003 XML: typed cells, a merged title, a row placed by ss:Index, a cell placed by ss:Index."""
     def cell(value: object, column: int) -> str:
@@ -145,7 +156,9 @@ KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xlsx, Strict Open XML": ("charge
          "xlsx, prefixed elements (.NET)": ("charges.xlsx", write_prefixed_xlsx), "xls": ("charges.xls", copy_xls),
          "ods": ("charges.ods", write_ods), "html named xls": ("charges.xls", write_html),
          "text named xls": ("charges.xls", write_text), "excel 2003 xml named xls": ("charges.xls", write_spreadsheet_2003),
-         "excel 2003 xml": ("charges.xml", write_spreadsheet_2003)}
+         "excel 2003 xml": ("charges.xml", write_spreadsheet_2003),
+         "columns of spaces (.prn)": ("charges.prn", write_columns_of_spaces),
+         "report printed to .txt": ("charges.txt", write_columns_of_spaces)}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -324,3 +337,81 @@ def test_excels_owner_file_named_on_the_command_line_says_which_workbook_to_scru
     assert "Excel's owner file of a workbook open in Excel" in said and said.endswith(": scrub charges.xlsx")
     (tmp_path / "charges.xlsx").unlink()
     assert run_cli("scrub", str(owner)).stderr.strip().endswith(": scrub the workbook it marks")
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t", ";"])
+def test_every_line_one_field_wider_than_the_header_is_a_column_without_heading_said_once(delimiter: str,
+                                                                                          tmp_path: Path) -> None:
+    """A writer that always adds a field the header lacks: not a value split here and there (DAT002 on each
+    line would be a false alarm on every line), but said, since a split value alike on every line reads so too."""
+    lines = [["P1", "03/02/2026", "97110", "2", "30", "GP", "North"],
+             ["P2", "03/02/2026", "97140", "1", "15", "GP", "West"],
+             *[[f"P{i}", "03/03/2026", "97110", "1", "15", "GP", "North"] for i in range(3, 60_000)]]  # two chunks
+    path = tmp_path / "charges.csv"
+    path.write_text("\n".join(delimiter.join(row) for row in [["Patient", "DOS", "CPT", "Units", "Minutes",
+                                                                "Modifiers"], *lines]) + "\n")
+    result = scrub_file(path, as_of=AS_OF, stream=True)
+    assert not [f for f in result.findings if f.rule == "DAT002"]
+    notes = [note for note in result.reading["source_problems"] if "past the header" in note]
+    assert notes == ["every line has a value past the header's 6 columns (e.g. 'North'): a column without a "
+                     "heading, not read; if the export split a value holding the delimiter (no quotes), the values "
+                     "after it are read under the wrong headings: check the lines' patients and codes"]
+
+
+def test_cells_past_the_last_heading_of_a_workbook_are_notes_not_split_values(tmp_path: Path) -> None:
+    """Only delimited text splits a value: a workbook's cell typed past the header is a note beside the line."""
+    book = openpyxl.Workbook()
+    book.active.append(["Patient", "DOS", "CPT", "Units", "Minutes", "Modifiers"])
+    book.active.append(["P1", "03/02/2026", "97110", 2, 30, "GP", "called the payer", "twice"])
+    book.active.append(["P2", "03/02/2026", "97140", 1, 15, "GP"])
+    book.save(tmp_path / "charges.xlsx")
+    result = scrub_file(tmp_path / "charges.xlsx", as_of=AS_OF)
+    assert not [f for f in result.findings if f.rule == "DAT002"] and len(result.lines) == 2
+    assert not [note for note in result.reading.get("source_problems", []) if "past the header" in note]
+
+
+REPORT = """\
+                         CHARGE DETAIL REPORT
+Sunrise Physical Therapy                              Printed: 11/24/2026
+
+Patient       Name              DOS         CPT    Mod     Units  Minutes
+------------  ----------------  ----------  -----  ------  -----  -------
+A100          Smith, John       03/02/2026  97110  GP          2       30
+A100          Smith, John       03/02/2026  97140  GP 59       1       15
+A200          Lee Ann           03/02/2026  97150  GP          1       20
+A200          Lee Ann           03/02/2026  97110  GP          2       30
+A300          O'Neil, Pat       03/03/2026  97110  GP          3       30
+\f
+                                                         Page 1 of 1
+"""
+
+
+def test_a_report_printed_to_text_is_read_where_its_columns_line_up(tmp_path: Path) -> None:
+    """Columns of spaces, a comma in some names (not a csv for it), a modifier cell holding two, a rule line
+    under the header, a form feed and a page footer."""
+    path = tmp_path / "charges.txt"
+    path.write_text(REPORT)
+    result = scrub_file(path, as_of=AS_OF)
+    read = [(line.row, line.patient_id, line.cpt, line.modifiers, line.units, line.minutes) for line in result.lines]
+    assert read == [(6, "A100", "97110", ("GP",), 2, 30), (7, "A100", "97140", ("GP", "59"), 1, 15),
+                    (8, "A200", "97150", ("GP",), 1, 20), (9, "A200", "97110", ("GP",), 2, 30),
+                    (10, "A300", "97110", ("GP",), 3, 30)]
+    assert result.reading["fields"]["minutes"] == "Minutes (G)" and result.reading["header_row"] == 4
+    assert result.reading["not_claim_lines"] == {"5": "a rule line (---- under the header or between groups)",
+                                                 "13": "Page 1 of 1"}
+    assert sorted((f.row, f.rule) for f in result.findings) == [(7, "MOD010"), (9, "PTP001"), (10, "UNT001")]
+    assert "text in columns of spaces" in result.reading["source_problems"][0]
+
+
+@pytest.mark.parametrize("text", [
+    "patient_id,  dos,         cpt,    units,  minutes\nP1,          2026-03-02,  97110,  2,      30\n"
+    "P2,          2026-03-02,  97140,  1,      15\n",
+    "patient_id\tdos\tcpt\tunits\tminutes\tnote\nP1\t2026-03-02\t97110\t2\t30\tcalled  twice,  no  answer\n"
+    "P2\t2026-03-02\t97140\t1\t15\tok\n"], ids=["padded csv", "tabs, notes with double spaces"])
+def test_delimited_text_with_runs_of_spaces_stays_delimited(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "charges.txt"
+    path.write_text(text)
+    result = scrub_file(path, as_of=AS_OF)
+    assert [(line.patient_id, line.cpt, line.units, line.minutes) for line in result.lines] == [
+        ("P1", "97110", 2, 30), ("P2", "97140", 1, 15)]
+    assert not [note for note in result.reading.get("source_problems", []) if "columns of spaces" in note]

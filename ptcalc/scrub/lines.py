@@ -41,7 +41,7 @@ ASSISTANTS = frozenset({"PTA", "OTA"})
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    field: str
+    field: str | None  # None: the line as a whole (its values split from their headings: unquoted.py)
     kind: str  # "missing" (DAT001) or "unreadable" (DAT002)
     message: str
 

@@ -25,13 +25,16 @@ from xml.etree import ElementTree
 from ..errors import UsageError
 from .cells import filled
 from .columns import column_letter
+from .fixed_width import fixed_width_rows, looks_fixed_width
 from .html_table import html_rows, looks_like_html
 from .sheet_parts import all_rows, load_in_parts, parts_wanted, rows_of
 from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".xml")  # .xml: Excel 2003's XML spreadsheet
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (xlsx, xlsb, ods); OLE2 (xls)
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt")  # delimited text: the delimiter is sniffed (837 files are told apart first)
+# Delimited text, the delimiter sniffed, or text in columns of spaces (.prn: Excel's "Formatted Text"); 837 files
+# are told apart first
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".prn")
 # A zip the reader's own look inside cannot read (python-calamine then says what is wrong with it): a damaged
 # archive or member (zipfile's errors, a deflate stream zlib cannot inflate), a member it lacks.
 _DAMAGED = (zipfile.BadZipFile, KeyError, OSError, zlib.error)
@@ -77,6 +80,7 @@ class RawSheet:
     sheet_name: str
     rows: list[list[object]]  # from A1; rows[i] is sheet row i + 1
     decimal_comma: bool = False  # a ';'-delimited csv writes 12,5 for twelve and a half
+    delimiter: str | None = None  # delimited text's (its rows are as long as each line's fields: unquoted.py)
     row_notes: dict[int, str] = field(default_factory=dict)  # rows[i] -> how it had to be read (encoding)
     notes: list[str] = field(default_factory=list)  # about the whole source (an 837's validation problems)
     other_sheets: list[str] = field(default_factory=list)  # the workbook's other charge sheets, not read
@@ -124,7 +128,8 @@ def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> Ra
     suffix = path.suffix.lower()
     if suffix not in EXCEL_SUFFIXES + TEXT_SUFFIXES:
         raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm, .xls, .xlsb, .ods, "
-                         "Excel 2003 .xml, .csv, or a .txt/.tsv export delimited by tabs, commas, semicolons or bars)")
+                         "Excel 2003 .xml, .csv, or a .txt/.tsv export delimited by tabs, commas, semicolons or bars, "
+                         "or a report printed to text in columns, .txt or .prn)")
     head = _head(path)
     if path.name.startswith("~$") and len(head) < 1024 and not head.startswith(_WORKBOOK_MAGIC):
         workbook = path.with_name(path.name[2:])
@@ -540,11 +545,19 @@ def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     text, odd_lines, windows_1252 = _decode(path, raw)
     del raw
     delimiter = _sniff_delimiter(text)
-    sheet = RawSheet(path, path.stem[:31] or "Sheet1", [], decimal_comma=delimiter == ";")
+    columns_of_spaces = looks_fixed_width(text, _fields_per_line(text, delimiter))
+    sheet = RawSheet(path, path.stem[:31] or "Sheet1", [], decimal_comma=delimiter == ";",
+                     delimiter=None if columns_of_spaces else delimiter)
     if windows_1252:
         sheet.notes.append("encoding: read as Windows-1252 (the file is not UTF-8: Excel's \"CSV (Comma "
                            "delimited)\" on Windows); check an accented name reads right, or save as CSV UTF-8")
-    rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes, sheet.notes)
+    if columns_of_spaces:
+        sheet.decimal_comma = False
+        sheet.notes.append("file type: text in columns of spaces (a report printed to a file), each column read "
+                           "where its values line up; check the reading's columns, or export as csv or Excel")
+        rows: Iterator[list[str]] = iter(fixed_width_rows(text))
+    else:
+        rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes, sheet.notes)
     if stream:
         sheet.rows, sheet.rest = list(islice(rows, HEAD_ROWS)), rows
     else:
@@ -578,6 +591,16 @@ def _sniff_delimiter(text: str, delimiters: str = ",\t;|", sample_lines: int = 5
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _fields_per_line(text: str, delimiter: str, sample_lines: int = 50) -> int:
+    """The fields most of the first lines split into by `delimiter` (the median)."""
+    try:
+        widths = sorted(len(row) for row in csv.reader(text[:65_536].splitlines()[:sample_lines], delimiter=delimiter)
+                        if row)
+    except csv.Error:
+        return 1
+    return widths[len(widths) // 2] if widths else 1
 
 
 def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes: dict[int, str],

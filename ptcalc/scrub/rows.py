@@ -177,8 +177,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     or a date, whose text says so; a row of amounts alone (a subtotal); a row whose patient cell alone is
     filled, or whose one cell is a label (a heading such as `Provider: Amy Jones`); below a report's
     totals (`Grand Total`, `Active Totals`), every row without a date or code (`Accounts 12`, `Units 60`);
-    the header printed again; a fee or payment in the code column (`NOSHOW`, `COPAY`); a visit's total;
-    voided charges and reversals (below).
+    the header printed again, or a rule line (`-----`) under it; a fee or payment in the code column
+    (`NOSHOW`, `COPAY`); a visit's total; voided charges and reversals (below).
     Elsewhere a row with a note in it stays a line (DAT001 asks for its cells), and a row with nothing but
     blanks is counted apart. `first_row`: the sheet row of data[0], for the rows a reason names."""
     code_at = layout.columns["cpt"]
@@ -210,6 +210,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             continue
         if any(_repeats(header, row) for header in headers):
             found[i] = "the header again (a new page of the report)"
+            continue
+        if _is_rule_line(row):
+            found[i] = "a rule line (---- under the header or between groups)"
             continue
         if isinstance(code, str) and _is_a_fee_or_payment(code):
             found[i] = f"not a procedure: {code.strip()[:30]!r} (a fee, a payment or an adjustment)"
@@ -254,6 +257,15 @@ def _is_a_fee_or_payment(text: str) -> bool:
     """`NOSHOW`, `No Show Fee`, `Late Cancel`, `COPAY`, `Pt Payment`, `Adjustment` (the cell holds no code)."""
     letters = "".join(ch for ch in text.lower() if ch.isalpha())
     return any(word in letters for word in _FEES_AND_PAYMENTS)
+
+
+_RULE = re.compile(r"\s*([-=_*~])\1+\s*")
+
+
+def _is_rule_line(row: list[Any]) -> bool:
+    """Every filled cell a run of one of - = _ * ~: a printed report's line under its header or between groups."""
+    present = [value for value in row if filled(value)]
+    return bool(present) and all(isinstance(value, str) and _RULE.fullmatch(value) for value in present)
 
 
 def _repeats(header: list[str], row: list[Any]) -> bool:

@@ -1,0 +1,70 @@
+"""Text in columns of spaces: a report printed to a file, or Excel's "Formatted Text (Space delimited)" (.prn).
+
+No delimiter separates the values: each column is the run of character positions its values fill, and two
+columns are apart where every line of the table has a space (what pandas' `read_fwf` infers). A value may hold
+single spaces (`GP 59`, `Smith John`); a column's values may be aligned left or right within it. Lines that do
+not fit the columns (a title, `Page 2 of 9`) are kept whole in their first cell.
+"""
+from __future__ import annotations
+
+import re
+
+_GAP = re.compile(r" {2,}")
+TABLE_FIELDS = 3  # a line of the table: at least this many values apart by two spaces or more
+SAMPLE_LINES = 50
+INFER_LINES = 2_000  # the table's lines the columns are inferred from
+
+
+def _table_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if len(_GAP.split(line.strip())) >= TABLE_FIELDS]
+
+
+def looks_fixed_width(text: str, delimited_fields: int) -> bool:
+    """Most of the first lines hold values apart by runs of spaces, more of them than the delimiter the sniff
+    chose splits a line into (a comma inside `Smith, John` must not make a report of columns a csv)."""
+    sample = [line.expandtabs().rstrip() for line in text[:65_536].splitlines()[:SAMPLE_LINES] if line.strip()]
+    table = _table_lines(sample)
+    if len(table) < max(2, len(sample) // 2):
+        return False
+    widths = sorted(len(_GAP.split(line.strip())) for line in table)
+    return widths[len(widths) // 2] > delimited_fields
+
+
+def fixed_width_rows(text: str) -> list[list[str]]:
+    """Every line cut at the columns' spans (values stripped); a line with a character where every table
+    line has a space is one cell."""
+    lines = [line.replace("\f", "").expandtabs().rstrip() for line in text.splitlines()]
+    spans = _column_spans(_table_lines(lines)[:INFER_LINES])
+    rows = []
+    for line in lines:
+        if not line.strip():
+            rows.append([])
+        elif _fits(line, spans):
+            rows.append([line[start:end].strip() for start, end in spans])
+        else:
+            rows.append([line.strip()])
+    return rows
+
+
+def _column_spans(table: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each run of positions some table line has a character at."""
+    width = max(map(len, table), default=0)
+    filled = [False] * width
+    for line in table:
+        for position, char in enumerate(line):
+            if char != " ":
+                filled[position] = True
+    spans, start = [], None
+    for position, used in enumerate([*filled, False]):
+        if used and start is None:
+            start = position
+        elif not used and start is not None:
+            spans.append((start, position))
+            start = None
+    return spans
+
+
+def _fits(line: str, spans: list[tuple[int, int]]) -> bool:
+    """Every character of the line is inside a column (the gaps between them hold spaces only)."""
+    edges = [0, *(edge for span in spans for edge in span), len(line)]
+    return all(not line[end:start].strip() for end, start in zip(edges[0::2], edges[1::2]))
