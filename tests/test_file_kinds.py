@@ -415,3 +415,19 @@ def test_delimited_text_with_runs_of_spaces_stays_delimited(text: str, tmp_path:
     assert [(line.patient_id, line.cpt, line.units, line.minutes) for line in result.lines] == [
         ("P1", "97110", 2, 30), ("P2", "97140", 1, 15)]
     assert not [note for note in result.reading.get("source_problems", []) if "columns of spaces" in note]
+
+
+def test_a_printed_reports_headings_of_several_words_are_one_column_each(tmp_path: Path) -> None:
+    """`Patient ID`: no line fills the space between its words, yet it is one heading (columns are apart by two
+    spaces or more); numbers aligned right under wider headings."""
+    path = tmp_path / "charges.prn"
+    path.write_text("Patient ID    Date of Service   CPT Code   Units   Time (min)   Modifiers\n"
+                    "A100          03/02/2026        97110          2           30   GP\n"
+                    "A100          03/02/2026        97140          1           15   GP\n")
+    result = scrub_file(path, as_of=AS_OF)
+    assert result.reading["fields"] == {"patient_id": "Patient ID (A)", "dos": "Date of Service (B)",
+                                        "cpt": "CPT Code (C)", "units": "Units (D)", "minutes": "Time (min) (E)",
+                                        "modifiers": "Modifiers (F)"}
+    assert [(line.patient_id, line.cpt, line.units, line.minutes) for line in result.lines] == [
+        ("A100", "97110", 2, 30), ("A100", "97140", 1, 15)]
+    assert not result.findings

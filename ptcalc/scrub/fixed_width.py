@@ -1,8 +1,9 @@
 """Text in columns of spaces: a report printed to a file, or Excel's "Formatted Text (Space delimited)" (.prn).
 
 No delimiter separates the values: each column is the run of character positions its values fill, and two
-columns are apart where every line of the table has a space (what pandas' `read_fwf` infers). A value may hold
-single spaces (`GP 59`, `Smith John`); a column's values may be aligned left or right within it. Lines that do
+columns are apart where every line of the table has a space (as pandas' `read_fwf` infers them). A value may
+hold single spaces (`GP 59`, `Smith John`, a heading `Patient ID`): columns are apart by two spaces or more. A
+column's values may be aligned left or right within it. Lines that do
 not fit the columns (a title, `Page 2 of 9`) are kept whole in their first cell.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 
 _GAP = re.compile(r" {2,}")
+_VALUE = re.compile(r"\S+(?: \S+)*")  # words apart by single spaces: one value (`Patient ID`, `GP 59`)
 TABLE_FIELDS = 3  # a line of the table: at least this many values apart by two spaces or more
 SAMPLE_LINES = 50
 INFER_LINES = 2_000  # the table's lines the columns are inferred from
@@ -35,11 +37,13 @@ def fixed_width_rows(text: str) -> list[list[str]]:
     line has a space is one cell."""
     lines = [line.replace("\f", "").expandtabs().rstrip() for line in text.splitlines()]
     spans = _column_spans(_table_lines(lines)[:INFER_LINES])
+    edges = [0, *(edge for span in spans for edge in span), None]
+    gaps = list(zip(edges[0::2], edges[1::2]))  # before the first column, between two, after the last
     rows = []
     for line in lines:
         if not line.strip():
             rows.append([])
-        elif _fits(line, spans):
+        elif all(not line[end:start].strip() for end, start in gaps):  # every character inside a column
             rows.append([line[start:end].strip() for start, end in spans])
         else:
             rows.append([line.strip()])
@@ -47,13 +51,13 @@ def fixed_width_rows(text: str) -> list[list[str]]:
 
 
 def _column_spans(table: list[str]) -> list[tuple[int, int]]:
-    """(start, end) of each run of positions some table line has a character at."""
+    """(start, end) of each run of positions some table line has a value at (a heading's single space
+    included: `Patient ID` is one column, though no line of it fills the space)."""
     width = max(map(len, table), default=0)
     filled = [False] * width
     for line in table:
-        for position, char in enumerate(line):
-            if char != " ":
-                filled[position] = True
+        for value in _VALUE.finditer(line):
+            filled[value.start():value.end()] = [True] * (value.end() - value.start())
     spans, start = [], None
     for position, used in enumerate([*filled, False]):
         if used and start is None:
@@ -62,9 +66,3 @@ def _column_spans(table: list[str]) -> list[tuple[int, int]]:
             spans.append((start, position))
             start = None
     return spans
-
-
-def _fits(line: str, spans: list[tuple[int, int]]) -> bool:
-    """Every character of the line is inside a column (the gaps between them hold spaces only)."""
-    edges = [0, *(edge for span in spans for edge in span), len(line)]
-    return all(not line[end:start].strip() for end, start in zip(edges[0::2], edges[1::2]))

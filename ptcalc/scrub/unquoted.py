@@ -33,10 +33,9 @@ def split_line_problem(extra: list[Any], header_width: int, delimiter: str) -> s
     shown = ", ".join(repr(str(value).strip()) for value in extra[:3])
     name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
     return (f"the line has {len(extra)} value{'s' if len(extra) > 1 else ''} past the header's {header_width} "
-            f"columns ({shown}): a value holding a {name} and not in quotes (a name written Last, First) was split "
-            "in two, and every value after it moved one column right, so none of the line's cells can be trusted "
-            "and nothing else is judged on it; have the export put such values in quotes (or correct the line) and "
-            "scrub again")
+            f"columns ({shown}): a value holding a {name}, not in quotes (a name written Last, First), was split in "
+            "two and the values after it moved one column right; nothing on the line can be trusted, so nothing else "
+            "is judged on it. Have the export quote such values (or correct the line) and scrub again")
 
 
 def every_line_past(past: dict[int, list[Any]], rows: list[list[Any]], not_lines: dict[int, str]) -> bool:
