@@ -29,7 +29,7 @@ from .lines import ChargeLine, LineParser, day_first_dates
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .visit_rows import line_per_code
 from .unfilled import columns_no_line_fills, read_as
-from .unquoted import every_line_past, every_line_past_note, split_line_problem, unreadable_line, values_past_header
+from .unquoted import WiderLines
 from .rules import all_rules
 
 BLOCKING = ("error", "warning")
@@ -225,11 +225,12 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
     offset = 0
     carry = VisitCarry()  # a visit's lines, and a patient's heading, may continue into the next chunk
     # Delimited text's lines wider than its header: a value split by its delimiter (unquoted.py)
-    header_width = len(sheet.rows[layout.header_index]) if sheet.delimiter and not sheet.reshaped else None
+    wider = WiderLines.of(layout, len(sheet.rows[layout.header_index]), sheet.delimiter) \
+        if sheet.delimiter and not sheet.reshaped else None
     for chunk in _reading_chunks(data, layout):
         first = layout.header_index + 1 + offset  # the sheet row index of chunk[0]
         merged = (lambda i, col, first=first: sheet.merged_over(first + i, col)) if sheet.merged_below else None
-        past = values_past_header(chunk, header_width) if header_width else {}
+        past = wider.past_header(chunk) if wider else {}
         chunk, carried, carry = carry_visit_cells_down(layout, chunk, carry, merged)
         if not offset:  # the first chunk (the whole sheet but for the largest) says how its dates are written
             read.day_first = day_first_dates(layout.date_columns(), chunk)
@@ -239,33 +240,17 @@ def _read_lines(sheet: RawSheet, layout: SheetLayout, ref: Reference,
             if first <= i < first + len(chunk):
                 notes.setdefault(i - first, []).append(note)
         not_lines = not_claim_lines(layout, chunk, first + 1)
-        split = _split_lines(sheet, past, chunk, not_lines, header_width) if past else {}
+        split = wider.in_chunk(past, chunk, not_lines, sheet.notes) if wider and past else {}
         notes_by_pass, not_lines_by_pass, split_by_pass = _by_pass(notes), _by_pass(not_lines), _by_pass(split)
         for number, start in enumerate(range(0, len(chunk), PASS_ROWS)):
             lines.extend(_parse_pass(layout, chunk[start:start + PASS_ROWS], first + 1 + start, ref, parser,
                                      notes_by_pass.get(number, {}), not_lines_by_pass.get(number, {}), read,
-                                     split_by_pass.get(number, {})))
+                                     split_by_pass.get(number, {}), wider))
         read.not_lines.update((offset + i, why) for i, why in not_lines.items())
         offset += len(chunk)
     sheet.rest = None  # the reader (and the file's cells it holds) can go
     read.from_headings = carry.from_headings
     return lines, read
-
-
-def _split_lines(sheet: RawSheet, past: dict[int, list[Any]], chunk: list[list[Any]], not_lines: dict[int, str],
-                 header_width: int) -> dict[int, str]:
-    """The chunk's lines split by an unquoted value (index -> DAT002's message); when every line is wider than
-    the header, a note on the sheet instead (once)."""
-    past = {i: extra for i, extra in past.items() if i not in not_lines}
-    if not past:
-        return {}
-    if every_line_past(past, chunk, not_lines):
-        note = every_line_past_note(past, header_width)
-        if note.split(" (e.g.")[0] not in " ".join(sheet.notes):
-            sheet.notes.append(note)
-        return {}
-    assert sheet.delimiter is not None
-    return {i: split_line_problem(extra, header_width, sheet.delimiter) for i, extra in past.items()}
 
 
 def _reading_chunks(rows: Iterator[list[object]], layout: SheetLayout) -> Iterator[list[list[object]]]:
@@ -300,14 +285,11 @@ def _by_pass(by_index: dict[int, Any]) -> dict[int, dict[int, Any]]:
 
 def _parse_pass(layout: SheetLayout, rows: list[list[object]], first_row: int, ref: Reference, parser: LineParser,
                 notes: dict[int, list[str]], not_lines: dict[int, str], read: Prepared,
-                split: dict[int, str]) -> list[ChargeLine]:
-    """The lines of `rows` (sheet row `first_row` first), with the defaults each was read with; a line `split`
-    by an unquoted value is only its DAT002 problem."""
+                split: dict[int, list[Any]], wider: WiderLines | None) -> list[ChargeLine]:
+    """The lines of `rows` (sheet row `first_row` first), with the defaults each was read with; a line wider than
+    the header (`split`: its values past it) as `wider` judges it."""
     prepared = prepare(layout, rows, ref, notes, first_row, not_lines, parser.day_first)
     parsed = parser.parse_rows(rows, first_row, prepared.cells, set(not_lines))
-    if split:
-        parsed = [unreadable_line(line.row, split[line.row - first_row]) if line.row - first_row in split else line
-                  for line in parsed]
     by_row = {line.row: line for line in parsed} if prepared.assumed else {}
     for i, assumed in prepared.assumed.items():
         line = by_row.get(first_row + i)
@@ -316,6 +298,9 @@ def _parse_pass(layout: SheetLayout, rows: list[list[object]], first_row: int, r
     for what, count in prepared.defaults.items():
         read.defaults[what] = read.defaults.get(what, 0) + count
     read.no_payer += prepared.no_payer
+    if split and wider:
+        parsed = [wider.judged(line, split[line.row - first_row]) if line.row - first_row in split else line
+                  for line in parsed]
     return parsed
 
 

@@ -9,48 +9,74 @@ the header row an empty field too), so only a line wider than the header row say
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .cells import filled
 from .lines import FIELDS, ChargeLine, Problem
 
+if TYPE_CHECKING:
+    from .layout import SheetLayout
+
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
-def values_past_header(rows: list[list[Any]], header_width: int) -> dict[int, list[Any]]:
-    """The rows (by index) with values in fields past the header row's last: index -> those values."""
-    past: dict[int, list[Any]] = {}
-    for i, row in enumerate(rows):
-        if len(row) > header_width:
-            extra = [value for value in row[header_width:] if filled(value)]
-            if extra:
-                past[i] = extra
-    return past
+@dataclass(frozen=True)
+class WiderLines:
+    """How a sheet's lines wider than its header are judged."""
 
+    header_width: int  # the header row's fields
+    delimiter: str
+    last_read: int  # the rightmost column the scrub reads (a patient heading's is past the header)
+    last_read_label: str
 
-def split_line_problem(extra: list[Any], header_width: int, delimiter: str) -> str:
-    """What a line wider than its header says, and what to do."""
-    shown = ", ".join(repr(str(value).strip()) for value in extra[:3])
-    name = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
-    return (f"the line has {len(extra)} value{'s' if len(extra) > 1 else ''} past the header's {header_width} "
-            f"columns ({shown}): a value holding a {name}, not in quotes (a name written Last, First), was split in "
-            "two and the values after it moved one column right; nothing on the line can be trusted, so nothing else "
-            "is judged on it. Have the export quote such values (or correct the line) and scrub again")
+    @classmethod
+    def of(cls, layout: SheetLayout, header_width: int, delimiter: str) -> WiderLines:
+        read = [*layout.columns.values(), *layout.extra.values(), *layout.modifier_columns, *layout.patient_columns,
+                *layout.payer_columns]
+        last = max(read, default=0)
+        return cls(header_width, delimiter, last, layout.label(last) if last < len(layout.headers) else "")
 
+    def past_header(self, rows: list[list[Any]]) -> dict[int, list[Any]]:
+        """The rows (by index) with values in fields past the header row's last: index -> those values."""
+        past: dict[int, list[Any]] = {}
+        for i, row in enumerate(rows):
+            if len(row) > self.header_width:
+                extra = [value for value in row[self.header_width:] if filled(value)]
+                if extra:
+                    past[i] = extra
+        return past
 
-def every_line_past(past: dict[int, list[Any]], rows: list[list[Any]], not_lines: dict[int, str]) -> bool:
-    """Every claim line of `rows` has values past the header: a column without a heading, not a split value
-    (a split is a value's, so some lines have it and others not) — or every line's value split alike."""
-    return all(i in past for i, row in enumerate(rows) if i not in not_lines and any(map(filled, row)))
+    def in_chunk(self, past: dict[int, list[Any]], rows: list[list[Any]], not_lines: dict[int, str],
+                 sheet_notes: list[str]) -> dict[int, list[Any]]:
+        """The claim lines of `rows` wider than the header. When every one is, a column without a heading is
+        likelier than a value split alike on every line (a split is a value's: some lines have it, others
+        not): none is, and the sheet's notes say so (once)."""
+        past = {i: extra for i, extra in past.items() if i not in not_lines}
+        if past and all(i in past for i, row in enumerate(rows) if i not in not_lines and any(map(filled, row))):
+            note = (f"every line has a value past the header's {self.header_width} columns (e.g. "
+                    f"{str(next(iter(past.values()))[0]).strip()!r}): a column without a heading, not read; if the "
+                    "export split a value holding the delimiter (no quotes), the values after it are read under the "
+                    "wrong headings: check the lines' patients and codes")
+            if not any(known.startswith("every line has a value past") for known in sheet_notes):
+                sheet_notes.append(note)
+            return {}
+        return past
 
-
-def every_line_past_note(past: dict[int, list[Any]], header_width: int) -> str:
-    example = next(iter(past.values()))[0]
-    return (f"every line has a value past the header's {header_width} columns (e.g. {str(example).strip()!r}): a "
-            "column without a heading, not read; if the export split a value holding the delimiter (no quotes), "
-            "the values after it are read under the wrong headings: check the lines' patients and codes")
-
-
-def unreadable_line(row: int, message: str) -> ChargeLine:
-    """The line as DAT002 reports it and no other rule judges it: none of its values can be trusted."""
-    return ChargeLine(row, problems=[Problem(None, "unreadable", message)], bad=frozenset(FIELDS))
+    def judged(self, line: ChargeLine, extra: list[Any]) -> ChargeLine:
+        """A split line: a DAT002 problem alone, unless its values all read as they should and the columns right
+        of every column read could hold the split (a comma in a note): then judged as read, and a DAT008 note
+        says what to check (a split in the last column read cuts its value short)."""
+        name = _DELIMITER_NAMES.get(self.delimiter, repr(self.delimiter))
+        shown = ", ".join(repr(str(value).strip()) for value in extra[:3])
+        past = (f"the line has {len(extra)} value{'s' if len(extra) > 1 else ''} past the header's "
+                f"{self.header_width} columns ({shown}): a value holding a {name}, not in quotes")
+        if self.last_read >= self.header_width - 1 or line.problems or line.assumed:
+            message = (f"{past} (a name written Last, First), was split in two and the values after it moved one "
+                       "column right; nothing on the line can be trusted, so nothing else is judged on it. Have the "
+                       "export quote such values (or correct the line) and scrub again")
+            return ChargeLine(line.row, problems=[Problem(None, "unreadable", message)], bad=frozenset(FIELDS))
+        line.assumed = (*line.assumed, f"{past}: read as its columns say, the split taken to be right of "
+                                       f"{self.last_read_label}, the last column read (a note); if it was in "
+                                       f"{self.last_read_label}, that value is cut short")
+        return line

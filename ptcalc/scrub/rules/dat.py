@@ -172,7 +172,8 @@ class DefaultAssumed(Rule):
     severity = "info"
     condition = ("The line was read with an assumption: a payer or rendering provider ptcalc does not recognise "
                  "(reference payer_names / providers tables) judged with the default (Traditional Medicare, PT), "
-                 "a line that is not UTF-8, or a cell longer than Excel holds")
+                 "a line that is not UTF-8, a cell longer than Excel holds, or a line of delimited text wider than its "
+                 "header whose values all read (the split value taken to be right of the columns read)")
     fix = ("Check the line was judged for the right payer and discipline; add the name to ptcalc's payer or "
            "provider list (whoever maintains ptcalc), or add a Financial Class / credential column")
     source = "ptcalc charge-sheet contract: defaults are said, never silent"
