@@ -431,3 +431,39 @@ def test_a_printed_reports_headings_of_several_words_are_one_column_each(tmp_pat
     assert [(line.patient_id, line.cpt, line.units, line.minutes) for line in result.lines] == [
         ("A100", "97110", 2, 30), ("A100", "97140", 1, 15)]
     assert not result.findings
+
+
+GROUPED_REPORT = """\
+SUNRISE PHYSICAL THERAPY                                        Page 1
+Charge Detail by Patient                              11/24/2026 08:15
+
+DOS         CPT    Description            Mod     Units  Minutes   Charge
+----------  -----  ---------------------  ------  -----  -------  -------
+Patient: A100  SMITH, JOHN
+03/02/2026  97110  Ther exercise          GP          2       30   150.00
+03/02/2026  97140  Manual therapy         GP 59       1       15    75.00
+                                          Patient Total:   3       45   225.00
+Patient: A200  LEE, ANN
+03/02/2026  97150  Group therapy          GP          1       20    60.00
+03/02/2026  97110  Ther exercise          GP          2       30   150.00
+                                          Patient Total:   3       50   210.00
+
+                                          Grand Total:     6       95   435.00
+"""
+
+
+def test_a_printed_report_grouped_by_patient_with_subtotals_reads_its_lines(tmp_path: Path) -> None:
+    """The patients in headings above their lines; a subtotal's label across two columns (Mod and Units) neither
+    joins them nor is read as a line."""
+    path = tmp_path / "charges.txt"
+    path.write_text(GROUPED_REPORT)
+    result = scrub_file(path, as_of=AS_OF)
+    assert [(line.row, line.patient_id, line.cpt, line.modifiers, line.units, line.minutes) for line in
+            result.lines] == [(7, "A100  SMITH, JOHN", "97110", ("GP",), 2, 30),
+                              (8, "A100  SMITH, JOHN", "97140", ("GP", "59"), 1, 15),
+                              (11, "A200  LEE, ANN", "97150", ("GP",), 1, 20),
+                              (12, "A200  LEE, ANN", "97110", ("GP",), 2, 30)]
+    assert {row: why.split(":")[0] for row, why in result.reading["not_claim_lines"].items()} == {
+        "5": "a rule line (---- under the header or between groups)", "6": "a heading", "9": "Patient Total",
+        "10": "a heading", "13": "Patient Total", "15": "Grand Total"}
+    assert sorted((f.row, f.rule) for f in result.findings) == [(8, "MOD010"), (12, "PTP001")]

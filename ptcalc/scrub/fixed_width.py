@@ -3,12 +3,14 @@
 No delimiter separates the values: each column is the run of character positions its values fill, and two
 columns are apart where every line of the table has a space (as pandas' `read_fwf` infers them). A value may
 hold single spaces (`GP 59`, `Smith John`, a heading `Patient ID`): columns are apart by two spaces or more. A
-column's values may be aligned left or right within it. Lines that do
+column's values may be aligned left or right within it. The columns are those of the lines with as many values
+as most lines have, or more: a subtotal's label written across two columns does not join them. Lines that do
 not fit the columns (a title, `Page 2 of 9`) are kept whole in their first cell.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 _GAP = re.compile(r" {2,}")
 _VALUE = re.compile(r"\S+(?: \S+)*")  # words apart by single spaces: one value (`Patient ID`, `GP 59`)
@@ -36,7 +38,7 @@ def fixed_width_rows(text: str) -> list[list[str]]:
     """Every line cut at the columns' spans (values stripped); a line with a character where every table
     line has a space is one cell."""
     lines = [line.replace("\f", "").expandtabs().rstrip() for line in text.splitlines()]
-    spans = _column_spans(_table_lines(lines)[:INFER_LINES])
+    spans = _column_spans(_typical_lines(_table_lines(lines)[:INFER_LINES]))
     edges = [0, *(edge for span in spans for edge in span), None]
     gaps = list(zip(edges[0::2], edges[1::2]))  # before the first column, between two, after the last
     rows = []
@@ -48,6 +50,14 @@ def fixed_width_rows(text: str) -> list[list[str]]:
         else:
             rows.append([line.strip()])
     return rows
+
+
+def _typical_lines(table: list[str]) -> list[str]:
+    """The table's lines with as many values as most of them, or more (the header, a line filling a column most
+    leave blank): a subtotal's `Patient Total:` under two columns would join them."""
+    counts = [len(_VALUE.findall(line)) for line in table]
+    most = Counter(counts).most_common(1)[0][0] if counts else 0
+    return [line for line, count in zip(table, counts) if count >= most]
 
 
 def _column_spans(table: list[str]) -> list[tuple[int, int]]:
