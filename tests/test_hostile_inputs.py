@@ -198,6 +198,22 @@ def test_many_error_cells_are_scanned_in_linear_time(tmp_path: Path) -> None:
     assert code == 1 and time.monotonic() - started < 120  # quadratic scanning took minutes at this size
 
 
+VISIT_LINES = 20_000
+
+
+def test_a_visit_of_thousands_of_lines_is_judged_in_linear_time_each_pair_said_once(tmp_path: Path) -> None:
+    """A patient and date column that say the same on every line (a misread export) make one visit of every line.
+    Its NCCI pairs were searched line against line (minutes; a column-2 line flagged once per column-1 line)."""
+    path = tmp_path / "one-visit.csv"
+    path.write_text(HEADER + "\n" + "".join(f"P1,2026-03-02,{'97150,1,20' if i % 2 else '97110,1,15'},GP\n"
+                                            for i in range(VISIT_LINES)))
+    started = time.monotonic()
+    result = scrub_file(path, as_of=date(2026, 11, 22))
+    assert time.monotonic() - started < 120
+    flagged = [f.row for f in result.findings if f.rule == "PTP001"]
+    assert sorted(flagged) == [line.row for line in result.lines if line.cpt == "97110"]  # each once
+
+
 @pytest.mark.parametrize("sheet", ["Scrub Report", "O'Brien's charges"])
 def test_awkward_sheet_names(sheet: str, tmp_path: Path) -> None:
     book = workbook(tmp_path / "named.xlsx", [["P1", "2026-03-02", "97110", 2, 15, "GP"]], title=sheet)
