@@ -407,7 +407,7 @@ def test_a_report_printed_to_text_is_read_where_its_columns_line_up(tmp_path: Pa
     "patient_id,  dos,         cpt,    units,  minutes\nP1,          2026-03-02,  97110,  2,      30\n"
     "P2,          2026-03-02,  97140,  1,      15\n",
     "patient_id\tdos\tcpt\tunits\tminutes\tnote\nP1\t2026-03-02\t97110\t2\t30\tcalled  twice,  no  answer\n"
-    "P2\t2026-03-02\t97140\t1\t15\tok\n"], ids=["padded csv", "tabs, notes with double spaces"])
+    "P2\t2026-03-02\t97140\t1\t15\tleft  a  message  again\n"], ids=["padded csv", "tabs, notes with double spaces"])
 def test_delimited_text_with_runs_of_spaces_stays_delimited(text: str, tmp_path: Path) -> None:
     path = tmp_path / "charges.txt"
     path.write_text(text)

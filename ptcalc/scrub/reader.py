@@ -545,7 +545,8 @@ def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     text, odd_lines, windows_1252 = _decode(path, raw)
     del raw
     delimiter = _sniff_delimiter(text)
-    columns_of_spaces = looks_fixed_width(text, _fields_per_line(text, delimiter))
+    fields = _fields_per_line(text, delimiter)
+    columns_of_spaces = not (delimiter == "\t" and fields > 1) and looks_fixed_width(text, fields)  # tabs, not spaces
     sheet = RawSheet(path, path.stem[:31] or "Sheet1", [], decimal_comma=delimiter == ";",
                      delimiter=None if columns_of_spaces else delimiter)
     if windows_1252:
