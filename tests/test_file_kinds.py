@@ -467,3 +467,31 @@ def test_a_printed_report_grouped_by_patient_with_subtotals_reads_its_lines(tmp_
         "5": "a rule line (---- under the header or between groups)", "6": "a heading", "9": "Patient Total",
         "10": "a heading", "13": "Patient Total", "15": "Grand Total"}
     assert sorted((f.row, f.rule) for f in result.findings) == [(8, "MOD010"), (12, "PTP001")]
+
+
+def test_tabs_that_line_values_up_are_read_as_one_gap_each(tmp_path: Path) -> None:
+    """A report printed to text with tabs: two after a short value, one after a long one (cut at every tab, the
+    header's CPT sat over the lines' units)."""
+    path = tmp_path / "charges.txt"
+    path.write_text("Patient\tDOS\t\tCPT\tUnits\tMinutes\tMod\n"
+                    "A1\t\t03/02/2026\t97110\t2\t30\tGP\n"
+                    "A100\t\t03/02/2026\t97140\t1\t15\tGP 59\n"
+                    "A2000000\t03/03/2026\t97110\t2\t30\tGP\t\t\n")
+    result = scrub_file(path, as_of=AS_OF)
+    assert [(line.patient_id, line.cpt, line.modifiers, line.units, line.minutes) for line in result.lines] == [
+        ("A1", "97110", ("GP",), 2, 30), ("A100", "97140", ("GP", "59"), 1, 15), ("A2000000", "97110", ("GP",), 2, 30)]
+    assert "tabs: each run of tabs read as one" in result.reading["source_problems"][0]
+    assert [(f.row, f.rule) for f in result.findings] == [(3, "MOD010")]
+
+
+def test_a_tab_delimited_export_with_blank_cells_keeps_them(tmp_path: Path) -> None:
+    """Excel's "Text (Tab delimited)": every line as wide as the header, a blank cell two tabs in a row."""
+    path = tmp_path / "charges.txt"
+    path.write_text("Patient\tDOS\tCPT\tUnits\tMinutes\tModifiers\tPayer\n"
+                    "A1\t03/02/2026\t97110\t2\t30\t\tMedicare\n"
+                    "A2\t03/02/2026\t97140\t1\t15\t\tMedicare\n"
+                    "A3\t03/02/2026\t97140\t1\t15\tGP\tMedicare\n")
+    result = scrub_file(path, as_of=AS_OF)
+    assert [(line.patient_id, line.modifiers, line.payer_type) for line in result.lines] == [
+        ("A1", (), "medicare"), ("A2", (), "medicare"), ("A3", ("GP",), "medicare")]
+    assert not result.reading.get("source_problems")

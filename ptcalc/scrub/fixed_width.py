@@ -1,4 +1,5 @@
-"""Text in columns of spaces: a report printed to a file, or Excel's "Formatted Text (Space delimited)" (.prn).
+"""Text in columns of spaces: a report printed to a file, or Excel's "Formatted Text (Space delimited)" (.prn);
+and text whose tabs line its values up.
 
 No delimiter separates the values: each column is the run of character positions its values fill, and two
 columns are apart where every line of the table has a space (as pandas' `read_fwf` infers them). A value may
@@ -13,6 +14,7 @@ import re
 from collections import Counter
 
 _GAP = re.compile(r" {2,}")
+_TABS = re.compile(r"\t+")
 _VALUE = re.compile(r"\S+(?: \S+)*")  # words apart by single spaces: one value (`Patient ID`, `GP 59`)
 TABLE_FIELDS = 3  # a line of the table: at least this many values apart by two spaces or more
 SAMPLE_LINES = 50
@@ -32,6 +34,24 @@ def looks_fixed_width(text: str, delimited_fields: int) -> bool:
         return False
     widths = sorted(len(_GAP.split(line.strip())) for line in table)
     return widths[len(widths) // 2] > delimited_fields
+
+
+def tabs_line_up(text: str) -> bool:
+    """The tabs line the values up, as a report printed to text uses them: one tab after a long value, two after
+    a short one. Cut at every tab, the first lines disagree on their number of fields; cut at each run of tabs,
+    more of them agree. (A tab-delimited export writes every line as wide as the header, a blank cell between
+    two tabs.)"""
+    sample = [line for line in text[:65_536].splitlines()[:SAMPLE_LINES] if line.strip()]
+    if not any("\t\t" in line for line in sample):
+        return False
+    at_every_tab = Counter(len(line.split("\t")) for line in sample).most_common(1)[0][1]
+    at_runs = Counter(len(_TABS.split(line.rstrip("\t"))) for line in sample).most_common(1)[0][1]
+    return at_runs > at_every_tab
+
+
+def one_tab_per_gap(text: str) -> str:
+    """Each run of tabs a single tab (a line's trailing tabs dropped): the values apart by one delimiter."""
+    return "\n".join(_TABS.sub("\t", line.rstrip("\t")) for line in text.splitlines())
 
 
 def fixed_width_rows(text: str) -> list[list[str]]:
