@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 
 from ptcalc.scrub import scrub_file
+from ptcalc.scrub.runner import ScrubResult
 
 from .test_reference import run_cli
 
@@ -36,6 +37,13 @@ FIRST = 3  # a title row and a blank row above the header: line 0 is sheet row 4
 
 def _cell(value: object) -> str:
     return f"{value:%m/%d/%Y}" if isinstance(value, date) else str(value)
+
+
+def scrub_text(folder: Path, text: str, name: str = "charges.txt") -> ScrubResult:
+    """The scrub of a text file holding `text`."""
+    path = folder / name
+    path.write_text(text)
+    return scrub_file(path, as_of=AS_OF)
 
 
 def write_html(path: Path) -> None:
@@ -389,9 +397,7 @@ A300          O'Neil, Pat       03/03/2026  97110  GP          3       30
 def test_a_report_printed_to_text_is_read_where_its_columns_line_up(tmp_path: Path) -> None:
     """Columns of spaces, a comma in some names (not a csv for it), a modifier cell holding two, a rule line
     under the header, a form feed and a page footer."""
-    path = tmp_path / "charges.txt"
-    path.write_text(REPORT)
-    result = scrub_file(path, as_of=AS_OF)
+    result = scrub_text(tmp_path, REPORT)
     read = [(line.row, line.patient_id, line.cpt, line.modifiers, line.units, line.minutes) for line in result.lines]
     assert read == [(6, "A100", "97110", ("GP",), 2, 30), (7, "A100", "97140", ("GP", "59"), 1, 15),
                     (8, "A200", "97150", ("GP",), 1, 20), (9, "A200", "97110", ("GP",), 2, 30),
@@ -409,9 +415,7 @@ def test_a_report_printed_to_text_is_read_where_its_columns_line_up(tmp_path: Pa
     "patient_id\tdos\tcpt\tunits\tminutes\tnote\nP1\t2026-03-02\t97110\t2\t30\tcalled  twice,  no  answer\n"
     "P2\t2026-03-02\t97140\t1\t15\tleft  a  message  again\n"], ids=["padded csv", "tabs, notes with double spaces"])
 def test_delimited_text_with_runs_of_spaces_stays_delimited(text: str, tmp_path: Path) -> None:
-    path = tmp_path / "charges.txt"
-    path.write_text(text)
-    result = scrub_file(path, as_of=AS_OF)
+    result = scrub_text(tmp_path, text)
     assert [(line.patient_id, line.cpt, line.units, line.minutes) for line in result.lines] == [
         ("P1", "97110", 2, 30), ("P2", "97140", 1, 15)]
     assert not [note for note in result.reading.get("source_problems", []) if "columns of spaces" in note]
@@ -420,11 +424,9 @@ def test_delimited_text_with_runs_of_spaces_stays_delimited(text: str, tmp_path:
 def test_a_printed_reports_headings_of_several_words_are_one_column_each(tmp_path: Path) -> None:
     """`Patient ID`: no line fills the space between its words, yet it is one heading (columns are apart by two
     spaces or more); numbers aligned right under wider headings."""
-    path = tmp_path / "charges.prn"
-    path.write_text("Patient ID    Date of Service   CPT Code   Units   Time (min)   Modifiers\n"
-                    "A100          03/02/2026        97110          2           30   GP\n"
-                    "A100          03/02/2026        97140          1           15   GP\n")
-    result = scrub_file(path, as_of=AS_OF)
+    result = scrub_text(tmp_path, "Patient ID    Date of Service   CPT Code   Units   Time (min)   Modifiers\n"
+                                  "A100          03/02/2026        97110          2           30   GP\n"
+                                  "A100          03/02/2026        97140          1           15   GP\n", "charges.prn")
     assert result.reading["fields"] == {"patient_id": "Patient ID (A)", "dos": "Date of Service (B)",
                                         "cpt": "CPT Code (C)", "units": "Units (D)", "minutes": "Time (min) (E)",
                                         "modifiers": "Modifiers (F)"}
@@ -455,9 +457,7 @@ Patient: A200  LEE, ANN
 def test_a_printed_report_grouped_by_patient_with_subtotals_reads_its_lines(tmp_path: Path) -> None:
     """The patients in headings above their lines; a subtotal's label across two columns (Mod and Units) neither
     joins them nor is read as a line."""
-    path = tmp_path / "charges.txt"
-    path.write_text(GROUPED_REPORT)
-    result = scrub_file(path, as_of=AS_OF)
+    result = scrub_text(tmp_path, GROUPED_REPORT)
     assert [(line.row, line.patient_id, line.cpt, line.modifiers, line.units, line.minutes) for line in
             result.lines] == [(7, "A100  SMITH, JOHN", "97110", ("GP",), 2, 30),
                               (8, "A100  SMITH, JOHN", "97140", ("GP", "59"), 1, 15),
@@ -472,12 +472,10 @@ def test_a_printed_report_grouped_by_patient_with_subtotals_reads_its_lines(tmp_
 def test_tabs_that_line_values_up_are_read_as_one_gap_each(tmp_path: Path) -> None:
     """A report printed to text with tabs: two after a short value, one after a long one (cut at every tab, the
     header's CPT sat over the lines' units)."""
-    path = tmp_path / "charges.txt"
-    path.write_text("Patient\tDOS\t\tCPT\tUnits\tMinutes\tMod\n"
-                    "A1\t\t03/02/2026\t97110\t2\t30\tGP\n"
-                    "A100\t\t03/02/2026\t97140\t1\t15\tGP 59\n"
-                    "A2000000\t03/03/2026\t97110\t2\t30\tGP\t\t\n")
-    result = scrub_file(path, as_of=AS_OF)
+    result = scrub_text(tmp_path, "Patient\tDOS\t\tCPT\tUnits\tMinutes\tMod\n"
+                                  "A1\t\t03/02/2026\t97110\t2\t30\tGP\n"
+                                  "A100\t\t03/02/2026\t97140\t1\t15\tGP 59\n"
+                                  "A2000000\t03/03/2026\t97110\t2\t30\tGP\t\t\n")
     assert [(line.patient_id, line.cpt, line.modifiers, line.units, line.minutes) for line in result.lines] == [
         ("A1", "97110", ("GP",), 2, 30), ("A100", "97140", ("GP", "59"), 1, 15), ("A2000000", "97110", ("GP",), 2, 30)]
     assert "tabs: each run of tabs read as one" in result.reading["source_problems"][0]
@@ -486,12 +484,10 @@ def test_tabs_that_line_values_up_are_read_as_one_gap_each(tmp_path: Path) -> No
 
 def test_a_tab_delimited_export_with_blank_cells_keeps_them(tmp_path: Path) -> None:
     """Excel's "Text (Tab delimited)": every line as wide as the header, a blank cell two tabs in a row."""
-    path = tmp_path / "charges.txt"
-    path.write_text("Patient\tDOS\tCPT\tUnits\tMinutes\tModifiers\tPayer\n"
-                    "A1\t03/02/2026\t97110\t2\t30\t\tMedicare\n"
-                    "A2\t03/02/2026\t97140\t1\t15\t\tMedicare\n"
-                    "A3\t03/02/2026\t97140\t1\t15\tGP\tMedicare\n")
-    result = scrub_file(path, as_of=AS_OF)
+    result = scrub_text(tmp_path, "Patient\tDOS\tCPT\tUnits\tMinutes\tModifiers\tPayer\n"
+                                  "A1\t03/02/2026\t97110\t2\t30\t\tMedicare\n"
+                                  "A2\t03/02/2026\t97140\t1\t15\t\tMedicare\n"
+                                  "A3\t03/02/2026\t97140\t1\t15\tGP\tMedicare\n")
     assert [(line.patient_id, line.modifiers, line.payer_type) for line in result.lines] == [
         ("A1", (), "medicare"), ("A2", (), "medicare"), ("A3", ("GP",), "medicare")]
     assert not result.reading.get("source_problems")
