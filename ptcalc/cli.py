@@ -92,7 +92,7 @@ def cmd_columns(args: argparse.Namespace) -> int:
     sheet = read_charge_sheet(Path(args.input), settings.sheet_or(args.sheet, Path(args.input))[0], column_map)
     ref = settings.reference(load_reference())
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
-                    known_codes=ref.codes)
+                    known_codes=ref.codes, known_modifiers=frozenset(ref.modifiers))
     rows, _, carry = carry_visit_cells_down(layout, sheet.rows[layout.header_index + 1:])
     day_first = day_first_dates(layout.date_columns(), rows)
     prepared = prepare(layout, rows, ref, day_first=day_first is not None)

@@ -2281,3 +2281,39 @@ def test_the_secondary_insurance_beside_the_primary_is_not_the_lines_payer(later
     assert f"{later} (G)" in report["reading"]["columns_not_used"]
     [missing_gp] = report["findings"]
     assert (missing_gp["row"], missing_gp["rule"]) == (3, "MOD001") and "Traditional Medicare" in missing_gp["message"]
+
+
+MERGED_MODIFIERS = [["Patient", "DOS", "CPT", "Modifiers", None, None, None, "Units", "Minutes", None],
+                    ["P1", "03/02/2026", "97150", "GP", None, None, None, 1, 20, None],
+                    ["P1", "03/02/2026", "97110", "GP", "59", None, None, 2, 30, None],  # distinct: bypassed, not denied
+                    ["P2", "03/03/2026", "97110", "GP", "KX", None, None, 2, 30, "called twice"]]
+
+
+@pytest.mark.parametrize("kind", ["xlsx, Modifiers merged over four columns", "csv, Modifiers over the first of four"])
+def test_a_modifiers_header_over_four_columns_reads_them_all(kind: str, tmp_path: Path) -> None:
+    """Read alone, the header's own column lost the 59 and the KX beside GP: the 59'd 97110 was denied as if
+    it had none (a false PTP001), the KX silent. A note in an unheaded column further right is no modifier."""
+    if kind.startswith("xlsx"):
+        path = tmp_path / "charges.xlsx"
+        book = openpyxl.Workbook()
+        for row in MERGED_MODIFIERS:
+            book.active.append(row)
+        book.active.merge_cells("D1:G1")
+        book.save(path)
+    else:
+        path = tmp_path / "charges.csv"
+        path.write_text("".join(",".join("" if v is None else str(v) for v in row) + "\n" for row in MERGED_MODIFIERS))
+    result = scrub_file(path, as_of=date(2026, 11, 22))
+    assert [line.modifiers for line in result.lines] == [("GP",), ("GP", "59"), ("GP", "KX")]
+    assert result.reading["fields"]["modifiers"] == ("Modifiers (D) + Modifiers (E) + Modifiers (F) + Modifiers (G) "
+                                                     "(merged in order)")
+    assert [(f.row, f.rule, f.status) for f in result.findings if f.severity != "info"] == [(3, "PTP001", "bypassed")]
+
+
+def test_an_unheaded_column_beside_the_modifiers_that_holds_no_modifiers_is_not_read_as_them(tmp_path: Path) -> None:
+    path = tmp_path / "charges.csv"
+    path.write_text("Patient,DOS,CPT,Modifiers,,Units,Minutes\nP1,03/02/2026,97110,GP,PT,2,30\n"
+                    "P2,03/02/2026,97140,GP,OT,1,15\n")
+    result = scrub_file(path, as_of=date(2026, 11, 22))
+    assert [line.modifiers for line in result.lines] == [("GP",), ("GP",)]
+    assert result.reading["fields"]["modifiers"] == "Modifiers (D)" and not result.findings

@@ -4,7 +4,7 @@ headed alike told apart by their values."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, time
 from itertools import takewhile
 
@@ -155,6 +155,37 @@ def values_beside_headers(header: list[object], columns: dict[str, int], modifie
                     mapping[name] = beside
         modifiers[:] = [beside if index == at else index for index in modifiers]
     return shifted
+
+
+MODIFIER_SLOTS = 4  # a claim line's modifiers: 837P SV101-3 to SV101-6, CMS-1500 item 24D
+
+
+def modifiers_beside(header: list[object], modifiers: list[int], used: set[int], sample: list[list[object]],
+                     known: Collection[str]) -> list[int]:
+    """A `Modifiers` header merged over the line's four modifier columns, or heading the first of four: the
+    columns right of the last modifier column, up to the next heading, are modifier columns too where their
+    values in the rows below are modifiers (`known`, or two letters or digits each without it) — read alone,
+    the 59 and CQ beside GP were lost. Extends `modifiers`, names the columns in `header` (as long as the widest
+    row); returns them."""
+    if not modifiers:
+        return []
+    run, at = [], max(modifiers) + 1
+    while at < len(header) and len(modifiers) + len(run) < MODIFIER_SLOTS and not filled(header[at]) \
+            and at not in used:
+        run.append(at)
+        at += 1
+    values = [row[at] for at in run for row in sample if at < len(row) and filled(row[at])]
+    if not values or not all(_is_modifier(value, known) for value in values):
+        return []
+    for at in run:
+        header[at] = header[modifiers[-1]]
+    modifiers.extend(run)
+    return run
+
+
+def _is_modifier(value: object, known: Collection[str]) -> bool:
+    parts = re.split(r"[\s,;/-]+", str(plain(value)).strip().upper())
+    return all(part in known for part in parts) if known else _LOOKS_LIKE["modifiers"](value)
 
 
 def two_row_header(top: list[object], below: list[object], mapping: dict[str, str]) -> list[object] | None:

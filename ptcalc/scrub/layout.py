@@ -33,8 +33,8 @@ from ..values import parse_date, parse_modifiers
 from .cells import code_of, filled, has_code, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
-from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, times_of_day, told_apart_by_values, two_row_header,
-                            values_beside_headers)
+from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, modifiers_beside, times_of_day,
+                            told_apart_by_values, two_row_header, values_beside_headers)
 from .header_words import fields_by_words
 from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
 from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
@@ -193,9 +193,11 @@ def _match(row: list[object], mapping: dict[str, str], sample: list[list[object]
 
 def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None = None,
            scan: int = HEADER_SCAN_ROWS, timed_codes: frozenset[str] = frozenset(),
-           known_codes: Collection[str] = frozenset()) -> SheetLayout:
+           known_codes: Collection[str] = frozenset(),
+           known_modifiers: Collection[str] = frozenset()) -> SheetLayout:
     """The layout of a sheet: its header row is the first that names every required field. With the timed
-    codes, a minutes column holding each visit's total on every line is read as the visit's total."""
+    codes, a minutes column holding each visit's total on every line is read as the visit's total; with the
+    modifiers, unheaded columns of modifiers beside the modifier column are read with it."""
     mapping = mapping or {}
     seen: list[str] = []
     partial: set[str] = set()
@@ -241,6 +243,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                        if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
             header = list(header)
             shifted = values_beside_headers(header, columns, modifiers, extra, sample)
+            modifiers_beside(header, modifiers, used | set(shifted.values()), sample, known_modifiers)
             if by_headings:
                 columns["patient_id"] = len(header)
                 header.append(HEADINGS_COLUMN)

@@ -173,7 +173,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     except PtcalcInputError as exc:
         raise UsageError(f"{locality_from}: {str(exc).removeprefix('locality: ')}") from None
     layout = locate(sheet.rows, str(sheet.source), column_map, timed_codes=ref.timed_codes,
-                    known_codes=ref.codes)
+                    known_codes=ref.codes, known_modifiers=frozenset(ref.modifiers))
     header_index = layout.header_index
     parser = LineParser(layout.columns, partial(locality_key, ref),
                         float(ref.constant("max_minutes_per_line")), int(ref.constant("max_units_per_line")),
