@@ -54,7 +54,9 @@ class DuplicateLine(Rule):
     name = "duplicate-line"
     severity = "warning"
     condition = "Two lines are identical in patient, dos, cpt, modifiers, units and minutes"
-    fix = "Remove the duplicate"
+    fix = ("Remove the duplicate; if both were furnished (two sessions, or two clinicians, that day), bill one line "
+           "with the day's units: the 8-minute rule counts a code's minutes for the day, and a payer denies the "
+           "second line as a duplicate")
     source = CONTRACT
     needs = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers")
 
