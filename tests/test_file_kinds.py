@@ -71,6 +71,17 @@ def write_columns_of_spaces(path: Path) -> None:
     path.write_text("\n".join([TITLE.center(len(lines[0])), "", *lines]) + "\n")
 
 
+def write_excel_prn(path: Path) -> None:
+    """Excel's "Formatted Text (Space delimited)": each column as wide as its widest value and one space, text and
+    headings at the left, numbers at the right (a date filling its column leaves one space before the code)."""
+    cells = [HEADER, *[list(map(_cell, line)) for line in LINES]]
+    widths = [max(len(row[c]) for row in cells) + 1 for c in range(len(HEADER))]
+    numbers = {HEADER.index("Units"), HEADER.index("Minutes")}
+    lines = ["".join(cell.rjust(w - 1) + " " if c in numbers and r else cell.ljust(w)
+                     for c, (cell, w) in enumerate(zip(row, widths))).rstrip() for r, row in enumerate(cells)]
+    path.write_text("\r\n".join([TITLE, "", *lines]) + "\r\n")
+
+
 def write_spreadsheet_2003(path: Path) -> None:
     """Excel 2003 XML: typed cells, a merged title, a row placed by ss:Index, a cell placed by ss:Index."""
     def cell(value: object, column: int) -> str:
@@ -166,7 +177,8 @@ KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xlsx, Strict Open XML": ("charge
          "text named xls": ("charges.xls", write_text), "excel 2003 xml named xls": ("charges.xls", write_spreadsheet_2003),
          "excel 2003 xml": ("charges.xml", write_spreadsheet_2003),
          "columns of spaces (.prn)": ("charges.prn", write_columns_of_spaces),
-         "report printed to .txt": ("charges.txt", write_columns_of_spaces)}
+         "report printed to .txt": ("charges.txt", write_columns_of_spaces),
+         "Excel formatted text (.prn)": ("charges.prn", write_excel_prn)}
 
 
 @pytest.mark.parametrize("kind", KINDS)

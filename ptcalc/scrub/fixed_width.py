@@ -3,10 +3,12 @@ and text whose tabs line its values up.
 
 No delimiter separates the values: each column is the run of character positions its values fill, and two
 columns are apart where every line of the table has a space (as pandas' `read_fwf` infers them). A value may
-hold single spaces (`GP 59`, `Smith John`, a heading `Patient ID`): columns are apart by two spaces or more. A
-column's values may be aligned left or right within it. The columns are those of the lines with as many values
-as most lines have, or more: a subtotal's label written across two columns does not join them. Lines that do
-not fit the columns (a title, `Page 2 of 9`) are kept whole in their first cell.
+hold single spaces (`GP 59`, `Smith John`, a heading `Patient ID`): columns are apart by two spaces or more, or
+by one where the header's next word heads values that start (or, numbers, end) under it — Excel's .prn pads
+each column to its width, its text at the left and its numbers at the right. The columns are those of the
+header and the lines with as many values as most lines have, or more: a subtotal's label written across two
+columns does not join them. Lines that do not fit the columns (a title, `Page 2 of 9`) are kept whole in their
+first cell.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from collections import Counter
 
 _GAP = re.compile(r" {2,}")
 _TABS = re.compile(r"\t+")
+_WORD = re.compile(r"\S+")
 _VALUE = re.compile(r"\S+(?: \S+)*")  # words apart by single spaces: one value (`Patient ID`, `GP 59`)
 TABLE_FIELDS = 3  # a line of the table: at least this many values apart by two spaces or more
 SAMPLE_LINES = 50
@@ -58,7 +61,10 @@ def fixed_width_rows(text: str) -> list[list[str]]:
     """Every line cut at the columns' spans (values stripped); a line with a character where every table
     line has a space is one cell."""
     lines = [line.replace("\f", "").expandtabs().rstrip() for line in text.splitlines()]
-    spans = _column_spans(_typical_lines(_table_lines(lines)[:INFER_LINES]))
+    typical = _typical_lines(_table_lines(lines)[:INFER_LINES])
+    header = _header(lines, typical)
+    spans = _numbers_under_headings(_column_spans(header, [line for line in typical if line is not header]),
+                                    header, typical)
     edges = [0, *(edge for span in spans for edge in span), None]
     gaps = list(zip(edges[0::2], edges[1::2]))  # before the first column, between two, after the last
     rows = []
@@ -80,14 +86,49 @@ def _typical_lines(table: list[str]) -> list[str]:
     return [line for line, count in zip(table, counts) if count >= most]
 
 
-def _column_spans(table: list[str]) -> list[tuple[int, int]]:
-    """(start, end) of each run of positions some table line has a value at (a heading's single space
-    included: `Patient ID` is one column, though no line of it fills the space)."""
+def _header(lines: list[str], typical: list[str]) -> str:
+    """The line right above the first typical one (a rule line `-----` between them passed over), where it is
+    not typical itself: headings apart by single spaces (`Patient ID Date of Service`) make fewer values than a
+    line below has; else the first typical line."""
+    if not typical:
+        return ""
+    at = next(i for i, line in enumerate(lines) if line is typical[0])
+    above = at - 1
+    while above >= 0 and lines[above].strip() and _is_rule(lines[above]):
+        above -= 1
+    return lines[above] if above >= 0 and lines[above].strip() else typical[0]
+
+
+def _is_rule(line: str) -> bool:
+    return set(line.replace(" ", "")) <= set("-=_*~")
+
+
+def _column_spans(header: str, below: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each run of positions the header or a line below has a value at (a heading's single space
+    included: `Patient ID` is one column, though no line of it fills the space); and apart where one space
+    stands in every line before a heading's word under which words below start, or end where the word before
+    it has words below too (Excel's .prn pads a column to its width, text at the left and numbers at the right:
+    a date filling its column leaves one space before the code, `Patient ID Date of Service` one between two
+    headings; no word starts under `ID`, and `Time (min)`'s numbers end under `(min)` but none is under `Time`)."""
+    table = [header, *below]
     width = max(map(len, table), default=0)
     filled = [False] * width
+    spaces = [True] * width  # a space (or nothing) at the position in every line
     for line in table:
         for value in _VALUE.finditer(line):
             filled[value.start():value.end()] = [True] * (value.end() - value.start())
+        for position, char in enumerate(line):
+            if char != " ":
+                spaces[position] = False
+    words = [word.span() for line in below for word in _WORD.finditer(line)]
+    starts, ends = {start for start, _ in words}, {end for _, end in words}
+    under = [False] * (width + 1)  # a word below covers the position
+    for start, end in words:
+        under[start:end] = [True] * (end - start)
+    headings = [word.span() for word in _WORD.finditer(header)]
+    for (left_start, left_end), (start, end) in zip(headings, headings[1:]):
+        if spaces[start - 1] and (start in starts or end in ends and any(under[left_start:left_end])):
+            filled[start - 1] = False  # words below start under the heading, or end under it (numbers at the right)
     spans, start = [], None
     for position, used in enumerate([*filled, False]):
         if used and start is None:
@@ -96,3 +137,16 @@ def _column_spans(table: list[str]) -> list[tuple[int, int]]:
             spans.append((start, position))
             start = None
     return spans
+
+
+def _numbers_under_headings(spans: list[tuple[int, int]], header: str, table: list[str]) -> list[tuple[int, int]]:
+    """A column with no heading joins the headed one on its left where no line fills both: Excel's .prn writes a
+    heading at its column's left and the column's numbers at its right (`Units    ` over `       2`)."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined and not header[start:end].strip() and not any(
+                line[joined[-1][0]:joined[-1][1]].strip() and line[start:end].strip() for line in table):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
