@@ -373,6 +373,9 @@ def parse_date_or_year(value: Any, field: str = "date") -> date:
     return parse_date(value, field)
 
 
+MODIFIER_SLOTS = 4  # a claim line's modifier positions: 837P SV101-3 to SV101-6, CMS-1500 item 24D
+
+
 def parse_modifiers(value: Any, known: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Modifiers from 'GP 59', 'GP,59', 'gp-59', 'GP59' (glued: two characters each), '[GP][59]' or a list
     of them; order kept, blanks dropped; 'None' and 'N/A' are no modifier. With the `known` modifiers, a

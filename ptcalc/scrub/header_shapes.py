@@ -9,7 +9,7 @@ from datetime import datetime, time
 from itertools import takewhile
 
 from ..units import units_for_minutes
-from ..values import EXCEL_DAY_ZERO
+from ..values import EXCEL_DAY_ZERO, MODIFIER_SLOTS
 from .cells import amount_of, filled, has_code, is_amount, is_date, plain
 from .columns import REQUIRED
 from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
@@ -155,9 +155,6 @@ def values_beside_headers(header: list[object], columns: dict[str, int], modifie
                     mapping[name] = beside
         modifiers[:] = [beside if index == at else index for index in modifiers]
     return shifted
-
-
-MODIFIER_SLOTS = 4  # a claim line's modifiers: 837P SV101-3 to SV101-6, CMS-1500 item 24D
 
 
 def modifiers_beside(header: list[object], modifiers: list[int], used: set[int], sample: list[list[object]],

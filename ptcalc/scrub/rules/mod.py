@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ...assistant import AssistantUnits, assistant_units
 from ...kx import money
+from ...values import MODIFIER_SLOTS
 from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
@@ -413,9 +414,6 @@ class BypassModifierWithoutEdit(Rule):
                 yield self.finding(ctx, line, f"{message}; {line.payer or 'this payer'} is not bound by NCCI and its "
                                    "own edits may ask for it", field="modifiers", severity="info",
                                    fix="Remove it unless the plan's own policy pairs these codes")
-
-
-MODIFIER_SLOTS = 4  # a claim line's modifier positions: 837P SV101-3 to SV101-6, CMS-1500 item 24D
 
 
 class MoreModifiersThanTheClaimHolds(Rule):
