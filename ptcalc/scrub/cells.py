@@ -57,6 +57,15 @@ def has_code(value: Any) -> bool:
     return bool(CODE_AT_END.match(text)) and not NOT_A_LINE.search(text)  # `Subtotal for 97110` is no line
 
 
+_RULE = re.compile(r"([-=_*~])\1+")  # `-----`, `=====`: a printed report's line under its header or between groups
+
+
+def is_rule(text: str) -> bool:
+    """Text of rules alone (`-----  ------  ---`): no value, a line drawn."""
+    parts = text.split()
+    return bool(parts) and all(_RULE.fullmatch(part) for part in parts)
+
+
 _AMOUNT = re.compile(r"^\s*\(?-?\$?\s*\d[\d,]*(?:\.\d+)?-?\)?\s*$")  # `-5`, `(5.00)`, `5.00-` (trailing minus)
 
 

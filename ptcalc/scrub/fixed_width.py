@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .cells import is_rule
+
 _GAP = re.compile(r" {2,}")
 _TABS = re.compile(r"\t+")
 _WORD = re.compile(r"\S+")
@@ -94,13 +96,9 @@ def _header(lines: list[str], typical: list[str]) -> str:
         return ""
     at = next(i for i, line in enumerate(lines) if line is typical[0])
     above = at - 1
-    while above >= 0 and lines[above].strip() and _is_rule(lines[above]):
+    while above >= 0 and is_rule(lines[above]):
         above -= 1
     return lines[above] if above >= 0 and lines[above].strip() else typical[0]
-
-
-def _is_rule(line: str) -> bool:
-    return set(line.replace(" ", "")) <= set("-=_*~")
 
 
 def _column_spans(header: str, below: list[str]) -> list[tuple[int, int]]:

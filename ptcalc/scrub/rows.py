@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from .cells import NOT_A_LINE, amount_of, code_of, filled, has_code, is_amount, is_date, plain
+from .cells import NOT_A_LINE, amount_of, code_of, filled, has_code, is_amount, is_date, is_rule, plain
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -259,13 +259,10 @@ def _is_a_fee_or_payment(text: str) -> bool:
     return any(word in letters for word in _FEES_AND_PAYMENTS)
 
 
-_RULE = re.compile(r"\s*([-=_*~])\1+\s*")
-
-
 def _is_rule_line(row: list[Any]) -> bool:
-    """Every filled cell a run of one of - = _ * ~: a printed report's line under its header or between groups."""
+    """Every filled cell a rule (`-----`): a printed report's line under its header or between groups."""
     present = [value for value in row if filled(value)]
-    return bool(present) and all(isinstance(value, str) and _RULE.fullmatch(value) for value in present)
+    return bool(present) and all(isinstance(value, str) and is_rule(value) for value in present)
 
 
 def _repeats(header: list[str], row: list[Any]) -> bool:
