@@ -435,10 +435,11 @@ def test_delimited_text_with_runs_of_spaces_stays_delimited(text: str, tmp_path:
 
 def test_a_printed_reports_headings_of_several_words_are_one_column_each(tmp_path: Path) -> None:
     """`Patient ID`: no line fills the space between its words, yet it is one heading (columns are apart by two
-    spaces or more); numbers aligned right under wider headings."""
-    result = scrub_text(tmp_path, "Patient ID    Date of Service   CPT Code   Units   Time (min)   Modifiers\n"
-                                  "A100          03/02/2026        97110          2           30   GP\n"
-                                  "A100          03/02/2026        97140          1           15   GP\n", "charges.prn")
+    spaces or more), on every page the header is printed again; numbers aligned right under wider headings."""
+    header = "Patient ID    Date of Service   CPT Code   Units   Time (min)   Modifiers\n"
+    result = scrub_text(tmp_path, header + "A100          03/02/2026        97110          2           30   GP\n\n"
+                                  + header + "A100          03/02/2026        97140          1           15   GP\n",
+                        "charges.prn")
     assert result.reading["fields"] == {"patient_id": "Patient ID (A)", "dos": "Date of Service (B)",
                                         "cpt": "CPT Code (C)", "units": "Units (D)", "minutes": "Time (min) (E)",
                                         "modifiers": "Modifiers (F)"}

@@ -65,8 +65,8 @@ def fixed_width_rows(text: str) -> list[list[str]]:
     lines = [line.replace("\f", "").expandtabs().rstrip() for line in text.splitlines()]
     typical = _typical_lines(_table_lines(lines)[:INFER_LINES])
     header = _header(lines, typical)
-    spans = _numbers_under_headings(_column_spans(header, [line for line in typical if line is not header]),
-                                    header, typical)
+    below = [line for line in typical if line != header]  # the header printed again on each page is no value
+    spans = _numbers_under_headings(_column_spans(header, below), header, typical)
     edges = [0, *(edge for span in spans for edge in span), None]
     gaps = list(zip(edges[0::2], edges[1::2]))  # before the first column, between two, after the last
     rows = []
