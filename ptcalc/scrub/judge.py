@@ -7,7 +7,7 @@ the file, and partitions can go to several processes (`--jobs`). A partition is
 `crc32(patient_id) mod K`, stable across processes and runs: the hash partitioning a
 distributed engine applies to a key, so a billing company can give `partition_of` to Spark
 (`partitionBy`) or Dask (`shuffle` on it) and run the same `judge_partition` on each
-partition there (README, Scale).
+partition there (docs/performance.md, Scale).
 """
 from __future__ import annotations
 
