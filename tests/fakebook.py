@@ -168,7 +168,8 @@ class FakeApp:
 
 
 class FakeBook:
-    def __init__(self, wb: openpyxl.Workbook, name: str = "charges.xlsm") -> None:
+    def __init__(self, wb: openpyxl.Workbook, name: str = "charges.xlsm", fullname: str | None = None) -> None:
         self.name = name
+        self.fullname = fullname or name  # a saved workbook's path; a new one's (and xlwings Lite's) only its name
         self.sheets = FakeSheets(wb)
         self.app = FakeApp()

@@ -362,3 +362,54 @@ def test_excels_message_says_what_to_do_in_excel_not_on_the_command_line() -> No
         "charges.xlsm: columns C (CPT) and D (Code) both mean 'cpt'; keep one, or rename the other",
         "charges.xlsm: no header row names patient_id, dos, cpt, units: ...; head each column with one of those "
         "names (a header cell above its values)"]
+
+
+def test_the_button_judges_with_the_clinics_settings_as_the_command_line_does(tmp_path: Path) -> None:
+    """A clinic's ptcalc.yaml names its staff, its plans, its locality and the sheet its exports keep the charges
+    on. Before, only `ptcalc scrub` read it: the button on the same saved export passed an assistant's line without
+    CQ as a therapist's and a local Medicare Advantage plan as Medicare (three DAT008 notes and nothing else),
+    priced at national rates, and scrubbed the sheet in view instead of the charges."""
+    import json
+
+    from .test_batch import STAFFED
+    from .test_reference import run_cli
+
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    week = book.create_sheet("Week")
+    for line in STAFFED.splitlines():
+        week.append(next(iter(__import__("csv").reader([line]))))
+    book.active = book.sheetnames.index("Week")
+    path = clinic / "export.xlsx"
+    book.save(path)
+    (clinic / "ptcalc.yaml").write_text("providers:\n  Kim Lee: PTA\n")
+
+    alone = scrub_book(FakeBook(openpyxl.load_workbook(path), "export.xlsx"), as_of=AS_OF)  # no path: Lite's case
+    assert {(f.row, f.rule) for f in alone.findings} == {(2, "DAT008"), (3, "DAT008"), (4, "DAT008")}
+    assert "settings" not in alone.reading and "national rates" in alone.reading["locality"]
+
+    book["Notes"].append(["Week of March 2: charges on the Week sheet"])
+    book.active = book.sheetnames.index("Notes")  # the sheet in view is not the charges
+    book.save(path)
+
+    (clinic / "ptcalc.yaml").write_text("sheet: Week\nlocality: Manhattan\nproviders:\n  Kim Lee: PTA\n"
+                                        "  Jane Smith: PT\n  1234567893: PTA\npayers:\n  Sunshine Senior Plan: medicare_advantage\n")
+    saved = openpyxl.load_workbook(path)
+    result = scrub_book(FakeBook(saved, "export.xlsx", str(path)), as_of=AS_OF)
+    assert result.sheet.sheet_name == "Week" and "Scrub Report" in saved.sheetnames
+    assert {(f.row, f.rule) for f in result.findings} == {(2, "MOD005"), (4, "MOD005")}  # no DAT008 left
+    assert result.reading["settings"].endswith("ptcalc.yaml: locality 13202-01, sheet 'Week', 3 providers, "
+                                               "1 payer name")
+    command_line = json.loads(run_cli("scrub", str(path), "--format", "json", "--as-of", str(AS_OF)).stdout)
+    assert [(f["row"], f["rule"], f["message"]) for f in command_line["findings"]] == \
+        [(f.row, f.rule, f.message) for f in result.findings]
+    assert command_line["reading"]["locality"] == result.reading["locality"]  # Manhattan's, said by the file
+
+    (clinic / "ptcalc.yaml").write_text("localty: Manhattan\n")
+    excel = FakeBook(openpyxl.load_workbook(path), "export.xlsx", str(path))
+    asyncio.run(pt_scrub(excel))
+    [(prompt, _, _)] = excel.app.alerts
+    assert prompt.endswith("ptcalc.yaml: 'localty' is not a setting (the settings: columns, locality, locations, "
+                           "payers, providers, sheet)")

@@ -5,6 +5,7 @@ active sheet), in place.
 Lite and the tests' openpyxl-backed stand-in all provide:
 `book.name`, `book.sheets[name]`, `name in [s.name for s in book.sheets]`, `book.sheets.active`,
 `book.sheets.add(name, after=)`, `sheet.activate()`, `book.app.alert(...)`,
+`book.fullname` (where it gives a file's path: the clinic's settings beside it),
 `sheet.used_range.last_cell.row/column`, `sheet.range((r, c)[, (r2, c2)])` with
 `.options(ndim=2, err_to_str=True).value`, `.formula = rows`,
 `.value = rows`, `.clear_contents()`, `.color = ...`, and `sheet.clear()`; and the sheet's merges (merges.py:
@@ -25,7 +26,9 @@ from typing import Any
 import xlwings as xw
 from xlwings import script
 
+from ptcalc.clinic_settings import ClinicSettings, settings_for
 from ptcalc.errors import UsageError
+from ptcalc.refdata import load_reference
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
 from ptcalc.scrub.layout import HEADER_SCAN_ROWS, NAME_THE_COLUMNS, SAY_WHICH
@@ -77,10 +80,26 @@ class _Charges:
     width: int  # the user's columns
 
 
-def _charge_sheet(book: Any, sheet_name: str) -> Any:
-    """The sheet named `sheet_name`; a workbook without a `Charges` sheet (an export pasted into a workbook of
-    its own) has the charges on the sheet the user is looking at."""
+def _clinic_settings(book: Any) -> ClinicSettings:
+    """The `ptcalc.yaml` files at and above the workbook's folder, as `ptcalc scrub` reads them for the same file:
+    the button and the command line judge a clinic's sheet alike (its staff, plan names, locality). None for a
+    workbook that is not a saved file here (a new book; xlwings Lite, whose Python sees no local folders)."""
+    fullname = getattr(book, "fullname", None)
+    try:
+        path = Path(fullname) if isinstance(fullname, str) and fullname else None
+        saved = path is not None and path.is_absolute() and path.is_file()
+    except OSError:  # a name the system cannot look up (an online workbook's address)
+        saved = False
+    return settings_for(path) if saved else ClinicSettings()
+
+
+def _charge_sheet(book: Any, sheet_name: str, settings: ClinicSettings) -> Any:
+    """The sheet named `sheet_name` (else the one the clinic's settings name, where the book has it); a workbook
+    without a `Charges` sheet (an export pasted into a workbook of its own) has the charges on the sheet the user
+    is looking at."""
     names = [s.name for s in book.sheets]
+    if sheet_name == CHARGES_SHEET and settings.sheet in names and sheet_name not in names:
+        sheet_name = settings.sheet
     if sheet_name in names:
         return book.sheets[sheet_name]
     active = book.sheets.active
@@ -90,8 +109,8 @@ def _charge_sheet(book: Any, sheet_name: str) -> Any:
                      f"{sheet_name!r}, or run the scrub with it active")
 
 
-def _read_charges(book: Any, sheet_name: str) -> _Charges:
-    sheet = _charge_sheet(book, sheet_name)
+def _read_charges(book: Any, sheet_name: str, settings: ClinicSettings) -> _Charges:
+    sheet = _charge_sheet(book, sheet_name, settings)
     last = sheet.used_range.last_cell
     # err_to_str: an error cell (#N/A of a lookup) is read as the error it shows, not as an empty cell
     rows = sheet.range((1, 1), (last.row, last.column)).options(ndim=2, err_to_str=True).value
@@ -101,21 +120,29 @@ def _read_charges(book: Any, sheet_name: str) -> _Charges:
 
 def scrub_book(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = None) -> ScrubResult:
     """Scrub the sheet in place (classic xlwings, and the tests)."""
-    charges = _read_charges(book, sheet_name)
+    settings = _clinic_settings(book)
+    charges = _read_charges(book, sheet_name, settings)
     merged = merges_asked(charges.sheet, len(charges.own), charges.width) if charges.width else {}
-    return _scrub_in_place(book, charges, merged, as_of)
+    return _scrub_in_place(book, charges, merged, as_of, settings)
 
 
 async def scrub_book_async(book: Any, sheet_name: str = CHARGES_SHEET, as_of: date | None = None) -> ScrubResult:
     """The same where the sheet's merges are asked asynchronously (xlwings Lite)."""
-    charges = _read_charges(book, sheet_name)
+    settings = _clinic_settings(book)
+    charges = _read_charges(book, sheet_name, settings)
     merged = await merges_asked_async(charges.sheet, len(charges.own), charges.width) if charges.width else {}
-    return _scrub_in_place(book, charges, merged, as_of)
+    return _scrub_in_place(book, charges, merged, as_of, settings)
 
 
-def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | None) -> ScrubResult:
+def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | None,
+                    settings: ClinicSettings) -> ScrubResult:
     sheet, own, width = charges.sheet, charges.own, charges.width
-    result = scrub_sheet(RawSheet(Path(book.name), charges.name, own, merged_below=merged), as_of=as_of)
+    locality, said_by = settings.locality_or(None)
+    result = scrub_sheet(RawSheet(Path(book.name), charges.name, own, merged_below=merged),
+                         settings.reference(load_reference()), as_of, settings.columns_with(None),
+                         locality=locality, locality_from=said_by)
+    if settings.paths:
+        result.reading["settings"] = settings.described()
     header_index = result.header_index  # the header the scrub found (title rows above it are the user's)
 
     block = [list(OUTPUT_HEADERS)]
