@@ -406,6 +406,8 @@ def test_the_button_judges_with_the_clinics_settings_as_the_command_line_does(tm
     assert [(f["row"], f["rule"], f["message"]) for f in command_line["findings"]] == \
         [(f.row, f.rule, f.message) for f in result.findings]
     assert command_line["reading"]["locality"] == result.reading["locality"]  # Manhattan's, said by the file
+    said = [row[0].value for row in saved["Scrub Summary"].iter_rows() if isinstance(row[0].value, str)]
+    assert any(text.startswith("settings: ") and text.endswith("1 payer name") for text in said)
 
     (clinic / "ptcalc.yaml").write_text("localty: Manhattan\n")
     excel = FakeBook(openpyxl.load_workbook(path), "export.xlsx", str(path))

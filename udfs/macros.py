@@ -82,8 +82,8 @@ class _Charges:
 
 def _clinic_settings(book: Any) -> ClinicSettings:
     """The `ptcalc.yaml` files at and above the workbook's folder, as `ptcalc scrub` reads them for the same file:
-    the button and the command line judge a clinic's sheet alike (its staff, plan names, locality). None for a
-    workbook that is not a saved file here (a new book; xlwings Lite, whose Python sees no local folders)."""
+    the button and the command line judge a clinic's sheet alike (its staff, plan names, locality). None are read
+    for a workbook that is not a saved file here (a new book; xlwings Lite, whose Python sees no local folders)."""
     fullname = getattr(book, "fullname", None)
     try:
         path = Path(fullname) if isinstance(fullname, str) and fullname else None
