@@ -312,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None = None) -> int:
+    _write_utf8()
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "reference", None):
@@ -341,6 +342,17 @@ def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None 
         print(f"ptcalc {args.command}: internal error ({type(exc).__name__}: {exc}); this is a ptcalc bug, please "
               "report it with the input that caused it (PTCALC_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_UNUSABLE
+
+
+def _write_utf8() -> None:
+    """Standard output and error in UTF-8 on every system. Windows writes a redirected stream (`ptcalc scrub week.csv
+    --format json > week.json`) in its ANSI code page: a patient `Nguyễn` stopped the command, and `José` came out
+    as a cp1252 byte where JSON is UTF-8 (RFC 8259). Printed reports are now the bytes `-o` writes. A console is
+    written through its own Unicode interface whatever the encoding says."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
 
 
 def _broken_pool(exc: Exception) -> bool:

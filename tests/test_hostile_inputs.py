@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import struct
+import sys
 import time
 import zipfile
 import zlib
@@ -431,3 +432,30 @@ def test_a_cell_longer_than_excel_holds_is_said_on_its_line(tmp_path: Path) -> N
     source.write_text(f"{HEADER},note\nP1,2026-03-02,97110,1,15,GP,{'y' * 40_000}\n")
     code, out, _ = run_safely("scrub", str(source), "--format", "json", "--as-of", AS_OF, inputs=(source,))
     assert [f["message"][:40] for f in json.loads(out)["findings"]] == ["cell length: a cell of 40,000 characters"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_json_and_csv_printed_to_a_redirected_stdout_are_utf8_whatever_the_systems_code_page(
+        tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows writes a redirected stdout (`ptcalc scrub week.csv --format json > week.json`) in its ANSI code page,
+    cp1252: a patient `Nguyễn` stopped the command with an internal error, and `José` came out as one cp1252 byte
+    where JSON is UTF-8 (RFC 8259), so a reader saw garbage. What -o writes and what is printed are the same bytes;
+    the summary line on stderr too says an accented file name whole."""
+    from ptcalc.cli import run
+
+    sheet = tmp_path / "semaine_été.csv"
+    sheet.write_text(f"{HEADER}\nNguyễn Văn An,2026-03-02,97110,1,15,\nJosé Peña,2026-03-02,97110,1,15,GP\n",
+                     encoding="utf-8")
+    out, err = io.BytesIO(), io.BytesIO()
+    monkeypatch.setattr("sys.stdout", io.TextIOWrapper(out, encoding="cp1252", newline=""))
+    monkeypatch.setattr("sys.stderr", io.TextIOWrapper(err, encoding="cp1252", newline=""))
+    code = run(["scrub", str(sheet), "--format", fmt, "--as-of", AS_OF])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    printed_bytes = out.getvalue()
+    printed, said = printed_bytes.decode("utf-8"), err.getvalue().decode("utf-8")
+    assert code == 1 and "internal error" not in said and "semaine_été.csv" in said  # MOD001 on Nguyễn's line
+    assert "Nguyễn Văn An" in printed and "José Peña" not in printed  # his line is clean: no finding names him
+    written = tmp_path / f"written.{fmt}"
+    assert run(["scrub", str(sheet), "-o", str(written), "--as-of", AS_OF]) == 1
+    assert printed_bytes == written.read_bytes()
