@@ -495,6 +495,26 @@ def test_tabs_that_line_values_up_are_read_as_one_gap_each(tmp_path: Path) -> No
     assert [(f.row, f.rule) for f in result.findings] == [(3, "MOD010")]
 
 
+def test_tabs_that_line_values_up_at_the_tab_stops_keep_the_blank_cells(tmp_path: Path) -> None:
+    """A report printed to text whose tabs take each value to its column's tab stop, 8 characters apart: a visit's
+    later lines print no patient or date (four tabs first), a line without modifiers leaves that stop empty. Read
+    at every tab, the header's CPT sat over the lines' modifiers (GP an unknown code on every line); read a run of
+    tabs as one, the blank cells were lost and a visit's second line put 97140 under Patient."""
+    result = scrub_text(tmp_path, "Charges for the week\n"
+                                  "Patient\t\tDOS\t\tCPT\tMod\tUnits\tMin\n"
+                                  "A100\t\t03/02/2026\t97110\tGP\t2\t30\n"
+                                  "\t\t\t\t97140\tGP\t1\t15\n"
+                                  "B2000001\t03/02/2026\t97110\t\t1\t15\n"
+                                  "C3\t\t03/03/2026\t97530\tGP KX\t1\t15\n"
+                                  "\t\t\t\t97112\tGP\t1\t15\t\t\n")
+    assert [(line.patient_id, line.dos.day, line.cpt, line.modifiers, line.units, line.minutes)
+            for line in result.lines] == [
+        ("A100", 2, "97110", ("GP",), 2, 30), ("A100", 2, "97140", ("GP",), 1, 15), ("B2000001", 2, "97110", (), 1, 15),
+        ("C3", 3, "97530", ("GP", "KX"), 1, 15), ("C3", 3, "97112", ("GP",), 1, 15)]
+    assert sorted((f.row, f.rule) for f in result.findings) == [(4, "DAT008"), (5, "MOD001"), (7, "DAT008")]
+    assert "each value read in the column whose tab stop it starts at" in result.reading["source_problems"][0]
+
+
 def test_a_tab_delimited_export_with_blank_cells_keeps_them(tmp_path: Path) -> None:
     """Excel's "Text (Tab delimited)": every line as wide as the header, a blank cell two tabs in a row."""
     result = scrub_text(tmp_path, "Patient\tDOS\tCPT\tUnits\tMinutes\tModifiers\tPayer\n"

@@ -1,5 +1,5 @@
 """Text in columns of spaces: a report printed to a file, or Excel's "Formatted Text (Space delimited)" (.prn);
-and text whose tabs line its values up.
+and text whose tabs line its values up (at the tab stops, or only apart by runs of tabs).
 
 No delimiter separates the values: each column is the run of character positions its values fill, and two
 columns are apart where every line of the table has a space (as pandas' `read_fwf` infers them). A value may
@@ -23,6 +23,7 @@ _WORD = re.compile(r"\S+")
 _VALUE = re.compile(r"\S+(?: \S+)*")  # words apart by single spaces: one value (`Patient ID`, `GP 59`)
 TABLE_FIELDS = 3  # a line of the table: at least this many values apart by two spaces or more
 SAMPLE_LINES = 50
+TAB_WIDTH = 8  # characters from one tab stop to the next, as text editors and terminals show a tab
 INFER_LINES = 2_000  # the table's lines the columns are inferred from
 
 
@@ -52,6 +53,51 @@ def tabs_line_up(text: str) -> bool:
     at_every_tab = Counter(len(line.split("\t")) for line in sample).most_common(1)[0][1]
     at_runs = Counter(len(_TABS.split(line.rstrip("\t"))) for line in sample).most_common(1)[0][1]
     return at_runs > at_every_tab
+
+
+def values_at_tab_stops(text: str) -> list[int] | None:
+    """The tab stops (every TAB_WIDTH characters, as a text editor shows tabs) at which a report printed to text
+    starts its columns, where its tabs line the values up there: a value short of the next stop gets one tab more,
+    and a blank cell leaves its stop empty (a visit's later lines without its patient and date, a line without
+    modifiers). None where the tabs delimit cells or line nothing up at the stops. The columns are the stops of the
+    first line with the most values (the header, as a rule); the text lines up when more lines start every value
+    at one of them than agree on their number of cells, cut at every tab or at each run of tabs."""
+    sample = [line for line in text[:65_536].splitlines()[:SAMPLE_LINES] if line.strip()]
+    if not any("\t\t" in line for line in sample):
+        return None
+    placed = [_at_tab_stops(line) for line in sample]
+    stops = [start for start, _ in max(placed, key=len)]
+    fitting = sum(1 for values in placed if all(start in stops for start, _ in values))
+    at_every_tab = Counter(len(line.split("\t")) for line in sample).most_common(1)[0][1]
+    at_runs = Counter(len(_TABS.split(line.rstrip("\t"))) for line in sample).most_common(1)[0][1]
+    return stops if fitting > max(at_every_tab, at_runs) else None
+
+
+def tab_stop_rows(text: str, stops: list[int]) -> list[list[str]]:
+    """Every line's values in the columns whose stops they start at, a blank cell where none does; a line whose
+    values start elsewhere (a title written across) gives its values in order."""
+    column_at = {stop: i for i, stop in enumerate(stops)}
+    rows = []
+    for line in text.splitlines():
+        placed = _at_tab_stops(line)
+        if all(start in column_at for start, _ in placed):
+            row = [""] * len(stops) if placed else []
+            for start, value in placed:
+                row[column_at[start]] = value
+            rows.append(row)
+        else:
+            rows.append([value for _, value in placed])
+    return rows
+
+
+def _at_tab_stops(line: str) -> list[tuple[int, str]]:
+    """The line's values, each with the character position it starts at when its tabs are shown as tab stops."""
+    at, placed = 0, []
+    for piece in line.split("\t"):
+        if piece.strip():
+            placed.append((at, piece.strip()))
+        at = (at + len(piece)) // TAB_WIDTH * TAB_WIDTH + TAB_WIDTH  # the next stop after the piece
+    return placed
 
 
 def one_tab_per_gap(text: str) -> str:

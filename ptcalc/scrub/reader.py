@@ -25,7 +25,8 @@ from xml.etree import ElementTree
 from ..errors import UsageError
 from .cells import filled
 from .columns import column_letter
-from .fixed_width import fixed_width_rows, looks_fixed_width, one_tab_per_gap, tabs_line_up
+from .fixed_width import (TAB_WIDTH, fixed_width_rows, looks_fixed_width, one_tab_per_gap, tab_stop_rows,
+                          tabs_line_up, values_at_tab_stops)
 from .html_table import html_rows, looks_like_html
 from .sheet_parts import all_rows, load_in_parts, parts_wanted, rows_of
 from .spreadsheet_2003 import looks_like_spreadsheet_2003, spreadsheet_2003_rows
@@ -545,24 +546,30 @@ def _read_csv(path: Path, stream: bool = False) -> RawSheet:
     text, odd_lines, windows_1252 = _decode(path, raw)
     del raw
     delimiter = _sniff_delimiter(text)
-    tabs_as_padding = delimiter == "\t" and tabs_line_up(text)
+    tab_stops = values_at_tab_stops(text) if delimiter == "\t" else None
+    tabs_as_padding = delimiter == "\t" and not tab_stops and tabs_line_up(text)
     if tabs_as_padding:
         text = one_tab_per_gap(text)
     fields = _fields_per_line(text, delimiter)
     columns_of_spaces = not (delimiter == "\t" and fields > 1) and looks_fixed_width(text, fields)  # tabs, not spaces
     sheet = RawSheet(path, path.stem[:31] or "Sheet1", [], decimal_comma=delimiter == ";",
-                     delimiter=None if columns_of_spaces else delimiter)
+                     delimiter=None if columns_of_spaces or tab_stops else delimiter)
     if windows_1252:
         sheet.notes.append("encoding: read as Windows-1252 (the file is not UTF-8: Excel's \"CSV (Comma "
                            "delimited)\" on Windows); check an accented name reads right, or save as CSV UTF-8")
     if tabs_as_padding:
         sheet.notes.append("tabs: each run of tabs read as one (they line the values up, as a report printed to "
                            "text does); check the reading's columns, or export as csv or Excel")
-    if columns_of_spaces:
+    if tab_stops:
+        sheet.notes.append(f"tabs: each value read in the column whose tab stop it starts at ({TAB_WIDTH} characters "
+                           "apart, as a report printed to text lines them up), a blank cell where none does; check "
+                           "the reading's columns, or export as csv or Excel")
+        rows: Iterator[list[str]] = iter(tab_stop_rows(text, tab_stops))
+    elif columns_of_spaces:
         sheet.decimal_comma = False
         sheet.notes.append("file type: text in columns of spaces (a report printed to a file), each column read "
                            "where its values line up; check the reading's columns, or export as csv or Excel")
-        rows: Iterator[list[str]] = iter(fixed_width_rows(text))
+        rows = iter(fixed_width_rows(text))
     else:
         rows = _csv_rows(path, text, delimiter, odd_lines, sheet.row_notes, sheet.notes)
     if stream:
