@@ -171,6 +171,17 @@ def copy_xls(path: Path) -> None:
     path.write_bytes((DATA / "charges_export.xls").read_bytes())
 
 
+def write_tab_stops(path: Path) -> None:
+    """A report printed to text with tabs: each value followed by as many tabs as take the next to its column's tab
+    stop (every 8 characters), a blank cell (E200's modifiers) its stop left empty."""
+    cells = [HEADER, *[list(map(_cell, line)) for line in LINES]]
+    stops = [(max(len(row[c]) for row in cells) // 8 + 1) * 8 for c in range(len(HEADER))]
+
+    lines = ["".join(cell + "\t" * (stop // 8 - len(cell) // 8) for cell, stop in zip(row[:-1], stops)) + row[-1]
+             for row in cells]
+    path.write_text("\n".join([TITLE, "", *lines]) + "\n")
+
+
 KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xlsx, Strict Open XML": ("charges.xlsx", write_strict_xlsx),
          "xlsx, prefixed elements (.NET)": ("charges.xlsx", write_prefixed_xlsx), "xls": ("charges.xls", copy_xls),
          "ods": ("charges.ods", write_ods), "html named xls": ("charges.xls", write_html),
@@ -178,7 +189,8 @@ KINDS = {"xlsx": ("charges.xlsx", write_xlsx), "xlsx, Strict Open XML": ("charge
          "excel 2003 xml": ("charges.xml", write_spreadsheet_2003),
          "columns of spaces (.prn)": ("charges.prn", write_columns_of_spaces),
          "report printed to .txt": ("charges.txt", write_columns_of_spaces),
-         "Excel formatted text (.prn)": ("charges.prn", write_excel_prn)}
+         "Excel formatted text (.prn)": ("charges.prn", write_excel_prn),
+         "report printed to .txt with tabs": ("charges.txt", write_tab_stops)}
 
 
 @pytest.mark.parametrize("kind", KINDS)
