@@ -249,3 +249,74 @@ def test_a_localitys_name_with_its_state_is_the_locality(locality: str, key: str
     assert fee(["97110"], [1], locality, 2026) == fee(["97110"], [1], key, 2026)
     with pytest.raises(PtcalcInputError, match="is not a Medicare locality"):
         fee(["97110"], [1], elsewhere, 2026)
+
+
+def _cms_rvus(path: Path) -> dict[str, tuple[str, Decimal, Decimal, Decimal, str]]:
+    """HCPCS (no modifier) -> status, work, non-facility PE and MP RVUs, MULT PROC, read from CMS's own file."""
+    import csv
+
+    rows = {}
+    with path.open(encoding="latin-1", newline="") as handle:
+        for row in csv.reader(handle):
+            if len(row) > 18 and len(row[0]) == 5 and not row[1] and row[5][:1].isdigit():
+                rows[row[0]] = (row[3], Decimal(row[5]), Decimal(row[6]), Decimal(row[10]), row[18])
+    return rows
+
+
+def _cms_gpcis(path: Path) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """MAC-LL -> work GPCI with the 1.0 floor, PE GPCI, MP GPCI (2025's file has no unfloored column)."""
+    import csv
+
+    with path.open(encoding="latin-1", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = next(row for row in rows if row and row[0].startswith("Medicare Administrative Contractor"))
+    work = next(i for i, name in enumerate(header) if "PW GPCI" in name and "with 1.0 Floor" in name)
+    return {f"{row[0].strip()}-{row[2].strip()}": (Decimal(row[work]), Decimal(row[work + 1]), Decimal(row[work + 2]))
+            for row in rows if row and row[0].strip().isdigit()}
+
+
+CMS_FILES = Path(__file__).parents[1] / "data" / "cms"
+CMS_YEARS = {2025: ("PPRRVU2025_Oct.pt-rows.csv", "GPCI2025.csv", Decimal("32.3465")),
+             2026: ("PPRRVU2026_Jul_nonQPP.csv", "GPCI2026.csv", Decimal("33.4009"))}
+
+
+@pytest.fixture(scope="module")
+def cms_tables() -> dict[int, tuple[dict, dict, Decimal]]:
+    return {year: (_cms_rvus(CMS_FILES / rvus), _cms_gpcis(CMS_FILES / gpcis), factor)
+            for year, (rvus, gpcis, factor) in CMS_YEARS.items()}
+
+
+def _cms_fees(visit: list[tuple[str, int]], rvus: dict, gpci: tuple, factor: Decimal) -> set[Decimal]:
+    """The allowed amount as CMS's formula gives it (facts §3.2-3.3), from the raw files: each unit (W×GW + PE×GPE
+    + MP×GMP) × CF rounded to cents; of the units of MULT PROC 5 codes (the therapy MPPR's), the one with the
+    highest PE paid in full and every other with half its PE; other codes in full; status other than A/T pays
+    nothing. Where two codes tie for the highest PE, CMS does not say which is paid in full (the cents may
+    differ): the amounts of either."""
+    gw, gpe, gmp = gpci
+    units = []
+    for code, count in visit:
+        status, work, pe, mp, mult = rvus[code]
+        if status in ("A", "T"):
+            full = (work * gw + pe * gpe + mp * gmp) * factor
+            reduced = (work * gw + pe * gpe / 2 + mp * gmp) * factor if mult == "5" else full
+            units += [(pe * gpe if mult == "5" else None, full, reduced)] * count
+    highest = max((pe for pe, _, _ in units if pe is not None), default=None)
+    cents = Decimal("0.01")
+    return {sum(((full if i == top else reduced).quantize(cents, rounding="ROUND_HALF_UP")
+                 for i, (_, full, reduced) in enumerate(units)), Decimal("0.00"))
+            for top in [i for i, (pe, _, _) in enumerate(units) if pe is not None and pe == highest] or [None]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_every_locality_and_visit_prices_as_cms_arithmetic_on_cms_own_files(cms_tables, data) -> None:
+    """Independent of the importers and the reference YAML: random visits of the code set, at random localities of
+    either year, priced from CMS's PPRRVU and GPCI files as they are, must equal visit_fee to the cent."""
+    year = data.draw(st.sampled_from(sorted(cms_tables)))
+    rvus, gpcis, factor = cms_tables[year]
+    codes = sorted(code for code in load_reference().codes if code in rvus and rvus[code][0] not in ("C", "R"))
+    locality = data.draw(st.sampled_from(sorted(gpcis)))
+    visit = data.draw(st.lists(st.tuples(st.sampled_from(codes), st.integers(1, 4)), min_size=1, max_size=5,
+                               unique_by=lambda item: item[0]))
+    priced = visit_fee([code for code, _ in visit], [count for _, count in visit], locality, year).total
+    assert priced in _cms_fees(visit, rvus, gpcis[locality], factor), (year, locality, visit)
