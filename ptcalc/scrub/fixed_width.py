@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 from .cells import is_rule
 
@@ -73,21 +74,19 @@ def values_at_tab_stops(text: str) -> list[int] | None:
     return stops if fitting > max(at_every_tab, at_runs) else None
 
 
-def tab_stop_rows(text: str, stops: list[int]) -> list[list[str]]:
+def tab_stop_rows(text: str, stops: list[int]) -> Iterator[list[str]]:
     """Every line's values in the columns whose stops they start at, a blank cell where none does; a line whose
     values start elsewhere (a title written across) gives its values in order."""
     column_at = {stop: i for i, stop in enumerate(stops)}
-    rows = []
     for line in text.splitlines():
         placed = _at_tab_stops(line)
         if all(start in column_at for start, _ in placed):
             row = [""] * len(stops) if placed else []
             for start, value in placed:
                 row[column_at[start]] = value
-            rows.append(row)
+            yield row
         else:
-            rows.append([value for _, value in placed])
-    return rows
+            yield [value for _, value in placed]
 
 
 def _at_tab_stops(line: str) -> list[tuple[int, str]]:

@@ -564,7 +564,7 @@ def _read_csv(path: Path, stream: bool = False) -> RawSheet:
         sheet.notes.append(f"tabs: each value read in the column whose tab stop it starts at ({TAB_WIDTH} characters "
                            "apart, as a report printed to text lines them up), a blank cell where none does; check "
                            "the reading's columns, or export as csv or Excel")
-        rows: Iterator[list[str]] = iter(tab_stop_rows(text, tab_stops))
+        rows: Iterator[list[str]] = tab_stop_rows(text, tab_stops)
     elif columns_of_spaces:
         sheet.decimal_comma = False
         sheet.notes.append("file type: text in columns of spaces (a report printed to a file), each column read "
