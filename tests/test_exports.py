@@ -1128,6 +1128,38 @@ def test_a_report_with_a_row_per_visit_and_numbered_codes_is_read_as_a_line_per_
         (None, None, None), ("M54.50", 6, "97110"), (None, 7, None)]
 
 
+def test_a_grid_with_a_column_per_code_is_read_as_a_line_per_filled_cell(tmp_path: Path) -> None:
+    """A clinic's charge grid: a row per visit, a column headed by each code, the cell its units (0 or blank: not
+    billed), a modifiers column for the visit, a total row. Before: refused, no column is the code."""
+    sheet = tmp_path / "grid.csv"
+    sheet.write_text("Week of March 2,,,,,,,,\n"
+                     "Patient,DOS,Mods,97110 Ther Ex,97140 Manual,97530,97161,Total Timed Minutes,Payer\n"
+                     "G1,03/02/2026,GP,2,1,,,45,Medicare\n"            # 45 minutes: 3 units, clean
+                     "G2,03/02/2026,GP,0,,1,1,15,Medicare\n"           # evaluation + 97530: clean (no edit since 2020)
+                     "G3,03/03/2026,GP,3,,,,20,Medicare\n"             # 3 units for 20 minutes: UNT001
+                     "Total,,,5,1,1,1,,\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["source_row"], f["rule"]) for f in report["findings"]} == {(7, 5, "UNT001")}
+    summary, reading = report["summary"], report["reading"]
+    assert (summary["lines"], summary["not_claim_lines"]) == (5, 1)
+    assert reading["reshaped"].startswith("a row per visit with a column per code (97110, 97140, 97530, 97161): "
+                                          "each code's filled cell read as a line of that code")
+    assert (reading["fields"]["cpt"], reading["fields"]["units"]) == ("CPT (G)", "Units (H)")
+
+
+def test_a_grid_of_numbers_typed_as_headings_with_minutes_per_code(tmp_path: Path) -> None:
+    """Headings typed as numbers (97110 in a number cell) and a `Min` column beside each code's units."""
+    path = tmp_path / "grid.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Acct", "Date of Service", "Modifier", 97110, "97110 Min", 97140, "97140 Min"])
+    book.active.append(["N1", datetime(2026, 3, 2), "GP", 2, 33, 1, 7])     # CMS example: 33 + 7 minutes, 2 + 1
+    book.active.append(["N2", datetime(2026, 3, 2), "GP", 2, 20, 1, 8])     # 28 minutes: 2 units, 1 of each
+    book.save(path)
+    _, report = scrub_json(path)
+    assert [(f["source_row"], f["cpt"], f["rule"]) for f in report["findings"]] == [(3, "97110", "UNT001")]
+    assert report["reading"]["fields"]["minutes"] == "Minutes (G)" and report["summary"]["lines"] == 4
+
+
 @pytest.mark.parametrize("header", [
     "Acct,DOS,CPT,Mod 1,Mod 2,Mod 3,Mod 4,Units,Minutes,Dx 1,Dx 2",            # split modifiers, numbered diagnoses
     "Acct,DOS,CPT,Units,Minutes,Modifier 1,Modifier 2,ICD Code 1,ICD Code 2"])

@@ -415,3 +415,18 @@ def test_the_button_judges_with_the_clinics_settings_as_the_command_line_does(tm
     [(prompt, _, _)] = excel.app.alerts
     assert prompt.endswith("ptcalc.yaml: 'localty' is not a setting (the settings: columns, locality, locations, "
                            "payers, providers, sheet)")
+
+
+def test_a_grid_with_a_column_per_code_is_refused_by_the_button_saying_what_reads_it() -> None:
+    """The button writes its results beside each row, a row a charge line; a grid (a row per visit, a column per
+    code) is read by `ptcalc scrub`, and the message box says so instead of only listing the missing columns."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["Patient", "DOS", "Mods", 97110, "97140 Manual", "Total Timed Minutes"])
+    sheet.append(["G1", datetime(2026, 3, 2), "GP", 2, 1, 45])
+    excel = FakeBook(book)
+    asyncio.run(pt_scrub(excel))
+    [(prompt, _, _)] = excel.app.alerts
+    assert "97110 (D), 97140 Manual (E) head a column per code: the Scrub button needs a row per charge line" in prompt
+    assert "ptcalc scrub" in prompt and "Traceback" not in prompt and book.sheetnames == ["Charges"]

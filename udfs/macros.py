@@ -31,7 +31,7 @@ from ptcalc.errors import UsageError
 from ptcalc.refdata import load_reference
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
-from ptcalc.scrub.layout import HEADER_SCAN_ROWS, NAME_THE_COLUMNS, SAY_WHICH
+from ptcalc.scrub.layout import GRID_READ, HEADER_SCAN_ROWS, NAME_THE_COLUMNS, SAY_WHICH
 from ptcalc.scrub.report import (REPORT_HEADERS, added_columns, escape_formula, link_to_line, report_rows,
                                  summary_rows)
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
@@ -200,7 +200,10 @@ def say_in_excel(book: Any, problem: UsageError) -> None:
 
 
 # What the command line's words advise (its options, a settings file), as it is done in Excel
-_EXCEL_ADVICE = ((NAME_THE_COLUMNS, "head each column with one of those names (a header cell above its values)"),
+_EXCEL_ADVICE = ((GRID_READ, "the Scrub button needs a row per charge line (a code column and a units column): list "
+                             "the visit's codes a row each, or scrub the saved file with `ptcalc scrub`, which reads "
+                             "such a grid"),
+                 (NAME_THE_COLUMNS, "head each column with one of those names (a header cell above its values)"),
                  (SAY_WHICH, "or rename the other"),
                  (LOCALITY_HINT, "; a Locality column (MAC-LL, or the locality's name) prices them at the clinic's"))
 

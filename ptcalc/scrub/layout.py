@@ -40,6 +40,7 @@ from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
 from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
                     not_a_therapist, payer_class, payer_type_of, provider_type_cell, provider_type_of, role_cell)
 from .rows import names_a_patient, names_a_provider, not_claim_lines
+from .visit_rows import code_heading
 
 HEADINGS_COLUMN = "the patient headings (Patient: …) above the lines"
 PROVIDER_HEADINGS_COLUMN = "the provider headings (Provider: …) above the lines"
@@ -49,6 +50,8 @@ PROVIDER_HEADINGS_COLUMN = "the provider headings (Provider: …) above the line
 # there can do instead)
 NAME_THE_COLUMNS = "name the columns with --columns map.yaml (or in the clinic's ptcalc.yaml), or see `ptcalc columns`"
 SAY_WHICH = "or say which with --columns"
+GRID_READ = ("a row per visit is read as a line per filled cell where the header names the patient or the date of "
+             "service beside them")
 HEADER_SCAN_ROWS = 50  # the header is looked for in a sheet's first rows (title rows above it)
 
 
@@ -202,6 +205,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     seen: list[str] = []
     partial: set[str] = set()
     per_visit: list[str] = []  # columns that could each be the code
+    per_code: list[str] = []  # columns headed by a code each (a grid)
     for index, row in enumerate(rows[:scan]):
         if not any(filled(v) for v in row):
             continue
@@ -263,6 +267,10 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             seen.append(_what_row_has(index, header, columns))
             if "cpt" in unclear and not per_visit:
                 per_visit = [f"{header[i]!s} ({column_letter(i)})" for i in unclear["cpt"]]
+            coded = [f"{cell if isinstance(cell, str) else heading[0]} ({column_letter(i)})"
+                     for i, cell in enumerate(header) if (heading := code_heading(cell))]
+            if len(coded) >= 2 and not per_code:
+                per_code = coded
         elif not partial and len(seen) < 3:  # rows above any header-like row: titles
             seen.append(_what_row_has(index, header, columns))
     missing = sorted(partial, key=REQUIRED.index) or list(REQUIRED)
@@ -271,6 +279,9 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     if per_visit:  # `CPT 1`, `CPT 2`…: a row per visit, not a row per charge line
         found += (f"; {' and '.join(per_visit)} could each be the code: a report with one row per visit and "
                   "numbered codes is not a charge sheet, export one row per charge line")
+    elif per_code:  # `97110`, `97140`…: a grid, a row per visit
+        found += (f"; {', '.join(per_code[:4])}{' …' if len(per_code) > 4 else ''} head a column per code: "
+                  f"{GRID_READ}")
     raise UsageError(f"{source}: no header row names {', '.join(REQUIRED)}: {found} ({hints}); {NAME_THE_COLUMNS}")
 
 

@@ -1,5 +1,7 @@
-"""A visit per row (`CPT 1`, `Units 1`, `CPT 2`, `Units 2`…, or a claim's `Line 1 CPT`, `Line 2 CPT`…) read as a
-charge line per code: each numbered group of a row becomes a row of its own, beside the row's other cells.
+"""A visit per row (`CPT 1`, `Units 1`, `CPT 2`, `Units 2`…, or a claim's `Line 1 CPT`, `Line 2 CPT`…; or a grid
+whose columns are headed by the codes, `97110`, `97140 Manual`…, each cell the code's units) read as a charge line
+per code: each numbered group, or each filled code cell, of a row becomes a row of its own, beside the row's other
+cells.
 
 The scrub judges charge lines, one per row. A visit summary or a claim-per-row export puts up to six codes on a
 row, each with its numbered units, minutes and modifiers; read as they are, no column is the code. Such a sheet
@@ -13,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .cells import filled
+from .cells import NOT_A_LINE, filled
 from .header_names import LOOKUP, header_key
+from ..values import CODE_IN_TEXT
 from .header_words import fields_by_words
 from .reader import SOURCE_ROW, RawSheet
 
@@ -112,9 +115,83 @@ def _groups(rows: list[list[object]]) -> _Groups | None:
     return None
 
 
+# What a code column's heading may say besides the code: the cells are then that field of the code's line (`97110
+# Min`); a description (`97140 Manual`) or nothing says they are its units
+_CODE_COLUMN_FIELDS = ("units", "minutes", "pta_minutes", "charge")
+_GRID_FIELDS = ("patient_id", "dos")  # a grid's header names the visit's patient or date beside its codes
+
+
+@dataclass(frozen=True)
+class _CodeColumns:
+    """A grid's header: its row, the columns every line of a row shares, and each code's columns by field."""
+
+    header_index: int
+    shared: list[int]
+    fields: list[str]  # the fields the codes' columns give, in the order of the new columns
+    by_code: dict[str, dict[str, int]]  # code -> field -> its column
+
+    def header(self, cells: list[object]) -> list[object]:
+        shared = [_as_the_visits(cells[i] if i < len(cells) else None, set(self.fields)) for i in self.shared]
+        return shared + [SOURCE_ROW, "CPT"] + [_PER_CODE.get(name, "Units") for name in self.fields]
+
+    def lines(self, row: list[object], number: int) -> list[list[object]]:
+        """A line per code whose cells are filled (units of 0: not billed, no line); a row filling none (a title, a
+        visit billing nothing) or labelled a total (its cells the codes' sums) as one row without a code."""
+        def cell(i: int | None) -> object:
+            return row[i] if i is not None and i < len(row) else None
+
+        shared = [cell(i) for i in self.shared]
+        lines = []
+        if not any(isinstance(value, str) and NOT_A_LINE.search(value) for value in shared):
+            for code, columns in self.by_code.items():
+                values = [cell(columns.get(name)) for name in self.fields]
+                units = cell(columns.get("units"))
+                if any(map(filled, values)) and not (isinstance(units, (int, float)) and units == 0 or units == "0"):
+                    lines.append(shared + [number, code] + values)
+        return lines or [shared + [number if any(map(filled, shared)) else None, None] + [None] * len(self.fields)]
+
+
+def code_heading(cell: object) -> tuple[str, str] | None:
+    """(code, field) of a heading naming a code (`97110`, `97110 Ther Ex`, `G0283 Units`, `97110 Min`), else None."""
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell == int(cell) and 10_000 <= cell < 100_000:
+        return str(int(cell)), "units"  # a heading typed as a number
+    if not isinstance(cell, str) or len(cell) > _LONGEST_HEADER:
+        return None
+    match = CODE_IN_TEXT.match(" ".join(cell.split()))
+    if match is None:
+        return None
+    words = match.group(2).strip(" -:()[]")
+    key = header_key(words) if words else ""
+    field = LOOKUP[key][0] if key in LOOKUP else (found[0] if words and len(found := fields_by_words(words)) == 1
+                                                    else None)
+    return match.group(1).upper(), field if field in _CODE_COLUMN_FIELDS else "units"
+
+
+def _code_columns(rows: list[list[object]]) -> _CodeColumns | None:
+    """The header of a grid: a row naming the patient or the date and two or more codes' units, and no code column
+    (a per-line sheet's header has one)."""
+    for index, row in enumerate(rows[:_SCAN]):
+        by_code: dict[str, dict[str, int]] = {}
+        named: set[str] = set()
+        for i, cell in enumerate(row):
+            heading = code_heading(cell)
+            if heading is not None:
+                by_code.setdefault(heading[0], {}).setdefault(heading[1], i)
+            elif filled(cell) and isinstance(cell, str) and (key := header_key(cell)) in LOOKUP:
+                named.add(LOOKUP[key][0])
+        by_code = {code: columns for code, columns in by_code.items() if "units" in columns}
+        if len(by_code) < 2 or "cpt" in named or named.isdisjoint(_GRID_FIELDS):
+            continue
+        used = {i for columns in by_code.values() for i in columns.values()}
+        fields = [name for name in _CODE_COLUMN_FIELDS if any(name in columns for columns in by_code.values())]
+        return _CodeColumns(index, [i for i in range(len(row)) if i not in used], fields, by_code)
+    return None
+
+
 def line_per_code(sheet: RawSheet) -> RawSheet:
-    """The sheet itself, or, when it has a visit per row with numbered codes, a charge line per code."""
-    groups = _groups(sheet.rows)
+    """The sheet itself, or, when it has a visit per row with numbered codes or a column per code, a charge line
+    per code."""
+    groups = _groups(sheet.rows) or _code_columns(sheet.rows)
     if groups is None:
         return sheet
     at = groups.header_index
@@ -128,10 +205,15 @@ def line_per_code(sheet: RawSheet) -> RawSheet:
             notes.update(dict.fromkeys(range(len(reshaped), len(reshaped) + len(lines)), sheet.row_notes[index]))
         source_rows.update(dict.fromkeys(range(len(reshaped) + 1, len(reshaped) + len(lines) + 1), index + 1))
         reshaped.extend(lines)
-    codes = ", ".join(str(rows[at][group["cpt"][0]]) for group in groups.by_number.values())
     visits = len(rows) - at - 1
-    said = (f"a row per visit with numbered codes ({codes}): each code read as a line of its own, beside its row's "
-            f"other cells ({visits} row{'s' if visits != 1 else ''} of the file, {len(reshaped) - at - 1} here); "
-            f"the outputs list these lines, `{SOURCE_ROW}` naming each one's row in the file")
+    if isinstance(groups, _Groups):
+        codes = ", ".join(str(rows[at][group["cpt"][0]]) for group in groups.by_number.values())
+        shape = f"a row per visit with numbered codes ({codes}): each code read as a line of its own"
+    else:
+        shape = (f"a row per visit with a column per code ({', '.join(groups.by_code)}): each code's filled cell read "
+                 "as a line of that code, its units the cell's (0: not billed)")
+    said = (f"{shape}, beside its row's other cells ({visits} row{'s' if visits != 1 else ''} of the file, "
+            f"{len(reshaped) - at - 1} here); the outputs list these lines, `{SOURCE_ROW}` naming each one's row in "
+            "the file")
     return replace(sheet, rows=reshaped, rest=None, row_notes=notes, merged_below={}, reshaped=said,
                    source_rows=source_rows)
