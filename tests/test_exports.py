@@ -1160,6 +1160,20 @@ def test_a_grid_of_numbers_typed_as_headings_with_minutes_per_code(tmp_path: Pat
     assert report["reading"]["fields"]["minutes"] == "Minutes (G)" and report["summary"]["lines"] == 4
 
 
+def test_a_grids_codes_are_read_from_headings_as_people_write_them(tmp_path: Path) -> None:
+    """The code after its description or after `Units`/`Min`; a heading naming another field beside a code (`97110
+    Auth Thru`, a date) or a total is no code's units."""
+    sheet = tmp_path / "grid.csv"
+    sheet.write_text("Patient,DOS,Mod,Ther Ex (97110),97110 Min,Units 97140,Min 97140,97110 Auth Thru,Total 97110\n"
+                     "K1,03/02/2026,GP,2,30,1,15,03/31/2026,9\n")
+    _, report = scrub_json(sheet)
+    assert report["reading"]["reshaped"].startswith("a row per visit with a column per code (97110, 97140)")
+    assert report["summary"]["lines"] == 2 and report["findings"] == []  # 30 + 15 minutes: 2 + 1 units, clean
+    assert (report["reading"]["fields"]["units"], report["reading"]["fields"]["minutes"]) == ("Units (H)",
+                                                                                              "Minutes (I)")
+    assert report["reading"]["columns_not_used"] == ["97110 Auth Thru (D)", "Total 97110 (E)"]
+
+
 @pytest.mark.parametrize("header", [
     "Acct,DOS,CPT,Mod 1,Mod 2,Mod 3,Mod 4,Units,Minutes,Dx 1,Dx 2",            # split modifiers, numbered diagnoses
     "Acct,DOS,CPT,Units,Minutes,Modifier 1,Modifier 2,ICD Code 1,ICD Code 2"])

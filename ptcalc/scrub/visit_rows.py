@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from .cells import NOT_A_LINE, filled
 from .header_names import LOOKUP, header_key
-from ..values import CODE_IN_TEXT
+from ..values import CODE_AT_END, CODE_IN_TEXT
 from .header_words import fields_by_words
 from .reader import SOURCE_ROW, RawSheet
 
@@ -152,19 +152,26 @@ class _CodeColumns:
 
 
 def code_heading(cell: object) -> tuple[str, str] | None:
-    """(code, field) of a heading naming a code (`97110`, `97110 Ther Ex`, `G0283 Units`, `97110 Min`), else None."""
+    """(code, field) of a heading naming a code and what its cells are (`97110`, `97110 Ther Ex`, `Ther Ex (97110)`,
+    `Units 97110`: units; `97110 Min`: minutes), else None (`97110 Date`, `Total 97110`: not a code's units)."""
     if isinstance(cell, (int, float)) and not isinstance(cell, bool) and cell == int(cell) and 10_000 <= cell < 100_000:
         return str(int(cell)), "units"  # a heading typed as a number
     if not isinstance(cell, str) or len(cell) > _LONGEST_HEADER:
         return None
-    match = CODE_IN_TEXT.match(" ".join(cell.split()))
-    if match is None:
+    text = " ".join(cell.split())
+    if (first := CODE_IN_TEXT.match(text)) is not None:
+        code, words = first.group(1), first.group(2)
+    elif (last := CODE_AT_END.match(text)) is not None and not NOT_A_LINE.search(text):
+        code, words = last.group(1), text[:last.start(1)]
+    else:
         return None
-    words = match.group(2).strip(" -:()[]")
+    words = words.strip(" -:#()[]")
     key = header_key(words) if words else ""
     field = LOOKUP[key][0] if key in LOOKUP else (found[0] if words and len(found := fields_by_words(words)) == 1
                                                     else None)
-    return match.group(1).upper(), field if field in _CODE_COLUMN_FIELDS else "units"
+    if field is None:
+        return code.upper(), "units"  # the code alone, or with its description
+    return (code.upper(), field) if field in _CODE_COLUMN_FIELDS else None
 
 
 def _code_columns(rows: list[list[object]]) -> _CodeColumns | None:
