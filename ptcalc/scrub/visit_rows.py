@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ..values import CODE_AT_END, CODE_IN_TEXT
 from .cells import NOT_A_LINE, filled
 from .header_names import LOOKUP, header_key
-from ..values import CODE_AT_END, CODE_IN_TEXT
 from .header_words import fields_by_words
 from .reader import SOURCE_ROW, RawSheet
 
@@ -132,7 +132,7 @@ class _CodeColumns:
 
     def header(self, cells: list[object]) -> list[object]:
         shared = [_as_the_visits(cells[i] if i < len(cells) else None, set(self.fields)) for i in self.shared]
-        return shared + [SOURCE_ROW, "CPT"] + [_PER_CODE.get(name, "Units") for name in self.fields]
+        return shared + [SOURCE_ROW, "CPT"] + [_PER_CODE[name] for name in self.fields]
 
     def lines(self, row: list[object], number: int) -> list[list[object]]:
         """A line per code whose cells are filled (units of 0: not billed, no line); a row filling none (a title, a
