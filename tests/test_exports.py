@@ -1160,6 +1160,17 @@ def test_a_grid_of_numbers_typed_as_headings_with_minutes_per_code(tmp_path: Pat
     assert report["reading"]["fields"]["minutes"] == "Minutes (G)" and report["summary"]["lines"] == 4
 
 
+def test_a_grid_whose_patient_and_date_a_column_map_names_is_read(tmp_path: Path) -> None:
+    sheet = tmp_path / "grid.csv"
+    sheet.write_text("Who,When,97110,97140 Manual\nG1,03/02/2026,2,1\n")
+    refused = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert refused.returncode == 2 and "97110 (C), 97140 Manual (D) head a column per code: a row per visit is read " \
+        "as a line per filled cell where the header names the patient or the date" in refused.stderr
+    (tmp_path / "map.yaml").write_text("Who: patient_id\nWhen: dos\n")
+    _, report = scrub_json(sheet, "--columns", str(tmp_path / "map.yaml"))
+    assert report["summary"]["lines"] == 2 and report["reading"]["reshaped"].startswith("a row per visit with a column")
+
+
 def test_a_grids_codes_are_read_from_headings_as_people_write_them(tmp_path: Path) -> None:
     """The code after its description or after `Units`/`Min`; a heading naming another field beside a code (`97110
     Auth Thru`, a date) or a total is no code's units."""

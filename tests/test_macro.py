@@ -417,16 +417,58 @@ def test_the_button_judges_with_the_clinics_settings_as_the_command_line_does(tm
                            "payers, providers, sheet)")
 
 
-def test_a_grid_with_a_column_per_code_is_refused_by_the_button_saying_what_reads_it() -> None:
-    """The button writes its results beside each row, a row a charge line; a grid (a row per visit, a column per
-    code) is read by `ptcalc scrub`, and the message box says so instead of only listing the missing columns."""
+def test_the_button_scrubs_a_grid_writing_each_visits_results_beside_its_row() -> None:
+    """A clinic's charge grid in Excel (a row per visit, a column per code, units in the cells): each code is judged as
+    a line, and the visit's row gets the most serious status of its lines, their findings each named by its code, and
+    the report's rows link to the visit's row. Before: refused (no column is the code)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Charges"
-    sheet.append(["Patient", "DOS", "Mods", 97110, "97140 Manual", "Total Timed Minutes"])
-    sheet.append(["G1", datetime(2026, 3, 2), "GP", 2, 1, 45])
+    rows = [["Patient", "DOS", "Mods", 97110, "97140 Manual", "Total Timed Minutes"],
+            ["G1", datetime(2026, 3, 2), "GP", 2, 1, 45],        # 45 minutes, 3 units: clean
+            ["G2", datetime(2026, 3, 2), "GP", 3, None, 20],     # 3 units for 20 minutes: UNT001
+            ["G3", datetime(2026, 3, 3), None, 1, 1, 30],        # no GP on either line: MOD001 twice
+            ["Total", None, None, 6, 2, None]]
+    for row in rows:
+        sheet.append(row)
+    before = snapshot(sheet, 6)
+    result = scrub_book(FakeBook(book), as_of=AS_OF)
+    assert snapshot(sheet, 6) == before  # the user's cells untouched
+    added = [[sheet.cell(r, c).value for c in (7, 8, 9)] for r in range(1, 6)]
+    assert [row[0] for row in added] == ["Scrub Status", "CLEAN", "ERROR", "ERROR", "NOT A LINE"]
+    assert added[2][1].startswith("UNT001 ") and added[2][2] == 1
+    assert added[3][1].startswith("97110: MOD001 ") and "; 97140: MOD001 " in added[3][1]
+    report = book["Scrub Report"]
+    assert [(report.cell(r, 2).value, report.cell(r, 1).value) for r in range(2, 5)] == [
+        ("UNT001", '=HYPERLINK("#\'Charges\'!A3","3")'), ("MOD001", '=HYPERLINK("#\'Charges\'!A4","4")'),
+        ("MOD001", '=HYPERLINK("#\'Charges\'!A4","4")')]
+    assert result.reading["reshaped"].startswith("a row per visit with a column per code (97110, 97140)")
+
+
+def test_a_grid_the_button_cannot_read_says_what_reads_it() -> None:
+    """A grid whose header names neither the patient nor the date: the message box says such a grid is read, not
+    only which columns are missing."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(["Who", "When", 97110, "97140 Manual"])
+    sheet.append(["G1", datetime(2026, 3, 2), 2, 1])
     excel = FakeBook(book)
     asyncio.run(pt_scrub(excel))
     [(prompt, _, _)] = excel.app.alerts
-    assert "97110 (D), 97140 Manual (E) head a column per code: the Scrub button needs a row per charge line" in prompt
-    assert "ptcalc scrub" in prompt and "Traceback" not in prompt and book.sheetnames == ["Charges"]
+    assert "97110 (C), 97140 Manual (D) head a column per code: the Scrub button reads a row per visit" in prompt
+    assert "Traceback" not in prompt and book.sheetnames == ["Charges"]
+
+
+def test_the_button_scrubs_a_visit_summary_with_numbered_codes_beside_its_rows() -> None:
+    """`CPT 1`, `Units 1`, `CPT 2`…: the same as a grid, each visit's row gets its lines' results (before: refused)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    for row in (["Patient", "DOS", "CPT 1", "Units 1", "Min 1", "Mod 1", "CPT 2", "Units 2", "Min 2", "Mod 2"],
+                ["V1", datetime(2026, 3, 2), "97110", 2, 30, "GP", "97140", 1, 15, "GP"],   # clean
+                ["V2", datetime(2026, 3, 2), "97150", 1, 30, "GP", "97110", 1, 15, "GP"]):  # 97110 without 59
+        sheet.append(row)
+    scrub_book(FakeBook(book), as_of=AS_OF)
+    assert [sheet.cell(r, 11).value for r in (1, 2, 3)] == ["Scrub Status", "CLEAN", "ERROR"]
+    assert sheet.cell(3, 12).value.startswith("97110: PTP001 ")

@@ -32,8 +32,9 @@ from ptcalc.refdata import load_reference
 from ptcalc.scrub import RawSheet, ScrubResult, scrub_sheet
 from ptcalc.scrub.columns import OUTPUT_HEADERS, fold
 from ptcalc.scrub.layout import GRID_READ, HEADER_SCAN_ROWS, NAME_THE_COLUMNS, SAY_WHICH
-from ptcalc.scrub.report import (REPORT_HEADERS, added_columns, escape_formula, link_to_line, report_rows,
-                                 summary_rows)
+from ptcalc.scrub.report import (REPORT_HEADERS, added_columns_of_file_rows, escape_formula, link_to_line,
+                                 report_rows, summary_rows)
+from ptcalc.scrub.visit_rows import line_per_code
 from ptcalc.scrub.report_xlsx import FILLS, REPORT_SHEET, STATUS_FILL, SUMMARY_SHEET
 from ptcalc.scrub.runner import LOCALITY_HINT
 from ptcalc.scrub.sheet_xml import MAX_CELL
@@ -138,16 +139,19 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
                     settings: ClinicSettings) -> ScrubResult:
     sheet, own, width = charges.sheet, charges.own, charges.width
     locality, said_by = settings.locality_or(None)
-    result = scrub_sheet(RawSheet(Path(book.name), charges.name, own, merged_below=merged),
-                         settings.reference(load_reference()), as_of, settings.columns_with(None),
-                         locality=locality, locality_from=said_by)
+    # A visit per row (numbered codes, or a column per code) is judged as a line per code, its results written
+    # beside the visit's row
+    column_map = settings.columns_with(None)
+    result = scrub_sheet(line_per_code(RawSheet(Path(book.name), charges.name, own, merged_below=merged), column_map),
+                         settings.reference(load_reference()), as_of, column_map, locality=locality,
+                         locality_from=said_by)
     if settings.paths:
         result.reading["settings"] = settings.described()
     header_index = result.header_index  # the header the scrub found (title rows above it are the user's)
 
     block = [list(OUTPUT_HEADERS)]
-    for number in range(header_index + 2, len(own) + 1):
-        status, said, expected = added_columns(result, number, any(v not in (None, "") for v in own[number - 1]))
+    filled_rows = [any(v not in (None, "") for v in row) for row in own]
+    for status, said, expected in added_columns_of_file_rows(result, filled_rows):
         block.append([status, said[:MAX_CELL] if said else None, expected])
     top = header_index + 1
     sheet.range((top, width + 1), (len(own), width + 3)).clear_contents()
@@ -163,11 +167,12 @@ def _scrub_in_place(book: Any, charges: _Charges, merged: Merges, as_of: date | 
         first += count
 
     report = _fresh_sheet(book, REPORT_SHEET, sheet)
+    rows = report_rows(result)
     report.range((1, 1), (len(result.findings) + 1, len(REPORT_HEADERS))).value = \
-        _as_text([list(REPORT_HEADERS)] + report_rows(result))
+        _as_text([list(REPORT_HEADERS)] + rows)
     if result.findings:  # each finding's row a link to its line, as in the annotated copy
         report.range((2, 1), (len(result.findings) + 1, 1)).formula = [
-            ["=" + link_to_line(sheet.name, finding.row)] for finding in result.findings]
+            ["=" + link_to_line(sheet.name, row[0])] for row in rows]
     summary = _fresh_sheet(book, SUMMARY_SHEET, report)
     table = [[in_excel_words(cell) for cell in row] for row in summary_rows(result)]
     summary.range((1, 1), (len(table), len(table[0]))).value = _as_text(table)
@@ -200,9 +205,8 @@ def say_in_excel(book: Any, problem: UsageError) -> None:
 
 
 # What the command line's words advise (its options, a settings file), as it is done in Excel
-_EXCEL_ADVICE = ((GRID_READ, "the Scrub button needs a row per charge line (a code column and a units column): list "
-                             "the visit's codes a row each, or scrub the saved file with `ptcalc scrub`, which reads "
-                             "such a grid"),
+_EXCEL_ADVICE = ((GRID_READ, "the Scrub button reads a row per visit as a line per filled cell where the header "
+                             "names the patient or the date of service beside them (Patient, DOS)"),
                  (NAME_THE_COLUMNS, "head each column with one of those names (a header cell above its values)"),
                  (SAY_WHICH, "or rename the other"),
                  (LOCALITY_HINT, "; a Locality column (MAC-LL, or the locality's name) prices them at the clinic's"))

@@ -267,12 +267,12 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             seen.append(_what_row_has(index, header, columns))
             if "cpt" in unclear and not per_visit:
                 per_visit = [f"{header[i]!s} ({column_letter(i)})" for i in unclear["cpt"]]
-            coded = [f"{cell if isinstance(cell, str) else heading[0]} ({column_letter(i)})"
-                     for i, cell in enumerate(header) if (heading := code_heading(cell))]
-            if len(coded) >= 2 and not per_code:
-                per_code = coded
         elif not partial and len(seen) < 3:  # rows above any header-like row: titles
             seen.append(_what_row_has(index, header, columns))
+        if not per_code:  # a grid's header, whatever else it names
+            coded = [f"{cell if isinstance(cell, str) else heading[0]} ({column_letter(i)})"
+                     for i, cell in enumerate(header) if (heading := code_heading(cell))]
+            per_code = coded if len(coded) >= 2 else []
     missing = sorted(partial, key=REQUIRED.index) or list(REQUIRED)
     hints = "; ".join(f"{name} may be headed {', '.join(names_for(name)[:6])}" for name in missing)
     found = "; ".join(seen[:4]) or "every row is empty"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .findings import Finding, line_status
+from .findings import LINE_STATUS_ORDER, Finding, line_status
 from .layout import format_reading
 from .runner import ScrubResult
 
@@ -49,9 +49,39 @@ def added_columns(result: ScrubResult, number: int, filled: bool) -> tuple[str |
     return line_status(findings), "; ".join(map(finding_text, findings)), result.expected_units.get(number)
 
 
+def added_columns_of_file_rows(result: ScrubResult, filled_rows: list[bool]) -> list[tuple[object, object, object]]:
+    """added_columns for each row of the file below the header (`filled_rows[i]`: row i + 1 holds a value), as the
+    Excel macro writes them beside the file's own rows. A sheet reshaped into a line per code (a visit per row, a
+    grid) has several lines to a row: the row gets its most serious status, each line's findings named by its code,
+    and each code's expected units."""
+    first = result.header_index + 2
+    if not result.sheet.reshaped:
+        return [added_columns(result, number, filled_rows[number - 1]) for number in range(first, len(filled_rows) + 1)]
+    lines_of: dict[int, list[int]] = {}
+    for line_row, file_row in result.sheet.source_rows.items():
+        lines_of.setdefault(file_row, []).append(line_row)
+    code_of = {line.row: line.cpt for line in result.lines}
+    columns = []
+    for number in range(first, len(filled_rows) + 1):
+        said = [(code_of.get(row), added_columns(result, row, True)) for row in lines_of.get(number, ())]
+        judged = [(code, added) for code, added in said if added[0] != NOT_A_LINE]
+        if not filled_rows[number - 1] or not said:
+            columns.append((None, None, None))
+        elif not judged or len(said) == 1:
+            columns.append(said[0][1])
+        else:
+            status = min((added[0] for _, added in judged), key=LINE_STATUS_ORDER.index)
+            findings = "; ".join(f"{code}: {added[1]}" for code, added in judged if added[1])
+            expected = ", ".join(f"{code} {added[2]}" for code, added in judged if added[2] is not None)
+            columns.append((status, findings or None, expected or None))
+    return columns
+
+
 def report_rows(result: ScrubResult) -> list[list[object]]:
-    """One row per finding, under REPORT_HEADERS (the `Scrub Report` sheet)."""
-    return [[f.row, f.rule, f.name, f.severity, f.status.replace("_", " "), f.message, f.fix,
+    """One row per finding, under REPORT_HEADERS (the Excel macro's `Scrub Report` sheet), each naming its row of the
+    sheet the macro writes beside (a reshaped sheet's line: the row it comes from)."""
+    return [[result.sheet.source_rows.get(f.row, f.row), f.rule, f.name, f.severity, f.status.replace("_", " "),
+             f.message, f.fix,
              float(f.amount_at_risk) if f.amount_at_risk is not None else None, f.patient_id, f.dos, f.cpt, f.source]
             for f in result.findings]
 

@@ -316,13 +316,13 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
         claims.notes.extend(problems)
         return claims
     if sheet is not None or not is_workbook(path):
-        return line_per_code(read_sheet(path, sheet, stream))
+        return line_per_code(read_sheet(path, sheet, stream), column_map)
     names = sheet_names(path)
     if "Charges" in names:
-        return line_per_code(read_sheet(path, "Charges", stream))
+        return line_per_code(read_sheet(path, "Charges", stream), column_map)
     problems = []
     for at, name in enumerate(names):
-        candidate = line_per_code(read_sheet(path, name, stream))
+        candidate = line_per_code(read_sheet(path, name, stream), column_map)
         try:
             locate(candidate.rows, str(path), column_map)
         except UsageError as exc:
@@ -331,7 +331,7 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
         candidate.other_sheets = [other for other in names[at + 1:] if _has_charge_header(path, other, column_map)]
         return candidate
     if len(names) == 1:
-        return line_per_code(read_sheet(path, names[0], stream))  # its own error says what its rows hold
+        return line_per_code(read_sheet(path, names[0], stream), column_map)  # its own error says what its rows hold
     raise UsageError(f"{path}: no sheet has a charge-sheet header ({' | '.join(problems)[:600]}); "
                      "choose one with --sheet")
 
@@ -339,7 +339,7 @@ def read_charge_sheet(path: str | Path, sheet: str | None = None,
 def _has_charge_header(path: Path, sheet: str, column_map: dict[str, str] | None) -> bool:
     """A workbook with a sheet per clinic or provider: the ones not scrubbed are named, never passed over."""
     try:
-        locate(line_per_code(read_sheet(path, sheet, stream=True)).rows, str(path), column_map)
+        locate(line_per_code(read_sheet(path, sheet, stream=True), column_map).rows, str(path), column_map)
     except UsageError:
         return False
     return True

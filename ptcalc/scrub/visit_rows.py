@@ -174,9 +174,9 @@ def code_heading(cell: object) -> tuple[str, str] | None:
     return (code.upper(), field) if field in _CODE_COLUMN_FIELDS else None
 
 
-def _code_columns(rows: list[list[object]]) -> _CodeColumns | None:
-    """The header of a grid: a row naming the patient or the date and two or more codes' units, and no code column
-    (a per-line sheet's header has one)."""
+def _code_columns(rows: list[list[object]], column_map: dict[str, str]) -> _CodeColumns | None:
+    """The header of a grid: a row naming the patient or the date (or a column map naming them) and two or more
+    codes' units, and no code column (a per-line sheet's header has one)."""
     for index, row in enumerate(rows[:_SCAN]):
         by_code: dict[str, dict[str, int]] = {}
         named: set[str] = set()
@@ -184,8 +184,9 @@ def _code_columns(rows: list[list[object]]) -> _CodeColumns | None:
             heading = code_heading(cell)
             if heading is not None:
                 by_code.setdefault(heading[0], {}).setdefault(heading[1], i)
-            elif filled(cell) and isinstance(cell, str) and (key := header_key(cell)) in LOOKUP:
-                named.add(LOOKUP[key][0])
+            elif filled(cell) and isinstance(cell, str):
+                key = header_key(cell)
+                named.update([column_map[key]] if key in column_map else [LOOKUP[key][0]] if key in LOOKUP else [])
         by_code = {code: columns for code, columns in by_code.items() if "units" in columns}
         if len(by_code) < 2 or "cpt" in named or named.isdisjoint(_GRID_FIELDS):
             continue
@@ -195,10 +196,10 @@ def _code_columns(rows: list[list[object]]) -> _CodeColumns | None:
     return None
 
 
-def line_per_code(sheet: RawSheet) -> RawSheet:
+def line_per_code(sheet: RawSheet, column_map: dict[str, str] | None = None) -> RawSheet:
     """The sheet itself, or, when it has a visit per row with numbered codes or a column per code, a charge line
-    per code."""
-    groups = _groups(sheet.rows) or _code_columns(sheet.rows)
+    per code (`column_map`: the headers a --columns map or a clinic's settings name)."""
+    groups = _groups(sheet.rows) or _code_columns(sheet.rows, column_map or {})
     if groups is None:
         return sheet
     at = groups.header_index
