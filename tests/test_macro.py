@@ -461,7 +461,7 @@ def test_a_grid_the_button_cannot_read_says_what_reads_it() -> None:
 
 
 def test_the_button_scrubs_a_visit_summary_with_numbered_codes_beside_its_rows() -> None:
-    """`CPT 1`, `Units 1`, `CPT 2`…: the same as a grid, each visit's row gets its lines' results (before: refused)."""
+    """`CPT 1`, `Units 1`, `CPT 2`…: as a grid, each visit's row gets its lines' results (before: refused)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Charges"
