@@ -395,7 +395,8 @@ def test_the_button_judges_with_the_clinics_settings_as_the_command_line_does(tm
     book.save(path)
 
     (clinic / "ptcalc.yaml").write_text("sheet: Week\nlocality: Manhattan\nproviders:\n  Kim Lee: PTA\n"
-                                        "  Jane Smith: PT\n  1234567893: PTA\npayers:\n  Sunshine Senior Plan: medicare_advantage\n")
+                                        "  Jane Smith: PT\n  1234567893: PTA\npayers:\n"
+                                        "  Sunshine Senior Plan: medicare_advantage\n")
     saved = openpyxl.load_workbook(path)
     result = scrub_book(FakeBook(saved, "export.xlsx", str(path)), as_of=AS_OF)
     assert result.sheet.sheet_name == "Week" and "Scrub Report" in saved.sheetnames
