@@ -80,6 +80,17 @@ def _as_the_visits(cell: object, numbered: set[str]) -> object:
     return f"{cell} (visit)" if field in numbered else cell
 
 
+def _field_named(words: str) -> str | None:
+    """The field a header's words name: by a synonym, else the one field its words name (None: none, or several)."""
+    if not words:
+        return None
+    key = header_key(words)
+    if key in LOOKUP:
+        return LOOKUP[key][0]
+    found = fields_by_words(words)
+    return found[0] if len(found) == 1 else None
+
+
 def _numbered(cell: object) -> tuple[str, int] | None:
     """(field, number) of a numbered header of a code's group (`CPT 2` -> cpt, 2), else None."""
     if not isinstance(cell, str) or len(cell) > _LONGEST_HEADER:
@@ -88,9 +99,7 @@ def _numbered(cell: object) -> tuple[str, int] | None:
     match = _NUMBER_BEFORE.match(text) or _NUMBER_AFTER.match(text)
     if match is None:
         return None
-    words = match["words"].strip(" #_.-:")
-    key = header_key(words)
-    field = LOOKUP[key][0] if key in LOOKUP else (found[0] if len(found := fields_by_words(words)) == 1 else None)
+    field = _field_named(match["words"].strip(" #_.-:"))
     if field not in _PER_CODE or (match["sub"] is not None and field != "modifiers"):
         return None
     return field, int(match["slot"])
@@ -165,10 +174,7 @@ def code_heading(cell: object) -> tuple[str, str] | None:
         code, words = last.group(1), text[:last.start(1)]
     else:
         return None
-    words = words.strip(" -:#()[]")
-    key = header_key(words) if words else ""
-    field = LOOKUP[key][0] if key in LOOKUP else (found[0] if words and len(found := fields_by_words(words)) == 1
-                                                    else None)
+    field = _field_named(words.strip(" -:#()[]"))
     if field is None:
         return code.upper(), "units"  # the code alone, or with its description
     return (code.upper(), field) if field in _CODE_COLUMN_FIELDS else None
