@@ -1185,6 +1185,49 @@ def test_a_grids_codes_are_read_from_headings_as_people_write_them(tmp_path: Pat
     assert report["reading"]["columns_not_used"] == ["97110 Auth Thru (D)", "Total 97110 (E)"]
 
 
+def test_a_minutes_log_grid_is_read_and_says_the_units_each_code_earns(tmp_path: Path) -> None:
+    """A therapist's minutes log: a column of minutes per code and no units. Before: refused (no code's units).
+    Each filled cell is a line without units (DAT001: the claim needs them), saying the units its visit's minutes
+    earn under the 8-minute rule; 0 minutes is no line."""
+    sheet = tmp_path / "minutes.csv"
+    sheet.write_text("Patient,DOS,Mod,Payer,97110 Min,97140 Min,97530 Min\n"
+                     "M1,03/02/2026,GP,Medicare,33,7,\n"       # CMS's example: 40 minutes, 2 + 1 units
+                     "M2,03/02/2026,GP,Medicare,20,8,0\n")     # 28 minutes: 2 units, 1 of each; 97530 no line
+    _, report = scrub_json(sheet)
+    assert report["reading"]["reshaped"].startswith("a row per visit with a column per code (97110, 97140, 97530): "
+                                                    "each code's filled cell read as a line of that code, its minutes")
+    said = [(f["source_row"], f["cpt"], f["rule"], f["message"].split(": ", 1)[1]) for f in report["findings"]]
+    assert said == [(2, "97110", "DAT001", "the minutes support 2 units of 97110 under the CMS 8-minute rule"),
+                    (2, "97140", "DAT001", "the minutes support 1 unit of 97140 under the CMS 8-minute rule"),
+                    (3, "97110", "DAT001", "the minutes support 1 unit of 97110 under the CMS 8-minute rule"),
+                    (3, "97140", "DAT001", "the minutes support 1 unit of 97140 under the CMS 8-minute rule")]
+    assert report["summary"]["lines"] == 4
+    copy = tmp_path / "minutes.xlsx"
+    run_cli("scrub", str(sheet), "-o", str(copy), "--as-of", AS_OF)
+    rows = list(openpyxl.load_workbook(copy)["minutes"].iter_rows(min_row=2, values_only=True))
+    assert [(row[5], row[-1]) for row in rows] == [("97110", 2), ("97140", 1), ("97110", 1), ("97140", 1)]
+
+
+def test_a_grids_check_marks_are_one_unit_each_said_on_the_line(tmp_path: Path) -> None:
+    """A grid whose cells are marks (`X`, `✓`) for the services given: each is 1 unit, and the line says it was read
+    so (DAT008); not a number error (before: DAT002 'X' is not a number on each)."""
+    sheet = tmp_path / "marks.csv"
+    sheet.write_text("Patient,DOS,Mod,Payer,97161,97110,97110 Min,97140,97140 Min\n"
+                     "X1,03/02/2026,GP,Medicare,X,,,,\n"             # evaluation: 1 unit
+                     "X2,03/03/2026,GP,Medicare,,x,15,✓,10\n"        # 25 minutes: 2 units, 1 of each: clean
+                     "X3,03/04/2026,GP,Medicare,,X,5,,\n"            # 5 minutes earn no unit: UNT001
+                     "X4,03/05/2026,GP,Medicare,,2,30,0,\n", encoding="utf-8")
+    _, report = scrub_json(sheet)
+    found = [(f["source_row"], f["cpt"], f["rule"], f["field"]) for f in report["findings"]]
+    assert found == [(2, "97161", "DAT008", "units"), (3, "97110", "DAT008", "units"), (3, "97140", "DAT008", "units"),
+                     (4, "97110", "UNT001", "units"), (4, "97110", "DAT008", "units")]  # the error first
+    assert [f["message"] for f in report["findings"]][:3] == [
+        "units: 97161's cell holds the mark 'X', read as 1 unit (the grid gives no count)",
+        "units: 97110's cell holds the mark 'x', read as 1 unit (the grid gives no count)",
+        "units: 97140's cell holds the mark '✓', read as 1 unit (the grid gives no count)"]
+    assert report["summary"]["lines"] == 5  # 97140's 0 on X4: not billed
+
+
 @pytest.mark.parametrize("header", [
     "Acct,DOS,CPT,Mod 1,Mod 2,Mod 3,Mod 4,Units,Minutes,Dx 1,Dx 2",            # split modifiers, numbered diagnoses
     "Acct,DOS,CPT,Units,Minutes,Modifier 1,Modifier 2,ICD Code 1,ICD Code 2"])
@@ -1431,7 +1474,8 @@ def test_formulas_a_program_wrote_but_never_calculated_are_named_on_their_lines(
     book.save(path)
     _, report = scrub_json(path)
     assert [(f["rule"], f["message"]) for f in report["findings"]] == [
-        ("DAT001", "units is empty; the line cannot be billed"),
+        ("DAT001", "units is empty; the line cannot be billed: the minutes support 2 units of 97110 under the CMS "
+                   "8-minute rule"),
         ("DAT008", "formula not calculated: F2 holds a formula with no saved value (read as empty); open and save "
                    "the workbook in Excel, or `ptcalc recalc` it")]
     assert run_cli("recalc", str(path)).returncode == 0                       # the advice works

@@ -403,22 +403,23 @@ class ScrubContext:
             if by_visit:
                 self._compare_with_visit_total(visit, timed, found)
             # A timed line without minutes (and no visit total for them) leaves the visit's units unknown:
-            # UNT005 asks for the minutes; judging them as 0 would call correct units an overbilling.
+            # UNT005 asks for the minutes; judging them as 0 would call correct units an overbilling. A line
+            # without units still has the units its minutes support (DAT001 says them), but is not compared.
             if len(timed) == 1:  # one line (most visits): both methods give the chart's units for its minutes
                 line = timed[0]
-                if line.units is None or line.minutes is None:
+                if line.minutes is None:
                     continue
                 units = expected[line.row] = units_for_minutes(line.minutes)
-                if units == line.units:
+                if line.units is None or units == line.units:
                     continue
-            elif any(l.units is None or l.minutes is None for l in timed):
+            elif any(l.minutes is None for l in timed):
                 continue
             minutes: dict[str, float] = {}
             billed: dict[str, int] = {}
             first: dict[str, int] = {}
             for line in timed:
                 minutes[line.cpt] = minutes.get(line.cpt, 0.0) + line.minutes
-                billed[line.cpt] = billed.get(line.cpt, 0) + line.units
+                billed[line.cpt] = billed.get(line.cpt, 0) + (line.units or 0)
                 first.setdefault(line.cpt, line.row)
             shape = (profile.unit_method, tuple(minutes.items()))
             split = splits.get(shape)
@@ -427,7 +428,7 @@ class ScrubContext:
             expected_by_code = dict(zip(minutes, split))
             rows = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
             expected.update(rows)
-            if billed != expected_by_code:
+            if billed != expected_by_code and all(l.units is not None for l in timed):
                 mismatches.append((visit, VisitUnits(profile.unit_method, sum(minutes.values()), rows, billed,
                                                      expected_by_code, minutes)))
         return found
@@ -453,7 +454,11 @@ class ScrubContext:
         total bounds them: a code of m minutes earns floor((m + 7) / 15) units, so k codes sharing T
         minutes earn at most floor((T + 7k) / 15). A visit whose lines give different totals is not judged."""
         total = _visit_total(visit)
-        if total is None or any(l.units is None for l in timed):
+        if total is None:
+            return
+        if len(timed) == 1:
+            found.expected[timed[0].row] = units_for_minutes(total)
+        if any(l.units is None for l in timed):
             return
         billed: dict[str, int] = {}
         for line in timed:
@@ -461,8 +466,6 @@ class ScrubContext:
         exact = method == "CMS" or len(billed) == 1
         supported = units_for_minutes(total) if exact else int((total + 7 * len(billed)) // 15)
         found.on_visit_total.update(line.row for line in timed)
-        if len(timed) == 1:
-            found.expected[timed[0].row] = supported
         billed_total = sum(billed.values())
         if billed_total > supported or (exact and billed_total < supported):
             found.total_mismatches.append((visit, VisitTotalUnits(method, total, billed, supported, exact)))

@@ -50,7 +50,7 @@ class _Groups:
         names = [_PER_CODE[name] for name in self.fields if name != "modifiers"]
         return shared + [SOURCE_ROW] + names + [f"Mod {n}" for n in range(1, self.modifiers + 1)]
 
-    def lines(self, row: list[object], number: int) -> list[list[object]]:
+    def lines(self, row: list[object], number: int) -> list[tuple[list[object], str | None]]:
         """The row as one row per filled numbered group when it names a code (a group without one is a line
         missing its code); a row naming none (a title, a total, a blank row) as one row, its first filled
         group beside its other cells."""
@@ -65,9 +65,9 @@ class _Groups:
             groups.append((filled(cell(group["cpt"][0])), values + modifiers + [None] * (self.modifiers - len(modifiers))))
         filled_groups = [values for _, values in groups if any(map(filled, values))]
         if any(coded for coded, _ in groups):
-            return [shared + [number] + values for values in filled_groups]
+            return [(shared + [number] + values, None) for values in filled_groups]
         values = filled_groups[0] if filled_groups else groups[0][1]
-        return [shared + [number if any(map(filled, shared + values)) else None] + values]
+        return [(shared + [number if any(map(filled, shared + values)) else None] + values, None)]
 
 
 def _as_the_visits(cell: object, numbered: set[str]) -> object:
@@ -143,21 +143,43 @@ class _CodeColumns:
         shared = [_as_the_visits(cells[i] if i < len(cells) else None, set(self.fields)) for i in self.shared]
         return shared + [SOURCE_ROW, "CPT"] + [_PER_CODE[name] for name in self.fields]
 
-    def lines(self, row: list[object], number: int) -> list[list[object]]:
-        """A line per code whose cells are filled (units of 0: not billed, no line); a row filling none (a title, a
-        visit billing nothing) or labelled a total (its cells the codes' sums) as one row without a code."""
+    def lines(self, row: list[object], number: int) -> list[tuple[list[object], str | None]]:
+        """A line per code whose cells are filled (units of 0, or minutes of 0 where the code has no units column:
+        not billed, no line), each with what reading it assumed: a mark (`X`, `✓`) for units read as 1 unit. A row
+        filling none (a title, a visit billing nothing) or labelled a total (its cells the codes' sums) as one row
+        without a code."""
         def cell(i: int | None) -> object:
             return row[i] if i is not None and i < len(row) else None
 
         shared = [cell(i) for i in self.shared]
-        lines = []
+        lines: list[tuple[list[object], str | None]] = []
         if not any(isinstance(value, str) and NOT_A_LINE.search(value) for value in shared):
             for code, columns in self.by_code.items():
                 values = [cell(columns.get(name)) for name in self.fields]
-                units = cell(columns.get("units"))
-                if any(map(filled, values)) and not (isinstance(units, (int, float)) and units == 0 or units == "0"):
-                    lines.append(shared + [number, code] + values)
-        return lines or [shared + [number if any(map(filled, shared)) else None, None] + [None] * len(self.fields)]
+                billed = cell(columns["units"] if "units" in columns else columns["minutes"])
+                if not any(map(filled, values)) or _zero(billed):
+                    continue
+                note = None
+                if "units" in columns and is_mark(billed):
+                    values[self.fields.index("units")] = 1
+                    note = f"units: {code}'s cell holds the mark {str(billed).strip()!r}, read as 1 unit (the grid " \
+                           "gives no count)"
+                lines.append((shared + [number, code] + values, note))
+        return lines or [(shared + [number if any(map(filled, shared)) else None, None] + [None] * len(self.fields),
+                          None)]
+
+
+_MARKS = frozenset({"x", "✓", "✔", "√", "☑", "✅", "y", "yes", "true"})
+
+
+def is_mark(value: object) -> bool:
+    """A check mark where a count is expected: the service given, its count not written."""
+    return value is True or isinstance(value, str) and value.strip().lower() in _MARKS
+
+
+def _zero(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0 or \
+        isinstance(value, str) and value.strip() in ("0", "0.0")
 
 
 def code_heading(cell: object) -> tuple[str, str] | None:
@@ -182,7 +204,7 @@ def code_heading(cell: object) -> tuple[str, str] | None:
 
 def _code_columns(rows: list[list[object]], column_map: dict[str, str]) -> _CodeColumns | None:
     """The header of a grid: a row naming the patient or the date (or a column map naming them) and two or more
-    codes' units, and no code column (a per-line sheet's header has one)."""
+    codes' units or minutes, and no code column (a per-line sheet's header has one)."""
     for index, row in enumerate(rows[:_SCAN]):
         by_code: dict[str, dict[str, int]] = {}
         named: set[str] = set()
@@ -193,11 +215,13 @@ def _code_columns(rows: list[list[object]], column_map: dict[str, str]) -> _Code
             elif filled(cell) and isinstance(cell, str):
                 key = header_key(cell)
                 named.update([column_map[key]] if key in column_map else [LOOKUP[key][0]] if key in LOOKUP else [])
-        by_code = {code: columns for code, columns in by_code.items() if "units" in columns}
+        by_code = {code: columns for code, columns in by_code.items() if "units" in columns or "minutes" in columns}
         if len(by_code) < 2 or "cpt" in named or named.isdisjoint(_GRID_FIELDS):
             continue
         used = {i for columns in by_code.values() for i in columns.values()}
-        fields = [name for name in _CODE_COLUMN_FIELDS if any(name in columns for columns in by_code.values())]
+        # Units always (a minutes log's lines are lines without units: the claim needs them)
+        fields = [name for name in _CODE_COLUMN_FIELDS
+                  if name == "units" or any(name in columns for columns in by_code.values())]
         return _CodeColumns(index, [i for i in range(len(row)) if i not in used], fields, by_code)
     return None
 
@@ -215,17 +239,21 @@ def line_per_code(sheet: RawSheet, column_map: dict[str, str] | None = None) -> 
     source_rows: dict[int, int] = {}
     for index in range(at + 1, len(rows)):
         lines = groups.lines(rows[index], index + 1)
-        if index in sheet.row_notes:
-            notes.update(dict.fromkeys(range(len(reshaped), len(reshaped) + len(lines)), sheet.row_notes[index]))
-        source_rows.update(dict.fromkeys(range(len(reshaped) + 1, len(reshaped) + len(lines) + 1), index + 1))
-        reshaped.extend(lines)
+        for at_line, (line, note) in enumerate(lines, len(reshaped)):
+            said = [what for what in (sheet.row_notes.get(index), note) if what]
+            if said:
+                notes[at_line] = "; ".join(said)
+            source_rows[at_line + 1] = index + 1
+            reshaped.append(line)
     visits = len(rows) - at - 1
     if isinstance(groups, _Groups):
         codes = ", ".join(str(rows[at][group["cpt"][0]]) for group in groups.by_number.values())
         shape = f"a row per visit with numbered codes ({codes}): each code read as a line of its own"
     else:
+        given = "units" if any("units" in columns for columns in groups.by_code.values()) else "minutes"
         shape = (f"a row per visit with a column per code ({', '.join(groups.by_code)}): each code's filled cell read "
-                 "as a line of that code, its units the cell's (0: not billed)")
+                 f"as a line of that code, its {given} the cell's (0: not billed"
+                 f"{'; a mark such as X: 1 unit' if given == 'units' else ''})")
     said = (f"{shape}, beside its row's other cells ({visits} row{'s' if visits != 1 else ''} of the file, "
             f"{len(reshaped) - at - 1} here); the outputs list these lines, `{SOURCE_ROW}` naming each one's row in "
             "the file")

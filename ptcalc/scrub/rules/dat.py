@@ -10,6 +10,7 @@ from ..lines import ChargeLine
 from .base import Rule
 
 CONTRACT = "ptcalc charge-sheet contract (product spec §3, §7)"
+_NOTED_FIELDS = {"payer type": "payer", "units": "units"}  # a DAT008 note `payer type: ...` is about that cell
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
 
 
@@ -26,9 +27,25 @@ class MissingRequiredValue(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in ctx.lines:
             for problem in line.problems:  # mostly empty: the common case costs one check
-                if problem.kind == "missing":
-                    yield self.finding(ctx, line, f"{problem.field} is empty; the line cannot be billed",
-                                       field=problem.field)
+                if problem.kind != "missing":
+                    continue
+                message, fix = f"{problem.field} is empty; the line cannot be billed", None
+                if problem.field == "units" and (supported := self._units_supported(ctx, line)):
+                    message, fix = f"{message}: {supported}", "Bill the expected units (shown)"
+                yield self.finding(ctx, line, message, field=problem.field, fix=fix)
+
+    @staticmethod
+    def _units_supported(ctx: ScrubContext, line: ChargeLine) -> str | None:
+        """The units a line without any should carry, in words: what its minutes support under the payer's
+        8-minute rule (a minutes log lists minutes, the claim needs units), or an untimed code's one."""
+        expected = ctx.expected_units_by_row().get(line.row)
+        if expected is None:
+            return None
+        if line.cpt not in ctx.ref.timed_codes:
+            return f"{line.cpt} is untimed, billed as 1 unit"
+        method = line.profile.unit_method if line.profile is not None else "CMS"
+        return (f"the minutes support {expected} unit{'s' if expected != 1 else ''} of {line.cpt} under the "
+                f"{method} 8-minute rule" + (" (bill it with 0 units, or leave it off)" if expected == 0 else ""))
 
 
 class UnreadableValue(Rule):
@@ -174,8 +191,9 @@ class DefaultAssumed(Rule):
     severity = "info"
     condition = ("The line was read with an assumption: a payer or rendering provider ptcalc does not recognise "
                  "(reference payer_names / providers tables) judged with the default (Traditional Medicare, PT), "
-                 "a line that is not UTF-8, a cell longer than Excel holds, or a line of delimited text wider than its "
-                 "header whose values all read (the split value taken to be right of the columns read)")
+                 "a line that is not UTF-8, a cell longer than Excel holds, a line of delimited text wider than its "
+                 "header whose values all read (the split value taken to be right of the columns read), or a mark (X, "
+                 "✓) in a charge grid's code column read as 1 unit")
     fix = ("Check the line was judged for the right payer and discipline; add the name to ptcalc's payer or "
            "provider list (whoever maintains ptcalc), or add a Financial Class / credential column")
     source = "ptcalc charge-sheet contract: defaults are said, never silent"
@@ -184,7 +202,7 @@ class DefaultAssumed(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in ctx.lines:
             for note in line.assumed:
-                yield self.finding(ctx, line, note, field="payer" if note.startswith("payer") else None)
+                yield self.finding(ctx, line, note, field=_NOTED_FIELDS.get(note.split(":", 1)[0]))
 
 
 class UnusedWaiver(Rule):
