@@ -1185,6 +1185,35 @@ def test_a_grids_codes_are_read_from_headings_as_people_write_them(tmp_path: Pat
     assert report["reading"]["columns_not_used"] == ["97110 Auth Thru (D)", "Total 97110 (E)"]
 
 
+CLAIMS_PER_PAYER = (
+    "Claim #,Patient,DOS,CPT,Mod,Units,Minutes,Payer\n"
+    "C100,P1,03/02/2026,97110,GP,2,30,Medicare\n"
+    "C100,P1,03/02/2026,97140,GP,1,15,Medicare\n"
+    "C101,P1,03/02/2026,97110,GP,2,30,AARP Medigap\n"     # the secondary's claim: the same two charges
+    "C101,P1,03/02/2026,97140,GP,1,15,AARP Medigap\n"
+    "C102,P2,03/02/2026,97110,GP,2,30,Medicare\n"
+    "C103,P2,03/02/2026,97110,GP,2,30,Medicare\n"         # the same payer on another claim: billed twice
+    "C104,P3,03/03/2026,97110,GP,2,30,Medicare\n"
+    "C105,P3,03/03/2026,97110,GP,1,15,Humana Gold Plus\n")  # another service (units, minutes): a line of its own
+
+
+def test_a_charge_listed_for_each_payer_is_judged_once(tmp_path: Path) -> None:
+    """A claims export lists a visit's charges on the primary's claim and again on the secondary's. Before: each
+    copy was a duplicate (DAT003) and a code billed twice in its visit (UNT006), and its units and KX dollars counted
+    twice. Now the later listing is kept in place, not judged, naming the row that is; the same payer twice, or
+    another service, is judged as before."""
+    sheet = tmp_path / "claims.csv"
+    sheet.write_text(CLAIMS_PER_PAYER)
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]) for f in report["findings"]}
+    assert not found & {(4, "DAT003"), (4, "UNT006"), (5, "DAT003"), (5, "UNT006")}
+    assert {(7, "DAT003"), (7, "UNT006"), (9, "UNT006")} <= found and (9, "DAT003") not in found
+    assert report["reading"]["not_claim_lines"] == {
+        "4": "the charge of row 2 listed again, for AARP Medigap (row 2: Medicare); judged once, on row 2",
+        "5": "the charge of row 3 listed again, for AARP Medigap (row 3: Medicare); judged once, on row 3"}
+    assert (report["summary"]["lines"], report["summary"]["not_claim_lines"]) == (6, 2)
+
+
 def test_a_minutes_log_grid_is_read_and_says_the_units_each_code_earns(tmp_path: Path) -> None:
     """A therapist's minutes log: a column of minutes per code and no units. Before: refused (no code's units).
     Each filled cell is a line without units (DAT001: the claim needs them), saying the units its visit's minutes

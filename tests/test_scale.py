@@ -156,6 +156,24 @@ def test_partitions_and_processes_give_the_same_findings(heavy_csv: Path, size: 
     assert judged.expected_units == plain.expected_units
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_charges_listed_for_each_payer_are_judged_once_in_any_process(fork: bool, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lines a worker finds listed again for another payer come back with its findings (payer_copies.py)."""
+    from ptcalc.scrub import judge
+
+    monkeypatch.setattr(judge, "forking", lambda: fork)
+    monkeypatch.setattr(judge, "usable_cores", lambda: 2)
+    sheet = tmp_path / "claims.csv"
+    sheet.write_text("claim_id,patient_id,dos,payer,cpt,modifiers,units,minutes\n" + "".join(
+        f"A{n},P{n},2026-03-02,Medicare,97110,GP,2,30\nB{n},P{n},2026-03-02,Mutual of Omaha Medigap,97110,GP,2,30\n"
+        for n in range(40)))
+    one = scrub_file(sheet, as_of=AS_OF)
+    assert sorted(one.not_lines) == list(range(3, 82, 2)) and one.findings == [] and len(one.lines) == 40
+    two = scrub_file(sheet, as_of=AS_OF, jobs=2)  # two partitions of 40 lines, one in a worker
+    assert two.not_lines == one.not_lines and to_json(two) == to_json(one)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_data_versions_are_those_of_the_last_date_of_service_judged(jobs: int, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,6 +26,7 @@ from ..periods import by_year
 from ..refdata.model import CodeInfo, FeeRow, PayerProfile
 from ..units import split_timed_units, units_for_minutes
 from .lines import ASSISTANTS, PROVIDER_TYPES, ChargeLine
+from .payer_copies import payer_copy_of
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -141,6 +142,7 @@ class ScrubContext:
         codes = ref.codes
         visits: dict[tuple, Visit] = {}
         self.judgeable_lines: list[ChargeLine] = []
+        self.payer_copies: dict[int, str] = {}  # row -> why: a charge listed again for another payer (payer_copies.py)
         judgeable, by_code, by_modifiers = self.judgeable_lines.append, self.by_code, self.by_modifiers
         disciplines = PROVIDER_TYPES.get
         assistant_billed: dict[tuple[str, ...], bool] = {}  # modifiers -> whether they hold CQ or CO
@@ -153,14 +155,19 @@ class ScrubContext:
                 line.profile = profile
             # is_judgeable, inline: this loop visits every line
             if line.patient_id is not None and line.dos is not None and line.cpt in codes:
-                line.judgeable = True
-                judgeable(line)
-                by_code[line.cpt].append(line)
-                by_modifiers[line.modifiers].append(line)
                 key = (line.patient_id, line.dos, disciplines(line.provider_type, "PT"))
                 visit = visits.get(key)
                 if visit is None:
                     visit = visits[key] = Visit(*key, [])
+                elif (line.payer != visit.lines[0].payer or line.payer_type != visit.lines[0].payer_type) and \
+                        (copied := payer_copy_of(line, visit.lines)) is not None:
+                    self.payer_copies[line.row] = copied  # judged once, as the line it repeats
+                    line.judgeable = False
+                    continue
+                line.judgeable = True
+                judgeable(line)
+                by_code[line.cpt].append(line)
+                by_modifiers[line.modifiers].append(line)
                 visit.lines.append(line)
                 billed_cq_co = assistant_billed.get(line.modifiers)
                 if billed_cq_co is None:
@@ -170,6 +177,8 @@ class ScrubContext:
             else:
                 line.judgeable = False
         self.visits: list[Visit] = list(visits.values())
+        if self.payer_copies:
+            self.lines = [line for line in lines if line.row not in self.payer_copies]
         self._applies: dict[tuple[str, str], bool] = {}
         self._schedule_rows: dict[int, dict[str, FeeRow]] = {}
         self._memo: dict[Hashable, object] = {}

@@ -47,11 +47,13 @@ class Judgement:
     expected_units: dict[int, int | None] = field(default_factory=dict)  # row -> units the line should carry
     pricing_fallbacks: set[str] = field(default_factory=set)  # pricing bases used in place of missing data
     latest_service: date | None = None  # the last date of service of a judgeable line (the data versions said)
+    payer_copies: dict[int, str] = field(default_factory=dict)  # row -> why not judged: another payer's listing
 
     def add(self, other: "Judgement") -> None:
         self.findings.extend(other.findings)
         self.expected_units.update(other.expected_units)
         self.pricing_fallbacks |= other.pricing_fallbacks
+        self.payer_copies.update(other.payer_copies)
         if other.latest_service and (not self.latest_service or other.latest_service > self.latest_service):
             self.latest_service = other.latest_service
 
@@ -62,12 +64,14 @@ class Judgement:
         the findings (sorted, they lie scattered in memory: a pass per field took twice as long)."""
         fields = Finding.__slots__
         columns = list(zip(*map(attrgetter(*fields), self.findings))) or [()] * len(fields)
-        return _judgement_from_columns, (columns, self.expected_units, self.pricing_fallbacks, self.latest_service)
+        return _judgement_from_columns, (columns, self.expected_units, self.pricing_fallbacks, self.latest_service,
+                                         self.payer_copies)
 
 
 def _judgement_from_columns(columns: list[tuple], expected_units: dict[int, int | None],
-                            pricing_fallbacks: set[str], latest_service: date | None) -> Judgement:
-    return Judgement(list(map(Finding, *columns)), expected_units, pricing_fallbacks, latest_service)
+                            pricing_fallbacks: set[str], latest_service: date | None,
+                            payer_copies: dict[int, str]) -> Judgement:
+    return Judgement(list(map(Finding, *columns)), expected_units, pricing_fallbacks, latest_service, payer_copies)
 
 
 def judge_partition(lines: list[ChargeLine], ref: Reference, columns: set[str], as_of: date) -> Judgement:
@@ -78,7 +82,7 @@ def judge_partition(lines: list[ChargeLine], ref: Reference, columns: set[str], 
     findings = ctx.findings + [finding for rule in rules if rule.reviews_findings for finding in rule.check(ctx)]
     fallbacks = {f for basis in ctx.pricing_bases for f in basis.fallbacks}
     latest = max([line.dos for line in ctx.judgeable_lines], default=None)
-    return Judgement(findings, ctx.expected_units_by_row(), fallbacks, latest)
+    return Judgement(findings, ctx.expected_units_by_row(), fallbacks, latest, ctx.payer_copies)
 
 
 def partition_of(patient_id: str | None, partitions: int) -> int:

@@ -187,6 +187,9 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref.timed_codes)
     judged = judge_lines(lines, ref, set(layout.columns) - set(unfilled), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
+    if judged.payer_copies:  # a claims export's charge listed for each payer: judged once, the others kept in place
+        lines = [line for line in lines if line.row not in judged.payer_copies]
+        read.not_lines.update((row - header_index - 2, why) for row, why in judged.payer_copies.items())
     versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
