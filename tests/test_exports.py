@@ -1237,6 +1237,17 @@ def test_a_minutes_log_grid_is_read_and_says_the_units_each_code_earns(tmp_path:
     assert [(row[5], row[-1]) for row in rows] == [("97110", 2), ("97140", 1), ("97110", 1), ("97140", 1)]
 
 
+def test_a_line_without_units_gets_the_units_its_minutes_earn_and_the_visits_other_lines_wait(tmp_path: Path) -> None:
+    """Only the line without units has expected units (DAT001 says them): the visit's billed lines are judged
+    against the 8-minute rule once it is filled (the 97110 line's 2 units for 20 of 28 minutes is not said yet)."""
+    sheet = tmp_path / "visit.csv"
+    sheet.write_text("Patient,DOS,Payer,CPT,Mod,Units,Minutes\n"
+                     "V1,03/02/2026,Medicare,97110,GP,2,20\nV1,03/02/2026,Medicare,97140,GP,,8\n")
+    result = scrub_file(sheet, as_of=date.fromisoformat(AS_OF))
+    assert [(f.row, f.rule) for f in result.findings] == [(3, "DAT001")]
+    assert result.expected_units == {2: None, 3: 1}
+
+
 def test_a_grids_check_marks_are_one_unit_each_said_on_the_line(tmp_path: Path) -> None:
     """A grid whose cells are marks (`X`, `✓`) for the services given: each is 1 unit, and the line says it was read
     so (DAT008); not a number error (before: DAT002 'X' is not a number on each)."""

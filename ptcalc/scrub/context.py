@@ -426,9 +426,13 @@ class ScrubContext:
             minutes: dict[str, float] = {}
             billed: dict[str, int] = {}
             first: dict[str, int] = {}
+            blank = []  # lines without units
             for line in timed:
                 minutes[line.cpt] = minutes.get(line.cpt, 0.0) + line.minutes
-                billed[line.cpt] = billed.get(line.cpt, 0) + (line.units or 0)
+                if line.units is None:
+                    blank.append(line.row)
+                else:
+                    billed[line.cpt] = billed.get(line.cpt, 0) + line.units
                 first.setdefault(line.cpt, line.row)
             shape = (profile.unit_method, tuple(minutes.items()))
             split = splits.get(shape)
@@ -436,8 +440,11 @@ class ScrubContext:
                 split = splits[shape] = split_timed_units(shape[1], profile.unit_method, rvus)
             expected_by_code = dict(zip(minutes, split))
             rows = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
+            if blank:  # only they are said (DAT001); the visit's billed units are judged once they are filled
+                expected.update((row, rows[row]) for row in blank)
+                continue
             expected.update(rows)
-            if billed != expected_by_code and all(l.units is not None for l in timed):
+            if billed != expected_by_code:
                 mismatches.append((visit, VisitUnits(profile.unit_method, sum(minutes.values()), rows, billed,
                                                      expected_by_code, minutes)))
         return found
