@@ -18,6 +18,9 @@ patients have, which the reference tables (providers.yaml, payer_names.yaml) can
     locations:               # a practice of several sites: each site's locality, for a column naming the site
       Downtown LA: 01182-18
       Oakland: 01112-05
+    unit_method_conflict: cms  # a claim whose two payers count timed units differently (an AMA-rule plan primary,
+                               # Medicare secondary): judged by the 8-minute rule; `primary` (the default): the
+                               # primary payer's rule. UNT008 says where the two give other units.
 
 A file's settings are those of every `ptcalc.yaml` in its folder and the folders above it, the nearest
 winning (as .editorconfig's cascade): a billing company names the plans of a region once, in the folder of
@@ -46,7 +49,8 @@ from .scrub.layout import column_map_from
 from .scrub.reader import is_workbook
 
 SETTINGS_FILE = "ptcalc.yaml"
-SETTINGS = ("columns", "locality", "locations", "payers", "providers", "sheet")
+SETTINGS = ("columns", "locality", "locations", "payers", "providers", "sheet", "unit_method_conflict")
+UNIT_METHOD_CONFLICT = ("primary", "cms")
 PROVIDER_TYPES = ROWS["roster"]["provider_type"].choices
 PAYER_TYPES = ROWS["payer_names"]["payer_type"].choices
 
@@ -63,6 +67,7 @@ class ClinicSettings:
     providers: dict[str, str] = field(default_factory=dict)  # NPI or person_key(name) -> provider type
     payers: dict[str, str] = field(default_factory=dict)  # folded payer name -> payer type
     locations: dict[str, str] = field(default_factory=dict)  # folded site name -> MAC-LL
+    unit_method_conflict: str | None = None  # primary or cms (UNIT_METHOD_CONFLICT); None: not said
 
     def within(self, inner: "ClinicSettings") -> "ClinicSettings":
         """These settings (a folder's) with those of a folder inside it: its values win, the mappings add up."""
@@ -71,17 +76,19 @@ class ClinicSettings:
                                 (self.locality, self.locality_file)),
                               *((inner.sheet, inner.sheet_file) if inner.sheet else (self.sheet, self.sheet_file)),
                               {**self.columns, **inner.columns}, {**self.providers, **inner.providers},
-                              {**self.payers, **inner.payers}, {**self.locations, **inner.locations})
+                              {**self.payers, **inner.payers}, {**self.locations, **inner.locations},
+                              inner.unit_method_conflict or self.unit_method_conflict)
 
     def reference(self, ref: Reference) -> Reference:
         """The reference data with the clinic's staff on the roster, its plan names among the payer names and its
         sites' names as localities (the same tables otherwise: prices, edits and their caches are shared)."""
-        if not self.providers and not self.payers and not self.locations:
+        if not self.providers and not self.payers and not self.locations and not self.unit_method_conflict:
             return ref
         names = {**dict(ref.payer_names), **self.payers}
         return replace(ref, provider_roster={**ref.provider_roster, **self.providers},
                        payer_names=tuple(sorted(names.items(), key=lambda item: (-len(item[0]), item[0]))),
-                       site_localities={**ref.site_localities, **self.locations})
+                       site_localities={**ref.site_localities, **self.locations},
+                       unit_method_conflict=self.unit_method_conflict or ref.unit_method_conflict)
 
     def locality_or(self, said: str | None) -> tuple[str | None, str]:
         """The locality to price with and where it was said (the command line's first)."""
@@ -105,7 +112,8 @@ class ClinicSettings:
         """What the settings set, for the report's reading."""
         said = [f"locality {self.locality}" if self.locality else "", f"sheet {self.sheet!r}" if self.sheet else "",
                 _counted(self.columns, "column name"), _counted(self.providers, "provider"),
-                _counted(self.payers, "payer name"), _counted(self.locations, "location")]
+                _counted(self.payers, "payer name"), _counted(self.locations, "location"),
+                f"unit_method_conflict {self.unit_method_conflict}" if self.unit_method_conflict else ""]
         return f"{', '.join(map(str, self.paths))}: {', '.join(filter(None, said)) or 'nothing set'}"
 
 
@@ -142,7 +150,8 @@ def load_settings(path: Path, shown: Path | None = None) -> ClinicSettings:
     locality, sheet = _locality(document.get("locality"), str(shown)), _sheet(document.get("sheet"), shown)
     return ClinicSettings((shown,), locality, shown if locality else None, sheet, shown if sheet else None,
                           _columns(document.get("columns"), shown), _providers(document.get("providers"), shown),
-                          _payers(document.get("payers"), shown), _locations(document.get("locations"), shown))
+                          _payers(document.get("payers"), shown), _locations(document.get("locations"), shown),
+                          _unit_method_conflict(document.get("unit_method_conflict"), shown))
 
 
 def _counted(entries: dict, what: str) -> str:
@@ -192,6 +201,15 @@ def _providers(value: Any, shown: Path) -> dict[str, str]:
 
 def _payers(value: Any, shown: Path) -> dict[str, str]:
     return {fold_name(name): kind for name, kind in _named(value, shown, "payers", PAYER_TYPES).items()}
+
+
+def _unit_method_conflict(value: Any, shown: Path) -> str | None:
+    if value is None:
+        return None
+    if str(value).strip().lower() not in UNIT_METHOD_CONFLICT:
+        raise UsageError(f"{shown}: unit_method_conflict: {value!r} is not one of {', '.join(UNIT_METHOD_CONFLICT)} "
+                         "(the primary payer's unit rule, or the CMS 8-minute rule, for a claim whose payers differ)")
+    return str(value).strip().lower()
 
 
 def _locations(value: Any, shown: Path) -> dict[str, str]:

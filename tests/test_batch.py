@@ -256,7 +256,8 @@ def test_the_command_line_wins_over_a_clinics_settings(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("settings", "said"), [
     ("localty: 05-18\n", "'localty' is not a setting (the settings: columns, locality, locations, payers, providers, "
-                            "sheet)"),
+                            "sheet, unit_method_conflict)"),
+    ("unit_method_conflict: AMA\n", "unit_method_conflict: 'AMA' is not one of primary, cms"),
     ("locality: Atlantis\n", "locality: 'Atlantis' is not a Medicare locality"),
     ("columns:\n  Ident: patient\n", "columns: Ident: 'patient' is not a field"),
     ("payers:\n  Sunshine: medicare advantage\n", "payers: Sunshine: 'medicare advantage' is not one of medicare, "
@@ -380,6 +381,37 @@ def test_a_clinics_own_financial_classes_are_named_in_its_settings(tmp_path: Pat
     (clinic / "ptcalc.yaml").write_text("payers:\n  Grant: self_pay\n  Other: commercial\n")
     after = json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)
     assert after["findings"] == [] and after["summary"]["lines_by_status"]["CLEAN"] == 2
+
+
+def test_a_claim_whose_payers_count_units_differently_is_judged_by_the_rule_the_clinic_chose(tmp_path: Path) -> None:
+    """An AMA-rule plan primary with Medicare second: 10 + 10 minutes are 2 units to the plan, 1 to Medicare. The
+    primary's rule judges (UNT008 says the difference) unless the clinic's settings choose the 8-minute rule; a
+    Medigap second payer, or no second payer, changes nothing."""
+    import json
+
+    clinic = tmp_path / "clinic"
+    clinic.mkdir()
+    (clinic / "week.csv").write_text("Acct,DOS,CPT,Mod,Units,Minutes,Primary Ins,Sec Ins,Secondary Ins ID\n"
+                                     "D1,03/02/2026,97110,GP,1,10,Aetna PPO,Medicare,1EG4TE5MK72\n"
+                                     "D1,03/02/2026,97140,GP,1,10,Aetna PPO,Medicare,1EG4TE5MK72\n"
+                                     "D2,03/02/2026,97110,GP,1,10,Aetna PPO,,\n"
+                                     "D2,03/02/2026,97140,GP,1,10,Aetna PPO,,\n"
+                                     "D3,03/02/2026,97110,GP,1,10,Medicare,AARP Medigap,X123\n")
+
+    def scrub() -> dict:
+        return json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)
+
+    primary = scrub()
+    assert [(f["row"], f["rule"]) for f in primary["findings"]] == [(2, "UNT008")]
+    assert primary["findings"][0]["message"].endswith("judged by the AMA rule (unit_method_conflict: primary)")
+    assert primary["reading"]["fields"]["secondary_payer"] == "Sec Ins (H)"
+    assert primary["reading"]["columns_not_used"] == ["Secondary Ins ID (I)"]
+    (clinic / "ptcalc.yaml").write_text("unit_method_conflict: cms\n")
+    cms = scrub()
+    assert [(f["row"], f["rule"]) for f in cms["findings"]] == [(2, "UNT008"), (3, "UNT001")]
+    assert cms["findings"][1]["message"].endswith("the visit's 20 timed minutes support 1 unit under the CMS rule, 0 "
+                                                  "of them for 97140")
+    assert cms["reading"]["settings"].endswith("ptcalc.yaml: unit_method_conflict cms")
 
 
 def test_a_practice_of_several_sites_prices_each_line_at_its_sites_locality(tmp_path: Path) -> None:

@@ -97,6 +97,43 @@ def test_an_837i_from_a_hospital_outpatient_department_is_judged_by_the_same_rul
     assert next(f for f in report["findings"] if f["rule"] == "MOD001")["claim_id"] == "C2"
 
 
+def _with_other_payer(text: str, responsibility: str) -> str:
+    """The claim with an other subscriber's payer (loop 2320 SBR01 `responsibility`, 2330B Medicare Part B) before
+    its first service line, the transaction's segment count kept right."""
+    other = ["SBR*" + responsibility + "*18*******MB", "OI***Y***Y", "NM1*IL*1*SYNTHETIC*PATIENT****MI*M1MCR",
+             "NM1*PR*2*MEDICARE PART B*****PI*MAC01"]
+    segments = text.split("~\n")
+    at = segments.index("LX*1")
+    segments[at:at] = other
+    start, end = next(i for i, s in enumerate(segments) if s.startswith("ST*")), next(
+        i for i, s in enumerate(segments) if s.startswith("SE*"))
+    segments[end] = f"SE*{end - start + 1}*0001"
+    return "~\n".join(segments)
+
+
+def test_an_837s_second_payer_is_read_for_its_unit_rule(tmp_path: Path) -> None:
+    """A claim to an AMA-rule plan whose loop 2320 names Medicare as the secondary: 10 + 10 minutes are 2 units to
+    the plan and 1 to Medicare (UNT008, the primary's rule judging); without the loop, or where the other payer is
+    the primary (this claim is the secondary's), nothing is said."""
+    lines = [{"patient_id": "M1", "dos": "2026-03-02", "cpt": code, "modifiers": "GP", "units": 1, "minutes": 10,
+              "charge": 55, "payer_type": "commercial", "payer": "Aetna PPO", "provider_type": "PT"}
+             for code in ("97110", "97140")]
+    claims = tmp_path / "cob.837"
+
+    def scrub(text: str) -> dict:
+        claims.write_text(text)
+        result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+        document = json.loads(result.stdout)
+        assert "source_problems" not in document["reading"], document["reading"]  # pyx12 found it valid
+        return document
+
+    secondary = scrub(_with_other_payer(write_837(lines), "S"))
+    assert [(f["row"], f["rule"]) for f in secondary["findings"]] == [(2, "UNT008")]
+    assert "the second payer, MEDICARE PART B (CMS rule), 1 unit" in secondary["findings"][0]["message"]
+    assert scrub(write_837(lines))["findings"] == []
+    assert scrub(_with_other_payer(write_837(lines).replace("SBR*P*", "SBR*S*", 1), "P"))["findings"] == []
+
+
 def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Path) -> None:
     claims = tmp_path / "no-minutes.837"
     claims.write_text(write_837([{"patient_id": "N1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP",

@@ -343,11 +343,10 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     assert {name: source.split(" (")[0] for name, source in fields.items() if name != "modifiers"} == {
         "patient_id": "Pt Acct No", "dos": "Svc Dt", "cpt": "Proc Code", "units": "Billed Qty",
         "minutes": "Tx Minutes", "payer": "Primary Payor", "charge": "Line Item Charge",
-        "provider_name": "Treating Provider"}
+        "provider_name": "Treating Provider", "secondary_payer": "Secondary Insurance"}  # the claim's second payer
     assert fields["modifiers"] == "CPT Mod 1 (G) + CPT Mod 2 (H) (merged in order)"
     assert [c.split(" (")[0] for c in report["reading"]["columns_not_used"]] == [
-        "Date of Birth", "Posting Date", "Total Visit Minutes", "Referring Provider",
-        "Secondary Insurance", "Allowed Amount", "Paid Amount"]
+        "Date of Birth", "Posting Date", "Total Visit Minutes", "Referring Provider", "Allowed Amount", "Paid Amount"]
     assert "columns_unclear" not in report["reading"]
 
 
@@ -362,7 +361,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Chg Code", "cpt"),
     # ...and what must not be read as a field: a wrong column makes false alarms on correct lines.
     ("Date of Birth", None), ("Posting Date", None), ("DOS To", None), ("Eval Date", None), ("Allowed Amount", None),
-    ("Paid Amt", None), ("Unit Charge", None), ("Charge Code Description", None), ("Secondary Insurance", None),
+    ("Paid Amt", None), ("Unit Charge", None), ("Charge Code Description", None),
+    ("Secondary Insurance", "secondary_payer"),
     ("Insurance ID", None), ("Guarantor Account", None), ("Patient Balance", None), ("Total Visit Minutes", None),
     ("Untimed Minutes", None), ("Visits Remaining", None), ("Referring Provider", None), ("Billing NPI", None),
     ("Active status", "charge_status"), ("Claim Status", "charge_status"), ("Voided", "void_flag"),
@@ -375,10 +375,12 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Plan of Care Start Date", None), ("Episode Service Start Date", None),
     ("Rev Code", "revenue_code"), ("Revenue Cd", "revenue_code"), ("UB Rev", "revenue_code"),
     ("Revenue Code Description", None), ("Rev Code Amount", None),
-    # a claim's later payers: the secondary, tertiary or "other" insurance is not the line's payer
-    ("Sec Ins", None), ("Other Insurance", None), ("Ins 2", None), ("2nd Payer", None), ("Third Party Payer", "payer"), ("3rd Party Payer", "payer"),
+    # a claim's later payers are not the line's payer: the secondary or "other" insurance is its second payer
+    ("Sec Ins", "secondary_payer"), ("Other Insurance", "secondary_payer"), ("Ins 2", "secondary_payer"),
+    ("2nd Payer", "secondary_payer"), ("Third Party Payer", "payer"), ("3rd Party Payer", "payer"),
     ("Other Ins Type", None), ("Secondary Financial Class", None), ("Sec Fin Class", None), ("Pri Ins", "payer"),
-    ("Supplemental Insurance", None), ("Crossover Payer", None), ("COB Payer", None),
+    ("Supplemental Insurance", "secondary_payer"), ("Crossover Payer", "secondary_payer"),
+    ("COB Payer", "secondary_payer"), ("Tertiary Insurance", None), ("Secondary Ins ID", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -2203,7 +2205,8 @@ def test_a_carrier_column_beside_a_plan_name_column_is_read_with_it(tmp_path: Pa
                      "03/02/2026,X1,97110,,2,30,Aetna,Open Access,Medicare,GRP123\n")
     result = scrub_file(sheet, as_of=date(2026, 4, 1))
     assert result.reading["fields"]["payer"] == "Carrier Name (G) + Plan Name (H) (read together)"
-    assert result.reading["columns_not_used"] == ["Secondary Carrier (I)", "Insurance Group (J)"]
+    assert result.reading["columns_not_used"] == ["Insurance Group (J)"]
+    assert result.reading["fields"]["secondary_payer"] == "Secondary Carrier (I)"
     assert [(line.payer, line.payer_type) for line in result.lines] == [("Aetna Open Access", "commercial")]
     assert not result.findings
 
@@ -2411,15 +2414,15 @@ def test_the_secondary_insurance_beside_the_primary_is_not_the_lines_payer(later
                                                                            tmp_path: Path) -> None:
     """An employer plan primary, Medicare secondary (`Sec Ins` left of `Pri Ins`): both were read as the payer,
     their names joined (`Medicare Part B Aetna PPO`) and the line judged as a Medicare Advantage plan's, so a
-    commercial line without GP was an MOD001 error. The primary is the line's payer; the other column is named
-    among those not used. The Medicare primary's line without GP is still MOD001."""
+    commercial line without GP was an MOD001 error. The primary is the line's payer; the other is its second payer
+    (read for its unit rule: UNT008). The Medicare primary's line without GP is still MOD001."""
     sheet = tmp_path / "export.csv"
     sheet.write_text(f"Patient,DOS,CPT,Mod,Units,Minutes,{later},{first}\n"
                      "P1,3/2/26,97110,,2,30,Medicare Part B,Aetna PPO\n"
                      "P2,3/2/26,97110,,2,30,AARP Medigap Plan G,Medicare Part B\n")
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["payer"] == f"{first} (H)"
-    assert f"{later} (G)" in report["reading"]["columns_not_used"]
+    assert report["reading"]["fields"]["secondary_payer"] == f"{later} (G)"
     [missing_gp] = report["findings"]
     assert (missing_gp["row"], missing_gp["rule"]) == (3, "MOD001") and "Traditional Medicare" in missing_gp["message"]
 

@@ -415,7 +415,7 @@ def test_the_button_judges_with_the_clinics_settings_as_the_command_line_does(tm
     asyncio.run(pt_scrub(excel))
     [(prompt, _, _)] = excel.app.alerts
     assert prompt.endswith("ptcalc.yaml: 'localty' is not a setting (the settings: columns, locality, locations, "
-                           "payers, providers, sheet)")
+                           "payers, providers, sheet, unit_method_conflict)")
 
 
 def test_the_button_scrubs_a_grid_writing_each_visits_results_beside_its_row() -> None:

@@ -17,6 +17,8 @@ so the same rules, reports and exit codes apply:
   trainer's 2255A2300X, a massage therapist's 225700000X or a chiropractor's 111N* is no therapist: PRV003);
 - payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
+- the second payer of a claim sent to the primary (2000B SBR01 P): the other subscriber's payer (loop 2320 whose
+  SBR01 is S, its 2330B NM103), whose unit rule may differ (UNT008);
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
 - a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
   lines ("voided"), not judged;
@@ -40,7 +42,8 @@ from .patients import dependent_id
 from .sniff import ISA_LENGTH, interchanges, x12_text
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
-          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status"]
+          "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status",
+          "secondary_payer"]
 VOID_FREQUENCY = "8"  # CLM05-3: a claim that voids (cancels) one sent before: its lines are not billed
 FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
@@ -170,21 +173,24 @@ def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[An
     payer_type = FILING_TYPES.get(filing)
     payer = next((p.get_value("NM103") for p in subscriber.select("2010BB")), None) or ""
     member = next((m.get_value("NM109") for m in subscriber.select("2010BA")), None)
+    primary = subscriber.get_value("SBR01") == "P"
     rows = []
     for claim in subscriber.select("2300"):
-        rows.extend(_claim_lines(claim, member, payer_type, payer, billing_type))
+        rows.extend(_claim_lines(claim, member, payer_type, payer, billing_type, primary))
     for patient in subscriber.select("2000C"):  # the patient is not the subscriber
         name = next(iter(patient.select("2010CA")), None)
         who = dependent_id(name.get_value("NM109"), member, name.get_value("NM103"), name.get_value("NM104")) \
             if name is not None else member
         for claim in patient.select("2300"):
-            rows.extend(_claim_lines(claim, who, payer_type, payer, billing_type))
+            rows.extend(_claim_lines(claim, who, payer_type, payer, billing_type, primary))
     return rows
 
 
 def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer: str,
-                 billing_type: str | None) -> list[list[Any]]:
+                 billing_type: str | None, primary: bool) -> list[list[Any]]:
     claim_id = claim.get_value("CLM01")
+    second = next((next((p.get_value("NM103") for p in other.select("2330B")), None) for other in claim.select("2320")
+                   if other.get_value("SBR01") == "S"), None) if primary else None
     # CLM05-2 `B`: CLM05-1 is the place of service (837P); `A`: the type of bill (837I), no place of service
     claim_pos = claim.get_value("CLM05-1") if claim.get_value("CLM05-2") != "A" else None
     status = "void" if claim.get_value("CLM05-3") == VOID_FREQUENCY else None
@@ -215,7 +221,7 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
                      minutes.group(1) if minutes else None, assistant.group(1) if assistant else None, charge,
                      pos, payer_type, payer, provider, npi,
                      next((r.get_value("REF02") for r in line.select("REF") if r.get_value("REF01") == "6R"), None),
-                     status])
+                     status, second])
     return rows
 
 

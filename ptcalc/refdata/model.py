@@ -253,6 +253,9 @@ class Reference:
     provider_roster: dict[str, str] = field(default_factory=dict)  # folded name or NPI -> provider type
     denial_reasons: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # CARC -> (meaning, rules)
     site_localities: dict[str, str] = field(default_factory=dict)  # a clinic's sites (fold_name) -> MAC-LL: settings
+    # The unit rule of a claim whose two payers count timed units differently (AMA, CMS): `primary` (the line's payer)
+    # or `cms` (the 8-minute rule); a clinic's setting (clinic_settings.py)
+    unit_method_conflict: str = "primary"
     caches: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -26,6 +26,7 @@ from ..periods import by_year
 from ..refdata.model import CodeInfo, FeeRow, PayerProfile
 from ..units import split_timed_units, units_for_minutes
 from .lines import ASSISTANTS, PROVIDER_TYPES, ChargeLine
+from .names import payer_type_of
 from .payer_copies import payer_copy_of
 
 if TYPE_CHECKING:
@@ -402,10 +403,12 @@ class ScrubContext:
             timed = [l for l in visit.lines if l.cpt in timed_codes]
             if profile is None or not timed:
                 continue
+            method = profile.unit_method if visit.lines[0].secondary_payer is None else \
+                self.unit_method_of(visit.lines[0])
             # Minutes for each code are voluntary (§220.3): a line without them is judged on the visit's total
             if by_visit and any(l.minutes is None and "minutes" not in l.bad for l in timed) \
                     and _visit_total(visit) is not None:
-                self._judge_visit_total(visit, timed, profile.unit_method, found)
+                self._judge_visit_total(visit, timed, method, found)
                 continue
             if not by_line:
                 continue
@@ -434,10 +437,10 @@ class ScrubContext:
                 else:
                     billed[line.cpt] = billed.get(line.cpt, 0) + line.units
                 first.setdefault(line.cpt, line.row)
-            shape = (profile.unit_method, tuple(minutes.items()))
+            shape = (method, tuple(minutes.items()))
             split = splits.get(shape)
             if split is None:
-                split = splits[shape] = split_timed_units(shape[1], profile.unit_method, rvus)
+                split = splits[shape] = split_timed_units(shape[1], method, rvus)
             expected_by_code = dict(zip(minutes, split))
             rows = {l.row: expected_by_code[l.cpt] if first[l.cpt] == l.row else 0 for l in timed}
             if blank:  # only they are said (DAT001); the visit's billed units are judged once they are filled
@@ -445,9 +448,38 @@ class ScrubContext:
                 continue
             expected.update(rows)
             if billed != expected_by_code:
-                mismatches.append((visit, VisitUnits(profile.unit_method, sum(minutes.values()), rows, billed,
+                mismatches.append((visit, VisitUnits(method, sum(minutes.values()), rows, billed,
                                                      expected_by_code, minutes)))
         return found
+
+    def unit_method_of(self, line: ChargeLine) -> str:
+        """The rule that counts the timed units of the line's visit: its payer's, or where the claim's second payer
+        counts them by the other rule, the one the clinic chose for such claims (ptcalc.yaml's unit_method_conflict:
+        `primary`, the default, or `cms`, the 8-minute rule)."""
+        primary = line.profile.unit_method if line.profile is not None else "CMS"
+        second = self.secondary_profile(line)
+        if second is None or second.unit_method == primary:
+            return primary
+        return "CMS" if self.ref.unit_method_conflict == "cms" else primary
+
+    def secondary_profile(self, line: ChargeLine) -> PayerProfile | None:
+        """The profile of the line's second payer, by its name (None: no second payer, or a name ptcalc does not
+        know: its rules cannot be said)."""
+        name = line.secondary_payer
+        if name is None:
+            return None
+        profiles = self._memo.setdefault("secondary_profiles", {})
+        if name not in profiles:
+            kind = payer_type_of(name, self.ref)
+            profiles[name] = select_profile(self.ref, kind, name) if kind is not None else None
+        return profiles[name]
+
+    @cached_property
+    def unit_method_conflicts(self) -> list[Visit]:
+        """Visits whose payer and second payer count timed units by different rules."""
+        return [visit for visit in self.visits if visit.lines[0].secondary_payer is not None and
+                (second := self.secondary_profile(visit.lines[0])) is not None and visit.lines[0].profile is not None
+                and second.unit_method != visit.lines[0].profile.unit_method]
 
     @property
     def disagreeing_visit_totals(self) -> list[tuple[Visit, float, float]]:

@@ -94,10 +94,15 @@ PATIENT_BIRTH_DATE = (("dob", "date of birth", "birth date", "birthdate", "patie
 # re-evaluation is the progress report POC003 counts treatment days from.
 # Not `Document Type`: a ledger export's word for an invoice or a payment.
 NOTE_TYPE = (("note type", "visit note type", "note category", "documentation type", "note kind"),)
+# The claim's second payer (CMS-1500 box 9's other insured's plan): the payer whose unit rule may differ from the
+# line's (UNT008). Not a tertiary payer, and not its financial class or its member id (header_words.py).
+SECONDARY_PAYER = (("secondary insurance", "secondary payer", "secondary payor", "secondary carrier", "secondary plan",
+                    "secondary ins", "sec ins", "sec insurance", "sec payer", "ins 2", "insurance 2", "payer 2",
+                    "secondary insurance name", "secondary payer name", "other insurance", "supplemental insurance"),)
 # Fields read beside the charge-line fields, by their header names (best group first).
 EXTRA_FIELDS = {"provider_name": PROVIDER_NAME, "provider_npi": PROVIDER_NPI, "transaction_type": TRANSACTION_TYPE,
                 "dos_to": DOS_TO, "patient_last_name": PATIENT_LAST_NAME, "patient_first_name": PATIENT_FIRST_NAME,
-                "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE}
+                "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE, "secondary_payer": SECONDARY_PAYER}
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 

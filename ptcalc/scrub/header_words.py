@@ -27,6 +27,8 @@ _LATER_PAYERS = "secondary sec second tertiary ter other supplemental crossover 
 _NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber " \
                  "address phone responsibility resp code status date auth authorization city state zip " \
                  "care episode " + _LATER_PAYERS + " " + _MONEY
+_NOT_THE_SECOND_PAYER = " ".join(word for word in _NOT_THE_PAYER.split() if word not in _LATER_PAYERS.split()) + \
+    " tertiary ter 3 primary pri"
 _NOT_THE_DAY = "birth dob post posted posting entry entered created paid payment billed bill cert certification " \
                "certified soc progress eval evaluation onset injury referral to thru through end last next first " \
                "auth authorization start admit discharge"
@@ -77,6 +79,10 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("insurance payer payor carrier plan ins insurer", unless=_NOT_THE_PAYER),
         # `3rd Party Payer` (its words 3, rd, party, payer): the insurer, not a third one
         _rule("party", "payer payor insurer insurance", unless=" ".join(w for w in _NOT_THE_PAYER.split() if w != "3")),
+    ),
+    "secondary_payer": (  # `Sec Ins`, `Ins 2`, `Other Insurance`; not `Tertiary Ins`, `Secondary Ins ID`
+        _rule("secondary sec second 2 other supplemental crossover cob", "insurance payer payor carrier plan ins "
+              "insurer", unless=_NOT_THE_SECOND_PAYER),
     ),
     "provider_type": (
         _rule("credential credentials cred creds discipline licensure", unless="npi number no expiration exp date "

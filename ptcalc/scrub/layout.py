@@ -420,8 +420,9 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
                                                 layout.birth_date_column is not None, layout.patient_by_account)
     if layout.payer_columns:
         cells["payer"] = _read_together([column(i) for i in layout.payer_columns])
-    if "note_type" in layout.extra:
-        cells["note_type"] = column(layout.extra["note_type"])
+    for name in ("note_type", "secondary_payer"):
+        if name in layout.extra:
+            cells[name] = column(layout.extra[name])
 
     if "dos_to" in layout.extra:  # `DOS From` and `DOS To`: a period of several days is refused on its line
         spans: dict[tuple[Any, Any], Any] = {}
@@ -693,7 +694,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
     for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "transaction_type",
-                 "dos_to", "note_type"):
+                 "dos_to", "note_type", "secondary_payer"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {

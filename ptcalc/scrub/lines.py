@@ -89,6 +89,7 @@ class ChargeLine:
     poc_end: date | None = None  # the last day of the certification period (Cert Thru)
     rendered_by: str | None = None  # the rendering provider when no therapist: "a student", "an aide"...
     note_type: str | None = None  # the visit's note, when the sheet says: PROGRESS_REPORT (a PN or re-evaluation)
+    secondary_payer: str | None = None  # the claim's second payer, by name (its unit rule may differ: UNT008)
     problems: list[Problem] | tuple[()] = ()  # a list where the row has any (no list per line: 100,000s of them)
     bad: frozenset[str] | set[str] = NO_PROBLEMS  # fields with a problem (missing or unreadable)
     # Set by the scrub context: the payer profile, and whether other rules can judge the line.
@@ -114,7 +115,7 @@ def _text(value: Any) -> str:
 FIELDS = ("patient_id", "dos", "cpt", "units", "minutes", "modifiers", "payer_type", "payer", "provider_type",
           "pta_minutes", "pos", "charge", "poc_start", "poc_certified", "progress_report", "ytd_prior", "locality",
           "claim_id", "claim_line", "visit_timed_minutes", "poc_sent", "scrub_override", "auth_number", "auth_visits",
-          "auth_start", "auth_end", "poc_end", "rendered_by", "note_type")  # ChargeLine's value fields, in order
+          "auth_start", "auth_end", "poc_end", "rendered_by", "note_type", "secondary_payer")  # ChargeLine's, in order
 DATE_FIELDS = ("dos", "poc_start", "poc_certified", "progress_report", "poc_sent", "poc_end", "auth_start",
                "auth_end")
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}

@@ -43,7 +43,7 @@ class MissingRequiredValue(Rule):
             return None
         if line.cpt not in ctx.ref.timed_codes:
             return f"{line.cpt} is untimed, billed as 1 unit"
-        method = line.profile.unit_method if line.profile is not None else "CMS"
+        method = ctx.unit_method_of(line)
         return (f"the minutes support {expected} unit{'s' if expected != 1 else ''} of {line.cpt} under the "
                 f"{method} 8-minute rule" + (" (bill it with 0 units, or leave it off)" if expected == 0 else ""))
 

@@ -292,3 +292,47 @@ class TimedMinutesDisagree(Rule):
             if self.applies_to(ctx, timed[0]):
                 yield self.finding(ctx, timed[0], f"the visit's timed lines add up to {added:g} minutes, but its "
                                    f"total timed minutes say {total:g}", field="minutes")
+
+
+class PayersCountUnitsDifferently(Rule):
+    id = "UNT008"
+    name = "payers-count-units-differently"
+    severity = "info"
+    condition = ("The claim's payer and its second payer count timed units by different rules (AMA: each code's own "
+                 "minutes; CMS: the visit's total) and the two give the visit's minutes different units")
+    fix = ("Bill the units your policy for such claims chooses; the clinic's ptcalc.yaml says which rule judges them "
+           "(`unit_method_conflict: primary`, the default, or `cms`, the 8-minute rule)")
+    source = (f"{SECTION_20_2}; the claim's other payer (CMS-1500 item 9); a company setting, as WebPT's payer rules "
+              "(defer to the primary, or to the 8-minute rule)")
+    needs = ("patient_id", "dos", "cpt", "units", "minutes")
+    judges_unbilled = True
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        rvus = ctx.ref.latest_fee_schedule.rows
+        for visit in ctx.unit_method_conflicts:
+            timed = [line for line in visit.lines if ctx.code(line).timed]
+            if not timed or not self.applies_to(ctx, timed[0]) or any(line.minutes is None for line in timed):
+                continue
+            minutes: dict[str, float] = {}
+            for line in timed:
+                minutes[line.cpt] = minutes.get(line.cpt, 0.0) + line.minutes
+            first = timed[0]
+            primary, second = first.profile.unit_method, ctx.secondary_profile(first).unit_method
+            units = {method: dict(zip(minutes, split_timed_units(tuple(minutes.items()), method, rvus)))
+                     for method in (primary, second)}
+            if units[primary] == units[second]:
+                continue
+            used = ctx.unit_method_of(first)
+            yield self.finding(ctx, first, f"{_payer_named(first)} ({primary} rule) gives the visit's timed minutes "
+                               f"{_units_said(units[primary])}; the second payer, {first.secondary_payer} ({second} "
+                               f"rule), {_units_said(units[second])}: judged by the {used} rule "
+                               f"(unit_method_conflict: {ctx.ref.unit_method_conflict})", field="units")
+
+
+def _payer_named(line: ChargeLine) -> str:
+    return line.payer or (line.payer_type or "the payer").replace("_", " ")
+
+
+def _units_said(by_code: dict[str, int]) -> str:
+    total = sum(by_code.values())
+    return f"{_plural(total)} ({', '.join(f'{code} {units}' for code, units in by_code.items())})"
