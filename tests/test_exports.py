@@ -2208,7 +2208,8 @@ def test_a_carrier_column_beside_a_plan_name_column_is_read_with_it(tmp_path: Pa
     assert result.reading["columns_not_used"] == ["Insurance Group (J)"]
     assert result.reading["fields"]["secondary_payer"] == "Secondary Carrier (I)"
     assert [(line.payer, line.payer_type) for line in result.lines] == [("Aetna Open Access", "commercial")]
-    assert not result.findings
+    # no GP: not required by Aetna, but by Medicare, which gets the claim next
+    assert [(f.rule, f.severity) for f in result.findings] == [("MOD001", "warning")]
 
 
 def test_a_column_map_naming_the_payer_s_column_is_followed(tmp_path: Path) -> None:
@@ -2415,7 +2416,8 @@ def test_the_secondary_insurance_beside_the_primary_is_not_the_lines_payer(later
     """An employer plan primary, Medicare secondary (`Sec Ins` left of `Pri Ins`): both were read as the payer,
     their names joined (`Medicare Part B Aetna PPO`) and the line judged as a Medicare Advantage plan's, so a
     commercial line without GP was an MOD001 error. The primary is the line's payer; the other is its second payer
-    (read for its unit rule: UNT008). The Medicare primary's line without GP is still MOD001."""
+    (read for its unit rule, UNT008, and its modifiers: Medicare second, the line without GP is an MOD001 warning,
+    the claim Medicare gets next carrying it). The Medicare primary's line without GP is still an MOD001 error."""
     sheet = tmp_path / "export.csv"
     sheet.write_text(f"Patient,DOS,CPT,Mod,Units,Minutes,{later},{first}\n"
                      "P1,3/2/26,97110,,2,30,Medicare Part B,Aetna PPO\n"
@@ -2423,8 +2425,11 @@ def test_the_secondary_insurance_beside_the_primary_is_not_the_lines_payer(later
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["payer"] == f"{first} (H)"
     assert report["reading"]["fields"]["secondary_payer"] == f"{later} (G)"
-    [missing_gp] = report["findings"]
-    assert (missing_gp["row"], missing_gp["rule"]) == (3, "MOD001") and "Traditional Medicare" in missing_gp["message"]
+    second, missing_gp = report["findings"]
+    assert (second["row"], second["rule"], second["severity"]) == (2, "MOD001", "warning")
+    assert "the claim's second payer (Medicare Part B)" in second["message"]
+    assert (missing_gp["row"], missing_gp["rule"], missing_gp["severity"]) == (3, "MOD001", "error")
+    assert "Traditional Medicare (Part B) requires one" in missing_gp["message"]
 
 
 MERGED_MODIFIERS = [["Patient", "DOS", "CPT", "Modifiers", None, None, None, "Units", "Minutes", None],

@@ -80,6 +80,13 @@ class Rule:
         # Without tests, rules of the same payers and needs judge the same lines: found once.
         return ctx.memo(("lines", profiles, needs, unbilled), narrowed) if not tests else narrowed()
 
+    def lines_for_second_payers(self, ctx: "ScrubContext", **tests: Callable) -> list["ChargeLine"]:
+        """Lines whose payer does not run this rule but whose second payer does (the claim it gets after the
+        primary's carries the same lines); `tests` as in `lines`."""
+        return [line for line in ctx.select(**tests) if line.secondary_payer is not None
+                and not ctx.rule_applies(self, line.profile) and ctx.rule_applies(self, ctx.secondary_profile(line))
+                and (not line.bad or line.bad.isdisjoint(self.needs)) and (line.units != 0 or self.judges_unbilled)]
+
     def finding(self, ctx: "ScrubContext", line: "ChargeLine", message: str, *, field: str | None = "cpt",
                 status: str = "fail", amount: Decimal | None = None, severity: str | None = None,
                 fix: str | None = None) -> Finding:

@@ -29,19 +29,30 @@ class MissingDisciplineModifier(Rule):
     absent_value_of = "modifiers"
     name = "missing-discipline-modifier"
     severity = "error"
-    condition = "A therapy line without GP (PT/PTA), GO (OT/OTA) or GN (SLP), where the payer requires it"
+    condition = ("A therapy line without GP (PT/PTA), GO (OT/OTA) or GN (SLP), where the payer requires it (a "
+                 "warning where only the claim's second payer does: the claim it gets after the primary's carries "
+                 "the same lines)")
     fix = "Add GP, GO or GN"
     source = "CMS Pub. 100-04 ch.5 §20.1; always-therapy codes carry GP/GO/GN (MLN 2018)"
     applies = staticmethod(lambda profile: profile.discipline_modifier_required)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         wanted = {d: m for m, d in discipline_modifiers(ctx).items()}
-        for line in self.lines(ctx, modifiers=lambda mods: not set(mods) & set(wanted.values())):
-            modifier = wanted.get(line.discipline or "PT", "GP")
-            yield self.finding(ctx, line, f"{line.cpt} has no GP, GO or GN modifier; "
-                               f"{ctx.profile(line).label} requires one on every therapy line",
-                               field="modifiers", amount=ctx.allowed(line),
-                               fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
+        missing = set(wanted.values()).isdisjoint
+        for line in self.lines(ctx, modifiers=missing):
+            yield self._missing(ctx, line, wanted, f"{ctx.profile(line).label} requires one on every therapy line")
+        for line in self.lines_for_second_payers(ctx, modifiers=missing):
+            second = ctx.secondary_profile(line)
+            yield self._missing(ctx, line, wanted, f"{second.label}, the claim's second payer "
+                                f"({line.secondary_payer}), requires one on every therapy line: the claim it gets "
+                                "after the primary's carries this line", severity="warning")
+
+    def _missing(self, ctx: ScrubContext, line: ChargeLine, wanted: dict[str, str], why: str,
+                 severity: str | None = None) -> Finding:
+        modifier = wanted.get(line.discipline or "PT", "GP")
+        return self.finding(ctx, line, f"{line.cpt} has no GP, GO or GN modifier; {why}", field="modifiers",
+                            amount=ctx.allowed(line) if severity is None else None, severity=severity,
+                            fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
 
 
 class WrongDisciplineModifier(Rule):
