@@ -396,7 +396,8 @@ def test_a_claim_whose_payers_count_units_differently_is_judged_by_the_rule_the_
                                      "D1,03/02/2026,97140,GP,1,10,Aetna PPO,Medicare,1EG4TE5MK72\n"
                                      "D2,03/02/2026,97110,GP,1,10,Aetna PPO,,\n"
                                      "D2,03/02/2026,97140,GP,1,10,Aetna PPO,,\n"
-                                     "D3,03/02/2026,97110,GP,1,10,Medicare,AARP Medigap,X123\n")
+                                     "D3,03/02/2026,97110,GP,1,10,Medicare,AARP Medigap,X123\n"
+                                     "D4,03/02/2026,97110,GP,1,10,Aetna PPO,#N/A,\n")  # an error cell: says nothing
 
     def scrub() -> dict:
         return json.loads(run_cli("scrub", str(clinic / "week.csv"), "--format", "json", "--as-of", AS_OF).stdout)

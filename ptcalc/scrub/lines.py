@@ -121,9 +121,9 @@ DATE_FIELDS = ("dos", "poc_start", "poc_certified", "progress_report", "poc_sent
 FIELD_DEFAULTS = {"modifiers": (), "payer_type": "medicare", "payer": "", "provider_type": "PT", "locality": "national"}
 UNREADABLE_AS = {"modifiers": (), "payer": ""}
 _BLANK = object()
-# Fields read only to spare a line a finding (a visit's note type: POC003), never billed: a cell that cannot be read
-# there reads as saying nothing, not as a DAT002 error on a claim line that is right.
-_HINTS = frozenset({"note_type"})
+# Fields read as hints, never billed (a visit's note type: POC003; the claim's second payer: UNT008): a cell that
+# cannot be read there reads as saying nothing, not as a DAT002 error on a claim line that is right.
+_HINTS = frozenset({"note_type", "secondary_payer"})
 # Words for "nothing here" in an optional cell (`N/A` or `-` minutes on an untimed code's line), and for a plan's
 # or an authorization's date that has not happened yet: read as a blank cell (a plan certified `Pending` on its
 # fifth day is no error; past its 30th day POC001 says it is not certified). Not the payer's cells: `None`
