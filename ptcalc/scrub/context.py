@@ -457,10 +457,16 @@ class ScrubContext:
         counts them by the other rule, the one the clinic chose for such claims (ptcalc.yaml's unit_method_conflict:
         `primary`, the default, or `cms`, the 8-minute rule)."""
         primary = line.profile.unit_method if line.profile is not None else "CMS"
-        second = self.secondary_profile(line)
-        if second is None or second.unit_method == primary:
+        if self._second_payers_other_method(line) is None:
             return primary
         return "CMS" if self.ref.unit_method_conflict == "cms" else primary
+
+    def _second_payers_other_method(self, line: ChargeLine) -> str | None:
+        """The unit rule of the line's second payer where it is not the line's payer's (None: the same, or unknown)."""
+        second = self.secondary_profile(line)
+        if second is None or line.profile is None or second.unit_method == line.profile.unit_method:
+            return None
+        return second.unit_method
 
     def secondary_profile(self, line: ChargeLine) -> PayerProfile | None:
         """The profile of the line's second payer, by its name (None: no second payer, or a name ptcalc does not
@@ -478,8 +484,7 @@ class ScrubContext:
     def unit_method_conflicts(self) -> list[Visit]:
         """Visits whose payer and second payer count timed units by different rules."""
         return [visit for visit in self.visits if visit.lines[0].secondary_payer is not None and
-                (second := self.secondary_profile(visit.lines[0])) is not None and visit.lines[0].profile is not None
-                and second.unit_method != visit.lines[0].profile.unit_method]
+                self._second_payers_other_method(visit.lines[0]) is not None]
 
     @property
     def disagreeing_visit_totals(self) -> list[tuple[Visit, float, float]]:
