@@ -160,7 +160,7 @@ class _CodeColumns:
                 if not any(map(filled, values)) or _zero(billed):
                     continue
                 note = None
-                if "units" in columns and is_mark(billed):
+                if "units" in columns and _is_mark(billed):
                     values[self.fields.index("units")] = 1
                     note = f"units: {code}'s cell holds the mark {str(billed).strip()!r}, read as 1 unit (the grid " \
                            "gives no count)"
@@ -172,7 +172,7 @@ class _CodeColumns:
 _MARKS = frozenset({"x", "✓", "✔", "√", "☑", "✅", "y", "yes", "true"})
 
 
-def is_mark(value: object) -> bool:
+def _is_mark(value: object) -> bool:
     """A check mark where a count is expected: the service given, its count not written."""
     return value is True or isinstance(value, str) and value.strip().lower() in _MARKS
 
