@@ -98,13 +98,13 @@ def test_an_837i_from_a_hospital_outpatient_department_is_judged_by_the_same_rul
 
 
 def _with_other_payer(text: str, responsibility: str) -> str:
-    """The claim with an other subscriber's payer (loop 2320 SBR01 `responsibility`, 2330B Medicare Part B) before
+    """Each claim with an other subscriber's payer (loop 2320 SBR01 `responsibility`, 2330B Medicare Part B) before
     its first service line, the transaction's segment count kept right."""
     other = ["SBR*" + responsibility + "*18*******MB", "OI***Y***Y", "NM1*IL*1*SYNTHETIC*PATIENT****MI*M1MCR",
              "NM1*PR*2*MEDICARE PART B*****PI*MAC01"]
     segments = text.split("~\n")
-    at = segments.index("LX*1")
-    segments[at:at] = other
+    for at in reversed([i for i, segment in enumerate(segments) if segment == "LX*1"]):
+        segments[at:at] = other
     start, end = next(i for i, s in enumerate(segments) if s.startswith("ST*")), next(
         i for i, s in enumerate(segments) if s.startswith("SE*"))
     segments[end] = f"SE*{end - start + 1}*0001"
@@ -113,8 +113,9 @@ def _with_other_payer(text: str, responsibility: str) -> str:
 
 def test_an_837s_second_payer_is_read_for_its_unit_rule(tmp_path: Path) -> None:
     """A claim to an AMA-rule plan whose loop 2320 names Medicare as the secondary: 10 + 10 minutes are 2 units to
-    the plan and 1 to Medicare (UNT008, the primary's rule judging); without the loop, or where the other payer is
-    the primary (this claim is the secondary's), nothing is said."""
+    the plan and 1 to Medicare (UNT008, the primary's rule judging); without the loop nothing is said. Where the
+    other payer is the primary (this claim is the secondary's), the lines are Medicare's first: the CMS rule judges
+    them (UNT001: 2 units for 20 minutes), the plan's rule is the second payer's."""
     lines = [{"patient_id": "M1", "dos": "2026-03-02", "cpt": code, "modifiers": "GP", "units": 1, "minutes": 10,
               "charge": 55, "payer_type": "commercial", "payer": "Aetna PPO", "provider_type": "PT"}
              for code in ("97110", "97140")]
@@ -124,14 +125,43 @@ def test_an_837s_second_payer_is_read_for_its_unit_rule(tmp_path: Path) -> None:
         claims.write_text(text)
         result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
         document = json.loads(result.stdout)
-        assert "source_problems" not in document["reading"], document["reading"]  # pyx12 found it valid
+        said = [note for note in document["reading"].get("source_problems", []) if "sent to a secondary" not in note]
+        assert said == [], said  # pyx12 found it valid
         return document
 
     secondary = scrub(_with_other_payer(write_837(lines), "S"))
     assert [(f["row"], f["rule"]) for f in secondary["findings"]] == [(2, "UNT008")]
     assert "the second payer, MEDICARE PART B (CMS rule), 1 unit" in secondary["findings"][0]["message"]
     assert scrub(write_837(lines))["findings"] == []
-    assert scrub(_with_other_payer(write_837(lines).replace("SBR*P*", "SBR*S*", 1), "P"))["findings"] == []
+    to_secondary = scrub(_with_other_payer(write_837(lines).replace("SBR*P*", "SBR*S*", 1), "P"))
+    assert [(f["row"], f["rule"]) for f in to_secondary["findings"]] == [(2, "UNT008"), (3, "UNT001")]
+    assert "the second payer, AETNA PPO (AMA rule), 2 units" in to_secondary["findings"][0]["message"]
+
+
+@pytest.mark.parametrize("sent_to", ["S", "T"])
+def test_a_claim_sent_to_a_later_payer_is_judged_as_billed_to_its_primary(sent_to: str, tmp_path: Path) -> None:
+    """A practice sends the secondary (or tertiary) payer the claim after the primary paid, with the primary in loop
+    2320 (SBR01 P): the same lines, billed to Medicare first. Before, they were judged as the destination's, a
+    commercial plan's: a PTA's Medicare lines without CQ said nothing."""
+    lines = [{"patient_id": "S1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "minutes": 30,
+              "pta_minutes": 30, "charge": 110, "payer_type": "commercial", "payer": "Aetna PPO",
+              "provider_type": "PTA"},
+             {"patient_id": "S2", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP CQ", "units": 2, "minutes": 30,
+              "pta_minutes": 30, "charge": 110, "payer_type": "commercial", "payer": "Aetna PPO",
+              "provider_type": "PTA"}]
+    claims = tmp_path / "secondary.837"
+    text = write_837(lines).replace("SBR*P*", f"SBR*{sent_to}*")
+    claims.write_text(_with_other_payer(_with_other_payer(text, "P"), "S") if sent_to == "T" else
+                      _with_other_payer(text, "P"))
+    report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD005")]  # S2's CQ line: clean
+    assert report["reading"]["source_problems"] == [
+        "2 claims sent to a secondary or tertiary payer (2000B SBR01 S or T): judged as billed to the primary payer "
+        "their loop 2320 names, which their lines went to first"]
+    to_primary = write_837(lines)  # the same lines sent to the plan as the primary: its rules, no CQ rule
+    claims.write_text(_with_other_payer(to_primary, "S"))
+    report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert report["findings"] == [] and "source_problems" not in report["reading"]
 
 
 def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Path) -> None:

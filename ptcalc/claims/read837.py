@@ -19,6 +19,10 @@ so the same rules, reports and exit codes apply:
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
 - the second payer of a claim sent to the primary (2000B SBR01 P): the other subscriber's payer (loop 2320 whose
   SBR01 is S, its 2330B NM103), whose unit rule may differ (UNT008);
+- a claim sent to a later payer (2000B SBR01 S or T, after the primary paid) carries the lines billed to the
+  primary first: they are judged as the primary's (loop 2320 whose SBR01 is P: its SBR09 and 2330B NM103), with
+  this claim's payer (SBR01 S) or the 2320 S's (T) as the second payer. Judged as the destination's, a Medicare
+  primary's lines were held to a commercial plan's AMA unit rule and went without KX and CQ/CO;
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
 - a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
   lines ("voided"), not judged;
@@ -122,6 +126,7 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
     params = pyx12.params.params()
     errors = _Collect()
     rows: list[list[Any]] = [list(HEADER)]
+    to_later_payers = 0  # claims sent to a secondary or tertiary payer, judged as their primary's
     try:
         sent = interchanges(text)
         errors.errors.extend(_repeated_control_numbers([interchange for _, interchange in sent]))
@@ -136,7 +141,9 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
                     elif node.id == "HL" and node.get_value("HL03") == "20":
                         billing_type = None  # a new billing provider
                     elif node.id == "2000B":
-                        rows.extend(_subscriber_lines(node, billing_type))
+                        lines, later = _subscriber_lines(node, billing_type)
+                        rows.extend(lines)
+                        to_later_payers += later
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
         where = f" near line {errors.before + errors.line}" if errors.line else ""
         raise UsageError(f"{path}: not a readable X12 837 file{where}: {exc}") from None
@@ -148,7 +155,10 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
         at = rows[0].index(name)
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
-    return RawSheet(path, "837 service lines", rows, claims_as_sent=True), errors.errors
+    said = [f"{to_later_payers} claim{'s' if to_later_payers != 1 else ''} sent to a secondary or tertiary payer "
+            "(2000B SBR01 S or T): judged as billed to the primary payer their loop 2320 names, which their lines "
+            "went to first"] if to_later_payers else []
+    return RawSheet(path, "837 service lines", rows, notes=said, claims_as_sent=True), errors.errors
 
 
 def _repeated_control_numbers(sent: list[str]) -> list[str]:
@@ -168,29 +178,45 @@ def _repeated_control_numbers(sent: list[str]) -> list[str]:
     return said
 
 
-def _subscriber_lines(subscriber: Any, billing_type: str | None) -> list[list[Any]]:
+def _subscriber_lines(subscriber: Any, billing_type: str | None) -> tuple[list[list[Any]], int]:
+    """The subscriber's claims' lines, and how many of the claims went to a later payer (judged as the primary's)."""
     filing = subscriber.get_value("SBR09") or ""
     payer_type = FILING_TYPES.get(filing)
     payer = next((p.get_value("NM103") for p in subscriber.select("2010BB")), None) or ""
     member = next((m.get_value("NM109") for m in subscriber.select("2010BA")), None)
-    primary = subscriber.get_value("SBR01") == "P"
-    rows = []
-    for claim in subscriber.select("2300"):
-        rows.extend(_claim_lines(claim, member, payer_type, payer, billing_type, primary))
+    sent_to = subscriber.get_value("SBR01")
+    claims = [(claim, member) for claim in subscriber.select("2300")]
     for patient in subscriber.select("2000C"):  # the patient is not the subscriber
         name = next(iter(patient.select("2010CA")), None)
         who = dependent_id(name.get_value("NM109"), member, name.get_value("NM103"), name.get_value("NM104")) \
             if name is not None else member
-        for claim in patient.select("2300"):
-            rows.extend(_claim_lines(claim, who, payer_type, payer, billing_type, primary))
-    return rows
+        claims += [(claim, who) for claim in patient.select("2300")]
+    rows, later = [], 0
+    for claim, who in claims:
+        first = _other_payer(claim, "P") if sent_to != "P" else None
+        if first is None:  # sent to the primary (or to a later payer whose claim does not name the primary)
+            second = _other_payer(claim, "S") if sent_to == "P" else None
+            rows.extend(_claim_lines(claim, who, payer_type, payer, second[1] if second else None, billing_type))
+        else:
+            second = (payer_type, payer) if sent_to == "S" else _other_payer(claim, "S")
+            rows.extend(_claim_lines(claim, who, *first, second[1] if second else None, billing_type))
+            later += 1
+    return rows, later
 
 
-def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer: str,
-                 billing_type: str | None, primary: bool) -> list[list[Any]]:
+def _other_payer(claim: Any, responsibility: str) -> tuple[str | None, str | None] | None:
+    """The payer type (its SBR09) and name (2330B NM103) of the claim's other subscriber loop (2320) whose payer
+    is `responsibility` (P primary, S secondary), if the claim has one."""
+    for other in claim.select("2320"):
+        if other.get_value("SBR01") == responsibility:
+            name = next((p.get_value("NM103") for p in other.select("2330B")), None)
+            return FILING_TYPES.get(other.get_value("SBR09") or ""), name
+    return None
+
+
+def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer: str | None, second: str | None,
+                 billing_type: str | None) -> list[list[Any]]:
     claim_id = claim.get_value("CLM01")
-    second = next((next((p.get_value("NM103") for p in other.select("2330B")), None) for other in claim.select("2320")
-                   if other.get_value("SBR01") == "S"), None) if primary else None
     # CLM05-2 `B`: CLM05-1 is the place of service (837P); `A`: the type of bill (837I), no place of service
     claim_pos = claim.get_value("CLM05-1") if claim.get_value("CLM05-2") != "A" else None
     status = "void" if claim.get_value("CLM05-3") == VOID_FREQUENCY else None
