@@ -40,8 +40,7 @@ def fixture_cases() -> list:
 
 def sheet_of(lines: list[dict], omit: tuple[str, ...] = ()) -> RawSheet:
     rows = [{**DEFAULT_LINE, **line} for line in lines]
-    extra = [name for name in ("provider_name", "provider_npi", "note_type", "secondary_payer")
-             if any(name in row for row in rows)]
+    extra = [name for name in ("provider_name", "note_type", "secondary_payer") if any(name in row for row in rows)]
     names = [c.name for c in COLUMNS if any(c.name in row for row in rows) and c.name not in omit] + extra
     return RawSheet(Path("fixture.csv"), "fixture", [names] + [[row.get(n) for n in names] for row in rows])
 

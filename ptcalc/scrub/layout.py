@@ -420,7 +420,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
                                                 layout.birth_date_column is not None, layout.patient_by_account)
     if layout.payer_columns:
         cells["payer"] = _read_together([column(i) for i in layout.payer_columns])
-    for name in ("note_type", "secondary_payer", "provider_npi"):  # provider_npi: parsed for its check digit only
+    for name in ("note_type", "secondary_payer"):
         if name in layout.extra:
             cells[name] = column(layout.extra[name])
 

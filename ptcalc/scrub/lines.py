@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from ..errors import PtcalcInputError
-from ..npi import npi_problem
 from ..values import (describe, is_blank, minutes_number, normalise_code, parse_count, parse_date,
                       parse_modifiers, parse_number, text_date_order, time_cell_shown, units_number)
 from .cells import codes_listed
@@ -249,7 +248,6 @@ class LineParser:
             "payer_type": _payer_type, "provider_type": _provider_type, "pos": _pos,
             "charge": lambda v: self._amount(v, "charge"), "ytd_prior": lambda v: self._amount(v, "ytd_prior"),
             "locality": self._locality, "scrub_override": self._override, "note_type": note_kind,
-            "provider_npi": _npi,
         }
 
     def parse_rows(self, data: list[list[Any]], first_row: int, cells: dict[str, list[Any]] | None = None,
@@ -406,17 +404,6 @@ def _cpt(value: Any) -> str:
 _PROGRESS_TEXT = re.compile(r"progress|re-?\s?eval|reassess", re.I)
 _PROGRESS_WORDS = frozenset({"pn", "pr", "re", "prog", "reeval", "reevaluation", "reassessment"})
 PROGRESS_REPORT = "progress report"
-
-
-def _npi(value: Any) -> str:
-    """The rendering provider's NPI, checked (an export's column of them: the line carries none, the roster reads
-    them); a cell that is not digits (a name, an internal id) is not judged."""
-    text = _text(value)
-    digits = text.replace(" ", "").replace("-", "")
-    if digits.isdigit() and (problem := npi_problem(digits)):
-        raise PtcalcInputError(f"provider_npi: {describe(value)} is not a valid NPI: {problem}; a claim naming it is "
-                               "rejected before the payer sees it (NPPES lists the provider's)")
-    return text
 
 
 def note_kind(value: Any) -> str | None:

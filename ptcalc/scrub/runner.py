@@ -201,8 +201,6 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     sheet.complete_reading(reading)
     not_lines = {header_index + 2 + i: why for i, why in read.not_lines.items()}
     shown_in = dict(layout.columns)  # field -> the column a finding on it highlights
-    if "provider_npi" in layout.extra:
-        shown_in["provider_npi"] = layout.extra["provider_npi"]
     if "provider_type" not in shown_in and "provider_name" in layout.extra and not layout.provider_headings:
         shown_in["provider_type"] = layout.extra["provider_name"]  # the type the provider's name says
     return ScrubResult(sheet, header_index, shown_in, lines, judged.findings, judged.expected_units,

@@ -53,10 +53,9 @@ class UnreadableValue(Rule):
     name = "unparseable-value"
     severity = "error"
     condition = ("A value cannot be read: text in minutes or units, a bad date, an Excel error value, "
-                 "negative or absurd minutes (> 480 on one line), units that are not whole or absurd (> 32), a "
-                 "rendering NPI that is not 10 digits or fails its check digit")
+                 "negative or absurd minutes (> 480 on one line), units that are not whole or absurd (> 32)")
     fix = "Correct the cell"
-    source = f"{CONTRACT}; NPI check digit: 45 CFR 162.406, CMS NPI check digit requirements (Luhn, prefix 80840)"
+    source = CONTRACT
     overridable = False
     needs = ()
 
