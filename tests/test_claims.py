@@ -156,12 +156,29 @@ def test_a_claim_sent_to_a_later_payer_is_judged_as_billed_to_its_primary(sent_t
     report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD005")]  # S2's CQ line: clean
     assert report["reading"]["source_problems"] == [
-        "2 claims sent to a secondary or tertiary payer (2000B SBR01 S or T): judged as billed to the primary payer "
-        "their loop 2320 names, which their lines went to first"]
+        "2 claims sent to a secondary or tertiary payer (2000B SBR01 S or T) after Medicare: judged as billed to the "
+        "Medicare or Medicare Advantage payer their loop 2320 names as the primary, which their lines went to first"]
     to_primary = write_837(lines)  # the same lines sent to the plan as the primary: its rules, no CQ rule
     claims.write_text(_with_other_payer(to_primary, "S"))
     report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
     assert report["findings"] == [] and "source_problems" not in report["reading"]
+    after_a_plan = _with_other_payer(to_primary.replace("SBR*P*", "SBR*S*"), "P").replace("*******MB", "*******CI")
+    claims.write_text(after_a_plan)  # the plan's claim after another plan paid: the plan's rules, as before
+    report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert report["findings"] == [] and "source_problems" not in report["reading"]
+
+
+def test_a_claim_to_medicare_as_the_secondary_payer_is_judged_as_medicare_s(tmp_path: Path) -> None:
+    """Medicare Secondary Payer: the employer's plan paid first (loop 2320 SBR01 P), the claim goes to Medicare
+    (2000B SBR01 S), whose edits apply to it: a PTA's line without CQ is still MOD005."""
+    lines = [{"patient_id": "S1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "minutes": 30,
+              "pta_minutes": 30, "charge": 110, "payer_type": "medicare", "provider_type": "PTA"}]
+    claims = tmp_path / "msp.837"
+    claims.write_text(_with_other_payer(write_837(lines).replace("SBR*P*", "SBR*S*"), "P").replace(
+        "SBR*P*18*******MB", "SBR*P*18*******CI").replace("MEDICARE PART B*****PI*MAC01", "ACME HEALTH PLAN*****PI*77"))
+    report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD005")]
+    assert "source_problems" not in report["reading"]
 
 
 def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Path) -> None:

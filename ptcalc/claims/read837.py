@@ -19,10 +19,11 @@ so the same rules, reports and exit codes apply:
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
 - the second payer of a claim sent to the primary (2000B SBR01 P): the other subscriber's payer (loop 2320 whose
   SBR01 is S, its 2330B NM103), whose unit rule may differ (UNT008);
-- a claim sent to a later payer (2000B SBR01 S or T, after the primary paid) carries the lines billed to the
-  primary first: they are judged as the primary's (loop 2320 whose SBR01 is P: its SBR09 and 2330B NM103), with
-  this claim's payer (SBR01 S) or the 2320 S's (T) as the second payer. Judged as the destination's, a Medicare
-  primary's lines were held to a commercial plan's AMA unit rule and went without KX and CQ/CO;
+- a claim sent to a later payer (2000B SBR01 S or T) after Medicare or an MA plan paid (loop 2320 whose SBR01 is P
+  names it: its SBR09 and 2330B NM103) carries the lines billed to Medicare first, and a supplement pays on
+  Medicare's decision: they are judged as Medicare's, with this claim's payer (S) or the 2320 S's (T) as the
+  second payer. Judged as the destination's, they were held to a commercial plan's AMA unit rule and went without
+  KX and CQ/CO. A claim to Medicare as the secondary (after an employer's plan) is judged as Medicare's, as before;
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
 - a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
   lines ("voided"), not judged;
@@ -48,6 +49,8 @@ from .sniff import ISA_LENGTH, interchanges, x12_text
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
           "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status",
           "secondary_payer"]
+MEDICARE_TYPES = ("medicare", "medicare_advantage")
+PROFESSIONAL, PROFESSIONAL_ERRATA = "005010X222A1", "005010X222A2"  # GS08 / ST03: the 837P's version
 VOID_FREQUENCY = "8"  # CLM05-3: a claim that voids (cancels) one sent before: its lines are not billed
 FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
@@ -123,6 +126,11 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
     text = x12_text(path.read_bytes().decode("ascii", errors="replace"))
     if "IEA" not in text[-256:].upper():
         raise UsageError(f"{path}: the X12 file ends without its IEA segment (cut short?); ask for the whole file")
+    said = []
+    if PROFESSIONAL_ERRATA in text:  # X12's later errata of the 837P, which pyx12 has no map of
+        text = text.replace(PROFESSIONAL_ERRATA, PROFESSIONAL)
+        said.append(f"version {PROFESSIONAL_ERRATA} (X12's errata of the 837P) read as {PROFESSIONAL}, the version "
+                    "HIPAA adopted: the two differ in a few situational rules, not in the segments read here")
     params = pyx12.params.params()
     errors = _Collect()
     rows: list[list[Any]] = [list(HEADER)]
@@ -155,9 +163,10 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
         at = rows[0].index(name)
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
-    said = [f"{to_later_payers} claim{'s' if to_later_payers != 1 else ''} sent to a secondary or tertiary payer "
-            "(2000B SBR01 S or T): judged as billed to the primary payer their loop 2320 names, which their lines "
-            "went to first"] if to_later_payers else []
+    if to_later_payers:
+        said.append(f"{to_later_payers} claim{'s' if to_later_payers != 1 else ''} sent to a secondary or tertiary "
+                    "payer (2000B SBR01 S or T) after Medicare: judged as billed to the Medicare or Medicare Advantage "
+                    "payer their loop 2320 names as the primary, which their lines went to first")
     return RawSheet(path, "837 service lines", rows, notes=said, claims_as_sent=True), errors.errors
 
 
@@ -179,7 +188,9 @@ def _repeated_control_numbers(sent: list[str]) -> list[str]:
 
 
 def _subscriber_lines(subscriber: Any, billing_type: str | None) -> tuple[list[list[Any]], int]:
-    """The subscriber's claims' lines, and how many of the claims went to a later payer (judged as the primary's)."""
+    """The subscriber's claims' lines, and how many of the claims went to a later payer after Medicare (judged as
+    Medicare's). A claim to Medicare as the secondary payer (after an employer's plan) is Medicare's own: judged as
+    its destination's, as a claim to the primary is."""
     filing = subscriber.get_value("SBR09") or ""
     payer_type = FILING_TYPES.get(filing)
     payer = next((p.get_value("NM103") for p in subscriber.select("2010BB")), None) or ""
@@ -193,14 +204,14 @@ def _subscriber_lines(subscriber: Any, billing_type: str | None) -> tuple[list[l
         claims += [(claim, who) for claim in patient.select("2300")]
     rows, later = [], 0
     for claim, who in claims:
-        first = _other_payer(claim, "P") if sent_to != "P" else None
-        if first is None:  # sent to the primary (or to a later payer whose claim does not name the primary)
-            second = _other_payer(claim, "S") if sent_to == "P" else None
-            rows.extend(_claim_lines(claim, who, payer_type, payer, second[1] if second else None, billing_type))
-        else:
+        first = _other_payer(claim, "P") if sent_to != "P" and payer_type not in MEDICARE_TYPES else None
+        if first is not None and first[0] in MEDICARE_TYPES:  # to a later payer, after Medicare or an MA plan
             second = (payer_type, payer) if sent_to == "S" else _other_payer(claim, "S")
             rows.extend(_claim_lines(claim, who, *first, second[1] if second else None, billing_type))
             later += 1
+        else:
+            second = _other_payer(claim, "S") if sent_to == "P" else None
+            rows.extend(_claim_lines(claim, who, payer_type, payer, second[1] if second else None, billing_type))
     return rows, later
 
 
