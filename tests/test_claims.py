@@ -139,7 +139,7 @@ def test_an_837s_second_payer_is_read_for_its_unit_rule(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("sent_to", ["S", "T"])
-def test_a_claim_sent_to_a_later_payer_is_judged_as_billed_to_its_primary(sent_to: str, tmp_path: Path) -> None:
+def test_a_claim_sent_to_a_later_payer_after_medicare_is_judged_as_medicare_s(sent_to: str, tmp_path: Path) -> None:
     """A practice sends the secondary (or tertiary) payer the claim after the primary paid, with the primary in loop
     2320 (SBR01 P): the same lines, billed to Medicare first. Before, they were judged as the destination's, a
     commercial plan's: a PTA's Medicare lines without CQ said nothing."""
@@ -179,6 +179,21 @@ def test_a_claim_to_medicare_as_the_secondary_payer_is_judged_as_medicare_s(tmp_
     report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD005")]
     assert "source_problems" not in report["reading"]
+
+
+def test_an_837p_of_x12s_errata_version_is_read_as_the_version_hipaa_adopted(tmp_path: Path) -> None:
+    """005010X222A2 (X12's errata of the 837P, as the TR3's examples are written): pyx12 has no map of it, and the
+    file was refused as "Map not found". Read with the A1 map, the lines are judged and the reading says so."""
+    lines = [{"patient_id": "E1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "", "units": 1, "minutes": 15,
+              "charge": 55, "payer_type": "medicare", "provider_type": "PT"}]
+    claims = tmp_path / "errata.837"
+    claims.write_text(write_837(lines).replace("005010X222A1", "005010X222A2"))
+    result = run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF)
+    report = json.loads(result.stdout)
+    assert result.returncode == 1 and [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD001")]
+    assert report["reading"]["source_problems"] == [
+        "version 005010X222A2 (X12's errata of the 837P) read as 005010X222A1, the version HIPAA adopted: the two "
+        "differ in a few situational rules, not in the segments read here"]
 
 
 def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Path) -> None:
