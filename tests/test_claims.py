@@ -138,11 +138,12 @@ def test_an_837s_second_payer_is_read_for_its_unit_rule(tmp_path: Path) -> None:
     assert "the second payer, AETNA PPO (AMA rule), 2 units" in to_secondary["findings"][0]["message"]
 
 
-@pytest.mark.parametrize("sent_to", ["S", "T"])
+@pytest.mark.parametrize("sent_to", ["S", "T", "T after a plan"])
 def test_a_claim_sent_to_a_later_payer_after_medicare_is_judged_as_medicare_s(sent_to: str, tmp_path: Path) -> None:
     """A practice sends the secondary (or tertiary) payer the claim after the primary paid, with the primary in loop
     2320 (SBR01 P): the same lines, billed to Medicare first. Before, they were judged as the destination's, a
-    commercial plan's: a PTA's Medicare lines without CQ said nothing."""
+    commercial plan's: a PTA's Medicare lines without CQ said nothing. A tertiary's claim after an employer's plan
+    and Medicare (2320 P the plan, 2320 S Medicare) is Medicare's too."""
     lines = [{"patient_id": "S1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "minutes": 30,
               "pta_minutes": 30, "charge": 110, "payer_type": "commercial", "payer": "Aetna PPO",
               "provider_type": "PTA"},
@@ -150,9 +151,12 @@ def test_a_claim_sent_to_a_later_payer_after_medicare_is_judged_as_medicare_s(se
               "pta_minutes": 30, "charge": 110, "payer_type": "commercial", "payer": "Aetna PPO",
               "provider_type": "PTA"}]
     claims = tmp_path / "secondary.837"
-    text = write_837(lines).replace("SBR*P*", f"SBR*{sent_to}*")
-    claims.write_text(_with_other_payer(_with_other_payer(text, "P"), "S") if sent_to == "T" else
-                      _with_other_payer(text, "P"))
+    text = write_837(lines).replace("SBR*P*", f"SBR*{sent_to[0]}*")
+    if sent_to == "S":
+        claims.write_text(_with_other_payer(text, "P"))
+    else:
+        both = _with_other_payer(_with_other_payer(text, "P"), "S")
+        claims.write_text(both if sent_to == "T" else both.replace("SBR*P*18*******MB", "SBR*P*18*******CI"))
     report = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD005")]  # S2's CQ line: clean
     assert report["reading"]["source_problems"] == [

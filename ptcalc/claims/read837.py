@@ -19,10 +19,10 @@ so the same rules, reports and exit codes apply:
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
 - the second payer of a claim sent to the primary (2000B SBR01 P): the other subscriber's payer (loop 2320 whose
   SBR01 is S, its 2330B NM103), whose unit rule may differ (UNT008);
-- a claim sent to a later payer (2000B SBR01 S or T) after Medicare or an MA plan paid (loop 2320 whose SBR01 is P
-  names it: its SBR09 and 2330B NM103) carries the lines billed to Medicare first, and a supplement pays on
-  Medicare's decision: they are judged as Medicare's, with this claim's payer (S) or the 2320 S's (T) as the
-  second payer. Judged as the destination's, they were held to a commercial plan's AMA unit rule and went without
+- a claim sent to a later payer (2000B SBR01 S or T) after Medicare or an MA plan paid (the loop 2320 whose SBR01 is
+  P, or S for a tertiary's claim, names it: its SBR09 and 2330B NM103) carries the lines billed to Medicare first,
+  and a supplement pays on Medicare's decision: they are judged as Medicare's, with the claim's other earlier
+  payer, else its own, as the second payer. Judged as the destination's, they were held to a commercial plan's AMA unit rule and went without
   KX and CQ/CO. A claim to Medicare as the secondary (after an employer's plan) is judged as Medicare's, as before;
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
 - a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
@@ -50,6 +50,7 @@ HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "un
           "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status",
           "secondary_payer"]
 MEDICARE_TYPES = ("medicare", "medicare_advantage")
+_EARLIER = {"S": ("P",), "T": ("P", "S")}  # 2000B SBR01 -> the 2320 loops (SBR01) of the payers that paid before
 PROFESSIONAL, PROFESSIONAL_ERRATA = "005010X222A1", "005010X222A2"  # GS08 / ST03: the 837P's version
 VOID_FREQUENCY = "8"  # CLM05-3: a claim that voids (cancels) one sent before: its lines are not billed
 FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
@@ -204,10 +205,13 @@ def _subscriber_lines(subscriber: Any, billing_type: str | None) -> tuple[list[l
         claims += [(claim, who) for claim in patient.select("2300")]
     rows, later = [], 0
     for claim, who in claims:
-        first = _other_payer(claim, "P") if sent_to != "P" and payer_type not in MEDICARE_TYPES else None
-        if first is not None and first[0] in MEDICARE_TYPES:  # to a later payer, after Medicare or an MA plan
-            second = (payer_type, payer) if sent_to == "S" else _other_payer(claim, "S")
-            rows.extend(_claim_lines(claim, who, *first, second[1] if second else None, billing_type))
+        # The payers before this one: the primary for a secondary's claim, the primary and secondary for a tertiary's
+        earlier = [] if payer_type in MEDICARE_TYPES else \
+            [other for responsibility in _EARLIER.get(sent_to, ()) if (other := _other_payer(claim, responsibility))]
+        medicare = next((other for other in earlier if other[0] in MEDICARE_TYPES), None)
+        if medicare is not None:  # to a later payer, after Medicare or an MA plan
+            second = next((other for other in earlier if other is not medicare), (payer_type, payer))
+            rows.extend(_claim_lines(claim, who, *medicare, second[1], billing_type))
             later += 1
         else:
             second = _other_payer(claim, "S") if sent_to == "P" else None
