@@ -22,8 +22,9 @@ so the same rules, reports and exit codes apply:
 - a claim sent to a later payer (2000B SBR01 S or T) after Medicare or an MA plan paid (the loop 2320 whose SBR01 is
   P, or S for a tertiary's claim, names it: its SBR09 and 2330B NM103) carries the lines billed to Medicare first,
   and a supplement pays on Medicare's decision: they are judged as Medicare's, with the claim's other earlier
-  payer, else its own, as the second payer. Judged as the destination's, they were held to a commercial plan's AMA unit rule and went without
-  KX and CQ/CO. A claim to Medicare as the secondary (after an employer's plan) is judged as Medicare's, as before;
+  payer, else its own, as the second payer. Judged as the destination's, they were held to a commercial plan's AMA
+  unit rule and went without KX and CQ/CO. A claim to Medicare as the secondary (after an employer's plan) is
+  judged as Medicare's, as before;
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
 - a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
   lines ("voided"), not judged;
