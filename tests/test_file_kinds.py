@@ -303,6 +303,21 @@ def test_a_zip_of_exports_is_refused_saying_what_it_holds_and_what_to_do(name: s
     assert run_cli("scrub", str(workbook), "--format", "json", "--as-of", "2026-04-01").returncode == 0
 
 
+@pytest.mark.parametrize("name", ["charges.numbers", "charges.xlsx"])
+def test_an_apple_numbers_document_is_refused_saying_how_to_export_it(name: str, tmp_path: Path) -> None:
+    """A Mac's spreadsheet saved as one file is a zip of Numbers' own index; before: "a zip archive, not a workbook
+    (it holds Index/Document.iwa, ...): unzip it and scrub the files", which holds no sheet to scrub."""
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w") as archive:
+        for member in ("Index/Document.iwa", "Index/Tables/DataList.iwa", "Metadata/Properties.plist", "preview.jpg"):
+            archive.writestr(member, b"\x00" * 64)
+    result = run_cli("scrub", str(path), "--format", "json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"ptcalc scrub: {path}: an Apple Numbers document, not a workbook: in Numbers, File > Export To > Excel (or "
+        "CSV), and scrub that"]
+
+
 @pytest.mark.parametrize("text, delimiter", [
     ("Charge Detail Report\r\n\r\nPatient\tDOS\tCPT\tUnits\r\nDoe, Jane\t03/02/2026\t97110\t1\r\n", "\t"),
     ("patient,dos,cpt,units,note\nP1,2026-03-02,97110,1,a; b; c; d; e; f; g\nP2,2026-03-02,97110,1,\n", ","),

@@ -215,12 +215,18 @@ def _unreadable(path: Path, problem: Exception) -> UsageError:
                           "protects it), and ptcalc cannot read it: in Excel, save a copy without the password (File > "
                           "Info > Protect Workbook > Encrypt with Password, cleared) or export the sheet as csv, and "
                           "scrub that")
-    if (members := _archived_files(path)) is not None:
+    if (members := _archived_files(path)) is not None and _IWORK_INDEX & set(members):
+        return UsageError(f"{path}: an Apple Numbers document, not a workbook: in Numbers, File > Export To > Excel "
+                          "(or CSV), and scrub that")
+    if members is not None:
         held = f"it holds {', '.join(members[:3])}{f' and {len(members) - 3} more' if len(members) > 3 else ''}" \
             if members else "it holds no files"
         return UsageError(f"{path}: a zip archive, not a workbook ({held}): unzip it and scrub the files, or the "
                           "folder they are in")
     return UsageError(f"{path}: not a readable Excel workbook ({str(problem).splitlines()[0][:80]})")
+
+
+_IWORK_INDEX = frozenset({"Index/Document.iwa", "index.xml.gz", "Index.zip"})  # Numbers' document, 2013 on and before
 
 
 def _archived_files(path: Path) -> list[str] | None:
