@@ -2150,6 +2150,20 @@ def test_a_webpt_charges_extract_reads_its_insurance_types_and_the_documenting_t
                in f["message"] for f in report["findings"] if f["rule"] == "DAT008")
 
 
+def test_a_booking_systems_staff_member_is_the_rendering_provider(tmp_path: Path) -> None:
+    """Jane's and other booking systems' exports name the practitioner `Staff Member`. Before, the column was not
+    used: every line was a PT's, and a PTA's Medicare line without CQ went unseen."""
+    sheet = tmp_path / "jane.csv"
+    sheet.write_text("Date,Patient,Staff Member,Treatment,Billing Code,Modifiers,Units,Minutes,Insurer,Fee\n"
+                     '2026-03-02,Ann Able,"Sam Smith, PT",Follow-up,97110,GP,2,30,Medicare,90.00\n'    # 2
+                     '2026-03-03,Cat Cole,"Pat Park, PTA",Follow-up,97110,GP CQ,2,30,Medicare,90.00\n'  # 3: right
+                     '2026-03-03,Dan Dee,"Pat Park, PTA",Follow-up,97110,GP,2,30,Medicare,90.00\n'      # 4: no CQ
+                     '2026-03-03,Eve Elm,"Pat Park, PTA",Follow-up,97530,GP,2,30,Aetna,100.00\n')       # 5: no rule
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert report["reading"]["fields"]["provider_name"] == "Staff Member (C)"
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(4, "MOD005")]
+
+
 def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path: Path) -> None:
     # Kareo's charge export: `Primary Insurance Company` and `Primary Insurance Plan`. Before, the two columns
     # were unclear and neither was read: every line was Traditional Medicare, the Aetna line without GP an error.
