@@ -978,9 +978,11 @@ def test_the_clinics_locality_prices_the_lines_that_give_none_and_the_reading_sa
     assert result.returncode == 2 and result.stderr.startswith("ptcalc scrub: --locality: 'Atlantis' is not a ")
 
 
-@pytest.mark.parametrize("header", ["Medical Record #", "Med Rec #", "Client", "Client ID"])
+@pytest.mark.parametrize("header", ["Medical Record #", "Med Rec #", "Client", "Client ID", "Person Nbr", "Resident",
+                                    "Resident ID"])
 def test_a_medical_record_or_client_number_is_the_patient(header: str, tmp_path: Path) -> None:
-    # Before: no patient column found, the sheet refused (therapy practices often say client, hospitals MRN).
+    # Before: no patient column found, the sheet refused (therapy practices often say client, hospitals MRN, NextGen
+    # Person Nbr, a skilled nursing facility's Part B therapy the resident).
     sheet = tmp_path / "mrn.csv"
     sheet.write_text(f"{header},DOS,CPT,Mod,Units,Minutes\nR1,03/02/2026,97110,GP,1,15\n")
     _, report = scrub_json(sheet)
