@@ -26,6 +26,8 @@ so the same rules, reports and exit codes apply:
   unit rule and went without KX and CQ/CO. A claim to Medicare as the secondary (after an employer's plan) is
   judged as Medicare's, as before;
 - the line item control number REF*6R (an 835 echoes it: `ptcalc backtest` matches on it);
+- an 837P of X12's errata version 005010X222A2 (as the TR3's examples are written) is read with the A1 map,
+  pyx12 having none of it, and the reading says so;
 - a claim whose frequency code (CLM05-3) is 8 voids one sent before: its lines are kept as not claim
   lines ("voided"), not judged;
 - minutes: an 837 has no minutes field; a line note (NTE) `MIN=30 PTA=10` carries them when the
@@ -136,7 +138,7 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
     params = pyx12.params.params()
     errors = _Collect()
     rows: list[list[Any]] = [list(HEADER)]
-    to_later_payers = 0  # claims sent to a secondary or tertiary payer, judged as their primary's
+    to_later_payers = 0  # claims sent to a secondary or tertiary payer after Medicare, judged as Medicare's
     try:
         sent = interchanges(text)
         errors.errors.extend(_repeated_control_numbers([interchange for _, interchange in sent]))

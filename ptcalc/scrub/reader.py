@@ -205,6 +205,8 @@ MAX_UNPACKED = 2_000_000_000  # bytes an xlsx may unpack to (a 1,000,000-line sh
 # container holding one stream of that name (MS-OFFCRYPTO 2.3.4.4): no reader opens it without the key.
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
+_IWORK_INDEX = frozenset({"Index/Document.iwa", "index.xml.gz", "Index.zip"})  # Numbers' document, 2013 on and before
+
 
 def _unreadable(path: Path, problem: Exception) -> UsageError:
     """What is wrong with a workbook python-calamine cannot open: encrypted, said with what to do; else its error."""
@@ -224,9 +226,6 @@ def _unreadable(path: Path, problem: Exception) -> UsageError:
         return UsageError(f"{path}: a zip archive, not a workbook ({held}): unzip it and scrub the files, or the "
                           "folder they are in")
     return UsageError(f"{path}: not a readable Excel workbook ({str(problem).splitlines()[0][:80]})")
-
-
-_IWORK_INDEX = frozenset({"Index/Document.iwa", "index.xml.gz", "Index.zip"})  # Numbers' document, 2013 on and before
 
 
 def _archived_files(path: Path) -> list[str] | None:
