@@ -2166,6 +2166,32 @@ def test_a_booking_systems_staff_member_is_the_rendering_provider(tmp_path: Path
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(4, "MOD005")]
 
 
+def test_a_booking_systems_appointment_length_on_each_line_is_not_read_as_each_codes_minutes(tmp_path: Path) -> None:
+    """Jane's `Duration (min)` is the appointment's length, printed on each of its lines (an evaluation's minutes
+    and the time between codes included). Before, read as each code's minutes, every visit of two codes was
+    under-billed (UNT002: 45 minutes on each of 97110 and 97140 "support 6 units"), a nudge to bill units that
+    were not furnished. Now it is said and not read: the units cannot be checked (UNT005, no_data)."""
+    sheet = tmp_path / "jane.csv"
+    sheet.write_text("Date,Patient,Staff Member,Billing Code,Modifiers,Units,Duration (min),Insurer\n"
+                     '2026-03-02,Ann Able,"Sam Smith, PT",97110,GP,2,45,Medicare\n'
+                     '2026-03-02,Ann Able,"Sam Smith, PT",97140,GP,1,45,Medicare\n'
+                     '2026-03-02,Bob Best,"Sam Smith, PT",97161,GP,1,60,Medicare\n'
+                     '2026-03-02,Bob Best,"Sam Smith, PT",97110,GP,1,60,Medicare\n')
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert report["reading"]["visit_length"].startswith("Duration (min) (G): each visit's lines carry one length")
+    assert "minutes" in report["reading"]["fields_absent"]
+    assert {(f["rule"], f["status"]) for f in report["findings"]} == {("UNT005", "no_data")}
+    # A clinic whose export says `Duration` for each code's minutes, 15 a code: read as minutes, and 2 units
+    # for 15 minutes is still UNT001
+    sheet.write_text("Date,Patient,Billing Code,Modifiers,Units,Duration (min),Insurer\n"
+                     "2026-03-02,Ann Able,97110,GP,1,15,Medicare\n2026-03-02,Ann Able,97140,GP,1,15,Medicare\n"
+                     "2026-03-02,Bob Best,97110,GP,1,15,Medicare\n2026-03-02,Bob Best,97112,GP,2,15,Medicare\n"
+                     "2026-03-03,Bob Best,97110,GP,1,15,Medicare\n2026-03-03,Bob Best,97530,GP,1,15,Medicare\n")
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert report["reading"]["fields"]["minutes"] == "Duration (min) (F)" and "visit_length" not in report["reading"]
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(5, "UNT001")]
+
+
 def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path: Path) -> None:
     # Kareo's charge export: `Primary Insurance Company` and `Primary Insurance Plan`. Before, the two columns
     # were unclear and neither was read: every line was Traditional Medicare, the Aetna line without GP an error.

@@ -13,7 +13,7 @@ from ..values import EXCEL_DAY_ZERO, MODIFIER_SLOTS
 from .cells import amount_of, filled, has_code, is_amount, is_date, plain
 from .columns import REQUIRED
 from .header_names import LOOKUP, SPLIT_MODIFIER, header_key
-from .header_words import fields_by_words
+from .header_words import fields_by_words, header_words
 
 SAMPLE_ROWS = 40  # rows below a header whose values tell apart two columns headed alike
 _WIDEST_GROUP = 6  # columns a group header spans beyond its first (Modifiers over four; a title spans the sheet)
@@ -89,27 +89,59 @@ def minutes_hold_visit_totals(columns: dict[str, int], named_by_file: set[str], 
     header, every visit with two or more timed lines has the same minutes on each, and in at least two the
     units billed are what those minutes support once (sum(units) = units for M) where a reading per line
     would support more — which a correct bill with minutes per line never shows."""
-    at, units_at, code_at = columns.get("minutes"), columns.get("units"), columns.get("cpt")
-    patient_at, dos_at = columns.get("patient_id"), columns["dos"]
-    if at is None or units_at is None or code_at is None or patient_at is None or "minutes" in named_by_file \
-            or "visit_timed_minutes" in columns:
+    if "minutes" in named_by_file or "visit_timed_minutes" in columns:
         return False
-    visits: dict[tuple, list[tuple[float, float]]] = {}
-    patient = day = None
-    for row in sample:
-        row = list(row) + [None] * (max(columns.values()) + 1 - len(row))
-        patient = row[patient_at] if filled(row[patient_at]) else patient  # a visit's cells printed once
-        day = row[dos_at] if filled(row[dos_at]) else day
-        code = str(plain(row[code_at]) or "").strip()[:5].upper()
-        minutes, units = row[at], row[units_at]
-        if code in timed_codes and is_amount(minutes) and is_amount(units):
-            visits.setdefault((patient, day), []).append((amount_of(minutes), amount_of(units)))
-    shared = [lines for lines in visits.values() if len(lines) > 1]
+    visits = [[(m, u) for code, m, u in lines if code in timed_codes] for lines in _visit_lines(columns, sample)]
+    shared = [lines for lines in visits if len(lines) > 1]
     if len(shared) < 2 or any(len({m for m, _ in lines}) > 1 for lines in shared):
         return False
     once = sum(1 for lines in shared if sum(u for _, u in lines) == units_for_minutes(lines[0][0])
                < units_for_minutes(lines[0][0] * len(lines)))
     return once >= 2
+
+
+_LENGTH_WORDS = frozenset({"duration", "length"})
+
+
+def visit_length_column(columns: dict[str, int], header: list[object], named_by_file: set[str],
+                        sample: list[list[object]], timed_codes: frozenset[str]) -> int | None:
+    """A booking system's `Duration (min)`: the appointment's length, printed on each of its lines, its
+    untimed minutes (an evaluation, a modality) and the time between codes included. Read as each code's
+    minutes, every visit of two codes looked under-billed (UNT002). Taken out of `columns` and returned when
+    the header says a duration or a length, every visit of two or more lines in the rows below it has one value
+    on all of them (two such visits at least), and in none do the units fit it as each timed code's minutes (a
+    clinic that bills each code 15 minutes keeps its column) — the visit-total reading having failed before."""
+    at = columns.get("minutes")
+    if at is None or "minutes" in named_by_file or not _LENGTH_WORDS & header_words(header[at]):
+        return None
+    shared = [lines for lines in _visit_lines(columns, sample) if len(lines) > 1]
+    if len(shared) < 2 or any(len({m for _, m, _ in lines}) > 1 for lines in shared):
+        return None
+    for lines in shared:
+        timed = [(m, u) for code, m, u in lines if code in timed_codes]
+        if timed and all(u == units_for_minutes(m) for m, u in timed):
+            return None
+    return columns.pop("minutes")
+
+
+def _visit_lines(columns: dict[str, int], sample: list[list[object]]) -> list[list[tuple[str, float, float]]]:
+    """The sample's lines with minutes and units, (code, minutes, units), by visit (patient and date; a visit's
+    cells printed once carried down to its lines)."""
+    at, units_at, code_at = columns.get("minutes"), columns.get("units"), columns.get("cpt")
+    patient_at, dos_at = columns.get("patient_id"), columns["dos"]
+    if at is None or units_at is None or code_at is None or patient_at is None:
+        return []
+    visits: dict[tuple, list[tuple[str, float, float]]] = {}
+    patient = day = None
+    for row in sample:
+        row = list(row) + [None] * (max(columns.values()) + 1 - len(row))
+        patient = row[patient_at] if filled(row[patient_at]) else patient
+        day = row[dos_at] if filled(row[dos_at]) else day
+        code = str(plain(row[code_at]) or "").strip()[:5].upper()
+        minutes, units = row[at], row[units_at]
+        if is_amount(minutes) and is_amount(units):
+            visits.setdefault((patient, day), []).append((code, amount_of(minutes), amount_of(units)))
+    return list(visits.values())
 
 
 def values_beside_headers(header: list[object], columns: dict[str, int], modifiers: list[int],

@@ -34,7 +34,7 @@ from .cells import code_of, filled, has_code, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
 from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, modifiers_beside, times_of_day,
-                            told_apart_by_values, two_row_header, values_beside_headers)
+                            told_apart_by_values, two_row_header, values_beside_headers, visit_length_column)
 from .header_words import fields_by_words
 from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
 from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
@@ -72,6 +72,7 @@ class SheetLayout:
     header_cells: list[list[object]] = field(default_factory=list)  # the header's own row(s), as the sheet has them
     shifted: dict[int, int] = field(default_factory=dict)  # a header's column -> the column beside it with its values
     times_of_day: list[int] = field(default_factory=list)  # a minutes-like header over clock times: not read
+    visit_length: int | None = None  # a `Duration` column holding each appointment's length on its lines: not read
     minutes_are_visit_totals: bool = False  # the minutes column holds each visit's total on its every line
     provider_headings: bool = False  # no provider column: provider_name is read from `Provider:` group headings
     patient_columns: list[int] = field(default_factory=list)  # the patient read from name (+ birth date) columns
@@ -241,10 +242,12 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             totals = minutes_hold_visit_totals(columns, by_file, sample, timed_codes)
             if totals:
                 columns["visit_timed_minutes"] = columns.pop("minutes")
+            length = None if totals else visit_length_column(columns, header, by_file, sample, timed_codes)
             used = set(columns.values()) | set(modifiers) | set(extra.values()) | set(patient_columns) | \
                 set(payer_columns)
             ignored = [i for i, cell in enumerate(header)
-                       if filled(cell) and i not in used and i not in clocks and not is_output_header(cell)]
+                       if filled(cell) and i not in used and i not in clocks and i != length
+                       and not is_output_header(cell)]
             header = list(header)
             shifted = values_beside_headers(header, columns, modifiers, extra, sample)
             modifiers_beside(header, modifiers, used | set(shifted.values()), sample, known_modifiers)
@@ -259,7 +262,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
             return SheetLayout(at, columns, modifiers, extra, header, ignored, titles, by_file, unclear,
                                two_rows=at > index, header_cells=[list(r) for r in rows[index:at + 1]],
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
-                               provider_headings=by_provider, patient_columns=patient_columns,
+                               visit_length=length, provider_headings=by_provider, patient_columns=patient_columns,
                                birth_date_column=born, patient_by_account=by_account,
                                code_by_cells=code_by_cells is not None, payer_columns=payer_columns)
         if columns:
@@ -705,6 +708,10 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         "columns_not_used": [layout.label(i) for i in layout.ignored],
         **({"times_of_day": [layout.label(i) for i in layout.times_of_day]}
            if layout.times_of_day else {}),
+        **({"visit_length": f"{layout.label(layout.visit_length)}: each visit's lines carry one length, which their "
+                            "units do not fit as each code's minutes or as the visit's timed total: the appointment's "
+                            "length, not read as minutes"}
+           if layout.visit_length is not None else {}),
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
     }
@@ -745,6 +752,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  not used: {', '.join(reading['columns_not_used'])}")
     for clock in reading.get("times_of_day") or []:
         lines.append(f"  {clock}: times of day (when the visit was), not minutes: not read as minutes")
+    if reading.get("visit_length"):
+        lines.append(f"  {reading['visit_length']}")
     if reading.get("minutes_are_visit_totals"):
         lines.append(f"  {reading['minutes_are_visit_totals']}: read as the visit's total timed minutes")
     for empty in reading.get("columns_empty") or []:
