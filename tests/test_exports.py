@@ -381,6 +381,9 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Other Ins Type", None), ("Secondary Financial Class", None), ("Sec Fin Class", None), ("Pri Ins", "payer"),
     ("Supplemental Insurance", "secondary_payer"), ("Crossover Payer", "secondary_payer"),
     ("COB Payer", "secondary_payer"), ("Tertiary Insurance", None), ("Secondary Ins ID", None),
+    # a patient's dollars toward the KX threshold are not the line's charge
+    ("KX Amount Used", None), ("Prior Therapy Amount", None), ("Amount Toward Threshold", None), ("YTD Charges", None),
+    ("Line Charge", "charge"),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -2190,6 +2193,21 @@ def test_a_booking_systems_appointment_length_on_each_line_is_not_read_as_each_c
     _, report = scrub_json(sheet, "--as-of", "2026-04-01")
     assert report["reading"]["fields"]["minutes"] == "Duration (min) (F)" and "visit_length" not in report["reading"]
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(5, "UNT001")]
+
+
+@pytest.mark.parametrize("header", ["Prior Therapy Amount", "Prior Allowed", "Medicare Cap Used Elsewhere"])
+def test_the_dollars_a_patient_had_before_the_sheet_start_the_kx_total(header: str, tmp_path: Path) -> None:
+    """An export's column of the allowed therapy dollars before the sheet (another clinic's, an earlier EMR's).
+    Before, `Prior Therapy Amount` was read as the line's charge and the others not at all: the KX total started
+    at $0 and P1's visit over the threshold passed without KX."""
+    sheet = tmp_path / "kx.csv"
+    sheet.write_text(f"Patient,DOS,CPT,Mod,Units,Minutes,Insurance,{header}\n"
+                     "P1,2026-03-02,97110,GP,2,30,Medicare,2450\n"     # 2: over the $2,480 threshold, no KX
+                     "P1,2026-03-09,97110,GP KX,2,30,Medicare,2450\n"  # 3: right
+                     "P2,2026-03-02,97110,GP,2,30,Medicare,100\n")     # 4: far below
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert report["reading"]["fields"]["ytd_prior"] == f"{header} (H)" and "charge" not in report["reading"]["fields"]
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD003")]
 
 
 def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path: Path) -> None:

@@ -48,6 +48,11 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                   "poc sent to physician", "plan sent to physician", "poc transmitted", "plan sent date",
                   "date plan sent", "plan of care sent date", "poc faxed date", "poc sent to referring"),),
     "progress_report": (("last progress report", "progress note date"),),
+    # The patient's allowed therapy dollars this year before the sheet (another clinic's, an earlier EMR's): the
+    # KX running total starts from it. Not a `Cap Used` that may count the sheet's own visits.
+    "ytd_prior": (("prior allowed", "prior ytd", "prior ytd allowed", "ytd prior allowed", "prior therapy amount",
+                   "prior therapy allowed", "prior therapy dollars", "medicare cap used elsewhere",
+                   "outside therapy amount"),),
     "visit_timed_minutes": (("total timed code treatment minutes", "total timed", "total timed mins",
                              "timed minutes total", "total timed min", "visit timed minutes", "ttm"),),
     # A payer's prior authorization: its number, visits and period (never `Auth Units` or a bare `Visits`).

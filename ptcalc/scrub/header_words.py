@@ -102,7 +102,9 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "charge": (
         _rule("charge charges chg billed amount amt fee fees",
               unless="code cd date unit units qty per description desc type id number no entered by status "
-                     "insurance patient pt min mins minute minutes time " + _MONEY),
+                     "insurance patient pt min mins minute minutes time "
+                     # a patient's dollars toward the KX threshold (`KX Amount Used`, `Prior Therapy Amount`)
+                     "prior ytd threshold kx cap toward used " + _MONEY),
     ),
     "claim_id": (
         _rule("claim invoice encounter ticket", "id no num number identifier key",
