@@ -384,6 +384,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     # a patient's dollars toward the KX threshold are not the line's charge
     ("KX Amount Used", None), ("Prior Therapy Amount", None), ("Amount Toward Threshold", None), ("YTD Charges", None),
     ("Line Charge", "charge"),
+    # a plan's start or end (of care, or of cover) is no payer
+    ("Plan Start", None), ("Plan End", None), ("Plan Thru", None), ("Plan Expires", None), ("Health Plan", "payer"),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -2208,6 +2210,24 @@ def test_the_dollars_a_patient_had_before_the_sheet_start_the_kx_total(header: s
     _, report = scrub_json(sheet, "--as-of", "2026-04-01")
     assert report["reading"]["fields"]["ytd_prior"] == f"{header} (H)" and "charge" not in report["reading"]["fields"]
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "MOD003")]
+
+
+def test_plan_of_care_dates_as_emrs_name_them_are_read(tmp_path: Path) -> None:
+    """`POC Signed Date` (the physician's certification), `PN Date` (the last progress note) and `Billed To` (the
+    payer) were not read, and `Plan Start` / `Plan End` were taken for payer names. P1's plan, unsigned, is past its
+    30 days (POC001); P2's, signed in time, is not."""
+    sheet = tmp_path / "poc.csv"
+    sheet.write_text("Patient,DOS,CPT,Mod,Units,Minutes,Billed To,Plan Start,Plan End,POC Start,POC Signed Date,"
+                     "PN Date\n"
+                     "P1,2026-03-02,97110,GP,2,30,Medicare,2026-01-02,2026-12-31,2026-01-05,,2026-02-20\n"
+                     "P1,2026-03-09,97110,GP,2,30,Medicare,2026-01-02,2026-12-31,2026-01-05,,2026-02-20\n"
+                     "P2,2026-03-02,97110,GP,2,30,Medicare,2026-01-01,2026-12-31,2026-02-20,2026-02-25,\n")
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    fields = report["reading"]["fields"]
+    assert (fields["payer"], fields["poc_certified"], fields["progress_report"]) == (
+        "Billed To (G)", "POC Signed Date (K)", "PN Date (L)")
+    assert report["reading"]["columns_not_used"] == ["Plan Start (H)", "Plan End (I)"]
+    assert [(f["row"], f["rule"]) for f in report["findings"]] == [(2, "POC001"), (3, "POC001")]
 
 
 def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path: Path) -> None:

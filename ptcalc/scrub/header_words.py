@@ -26,7 +26,8 @@ _MONEY = "allowed paid payment pmt adjust adjustment adj balance bal expected co
 _LATER_PAYERS = "secondary sec second tertiary ter other supplemental crossover cob 2 3"
 _NOT_THE_PAYER = "type class category classification id number no num member policy group subscriber " \
                  "address phone responsibility resp code status date auth authorization city state zip " \
-                 "care episode " + _LATER_PAYERS + " " + _MONEY
+                 "care episode start begin end thru through expires expiration exp signed sent " + _LATER_PAYERS + \
+                 " " + _MONEY
 _NOT_THE_SECOND_PAYER = " ".join(word for word in _NOT_THE_PAYER.split() if word not in _LATER_PAYERS.split()) + \
     " tertiary ter 3 primary pri"
 _NOT_THE_DAY = "birth dob post posted posting entry entered created paid payment billed bill cert certification " \
