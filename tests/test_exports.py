@@ -2169,6 +2169,11 @@ def test_a_booking_systems_staff_member_is_the_rendering_provider(tmp_path: Path
     _, report = scrub_json(sheet, "--as-of", "2026-04-01")
     assert report["reading"]["fields"]["provider_name"] == "Staff Member (C)"
     assert [(f["row"], f["rule"]) for f in report["findings"]] == [(4, "MOD005")]
+    # A bare `Staff` may be who entered the charge (`Front Desk`): not read, no line said to have an unknown provider
+    sheet.write_text("Date,Patient,Staff,Billing Code,Modifiers,Units,Minutes,Insurer\n"
+                     "2026-03-02,Ann Able,Front Desk,97110,GP,2,30,Medicare\n")
+    _, report = scrub_json(sheet, "--as-of", "2026-04-01")
+    assert "provider_name" not in report["reading"]["fields"] and report["findings"] == []
 
 
 def test_a_booking_systems_appointment_length_on_each_line_is_not_read_as_each_codes_minutes(tmp_path: Path) -> None:

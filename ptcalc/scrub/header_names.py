@@ -86,8 +86,9 @@ PROVIDER_NAME = (("rendering provider", "rendering provider name", "treating the
                   "servicing provider", "documenting therapist", "documenting provider", "treating provider",
                   "treating clinician", "performing provider", "performing therapist", "performed by", "rendered by",
                   "seen by"),
-                 # Jane's and other booking systems' `Staff Member`: the practitioner the appointment was with
-                 ("provider", "therapist", "clinician", "provider name", "staff member", "staff"))
+                 # Jane's and other booking systems' `Staff Member`: the practitioner the appointment was with (not a
+                 # bare `Staff`, which may be who entered the charge)
+                 ("provider", "therapist", "clinician", "provider name", "staff member"))
 PROVIDER_NPI = (("rendering npi", "rendering provider npi"), ("npi", "provider npi"))
 # What kind of entry a row of a ledger export is (`Charge`, `Payment`, `Adjustment`, `Write-off`): only a
 # charge is a claim line. A bare `Type` too: read only for those words, it changes nothing on a sheet whose
