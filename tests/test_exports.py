@@ -983,8 +983,8 @@ def test_the_clinics_locality_prices_the_lines_that_give_none_and_the_reading_sa
     assert result.returncode == 2 and result.stderr.startswith("ptcalc scrub: --locality: 'Atlantis' is not a ")
 
 
-@pytest.mark.parametrize("header", ["Medical Record #", "Med Rec #", "Client", "Client ID", "Person Nbr", "Resident",
-                                    "Resident ID"])
+@pytest.mark.parametrize("header", ["Medical Record #", "Med Rec #", "Client", "Client ID", "Person Nbr",
+                                    "Resident Name", "Resident ID"])
 def test_a_medical_record_or_client_number_is_the_patient(header: str, tmp_path: Path) -> None:
     # Before: no patient column found, the sheet refused (therapy practices often say client, hospitals MRN, NextGen
     # Person Nbr, a skilled nursing facility's Part B therapy the resident).
@@ -992,6 +992,15 @@ def test_a_medical_record_or_client_number_is_the_patient(header: str, tmp_path:
     sheet.write_text(f"{header},DOS,CPT,Mod,Units,Minutes\nR1,03/02/2026,97110,GP,1,15\n")
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["patient_id"] == f"{header} (A)" and report["findings"] == []
+
+
+def test_a_teaching_hospitals_resident_beside_the_patients_name_is_not_the_patient(tmp_path: Path) -> None:
+    # A bare `Resident` may be the resident physician: the patient stays the `Patient Name` column
+    sheet = tmp_path / "resident.csv"
+    sheet.write_text("Patient Name,Resident,DOS,CPT,Mod,Units,Minutes\n"
+                     '"Doe, Jane",Dr. Who,03/02/2026,97110,GP,1,15\n"Roe, Rick",Dr. Who,03/02/2026,97110,GP,1,15\n')
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "Patient Name (A)" and report["findings"] == []
 
 
 @pytest.mark.parametrize("header", ["MD", "MA", "M5"])

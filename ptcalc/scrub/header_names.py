@@ -14,12 +14,12 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                     "acct #", "acct no", "account number", "account no", "chart number", "pt id", "patient #", "medical record", "medical record number", "medical record no",
                     "med rec", "med rec no", "client id", "client no", "client number", "client #",
                     # NextGen's `Person Nbr`; a skilled nursing facility's resident (Part B therapy there)
-                    "person nbr", "person number", "person id", "person #", "resident id", "resident no",
-                    "resident number", "resident #"),
+                    "person nbr", "person number", "person id", "resident id", "resident no", "resident number"),
                    # A bare `Chart` or `Chart #` (one header key): the chart number, beside a name column (`Patient
                    # Name`); beside an account column, the account keys patients
                    ("chart",),
-                   ("patient name", "pt name", "name", "client name", "resident", "resident name")),
+                   # not a bare `Resident`: a teaching hospital's export may name the resident physician so
+                   ("patient name", "pt name", "name", "client name", "resident name")),
     "dos": (("dos", "dos from", "from date", "from dos", "svc date", "service from", "date of svc", "visit date",
              "treatment date"),),
     "cpt": (("cpt code", "procedure code", "proc code", "proc", "cpt/hcpcs", "hcpcs code", "service code",
