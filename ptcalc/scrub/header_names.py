@@ -54,7 +54,7 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                   "poc sent to physician", "plan sent to physician", "poc transmitted", "plan sent date",
                   "date plan sent", "plan of care sent date", "poc faxed date", "poc sent to referring"),),
     "progress_report": (("last progress report", "progress note date", "progress report date", "pn date",
-                         "last pn", "last pn date", "last progress note date", "last re-eval", "last reeval",
+                         "last pn", "last pn date", "last progress note date", "last re-eval",
                          "last reassessment"),),
     # The patient's allowed therapy dollars this year before the sheet (another clinic's, an earlier EMR's): the
     # KX running total starts from it. Not a `Cap Used` that may count the sheet's own visits.
