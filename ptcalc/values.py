@@ -240,10 +240,19 @@ def minutes_number(value: Any) -> Any:
 _UNITS_TEXT = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:u|un|units?|units?\(s\)|unit\(s\))\.?$", re.I)
 
 
+_MINUTES_AS_UNITS = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:MJ|m|min|mins|minutes?)\.?$", re.I)  # an 837's SV103 MJ
+
+
 def units_number(value: Any) -> Any:
-    """Units as some exports write them (`2 units`, `2u`, `1.00 UN`); anything else is returned for parse_number."""
+    """Units as some exports write them (`2 units`, `2u`, `1.00 UN`); anything else is returned for parse_number.
+    Minutes where units belong (`38 min`, an 837's quantity in minutes `38 MJ`) are refused saying so: read as
+    38 units they were an absurd count, and `2 MJ` passed as 2 units (a payer rejects MJ but for anesthesia)."""
     if isinstance(value, str) and (match := _UNITS_TEXT.match(value.strip())):
         return float(match.group(1))
+    if isinstance(value, str) and (match := _MINUTES_AS_UNITS.match(value.strip())):
+        raise PtcalcInputError(f"units: {describe(value)} is {describe(float(match.group(1)))} minutes, not units: a "
+                               "claim bills a therapy code in units (UN), the 8-minute rule's count of its minutes "
+                               "(minutes, MJ, are for anesthesia alone)")
     if isinstance(value, float):
         return round(value, SHOWN_DECIMALS)
     return value

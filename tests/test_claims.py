@@ -211,6 +211,24 @@ def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Pat
     assert "minutes" in document["reading"]["fields_absent"]
 
 
+def test_a_quantity_in_minutes_sv103_mj_is_refused_naming_the_minutes(tmp_path: Path) -> None:
+    """SV103 `MJ`: SV104 is minutes, a basis payers take for anesthesia alone. Read as units, 38 minutes were "38 is
+    more than 32 on one line" and 2 minutes passed as 2 units; a line billed in units (UN) beside them is clean."""
+    line = {"patient_id": "J1", "dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "charge": 110,
+            "payer_type": "medicare", "provider_type": "PT"}
+    text = write_837([line, {**line, "patient_id": "J2", "units": 38}, {**line, "patient_id": "J3", "cpt": "97010",
+                                                                          "units": 1, "modifiers": "GP"}])
+    text = text.replace("*UN*2*", "*MJ*2*", 1).replace("*UN*38*", "*MJ*38*", 1)
+    assert text.count("*MJ*") == 2
+    claims = tmp_path / "minutes.837"
+    claims.write_text(text)
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    refused = [(f["row"], f["field"], f["message"]) for f in document["findings"] if f["rule"] == "DAT002"]
+    assert [(row, field) for row, field, _ in refused] == [(2, "units"), (3, "units")]
+    assert "'2 MJ' is 2 minutes, not units" in refused[0][2] and "'38 MJ' is 38 minutes" in refused[1][2]
+    assert not [f for f in document["findings"] if f["row"] == 4 and f["rule"] != "COV002"]
+
+
 def test_a_line_dated_with_a_range_of_days_is_refused_and_a_one_day_range_is_that_day(tmp_path: Path) -> None:
     # DTP*472*RD8: from-to dates. 4 units of 97110 over five days would be judged as one day's 4 units
     # (UNT001 on 30 minutes) if read as the first day; a range of one day (as some systems send every line) is that day.

@@ -599,6 +599,18 @@ def test_units_written_with_their_word_are_read_and_other_text_is_not(tmp_path: 
         (4, "DAT002", "units: 'x2' is not a"), (6, "UNT001", "97110: 2 units bille")]  # `2 UN` read as 2 units
 
 
+def test_minutes_in_the_units_column_are_refused_as_minutes_not_counted_as_units(tmp_path: Path) -> None:
+    """`15 min` where the units go: read as 15 units it was DAT002's "more than 32" at best, and `2 min` passed as
+    2 units. The row's own minutes beside it do not make it units: which units the claim meant is not written."""
+    sheet = tmp_path / "units.csv"
+    sheet.write_text("Acct,DOS,CPT,Mods,Units,Minutes\nM1,03/02/2026,97110,GP,38 min,38\n"
+                     "M2,03/02/2026,97140,GP,2 min,2\nM3,03/02/2026,97112,GP,1 unit,15\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["field"]) for f in report["findings"]] == [(2, "DAT002", "units"),
+                                                                              (3, "DAT002", "units")]
+    assert "is 38 minutes, not units" in report["findings"][0]["message"]
+
+
 @pytest.mark.parametrize("value", ["15:00", "0:75", "10:05", "fifteen", "15 hours", "1 hr", "1h 75m"])
 def test_minutes_that_could_mean_two_things_are_refused(value: str) -> None:
     from ptcalc.errors import PtcalcInputError

@@ -7,7 +7,8 @@ so the same rules, reports and exit codes apply:
   child on a family plan) is that id and the patient's name (2010CA: `patients.dependent_id`);
 - claim id CLM01, service line LX01, place of service SV105 or CLM05-1;
 - date of service DTP*472 of the line (or of the claim); a range of several days is refused on its line;
-- code and modifiers SV101-2 … SV101-6, charge SV102, units SV104;
+- code and modifiers SV101-2 … SV101-6, charge SV102, units SV104 (a quantity in minutes, SV103 `MJ`, is the
+  line's DAT002: therapy is billed in units);
 - 837I (hospital outpatient, SNF, CORF, rehabilitation agency therapy, paid under the same fee schedule
   and therapy rules): code and modifiers SV202-2 … SV202-6, charge SV203, units SV205; the revenue code
   SV201 names the discipline (042x PT, 043x OT, 044x SLP), the rendering provider is 2420C or 2310D,
@@ -55,6 +56,7 @@ HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "un
 MEDICARE_TYPES = ("medicare", "medicare_advantage")
 _EARLIER = {"S": ("P",), "T": ("P", "S")}  # 2000B SBR01 -> the 2320 loops (SBR01) of the payers that paid before
 PROFESSIONAL, PROFESSIONAL_ERRATA = "005010X222A1", "005010X222A2"  # GS08 / ST03: the 837P's version
+MINUTES_BASIS = "MJ"  # SV103: the quantity SV104 is minutes (anesthesia's), not units (UN)
 VOID_FREQUENCY = "8"  # CLM05-3: a claim that voids (cancels) one sent before: its lines are not billed
 FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid",
                 "WC": "workers_comp", "CI": "commercial", "BL": "commercial", "HM": "commercial",
@@ -257,6 +259,8 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
                 or claim_type or billing_type
             code, units, charge, pos = (line.get_value("SV101-2"), line.get_value("SV104"), line.get_value("SV102"),
                                         line.get_value("SV105") or claim_pos)
+            if units and line.get_value("SV103") == MINUTES_BASIS:
+                units = f"{units} {MINUTES_BASIS}"  # minutes, not units: the line's units say so (DAT002)
             modifiers = " ".join(m for m in (line.get_value(f"SV101-{i}") for i in range(3, 7)) if m)
         note = " ".join(n.get_value("NTE02") or "" for n in line.select("NTE")) or (line.get_value("NTE02") or "")
         minutes, assistant = _NOTE_MINUTES.search(note), _NOTE_ASSISTANT.search(note)
