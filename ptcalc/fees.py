@@ -227,7 +227,9 @@ def visit_fee(codes: Any, units: Any = None, locality: Any = "national", date_of
     factor). Rows with neither code nor units are skipped."""
     ref = reference or load_reference()
     code_list = list(codes) if isinstance(codes, (list, tuple)) else [codes]
-    unit_list = [1] * len(code_list) if units is None else _aligned(units, len(code_list), "units")
+    # Default units: 1 for each code, none for a blank row (a visit's range sized for more codes than it has)
+    unit_list = [None if is_blank(code) else 1 for code in code_list] if units is None \
+        else _aligned(units, len(code_list), "units")
     modifier_list = _aligned(modifiers, len(code_list), "modifiers")
     ranged = len(code_list) > 1
     kept_codes, kept_units, kept_modifiers = [], [], []

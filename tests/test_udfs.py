@@ -118,6 +118,19 @@ def test_functions_agree_with_the_engine() -> None:
     assert PT_FEE(codes, [1, 1, 1]) == float(ptcalc.visit_fee(codes, [1, 1, 1]).total)
 
 
+def test_a_visits_range_with_blank_rows_and_no_units_prices_the_codes_it_holds() -> None:
+    """`=PT_FEE(A2:A6)` over a visit's column sized for more codes than it has: a blank row is no line (the default
+    unit belongs to a code). Before, it was refused as "row 3 has units but no code". A blank row given units is
+    still refused, and a range of blanks alone is no visit."""
+    visit = PT_FEE([["97161"], ["97110"], ["97140"]], [[1.0], [2.0], [1.0]], "national", 2026.0)
+    assert PT_FEE([["97161"], [None], ["97110"], ["97110"], ["97140"], [None]], None, "national", 2026.0) == visit
+    assert PT_FEE(["97110", "", None]) == PT_FEE("97110") == 29.06
+    with pytest.raises(ValueError, match="row 2 has units but no code"):
+        PT_FEE(["97110", None], [1.0, 2.0])
+    with pytest.raises(ValueError, match="no procedure code given"):
+        PT_FEE([[None], [None]])
+
+
 class JsNull:
     """What older xlwings Lite runtimes (Pyodide >= 0.28) pass for a blank argument."""
 
