@@ -318,6 +318,19 @@ def test_an_apple_numbers_document_is_refused_saying_how_to_export_it(name: str,
         "CSV), and scrub that"]
 
 
+@pytest.mark.parametrize("name", ["Charge Detail.pdf", "REPORT.PDF"])
+def test_a_pdf_report_is_refused_saying_to_export_its_data(name: str, tmp_path: Path) -> None:
+    """A practice-management report saved as PDF (what "Print" gives): before, "unsupported file type '.pdf'" and a
+    list of the types ptcalc reads, nothing of where to get one."""
+    path = tmp_path / name
+    path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n")
+    result = run_cli("scrub", str(path), "--format", "json")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        f"ptcalc scrub: {path}: a PDF is the report as printed, not its data: export the report from the system as "
+        "Excel or CSV (practice-management reports offer it beside Print), and scrub that"]
+
+
 @pytest.mark.parametrize("text, delimiter", [
     ("Charge Detail Report\r\n\r\nPatient\tDOS\tCPT\tUnits\r\nDoe, Jane\t03/02/2026\t97110\t1\r\n", "\t"),
     ("patient,dos,cpt,units,note\nP1,2026-03-02,97110,1,a; b; c; d; e; f; g\nP2,2026-03-02,97110,1,\n", ","),

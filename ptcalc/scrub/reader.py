@@ -118,6 +118,12 @@ class RawSheet:
         return next((i for i, row in enumerate(self.rows) if any(map(filled, row))), None)
 
 
+# Files people are handed for a report, holding no sheet ptcalc can read: what to do instead
+_NUMBERS_EXPORT = ("an Apple Numbers document, not a workbook: in Numbers, File > Export To > Excel (or CSV), and "
+                   "scrub that")
+_NOT_DATA = {".pdf": "a PDF is the report as printed, not its data: export the report from the system as Excel or "
+                     "CSV (practice-management reports offer it beside Print), and scrub that",
+             ".numbers": _NUMBERS_EXPORT}
 HEAD_ROWS = 60  # rows read up front in a streamed read: the header search looks at the first 50
 
 
@@ -127,6 +133,8 @@ def read_sheet(path: Path, sheet: str | None = None, stream: bool = False) -> Ra
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     suffix = path.suffix.lower()
+    if suffix in _NOT_DATA:
+        raise UsageError(f"{path}: {_NOT_DATA[suffix]}")
     if suffix not in EXCEL_SUFFIXES + TEXT_SUFFIXES:
         raise UsageError(f"{path}: unsupported file type '{path.suffix}' (use .xlsx, .xlsm, .xls, .xlsb, .ods, "
                          "Excel 2003 .xml, .csv, or a .txt/.tsv export delimited by tabs, commas, semicolons or bars, "
@@ -218,8 +226,7 @@ def _unreadable(path: Path, problem: Exception) -> UsageError:
                           "Info > Protect Workbook > Encrypt with Password, cleared) or export the sheet as csv, and "
                           "scrub that")
     if (members := _archived_files(path)) is not None and _IWORK_INDEX & set(members):
-        return UsageError(f"{path}: an Apple Numbers document, not a workbook: in Numbers, File > Export To > Excel "
-                          "(or CSV), and scrub that")
+        return UsageError(f"{path}: {_NUMBERS_EXPORT}")
     if members is not None:
         held = f"it holds {', '.join(members[:3])}{f' and {len(members) - 3} more' if len(members) > 3 else ''}" \
             if members else "it holds no files"
