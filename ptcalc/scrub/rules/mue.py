@@ -17,9 +17,13 @@ class UnitsExceedMue(Rule):
     id = "MUE001"
     name = "units-exceed-mue"
     severity = "error"
-    condition = "Units of a code exceed its MUE: per line for MAI 1, per date of service for MAI 2 and 3"
+    condition = ("Units of a code exceed its MUE: per line for MAI 1, per date of service for MAI 2 and 3 (the "
+                 "patient's units of the code that day, a PT's and an OT's together: the sheet is one billing provider)")
     fix = "Reduce units; with MAI 3 only with documentation on appeal"
-    source = "CMS NCCI practitioner MUE table (reference/mue.yaml)"
+    # CR 5402 (MLN Matters, 2007): an MUE tests the claim lines of one beneficiary, code, date of service and
+    # billing provider, so a group's PT and OT lines of one code and day count together
+    source = ("CMS NCCI practitioner MUE table (reference/mue.yaml); CMS CR 5402: an MUE tests one beneficiary's "
+              "lines of a code on a date of service from one billing provider")
     needs = ("patient_id", "dos", "cpt", "units")
     applies = staticmethod(lambda profile: profile.mue_applies)
 
