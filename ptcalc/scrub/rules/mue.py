@@ -18,7 +18,8 @@ class UnitsExceedMue(Rule):
     name = "units-exceed-mue"
     severity = "error"
     condition = ("Units of a code exceed its MUE: per line for MAI 1, per date of service for MAI 2 and 3 (the "
-                 "patient's units of the code that day, a PT's and an OT's together: the sheet is one billing provider)")
+                 "patient's units of the code that day, a PT's and an OT's together: the sheet is one billing "
+                 "provider)")
     fix = "Reduce units; with MAI 3 only with documentation on appeal"
     # CR 5402 (MLN Matters, 2007): an MUE tests the claim lines of one beneficiary, code, date of service and
     # billing provider, so a group's PT and OT lines of one code and day count together
