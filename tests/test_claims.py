@@ -381,6 +381,27 @@ def test_the_bundled_backtest_sample_is_what_the_generator_makes() -> None:
     assert SAMPLE_CLAIMS.read_text() == claims and SAMPLE_REMITS.read_text() == remits
 
 
+def test_a_remittance_given_for_claims_and_claims_for_a_remittance_are_named_as_what_they_are() -> None:
+    """An 835 scrubbed, or the backtest's two files swapped: before, "no 837 service lines (loop 2400) found; is
+    this a claim file?", which did not say what the file was or which way round the backtest takes them."""
+    from ptcalc.claims.sample import SAMPLE_CLAIMS, SAMPLE_REMITS
+
+    usage = "(`ptcalc backtest CLAIMS.837 REMITS.835` sets a payer's 835 beside the claims it answers"
+    for command, said in [
+        (("scrub", str(SAMPLE_REMITS), "--format", "json"),
+         f"{SAMPLE_REMITS}: an 835 remittance (what a payer paid and denied), not a claim file: give the 837 the "
+         f"claims went out in {usage})"),
+        (("backtest", str(SAMPLE_REMITS), str(SAMPLE_CLAIMS)),
+         f"{SAMPLE_REMITS}: an 835 remittance (what a payer paid and denied), not a claim file: give the 837 the "
+         f"claims went out in {usage})"),
+        (("backtest", str(SAMPLE_CLAIMS), str(SAMPLE_CLAIMS)),
+         f"{SAMPLE_CLAIMS}: an 837 claim file, not a remittance: give the 835 the payer sent back {usage}: the "
+         "claims first)")]:
+        result = run_cli(*command)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.strip().splitlines() == [f"ptcalc {command[0]}: {said}"]
+
+
 def test_a_claim_that_voids_an_earlier_one_is_not_judged(tmp_path: Path) -> None:
     # CLM05-3 = 8: the claim cancels one sent before; its lines (here without GP) go on no claim to be paid.
     lines = [{"claim_id": claim, "patient_id": "V1", "dos": "2026-03-02", "cpt": "97110", "modifiers": modifiers,

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .patients import dependent_id
-from .sniff import x12_text
+from .sniff import CLAIMS_THEN_REMITS, transaction_sets, x12_text
 
 
 @dataclass
@@ -63,8 +63,9 @@ def read_835(path: Path) -> list[RemitLine]:
     import pyx12.x12context
 
     lines: list[RemitLine] = []
+    text = x12_text(path.read_bytes().decode("ascii", errors="replace"))
     try:
-        with io.StringIO(x12_text(path.read_bytes().decode("ascii", errors="replace"))) as handle:
+        with io.StringIO(text) as handle:
             reader = pyx12.x12context.X12ContextReader(pyx12.params.params(), pyx12.error_handler.errh_null(), handle)
             for node in reader.iter_segments("2100"):
                 if node.id != "2100" or node.get_value("CLP02") == REVERSAL:
@@ -76,6 +77,9 @@ def read_835(path: Path) -> list[RemitLine]:
                     lines.append(_service(service, claim_id, patient, claim_level))
     except (pyx12.errors.X12Error, pyx12.errors.EngineError, ValueError, IndexError, KeyError) as exc:
         raise UsageError(f"{path}: not a readable X12 835 file: {exc}") from None
+    if not lines and transaction_sets(text) == {"837"}:
+        raise UsageError(f"{path}: an 837 claim file, not a remittance: give the 835 the payer sent back "
+                         f"({CLAIMS_THEN_REMITS}: the claims first)")
     if not lines:
         raise UsageError(f"{path}: no 835 service payments (SVC) found; is this a remittance file?")
     return lines

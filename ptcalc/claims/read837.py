@@ -48,7 +48,7 @@ from ..errors import UsageError
 from ..scrub.names import discipline_of_revenue_code
 from ..scrub.reader import RawSheet
 from .patients import dependent_id
-from .sniff import ISA_LENGTH, interchanges, x12_text
+from .sniff import CLAIMS_THEN_REMITS, ISA_LENGTH, interchanges, transaction_sets, x12_text
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
           "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status",
@@ -163,6 +163,9 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
         raise UsageError(f"{path}: not a readable X12 837 file{where}: {exc}") from None
     if errors.errors and len(rows) == 1:
         raise UsageError(f"{path}: not a readable X12 837 file: {errors.errors[0]}")
+    if len(rows) == 1 and transaction_sets(text) == {"835"}:
+        raise UsageError(f"{path}: an 835 remittance (what a payer paid and denied), not a claim file: give the 837 "
+                         f"the claims went out in ({CLAIMS_THEN_REMITS})")
     if len(rows) == 1:
         raise UsageError(f"{path}: no 837 service lines (loop 2400) found; is this a claim file (837P or 837I)?")
     for name in ("minutes", "pta_minutes", "status"):  # no line carries them: the source has none (say so)

@@ -28,6 +28,18 @@ def x12_text(text: str) -> str:
     return text
 
 
+def transaction_sets(text: str) -> set[str]:
+    """The kinds of transaction (ST01: `837`, `835`, ...) an interchange as x12_text gives it holds."""
+    if len(text) < ISA_LENGTH:
+        return set()
+    element, terminator = text[3], text[ISA_LENGTH - 1]
+    heads = (segment.strip().split(element) for segment in text.split(terminator))
+    return {head[1].strip() for head in heads if len(head) > 1 and head[0].upper() == "ST"}
+
+
+CLAIMS_THEN_REMITS = "`ptcalc backtest CLAIMS.837 REMITS.835` sets a payer's 835 beside the claims it answers"
+
+
 def interchanges(text: str) -> list[tuple[int, str]]:
     """The interchanges (ISA ... IEA) of an X12 file as x12_text gives it, each with the count of segments before
     it. A clearinghouse's batch may hold several, one after another; X12 readers validate one at a time (read
