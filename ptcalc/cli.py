@@ -151,8 +151,14 @@ def atomic_save_text(output: Path, text: str, inputs: tuple[Path, ...]) -> None:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from .scrub.catalogue import as_markdown, as_text
+    from .scrub.catalogue import as_markdown, as_text, rule_card, rules_named
 
+    if args.rule:
+        if args.markdown:
+            raise UsageError("--markdown writes the whole catalogue: name no rule with it")
+        payers = load_reference().payers
+        print("\n\n".join(rule_card(rule, payers) for rule in rules_named(args.rule)))
+        return EXIT_OK
     print(as_markdown() if args.markdown else as_text())
     return EXIT_OK
 
@@ -271,7 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--as-of", metavar="DATE", help="judge dates against this day (default: today)")
     back.set_defaults(run=cmd_backtest)
 
-    rules = sub.add_parser("rules", help="the rule catalogue")
+    rules = sub.add_parser("rules", parents=[common], help="the rule catalogue, or all about one rule")
+    rules.add_argument("rule", nargs="*", help="a rule's ID or name (MOD005, missing-assistant-modifier): what it "
+                                               "finds, the fix, the source, the payers it is judged for")
     rules.add_argument("--markdown", action="store_true", help="as the Markdown of docs/rules.md")
     rules.set_defaults(run=cmd_rules)
 

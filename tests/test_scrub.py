@@ -246,6 +246,33 @@ def test_docs_rules_md_is_generated_from_the_rules() -> None:
     assert listing.returncode == 0 and listing.stdout.count("\n") == len(all_rules())
 
 
+def test_ptcalc_rules_names_a_rule_and_says_all_about_it_with_the_payers_that_run_it(ref_copy: Path) -> None:
+    """`ptcalc rules MOD005` (as `ruff rule F401`): before, "unrecognized arguments". The payers come from the
+    reference data in force: a profile that disables a rule, or changes its severity, says so."""
+    card = run_cli("rules", "MOD005", "kx-below-threshold")
+    assert card.returncode == 0, card.stderr
+    text = " ".join(card.stdout.split())
+    assert text.startswith("MOD005 missing-assistant-modifier (error) Finds: Medicare: a unit the assistant")
+    assert "Payers: Traditional Medicare; Medicare Advantage Not for: Medicaid; Commercial insurance;" in text
+    assert "MOD004 kx-below-threshold (warning)" in text and "Payers: Traditional Medicare Not for:" in text
+    assert 'Waivable: on its line, by a scrub_override cell "MOD005: why"' in text
+    assert "Waivable: no: the value is corrected in its cell" in " ".join(run_cli("rules", "dat002").stdout.split())
+    payers = ref_copy / "payers.yaml"
+    text = payers.read_text()
+    medicaid = text.index("profile: medicaid")
+    payers.write_text(text[:medicaid] + text[medicaid:].replace("severity_overrides: {}", "severity_overrides: "
+                                                                "{PTP001: warning}", 1).replace(
+        "disabled_rules: []", "disabled_rules: [MUE001]", 1))
+    ptp = " ".join(run_cli("rules", "PTP001", "--reference", str(ref_copy)).stdout.split())
+    assert "Severity: Medicaid: warning (reference/payers.yaml)" in ptp and "Not for: Self-pay" in ptp
+    mue = " ".join(run_cli("rules", "MUE001", "--reference", str(ref_copy)).stdout.split())
+    assert "Not for: Medicaid; Workers' compensation; Self-pay" in mue and "Severity" not in mue
+    unknown = run_cli("rules", "MOD03")
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert unknown.stderr.strip().splitlines() == [
+        "ptcalc rules: no rule 'MOD03' (did you mean MOD003, MOD011, MOD010?); `ptcalc rules` lists them all"]
+
+
 def test_a_payer_profile_on_the_qp_track_prices_its_lines_with_the_qp_conversion_factor() -> None:
     ref = ptcalc.load_reference(ROOT / "reference")
     sheet = RawSheet(Path("qp.csv"), "qp", [["patient_id", "dos", "cpt", "units", "minutes", "modifiers"],

@@ -1,7 +1,13 @@
 """The rule catalogue for people: `ptcalc rules` and docs/rules.md, generated from the rules."""
 from __future__ import annotations
 
+from difflib import get_close_matches
+from textwrap import fill
+
+from ..errors import UsageError
+from ..refdata.model import PayerProfile
 from .rules import all_rules
+from .rules.base import Rule, profile_runs
 
 FAMILY_TITLES = {
     "DAT": "DAT: the data itself", "UNT": "UNT: units and the 8-minute rule", "MOD": "MOD: modifiers",
@@ -41,3 +47,42 @@ def as_markdown() -> str:
         if not nxt or nxt[0].id[:3] != family:
             out.append("")
     return "\n".join(out)
+
+
+def rules_named(names: list[str]) -> list[Rule]:
+    """The rules an ID (`mod005`) or a name (`missing-assistant-modifier`) each names; an unknown one is refused
+    naming the nearest."""
+    by_key = {key.lower(): (rule, key) for rule in all_rules() for key in (rule.id, rule.name)}
+    found = []
+    for name in names:
+        rule, _ = by_key.get(name.strip().lower(), (None, None))
+        if rule is None:
+            near = [by_key[key][1] for key in get_close_matches(name.strip().lower(), list(by_key), n=3, cutoff=0.6)]
+            raise UsageError(f"no rule {name!r}" + (f" (did you mean {', '.join(near)}?)" if near else "")
+                             + "; `ptcalc rules` lists them all")
+        found.append(rule)
+    return found
+
+
+def rule_card(rule: Rule, payers: tuple[PayerProfile, ...]) -> str:
+    """Everything about one rule (`ptcalc rules MOD005`, as `ruff rule` does): what it finds, the fix, the source,
+    the payer profiles that run it (and any severity they give it), the cells it needs readable, and whether a
+    reviewer may waive it on a line."""
+    runs = [p for p in payers if profile_runs(rule, p)]
+    severities = [f"{_short(p)}: {p.severity_overrides[rule.id]}" for p in runs if rule.id in p.severity_overrides]
+    fields = [("Finds", rule.condition), ("Fix", rule.fix), ("Source", rule.source),
+              ("Payers", "every payer" if len(runs) == len(payers) else "; ".join(map(_short, runs)) or "none")]
+    if others := [_short(p) for p in payers if p not in runs]:
+        fields.append(("Not for", "; ".join(others)))
+    if severities:
+        fields.append(("Severity", f"{'; '.join(severities)} (reference/payers.yaml)"))
+    fields += [("Needs", ", ".join(rule.needs) or "nothing readable: it judges every line"),
+               ("Waivable", f'on its line, by a scrub_override cell "{rule.id}: why" (the finding is then bypassed, '
+                            "with the reason)" if rule.overridable else "no: the value is corrected in its cell")]
+    return "\n".join([f"{rule.id}  {rule.name}  ({rule.severity})", ""] + [
+        fill(text, 100, initial_indent=f"{label + ':':<10} ", subsequent_indent=" " * 11) for label, text in fields])
+
+
+def _short(profile: PayerProfile) -> str:
+    """A payer profile's label without its parenthesis: `Traditional Medicare (Part B)` -> Traditional Medicare."""
+    return profile.label.split(" (")[0]

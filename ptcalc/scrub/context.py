@@ -211,8 +211,9 @@ class ScrubContext:
             return False
         key = (rule.id, profile.profile)
         if key not in self._applies:
-            self._applies[key] = rule.id not in profile.disabled_rules and (
-                rule.applies is None or type(rule).applies(profile))
+            from .rules.base import profile_runs  # (here: the rules import this module)
+
+            self._applies[key] = profile_runs(rule, profile)
         return self._applies[key]
 
     @cached_property

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, "Rule"] = {}
 
 
+def profile_runs(rule: "Rule", profile: "PayerProfile") -> bool:
+    """Whether a payer profile runs a rule: its own test of the profile, unless the profile disables it."""
+    return rule.id not in profile.disabled_rules and (rule.applies is None or type(rule).applies(profile))
+
+
 class Rule:
     id: ClassVar[str]
     name: ClassVar[str]
