@@ -2471,6 +2471,41 @@ def test_a_modifiers_column_no_line_fills_is_a_sheet_without_modifiers(tmp_path:
     assert "columns_empty" not in report["reading"]
 
 
+def test_a_modifiers_column_that_never_says_the_discipline_is_a_sheet_without_gp_not_an_error_on_every_line(
+        tmp_path: Path) -> None:
+    """A billing system that adds GP/GO/GN when it makes the claim (WebPT's Auto CPT Modifier) exports the charges
+    with the modifiers a person typed (KX, CQ, 59) and never the discipline's: every Medicare line was a MOD001
+    error, only false alarms. Over two or more visits, MOD001 is no_data and the reading says why; the other
+    modifiers are judged as written. One GP on one line, a single visit, or a sheet written to the contract:
+    a line without one is missing it again."""
+    sheet = tmp_path / "mods.csv"
+    text = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+            "M1,03/02/2026,97110,{mod},2,30,Medicare\nM1,03/02/2026,97140,59,1,15,Medicare\n"
+            "M2,03/03/2026,97112,KX,1,15,Medicare\n")
+    sheet.write_text(text.format(mod=""))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
+        (2, "MOD001", "no_data"), (3, "MOD001", "no_data"), (4, "MOD001", "no_data"), (3, "MOD010", "fail")}
+    assert report["reading"]["columns_empty"] == [
+        "Mod (D) has no GP, GO or GN on any line: read as a source whose billing system adds them to the claim (a "
+        "missing GP, GO or GN cannot be told from one the claim has: MOD001 no_data)"]
+    gp = next(f for f in report["findings"] if f["rule"] == "MOD001")
+    assert gp["message"].startswith("the sheet's modifiers have no GP, GO or GN on any line (its billing system may "
+                                    "add them to the claim); if the claim has none either: 97110 has no GP")
+    assert gp["amount_at_risk"] is None and gp["fix"] == "Check the claim carries GP"
+    sheet.write_text(text.format(mod="GP"))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"] if f["rule"] == "MOD001"} == {
+        (3, "MOD001", "fail"), (4, "MOD001", "fail")}
+    assert "columns_empty" not in report["reading"]
+    sheet.write_text(text.format(mod="").replace("M2,03/03/2026", "M1,03/02/2026"))  # one visit: said on its lines
+    assert {f["status"] for f in scrub_json(sheet)[1]["findings"] if f["rule"] == "MOD001"} == {"fail"}
+    contract = tmp_path / "contract.csv"
+    contract.write_text(text.format(mod="").replace("Acct,DOS,CPT,Mod,Units,Minutes,Insurance",
+                                                    "patient_id,dos,cpt,modifiers,units,minutes,payer"))
+    assert {f["status"] for f in scrub_json(contract)[1]["findings"] if f["rule"] == "MOD001"} == {"fail"}
+
+
 def test_an_assistant_minutes_column_no_line_fills_does_not_say_the_therapist_furnished_everything(
         tmp_path: Path) -> None:
     """An export template's `PTA Minutes` column left empty: CQ lines the supervising PT renders (as claims

@@ -28,7 +28,7 @@ from .rows import VisitCarry, carry_visit_cells_down, not_claim_lines
 from .lines import ChargeLine, LineParser, day_first_dates
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .visit_rows import line_per_code
-from .unfilled import columns_no_line_fills, read_as
+from .unfilled import columns_judged, columns_no_line_fills, unfilled_said
 from .unquoted import WiderLines
 from .rules import all_rules
 
@@ -184,8 +184,8 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
     # An export's column no line fills is judged as absent (unfilled.py); a claim's blank cells are its own
-    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref.timed_codes)
-    judged = judge_lines(lines, ref, set(layout.columns) - set(unfilled), as_of, jobs)
+    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref)
+    judged = judge_lines(lines, ref, columns_judged(layout, unfilled), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     if judged.payer_copies:  # a claims export's charge listed for each payer: judged once, the others kept in place
         lines = [line for line in lines if line.row not in judged.payer_copies]
@@ -194,8 +194,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
     if unfilled:
-        reading["columns_empty"] = [f"{layout.source_of(name)} is empty on every line: {read_as(name)}"
-                                    for name in unfilled]
+        reading["columns_empty"] = [unfilled_said(name, layout) for name in unfilled]
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns, locality_from)
     sheet.complete_reading(reading)

@@ -11,6 +11,7 @@ from ...values import MODIFIER_SLOTS
 from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
+from ..unfilled import DISCIPLINE_MODIFIERS
 from .base import Rule
 from .ptp import visit_pairs
 
@@ -31,7 +32,8 @@ class MissingDisciplineModifier(Rule):
     severity = "error"
     condition = ("A therapy line without GP (PT/PTA), GO (OT/OTA) or GN (SLP), where the payer requires it (a "
                  "warning where only the claim's second payer does: the claim it gets after the primary's carries "
-                 "the same lines)")
+                 "the same lines). Status no_data on an export whose modifiers have none on any line of two or "
+                 "more visits: its billing system adds them to the claim")
     fix = "Add GP, GO or GN"
     source = "CMS Pub. 100-04 ch.5 §20.1; always-therapy codes carry GP/GO/GN (MLN 2018)"
     applies = staticmethod(lambda profile: profile.discipline_modifier_required)
@@ -50,9 +52,15 @@ class MissingDisciplineModifier(Rule):
     def _missing(self, ctx: ScrubContext, line: ChargeLine, wanted: dict[str, str], why: str,
                  severity: str | None = None) -> Finding:
         modifier = wanted.get(line.discipline or "PT", "GP")
-        return self.finding(ctx, line, f"{line.cpt} has no GP, GO or GN modifier; {why}", field="modifiers",
-                            amount=ctx.allowed(line) if severity is None else None, severity=severity,
-                            fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
+        message, fix = f"{line.cpt} has no GP, GO or GN modifier; {why}", f"Add {modifier} (the provider is " \
+            f"{line.provider_type or 'a PT'})"
+        if "modifiers" in ctx.columns and DISCIPLINE_MODIFIERS not in ctx.columns:  # (unfilled.py)
+            return self.finding(ctx, line, "the sheet's modifiers have no GP, GO or GN on any line (its billing "
+                                f"system may add them to the claim); if the claim has none either: {message}",
+                                field="modifiers", status="no_data", severity=severity,
+                                fix=f"Check the claim carries {modifier}")
+        return self.finding(ctx, line, message, field="modifiers", amount=ctx.allowed(line) if severity is None
+                            else None, severity=severity, fix=fix)
 
 
 class WrongDisciplineModifier(Rule):
