@@ -4,8 +4,9 @@ A `Minutes` column the clinic never fills (the minutes are in the notes), a `Mod
 system (it adds GP and KX when it makes the claim), an export template's `PTA Minutes`: read as blanks, each
 line would be an error (UNT005, MOD001) or a warning (MOD007) that the sheet cannot support, only false
 alarms. So too a `Mod` column whose lines carry KX, CQ or 59 and never GP, GO or GN: a system that adds the
-discipline modifier when it makes the claim (WebPT's Auto CPT Modifier, TherapyNotes' default modifiers)
-exports the charges without it, and a clinic whose claims went out without one would have every line denied.
+discipline modifier when it makes the claim exports the charges without it (WebPT Billing's help, "Add KX
+Modifier": the therapy modifiers are generated for Medicare and not seen in the charge data; 59 is), and a
+clinic whose claims went out without one would have every line denied.
 Over two or more visits an empty column says the export does not carry the value. Where a blank is a value it
 stays one: on one visit (a value forgotten, and the rules say so), and on a sheet written to ptcalc's
 own contract (its header names the required fields as spec §3 does, `patient_id`, `dos`, `cpt`, `units`: the
@@ -23,6 +24,9 @@ from .layout import SheetLayout
 from .lines import ChargeLine
 
 DISCIPLINE_MODIFIERS = "discipline_modifiers"  # not a column: what the modifiers column says of the discipline
+# Among the fields judged (columns_judged), the mark of a modifiers column that never says the discipline: a
+# mark of its absence, so that a caller judging the columns it has (the Excel macro, a test) judges as ever
+WITHOUT_DISCIPLINE_MODIFIERS = "modifiers without the discipline"
 
 # What a line fills a column with, and what the sheet is judged as without it.
 _FILLED: dict[str, Callable[[ChargeLine], bool]] = {
@@ -67,10 +71,10 @@ def columns_no_line_fills(lines: list[ChargeLine], layout: SheetLayout, ref: Ref
 
 
 def columns_judged(layout: SheetLayout, unfilled: list[str]) -> set[str]:
-    """The fields the rules may take a blank of as saying none: the sheet's columns (with DISCIPLINE_MODIFIERS
-    where it has modifiers), less those no line fills."""
-    said = set(layout.columns) | ({DISCIPLINE_MODIFIERS} if "modifiers" in layout.columns else set())
-    return said - set(unfilled)
+    """The fields the rules may take a blank of as saying none: the sheet's columns less those no line fills,
+    and WITHOUT_DISCIPLINE_MODIFIERS where its modifiers never say the discipline."""
+    return set(layout.columns) - set(unfilled) | (
+        {WITHOUT_DISCIPLINE_MODIFIERS} if DISCIPLINE_MODIFIERS in unfilled else set())
 
 
 def unfilled_said(name: str, layout: SheetLayout) -> str:

@@ -11,7 +11,7 @@ from ...values import MODIFIER_SLOTS
 from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
-from ..unfilled import DISCIPLINE_MODIFIERS
+from ..unfilled import WITHOUT_DISCIPLINE_MODIFIERS
 from .base import Rule
 from .ptp import visit_pairs
 
@@ -54,7 +54,7 @@ class MissingDisciplineModifier(Rule):
         modifier = wanted.get(line.discipline or "PT", "GP")
         message, fix = f"{line.cpt} has no GP, GO or GN modifier; {why}", f"Add {modifier} (the provider is " \
             f"{line.provider_type or 'a PT'})"
-        if "modifiers" in ctx.columns and DISCIPLINE_MODIFIERS not in ctx.columns:  # (unfilled.py)
+        if WITHOUT_DISCIPLINE_MODIFIERS in ctx.columns:  # (unfilled.py)
             return self.finding(ctx, line, "the sheet's modifiers have no GP, GO or GN on any line (its billing "
                                 f"system may add them to the claim); if the claim has none either: {message}",
                                 field="modifiers", status="no_data", severity=severity,
