@@ -52,15 +52,15 @@ class MissingDisciplineModifier(Rule):
     def _missing(self, ctx: ScrubContext, line: ChargeLine, wanted: dict[str, str], why: str,
                  severity: str | None = None) -> Finding:
         modifier = wanted.get(line.discipline or "PT", "GP")
-        message, fix = f"{line.cpt} has no GP, GO or GN modifier; {why}", f"Add {modifier} (the provider is " \
-            f"{line.provider_type or 'a PT'})"
-        if WITHOUT_DISCIPLINE_MODIFIERS in ctx.columns:  # (unfilled.py)
+        message = f"{line.cpt} has no GP, GO or GN modifier; {why}"
+        if WITHOUT_DISCIPLINE_MODIFIERS in ctx.columns:  # an export whose system adds them (unfilled.py)
             return self.finding(ctx, line, "the sheet's modifiers have no GP, GO or GN on any line (its billing "
                                 f"system may add them to the claim); if the claim has none either: {message}",
                                 field="modifiers", status="no_data", severity=severity,
                                 fix=f"Check the claim carries {modifier}")
         return self.finding(ctx, line, message, field="modifiers", amount=ctx.allowed(line) if severity is None
-                            else None, severity=severity, fix=fix)
+                            else None, severity=severity,
+                            fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
 
 
 class WrongDisciplineModifier(Rule):
