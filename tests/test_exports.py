@@ -267,8 +267,10 @@ def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_say
                      "C6,03/02/2026,97110,,2,30,Aetna,Medicare\n")           # the class says: it counts
     _, report = scrub_json(sheet)
     found = {(f["row"], f["rule"], f["status"]): f["message"] for f in report["findings"]}
-    assert set(found) == {(3, "DAT008", "fail"), (4, "DAT002", "fail"), (5, "DAT008", "fail"), (5, "MOD001", "fail"),
-                          (6, "MOD001", "fail"), (7, "MOD001", "fail")}
+    # Rows 5-7 are judged as Traditional Medicare: MOD001 applies, no_data as no Medicare line carries GP
+    # (a billing system may add it to Medicare's claims: test_the_discipline_modifiers_a_system_adds_...)
+    assert set(found) == {(3, "DAT008", "fail"), (4, "DAT002", "fail"), (5, "DAT008", "fail"),
+                          (5, "MOD001", "no_data"), (6, "MOD001", "no_data"), (7, "MOD001", "no_data")}
     assert found[(3, "DAT008", "fail")] == ("payer type: 'Government' is no payer type; judged by its payer 'VA CCN' "
                                             "as medicare advantage")
     assert "'Zeta Trust' is not a payer ptcalc recognises, judged as Traditional Medicare" in found[(5, "DAT008", "fail")]
@@ -2274,8 +2276,11 @@ def test_a_payer_named_in_a_company_and_a_plan_column_is_read_from_both(tmp_path
     assert [(line.payer, line.payer_type) for line in result.lines] == [
         ("Aetna Choice POS II", "commercial"), ("Medicare Part B", "medicare"),
         ("Humana Gold Plus HMO", "medicare_advantage"), ("", "medicare")]
-    assert sorted((f.row, f.rule) for f in result.findings if f.status == "fail") == [
-        (3, "MOD001"), (5, "MOD001")]  # a blank payer: Traditional Medicare, as on any sheet
+    # A blank payer: Traditional Medicare, as on any sheet. MOD001 judges both Medicare lines, no_data as neither
+    # carries GP (a billing system may add it to Medicare's claims); not the Aetna line
+    assert sorted((f.row, f.rule, f.status) for f in result.findings if f.rule == "MOD001") == [
+        (3, "MOD001", "no_data"), (5, "MOD001", "no_data")]
+    assert not [f for f in result.findings if f.status == "fail"]
     assert result.reading["lines_without_payer"] == 1  # ... and the reading says so
 
 
@@ -2473,11 +2478,11 @@ def test_a_modifiers_column_no_line_fills_is_a_sheet_without_modifiers(tmp_path:
 
 def test_a_modifiers_column_that_never_says_the_discipline_is_a_sheet_without_gp_not_an_error_on_every_line(
         tmp_path: Path) -> None:
-    """A billing system that adds GP/GO/GN when it makes the claim (WebPT's Auto CPT Modifier) exports the charges
-    with the modifiers a person typed (KX, CQ, 59) and never the discipline's: every Medicare line was a MOD001
-    error, only false alarms. Over two or more visits, MOD001 is no_data and the reading says why; the other
-    modifiers are judged as written. One GP on one line, a single visit, or a sheet written to the contract:
-    a line without one is missing it again."""
+    """A billing system that adds GP/GO/GN when it makes the claim (WebPT Billing: "hardcoded for Medicare", not
+    seen in its charge data) exports the charges with the modifiers a person typed (KX, CQ, 59) and never the
+    discipline's: every Medicare line was a MOD001 error, only false alarms. Over two or more visits, MOD001 is
+    no_data and the reading says why; the other modifiers are judged as written. One GP on one line, a single
+    visit, or a sheet written to the contract: a line without one is missing it again."""
     sheet = tmp_path / "mods.csv"
     text = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
             "M1,03/02/2026,97110,{mod},2,30,Medicare\nM1,03/02/2026,97140,59,1,15,Medicare\n"
@@ -2488,10 +2493,10 @@ def test_a_modifiers_column_that_never_says_the_discipline_is_a_sheet_without_gp
         (2, "MOD001", "no_data"), (3, "MOD001", "no_data"), (4, "MOD001", "no_data"), (3, "MOD010", "fail")}
     assert report["reading"]["columns_empty"] == [
         "Mod (D) has no GP, GO or GN on any line: read as a source whose billing system adds them to the claim (a "
-        "missing GP, GO or GN cannot be told from one the claim has: MOD001 no_data)"]
+        "missing one cannot be told from one the claim has: MOD001 no_data)"]
     gp = next(f for f in report["findings"] if f["rule"] == "MOD001")
-    assert gp["message"].startswith("the sheet's modifiers have no GP, GO or GN on any line (its billing system may "
-                                    "add them to the claim); if the claim has none either: 97110 has no GP")
+    assert gp["message"].startswith("the sheet's modifiers have no GP, GO or GN on this payer's lines (its billing "
+                                    "system may add them to the claim); if the claim has none either: 97110 has no GP")
     assert gp["amount_at_risk"] is None and gp["fix"] == "Check the claim carries GP"
     sheet.write_text(text.format(mod="GP"))
     _, report = scrub_json(sheet)
@@ -2504,6 +2509,25 @@ def test_a_modifiers_column_that_never_says_the_discipline_is_a_sheet_without_gp
     contract.write_text(text.format(mod="").replace("Acct,DOS,CPT,Mod,Units,Minutes,Insurance",
                                                     "patient_id,dos,cpt,modifiers,units,minutes,payer"))
     assert {f["status"] for f in scrub_json(contract)[1]["findings"] if f["rule"] == "MOD001"} == {"fail"}
+
+
+def test_the_discipline_modifiers_a_system_adds_for_one_payer_type_are_read_so_for_that_payers_lines(
+        tmp_path: Path) -> None:
+    """WebPT adds GP to Medicare's claims in its billing (not in the charge data), while its EMR's insurance
+    settings put GP on other payers' lines: the Medicare lines never show it and the others do. Each payer type
+    is read on its own lines: Medicare's MOD001 no_data, and a Medicaid line of a payer type whose lines carry GP
+    elsewhere still fails without it."""
+    sheet = tmp_path / "mixed.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Insurance\n"
+                     "W1,03/02/2026,97110,,2,30,Medicare Part B\nW2,03/03/2026,97140,KX,1,15,Medicare Part B\n"
+                     "W3,03/02/2026,97110,GP,1,15,Medicaid\nW4,03/03/2026,97110,,1,15,Medicaid\n"
+                     "W5,03/04/2026,97110,GP,1,15,Aetna\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {
+        (2, "MOD001", "no_data"), (3, "MOD001", "no_data"), (5, "MOD001", "fail")}
+    assert report["reading"]["columns_empty"] == [
+        "Mod (D) has no GP, GO or GN on any medicare line: read as a source whose billing system adds them to the "
+        "claim (a missing one cannot be told from one the claim has: MOD001 no_data)"]
 
 
 def test_an_assistant_minutes_column_no_line_fills_does_not_say_the_therapist_furnished_everything(

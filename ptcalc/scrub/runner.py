@@ -28,7 +28,8 @@ from .rows import VisitCarry, carry_visit_cells_down, not_claim_lines
 from .lines import ChargeLine, LineParser, day_first_dates
 from .reader import RawSheet, is_workbook, read_sheet, sheet_names
 from .visit_rows import line_per_code
-from .unfilled import columns_judged, columns_no_line_fills, unfilled_said
+from .unfilled import (columns_judged, columns_no_line_fills, discipline_unsaid_for, discipline_unsaid_said,
+                       read_as)
 from .unquoted import WiderLines
 from .rules import all_rules
 
@@ -184,8 +185,9 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     lines, read = _read_lines(sheet, layout, ref, parser)
     built = perf_counter()
     # An export's column no line fills is judged as absent (unfilled.py); a claim's blank cells are its own
-    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref)
-    judged = judge_lines(lines, ref, columns_judged(layout, unfilled), as_of, jobs)
+    unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref.timed_codes)
+    unsaid = [] if sheet.claims_as_sent else discipline_unsaid_for(lines, layout, ref, unfilled)
+    judged = judge_lines(lines, ref, columns_judged(layout, unfilled, unsaid), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     if judged.payer_copies:  # a claims export's charge listed for each payer: judged once, the others kept in place
         lines = [line for line in lines if line.row not in judged.payer_copies]
@@ -193,8 +195,12 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     versions = data_versions(ref, judged.latest_service or as_of)
     versions["fallbacks"] = sorted(set(versions["fallbacks"]) | judged.pricing_fallbacks)
     reading = describe_layout(layout, read, header_index + 1)
-    if unfilled:
-        reading["columns_empty"] = [unfilled_said(name, layout) for name in unfilled]
+    if unfilled or unsaid:
+        reading["columns_empty"] = [f"{layout.source_of(name)} is empty on every line: {read_as(name)}"
+                                    for name in unfilled]
+        if unsaid:
+            billed = {line.payer_type for line in lines if line.units and line.payer_type is not None}
+            reading["columns_empty"].append(discipline_unsaid_said(layout, unsaid, billed))
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns, locality_from)
     sheet.complete_reading(reading)

@@ -3,10 +3,10 @@
 A `Minutes` column the clinic never fills (the minutes are in the notes), a `Mod` column left to the billing
 system (it adds GP and KX when it makes the claim), an export template's `PTA Minutes`: read as blanks, each
 line would be an error (UNT005, MOD001) or a warning (MOD007) that the sheet cannot support, only false
-alarms. So too a `Mod` column whose lines carry KX, CQ or 59 and never GP, GO or GN: a system that adds the
-discipline modifier when it makes the claim exports the charges without it (WebPT Billing's help, "Add KX
-Modifier": the therapy modifiers are generated for Medicare and not seen in the charge data; 59 is), and a
-clinic whose claims went out without one would have every line denied.
+alarms. So too a `Mod` column whose lines of a payer type carry KX, CQ or 59 and never GP, GO or GN: a system
+that adds the discipline modifier when it makes those claims exports the charges without it (WebPT Billing's
+help, "Add KX Modifier": the therapy modifiers are generated for Medicare and not seen in the charge data; 59
+is), and a clinic whose claims went out without one would have every such line denied.
 Over two or more visits an empty column says the export does not carry the value. Where a blank is a value it
 stays one: on one visit (a value forgotten, and the rules say so), and on a sheet written to ptcalc's
 own contract (its header names the required fields as spec §3 does, `patient_id`, `dos`, `cpt`, `units`: the
@@ -23,10 +23,9 @@ from .columns import REQUIRED
 from .layout import SheetLayout
 from .lines import ChargeLine
 
-DISCIPLINE_MODIFIERS = "discipline_modifiers"  # not a column: what the modifiers column says of the discipline
-# Among the fields judged (columns_judged), the mark of a modifiers column that never says the discipline: a
-# mark of its absence, so that a caller judging the columns it has (the Excel macro, a test) judges as ever
-WITHOUT_DISCIPLINE_MODIFIERS = "modifiers without the discipline"
+# Among the fields judged (columns_judged), a payer type's mark that the sheet's modifiers never say the discipline
+# on its lines: a mark of absence, so that a caller judging the columns it has (the Excel macro, a test) judges as ever
+_DISCIPLINE_UNSAID = "modifiers without the discipline for "
 
 # What a line fills a column with, and what the sheet is judged as without it.
 _FILLED: dict[str, Callable[[ChargeLine], bool]] = {
@@ -35,8 +34,7 @@ _FILLED: dict[str, Callable[[ChargeLine], bool]] = {
     "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad,
     "pta_minutes": lambda line: line.pta_minutes is not None or "pta_minutes" in line.bad,
 }
-_WITHOUT = {DISCIPLINE_MODIFIERS: "a missing GP, GO or GN cannot be told from one the claim has: MOD001 no_data",
-            "minutes": "timed units cannot be checked against them: UNT005 no_data",
+_WITHOUT = {"minutes": "timed units cannot be checked against them: UNT005 no_data",
             "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data",
             "pta_minutes": "CQ/CO judged on the assistants' own lines only: the supervising therapist may render a "
                            "CQ line"}
@@ -48,38 +46,62 @@ def _written_to_contract(layout: SheetLayout) -> bool:
                for name in REQUIRED)
 
 
-def columns_no_line_fills(lines: list[ChargeLine], layout: SheetLayout, ref: Reference) -> list[str]:
-    """The columns of `_FILLED` an export has and no line fills (minutes: nor a visit's total timed minutes;
-    DISCIPLINE_MODIFIERS: a modifiers column some line fills, none with GP, GO or GN), over two or more visits
-    billed (with timed codes, for minutes)."""
+def columns_no_line_fills(lines: list[ChargeLine], layout: SheetLayout, timed_codes: frozenset[str]) -> list[str]:
+    """The columns of `_FILLED` an export has and no line fills (minutes: nor a visit's total timed minutes),
+    over two or more visits billed (with timed codes, for minutes)."""
     if _written_to_contract(layout):
         return []
-    discipline = frozenset(m.modifier for m in ref.modifiers.values() if m.kind == "discipline")
-    filled_by = {**_FILLED, DISCIPLINE_MODIFIERS: lambda line: not discipline.isdisjoint(line.modifiers)
-                 or "modifiers" in line.bad}
     unfilled = []
-    for name, filled in filled_by.items():
-        column = "modifiers" if name == DISCIPLINE_MODIFIERS else name
-        if column not in layout.columns or (name == DISCIPLINE_MODIFIERS and "modifiers" in unfilled) \
-                or any(map(filled, lines)):
+    for name, filled_by in _FILLED.items():
+        if name not in layout.columns or any(map(filled_by, lines)):
             continue
         visits = {(line.patient_id, line.dos) for line in lines
-                  if line.units and (name != "minutes" or line.cpt in ref.timed_codes)}
+                  if line.units and (name != "minutes" or line.cpt in timed_codes)}
         if len(visits) > 1:
             unfilled.append(name)
     return unfilled
 
 
-def columns_judged(layout: SheetLayout, unfilled: list[str]) -> set[str]:
+def discipline_unsaid_for(lines: list[ChargeLine], layout: SheetLayout, ref: Reference,
+                          unfilled: list[str]) -> list[str]:
+    """The payer types whose lines' modifiers (a column some line fills) never carry GP, GO or GN over two or more
+    of their visits billed, or every payer type billed where no line of the sheet's two or more visits does: a
+    billing system adds them to those payers' claims (WebPT Billing's for Medicare, while its EMR's settings may
+    put them on other payers' lines)."""
+    if _written_to_contract(layout) or "modifiers" not in layout.columns or "modifiers" in unfilled:
+        return []
+    discipline = frozenset(m.modifier for m in ref.modifiers.values() if m.kind == "discipline")
+    visits: dict[str, set[tuple]] = {}
+    said: set[str | None] = set()
+    for line in lines:
+        if line.units and line.payer_type is not None:
+            visits.setdefault(line.payer_type, set()).add((line.patient_id, line.dos))
+        if not discipline.isdisjoint(line.modifiers) or "modifiers" in line.bad:
+            said.add(line.payer_type)
+    if not said and len(set().union(*visits.values())) > 1:
+        return sorted(visits)
+    return sorted(kind for kind, seen in visits.items() if kind not in said and len(seen) > 1)
+
+
+def discipline_unsaid(columns: set[str], payer_type: str | None) -> bool:
+    """The sheet's modifiers never say the discipline on this payer type's lines (discipline_unsaid_for)."""
+    return f"{_DISCIPLINE_UNSAID}{payer_type}" in columns
+
+
+def columns_judged(layout: SheetLayout, unfilled: list[str], discipline_unsaid_types: list[str]) -> set[str]:
     """The fields the rules may take a blank of as saying none: the sheet's columns less those no line fills,
-    and WITHOUT_DISCIPLINE_MODIFIERS where its modifiers never say the discipline."""
-    return set(layout.columns) - set(unfilled) | (
-        {WITHOUT_DISCIPLINE_MODIFIERS} if DISCIPLINE_MODIFIERS in unfilled else set())
+    with the marks of the payer types whose lines' modifiers never say the discipline."""
+    return set(layout.columns) - set(unfilled) | {f"{_DISCIPLINE_UNSAID}{kind}" for kind in discipline_unsaid_types}
 
 
-def unfilled_said(name: str, layout: SheetLayout) -> str:
+def read_as(name: str) -> str:
     """How the sheet is read without the column's values, in words."""
-    if name == DISCIPLINE_MODIFIERS:
-        return (f"{layout.source_of('modifiers')} has no GP, GO or GN on any line: read as a source whose billing "
-                f"system adds them to the claim ({_WITHOUT[name]})")
-    return f"{layout.source_of(name)} is empty on every line: read as a source without {name} ({_WITHOUT[name]})"
+    return f"read as a source without {name} ({_WITHOUT[name]})"
+
+
+def discipline_unsaid_said(layout: SheetLayout, payer_types: list[str], billed_types: set[str]) -> str:
+    """How the sheet is read where its modifiers never say the discipline, in words."""
+    where = "any line" if set(payer_types) >= billed_types else \
+        f"any {' or '.join(kind.replace('_', ' ') for kind in payer_types)} line"
+    return (f"{layout.source_of('modifiers')} has no GP, GO or GN on {where}: read as a source whose billing system "
+            "adds them to the claim (a missing one cannot be told from one the claim has: MOD001 no_data)")

@@ -11,7 +11,7 @@ from ...values import MODIFIER_SLOTS
 from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
-from ..unfilled import WITHOUT_DISCIPLINE_MODIFIERS
+from ..unfilled import discipline_unsaid
 from .base import Rule
 from .ptp import visit_pairs
 
@@ -32,8 +32,8 @@ class MissingDisciplineModifier(Rule):
     severity = "error"
     condition = ("A therapy line without GP (PT/PTA), GO (OT/OTA) or GN (SLP), where the payer requires it (a "
                  "warning where only the claim's second payer does: the claim it gets after the primary's carries "
-                 "the same lines). Status no_data on an export whose modifiers have none on any line of two or "
-                 "more visits: its billing system adds them to the claim")
+                 "the same lines). Status no_data on an export whose modifiers have none on any line of a payer "
+                 "type's two or more visits: its billing system adds them to those claims")
     fix = "Add GP, GO or GN"
     source = "CMS Pub. 100-04 ch.5 §20.1; always-therapy codes carry GP/GO/GN (MLN 2018)"
     applies = staticmethod(lambda profile: profile.discipline_modifier_required)
@@ -53,9 +53,9 @@ class MissingDisciplineModifier(Rule):
                  severity: str | None = None) -> Finding:
         modifier = wanted.get(line.discipline or "PT", "GP")
         message = f"{line.cpt} has no GP, GO or GN modifier; {why}"
-        if WITHOUT_DISCIPLINE_MODIFIERS in ctx.columns:  # an export whose system adds them (unfilled.py)
-            return self.finding(ctx, line, "the sheet's modifiers have no GP, GO or GN on any line (its billing "
-                                f"system may add them to the claim); if the claim has none either: {message}",
+        if discipline_unsaid(ctx.columns, line.payer_type):  # an export whose system adds them (unfilled.py)
+            return self.finding(ctx, line, "the sheet's modifiers have no GP, GO or GN on this payer's lines (its "
+                                f"billing system may add them to the claim); if the claim has none either: {message}",
                                 field="modifiers", status="no_data", severity=severity,
                                 fix=f"Check the claim carries {modifier}")
         return self.finding(ctx, line, message, field="modifiers", amount=ctx.allowed(line) if severity is None
