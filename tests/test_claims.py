@@ -95,6 +95,9 @@ def test_an_837i_from_a_hospital_outpatient_department_is_judged_by_the_same_rul
     assert {f["rule"] for f in report["findings"] if f["status"] == "no_data"} == {"UNT005"}  # no minutes in an 837
     assert not any(f["rule"].startswith("TEL") for f in report["findings"])  # type of bill 13 is no place of service
     assert next(f for f in report["findings"] if f["rule"] == "MOD001")["claim_id"] == "C2"
+    # CMS edits an institutional claim with its outpatient hospital NCCI tables, which ptcalc does not have: said
+    assert report["reading"]["hospital_edits"].startswith("revenue_code (P): revenue codes make these an "
+                                                          "institutional claim's lines (UB-04, 837I), which CMS edits")
 
 
 def _with_other_payer(text: str, responsibility: str) -> str:
@@ -209,6 +212,7 @@ def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Pat
     document = json.loads(result.stdout)
     assert [(f["rule"], f["status"]) for f in document["findings"]] == [("UNT005", "no_data")]
     assert "minutes" in document["reading"]["fields_absent"]
+    assert "hospital_edits" not in document["reading"] and "revenue_code" not in document["reading"]["fields"]
 
 
 def test_a_quantity_in_minutes_sv103_mj_is_refused_naming_the_minutes(tmp_path: Path) -> None:

@@ -2146,6 +2146,7 @@ def test_a_hospital_charge_export_reads_its_performing_providers_and_encounters(
     _, report = scrub_json(sheet)
     assert (report["reading"]["fields"]["claim_id"], report["reading"]["columns_not_used"]) == (
         "CSN (B)", ["Department (J)"])
+    assert report["reading"]["hospital_edits"].startswith("Rev Code (D): revenue codes make these an institutional")
     assert sorted((f["row"], f["rule"], f["status"], f["claim_id"]) for f in report["findings"]) == [
         (3, "UNT005", "no_data", "88001"), (4, "UNT005", "no_data", "88002"),      # no minutes in the export
         (6, "MOD001", "fail", "88004"), (6, "UNT005", "no_data", "88004")]

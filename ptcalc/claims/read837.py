@@ -52,7 +52,7 @@ from .sniff import CLAIMS_THEN_REMITS, ISA_LENGTH, interchanges, transaction_set
 
 HEADER = ["claim_id", "claim_line", "patient_id", "dos", "cpt", "modifiers", "units", "minutes", "pta_minutes",
           "charge", "pos", "payer_type", "payer", "provider_type", "rendering_npi", "line_control", "status",
-          "secondary_payer"]
+          "secondary_payer", "revenue_code"]
 MEDICARE_TYPES = ("medicare", "medicare_advantage")
 _EARLIER = {"S": ("P",), "T": ("P", "S")}  # 2000B SBR01 -> the 2320 loops (SBR01) of the payers that paid before
 PROFESSIONAL, PROFESSIONAL_ERRATA = "005010X222A1", "005010X222A2"  # GS08 / ST03: the 837P's version
@@ -168,7 +168,7 @@ def read_837(path: Path) -> tuple[RawSheet, list[str]]:
                          f"the claims went out in ({CLAIMS_THEN_REMITS})")
     if len(rows) == 1:
         raise UsageError(f"{path}: no 837 service lines (loop 2400) found; is this a claim file (837P or 837I)?")
-    for name in ("minutes", "pta_minutes", "status"):  # no line carries them: the source has none (say so)
+    for name in ("minutes", "pta_minutes", "status", "revenue_code"):  # no line carries them: the source has none
         at = rows[0].index(name)
         if all(row[at] is None for row in rows[1:]):
             rows = [row[:at] + row[at + 1:] for row in rows]
@@ -272,7 +272,7 @@ def _claim_lines(claim: Any, patient: str | None, payer_type: str | None, payer:
                      minutes.group(1) if minutes else None, assistant.group(1) if assistant else None, charge,
                      pos, payer_type, payer, provider, npi,
                      next((r.get_value("REF02") for r in line.select("REF") if r.get_value("REF01") == "6R"), None),
-                     status, second])
+                     status, second, line.get_value("SV201") if institutional else None])
     return rows
 
 

@@ -692,6 +692,14 @@ def _advantage_plans_classed_commercial(cells: dict[str, list[Any]], kinds: list
     cells["payer_type"] = types
 
 
+# Lines with a revenue code are an institutional claim's (UB-04, 837I: a hospital outpatient department, a SNF, a
+# rehabilitation agency), which CMS edits with its outpatient hospital NCCI tables, not the practitioner ones (NGS,
+# "Outpatient OT and PT Services Billing Guide": "hospitals will utilize the hospital PTP edit table")
+HOSPITAL_EDITS = ("{source}: revenue codes make these an institutional claim's lines (UB-04, 837I), which CMS edits "
+                  "with its outpatient hospital NCCI tables; ptcalc has the practitioner tables, so a PTP or MUE "
+                  "finding on them is the practitioner table's: check it against the hospital's")
+
+
 def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) -> dict[str, Any]:
     """How the sheet was read, as data: the json's `reading`, the summaries' first lines."""
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
@@ -715,6 +723,8 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
         "mapped_by_file": sorted(layout.mapped_by_file),
         "fields_absent": [c.name for c in COLUMNS if not c.required and c.name not in layout.columns],
     }
+    if "revenue_code" in layout.extra:
+        reading["hospital_edits"] = HOSPITAL_EDITS.format(source=layout.source_of("revenue_code"))
     if layout.minutes_are_visit_totals:
         reading["minutes_are_visit_totals"] = (f"{layout.source_of('visit_timed_minutes')}: each visit's lines carry "
                                                "the same minutes, and the units billed fit them as the visit's total")
@@ -754,6 +764,8 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {clock}: times of day (when the visit was), not minutes: not read as minutes")
     if reading.get("visit_length"):
         lines.append(f"  {reading['visit_length']}")
+    if reading.get("hospital_edits"):
+        lines.append(f"  {reading['hospital_edits']}")
     if reading.get("minutes_are_visit_totals"):
         lines.append(f"  {reading['minutes_are_visit_totals']}: read as the visit's total timed minutes")
     for empty in reading.get("columns_empty") or []:
