@@ -225,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--reference", metavar="DIR",
                         help=f"reference tables to use (default: ${ENV_VAR}, else the bundled ones)")
     parser = argparse.ArgumentParser(
-        prog="ptcalc", description="Billing engine for US outpatient physical therapy: units, fees, KX, scrub.")
+        prog="ptcalc", description="Billing engine for US outpatient physical therapy: units, fees, KX, scrub.",
+        epilog="Start with `ptcalc demo` (a synthetic clinic's week, scrubbed), then `ptcalc scrub YOUR_SHEET.xlsx`; "
+               "`ptcalc COMMAND -h` for a command's options.")
     parser.add_argument("--version", action="version", version=f"ptcalc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -322,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None, commands: dict[str, Callable] | None = None) -> int:
     _write_utf8()
     parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # `ptcalc` alone: what it can do, not "COMMAND is required"
+        parser.print_help(sys.stderr)
+        return EXIT_UNUSABLE
     args = parser.parse_args(argv)
     if getattr(args, "reference", None):
         os.environ[ENV_VAR] = args.reference

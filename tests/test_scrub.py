@@ -273,6 +273,20 @@ def test_ptcalc_rules_names_a_rule_and_says_all_about_it_with_the_payers_that_ru
         "ptcalc rules: no rule 'MOD03' (did you mean MOD003, MOD011, MOD010?); `ptcalc rules` lists them all"]
 
 
+def test_ptcalc_alone_lists_its_commands_and_every_command_prints_its_help() -> None:
+    """`ptcalc` with nothing after it, a person's first try: before, "error: the following arguments are required:
+    COMMAND" and no list of commands."""
+    alone = run_cli()
+    assert alone.returncode == 2 and alone.stdout == ""
+    assert "demo" in alone.stderr and "scrub a charge sheet" in alone.stderr and "Start with `ptcalc demo`" in \
+        " ".join(alone.stderr.split())
+    assert "required" not in alone.stderr
+    for command in ("demo", "info", "scrub", "columns", "backtest", "rules", "recalc", "sync", "build-workbook",
+                    "bench", "import"):
+        helped = run_cli(command, "-h")
+        assert helped.returncode == 0 and helped.stdout.startswith(f"usage: ptcalc {command}"), command
+
+
 def test_a_payer_profile_on_the_qp_track_prices_its_lines_with_the_qp_conversion_factor() -> None:
     ref = ptcalc.load_reference(ROOT / "reference")
     sheet = RawSheet(Path("qp.csv"), "qp", [["patient_id", "dos", "cpt", "units", "minutes", "modifiers"],
