@@ -19,11 +19,15 @@ BUCKET_WORDS = (("occupational", "OT"), ("physical", "PT/SLP"), ("speech", "PT/S
 STATUSES = ("OK", "APPROACHING", "KX", "KX+REVIEW")
 
 
-def bucket_of(discipline: Any) -> str:
+def bucket_of(discipline: Any, ref: Reference | None = None) -> str:
+    """The KX bucket of a discipline, its therapy modifier, the discipline in words, or (with the reference data)
+    a credential as a Credentials column writes it (`DPT`, `OTR/L`, `CCC-SLP`: reference/providers.yaml)."""
     if is_blank(discipline):
         return "PT/SLP"
     text = str(discipline).strip()
     bucket = BUCKETS.get(text.upper()) or next((b for word, b in BUCKET_WORDS if word in text.lower()), None)
+    if bucket is None and ref is not None:
+        bucket = BUCKETS.get(ref.provider_credentials.get(text.upper(), ""))
     if bucket is None:
         raise PtcalcInputError(f"discipline: {describe(discipline)} is not PT, SLP or OT")
     return bucket
@@ -97,7 +101,7 @@ def kx_status(ytd_allowed: Any, visit_allowed: Any = 0, date_of_service: Any = N
         parse_amount(money_number(visit_allowed), "visit_allowed")
     year = (max(ref.kx_thresholds) if is_blank(date_of_service)
             else parse_date_or_year(date_of_service, "date").year)
-    bucket = bucket_of(discipline)
+    bucket = bucket_of(discipline, ref)
     return status_for_total(ref, round(total, 2), year, bucket)
 
 

@@ -79,6 +79,9 @@ def test_bad_input(args, message) -> None:
     ("$2,300.00", "$ 100", "PT", "PT/SLP"), ("2300 USD", 100, "Physical Therapy", "PT/SLP"),
     (2300, 100, "Occupational therapy", "OT"), (2300, 100, "GO", "OT"), (2300, 100, "GN", "PT/SLP"),
     (2300, 100, "Speech-language pathology", "PT/SLP"),
+    # a Credentials column's cell (reference/providers.yaml); before: "'OTR/L' is not PT, SLP or OT"
+    (2300, 100, "OTR/L", "OT"), (2300, 100, "COTA", "OT"), (2300, 100, "DPT", "PT/SLP"),
+    (2300, 100, "CCC-SLP", "PT/SLP"),
 ])
 def test_dollars_and_disciplines_as_a_sheet_writes_them(ytd, visit, discipline, bucket) -> None:
     status = kx_status(ytd, visit, 2026, discipline)

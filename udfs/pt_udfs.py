@@ -125,7 +125,8 @@ def PT_FEE_EXPLAIN(codes: Any, units: Any = None, locality: Any = "national", se
     ytd_allowed="Allowed dollars already incurred this calendar year in the bucket.",
     visit_allowed="Allowed dollars of the visit being billed (default 0).",
     service_date="Date of service or year; default: the latest year in the reference data.",
-    discipline='"PT" (default) or "SLP" share one bucket; "OT" has its own (also GP/GN/GO or the words).',
+    discipline='"PT" (default) or "SLP" share one bucket; "OT" has its own (also GP/GN/GO, the words, or a '
+               'credential: DPT, OTR/L).',
 )
 def PT_KX_CHECK(ytd_allowed: Any, visit_allowed: Any = 0, service_date: Any = None, discipline: Any = "PT") -> str:
     """Where the patient stands against the Medicare KX threshold: OK, APPROACHING, KX or KX+REVIEW, with the figures."""
