@@ -143,7 +143,7 @@ def allocate_units(minutes: Sequence[Any], codes: Sequence[Any], method: Any = "
                 raise PtcalcInputError(f"codes: row {index + 1} has {_minutes(value)} minutes but no code")
             row_codes.append(None)
             continue
-        code = normalise_code(raw_code, "codes")
+        code = normalise_code(raw_code, "codes", modifiers_after=True)  # units do not depend on the modifiers
         info = ref.codes.get(code)
         if info is None and code in METHODS:
             raise PtcalcInputError(f"codes: {code!r} is a unit method, not a code: the method comes after the codes")

@@ -99,8 +99,9 @@ def codes_listed(value: Any) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
-def normalise_code(value: Any, field: str = "code") -> str:
-    """A CPT/HCPCS code as text: 97110.0 -> '97110', ' g0283 ' -> 'G0283'."""
+def normalise_code(value: Any, field: str = "code", modifiers_after: bool = False) -> str:
+    """A CPT/HCPCS code as text: 97110.0 -> '97110', ' g0283 ' -> 'G0283'. `modifiers_after`: a code written with
+    its modifiers (`97110 GP`, `97110-59`) is the code, where they change nothing (a count of units)."""
     if value.__class__ is str and len(value) == 5 and value.isalnum() and value.upper() == value:
         return value  # already a plain code (most cells, and every PT_FEE call's): nothing below would change it
     if isinstance(value, bool) or is_blank(value):
@@ -118,21 +119,23 @@ def normalise_code(value: Any, field: str = "code") -> str:
             if listed := codes_listed(text):  # not the first code with the others as its description
                 raise PtcalcInputError(f"{field}: {describe(value)} holds {len(listed)} codes ({', '.join(listed)}); "
                                        "give each code its own cell")
-            text = _code_with_description(text, value, field)
+            text = _code_with_description(text, value, field, modifiers_after)
     if not text:
         raise PtcalcInputError(f"{field}: {describe(value)} is not a procedure code")
     return text
 
 
-def _code_with_description(text: str, value: Any, field: str) -> str:
+def _code_with_description(text: str, value: Any, field: str, modifiers_after: bool = False) -> str:
     """The code of `97110 - Ther Ex` or `Ther Ex (97110)`, as a charge sheet's code column writes it.
-    Modifiers after the code (`97110 CQ`, `97110GP`) are refused: they change the price and belong in
-    their own argument or column."""
+    Modifiers after the code (`97110 CQ`, `97110GP`) are refused unless `modifiers_after`: they change the
+    price and belong in their own argument or column."""
     if found := CODE_IN_TEXT.match(text):
         words = _WORD.findall(found.group(2))
         if _QUANTITY.match(found.group(2)):
             raise PtcalcInputError(f"{field}: {describe(value)} has a quantity after the code; give it as the units")
         if words and all(len(word) == 2 for word in words):
+            if modifiers_after:
+                return found.group(1).upper()
             raise PtcalcInputError(f"{field}: {describe(value)} has modifiers after the code; give them as modifiers")
         if not words or any(len(word) > 2 for word in words):
             return found.group(1).upper()

@@ -26,6 +26,16 @@ def test_units_with_codes_return_a_column_aligned_with_the_rows() -> None:
     assert PT_UNITS(23.0, "97110") == 2                                    # one cell each: a number
 
 
+def test_units_read_a_code_written_with_its_modifiers_and_a_fee_still_asks_for_them_apart() -> None:
+    """PT_UNITS over a charge sheet's `97112 GP` cells: before, "has modifiers after the code; give them as
+    modifiers", an argument PT_UNITS does not have (units do not depend on modifiers). PT_FEE still refuses
+    them: CQ/CO change the price and go in its modifiers argument."""
+    assert PT_UNITS([24.0, 23.0], ["97112 GP", "97110-GP-CQ"]) == [[2], [1]]     # CMS §20.2 example 1
+    assert PT_UNITS(23.0, "97110GP") == 2
+    with pytest.raises(ValueError, match="has modifiers after the code; give them as modifiers"):
+        PT_FEE("97110 CQ")
+
+
 def test_units_explain_says_which_code_got_the_leftover_unit() -> None:
     text = PT_UNITS_EXPLAIN([18.0, 13.0, 10.0, 8.0], ["97110", "97140", "97116", "97035"])
     assert text.startswith("CMS: 49 timed minutes support 3 units.")
