@@ -2477,6 +2477,21 @@ def test_a_modifiers_column_no_line_fills_is_a_sheet_without_modifiers(tmp_path:
     assert "columns_empty" not in report["reading"]
 
 
+def test_quality_data_codes_a_practice_reports_for_mips_are_counted_not_flagged_as_unknown(tmp_path: Path) -> None:
+    """A practice reporting MIPS measures on its claims bills quality data codes at $0 (G8539, 0518F, G8942): CMS
+    lists them with status M in the PFS file. Before: each a DAT005 "not in the reference code table", no_data,
+    so no such sheet was ever clean. A code CMS does not list so (99999) still is."""
+    sheet = tmp_path / "mips.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Insurance,Charge\n"
+                     "Q1,03/02/2026,97110,GP,2,30,Medicare,110\nQ1,03/02/2026,G8539,,1,,Medicare,0.00\n"
+                     "Q1,03/02/2026,0518F,,1,,Medicare,0.00\nQ2,03/03/2026,97112,GP,1,15,Medicare,55\n"
+                     "Q2,03/03/2026,G8942,,1,,Medicare,0.01\nQ2,03/03/2026,99999,GP,1,15,Medicare,10\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["status"]) for f in report["findings"]] == [(7, "DAT005", "no_data")]
+    assert report["reading"]["quality_data_codes"] == (
+        "3 lines report quality data codes (CMS status M: MIPS measures, reported at $0, never paid): not judged")
+
+
 def test_a_modifiers_column_that_never_says_the_discipline_is_a_sheet_without_gp_not_an_error_on_every_line(
         tmp_path: Path) -> None:
     """A billing system that adds GP/GO/GN when it makes the claim (WebPT Billing: "hardcoded for Medicare", not

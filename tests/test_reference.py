@@ -53,6 +53,9 @@ def test_reference_data_loads_with_every_table(ref) -> None:
     assert ref.mue.rows["97110"].units == 6 and ref.mue.rows["97161"].mai == 2
     assert {p.profile for p in ref.payers} >= {"medicare", "commercial", "self_pay"}
     assert all(isinstance(code, str) for code in ref.codes)
+    # status M of the 2026 file (quality data codes): 1,292 of them, none a therapy code; 3288F is status I
+    assert len(ref.quality_codes) > 1000 and {"G8539", "0518F", "G8942"} <= ref.quality_codes
+    assert not ref.quality_codes & set(ref.codes) and "3288F" not in ref.quality_codes
 
 
 def test_every_table_row_has_a_source_and_an_effective_range(ref) -> None:

@@ -20,6 +20,7 @@ _COLUMNS = {
     "work": "WORK RVU", "pe_nonfacility": "NON-FAC PE RVU", "pe_facility": "FACILITY PE RVU", "mp": "MP RVU",
     "pctc": "PCTC IND", "mult_proc": "MULT PROC", "conversion_factor": "CONV FACTOR",
 }
+QUALITY_STATUS = "M"  # the PFS status of measurement codes: quality data codes, used for reporting only
 _RELEASE_LETTER = {"JANUARY": "A", "JAN": "A", "APRIL": "B", "APR": "B", "JULY": "C", "JUL": "C",
                    "OCTOBER": "D", "OCT": "D"}
 
@@ -76,9 +77,12 @@ def import_pfs(files: list[Path], reference_dir: Path) -> ImportResult:
     first = parsed[0]
     codes = pt_code_set(reference_dir)
     rows: dict[str, dict] = {}
+    quality: set[str] = set()  # status M: quality data codes a therapist's claims report for MIPS, never paid
     for pf in parsed:
         for row in pf.rows:
             code = row[0].strip()
+            if not pf.value(row, "mod") and pf.value(row, "status") == QUALITY_STATUS:
+                quality.add(code)
             if code not in codes or pf.value(row, "mod"):
                 continue
             rows[code] = {
@@ -103,6 +107,7 @@ def import_pfs(files: list[Path], reference_dir: Path) -> ImportResult:
         "released": first.released,
         "source_file": names,
         "conversion_factor": first.conversion_factor,
+        **({"quality_codes": sorted(quality)} if quality else {}),
         "rows": [rows[c] for c in sorted(rows)],
     }
     result = ImportResult(rows=len(rows), missing_codes=sorted(codes - set(rows)))

@@ -55,6 +55,7 @@ class FeeSchedule:
     effective_to: date | None
     conversion_factor: float
     rows: dict[str, FeeRow]
+    quality_codes: frozenset[str] = frozenset()  # status M: quality data codes (MIPS), reported, never paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +267,13 @@ class Reference:
         return self.constants[name].value
 
     @property
+    def quality_codes(self) -> frozenset[str]:
+        """The quality data codes (CMS status M: MIPS measures reported on claims at $0) of every year's file."""
+        if "quality_codes" not in self.caches:
+            self.caches["quality_codes"] = frozenset().union(*(s.quality_codes for s in self.fee_schedules.values()))
+        return self.caches["quality_codes"]
+
+    @property
     def timed_codes(self) -> frozenset[str]:
         """The codes billed in 15-minute units (codes.yaml timing: timed)."""
         if "timed_codes" not in self.caches:
@@ -293,7 +301,8 @@ def build_fee_schedule(doc: Located, path: Path) -> FeeSchedule:
         r["code"], r["status"], r["not_for_payment"], float(r["work"]), float(r["pe_nonfacility"]),
         float(r["mp"]), int(r["mult_proc"]), r["pctc"]))
     return FeeSchedule(doc["year"], doc["release"], doc["released"], doc["source"], doc["source_file"],
-                       doc["effective_from"], doc["effective_to"], float(doc["conversion_factor"]), rows)
+                       doc["effective_from"], doc["effective_to"], float(doc["conversion_factor"]), rows,
+                       frozenset(doc.get("quality_codes") or ()))
 
 
 def build_conversion_factors(doc: Located, path: Path) -> tuple[ConversionFactor, ...]:

@@ -201,6 +201,10 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
         if unsaid:
             billed = {line.payer_type for line in lines if line.units and line.payer_type is not None}
             reading["columns_empty"].append(discipline_unsaid_said(layout, unsaid, billed))
+    if quality := sum(line.cpt in ref.quality_codes for line in lines if line.cpt is not None):
+        lines_say = f"{quality} line reports" if quality == 1 else f"{quality} lines report"
+        reading["quality_data_codes"] = (f"{lines_say} quality data codes (CMS status M: MIPS measures, reported "
+                                         "at $0, never paid): not judged")
     if "locality" not in layout.columns or clinic != "national":
         reading["locality"] = _locality_reading(ref, clinic, "locality" in layout.columns, locality_from)
     sheet.complete_reading(reading)

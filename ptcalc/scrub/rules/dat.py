@@ -113,7 +113,9 @@ class UnknownCode(Rule):
     id = "DAT005"
     name = "unknown-code"
     severity = "info"
-    condition = "The code is not in the reference tables; nothing else can be judged on the line (status no_data)"
+    condition = ("The code is not in the reference tables; nothing else can be judged on the line (status no_data). "
+                 "Not a quality data code CMS lists with status M (MIPS measures, reported at $0): those lines are "
+                 "counted in the reading, not judged")
     fix = ("Check the code against the treatment note (a typo?); a valid code ptcalc does not know yet must be "
            "added to its code table by whoever maintains ptcalc")
     source = "reference/codes.yaml"
@@ -121,8 +123,9 @@ class UnknownCode(Rule):
     needs = ("cpt",)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        quality = ctx.ref.quality_codes
         for line in ctx.lines:
-            if line.cpt is None or line.cpt in ctx.ref.codes:
+            if line.cpt is None or line.cpt in ctx.ref.codes or line.cpt in quality:
                 continue
             guess = line.cpt.translate(_LOOKALIKES)
             hint = f" (did you mean {guess}?)" if guess != line.cpt and guess in ctx.ref.codes else ""
