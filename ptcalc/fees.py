@@ -19,7 +19,7 @@ from .errors import PtcalcInputError
 from .localities import locality_key
 from .periods import InForce, by_year, conversion_factor
 from .refdata import Reference, load_reference
-from .refdata.model import NATIONAL_GPCI, FeeRow, Gpci
+from .refdata.model import NATIONAL_GPCI, QUALITY_STATUS, FeeRow, Gpci
 from .values import describe, is_blank, normalise_code, parse_count, parse_date_or_year, parse_modifiers
 
 CENT = Decimal("0.01")
@@ -160,6 +160,8 @@ class VisitPricer:
         price = self._prices.get(code)
         if price is None:
             row = self.schedule.rows.get(code)
+            if row is None and code in self.ref.quality_codes:  # a quality data code: reported, never paid
+                row = FeeRow(code, QUALITY_STATUS, False, 0.0, 0.0, 0.0, 0, "9")
             if row is None:
                 raise PtcalcInputError(f"codes: {code!r} is not in the {self.schedule.year} fee schedule")
             price = self._prices[code] = _unit_price(code, row, self.gpci, self.cf)

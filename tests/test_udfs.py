@@ -26,6 +26,15 @@ def test_units_with_codes_return_a_column_aligned_with_the_rows() -> None:
     assert PT_UNITS(23.0, "97110") == 2                                    # one cell each: a number
 
 
+def test_a_visits_quality_data_codes_price_at_zero_and_an_unknown_code_is_still_refused() -> None:
+    """A charge sheet's visit with the $0 quality data codes a practice reports for MIPS (CMS status M): before,
+    `=PT_FEE(A2:A4)` was "'G8539' is not in the 2026 fee schedule"."""
+    assert PT_FEE(["97110", "G8539", "0518F"]) == PT_FEE("97110") == 29.06
+    assert "G8539 ×1: PFS status M, not paid separately = $0.00" in PT_FEE_EXPLAIN(["97110", "G8539"])
+    with pytest.raises(ValueError, match="'99999' is not in the 2026 fee schedule"):
+        PT_FEE(["97110", "99999"])
+
+
 def test_units_read_a_code_written_with_its_modifiers_and_a_fee_still_asks_for_them_apart() -> None:
     """PT_UNITS over a charge sheet's `97112 GP` cells: before, "has modifiers after the code; give them as
     modifiers", an argument PT_UNITS does not have (units do not depend on modifiers). PT_FEE still refuses

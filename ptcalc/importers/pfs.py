@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import UsageError
+from ..refdata.model import QUALITY_STATUS
 from ..refdata.yamlio import read_yaml, write_table
 from .common import ImportResult, cell, find_column, is_code, number, pt_code_set, read_csv_records, write
 
@@ -20,7 +21,6 @@ _COLUMNS = {
     "work": "WORK RVU", "pe_nonfacility": "NON-FAC PE RVU", "pe_facility": "FACILITY PE RVU", "mp": "MP RVU",
     "pctc": "PCTC IND", "mult_proc": "MULT PROC", "conversion_factor": "CONV FACTOR",
 }
-QUALITY_STATUS = "M"  # the PFS status of measurement codes: quality data codes, used for reporting only
 _RELEASE_LETTER = {"JANUARY": "A", "JAN": "A", "APRIL": "B", "APR": "B", "JULY": "C", "JUL": "C",
                    "OCTOBER": "D", "OCT": "D"}
 

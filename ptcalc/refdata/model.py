@@ -11,6 +11,9 @@ from ..errors import ReferenceDataError
 from .yamlio import Located
 
 
+QUALITY_STATUS = "M"  # the PFS status of measurement codes: quality data codes (MIPS), reported, never paid
+
+
 @dataclass(frozen=True, slots=True)
 class CodeInfo:
     code: str
