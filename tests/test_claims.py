@@ -473,6 +473,20 @@ def test_a_line_applied_to_the_deductible_or_paid_by_an_earlier_payer_is_allowed
         ("97110", 0.0, False, [], None), ("97140", 0.0, False, [], None), ("97112", 0.0, True, ["CO-97"], "97")]
 
 
+def test_a_quality_data_code_adjusted_as_reporting_only_is_not_a_denial(tmp_path: Path) -> None:
+    """A MIPS quality data code billed at a nominal $0.01 comes back CO-246 ("for required reporting only"):
+    before, a denial the scrub missed in every backtest of a practice that reports its measures on claims."""
+    from ptcalc.claims.read835 import read_835
+    from ptcalc.claims.write835 import write_835
+
+    lines = [{"claim_id": "Q1", "patient_id": "Q1", "dos": "2026-03-02", "cpt": code, "modifiers": "GP", "units": 1,
+              "minutes": 15, "charge": charge} for code, charge in (("97110", 55), ("G8539", 0.01), ("97140", 55))]
+    remits = tmp_path / "remits.835"
+    remits.write_text(write_835(lines, {("Q1", 2): ("CO", "246"), ("Q1", 3): ("CO", "97")}))
+    assert [(r.code, r.paid, r.denied, r.reasons) for r in read_835(remits)] == [
+        ("97110", 44.0, False, []), ("G8539", 0.0, False, []), ("97140", 0.0, True, ["CO-97"])]
+
+
 def test_a_line_billed_for_its_denial_and_denied_is_intended_not_missed(tmp_path: Path) -> None:
     """GA (ABN signed) above the KX threshold: the clinic bills the line so that Medicare denies it and the
     patient pays. Its PR-50 is what was asked for, not a denial the scrub missed; the same denial of a

@@ -28,8 +28,9 @@ class RemitLine:
     @property
     def denial_adjustments(self) -> list[tuple[str, str, float]]:
         """The adjustments that are not what an allowed line carries: the contract's reduction (45, 42),
-        sequestration (253), the multiple-procedure reduction (59), an earlier payer's payment (23),
-        and the patient's deductible, coinsurance and copay (PR-1, PR-2, PR-3)."""
+        sequestration (253), the multiple-procedure reduction (59), an earlier payer's payment (23), a code
+        for required reporting only (246: a quality data code billed at a nominal $0.01), and the patient's
+        deductible, coinsurance and copay (PR-1, PR-2, PR-3)."""
         return [(group, reason, amount) for group, reason, amount in self.adjustments
                 if reason not in NOT_DENIALS and not (group == "PR" and reason in COST_SHARING)]
 
@@ -49,7 +50,7 @@ class RemitLine:
         return next((reason for _, reason, _ in self.denial_adjustments), None)
 
 
-NOT_DENIALS = frozenset({"45", "42", "253", "59", "23"})
+NOT_DENIALS = frozenset({"45", "42", "253", "59", "23", "246"})
 COST_SHARING = frozenset({"1", "2", "3"})  # with group PR: deductible, coinsurance, copay
 
 
