@@ -94,7 +94,9 @@ def format_catalogue(ref: Reference) -> str:
     """Everything the reference directory holds, year by year."""
     lines = [f"Reference directory: {ref.directory}"]
     for year, schedule in sorted(ref.fee_schedules.items()):
-        lines.append(f"  fee schedule {year}: {schedule.release} ({len(schedule.rows)} codes; {schedule.source_file})")
+        quality = f", {len(schedule.quality_codes):,} quality data codes" if schedule.quality_codes else ""
+        lines.append(f"  fee schedule {year}: {schedule.release} ({len(schedule.rows)} codes{quality}; "
+                     f"{schedule.source_file})")
     for factor in ref.conversion_factors:
         lines.append(f"  conversion factor {factor.effective_from} to {factor.effective_to} "
                      f"{factor.track}: {factor.amount} ({factor.confidence} confidence)")
