@@ -25,13 +25,30 @@ def units_for_minutes(minutes: float) -> int:
     return int((minutes + 7) // 15) if minutes >= 8 else 0
 
 
+# The two methods by the names billing staff give them: Medicare's "8-minute rule" (CMS: the visit's total timed
+# minutes), and CPT's time convention (AMA: each code's own minutes, a unit once past the midpoint, "a substantial
+# portion" of 15 minutes), as commercial payers apply it. "Rule of eights" names either (WebPT's guides use it for
+# Medicare's rule, others for the AMA's): refused, saying so.
+METHOD_NAMES = {"medicare": "CMS", "8minuterule": "CMS", "eightminuterule": "CMS", "medicare8minuterule": "CMS",
+                "cmsrule": "CMS", "cms8minuterule": "CMS", "ama8minuterule": "AMA", "amarule": "AMA", "cpt": "AMA",
+                "substantialportion": "AMA", "midpoint": "AMA"}
+_EITHER = frozenset({"ruleofeights", "ruleof8s", "ruleof8", "ruleofeight"})
+
+
 def parse_method(method: Any) -> str:
     if is_blank(method):
         return "CMS"
     text = str(method).strip().upper()
-    if text not in METHODS:
-        raise PtcalcInputError(f"method: {describe(method)} is not CMS or AMA")
-    return text
+    if text in METHODS:
+        return text
+    key = "".join(ch for ch in text.lower() if ch.isalnum())
+    if key in _EITHER:
+        raise PtcalcInputError(f"method: {describe(method)} names either rule: give CMS (Medicare's 8-minute rule: "
+                               "the visit's total minutes) or AMA (each code's own minutes)")
+    if key not in METHOD_NAMES:
+        raise PtcalcInputError(f"method: {describe(method)} is not CMS (the 8-minute rule) or AMA (each code's own "
+                               "minutes)")
+    return METHOD_NAMES[key]
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,7 @@ def test_kx_check_with_empty_cells_and_dates() -> None:
     (lambda: PT_UNITS("abc"), "minutes: 'abc' is not a number"),
     (lambda: PT_UNITS([10.0, "x"], ["97110", "97140"]), "minutes: 'x' is not a number (row 2 of the range)"),
     (lambda: PT_UNITS([10.0], [True]), "codes: True is not a procedure code"),
-    (lambda: PT_UNITS(10.0, "97110", "fast"), "method: 'fast' is not CMS or AMA"),
+    (lambda: PT_UNITS(10.0, "97110", "fast"), "method: 'fast' is not CMS (the 8-minute rule) or AMA"),
     (lambda: PT_UNITS(38.0, "AMA"), "codes: 'AMA' is a unit method, not a code: the method comes after the codes"),
     (lambda: PT_EVAL_TIER("two", 3.0, "stable"), "comorbidities: 'two' is not a number"),
     (lambda: PT_FEE("97110", "two"), "units: 'two' is not a number"),

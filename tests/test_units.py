@@ -74,7 +74,7 @@ def test_explanation_names_the_code_that_got_the_leftover_unit() -> None:
     ([10, "x"], ["97110", "97140"], "CMS", "(row 2 of the range)"),
     ([-5], None, "CMS", "minutes: -5 is negative"),
     ([10], ["99999"], "CMS", "'99999' is not in the reference code table"),
-    ([10], ["97110"], "XYZ", "method: 'XYZ' is not CMS or AMA"),
+    ([10], ["97110"], "XYZ", "method: 'XYZ' is not CMS (the 8-minute rule) or AMA"),
     ([10, 5], ["97110"], "CMS", "must align"),
     ([10], [None], "CMS", "has 10 minutes but no code"),
     ([60], ["97546"], "CMS", "its own time descriptor"),
@@ -87,6 +87,22 @@ def test_bad_input_raises_a_value_error_naming_the_argument(minutes, codes, meth
             allocate_units(minutes, codes, method)
     assert isinstance(caught.value, PtcalcInputError)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("name", "method"), [
+    ("Medicare", "CMS"), ("8-minute rule", "CMS"), ("8 Minute Rule", "CMS"), ("AMA 8-minute rule", "AMA"),
+    ("CPT", "AMA"), ("substantial portion", "AMA"), ("midpoint", "AMA"), (" ama ", "AMA")])
+def test_the_unit_method_by_the_names_billing_staff_give_it(name: str, method: str) -> None:
+    """CMS example 4's 8 + 8 + 8 minutes: 1, 0, 1 units by Medicare's rule, 1, 1, 1 by each code's own minutes.
+    Before, every name but CMS and AMA was "not CMS or AMA"."""
+    expected = [1, 0, 1] if method == "CMS" else [1, 1, 1]
+    assert allocate_units([8, 8, 8], ["97110", "97140", "97112"], name).units == expected
+
+
+@pytest.mark.parametrize("name", ["Rule of Eights", "rule of 8s"])
+def test_a_name_that_means_either_unit_method_is_refused_saying_so(name: str) -> None:
+    with pytest.raises(PtcalcInputError, match="names either rule: give CMS .* or AMA"):
+        allocate_units([8, 8, 8], ["97110", "97140", "97112"], name)
 
 
 visits = st.lists(st.tuples(st.sampled_from(TIMED), st.integers(0, 120)), min_size=1, max_size=6,
