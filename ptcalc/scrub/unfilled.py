@@ -17,6 +17,7 @@ all of them and KX on their lines is still MOD004.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from ..refdata import Reference
 from .columns import REQUIRED
@@ -71,16 +72,21 @@ def discipline_unsaid_for(lines: list[ChargeLine], layout: SheetLayout, ref: Ref
     if _written_to_contract(layout) or "modifiers" not in layout.columns or "modifiers" in unfilled:
         return []
     discipline = frozenset(m.modifier for m in ref.modifiers.values() if m.kind == "discipline")
+    kinds = set(map(attrgetter("payer_type"), lines)) - {None}
+    unsaid, said = set(kinds), False
+    for line in lines:  # most sheets: every payer type's first lines carry one, and this ends there
+        if not discipline.isdisjoint(line.modifiers) or "modifiers" in line.bad:
+            said = True
+            unsaid.discard(line.payer_type)
+            if not unsaid:
+                return []
     visits: dict[str, set[tuple]] = {}
-    said: set[str | None] = set()
     for line in lines:
         if line.units and line.payer_type is not None:
             visits.setdefault(line.payer_type, set()).add((line.patient_id, line.dos))
-        if not discipline.isdisjoint(line.modifiers) or "modifiers" in line.bad:
-            said.add(line.payer_type)
-    if not said and len(set().union(*visits.values())) > 1:
-        return sorted(visits)
-    return sorted(kind for kind, seen in visits.items() if kind not in said and len(seen) > 1)
+    if not said:  # no line of the sheet says the discipline
+        return sorted(visits) if len(set().union(*visits.values())) > 1 else []
+    return sorted(kind for kind in unsaid if len(visits.get(kind, ())) > 1)
 
 
 def discipline_unsaid(columns: set[str], payer_type: str | None) -> bool:
