@@ -2566,6 +2566,33 @@ def test_an_assistant_minutes_column_no_line_fills_does_not_say_the_therapist_fu
                                                                                             (4, "MOD005")}
 
 
+def test_plan_of_care_columns_no_line_fills_do_not_call_every_plan_uncertified(tmp_path: Path) -> None:
+    """An export with a `POC Signed` column its system never fills gave every Medicare visit past its plan's 30th
+    day a POC001 finding, and a `POC Sent` column never filled made each an error, "not sent by": only false alarms.
+    A plan-of-care column no line fills reads as a sheet without it: POC001 not judged without the certification
+    date, a warning (the record may hold the route) without the date sent; the reading says so. One date on one
+    line, and the blank ones are missing again."""
+    sheet = tmp_path / "plans.csv"
+    text = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance,Start of Care,POC Signed,POC Sent\n"
+            "C1,05/04/2026,97110,GP,2,30,Medicare,03/02/2026,{signed},\n"
+            "C2,05/05/2026,97112,GP,1,15,Medicare,03/03/2026,,\n"
+            "C3,03/10/2026,97110,GP,1,15,Medicare,03/09/2026,,\n")
+    sheet.write_text(text.format(signed=""))
+    _, report = scrub_json(sheet)
+    assert not [f for f in report["findings"] if f["rule"].startswith("POC")]
+    assert report["reading"]["columns_empty"] == [
+        "POC Signed (I) is empty on every line: read as a source without poc_certified (a plan's certification "
+        "cannot be checked: POC001 not judged)",
+        "POC Sent (J) is empty on every line: read as a source without poc_sent (a plan sent to the referring "
+        "physician/NPP within 30 days, which certifies it from 2025, cannot be told: POC001 a warning)"]
+    sheet.write_text(text.format(signed="04/20/2026"))  # certified late: a date the column does carry
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["severity"]) for f in report["findings"] if f["rule"].startswith("POC")} == {
+        (2, "POC001", "warning"), (3, "POC001", "warning")}
+    assert report["reading"]["columns_empty"] == [report["reading"]["columns_empty"][0]]
+    assert report["reading"]["columns_empty"][0].startswith("POC Sent (J) is empty on every line")
+
+
 def test_a_ytd_prior_column_no_line_fills_is_no_dollars_before_for_every_patient(tmp_path: Path) -> None:
     """Not read as absent, unlike an empty minutes or modifiers column: a blank `YTD Prior` is no allowed
     dollars before the sheet (spec §3), what every patient without therapy elsewhere this year has. KX on

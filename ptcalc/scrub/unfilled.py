@@ -6,7 +6,9 @@ line would be an error (UNT005, MOD001) or a warning (MOD007) that the sheet can
 alarms. So too a `Mod` column whose lines of a payer type carry KX, CQ or 59 and never GP, GO or GN: a system
 that adds the discipline modifier when it makes those claims exports the charges without it (WebPT Billing's
 help, "Add KX Modifier": the therapy modifiers are generated for Medicare and not seen in the charge data; 59
-is), and a clinic whose claims went out without one would have every such line denied.
+is), and a clinic whose claims went out without one would have every such line denied. So too a plan of care's
+`POC Signed` or `POC Sent` column a system exports and never fills: read as blanks, every Medicare visit past its
+plan's 30th day was a POC001 error or warning.
 Over two or more visits an empty column says the export does not carry the value. Where a blank is a value it
 stays one: on one visit (a value forgotten, and the rules say so), and on a sheet written to ptcalc's
 own contract (its header names the required fields as spec §3 does, `patient_id`, `dos`, `cpt`, `units`: the
@@ -34,11 +36,16 @@ _FILLED: dict[str, Callable[[ChargeLine], bool]] = {
     or not line.bad.isdisjoint(("minutes", "visit_timed_minutes")),
     "modifiers": lambda line: bool(line.modifiers) or "modifiers" in line.bad,
     "pta_minutes": lambda line: line.pta_minutes is not None or "pta_minutes" in line.bad,
+    "poc_certified": lambda line: line.poc_certified is not None or "poc_certified" in line.bad,
+    "poc_sent": lambda line: line.poc_sent is not None or "poc_sent" in line.bad,
 }
 _WITHOUT = {"minutes": "timed units cannot be checked against them: UNT005 no_data",
             "modifiers": "a missing GP, KX, CQ, 59 or 95 cannot be told from one the claim has: no_data",
             "pta_minutes": "CQ/CO judged on the assistants' own lines only: the supervising therapist may render a "
-                           "CQ line"}
+                           "CQ line",
+            "poc_certified": "a plan's certification cannot be checked: POC001 not judged",
+            "poc_sent": "a plan sent to the referring physician/NPP within 30 days, which certifies it from 2025, "
+                        "cannot be told: POC001 a warning"}
 
 
 def _written_to_contract(layout: SheetLayout) -> bool:
