@@ -1,6 +1,7 @@
 """DAT: the data itself — empty, unreadable, duplicated, future-dated and unknown."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,6 +13,9 @@ from .base import Rule
 CONTRACT = "ptcalc charge-sheet contract (product spec §3, §7)"
 _NOTED_FIELDS = {"payer type": "payer", "units": "units"}  # a DAT008 note `payer type: ...` is about that cell
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
+# HCPCS Level II codes for supplies (A), durable medical equipment (E, K) and orthotics and prosthetics (L):
+# DMEPOS, which the physician fee schedule does not price (a hand therapist's custom splint, a TENS unit)
+_DMEPOS_CODE = re.compile(r"[AEKL]\d{4}")
 
 
 class MissingRequiredValue(Rule):
@@ -114,11 +118,13 @@ class UnknownCode(Rule):
     name = "unknown-code"
     severity = "info"
     condition = ("The code is not in the reference tables; nothing else can be judged on the line (status no_data). "
+                 "A supply, equipment, orthotic or prosthetic code (HCPCS A, E, K, L: DMEPOS) is said to be one. "
                  "Not a quality data code CMS lists with status M (MIPS measures, reported at $0): those lines are "
                  "counted in the reading, not judged")
     fix = ("Check the code against the treatment note (a typo?); a valid code ptcalc does not know yet must be "
            "added to its code table by whoever maintains ptcalc")
-    source = "reference/codes.yaml"
+    source = ("reference/codes.yaml; HCPCS Level II A, E, K and L codes (supplies, equipment, orthotics, prosthetics): "
+              "DMEPOS, billed to Medicare's DME MACs (CMS DMEPOS jurisdiction list)")
     overridable = False
     needs = ("cpt",)
 
@@ -126,6 +132,14 @@ class UnknownCode(Rule):
         quality = ctx.ref.quality_codes
         for line in ctx.lines:
             if line.cpt is None or line.cpt in ctx.ref.codes or line.cpt in quality:
+                continue
+            if _DMEPOS_CODE.fullmatch(line.cpt):
+                yield self.finding(ctx, line, f"{line.cpt} is a supply, equipment, orthotic or prosthetic code "
+                                   "(DMEPOS), which the physician fee schedule does not price: not judged",
+                                   status="no_data",
+                                   fix="Check the line goes to the payer that pays it: for Medicare, most DMEPOS "
+                                       "is billed to the DME MAC under the clinic's DMEPOS supplier number, not on "
+                                       "the therapy claim to the A/B MAC (CMS's DMEPOS jurisdiction list says which)")
                 continue
             guess = line.cpt.translate(_LOOKALIKES)
             hint = f" (did you mean {guess}?)" if guess != line.cpt and guess in ctx.ref.codes else ""
