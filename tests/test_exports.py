@@ -371,6 +371,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("POS Description", None), ("Service Location", None), ("Modified By", None), ("Void Date", None),
     ("Patient Status", None), ("Eligibility Status", None),
     ("insurance_type_id", None), ("Fin Class Code", None),
+    # a key into the export's own tables is not CMS's code (WebPT's extracts: place_of_service_id 2 is no POS 02)
+    ("place_of_service_id", None), ("POS ID", None), ("cpt_code_id", None), ("Procedure Code ID", None),
     ("Total Timed Minutes", "visit_timed_minutes"), ("Visit Total Timed Mins", "visit_timed_minutes"),
     ("Total Treatment Time", None), ("Total Treatment Minutes", None), ("Total Untimed Minutes", None),
     ("Service Start Date", "dos"), ("Svc Begin Dt", "dos"), ("Service End Date", None),
@@ -393,6 +395,45 @@ def test_header_words_name_a_field_or_nothing(header: str, field: str | None) ->
     from ptcalc.scrub.header_words import fields_by_words
 
     assert fields_by_words(header) == ([field] if field else [])
+
+
+def test_service_dates_headed_from_and_to_as_on_a_cms_1500_are_the_date_of_service(tmp_path: Path) -> None:
+    """CMS-1500's box 24A heads a line's dates `From` and `To`, and so does Kareo's encounter grid: the sheet was
+    refused, "no header row names ... dos". A bare `From` of dates is the date of service and `To` its last day (a
+    line over several days refused on its line); a `From` of times (a schedule's start) is no date, and the refusal
+    no longer takes the data row below the header (an account number, a code) for a grid's column headings."""
+    sheet = tmp_path / "encounters.csv"
+    sheet.write_text("Patient ID,Primary Insurance,From,To,Procedure,Mod 1,Mod 2,Units,Minutes\n"
+                     "10021,Medicare Part B,03/02/2026,03/02/2026,97110,GP,,2,30\n"
+                     "10021,Medicare Part B,03/02/2026,03/02/2026,97140,GP,,1,5\n"
+                     "10022,Aetna,03/02/2026,03/04/2026,97530,GP,,2,30\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"], f["status"]) for f in report["findings"]} == {(3, "UNT001", "fail"),
+                                                                                (4, "DAT002", "fail")}
+    assert report["reading"]["fields"]["dos"] == "From (C)" and report["reading"]["fields"]["dos_to"] == "To (D)"
+    sheet.write_text("Patient ID,From,To,Procedure,Units,Minutes\n10021,9:00 AM,9:30 AM,97110,2,30\n"
+                     "10022,10:00 AM,10:30 AM,97110,2,30\n")
+    refused = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert refused.returncode == 2 and "no dos" in refused.stderr
+    assert "head a column per code" not in refused.stderr  # a data row's account number and code are no grid
+
+
+def test_webpts_billing_charges_extract_is_read_without_its_internal_keys(tmp_path: Path) -> None:
+    """WebPT's Billing Charges extract (RevFlow) carries `place_of_service_id`, "Internal Revflow Place of Service
+    ID": read as the place of service, its key 2 was POS 02, telehealth, and every line a TEL002 warning. Its keys
+    are not read; its codes, split modifiers and insurance class are."""
+    sheet = tmp_path / "billing_charges.csv"
+    sheet.write_text(
+        "record_id,patient_account_number,date_of_service,cpt_code,mod1,mod2,units,cur_insurance_code,"
+        "cur_insurance_class,charge_amount,visit_id,place_of_service_id,treating_therapist_id\n"
+        "1,70001,2026-03-02 00:00:00,97161,GP,,1,MCARE,Medicare,150.00,8001,2,41\n"
+        "2,70001,2026-03-02 00:00:00,97110,,,2,MCARE,Medicare,120.00,8001,2,41\n"
+        "3,70002,2026-03-03 00:00:00,97110,GP,,2,AETNA,Commercial,120.00,8002,2,41\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"]) for f in report["findings"] if f["status"] == "fail"} == {(3, "MOD001")}
+    assert "pos" not in report["reading"]["fields"]
+    assert "place_of_service_id (L)" in report["reading"]["columns_not_used"]
+    assert report["reading"]["fields"]["modifiers"] == "mod1 (E) + mod2 (F) (merged in order)"
 
 
 def test_an_export_with_the_visits_total_timed_minutes_judges_each_visit_on_it(tmp_path: Path) -> None:

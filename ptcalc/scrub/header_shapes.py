@@ -51,6 +51,20 @@ _CLOCK_TEXT = re.compile(r"^(\d{1,2}):[0-5]\d(?::[0-5]\d)?\s*(?:([ap])\.?\s*m\.?
 _DURATION_FIELDS = ("minutes", "pta_minutes", "visit_timed_minutes")
 
 
+def dates_headed_from_to(header: list[object], columns: dict[str, int], extra: dict[str, int],
+                         sample: list[list[object]]) -> None:
+    """CMS-1500's box 24A heads a line's dates of service `From` and `To`, as Kareo's encounter grid does: a bare
+    `From` whose cells are dates is the date of service, and a bare `To` of dates beside it the period's last day
+    (into `columns` and `extra`). Not a `From` of times: a schedule's appointment start."""
+    taken = set(columns.values()) | set(extra.values())
+    for name, word, into in (("dos", "from", columns), ("dos_to", "to", extra)):
+        at = next((i for i, cell in enumerate(header) if i not in taken and header_key(cell) == word), None)
+        values = [row[at] for row in sample if at < len(row) and filled(row[at])] if at is not None else []
+        if not values or sum(map(is_date, values)) < 0.8 * len(values):
+            return
+        into[name] = at
+
+
 def is_time_of_day(value: object) -> bool:
     """A clock time, not a duration: `10:30 AM`, a date with its time, or a time of day from 8:00 on (as a
     duration, more than the longest line a day allows). A time cell as xlwings hands it over, a date-time on Excel's

@@ -54,9 +54,9 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "cpt": (
         _rule("cpt hcpcs", unless="description desc modifier modifiers mod units unit charge amount amt fee price "
-                                  "name group category"),
+                                  "name group category id key"),  # `cpt_code_id`: a row of the export's code table
         _rule("procedure proc service svc charge chg billing", "code cd",
-              unless="description desc modifier mod dx diagnosis icd revenue rev place pos type"),
+              unless="description desc modifier mod dx diagnosis icd revenue rev place pos type id key"),
     ),
     "units": (
         _rule("units unit qty quantity", unless="price charge charges amount amt fee cost minutes min mins time "
@@ -96,9 +96,9 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "visit_timed_minutes": (  # `Total Treatment Time` counts untimed minutes too: not read
         _rule("total visit", "timed", unless="untimed pta ota cota assistant asst"),
     ),
-    "pos": (
-        _rule("pos", unless="description desc name"),
-        _rule("place", "service svc", unless="description desc name address"),
+    "pos": (  # not `place_of_service_id`: a key into the export's own table (WebPT's RevFlow extract), not CMS's code
+        _rule("pos", unless="description desc name id key"),
+        _rule("place", "service svc", unless="description desc name address id key"),
     ),
     "charge": (
         _rule("charge charges chg billed amount amt fee fees",

@@ -33,7 +33,7 @@ from ..values import parse_date, parse_modifiers
 from .cells import code_of, filled, has_code, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
-from .header_shapes import (SAMPLE_ROWS, minutes_hold_visit_totals, modifiers_beside, times_of_day,
+from .header_shapes import (SAMPLE_ROWS, dates_headed_from_to, minutes_hold_visit_totals, modifiers_beside, times_of_day,
                             told_apart_by_values, two_row_header, values_beside_headers, visit_length_column)
 from .header_words import fields_by_words
 from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
@@ -226,6 +226,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 at, header = index + 1, below
                 columns, modifiers, extra, by_file, unclear = matched
         sample = rows[at + 1:at + 1 + SAMPLE_ROWS]
+        if "dos" not in columns:
+            dates_headed_from_to(header, columns, extra, sample)
         patient_columns, born, by_account = _patient_named_by(columns, extra, header, sample, by_file)
         payer_columns = [] if "payer" in by_file else _payer_named_by(columns, modifiers, extra, unclear, header)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
@@ -272,7 +274,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                 per_visit = [f"{header[i]!s} ({column_letter(i)})" for i in unclear["cpt"]]
         elif not partial and len(seen) < 3:  # rows above any header-like row: titles
             seen.append(_what_row_has(index, header, columns))
-        if not per_code:  # a grid's header, whatever else it names
+        if not per_code and (columns or not partial):  # a grid's header, whatever else it names (not a data row)
             coded = [f"{cell if isinstance(cell, str) else heading[0]} ({column_letter(i)})"
                      for i, cell in enumerate(header) if (heading := code_heading(cell))]
             per_code = coded if len(coded) >= 2 else []
