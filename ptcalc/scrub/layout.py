@@ -33,8 +33,9 @@ from ..values import parse_date, parse_modifiers
 from .cells import code_of, filled, has_code, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
-from .header_shapes import (SAMPLE_ROWS, dates_headed_from_to, minutes_hold_visit_totals, modifiers_beside, times_of_day,
-                            told_apart_by_values, two_row_header, values_beside_headers, visit_length_column)
+from .header_shapes import (SAMPLE_ROWS, dates_headed_from_to, minutes_hold_visit_totals, modifiers_beside,
+                            times_of_day, told_apart_by_values, two_row_header, values_beside_headers,
+                            visit_length_column)
 from .header_words import fields_by_words
 from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
 from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
