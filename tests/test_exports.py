@@ -418,6 +418,28 @@ def test_service_dates_headed_from_and_to_as_on_a_cms_1500_are_the_date_of_servi
     assert "head a column per code" not in refused.stderr  # a data row's account number and code are no grid
 
 
+def test_webpts_charges_extract_keys_its_insurance_types_by_number(tmp_path: Path) -> None:
+    """WebPT's Charges extract gives each line's insurance type as a key, `insurance_type_id` (3 = Medicare, 9 =
+    Commercial, 16 = Medicare Replacement...: WebPT Analytics help): unread, every line was judged as Traditional
+    Medicare, a commercial line's 59 a warning where its payer is not bound by NCCI. The keys are read as WebPT's
+    table says; a number outside it leaves the column unread (no other export's numbers are guessed at)."""
+    sheet = tmp_path / "charges_extract.csv"
+    text = ("record_id,visit_date,cpt,patient_id,insurance_type_id,units,note_type,cpt_modifier\n"
+            "1,2026-03-02,97140,501,3,1,DN,GP 59\n2,2026-03-03,97140,502,{key},1,DN,GP 59\n"
+            "3,2026-03-04,97140,503,16,1,DN,GP\n")
+    sheet.write_text(text.format(key=9))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["severity"]) for f in report["findings"] if f["rule"] == "MOD010"} == {(2, "warning"),
+                                                                                             (3, "info")}
+    assert report["reading"]["fields"]["payer_type"].startswith("insurance_type_id (E) (WebPT's insurance type "
+                                                                "keys: 1 HMO, 2 PPO, 3 Medicare,")
+    sheet.write_text(text.format(key=18))
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["severity"]) for f in report["findings"] if f["rule"] == "MOD010"} == {(2, "warning"),
+                                                                                             (3, "warning")}
+    assert "insurance_type_id (E)" in report["reading"]["columns_not_used"]
+
+
 def test_webpts_billing_charges_extract_is_read_without_its_internal_keys(tmp_path: Path) -> None:
     """WebPT's Billing Charges extract (RevFlow) carries `place_of_service_id`, "Internal Revflow Place of Service
     ID": read as the place of service, its key 2 was POS 02, telehealth, and every line a TEL002 warning. Its keys

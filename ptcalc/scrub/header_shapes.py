@@ -65,6 +65,37 @@ def dates_headed_from_to(header: list[object], columns: dict[str, int], extra: d
         into[name] = at
 
 
+# WebPT's Charges extract keys each line's insurance type by a number, `insurance_type_id` (WebPT Analytics help,
+# "Charges: Standard Extract Table"): read as the type's name, which a payer-type column reads as any class is read.
+WEBPT_INSURANCE_TYPES = {1: "HMO", 2: "PPO", 3: "Medicare", 4: "EPO", 5: "Self Pay", 6: "Medicaid", 7: "WCOMP",
+                         8: "Tricare", 9: "Commercial", 10: "Auto/PIP", 11: "POS", 12: "GEHA", 13: "VA", 14: "Employer",
+                         15: "Other", 16: "Medicare Replacement", 17: "BCBS"}
+_WEBPT_INSURANCE_TYPE_HEADER = header_key("insurance_type_id")
+
+
+def insurance_type_key(value: object) -> object:
+    """A WebPT insurance type key's name (`3`, 3.0 -> `Medicare`); any other value as it is."""
+    try:
+        number = float(str(value).strip()) if isinstance(value, (str, int, float)) else None
+    except ValueError:
+        return value
+    if number is None or not number.is_integer():
+        return value
+    return WEBPT_INSURANCE_TYPES.get(int(number), value)
+
+
+def insurance_type_keys(header: list[object], columns: dict[str, int], sample: list[list[object]]) -> int | None:
+    """The column of WebPT's `insurance_type_id` where no header names the payer type and its cells below the header
+    are all keys of WebPT's table (no other export's numbers are guessed at)."""
+    if "payer_type" in columns:
+        return None
+    at = next((i for i, cell in enumerate(header) if header_key(cell) == _WEBPT_INSURANCE_TYPE_HEADER), None)
+    values = [row[at] for row in sample if at < len(row) and filled(row[at])] if at is not None else []
+    if not values or any(insurance_type_key(value) is value for value in values):
+        return None
+    return at
+
+
 def is_time_of_day(value: object) -> bool:
     """A clock time, not a duration: `10:30 AM`, a date with its time, or a time of day from 8:00 on (as a
     duration, more than the longest line a day allows). A time cell as xlwings hands it over, a date-time on Excel's

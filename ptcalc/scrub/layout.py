@@ -33,9 +33,9 @@ from ..values import parse_date, parse_modifiers
 from .cells import code_of, filled, has_code, plain
 from .columns import BY_NAME, COLUMNS, REQUIRED, column_letter, is_output_header
 from .header_names import EXTRA_FIELDS, LOOKUP, SPLIT_MODIFIER, WORDS_RANK, header_key, names_for
-from .header_shapes import (SAMPLE_ROWS, dates_headed_from_to, minutes_hold_visit_totals, modifiers_beside,
-                            times_of_day, told_apart_by_values, two_row_header, values_beside_headers,
-                            visit_length_column)
+from .header_shapes import (SAMPLE_ROWS, WEBPT_INSURANCE_TYPES, dates_headed_from_to, insurance_type_key,
+                            insurance_type_keys, minutes_hold_visit_totals, modifiers_beside, times_of_day,
+                            told_apart_by_values, two_row_header, values_beside_headers, visit_length_column)
 from .header_words import fields_by_words
 from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
 from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
@@ -54,6 +54,9 @@ SAY_WHICH = "or say which with --columns"
 GRID_READ = ("a row per visit is read as a line per filled cell where the header names the patient or the date of "
              "service beside them")
 HEADER_SCAN_ROWS = 50  # the header is looked for in a sheet's first rows (title rows above it)
+
+
+_KEYS_SAID = ", ".join(f"{key} {name}" for key, name in WEBPT_INSURANCE_TYPES.items())
 
 
 @dataclass
@@ -81,6 +84,7 @@ class SheetLayout:
     patient_by_account: bool = False  # ... the first an account, the rest the patient's name
     code_by_cells: bool = False  # no header names the code: its column is the one whose cells hold codes
     payer_columns: list[int] = field(default_factory=list)  # the payer read from several columns (company + plan)
+    payer_type_keys: bool = False  # the payer type is WebPT's insurance type key (insurance_type_id)
 
     def source_of(self, name: str) -> str:
         index = self.columns.get(name, self.extra.get(name))
@@ -92,6 +96,8 @@ class SheetLayout:
             return f"{self.label(index)} (no header names the code: its cells hold codes)"
         if name == "payer" and self.payer_columns:
             return " + ".join(self.label(i) for i in self.payer_columns) + " (read together)"
+        if name == "payer_type" and self.payer_type_keys:
+            return f"{self.label(index)} (WebPT's insurance type keys: {_KEYS_SAID})"
         return self.label(index) if index is not None else ""
 
     def date_columns(self) -> list[int]:
@@ -229,6 +235,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
         sample = rows[at + 1:at + 1 + SAMPLE_ROWS]
         if "dos" not in columns:
             dates_headed_from_to(header, columns, extra, sample)
+        if (keyed := insurance_type_keys(header, columns, sample)) is not None:
+            columns["payer_type"] = keyed
         patient_columns, born, by_account = _patient_named_by(columns, extra, header, sample, by_file)
         payer_columns = [] if "payer" in by_file else _payer_named_by(columns, modifiers, extra, unclear, header)
         # A report grouped by patient prints each patient once, in a heading above their lines, and has no
@@ -267,7 +275,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                                shifted=shifted, times_of_day=clocks, minutes_are_visit_totals=totals,
                                visit_length=length, provider_headings=by_provider, patient_columns=patient_columns,
                                birth_date_column=born, patient_by_account=by_account,
-                               code_by_cells=code_by_cells is not None, payer_columns=payer_columns)
+                               code_by_cells=code_by_cells is not None, payer_columns=payer_columns,
+                               payer_type_keys=keyed is not None)
         if columns:
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
@@ -449,8 +458,10 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
             assume(index, note)
     if "payer_type" in layout.columns:  # a Financial Class column says "Blue Cross" or "Medicare HMO" as often
         kinds = column(layout.columns["payer_type"])  # as a payer type: the payer-name table reads those too
+        if layout.payer_type_keys:
+            kinds = list(map(insurance_type_key, kinds))
         read = {value: payer_class(value, ref) for value in set(kinds)}
-        if any(read[value] != value for value in read):
+        if layout.payer_type_keys or any(read[value] != value for value in read):
             cells["payer_type"] = [read[value] for value in kinds]
         payers = cells.get("payer") or (column(layout.columns["payer"]) if "payer" in layout.columns
                                         else [None] * len(data))
