@@ -276,6 +276,24 @@ def test_a_blank_or_unreadable_payer_type_cell_takes_the_type_its_payer_name_say
     assert "'Zeta Trust' is not a payer ptcalc recognises, judged as Traditional Medicare" in found[(5, "DAT008", "fail")]
 
 
+def test_a_dual_eligible_class_without_a_payer_it_knows_is_traditional_medicare_said(tmp_path: Path) -> None:
+    """A `Dual` financial class (Medicare and Medicaid: Medicare pays first) beside no payer name, or one ptcalc does
+    not know, was a DAT002 error on every line: a correct line flagged. It is judged as Traditional Medicare, the
+    line saying a D-SNP would be Medicare Advantage; a D-SNP's name still says so, and `Other` is still asked."""
+    sheet = tmp_path / "duals.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Financial Class,Insurance\n"
+                     "D1,03/02/2026,97110,GP,1,15,Dual,\nD2,03/02/2026,97110,GP,1,15,Dual,Zeta Trust\n"
+                     "D3,03/02/2026,97110,GP,1,15,Dual,Humana Gold Plus D-SNP\nD4,03/02/2026,97110,GP,1,15,Other,\n")
+    _, report = scrub_json(sheet)
+    found = {(f["row"], f["rule"]): f["message"] for f in report["findings"]}
+    assert set(found) == {(2, "DAT008"), (3, "DAT008"), (4, "DAT008"), (5, "DAT002")}
+    assert found[(2, "DAT008")] == ("payer type: 'Dual' (a dual eligible: Medicare pays first, Medicaid last) judged "
+                                    "as Traditional Medicare; no payer is named, and a dual eligible special needs "
+                                    "plan (D-SNP) is Medicare Advantage")
+    assert "its payer 'Zeta Trust' is not one ptcalc knows" in found[(3, "DAT008")]
+    assert found[(4, "DAT008")].endswith("judged by its payer 'Humana Gold Plus D-SNP' as medicare advantage")
+
+
 @pytest.mark.parametrize(("financial_class", "payer_type"), [
     ("Self", "self_pay"), ("Charity Care", "self_pay"), ("MCARE", "medicare"), ("MED B", "medicare"),
     ("MA PLAN", "medicare_advantage"), ("HMO MEDICARE", "medicare_advantage"), ("Managed Medicare", "medicare_advantage"),

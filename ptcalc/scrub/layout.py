@@ -663,12 +663,17 @@ def _type_by_name(i: int, name: Any, kind: str | None, ref: Reference, assume: C
     return kind
 
 
+# A financial class for dual eligibles: Medicare pays first (SSA §1902(a)(25)); without a payer name ptcalc knows,
+# the class cannot say whether through Traditional Medicare or a D-SNP (`Dual Eligible`, `Medi-Medi`: payer_names.yaml)
+_DUAL_ELIGIBLE_CLASSES = frozenset({"dual", "duals"})
+
+
 def _classes_that_say_no_payer_type(cells: dict[str, list[Any]], kinds: list[Any], read: dict[Any, Any],
                                     payers: list[Any], ref: Reference, assume: Callable[[int, str], None]) -> None:
     """A payer-type cell that is blank or names no payer type (`Other`, `Government`, `Military`): the line's
     payer name says what it is, as on a sheet without the column (before: a blank beside `Aetna` was
     Traditional Medicare, unsaid, and `Other` a DAT002 beside `Aetna`). A class ptcalc cannot read beside no
-    payer name it knows stays the line's DAT002."""
+    payer name it knows stays the line's DAT002, but for a dual eligible's `Dual`: Traditional Medicare, said."""
     unread = {kind for kind, value in read.items()
               if not (isinstance(value, str) and header_key(value) in PAYER_TYPES)}
     if not unread:
@@ -676,10 +681,19 @@ def _classes_that_say_no_payer_type(cells: dict[str, list[Any]], kinds: list[Any
     types = cells.get("payer_type") or [read[value] for value in kinds]
     known: dict[Any, str | None] = {}
     for i, (kind, name) in enumerate(zip(kinds, payers)):
-        if kind not in unread or not filled(name):
-            continue  # no name: a blank cell takes the default, as ever; `Other` is the line's DAT002
-        if name not in known:
+        if kind not in unread:
+            continue
+        if filled(name) and name not in known:
             known[name] = payer_type_of(name, ref)
+        if header_key(kind) in _DUAL_ELIGIBLE_CLASSES and (not filled(name) or known[name] is None):
+            types[i] = "medicare"
+            payer = f"its payer {str(name).strip()!r} is not one ptcalc knows" if filled(name) else "no payer is named"
+            assume(i, f"payer type: {str(kind).strip()!r} (a dual eligible: Medicare pays first, Medicaid last) "
+                      f"judged as Traditional Medicare; {payer}, and a dual eligible special needs plan (D-SNP) is "
+                      "Medicare Advantage")
+            continue
+        if not filled(name):
+            continue  # no name: a blank cell takes the default, as ever; `Other` is the line's DAT002
         if filled(kind) and known[name] is None and not looks_like_a_health_plan(name):
             continue  # `Other` for a payer ptcalc does not know either: DAT002 asks
         because = f"{str(kind).strip()!r} is no payer type; " if filled(kind) else ""
