@@ -458,6 +458,19 @@ def test_webpts_charges_extract_keys_its_insurance_types_by_number(tmp_path: Pat
     assert "insurance_type_id (E)" in report["reading"]["columns_not_used"]
 
 
+def test_a_charge_webpts_extract_flags_removed_is_no_claim_line(tmp_path: Path) -> None:
+    """WebPT's standard extract flags each record 1 = New, 2 = Modified, 3 = Removed (`export_flag`): a removed
+    charge was judged, beside the line that replaced it a duplicate (DAT003) and a split timed code (UNT006)."""
+    sheet = tmp_path / "charges_extract.csv"
+    sheet.write_text("record_id,visit_date,cpt,patient_id,insurance_type_id,units,cpt_modifier,export_flag\n"
+                     "1,2026-03-02,97110,501,3,2,GP,1\n2,2026-03-02,97110,501,3,2,GP,3\n"
+                     "3,2026-03-02,97140,501,3,1,GP,2\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(2, "UNT005"), (4, "UNT005")}
+    assert report["reading"]["not_claim_lines"] == {"3": "removed (export_flag: 3)"}
+    assert report["reading"]["fields"]["export_flag"] == "export_flag (H)"
+
+
 def test_webpts_billing_charges_extract_is_read_without_its_internal_keys(tmp_path: Path) -> None:
     """WebPT's Billing Charges extract (RevFlow) carries `place_of_service_id`, "Internal Revflow Place of Service
     ID": read as the place of service, its key 2 was POS 02, telehealth, and every line a TEL002 warning. Its keys

@@ -118,10 +118,14 @@ NOTE_TYPE = (("note type", "visit note type", "note category", "documentation ty
 SECONDARY_PAYER = (("secondary insurance", "secondary payer", "secondary payor", "secondary carrier", "secondary plan",
                     "secondary ins", "sec ins", "sec insurance", "sec payer", "ins 2", "insurance 2", "payer 2",
                     "secondary insurance name", "secondary payer name", "other insurance", "supplemental insurance"),)
+# Whether an extract's record is new, modified or removed since the last (WebPT's standard extract: `export_flag`,
+# 1 = New, 2 = Modified, 3 = Removed): a removed charge is no claim line.
+EXPORT_FLAG = (("export flag", "export_flag"),)
 # Fields read beside the charge-line fields, by their header names (best group first).
 EXTRA_FIELDS = {"provider_name": PROVIDER_NAME, "provider_npi": PROVIDER_NPI, "transaction_type": TRANSACTION_TYPE,
                 "dos_to": DOS_TO, "patient_last_name": PATIENT_LAST_NAME, "patient_first_name": PATIENT_FIRST_NAME,
-                "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE, "secondary_payer": SECONDARY_PAYER}
+                "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE, "secondary_payer": SECONDARY_PAYER,
+                "export_flag": EXPORT_FLAG}
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 

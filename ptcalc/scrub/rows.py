@@ -187,7 +187,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     is_code = {}
     footer = False
     voiding = [(at, _void_words(name, layout.headers[at])) for name, at in layout.extra.items()
-               if name in ("charge_status", "void_flag")]
+               if name in ("charge_status", "void_flag", "export_flag")]
     entry_at = layout.extra.get("transaction_type")
     entries: dict[Any, bool] = {}  # a transaction type's cell -> it names a payment, an adjustment, a fee...
     headers = [[_folded(cell) for cell in row] for row in layout.header_cells]
@@ -195,7 +195,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
             if voiding else None
         if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
-            found[i] = f"voided ({layout.name(void)}: {str(plain(row[void])).strip()[:30]})"
+            what = "removed" if void == layout.extra.get("export_flag") else "voided"
+            found[i] = f"{what} ({layout.name(void)}: {str(plain(row[void])).strip()[:30]})"
             continue
         if entry_at is not None and entry_at < len(row) and filled(entry := row[entry_at]):
             if entry not in entries:
@@ -388,6 +389,7 @@ def _is_negative(value: object) -> bool:
 
 _VOID_STATUS = frozenset({"void", "voided", "deleted", "reversed", "reversal", "cancelled", "canceled", "removed"})
 _VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
+_REMOVED_BY_EXPORT_FLAG = frozenset({"3"})  # WebPT's standard extract: 1 = New, 2 = Modified, 3 = Removed
 
 
 def _void_words(name: str, header: object) -> frozenset[str]:
@@ -395,6 +397,8 @@ def _void_words(name: str, header: object) -> frozenset[str]:
     `Status` may be the patient's (an inactive, discharged patient's charges still go out)."""
     if name == "void_flag":
         return _VOID_FLAG
+    if name == "export_flag":
+        return _REMOVED_BY_EXPORT_FLAG
     return _VOID_STATUS | {"inactive"} if "active" in str(header).lower().split() else _VOID_STATUS
 
 
