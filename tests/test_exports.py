@@ -2586,6 +2586,24 @@ def test_quality_data_codes_a_practice_reports_for_mips_are_counted_not_flagged_
         "3 lines report quality data codes (CMS status M: MIPS measures, reported at $0, never paid): not judged")
 
 
+def test_a_clinics_own_codes_on_self_pay_lines_are_counted_not_flagged_as_unknown(tmp_path: Path) -> None:
+    """Clinics bill self-pay patients under codes of their own for a lower rate (WebPT Billing's custom codes,
+    `Eval60`): each was a DAT005 "not in the reference code table" (a typo?), no_data, though no claim goes to a
+    payer. Counted in the reading, not judged; a typo of a known code on a self-pay line, and an unknown code on
+    a Medicare line, still are DAT005."""
+    sheet = tmp_path / "self_pay.csv"
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Financial Class\n"
+                     "S1,03/02/2026,EVAL60,,1,,Self Pay\nS1,03/02/2026,97110,GP,2,30,Self Pay\n"
+                     "S2,03/02/2026,97O10,,1,,Self Pay\nS3,03/02/2026,WELLNESS,,1,,Cash\n"
+                     "S4,03/02/2026,EVAL60,GP,1,,Medicare\n")
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["status"]) for f in report["findings"]] == [(4, "DAT005", "no_data"),
+                                                                                (6, "DAT005", "no_data")]
+    assert report["reading"]["self_pay_codes"] == (
+        "2 self-pay lines bill codes ptcalc does not know (a clinic's own codes for its self-pay rates or supplies): "
+        "no claim goes to a payer, not judged")
+
+
 def test_a_modifiers_column_that_never_says_the_discipline_is_a_sheet_without_gp_not_an_error_on_every_line(
         tmp_path: Path) -> None:
     """A billing system that adds GP/GO/GN when it makes the claim (WebPT Billing: "hardcoded for Medicare", not

@@ -792,8 +792,9 @@ def format_reading(reading: dict[str, Any]) -> str:
         lines.append(f"  {clock}: times of day (when the visit was), not minutes: not read as minutes")
     if reading.get("visit_length"):
         lines.append(f"  {reading['visit_length']}")
-    if reading.get("quality_data_codes"):
-        lines.append(f"  {reading['quality_data_codes']}")
+    for said in ("quality_data_codes", "self_pay_codes"):
+        if reading.get(said):
+            lines.append(f"  {reading[said]}")
     if reading.get("hospital_edits"):
         lines.append(f"  {reading['hospital_edits']}")
     if reading.get("minutes_are_visit_totals"):

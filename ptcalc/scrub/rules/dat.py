@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ..context import KX_BUCKETS, ScrubContext
 from ..findings import Finding
+from ...refdata import Reference
 from ..lines import ChargeLine
 from .base import Rule
 
@@ -16,6 +17,20 @@ _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
 # HCPCS Level II codes for supplies (A), durable medical equipment (E, K) and orthotics and prosthetics (L):
 # DMEPOS, which the physician fee schedule does not price (a hand therapist's custom splint, a TENS unit)
 _DMEPOS_CODE = re.compile(r"[AEKL]\d{4}")
+
+
+def _lookalike(code: str, ref: Reference) -> str | None:
+    """The known code `code` is a typo of (`97O10` -> 97010), if any."""
+    guess = code.translate(_LOOKALIKES)
+    return guess if guess != code and guess in ref.codes else None
+
+
+def self_pay_own_code(line: ChargeLine, ref: Reference) -> bool:
+    """A self-pay line's code that ptcalc does not know and that is no typo of one it knows: a clinic's own code for
+    its self-pay rate or a supply (WebPT Billing's custom codes, used "to charge a lower rate for Self Pay patients").
+    No claim goes to a payer: the line is counted in the reading, not judged."""
+    return line.payer_type == "self_pay" and line.cpt is not None and line.cpt not in ref.codes and \
+        line.cpt not in ref.quality_codes and _lookalike(line.cpt, ref) is None
 
 
 class MissingRequiredValue(Rule):
@@ -119,8 +134,9 @@ class UnknownCode(Rule):
     severity = "info"
     condition = ("The code is not in the reference tables; nothing else can be judged on the line (status no_data). "
                  "A supply, equipment, orthotic or prosthetic code (HCPCS A, E, K, L: DMEPOS) is said to be one. "
-                 "Not a quality data code CMS lists with status M (MIPS measures, reported at $0): those lines are "
-                 "counted in the reading, not judged")
+                 "Not a quality data code CMS lists with status M (MIPS measures, reported at $0), nor a self-pay "
+                 "line's code of the clinic's own (no typo of a known code): those lines are counted in the reading, "
+                 "not judged")
     fix = ("Check the code against the treatment note (a typo?); a valid code ptcalc does not know yet must be "
            "added to its code table by whoever maintains ptcalc")
     source = ("reference/codes.yaml; HCPCS Level II A, E, K and L codes (supplies, equipment, orthotics, prosthetics): "
@@ -141,8 +157,10 @@ class UnknownCode(Rule):
                                        "is billed to the DME MAC under the clinic's DMEPOS supplier number, not on "
                                        "the therapy claim to the A/B MAC (CMS's DMEPOS jurisdiction list says which)")
                 continue
-            guess = line.cpt.translate(_LOOKALIKES)
-            hint = f" (did you mean {guess}?)" if guess != line.cpt and guess in ctx.ref.codes else ""
+            if self_pay_own_code(line, ctx.ref):
+                continue
+            guess = _lookalike(line.cpt, ctx.ref)
+            hint = f" (did you mean {guess}?)" if guess else ""
             yield self.finding(ctx, line, f"{line.cpt} is not in the reference code table; nothing else is "
                                f"judged on this line{hint}", status="no_data")
 
