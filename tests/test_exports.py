@@ -471,6 +471,26 @@ def test_a_charge_webpts_extract_flags_removed_is_no_claim_line(tmp_path: Path) 
     assert report["reading"]["fields"]["export_flag"] == "export_flag (H)"
 
 
+@pytest.mark.parametrize(("header", "off", "said"), [
+    ("Ins Billable", ("N", "No"), "not billed to insurance"), ("Do Not Bill", ("Y", "X"), "not billed"),
+])
+def test_a_charge_the_export_says_is_not_billed_to_insurance_is_no_claim_line(header: str, off: tuple[str, str],
+                                                                              said: str, tmp_path: Path) -> None:
+    """Fusion's charges not marked `Ins Billable` are "not printed on the claim" (the patient's statement only), and
+    a `Do Not Bill` mark keeps a charge off it: judged, such a charge beside the visit's billed line of its code was
+    a split timed code (UNT006) and its supply a DAT005. Kept in place as not claim lines, said why; a charge the
+    column bills is judged."""
+    sheet = tmp_path / "charges.csv"
+    on = "Y" if header == "Ins Billable" else ""
+    sheet.write_text(f"Patient,Date,CPT,Mod,Units,Minutes,{header},Insurance\n"
+                     f"F1,03/02/2026,97110,GP,2,30,{on},Medicare\nF1,03/02/2026,97110,GP,1,15,{off[0]},Medicare\n"
+                     f"F2,03/02/2026,A4556,,1,,{off[1]},Medicare\nF3,03/02/2026,97112,GP,2,15,{on},Medicare\n")
+    _, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(5, "UNT001")}
+    assert report["reading"]["not_claim_lines"] == {"3": f"{said} ({header}: {off[0]})",
+                                                    "4": f"{said} ({header}: {off[1]})"}
+
+
 def test_webpts_billing_charges_extract_is_read_without_its_internal_keys(tmp_path: Path) -> None:
     """WebPT's Billing Charges extract (RevFlow) carries `place_of_service_id`, "Internal Revflow Place of Service
     ID": read as the place of service, its key 2 was POS 02, telehealth, and every line a TEL002 warning. Its keys

@@ -121,11 +121,16 @@ SECONDARY_PAYER = (("secondary insurance", "secondary payer", "secondary payor",
 # Whether an extract's record is new, modified or removed since the last (WebPT's standard extract: `export_flag`,
 # 1 = New, 2 = Modified, 3 = Removed): a removed charge is no claim line.
 EXPORT_FLAG = (("export flag", "export_flag"),)
+# Whether a charge goes on the insurance claim at all: Fusion's `Ins Billable` (a charge not marked so "will not be
+# printed on the claim", only on the patient's statement), a `Do Not Bill` mark (WebPT's notes "marked as Do Not
+# Bill"). A charge that does not go on the claim is no claim line.
+BILLABLE = (("ins billable", "insurance billable", "bill insurance", "bill to insurance"),)
+DO_NOT_BILL = (("do not bill", "dnb", "no bill", "non billable", "not billable"),)
 # Fields read beside the charge-line fields, by their header names (best group first).
 EXTRA_FIELDS = {"provider_name": PROVIDER_NAME, "provider_npi": PROVIDER_NPI, "transaction_type": TRANSACTION_TYPE,
                 "dos_to": DOS_TO, "patient_last_name": PATIENT_LAST_NAME, "patient_first_name": PATIENT_FIRST_NAME,
                 "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE, "secondary_payer": SECONDARY_PAYER,
-                "export_flag": EXPORT_FLAG}
+                "export_flag": EXPORT_FLAG, "billable": BILLABLE, "do_not_bill": DO_NOT_BILL}
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 
 

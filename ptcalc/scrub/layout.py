@@ -733,7 +733,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
     for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "export_flag",
-                 "transaction_type", "dos_to", "note_type", "secondary_payer"):
+                 "billable", "do_not_bill", "transaction_type", "dos_to", "note_type", "secondary_payer"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {

@@ -186,17 +186,17 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     found = {}
     is_code = {}
     footer = False
-    voiding = [(at, _void_words(name, layout.headers[at])) for name, at in layout.extra.items()
-               if name in ("charge_status", "void_flag", "export_flag")]
+    voiding = [(at, _void_words(name, layout.headers[at]), _NOT_ON_THE_CLAIM[name][0])
+               for name, at in layout.extra.items() if name in _NOT_ON_THE_CLAIM]
     entry_at = layout.extra.get("transaction_type")
     entries: dict[Any, bool] = {}  # a transaction type's cell -> it names a payment, an adjustment, a fee...
     headers = [[_folded(cell) for cell in row] for row in layout.header_cells]
     for i, row in enumerate(data):
-        void = next((at for at, words in voiding if at < len(row) and _folded(row[at]) in words), None) \
-            if voiding else None
+        void = next(((at, what) for at, words, what in voiding if at < len(row) and _folded(row[at]) in words),
+                    None) if voiding else None
         if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
-            what = "removed" if void == layout.extra.get("export_flag") else "voided"
-            found[i] = f"{what} ({layout.name(void)}: {str(plain(row[void])).strip()[:30]})"
+            at, what = void
+            found[i] = f"{what} ({layout.name(at)}: {str(plain(row[at])).strip()[:30]})"
             continue
         if entry_at is not None and entry_at < len(row) and filled(entry := row[entry_at]):
             if entry not in entries:
@@ -390,15 +390,21 @@ def _is_negative(value: object) -> bool:
 _VOID_STATUS = frozenset({"void", "voided", "deleted", "reversed", "reversal", "cancelled", "canceled", "removed"})
 _VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
 _REMOVED_BY_EXPORT_FLAG = frozenset({"3"})  # WebPT's standard extract: 1 = New, 2 = Modified, 3 = Removed
+_NOT_BILLABLE = frozenset({"n", "no", "false", "0"})
+# The columns that may say a charge is not on the claim: what the reading calls such a charge, and the values that
+# say so (a status column's: _void_words)
+_NOT_ON_THE_CLAIM: dict[str, tuple[str, frozenset[str] | None]] = {
+    "charge_status": ("voided", None), "void_flag": ("voided", _VOID_FLAG),
+    "export_flag": ("removed", _REMOVED_BY_EXPORT_FLAG), "billable": ("not billed to insurance", _NOT_BILLABLE),
+    "do_not_bill": ("not billed", _VOID_FLAG)}
 
 
 def _void_words(name: str, header: object) -> frozenset[str]:
-    """The values that void a charge in this column. `Inactive` only under an `Active status` header: a bare
-    `Status` may be the patient's (an inactive, discharged patient's charges still go out)."""
-    if name == "void_flag":
-        return _VOID_FLAG
-    if name == "export_flag":
-        return _REMOVED_BY_EXPORT_FLAG
+    """The values that take a charge off the claim in this column. `Inactive` only under an `Active status` header:
+    a bare `Status` may be the patient's (an inactive, discharged patient's charges still go out)."""
+    words = _NOT_ON_THE_CLAIM[name][1]
+    if words is not None:
+        return words
     return _VOID_STATUS | {"inactive"} if "active" in str(header).lower().split() else _VOID_STATUS
 
 
