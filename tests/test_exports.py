@@ -408,6 +408,8 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Line Charge", "charge"),
     # a plan's start or end (of care, or of cover) is no payer
     ("Plan Start", None), ("Plan End", None), ("Plan Thru", None), ("Plan Expires", None), ("Health Plan", "payer"),
+    # Rethink's and CentralReach's billing exports name the payer its funder
+    ("Funder", "payer"), ("Funder Name", "payer"), ("Funder Type", "payer_type"), ("Funder ID", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -966,6 +968,22 @@ def test_voided_and_inactive_charges_are_not_claim_lines(tmp_path: Path) -> None
     assert report["reading"]["not_claim_lines"] == {"3": "voided (Active status: Inactive)", "4": "voided (Voided: Y)"}
     assert report["summary"]["lines"] == 2 and code == 0
     assert not report["findings"]   # no duplicate-line finding on the voided copy of row 2
+
+
+def test_an_appointment_that_did_not_happen_is_no_claim_line(tmp_path: Path) -> None:
+    """An export of appointments with their codes (Rethink's billing export: `Appt Status`, "best practice ... only
+    pull for complete appointments") lists no-shows and late cancellations with the codes booked: each was judged,
+    a second visit of the same codes. Kept as "no service"; a cancelled one is voided as before."""
+    sheet = tmp_path / "appointments.csv"
+    sheet.write_text("Client ID,Date of Service,CPT,Mod,Units,Minutes,Appt Status,Funder\n"
+                     "R1,03/02/2026,97110,GP,2,30,Complete,Medicare\nR1,03/02/2026,97110,GP,2,30,No Show,Medicare\n"
+                     "R2,03/02/2026,97110,GP,2,30,Late Cancel,Medicare\n"
+                     "R3,03/02/2026,97110,GP,2,30,Cancelled,Medicare\n")
+    _, report = scrub_json(sheet)
+    assert not report["findings"] and report["summary"]["lines"] == 1
+    assert report["reading"]["not_claim_lines"] == {"3": "no service (Appt Status: No Show)",
+                                                    "4": "no service (Appt Status: Late Cancel)",
+                                                    "5": "voided (Appt Status: Cancelled)"}
 
 
 def test_an_inactive_status_voids_a_charge_only_under_an_active_status_header(tmp_path: Path) -> None:

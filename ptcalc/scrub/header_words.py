@@ -73,11 +73,12 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "payer_type": (  # not `insurance_type_id`: a number the export's own tables decode
         _rule("financial fin", "class classification category type group",
               unless=_LATER_PAYERS + " id code number no num"),
-        _rule("payer payor insurance ins plan coverage carrier", "type class category classification",
+        _rule("payer payor insurance ins plan coverage carrier funder", "type class category classification",
               unless=_LATER_PAYERS + " id code number no num"),
     ),
     "payer": (
-        _rule("insurance payer payor carrier plan ins insurer", unless=_NOT_THE_PAYER),
+        # `Funder`: the payer as Rethink's and CentralReach's billing exports name it
+        _rule("insurance payer payor carrier plan ins insurer funder", unless=_NOT_THE_PAYER),
         # `3rd Party Payer` (its words 3, rd, party, payer): the insurer, not a third one
         _rule("party", "payer payor insurer insurance", unless=" ".join(w for w in _NOT_THE_PAYER.split() if w != "3")),
     ),

@@ -196,6 +196,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
                     None) if voiding else None
         if void is not None:  # a voided or deleted charge: the export keeps it, the claim does not
             at, what = void
+            what = "no service" if _folded(row[at]) in _NO_SERVICE_STATUS else what
             found[i] = f"{what} ({layout.name(at)}: {str(plain(row[at])).strip()[:30]})"
             continue
         if entry_at is not None and entry_at < len(row) and filled(entry := row[entry_at]):
@@ -387,7 +388,12 @@ def _is_negative(value: object) -> bool:
     return (text.startswith("(") or "-" in text) and any(ch in "123456789" for ch in text)
 
 
-_VOID_STATUS = frozenset({"void", "voided", "deleted", "reversed", "reversal", "cancelled", "canceled", "removed"})
+# An appointment's status for a visit that did not happen (an export of appointments with their codes: Rethink's
+# billing export, a scheduler's): its no-show or late-cancel fee is the patient's, no therapy claim line
+_NO_SERVICE_STATUS = frozenset({"no show", "no-show", "noshow", "no showed", "late cancel", "late cancellation",
+                                "late cancelled", "late canceled", "late cx"})
+_VOID_STATUS = frozenset({"void", "voided", "deleted", "reversed", "reversal", "cancelled", "canceled", "removed"}) | \
+    _NO_SERVICE_STATUS
 _VOID_FLAG = frozenset({"y", "yes", "true", "1", "x", "void", "voided", "deleted"})
 _REMOVED_BY_EXPORT_FLAG = frozenset({"3"})  # WebPT's standard extract: 1 = New, 2 = Modified, 3 = Removed
 _NOT_BILLABLE = frozenset({"n", "no", "false", "0"})
