@@ -1775,12 +1775,18 @@ def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_co
                      "N3,03/02/2026,Late Cancel Fee,,1,,Aetna,25\n"
                      "N4,03/02/2026,Pt Payment,,1,,Aetna,30\n"
                      "N5,03/02/2026,9711,GP,1,15,Aetna,30\n"          # a mistyped code: still a line
-                     "N6,03/02/2026,Ther Ex,GP,1,15,Aetna,30\n")      # a description without its code: a line
+                     "N6,03/02/2026,Ther Ex,GP,1,15,Aetna,30\n"       # a description without its code: a line
+                     # WebPT's no-charge marks (a note with NC001 or NORCM is not billable): were DAT005 lines
+                     "N7,03/02/2026,NC001,,1,,Medicare,0\nN8,03/02/2026,NORCM,,1,,Medicare,0\n"
+                     "N9,03/02/2026,No Charge,,1,,Aetna,0\n")
     _, report = scrub_json(sheet)
     assert report["reading"]["not_claim_lines"] == {
         "3": "not a procedure: 'NOSHOW' (a fee, a payment or an adjustment)",
         "4": "not a procedure: 'Late Cancel Fee' (a fee, a payment or an adjustment)",
-        "5": "not a procedure: 'Pt Payment' (a fee, a payment or an adjustment)"}
+        "5": "not a procedure: 'Pt Payment' (a fee, a payment or an adjustment)",
+        "8": "not a procedure: 'NC001' (a no-charge visit's mark)",
+        "9": "not a procedure: 'NORCM' (a no-charge visit's mark)",
+        "10": "not a procedure: 'No Charge' (a no-charge visit's mark)"}
     assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "DAT005"), (7, "DAT005")}
 
 

@@ -10,6 +10,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .cells import NOT_A_LINE, amount_of, code_of, filled, has_code, is_amount, is_date, is_rule, plain
+from .header_names import header_key
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -219,6 +220,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if isinstance(code, str) and _is_a_fee_or_payment(code):
             found[i] = f"not a procedure: {code.strip()[:30]!r} (a fee, a payment or an adjustment)"
             continue
+        if isinstance(code, str) and header_key(code) in _NO_CHARGE_MARKS:
+            found[i] = f"not a procedure: {code.strip()[:30]!r} (a no-charge visit's mark)"
+            continue
         dated, patient = (at < len(row) and filled(row[at]) for at in (dos_at, patient_at))
         said = next((value.strip()[:60] for value in row if isinstance(value, str) and NOT_A_LINE.search(value)),
                     None)
@@ -253,6 +257,11 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
 _FEES_AND_PAYMENTS = ("noshow", "latecancel", "latecx", "cancellationfee", "copay", "coinsurance", "deductible",
                       "payment", "refund", "adjustment", "writeoff", "financecharge", "statementfee", "recordsfee",
                       "membership", "giftcard", "balanceforward", "discount", "credit")
+
+
+# What an EMR writes in a visit's code when the visit is not charged: WebPT's NC001 and NORCM (its Documented Units
+# report: a note with either is not billable), `No Charge`, `NC`
+_NO_CHARGE_MARKS = frozenset({"nc001", "norcm", "nc", "nocharge", "nochg", "nocharges", "nochargevisit"})
 
 
 def _is_a_fee_or_payment(text: str) -> bool:
