@@ -1763,8 +1763,9 @@ def test_a_place_of_service_printed_with_its_name_is_read_as_its_code(tmp_path: 
     # 02 from `POS: 02`, before a DAT002). The code set's names are read as their codes (before: `Office` was a
     # DAT002). A name two codes share is read as either, which every rule judges alike (before: a DAT002 error on
     # a line billed right, `Telehealth` and `Outpatient Hospital`): telehealth for the telehealth list (row 11); a
-    # name the code set does not have (`Hospital`) is still refused.
-    assert found == {(3, "TEL003"), (9, "DAT002"), (10, "TEL003"), (11, "TEL003")}
+    # name the code set does not have (`Hospital`) is still refused. `Skilled Nursing Facility` is POS 31, a Part A
+    # stay: a Traditional Medicare line there is the SNF's to bill (COV005).
+    assert found == {(3, "TEL003"), (6, "COV005"), (9, "DAT002"), (10, "TEL003"), (11, "TEL003")}
 
 
 def test_fees_and_payments_in_the_code_column_are_not_claim_lines_but_unknown_codes_are(tmp_path: Path) -> None:
@@ -2267,6 +2268,24 @@ def test_day_first_is_read_only_where_the_dates_say_so(dates: tuple[str, ...], f
     if found:
         assert any("'16/03/2026' is written day first (16 is no month); write it month first, 03/16/2026" in
                    f["message"] for f in report["findings"])
+
+
+def test_therapy_at_a_snf_in_a_part_a_stay_is_the_snfs_to_bill_not_a_practices(tmp_path: Path) -> None:
+    """SNF consolidated billing: therapy to a resident in a covered Part A stay (POS 31) is in the SNF's payment and
+    billed by the SNF alone; a practice's Medicare line there is denied (COV005, CMS Recovery Audit topic 0138). A
+    nursing facility (POS 32), a Medicare Advantage plan, and a sheet of revenue codes (the SNF's own institutional
+    claim) are not judged so."""
+    sheet = tmp_path / "snf.csv"
+    text = ("Acct,DOS,CPT,Mod,Units,Minutes,Insurance,POS{rev}\n"
+            "S1,03/02/2026,97110,GP,2,30,Medicare Part B,31{code}\n"
+            "S2,03/02/2026,97110,GP,2,30,Medicare Part B,32{code}\n"
+            "S3,03/02/2026,97110,GP,2,30,Humana Gold Plus,31{code}\n")
+    sheet.write_text(text.format(rev="", code=""))
+    _, report = scrub_json(sheet)
+    assert [(f["row"], f["rule"], f["status"]) for f in report["findings"]] == [(2, "COV005", "fail")]
+    sheet.write_text(text.format(rev=",Rev Code", code=",0420"))
+    _, report = scrub_json(sheet)
+    assert not report["findings"]
 
 
 def test_a_hospital_charge_export_reads_its_performing_providers_and_encounters(tmp_path: Path) -> None:

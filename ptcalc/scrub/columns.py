@@ -5,6 +5,11 @@ import re
 from dataclasses import dataclass
 
 
+# Among the fields judged: a mark that the sheet's lines carry revenue codes, an institutional claim's (UB-04, 837I: a
+# hospital's, a SNF's), whose rules for place of service are not a practice's
+INSTITUTIONAL = "revenue codes: an institutional claim's lines"
+
+
 @dataclass(frozen=True)
 class Column:
     name: str

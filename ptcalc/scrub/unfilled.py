@@ -22,7 +22,7 @@ from collections.abc import Callable
 from operator import attrgetter
 
 from ..refdata import Reference
-from .columns import REQUIRED
+from .columns import INSTITUTIONAL, REQUIRED
 from .layout import SheetLayout
 from .lines import ChargeLine
 
@@ -103,8 +103,11 @@ def discipline_unsaid(columns: set[str], payer_type: str | None) -> bool:
 
 def columns_judged(layout: SheetLayout, unfilled: list[str], discipline_unsaid_types: list[str]) -> set[str]:
     """The fields the rules may take a blank of as saying none: the sheet's columns less those no line fills,
-    with the marks of the payer types whose lines' modifiers never say the discipline."""
-    return set(layout.columns) - set(unfilled) | {f"{_DISCIPLINE_UNSAID}{kind}" for kind in discipline_unsaid_types}
+    with the marks of the payer types whose lines' modifiers never say the discipline, and of revenue codes."""
+    marks = {f"{_DISCIPLINE_UNSAID}{kind}" for kind in discipline_unsaid_types}
+    if "revenue_code" in layout.extra:
+        marks.add(INSTITUTIONAL)
+    return set(layout.columns) - set(unfilled) | marks
 
 
 def read_as(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ..columns import INSTITUTIONAL
 from ..context import ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
@@ -127,3 +128,34 @@ class ChargeBelowAllowed(Rule):
             yield self.finding(ctx, line, f"{line.cpt}: billed ${charge:,.2f}, below the ${allowed:,.2f} allowed "
                                f"for it at {line.locality}; the lesser of the two is paid", field="charge",
                                amount=allowed - charge)
+
+
+# CMS Place of Service 31: "a facility which primarily provides inpatient skilled nursing care ... to patients who are
+# in a Part A stay". Not 32 (a nursing facility): a resident there may be in a part that is not Medicare-certified,
+# where a practice bills its own therapy.
+SNF_PART_A_STAY = "31"
+
+
+class SnfConsolidatedBilling(Rule):
+    id = "COV005"
+    name = "snf-consolidated-billing"
+    severity = "error"
+    condition = ("Traditional Medicare: a therapy line at place of service 31 (a skilled nursing facility, the patient "
+                 "in a covered Part A stay) on the practice's own claim: therapy there is in the SNF's payment, and "
+                 "only the SNF bills it (consolidated billing). Not judged on a sheet of revenue codes (an "
+                 "institutional claim: the SNF's own), nor at POS 32 (a nursing facility, which may not be "
+                 "Medicare-certified)")
+    fix = ("Bill the SNF under your arrangement with it (it bills Medicare for the therapy); take the line off the "
+           "Medicare claim")
+    source = ("SSA §1862(a)(18), §1888(e)(2)(A); CMS Pub. 100-04 ch.6 §10.1-10.3 (SNF consolidated billing); CMS "
+              "Recovery Audit topic 0138, SNF consolidated billing for therapies; CMS Place of Service code set (31)")
+    needs = ("patient_id", "dos", "cpt", "pos")
+    applies = staticmethod(lambda profile: profile.snf_consolidated_billing)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        if INSTITUTIONAL in ctx.columns:
+            return
+        for line in self.lines(ctx, pos=lambda pos: pos == SNF_PART_A_STAY):
+            yield self.finding(ctx, line, "place of service 31: the patient is in a skilled nursing facility's "
+                               "Part A stay, whose payment covers therapy; Medicare pays the SNF for it (consolidated "
+                               "billing), not a practice's claim", field="pos", amount=ctx.allowed(line))
