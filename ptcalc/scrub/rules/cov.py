@@ -1,6 +1,7 @@
 """COV: coverage — codes a payer replaces, bundles or does not cover."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -134,6 +135,9 @@ class ChargeBelowAllowed(Rule):
 # in a Part A stay". Not 32 (a nursing facility): a resident there may be in a part that is not Medicare-certified,
 # where a practice bills its own therapy.
 SNF_PART_A_STAY = "31"
+# A payer named as Part A alone (`Medicare Part A`, `MCR A`): the SNF's own record of the stay, which Part A pays per
+# diem, not a practice's claim to Part B
+_PART_A_ONLY = re.compile(r"\b(?:part|medicare|mcr)\s*a\b(?!.*\bb\b)", re.I)
 
 
 class SnfConsolidatedBilling(Rule):
@@ -143,8 +147,8 @@ class SnfConsolidatedBilling(Rule):
     condition = ("Traditional Medicare: a therapy line at place of service 31 (a skilled nursing facility, the patient "
                  "in a covered Part A stay) on the practice's own claim: therapy there is in the SNF's payment, and "
                  "only the SNF bills it (consolidated billing). Not judged on a sheet of revenue codes (an "
-                 "institutional claim: the SNF's own), nor at POS 32 (a nursing facility, which may not be "
-                 "Medicare-certified)")
+                 "institutional claim: the SNF's own), on a line whose payer is Part A alone (the SNF's record of "
+                 "the stay), nor at POS 32 (a nursing facility, which may not be Medicare-certified)")
     fix = ("Bill the SNF under your arrangement with it (it bills Medicare for the therapy); take the line off the "
            "Medicare claim")
     source = ("SSA §1862(a)(18), §1888(e)(2)(A); CMS Pub. 100-04 ch.6 §10.1-10.3 (SNF consolidated billing); CMS "
@@ -156,6 +160,8 @@ class SnfConsolidatedBilling(Rule):
         if INSTITUTIONAL in ctx.columns:
             return
         for line in self.lines(ctx, pos=lambda pos: pos == SNF_PART_A_STAY):
+            if _PART_A_ONLY.search(line.payer):
+                continue
             yield self.finding(ctx, line, "place of service 31: the patient is in a skilled nursing facility's "
                                "Part A stay, whose payment covers therapy; Medicare pays the SNF for it (consolidated "
                                "billing), not a practice's claim", field="pos", amount=ctx.allowed(line))
