@@ -120,7 +120,7 @@ SECONDARY_PAYER = (("secondary insurance", "secondary payer", "secondary payor",
                     "secondary insurance name", "secondary payer name", "other insurance", "supplemental insurance"),)
 # Whether an extract's record is new, modified or removed since the last (WebPT's standard extract: `export_flag`,
 # 1 = New, 2 = Modified, 3 = Removed): a removed charge is no claim line.
-EXPORT_FLAG = (("export flag", "export_flag"),)
+EXPORT_FLAG = (("export flag",),)
 # Whether a charge goes on the insurance claim at all: Fusion's `Ins Billable` (a charge not marked so "will not be
 # printed on the claim", only on the patient's statement), a `Do Not Bill` mark (WebPT's notes "marked as Do Not
 # Bill"). A charge that does not go on the claim is no claim line.
