@@ -215,6 +215,20 @@ def test_an_837_without_minutes_judges_units_as_no_data_not_errors(tmp_path: Pat
     assert "hospital_edits" not in document["reading"] and "revenue_code" not in document["reading"]["fields"]
 
 
+def test_a_practices_837p_for_a_hospital_or_snf_patient_is_the_facilitys_to_bill(tmp_path: Path) -> None:
+    """An 837P is the practice's own professional claim: for a hospital's patient (POS 22) Medicare pays no
+    independently practicing PT for 97110 (PFS PC/TC indicator 7, COV006), and for a SNF Part A resident (POS 31)
+    only the SNF bills therapy (COV005). The office line beside them is clean."""
+    claims = tmp_path / "facilities.837"
+    line = {"dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "charge": 110, "payer_type": "medicare",
+            "provider_type": "PT"}
+    claims.write_text(write_837([{**line, "patient_id": "H1", "pos": "22"}, {**line, "patient_id": "S1", "pos": "31"},
+                                 {**line, "patient_id": "O1", "pos": "11"}]))
+    document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+    assert {(f["patient_id"], f["rule"]) for f in document["findings"] if f["status"] == "fail"} == {
+        ("H1", "COV006"), ("S1", "COV005")}
+
+
 def test_a_quantity_in_minutes_sv103_mj_is_refused_naming_the_minutes(tmp_path: Path) -> None:
     """SV103 `MJ`: SV104 is minutes, a basis payers take for anesthesia alone. Read as units, 38 minutes were "38 is
     more than 32 on one line" and 2 minutes passed as 2 units; a line billed in units (UN) beside them is clean."""

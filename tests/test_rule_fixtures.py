@@ -6,7 +6,8 @@ default all), or `pass` (the rule says nothing); every rule a reviewer may waive
 waived by a `scrub_override` on its flagged lines; `message` / `fix` are texts a finding must
 contain; `once`: one finding on each flagged line. `profiles` patches payer profiles for the whole
 fixture; `as_of` sets the scrub date; `omit` leaves columns out of the sheet (e.g. payer_type, so the
-payer's name decides), for the whole fixture or for one case.
+payer's name decides), for the whole fixture or for one case; `claims_as_sent` reads the lines as an 837's (the claim
+as sent, not a charge sheet), for the whole fixture or for one case.
 """
 from __future__ import annotations
 
@@ -38,11 +39,12 @@ def fixture_cases() -> list:
     return params
 
 
-def sheet_of(lines: list[dict], omit: tuple[str, ...] = ()) -> RawSheet:
+def sheet_of(lines: list[dict], omit: tuple[str, ...] = (), claims_as_sent: bool = False) -> RawSheet:
     rows = [{**DEFAULT_LINE, **line} for line in lines]
     extra = [name for name in ("provider_name", "note_type", "secondary_payer") if any(name in row for row in rows)]
     names = [c.name for c in COLUMNS if any(c.name in row for row in rows) and c.name not in omit] + extra
-    return RawSheet(Path("fixture.csv"), "fixture", [names] + [[row.get(n) for n in names] for row in rows])
+    return RawSheet(Path("fixture.csv"), "fixture", [names] + [[row.get(n) for n in names] for row in rows],
+                    claims_as_sent=claims_as_sent)
 
 
 def reference_for(fixture: dict):  # noqa: ANN201 - a Reference
@@ -57,7 +59,8 @@ def reference_for(fixture: dict):  # noqa: ANN201 - a Reference
 @pytest.mark.parametrize(("fixture", "case"), fixture_cases())
 def test_rule_fixture(fixture: dict, case: dict) -> None:
     rule = fixture["rule"]
-    sheet = sheet_of(case["lines"], tuple(case.get("omit", fixture.get("omit", ()))))
+    sheet = sheet_of(case["lines"], tuple(case.get("omit", fixture.get("omit", ()))),
+                     case.get("claims_as_sent", fixture.get("claims_as_sent", False)))
     result = scrub_sheet(sheet, reference_for(fixture), fixture.get("as_of", date(2026, 11, 22)))
     mine = [f for f in result.findings if f.rule == rule]
     described = [(f.row, f.status, f.severity, f.message) for f in mine]

@@ -190,7 +190,7 @@ class PayerProfile:
     source: str
     conversion_factor_track: str = "non_qp"
     noncovered_codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (why, source)
-    snf_consolidated_billing: bool = False  # therapy at a SNF (POS 31) is the SNF's to bill (COV005)
+    facility_bills_therapy: bool = False  # therapy at a SNF (POS 31) or a hospital is the facility's (COV005, COV006)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +365,7 @@ def build_payers(doc: Located, path: Path) -> tuple[PayerProfile, ...]:
             dict(r["severity_overrides"]), frozenset(r["disabled_rules"]), r["source"],
             r.get("conversion_factor_track", "non_qp"),
             {c["code"]: (c["why"], c["source"]) for c in r.get("noncovered_codes") or ()},
-            bool(r.get("snf_consolidated_billing", False)))
+            bool(r.get("facility_bills_therapy", False)))
 
     return tuple(_by_key(doc["rows"], "profile", path, profile).values())
 

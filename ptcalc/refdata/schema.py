@@ -146,9 +146,9 @@ ROWS: dict[str, dict[str, Field]] = {
         "code_replacements": _f("rows", row_schema="code_replacement"),
         # Codes with a paid PFS status that this payer does not cover from a therapist (a coverage decision)
         "noncovered_codes": _f("rows", row_schema="noncovered_code", **OPTIONAL),
-        # Therapy to a skilled nursing facility's resident is billed by the SNF alone (Traditional Medicare's
-        # consolidated billing): a practice's line at POS 31 is denied (COV005)
-        "snf_consolidated_billing": _f("bool", **OPTIONAL),
+        # Therapy to a facility's patient is billed by the facility alone (Traditional Medicare): a SNF resident in a
+        # Part A stay (consolidated billing, COV005), a hospital's outpatient or inpatient (PFS PCTC 7, COV006)
+        "facility_bills_therapy": _f("bool", **OPTIONAL),
         "ptp_overrides": _f("rows", row_schema="ptp_override"),
         "severity_overrides": _f("severity_map"),
         "disabled_rules": _f("list"),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 # Among the fields judged: a mark that the sheet's lines carry revenue codes, an institutional claim's (UB-04, 837I: a
 # hospital's, a SNF's), whose rules for place of service are not a practice's
 INSTITUTIONAL = "revenue codes: an institutional claim's lines"
+# ... and that they are an 837P's: the practice's professional claim as sent (a hospital bills its therapy on an 837I)
+PROFESSIONAL_CLAIM = "an 837P: the practice's professional claim as sent"
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,7 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
     # An export's column no line fills is judged as absent (unfilled.py); a claim's blank cells are its own
     unfilled = [] if sheet.claims_as_sent else columns_no_line_fills(lines, layout, ref.timed_codes)
     unsaid = [] if sheet.claims_as_sent else discipline_unsaid_for(lines, layout, ref, unfilled)
-    judged = judge_lines(lines, ref, columns_judged(layout, unfilled, unsaid), as_of, jobs)
+    judged = judge_lines(lines, ref, columns_judged(layout, unfilled, unsaid, sheet.claims_as_sent), as_of, jobs)
     timings = {"lines": built - started, "judge": perf_counter() - built}
     if judged.payer_copies:  # a claims export's charge listed for each payer: judged once, the others kept in place
         lines = [line for line in lines if line.row not in judged.payer_copies]

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..columns import INSTITUTIONAL
+from ..columns import INSTITUTIONAL, PROFESSIONAL_CLAIM
 from ..context import ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
@@ -154,7 +154,7 @@ class SnfConsolidatedBilling(Rule):
     source = ("SSA §1862(a)(18), §1888(e)(2)(A); CMS Pub. 100-04 ch.6 §10.1-10.3 (SNF consolidated billing); CMS "
               "Recovery Audit topic 0138, SNF consolidated billing for therapies; CMS Place of Service code set (31)")
     needs = ("patient_id", "dos", "cpt", "pos")
-    applies = staticmethod(lambda profile: profile.snf_consolidated_billing)
+    applies = staticmethod(lambda profile: profile.facility_bills_therapy)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         if INSTITUTIONAL in ctx.columns:
@@ -165,3 +165,39 @@ class SnfConsolidatedBilling(Rule):
             yield self.finding(ctx, line, "place of service 31: the patient is in a skilled nursing facility's "
                                "Part A stay, whose payment covers therapy; Medicare pays the SNF for it (consolidated "
                                "billing), not a practice's claim", field="pos", amount=ctx.allowed(line))
+
+
+# CMS Place of Service codes of a hospital's patients: an off-campus outpatient department (19), an inpatient (21), an
+# on-campus outpatient department (22), the emergency room (23)
+HOSPITAL_PATIENTS = {"19": "an outpatient of an off-campus hospital department", "21": "a hospital inpatient",
+                     "22": "an outpatient of an on-campus hospital department", "23": "in a hospital's emergency room"}
+NOT_FOR_A_THERAPIST_IN_A_HOSPITAL = "7"  # the PFS PC/TC indicator of the therapy codes
+
+
+class TherapistBilledHospitalPatient(Rule):
+    id = "COV006"
+    name = "therapist-billed-hospital-patient"
+    severity = "error"
+    condition = ("Traditional Medicare, on an 837P (the practice's own professional claim as sent): a PT or OT line "
+                 "of a code with PFS PC/TC indicator 7 at place of service 19, 21, 22 or 23 (a hospital's outpatient, "
+                 "inpatient or emergency patient), for which Medicare pays no independently practicing therapist: "
+                 "the hospital bills it. Not judged on a charge sheet, which may be a hospital's own export without "
+                 "its revenue codes")
+    fix = "Bill the hospital under your arrangement with it (it bills Medicare on its institutional claim)"
+    source = ("CMS PFS Relative Value File, PC/TC indicator 7: 'payment may not be made if the service is provided to "
+              "either a patient in a hospital outpatient department or to an inpatient of the hospital by an "
+              "independently practicing physical or occupational therapist' (RVU file documentation); CMS Place of "
+              "Service code set (19, 21, 22, 23)")
+    needs = ("patient_id", "dos", "cpt", "pos")
+    applies = staticmethod(lambda profile: profile.facility_bills_therapy)
+
+    def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        if PROFESSIONAL_CLAIM not in ctx.columns:
+            return
+        for line in self.lines(ctx, pos=HOSPITAL_PATIENTS.__contains__):
+            row = ctx.fee_row(line)
+            if row is None or row.pctc != NOT_FOR_A_THERAPIST_IN_A_HOSPITAL or line.discipline not in ("PT", "OT"):
+                continue
+            yield self.finding(ctx, line, f"place of service {line.pos}: the patient is {HOSPITAL_PATIENTS[line.pos]}; "
+                               f"Medicare pays no independently practicing {line.discipline} for {line.cpt} there "
+                               "(PC/TC indicator 7): the hospital bills it", field="pos", amount=ctx.allowed(line))
