@@ -2288,6 +2288,27 @@ def test_therapy_at_a_snf_in_a_part_a_stay_is_the_snfs_to_bill_not_a_practices(t
     assert not report["findings"]
 
 
+def test_an_epic_hospital_transaction_export_keys_patients_by_its_hospital_account(tmp_path: Path) -> None:
+    """Epic's hospital billing exports key a patient's visits by the hospital account (`HAR`, one patient's; a
+    recurring therapy series' visits share one) and give Epic's own procedure code beside the CPT/HCPCS: the sheet
+    was refused, "no patient_id". HAR keys the patients where no MRN is beside it; the CPT/HCPCS is the code."""
+    sheet = tmp_path / "transactions.csv"
+    text = ("HAR,{mrn}Service Date,Procedure Code,Procedure Description,CPT/HCPCS,Modifiers,Quantity,Revenue Code,"
+            "Primary Payor\n"
+            "5001,{m1}03/02/2026,PT1001,HC THER EX EA 15 MIN,97110,GP,2,0420,MEDICARE\n"
+            "5001,{m1}03/02/2026,PT1001,HC THER EX EA 15 MIN,97110,GP,2,0420,MEDICARE\n"
+            "5002,{m2}03/02/2026,PT1002,HC MANUAL THER EA 15 MIN,97140,,1,0420,MEDICARE\n")
+    sheet.write_text(text.format(mrn="", m1="", m2=""))
+    _, report = scrub_json(sheet)
+    assert (report["reading"]["fields"]["patient_id"], report["reading"]["fields"]["cpt"]) == ("HAR (A)",
+                                                                                              "CPT/HCPCS (E)")
+    assert {(f["row"], f["rule"]) for f in report["findings"] if f["status"] == "fail"} == {
+        (3, "DAT003"), (3, "UNT006"), (4, "MOD001")}
+    sheet.write_text(text.format(mrn="MRN,", m1="E77,", m2="E77,"))  # one patient, two accounts: the MRN keys
+    _, report = scrub_json(sheet)
+    assert report["reading"]["fields"]["patient_id"] == "MRN (B)" and "HAR (A)" in report["reading"]["columns_not_used"]
+
+
 def test_a_hospital_charge_export_reads_its_performing_providers_and_encounters(tmp_path: Path) -> None:
     # A hospital outpatient export (Epic-like): MRN, CSN, revenue codes, HCPCS, `Performing Provider` with the
     # credential in brackets. Before: `SMITH, ANN [PT]` was no credential (DAT008 on every line), CSN unused.

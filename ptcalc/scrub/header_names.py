@@ -16,8 +16,9 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], ...]] = {
                     # NextGen's `Person Nbr`; a skilled nursing facility's resident (Part B therapy there)
                     "person nbr", "person number", "person id", "resident id", "resident no", "resident number"),
                    # A bare `Chart` or `Chart #` (one header key): the chart number, beside a name column (`Patient
-                   # Name`); beside an account column, the account keys patients
-                   ("chart",),
+                   # Name`); beside an account column, the account keys patients. So does Epic's hospital account
+                   # (`HAR`: one patient's, a recurring therapy series' visits on one) where no MRN is beside it.
+                   ("chart", "har", "hospital account", "hospital account number", "hosp acct", "har number"),
                    # not a bare `Resident`: a teaching hospital's export may name the resident physician so
                    ("patient name", "pt name", "name", "client name", "resident name")),
     "dos": (("dos", "dos from", "from date", "from dos", "svc date", "service from", "date of svc", "visit date",
