@@ -2307,6 +2307,11 @@ def test_an_epic_hospital_transaction_export_keys_patients_by_its_hospital_accou
     sheet.write_text(text.format(mrn="MRN,", m1="E77,", m2="E77,"))  # one patient, two accounts: the MRN keys
     _, report = scrub_json(sheet)
     assert report["reading"]["fields"]["patient_id"] == "MRN (B)" and "HAR (A)" in report["reading"]["columns_not_used"]
+    # Without a patient column the refusal names what the header lacks, not what data cells (`15 MIN`) look like
+    sheet.write_text(text.format(mrn="", m1="", m2="").replace("HAR,", "Visit Seq,", 1))
+    refused = run_cli("scrub", str(sheet), "--format", "json", "--as-of", AS_OF)
+    assert refused.returncode == 2 and "but no patient_id (patient_id may be headed" in refused.stderr
+    assert "HC THER EX" not in refused.stderr
 
 
 def test_a_hospital_charge_export_reads_its_performing_providers_and_encounters(tmp_path: Path) -> None:

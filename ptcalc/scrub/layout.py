@@ -212,6 +212,7 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
     mapping = mapping or {}
     seen: list[str] = []
     partial: set[str] = set()
+    most_named = 0  # the most fields a row has named
     per_visit: list[str] = []  # columns that could each be the code
     per_code: list[str] = []  # columns headed by a code each (a grid)
     for index, row in enumerate(rows[:scan]):
@@ -277,7 +278,8 @@ def locate(rows: list[list[object]], source: str, mapping: dict[str, str] | None
                                birth_date_column=born, patient_by_account=by_account,
                                code_by_cells=code_by_cells is not None, payer_columns=payer_columns,
                                payer_type_keys=keyed is not None)
-        if columns:
+        if columns and len(columns) >= most_named:  # not a data row below a header naming more (a cell `15 MIN`)
+            most_named = len(columns)
             partial.update(name for name in REQUIRED if name not in columns)
             seen.append(_what_row_has(index, header, columns))
             if "cpt" in unclear and not per_visit:
