@@ -160,7 +160,7 @@ class SnfConsolidatedBilling(Rule):
         if INSTITUTIONAL in ctx.columns:
             return
         for line in self.lines(ctx, pos=lambda pos: pos == SNF_PART_A_STAY):
-            if _PART_A_ONLY.search(line.payer):
+            if line.payer and _PART_A_ONLY.search(line.payer):
                 continue
             yield self.finding(ctx, line, "place of service 31: the patient is in a skilled nursing facility's "
                                "Part A stay, whose payment covers therapy; Medicare pays the SNF for it (consolidated "
