@@ -229,6 +229,26 @@ def test_a_practices_837p_for_a_hospital_or_snf_patient_is_the_facilitys_to_bill
         ("H1", "COV006"), ("S1", "COV005")}
 
 
+def test_a_snf_residents_line_denied_co_109_is_caught_by_its_rule(tmp_path: Path) -> None:
+    """Medicare denies a practice's therapy to a SNF resident CO-109, "send the claim to the correct payer" (Palmetto
+    GBA, consolidated billing denials): the backtest counts it caught by the rule that expects it (COV005), and
+    the office line beside it clean."""
+    from ptcalc.claims.write835 import write_835
+
+    line = {"dos": "2026-03-02", "cpt": "97110", "modifiers": "GP", "units": 2, "minutes": 30, "charge": 110,
+            "payer_type": "medicare", "provider_type": "PT"}
+    lines = [{**line, "patient_id": "S1", "claim_id": "S1", "pos": "31"},
+             {**line, "patient_id": "O1", "claim_id": "O1", "pos": "11"}]
+    (tmp_path / "claims.837").write_text(write_837(lines))
+    (tmp_path / "remits.835").write_text(write_835(lines, {("S1", 1): ("CO", "109")}))
+    out = tmp_path / "backtest.json"
+    result = run_cli("backtest", str(tmp_path / "claims.837"), str(tmp_path / "remits.835"), "-o", str(out),
+                     "--as-of", AS_OF)
+    report = json.loads(out.read_text())
+    assert result.returncode == 0 and (report["totals"]["caught"]["lines"], report["totals"]["clean"]["lines"]) == (1, 1)
+    assert report["by_reason"]["109"]["caught_by_expected_rule"] == 1
+
+
 def test_a_quantity_in_minutes_sv103_mj_is_refused_naming_the_minutes(tmp_path: Path) -> None:
     """SV103 `MJ`: SV104 is minutes, a basis payers take for anesthesia alone. Read as units, 38 minutes were "38 is
     more than 32 on one line" and 2 minutes passed as 2 units; a line billed in units (UN) beside them is clean."""
