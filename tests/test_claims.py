@@ -245,7 +245,8 @@ def test_a_snf_residents_line_denied_co_109_is_caught_by_its_rule(tmp_path: Path
     result = run_cli("backtest", str(tmp_path / "claims.837"), str(tmp_path / "remits.835"), "-o", str(out),
                      "--as-of", AS_OF)
     report = json.loads(out.read_text())
-    assert result.returncode == 0 and (report["totals"]["caught"]["lines"], report["totals"]["clean"]["lines"]) == (1, 1)
+    assert result.returncode == 0
+    assert (report["totals"]["caught"]["lines"], report["totals"]["clean"]["lines"]) == (1, 1)
     assert report["by_reason"]["109"]["caught_by_expected_rule"] == 1
 
 
