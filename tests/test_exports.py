@@ -292,6 +292,16 @@ def test_a_dual_eligible_class_without_a_payer_it_knows_is_traditional_medicare_
                                     "plan (D-SNP) is Medicare Advantage")
     assert "its payer 'Zeta Trust' is not one ptcalc knows" in found[(3, "DAT008")]
     assert found[(4, "DAT008")].endswith("judged by its payer 'Humana Gold Plus D-SNP' as medicare advantage")
+    # An insurer's or a Medicaid plan's name beside `Dual` is its D-SNP (Medicaid pays last): Medicare Advantage,
+    # not the commercial or Medicaid rules its name alone would give
+    sheet.write_text("Acct,DOS,CPT,Mod,Units,Minutes,Financial Class,Insurance\n"
+                     "D1,03/02/2026,97110,GP,1,15,Dual,Aetna\nD2,03/02/2026,97110,GP,1,15,Dual,Molina Healthcare\n")
+    _, report = scrub_json(sheet)
+    assert [f["message"] for f in report["findings"]] == [
+        "payer type: 'Dual' (a dual eligible: Medicare pays first, Medicaid last) with 'Aetna': judged as its "
+        "Medicare Advantage plan for dual eligibles (a D-SNP)",
+        "payer type: 'Dual' (a dual eligible: Medicare pays first, Medicaid last) with 'Molina Healthcare': judged as "
+        "its Medicare Advantage plan for dual eligibles (a D-SNP)"]
 
 
 @pytest.mark.parametrize(("financial_class", "payer_type"), [

@@ -675,7 +675,8 @@ def _classes_that_say_no_payer_type(cells: dict[str, list[Any]], kinds: list[Any
     """A payer-type cell that is blank or names no payer type (`Other`, `Government`, `Military`): the line's
     payer name says what it is, as on a sheet without the column (before: a blank beside `Aetna` was
     Traditional Medicare, unsaid, and `Other` a DAT002 beside `Aetna`). A class ptcalc cannot read beside no
-    payer name it knows stays the line's DAT002, but for a dual eligible's `Dual`: Traditional Medicare, said."""
+    payer name it knows stays the line's DAT002, but for a dual eligible's `Dual`: Traditional Medicare, said (an
+    insurer's or a Medicaid plan's name beside it: its Medicare Advantage plan for dual eligibles, a D-SNP)."""
     unread = {kind for kind, value in read.items()
               if not (isinstance(value, str) and header_key(value) in PAYER_TYPES)}
     if not unread:
@@ -693,6 +694,11 @@ def _classes_that_say_no_payer_type(cells: dict[str, list[Any]], kinds: list[Any
             assume(i, f"payer type: {str(kind).strip()!r} (a dual eligible: Medicare pays first, Medicaid last) "
                       f"judged as Traditional Medicare; {payer}, and a dual eligible special needs plan (D-SNP) is "
                       "Medicare Advantage")
+            continue
+        if header_key(kind) in _DUAL_ELIGIBLE_CLASSES and known[name] in ("commercial", "medicaid"):
+            types[i] = "medicare_advantage"  # a dual eligible's plan from an insurer or a Medicaid plan is its D-SNP
+            assume(i, f"payer type: {str(kind).strip()!r} (a dual eligible: Medicare pays first, Medicaid last) with "
+                      f"{str(name).strip()!r}: judged as its Medicare Advantage plan for dual eligibles (a D-SNP)")
             continue
         if not filled(name):
             continue  # no name: a blank cell takes the default, as ever; `Other` is the line's DAT002
