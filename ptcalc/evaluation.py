@@ -15,8 +15,10 @@ from .values import describe, is_blank, parse_count
 
 TIERS = ("low", "moderate", "high")
 PT_EVALUATION_CODES = {"low": "97161", "moderate": "97162", "high": "97163"}
-PRESENTATIONS = {"stable": "low", "evolving": "moderate", "unstable": "high",
-                 "low": "low", "moderate": "moderate", "high": "high"}
+# A tier's word, and as EMR drop-downs abbreviate it (`Low / Mod / High`, `Medium`)
+ABBREVIATIONS = {"mod": "moderate", "medium": "moderate", "med": "moderate"}
+TIER_WORDS = {**{tier: tier for tier in TIERS}, **ABBREVIATIONS}
+PRESENTATIONS = {"stable": "low", "evolving": "moderate", "unstable": "high", **TIER_WORDS}
 
 
 @dataclass(frozen=True)
@@ -48,18 +50,22 @@ PRESENTATION_PHRASES = (("unstable", "high"), ("unpredictable", "high"), ("evolv
 _RANGE = re.compile(r"^(\d+)\s*(?:-|–|to)\s*(\d+)$")
 _NEGATION = frozenset({"not", "no", "non", "never"})
 _OR_MORE = re.compile(r"^(\d+)\s*(?:\+|or more|and more|or greater)$")
+_WORD_BREAKS = re.compile(r"[\s/,;&-]+")
 
 
 def _tier_word(value: Any, field: str, words: dict[str, str], phrases: tuple[tuple[str, str], ...] = ()) -> str:
     """A tier from its word (`Low`, `moderate complexity`) or, for the presentation, the descriptor's
     phrase (`evolving clinical presentation with changing characteristics`)."""
-    text = " ".join(str(value).lower().split()).removesuffix(" complexity") if isinstance(value, str) else None
+    # Words apart however a note joins them: `unstable/unpredictable`, `moderate-complexity`
+    text = " ".join(_WORD_BREAKS.split(str(value).lower())).strip().removesuffix(" complexity") \
+        if isinstance(value, str) else None
     if text in words:
         return words[text]
-    said = set(text.replace(",", " ").split()) if text else set()
+    said = set(text.split()) if text else set()
     found = None if said & _NEGATION else next((tier for phrase, tier in phrases if phrase in said), None)
     if found is None:
-        raise PtcalcInputError(f"{field}: {describe(value)} is not one of {', '.join(words)}")
+        raise PtcalcInputError(f"{field}: {describe(value)} is not one of "
+                               f"{', '.join(word for word in words if word not in ABBREVIATIONS)}")
     return found
 
 
@@ -88,6 +94,6 @@ def evaluation_tier(comorbidities: Any, exam_elements: Any, presentation: Any,
         "presentation": _tier_word(presentation, "presentation", PRESENTATIONS, PRESENTATION_PHRASES),
     }
     if not is_blank(decision):
-        components["decision making"] = _tier_word(decision, "decision", {t: t for t in TIERS})
+        components["decision making"] = _tier_word(decision, "decision", TIER_WORDS)
     tier = min(components.values(), key=TIERS.index)
     return EvaluationTier(PT_EVALUATION_CODES[tier], tier, components)

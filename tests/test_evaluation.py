@@ -47,6 +47,9 @@ def test_bad_input(args, message) -> None:
     (("3 or more", "4+", "unstable and unpredictable characteristics", "High complexity"), "97163"),
     (("3+", "4 or more", "Stable and/or uncomplicated characteristics"), "97161"),
     (("1 to 2", "3", "evolving", "moderate complexity"), "97162"),
+    # joined by a slash or a hyphen, and the drop-downs' abbreviations (were refused)
+    ((3, 4, "unstable/unpredictable"), "97163"), ((3, 4, "Unstable", "Moderate-Complexity"), "97162"),
+    ((2, 3, "Mod"), "97162"), ((3, 4, "unstable", "Medium"), "97162"), ((3, 4, "High", "MOD"), "97162"),
 ])
 def test_counts_and_presentations_as_the_note_writes_them(args, code) -> None:
     assert evaluation_tier(*args).code == code
@@ -56,7 +59,8 @@ def test_counts_and_presentations_as_the_note_writes_them(args, code) -> None:
     (("0-2", 3, "stable"), "comorbidities: '0-2' spans more than one tier"),     # 0 is low, 1-2 moderate
     ((1, "3-5", "evolving"), "exam_elements: '3-5' spans more than one tier"),
     ((1, 3, "not stable"), "presentation: 'not stable' is not one of"),          # never read past a negation
-    ((1, 3, "wobbly"), "presentation: 'wobbly' is not one of"),
+    ((1, 3, "wobbly"), "presentation: 'wobbly' is not one of stable, evolving, unstable, low, moderate, high$"),
+    ((1, 3, "non-stable"), "presentation: 'non-stable' is not one of"),
 ])
 def test_a_range_across_tiers_or_a_negated_presentation_is_refused(args, message) -> None:
     with pytest.raises(PtcalcInputError, match=message):
