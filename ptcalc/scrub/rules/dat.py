@@ -5,9 +5,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from ...refdata import Reference
 from ..context import KX_BUCKETS, ScrubContext
 from ..findings import Finding
-from ...refdata import Reference
 from ..lines import ChargeLine
 from .base import Rule
 
@@ -149,6 +149,8 @@ class UnknownCode(Rule):
         for line in ctx.lines:
             if line.cpt is None or line.cpt in ctx.ref.codes or line.cpt in quality:
                 continue
+            if self_pay_own_code(line, ctx.ref):
+                continue
             if _DMEPOS_CODE.fullmatch(line.cpt):
                 yield self.finding(ctx, line, f"{line.cpt} is a supply, equipment, orthotic or prosthetic code "
                                    "(DMEPOS), which the physician fee schedule does not price: not judged",
@@ -156,8 +158,6 @@ class UnknownCode(Rule):
                                    fix="Check the line goes to the payer that pays it: for Medicare, most DMEPOS "
                                        "is billed to the DME MAC under the clinic's DMEPOS supplier number, not on "
                                        "the therapy claim to the A/B MAC (CMS's DMEPOS jurisdiction list says which)")
-                continue
-            if self_pay_own_code(line, ctx.ref):
                 continue
             guess = _lookalike(line.cpt, ctx.ref)
             hint = f" (did you mean {guess}?)" if guess else ""
