@@ -29,6 +29,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")  # thousands grouped: `1,234.50`, `12,000`
 _QUANTITY = re.compile(r"^\s*(?:[x*]\s*\d{1,2}|\(\s*[x*]?\s*\d{1,2}\s*\))\s*$", re.I)  # `97110 x2`, `97110 (2)`
 _MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
+_LIST_SEPARATORS = re.compile(r"[,;|]")  # between a list's items (`GP - Physical Therapy, KX`), each described apart
 _VOWELS = frozenset("AEIOU")
 _GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each
 _NO_MODIFIER = frozenset({"NONE", "N/A", "NULL"})
@@ -392,8 +393,10 @@ def parse_modifiers(value: Any, known: frozenset[str] = frozenset()) -> tuple[st
     """Modifiers from 'GP 59', 'GP,59', 'gp-59', 'GP59' (glued: two characters each), '[GP][59]' or a list
     of them; order kept, blanks dropped; 'None' and 'N/A' are no modifier. With the `known` modifiers, a
     word of four or more letters with a vowel that is not all known pairs is a description's word
-    (`GP - Physical Therapy` is GP; `GOCO` is GO and CO; `GPZZ` is still GP and ZZ), and so is a discipline
-    beside a known modifier (`GN - SLP` is GN)."""
+    (`GP - Physical Therapy` is GP; `GOCO` is GO and CO; `GPZZ` is still GP and ZZ), and so is every word after it
+    up to the next known modifier or the item's end (`KX - Requirements specified in the medical policy have been
+    met` is KX; `GP - Physical Therapy, KZ` is GP and KZ), and a
+    discipline beside a known modifier (`GN - SLP` is GN)."""
     if is_blank(value):
         return ()
     if isinstance(value, (list, tuple)):
@@ -404,15 +407,21 @@ def parse_modifiers(value: Any, known: frozenset[str] = frozenset()) -> tuple[st
     if text in _NO_MODIFIER:
         return ()
     found: list[str] = []
-    for part in _MODIFIER_SPLIT.split(text):
-        pairs = [part[i:i + 2] for i in range(0, len(part), 2)] if _GLUED_PAIRS.match(part) else None
-        if known and len(part) >= 4 and part.isalpha() and not (pairs and known.issuperset(pairs)) \
-                and not _VOWELS.isdisjoint(part):
-            continue  # a description's word
-        if pairs:
-            found.extend(pairs)
-        elif part:
-            found.append(part)
+    for item in _LIST_SEPARATORS.split(text):
+        describing = False  # within an item's description: its short words (`in`, `met`, `non-`) are no modifiers
+        for part in _MODIFIER_SPLIT.split(item):
+            pairs = [part[i:i + 2] for i in range(0, len(part), 2)] if _GLUED_PAIRS.match(part) else None
+            if known and len(part) >= 4 and part.isalpha() and not (pairs and known.issuperset(pairs)) \
+                    and not _VOWELS.isdisjoint(part):
+                describing = True
+                continue  # a description's word
+            if describing and part not in known:
+                continue
+            describing = False
+            if pairs:
+                found.extend(pairs)
+            elif part:
+                found.append(part)
     if known and not known.isdisjoint(found) and not _DISCIPLINE_WORDS.isdisjoint(found):
         found = [m for m in found if m not in _DISCIPLINE_WORDS or m in known]
     return tuple(found)

@@ -781,7 +781,11 @@ def test_time_cells_in_the_minutes_column_are_minutes_and_stay_durations_in_the_
     # The discipline named beside its modifier (before: PT and SLP were unknown modifiers, MOD008); alone, a cell's
     # `PT` stays (MOD008 names it, MOD001 asks for GP)
     ("GP (PT) 59", ("GP", "59")), ("GN - SLP", ("GN",)), ("GP - PT Plan, KX - Exceeds Threshold", ("GP", "KX")),
-    ("PT", ("PT",))])
+    ("PT", ("PT",)),
+    # A description's short words are no modifiers (before: IN, THE, MET and NON, each a MOD008); after the
+    # description's item ends, an unknown modifier is named again
+    ("KX - Requirements specified in the medical policy have been met", ("KX",)),
+    ("XU - Unusual non-overlapping service", ("XU",)), ("GP - Physical Therapy, KZ", ("GP", "KZ"))])
 def test_modifiers_as_exports_write_them(cell: str, modifiers: tuple[str, ...]) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.values import parse_modifiers
