@@ -404,7 +404,7 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Total Timed Minutes", "visit_timed_minutes"), ("Visit Total Timed Mins", "visit_timed_minutes"),
     ("Total Treatment Time", None), ("Total Treatment Minutes", None), ("Total Untimed Minutes", None),
     ("Service Start Date", "dos"), ("Svc Begin Dt", "dos"), ("Service End Date", None),
-    ("Plan of Care Start Date", None), ("Episode Service Start Date", None),
+    ("Plan of Care Start Date", "poc_start"), ("Episode Service Start Date", None),
     ("Rev Code", "revenue_code"), ("Revenue Cd", "revenue_code"), ("UB Rev", "revenue_code"),
     ("Revenue Code Description", None), ("Rev Code Amount", None),
     # a claim's later payers are not the line's payer: the secondary or "other" insurance is its second payer
@@ -420,6 +420,15 @@ def test_headers_no_synonym_names_are_read_by_their_words(tmp_path: Path) -> Non
     ("Plan Start", None), ("Plan End", None), ("Plan Thru", None), ("Plan Expires", None), ("Health Plan", "payer"),
     # Rethink's and CentralReach's billing exports name the payer its funder
     ("Funder", "payer"), ("Funder Name", "payer"), ("Funder Type", "payer_type"), ("Funder ID", None),
+    # a procedure code's modifiers are its modifiers, not a second code column (HL7's `Procedure Code Modifier`)
+    ("Procedure Code Modifiers", "modifiers"), ("Proc Code Mods", "modifiers"), ("Billed Payer", "payer"),
+    # a plan of care's period and signature as EMRs word them; not a plan before it, its status or its type
+    ("POC Expiration Date", "poc_end"), ("Certification Period End", "poc_end"), ("Cert Through Date", "poc_end"),
+    ("Plan of Care Expiration", "poc_end"), ("Certified Until", "poc_end"), ("Certification Period Start", "poc_start"),
+    ("Care Plan Start", "poc_start"), ("MD Signature Date", "poc_certified"), ("Cert Signed On", "poc_certified"),
+    ("POC Start/End", None), ("Last Cert End", None), ("Physician Signature", None), ("POC Signed By", None),
+    ("Cert Status", None), ("Plan of Care Type", None), ("Case End Date", None), ("Episode End", None),
+    ("Auth Expiration", None), ("Certification Number", None),
 ])
 def test_header_words_name_a_field_or_nothing(header: str, field: str | None) -> None:
     from ptcalc.scrub.header_words import fields_by_words
@@ -2889,3 +2898,16 @@ def test_an_unheaded_column_beside_the_modifiers_that_holds_no_modifiers_is_not_
     result = scrub_file(path, as_of=date(2026, 11, 22))
     assert [line.modifiers for line in result.lines] == [("GP",), ("GP",)]
     assert result.reading["fields"]["modifiers"] == "Modifiers (D)" and not result.findings
+
+
+def test_an_export_wording_modifiers_and_the_plan_of_care_its_own_way_is_read(tmp_path: Path) -> None:
+    """`Procedure Code Modifiers` beside `Procedure Code` (read as neither before: MOD001 on every line of a correct
+    Medicare bill) and `POC Expiration Date` (unread: a visit after the plan's end went unseen)."""
+    found = rows_and_rules(tmp_path / "charges.csv",
+                           "Claim ID,Patient ID,Service Date,Procedure Code,Procedure Code Modifiers,Units,Minutes,"
+                           "Primary Payer,Primary Payer Category,Rendering Provider,POC Expiration Date\n"
+                           '1001,P100,11/02/2026,97161,GP,1,30,Medicare Part B,Medicare,"Smith, Ann PT",01/30/2027\n'
+                           '1001,P100,11/02/2026,97110,"GP,KX",2,30,Medicare Part B,Medicare,"Smith, Ann PT",01/30/2027\n'
+                           '1002,P101,11/03/2026,97110,,1,15,Medicare Part B,Medicare,"Smith, Ann PT",01/30/2027\n'
+                           '1003,P102,11/10/2026,97110,GP,1,15,Medicare Part B,Medicare,"Smith, Ann PT",11/05/2026\n')
+    assert {(row, rule) for row, rule in found if rule[:3] in ("MOD", "POC")} == {(4, "MOD001"), (5, "POC002")}

@@ -35,6 +35,10 @@ _NOT_THE_DAY = "birth dob post posted posting entry entered created paid payment
                "auth authorization start admit discharge"
 _NOT_LINE_MINUTES = "pta ota cota assistant asst untimed start end total visit travel wait session scheduled " \
                     "appointment appt group in out stamp"
+_POC = "poc cert certification certified recert recertification"
+_PLAN_ENDS = "end thru through to until exp expiration expires expiry"
+_NOT_THE_PLAN_DAY = "auth authorization sent faxed due request requested signed signature received by status type " \
+                    "id number no num name last prior previous"  # not `Last Cert End`: maybe the plan before
 
 WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "patient_id": (
@@ -56,7 +60,7 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("cpt hcpcs", unless="description desc modifier modifiers mod units unit charge amount amt fee price "
                                   "name group category id key"),  # `cpt_code_id`: a row of the export's code table
         _rule("procedure proc service svc charge chg billing", "code cd",
-              unless="description desc modifier mod dx diagnosis icd revenue rev place pos type id key"),
+              unless="description desc modifier modifiers mod mods dx diagnosis icd revenue rev place pos type id key"),
     ),
     "units": (
         _rule("units unit qty quantity", unless="price charge charges amount amt fee cost minutes min mins time "
@@ -74,7 +78,7 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
         _rule("financial fin", "class classification category type group",
               unless=_LATER_PAYERS + " id code number no num"),
         _rule("payer payor insurance ins plan coverage carrier funder", "type class category classification",
-              unless=_LATER_PAYERS + " id code number no num"),
+              unless=_LATER_PAYERS + " id code number no num care"),  # not `Plan of Care Type`
     ),
     "payer": (
         # `Funder`: the payer as Rethink's and CentralReach's billing exports name it
@@ -104,9 +108,23 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     "charge": (
         _rule("charge charges chg billed amount amt fee fees",
               unless="code cd date unit units qty per description desc type id number no entered by status "
-                     "insurance patient pt min mins minute minutes time "
+                     "insurance ins payer payor carrier patient pt min mins minute minutes time "
                      # a patient's dollars toward the KX threshold (`KX Amount Used`, `Prior Therapy Amount`)
                      "prior ytd threshold kx cap toward used " + _MONEY),
+    ),
+    # The plan of care's certification period and signature, as EMRs word them (`POC Expiration Date`,
+    # `Certification Period End`, `Care Plan Start`); never an authorization's, and never a day it was sent or due.
+    "poc_start": (
+        _rule(_POC, "start begin from effective", unless=_NOT_THE_PLAN_DAY + " " + _PLAN_ENDS),
+        _rule("plan", "care", "start begin from effective", unless=_NOT_THE_PLAN_DAY + " " + _PLAN_ENDS),
+    ),
+    "poc_end": (
+        _rule(_POC, _PLAN_ENDS, unless=_NOT_THE_PLAN_DAY + " start begin from effective"),
+        _rule("plan", "care", _PLAN_ENDS, unless=_NOT_THE_PLAN_DAY + " start begin from effective"),
+    ),
+    "poc_certified": (  # a day only: a bare `Physician Signature` may be a Y/N mark
+        _rule(_POC + " plan physician md doctor", "signed signature", "date dt on",
+              unless="sent faxed due request requested by name status auth authorization"),
     ),
     "claim_id": (
         _rule("claim invoice encounter ticket", "id no num number identifier key",
@@ -115,7 +133,7 @@ WORD_RULES: dict[str, tuple[Rule, ...]] = {
     # Not charge-line fields: a voided or deleted charge in an export is not a claim line.
     "charge_status": (
         _rule("status", unless="patient eligibility auth authorization case employment marital student account "
-                               "referral"),
+                               "referral cert certification poc plan care"),
     ),
     "void_flag": (
         _rule("void voided deleted reversed", unless="date by reason user"),
