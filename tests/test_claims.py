@@ -558,6 +558,22 @@ def test_a_rendering_taxonomy_of_no_therapist_is_named(tmp_path: Path) -> None:
     assert "a chiropractor" in next(f["message"] for f in document["findings"] if f["rule"] == "PRV003")
 
 
+def test_a_physicians_or_nurse_practitioners_taxonomy_is_no_therapist_and_no_one_who_furnishes_no_therapy(
+        tmp_path: Path) -> None:
+    """A physician's (207X…) or NP's (363L…) claim: its therapeutic exercise carries GP like a PT's, its wound care
+    (a sometimes-therapy code) is processed without one; before, judged as a PT's (MOD001 on the wound care)."""
+    base = {"dos": "2026-03-02", "units": 1, "charge": 90, "payer_type": "medicare", "provider_type": "PT"}
+    lines = [{**base, "patient_id": "W1", "cpt": "97597", "modifiers": ""},
+             {**base, "patient_id": "W2", "cpt": "97110", "modifiers": "GP", "minutes": 15},
+             {**base, "patient_id": "W3", "cpt": "97110", "modifiers": "", "minutes": 15}]
+    for taxonomy in ("207X00000X", "363LF0000X"):
+        claims = tmp_path / f"{taxonomy}.837"
+        claims.write_text(write_837(lines).replace("PRV*PE*PXC*225100000X", f"PRV*PE*PXC*{taxonomy}"))
+        document = json.loads(run_cli("scrub", str(claims), "--format", "json", "--as-of", AS_OF).stdout)
+        found = {(f["row"], f["rule"]) for f in document["findings"] if f["status"] == "fail"}
+        assert found == {(4, "MOD001")}                   # the exercise without GP; no PRV003, no DAT008
+
+
 def _family_plan(text: str, children: dict[str, tuple[str, str]]) -> str:
     """write_837's claims sent as a family plan's: the subscriber (2000B, the plan's member id), then the child
     treated (2000C: a name and no id of its own, as X12 5010 sends a dependent), by claim id."""

@@ -15,7 +15,8 @@ so the same rules, reports and exit codes apply:
   and CLM05-1 is the type of bill, not a place of service;
 - rendering provider: 2420A at the line, else 2310B, else the billing provider (2000A PRV); its
   taxonomy decides the provider type (2251* PT, 2252* PTA, 225X* OT, 224Z* OTA, 235Z* SLP; an athletic
-  trainer's 2255A2300X, a massage therapist's 225700000X or a chiropractor's 111N* is no therapist: PRV003);
+  trainer's 2255A2300X, a massage therapist's 225700000X or a chiropractor's 111N* is no therapist: PRV003; a
+  physician's 20*, a nurse practitioner's 363L* or a physician assistant's 363A* furnishes therapy under a plan);
 - payer: 2010BB NM103, and the claim filing indicator SBR09 decides the payer type (MB medicare,
   16 medicare_advantage, MC medicaid, WC workers_comp, CI/BL/HM commercial, …: `FILING_TYPES`);
 - the second payer of a claim sent to the primary (2000B SBR01 P): the other subscriber's payer (loop 2320 whose
@@ -64,7 +65,11 @@ FILING_TYPES = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", 
                 "LM": "commercial", "ZZ": "self_pay"}
 TAXONOMY_TYPES = (("2251", "PT"), ("2252", "PTA"), ("225X", "OT"), ("224Z", "OTA"), ("235Z", "SLP"),
                   # no therapists: the scrub reads them as it reads the credential (PRV003)
-                  ("2255A2300X", "ATC"), ("225700000X", "LMT"), ("111N", "DC"))
+                  ("2255A2300X", "ATC"), ("225700000X", "LMT"), ("111N", "DC"),
+                  # physicians (allopathic and osteopathic 20…, podiatric 213E…) and nonphysician practitioners
+                  # (nurse practitioners 363L…, physician assistants 363A…, clinical nurse specialists 364S…), who
+                  # furnish therapy under a plan or incident to a physician's service
+                  ("20", "MD"), ("213E", "DPM"), ("363L", "NP"), ("363A", "PA"), ("364S", "CNS"))
 _NOTE_MINUTES = re.compile(r"\bMIN(?:UTES)?\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 _NOTE_ASSISTANT = re.compile(r"\b(?:PTA|OTA|ASSISTANT)\s*[=:]\s*(\d+(?:\.\d+)?)", re.I)
 

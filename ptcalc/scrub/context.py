@@ -19,19 +19,22 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import PtcalcInputError
-from ..fees import ASSISTANT_MODIFIERS, PRICED_STATUSES, FeeLine, PricingBasis, VisitPricer, pricer_for
+from ..fees import (ASSISTANT_MODIFIERS, PRICED_STATUSES, THERAPY_MPPR, FeeLine, PricingBasis, VisitPricer,
+                    pricer_for)
 from ..kx import KxStatus, status_for_total
 from ..refdata import Reference
 from ..periods import by_year
 from ..refdata.model import CodeInfo, FeeRow, PayerProfile
 from ..units import split_timed_units, units_for_minutes
 from .lines import ASSISTANTS, PROVIDER_TYPES, ChargeLine
-from .names import payer_type_of
+from .names import CLINICIANS, MODIFIER_DISCIPLINES, payer_type_of
 from .payer_copies import payer_copy_of
 
 if TYPE_CHECKING:
     from .findings import Finding
     from .rules.base import Rule
+
+THERAPY_MODIFIERS = frozenset(MODIFIER_DISCIPLINES)  # GP, GO, GN
 
 KX_BUCKETS = {"PT": "PT/SLP", "SLP": "PT/SLP", "OT": "OT"}
 
@@ -347,6 +350,16 @@ class ScrubContext:
         """The line's code in the fee schedule of its date of service (or the newest before it)."""
         return self.fee_rows(line.dos.year).get(line.cpt)
 
+    def outside_therapy(self, line: ChargeLine) -> bool:
+        """A physician's or NPP's line of a "sometimes therapy" code without GP, GO or GN: a service of theirs
+        outside a therapy plan, which Medicare processes without a therapy modifier (MOD001 lets it go) and counts
+        toward no KX threshold. A "sometimes therapy" code is one without the therapy MPPR (indicator 5), which
+        the fee schedule gives the "always therapy" codes (facts §3.3)."""
+        if line.rendered_by not in CLINICIANS or not THERAPY_MODIFIERS.isdisjoint(line.modifiers):
+            return False
+        row = self.fee_row(line)
+        return row is not None and row.mult_proc != THERAPY_MPPR
+
     def fee_rows(self, year: int) -> dict[str, FeeRow]:
         """The fee schedule in force in a year, by code (empty before the first the reference data has)."""
         if year not in self._schedule_rows:
@@ -569,7 +582,8 @@ class ScrubContext:
             bucket = KX_BUCKETS.get(visit.discipline)
             if bucket:
                 accruals[(visit.patient_id, visit.dos.year, bucket)].extend(
-                    [l for l in visit.lines if l.profile is not None and l.profile.kx_applies])
+                    [l for l in visit.lines if l.profile is not None and l.profile.kx_applies
+                     and (l.rendered_by is None or not self.outside_therapy(l))])
         points: dict[int, KxPoint] = {}
         attention: list[ChargeLine] = []
         allowed, problems = self._prices[0], self._prices[2]

@@ -38,8 +38,9 @@ from .header_shapes import (SAMPLE_ROWS, WEBPT_INSURANCE_TYPES, dates_headed_fro
                             told_apart_by_values, two_row_header, values_beside_headers, visit_length_column)
 from .header_words import fields_by_words
 from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
-from .names import (ASSISTANT_OF, MODIFIER_DISCIPLINES, discipline_of_revenue_code, looks_like_a_health_plan,
-                    not_a_therapist, payer_class, payer_type_of, provider_type_cell, provider_type_of, role_cell)
+from .names import (ASSISTANT_OF, CLINICIANS, MODIFIER_DISCIPLINES, clinician_cell, clinician_named,
+                    discipline_of_revenue_code, looks_like_a_health_plan, not_a_therapist, payer_class, payer_type_of,
+                    provider_type_cell, provider_type_of, role_cell)
 from .rows import names_a_patient, names_a_provider, not_claim_lines
 from .visit_rows import code_heading
 
@@ -479,7 +480,8 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
         kinds = column(layout.columns["provider_type"])
         read = {value: value if not isinstance(value, str) or value.strip().upper() in PROVIDER_TYPES
                 else provider_type_cell(value, ref) or value for value in set(kinds)}
-        staff = {value: who for value in read if read[value] == value and (who := not_a_therapist(value, None, ref))}
+        staff = {value: who for value in read if read[value] == value
+                 and (who := not_a_therapist(value, None, ref) or clinician_cell(value))}
         roles = {value: role for value in read if read[value] == value and (role := role_cell(value)) is not None}
         blanks = {value for value in read if not filled(value)} | staff.keys() | roles.keys()  # the line says
         blank = [i for i, value in enumerate(kinds) if value in blanks] if blanks else []
@@ -488,7 +490,7 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
             cells["provider_type"] = [read[value] for value in kinds]
             for i in blank:
                 cells["provider_type"][i] = said(i)[0]
-                if kinds[i] in staff:
+                if kinds[i] in staff and staff[kinds[i]] not in CLINICIANS:  # a clinician's line: its plan says
                     assume(i, _judged_as(str(kinds[i]).strip(), f"is {staff[kinds[i]]} (no therapist)", *said(i)))
                 elif roles.get(kinds[i]):  # `Assistant` beside GP: a PTA (an SLP assistant bills nothing)
                     discipline = said(i)[0] or "PT"
@@ -603,14 +605,15 @@ def _provider_types(layout: SheetLayout, column: Callable[[int | None], list[Any
     named = "provider_name" in layout.extra or "provider_npi" in layout.extra
     pairs = set(zip(names, npis)) if named else set()
     known = {pair: provider_type_of(*pair, ref) for pair in pairs}
-    staff = {pair: not_a_therapist(*pair, ref) for pair in pairs if known[pair] is None}
+    # who renders a line when no therapist: an aide, a student... or a physician or NPP (CLINICIANS)
+    staff = {pair: not_a_therapist(*pair, ref) or clinician_named(pair[0]) for pair in pairs if known[pair] is None}
     kinds: list[str | None] = []
     for i, (name, npi) in enumerate(zip(names, npis)):
         kind = known.get((name, npi))
         if kind is None:
             kind, why = said(i)
-            if filled(name) or filled(npi):
-                who = staff.get((name, npi))
+            who = staff.get((name, npi))
+            if (filled(name) or filled(npi)) and who not in CLINICIANS:  # a clinician's line: its plan says (MOD001)
                 assume(i, _judged_as(str(name if filled(name) else npi).strip(), f"is {who} (no therapist)" if who
                                      else "has no credential ptcalc recognises and is not on the roster", kind, why))
         kinds.append(kind)

@@ -87,7 +87,7 @@ class ChargeLine:
     auth_start: date | None = None
     auth_end: date | None = None
     poc_end: date | None = None  # the last day of the certification period (Cert Thru)
-    rendered_by: str | None = None  # the rendering provider when no therapist: "a student", "an aide"...
+    rendered_by: str | None = None  # the rendering provider when no therapist: "a student", "a physician"...
     note_type: str | None = None  # the visit's note, when the sheet says: PROGRESS_REPORT (a PN or re-evaluation)
     secondary_payer: str | None = None  # the claim's second payer, by name (its unit rule may differ: UNT008)
     problems: list[Problem] | tuple[()] = ()  # a list where the row has any (no list per line: 100,000s of them)

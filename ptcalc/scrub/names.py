@@ -162,3 +162,45 @@ _STAFF_WHO_DO_NOT_BILL = {"AIDE": "an aide", "TECH": "a technician", "TECHNICIAN
 # 100-02 ch.15 §240).
 _OTHER_PROFESSIONS = {"ATC": "an athletic trainer", "LAT": "an athletic trainer", "LMT": "a massage therapist",
                       "DC": "a chiropractor"}
+
+
+# Physicians and nonphysician practitioners furnish therapy too, under a therapy plan or incident to a physician's
+# service: their lines carry the plan's GP, GO or GN and are judged by it, and for a "sometimes therapy" code
+# Medicare processes their claims without one (CMS Pub. 100-04 ch.5 §20, the applicable outpatient rehabilitation
+# codes, as WPS, a Part B MAC, restates it: "Claims from physicians (all specialty codes) and nonphysician
+# practitioners ... may be processed without therapy modifiers" for those codes). Who they are, as PRV003 must not
+# take them for someone who furnishes no therapy.
+_CLINICIAN_CREDENTIALS = {
+    **dict.fromkeys(("MD", "DO", "DPM"), "a physician"),
+    **dict.fromkeys(("NP", "FNP", "ANP", "AGNP", "AGPCNP", "AGACNP", "ACNP", "PNP", "CRNP", "CNP", "APRN", "APNP",
+                     "DNP"), "a nurse practitioner"),
+    **dict.fromkeys(("PA", "PAC"), "a physician assistant"), "CNS": "a clinical nurse specialist"}
+CLINICIANS = frozenset(_CLINICIAN_CREDENTIALS.values())
+# A credential after a person's name, in the capitals it is written in (`Rahman, Md` is a name: Md for Mohammed).
+# `DO` only after a comma or in brackets (`Minh Do`, `Do, Minh` are names); a bare `PA` never (`Vang, Pa`).
+# A board's suffix is the same credential (`FNP-C`, `FNP-BC`).
+_CLINICIAN_AFTER_NAME = re.compile(r"(?<=\S)(?P<before>\s*[,(]\s*|\s+)(?P<credential>PA-C|P\.A\.-C|(?:M\.?D|D\.?O|DPM|"
+                                   r"[A-Z]{0,4}N\.?P|APRN|DNP|CNS)(?:-C|-BC)?)\.?(?=\s*(?:[,)]|$))")
+
+
+def clinician_named(name: Any) -> str | None:
+    """`Ann Jones, MD` -> a physician; `Kim Lee NP` -> a nurse practitioner; None for a name without such a
+    credential after it."""
+    if not isinstance(name, str):
+        return None
+    for found in _CLINICIAN_AFTER_NAME.finditer(name):
+        letters = re.sub(r"[^A-Z]", "", found["credential"])
+        if letters == "DO" and not {",", "("} & set(found["before"]):
+            continue
+        if (who := _clinician_credential(letters)) is not None:
+            return who
+    return None
+
+
+def clinician_cell(value: Any) -> str | None:
+    """A credential cell naming a physician or a nonphysician practitioner (`MD`, `PA-C`, `FNP-BC`), else None."""
+    return _clinician_credential(re.sub(r"[^A-Z]", "", value.upper())) if isinstance(value, str) else None
+
+
+def _clinician_credential(letters: str) -> str | None:
+    return _CLINICIAN_CREDENTIALS.get(letters) or _CLINICIAN_CREDENTIALS.get(re.sub(r"B?C$", "", letters))

@@ -11,6 +11,7 @@ from ...values import MODIFIER_SLOTS
 from ..context import ScrubContext, remembered
 from ..findings import Finding
 from ..lines import ChargeLine
+from ..names import CLINICIANS
 from ..unfilled import discipline_unsaid
 from .base import Rule
 from .ptp import visit_pairs
@@ -33,17 +34,28 @@ class MissingDisciplineModifier(Rule):
     condition = ("A therapy line without GP (PT/PTA), GO (OT/OTA) or GN (SLP), where the payer requires it (a "
                  "warning where only the claim's second payer does: the claim it gets after the primary's carries "
                  "the same lines). Status no_data on an export whose modifiers have none on any line of a payer "
-                 "type's two or more visits: its billing system adds them to those claims")
+                 "type's two or more visits: its billing system adds them to those claims. Not on a physician's or "
+                 "a nonphysician practitioner's line of a \"sometimes therapy\" code (one without the therapy "
+                 "MPPR's indicator 5 in the fee schedule, which marks the \"always therapy\" codes): Medicare "
+                 "processes their claims without one")
     fix = "Add GP, GO or GN"
-    source = "CMS Pub. 100-04 ch.5 §20.1; always-therapy codes carry GP/GO/GN (MLN 2018)"
+    source = ("CMS Pub. 100-04 ch.5 §20.1; always-therapy codes carry GP/GO/GN (MLN 2018); ch.5 §20, the applicable "
+              "outpatient rehabilitation codes: claims from physicians and nonphysician practitioners may be "
+              "processed without therapy modifiers for the sometimes-therapy codes (WPS, Outpatient Therapy Code "
+              "Modifiers); PFS multiple procedure indicator 5, the therapy MPPR of the always-therapy codes (ch.5 "
+              "§10.7)")
     applies = staticmethod(lambda profile: profile.discipline_modifier_required)
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         wanted = {d: m for m, d in discipline_modifiers(ctx).items()}
         missing = set(wanted.values()).isdisjoint
         for line in self.lines(ctx, modifiers=missing):
-            yield self._missing(ctx, line, wanted, f"{ctx.profile(line).label} requires one on every therapy line")
+            if not ctx.outside_therapy(line):
+                yield self._missing(ctx, line, wanted, f"{ctx.profile(line).label} requires one on every therapy "
+                                    "line")
         for line in self.lines_for_second_payers(ctx, modifiers=missing):
+            if ctx.outside_therapy(line):
+                continue
             second = ctx.secondary_profile(line)
             yield self._missing(ctx, line, wanted, f"{second.label}, the claim's second payer "
                                 f"({line.secondary_payer}), requires one on every therapy line: the claim it gets "
@@ -58,9 +70,10 @@ class MissingDisciplineModifier(Rule):
                                 f"billing system may add them to the claim); if the claim has none either: {message}",
                                 field="modifiers", status="no_data", severity=severity,
                                 fix=f"Check the claim carries {modifier}")
+        fix = f"Add {modifier} (the provider is {line.provider_type or 'a PT'})" if line.rendered_by not in CLINICIANS \
+            else f"Add the modifier of the plan of care it was furnished under: GP, GO or GN ({line.rendered_by})"
         return self.finding(ctx, line, message, field="modifiers", amount=ctx.allowed(line) if severity is None
-                            else None, severity=severity,
-                            fix=f"Add {modifier} (the provider is {line.provider_type or 'a PT'})")
+                            else None, severity=severity, fix=fix)
 
 
 class WrongDisciplineModifier(Rule):

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from ..context import ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
+from ..names import CLINICIANS
 from .base import Rule
 
 _SAID_WITH_A_VOWEL = frozenset("AEFHILMNORSX")  # letters whose names start with a vowel sound: an OT, an SLP, a PT
@@ -62,7 +63,8 @@ def _rendered_by_no_therapist(rule: Rule, ctx: ScrubContext, students: bool) -> 
     if not ctx.memo("rendered_by", lambda: any(line.rendered_by for line in ctx.lines)):
         return
     for line in rule.lines(ctx):
-        if line.rendered_by is not None and (line.rendered_by == "a student") == students:
+        if line.rendered_by is not None and line.rendered_by not in CLINICIANS \
+                and (line.rendered_by == "a student") == students:
             yield line
 
 
