@@ -896,7 +896,10 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Local 32BJ", "commercial"), ("NALC Health Benefit Plan", "commercial"), ("CarePlus Health Plans", "medicare_advantage"),
     ("Devoted Health", "medicare_advantage"), ("Freedom Health", "medicare_advantage"), ("Chipotle Benefits", None),
     ("Hipster Health", None), ("Sliding Scale", "self_pay"), ("Occ Med", "workers_comp"),
-    ("Concentra Occupational Health", "workers_comp")])
+    ("Concentra Occupational Health", "workers_comp"),
+    ("Regence MedAdvantage", "medicare_advantage"), ("Regence BlueShield", "commercial"),
+    ("Optum VACCN", "medicare_advantage"), ("Priority Partners", "medicaid"), ("Independent Health", "commercial"),
+    ("MVP Health Care", "commercial"), ("American Specialty Health", "commercial")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
