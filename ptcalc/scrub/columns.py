@@ -10,6 +10,8 @@ from dataclasses import dataclass
 INSTITUTIONAL = "revenue codes: an institutional claim's lines"
 # ... and that they are an 837P's: the practice's professional claim as sent (a hospital bills its therapy on an 837I)
 PROFESSIONAL_CLAIM = "an 837P: the practice's professional claim as sent"
+# ... and that they are claims as sent at all (an 837P or 837I): each line is billed, whatever its units
+CLAIMS_AS_SENT = "an 837: claims as sent"
 
 
 @dataclass(frozen=True)

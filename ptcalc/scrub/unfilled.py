@@ -22,7 +22,7 @@ from collections.abc import Callable
 from operator import attrgetter
 
 from ..refdata import Reference
-from .columns import INSTITUTIONAL, PROFESSIONAL_CLAIM, REQUIRED
+from .columns import CLAIMS_AS_SENT, INSTITUTIONAL, PROFESSIONAL_CLAIM, REQUIRED
 from .layout import SheetLayout
 from .lines import ChargeLine
 
@@ -104,9 +104,11 @@ def discipline_unsaid(columns: set[str], payer_type: str | None) -> bool:
 def columns_judged(layout: SheetLayout, unfilled: list[str], discipline_unsaid_types: list[str],
                    claims_as_sent: bool = False) -> set[str]:
     """The fields the rules may take a blank of as saying none: the sheet's columns less those no line fills,
-    with the marks of the payer types whose lines' modifiers never say the discipline, of revenue codes, and of an
-    837P's professional claims."""
+    with the marks of the payer types whose lines' modifiers never say the discipline, of revenue codes, of claims
+    as sent (an 837) and of an 837P's professional claims."""
     marks = {f"{_DISCIPLINE_UNSAID}{kind}" for kind in discipline_unsaid_types}
+    if claims_as_sent:
+        marks.add(CLAIMS_AS_SENT)
     if "revenue_code" in layout.extra:
         marks.add(INSTITUTIONAL)
     elif claims_as_sent:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from ...refdata import Reference
+from ..columns import CLAIMS_AS_SENT
 from ..context import KX_BUCKETS, ScrubContext
 from ..findings import Finding
 from ..lines import ChargeLine
@@ -72,17 +73,25 @@ class UnreadableValue(Rule):
     name = "unparseable-value"
     severity = "error"
     condition = ("A value cannot be read: text in minutes or units, a bad date, an Excel error value, "
-                 "negative or absurd minutes (> 480 on one line), units that are not whole or absurd (> 32)")
+                 "negative or absurd minutes (> 480 on one line), units that are not whole or absurd (> 32); on an "
+                 "837 (claims as sent, where no line is left unbilled as a sheet's 0 units are) a service line of 0 "
+                 "units")
     fix = "Correct the cell"
-    source = CONTRACT
+    source = CONTRACT + "; a claim's units of service (837P SV104, 837I SV205): RARC M53 (missing/incomplete/invalid " \
+        "days or units of service)"
     overridable = False
     needs = ()
 
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
+        claims = CLAIMS_AS_SENT in ctx.columns
         for line in ctx.lines:
             for problem in line.problems:
                 if problem.kind == "unreadable":
                     yield self.finding(ctx, line, problem.message, field=problem.field)
+            if claims and line.units == 0:
+                yield self.finding(ctx, line, f"units: {line.cpt} is billed on the claim with 0 units; a payer "
+                                   "rejects a service line of no units (RARC M53)", field="units",
+                                   fix="Bill the units furnished, or take the line off the claim")
 
 
 class DuplicateLine(Rule):
