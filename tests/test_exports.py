@@ -2914,3 +2914,17 @@ def test_an_export_wording_modifiers_and_the_plan_of_care_its_own_way_is_read(tm
                            '1002,P101,11/03/2026,97110,,1,15,Medicare Part B,Medicare,"Smith, Ann PT",01/30/2027\n'
                            '1003,P102,11/10/2026,97110,GP,1,15,Medicare Part B,Medicare,"Smith, Ann PT",11/05/2026\n')
     assert {(row, rule) for row, rule in found if rule[:3] in ("MOD", "POC")} == {(4, "MOD001"), (5, "POC002")}
+
+
+def test_a_visit_booked_as_a_progress_note_is_the_progress_report_a_re_check_is_not(tmp_path: Path) -> None:
+    """An appointment export's `Visit Type` (no note type beside it): a `PT Progress Note` visit starts the next ten
+    treatment days (before: POC003 on patient A's 11th and 12th visits though the report was written on the 8th);
+    a `Re-Check` is no re-evaluation, whatever its `Re`."""
+    rows = ["Patient ID,DOS,CPT,Modifiers,Units,Minutes,Payer Type,Start of Care,Visit Type"]
+    for patient, eighth in (("A", "PT Progress Note"), ("B", "Re-Check")):
+        for visit in range(1, 13):
+            kind = eighth if visit == 8 else "Initial Eval" if visit == 1 else "Follow Up"
+            rows.append(f"{patient},{date(2026, 9, 1) + timedelta(days=2 * visit)},97110,GP,1,15,medicare,2026-09-03,"
+                        f"{kind}")
+    found = rows_and_rules(tmp_path / "appointments.csv", "\n".join(rows) + "\n")
+    assert found == {(24, "POC003"), (25, "POC003")}                # patient B's 11th and 12th visits only

@@ -114,6 +114,9 @@ PATIENT_BIRTH_DATE = (("dob", "date of birth", "birth date", "birthdate", "patie
 # re-evaluation is the progress report POC003 counts treatment days from.
 # Not `Document Type`: a ledger export's word for an invoice or a payment.
 NOTE_TYPE = (("note type", "visit note type", "note category", "documentation type", "note kind"),)
+# The kind of visit an appointment was booked as (`Progress Note`, `Re-Eval`, `Follow Up`, `Re-Check`): read for a
+# progress report only where its words say one outright (a `Re-Check` is no re-evaluation), where no note type is.
+VISIT_TYPE = (("visit type", "appointment type", "appt type", "visit category", "appointment category"),)
 # The claim's second payer (CMS-1500 box 9's other insured's plan): the payer whose unit rule may differ from the
 # line's (UNT008). Not a tertiary payer, and not its financial class or its member id (header_words.py).
 SECONDARY_PAYER = (("secondary insurance", "secondary payer", "secondary payor", "secondary carrier", "secondary plan",
@@ -130,7 +133,8 @@ DO_NOT_BILL = (("do not bill", "dnb", "no bill", "non billable", "not billable")
 # Fields read beside the charge-line fields, by their header names (best group first).
 EXTRA_FIELDS = {"provider_name": PROVIDER_NAME, "provider_npi": PROVIDER_NPI, "transaction_type": TRANSACTION_TYPE,
                 "dos_to": DOS_TO, "patient_last_name": PATIENT_LAST_NAME, "patient_first_name": PATIENT_FIRST_NAME,
-                "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE, "secondary_payer": SECONDARY_PAYER,
+                "patient_birth_date": PATIENT_BIRTH_DATE, "note_type": NOTE_TYPE, "visit_type": VISIT_TYPE,
+                "secondary_payer": SECONDARY_PAYER,
                 "export_flag": EXPORT_FLAG, "billable": BILLABLE, "do_not_bill": DO_NOT_BILL}
 SPLIT_MODIFIER = re.compile(r"^(?:(?:mods?|modifiers?)[1-4a-d]|m[1-4])$")  # `M1`, not `MD` (a doctor)
 

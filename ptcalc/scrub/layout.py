@@ -37,7 +37,7 @@ from .header_shapes import (SAMPLE_ROWS, WEBPT_INSURANCE_TYPES, dates_headed_fro
                             insurance_type_keys, minutes_hold_visit_totals, modifiers_beside, times_of_day,
                             told_apart_by_values, two_row_header, values_beside_headers, visit_length_column)
 from .header_words import fields_by_words
-from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES
+from .lines import DATE_FIELDS, PAYER_TYPES, PROVIDER_TYPES, says_progress_report
 from .names import (ASSISTANT_OF, CLINICIANS, MODIFIER_DISCIPLINES, clinician_cell, clinician_named,
                     discipline_of_revenue_code, looks_like_a_health_plan, not_a_therapist, payer_class, payer_type_of,
                     provider_type_cell, provider_type_of, role_cell)
@@ -441,6 +441,9 @@ def prepare(layout: SheetLayout, data: list[list[Any]], ref: Reference,
     for name in ("note_type", "secondary_payer"):
         if name in layout.extra:
             cells[name] = column(layout.extra[name])
+    if "visit_type" in layout.extra and "note_type" not in layout.extra:
+        cells["note_type"] = [value if says_progress_report(value) else None
+                              for value in column(layout.extra["visit_type"])]
 
     if "dos_to" in layout.extra:  # `DOS From` and `DOS To`: a period of several days is refused on its line
         spans: dict[tuple[Any, Any], Any] = {}
@@ -744,7 +747,7 @@ def describe(layout: SheetLayout, prepared: Prepared | None, header_row: int) ->
     fields = {name: layout.source_of(name) for name in [c.name for c in COLUMNS] if
               name in layout.columns}
     for name in ("provider_name", "provider_npi", "revenue_code", "charge_status", "void_flag", "export_flag",
-                 "billable", "do_not_bill", "transaction_type", "dos_to", "note_type", "secondary_payer"):
+                 "billable", "do_not_bill", "transaction_type", "dos_to", "note_type", "visit_type", "secondary_payer"):
         if name in layout.extra:
             fields[name] = layout.source_of(name)
     reading: dict[str, Any] = {

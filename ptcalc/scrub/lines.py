@@ -406,6 +406,12 @@ _PROGRESS_WORDS = frozenset({"pn", "pr", "re", "prog", "reeval", "reevaluation",
 PROGRESS_REPORT = "progress report"
 
 
+def says_progress_report(value: Any) -> bool:
+    """A cell whose words say a progress report or re-evaluation outright (`PT Progress Note`, `Re-Evaluation`),
+    not by an abbreviation a booked visit's type may use otherwise (`RE` of a `Re-Check`)."""
+    return isinstance(value, str) and _PROGRESS_TEXT.search(value) is not None
+
+
 def note_kind(value: Any) -> str | None:
     """PROGRESS_REPORT for a note that is one, else None (a daily note, an evaluation, a discharge: not read)."""
     text = str(value)
