@@ -95,6 +95,7 @@ def format_catalogue(ref: Reference) -> str:
     lines = [f"Reference directory: {ref.directory}"]
     for year, schedule in sorted(ref.fee_schedules.items()):
         quality = f", {len(schedule.quality_codes):,} quality data codes" if schedule.quality_codes else ""
+        quality += f", {len(schedule.other_codes):,} other professions' codes" if schedule.other_codes else ""
         lines.append(f"  fee schedule {year}: {schedule.release} ({len(schedule.rows)} codes{quality}; "
                      f"{schedule.source_file})")
     for factor in ref.conversion_factors:

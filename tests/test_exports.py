@@ -2928,3 +2928,21 @@ def test_a_visit_booked_as_a_progress_note_is_the_progress_report_a_re_check_is_
                         f"{kind}")
     found = rows_and_rules(tmp_path / "appointments.csv", "\n".join(rows) + "\n")
     assert found == {(24, "POC003"), (25, "POC003")}                # patient B's 11th and 12th visits only
+
+
+def test_a_multidisciplinary_clinics_other_codes_are_counted_not_judged(tmp_path: Path) -> None:
+    """A physician's E/M visit and a chiropractor's manipulation beside the therapy (before: DAT005 no_data on each,
+    and the sheet never clean); a typo and a code CMS does not list are still DAT005."""
+    sheet = tmp_path / "clinic.csv"
+    sheet.write_text("Patient ID,DOS,CPT,Modifiers,Units,Minutes,Payer Type,Rendering Provider\n"
+                     'X1,11/02/2026,99213,25,1,,medicare,"Jones, Ann MD"\n'
+                     'X1,11/02/2026,97110,GP,2,30,medicare,"Lee, Kim PT"\n'
+                     'X2,11/02/2026,98940,AT,1,,medicare,"Ray, Al DC"\n'
+                     'X2,11/02/2026,97140,GP,1,15,medicare,"Lee, Kim PT"\n'
+                     'X3,11/02/2026,97O10,GP,1,,medicare,"Lee, Kim PT"\n')
+    code, report = scrub_json(sheet)
+    assert {(f["row"], f["rule"]) for f in report["findings"]} == {(6, "DAT005")}    # no DAT008 on the DC's line
+    assert report["reading"]["other_codes"].startswith("2 lines bill another profession's codes")
+    clean = tmp_path / "clean.csv"
+    clean.write_text("\n".join(sheet.read_text().splitlines()[:5]) + "\n")
+    assert scrub_json(clean)[1]["summary"]["clean"] is True

@@ -234,7 +234,8 @@ def test_ptp_vintage_is_named_for_later_dates_of_service() -> None:
     assert result.returncode == 0, result.stderr
     assert "NCCI practitioner PTP edits, July 2024" in result.stdout
     assert "NCCI PTP edits of July 2024 used for 2026-03-02" in result.stdout
-    assert "fee schedule 2026: 2026 July release (RVU26C) (106 codes, 1,292 quality data codes;" in result.stdout
+    assert ("fee schedule 2026: 2026 July release (RVU26C) (106 codes, 1,292 quality data codes, 15,696 other "
+            "professions' codes;") in result.stdout
 
 
 @pytest.mark.parametrize("where", ["checkout", "elsewhere"])

@@ -171,12 +171,17 @@ def test_an_edit_in_a_ref_sheet_round_trips_to_yaml_and_back(tmp_path: Path, ref
     wb["Ref_Thresholds"].cell(_row_of(wb["Ref_Thresholds"], "warning_margin"), 2).value = 300
     codes = wb["Ref_Codes"]
     codes.cell(_row_of(codes, "97110"), 2).value = "Therapeutic exercise (strength, range of motion)"
+    fees = wb["Ref_FeeSchedule_2026"]
+    fees.cell(_row_of(fees, "97110"), 4).value = 0.46  # work RVU (a correction CMS publishes mid-year)
     wb.save(book)
     result = run_cli("sync", str(book), "--to-yaml", "--reference", str(ref_copy))
     assert result.returncode == 0, result.stderr
     assert "thresholds.yaml" in result.stdout and "codes.yaml" in result.stdout
     ref = load_reference(ref_copy)
     assert ref.warning_margin == 300 and ref.codes["97110"].label.endswith("range of motion)")
+    # the fee schedule's codes outside therapy, which no sheet shows (too many for a cell), stay in its YAML
+    assert ref.fee_schedules[2026].rows["97110"].work == 0.46 and "99213" in ref.fee_schedules[2026].other_codes
+    assert ref.other_codes == load_reference(ROOT / "reference").other_codes
     assert (ref_copy / "codes.yaml").read_text().startswith("# The PT code set")  # the header comment is kept
     assert (ref_copy / "mue.yaml").read_text() == (ROOT / "reference" / "mue.yaml").read_text()  # untouched
     fresh = Path(shutil.copy(SHIPPED, tmp_path / "fresh.xlsm"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..refdata.model import QUALITY_STATUS
-from ..refdata.yamlio import read_yaml, write_table
+from ..refdata.yamlio import CodeList, read_yaml, write_table
 from .common import ImportResult, cell, find_column, is_code, number, pt_code_set, read_csv_records, write
 
 _TITLE = re.compile(r"(\d{4}) National Physician Fee Schedule Relative Value File (\w+) Release", re.I)
@@ -78,11 +78,12 @@ def import_pfs(files: list[Path], reference_dir: Path) -> ImportResult:
     codes = pt_code_set(reference_dir)
     rows: dict[str, dict] = {}
     quality: set[str] = set()  # status M: quality data codes a therapist's claims report for MIPS, never paid
+    other: set[str] = set()  # another profession's codes: real codes on a multidisciplinary clinic's sheet
     for pf in parsed:
         for row in pf.rows:
             code = row[0].strip()
-            if not pf.value(row, "mod") and pf.value(row, "status") == QUALITY_STATUS:
-                quality.add(code)
+            if not pf.value(row, "mod") and code not in codes:
+                (quality if pf.value(row, "status") == QUALITY_STATUS else other).add(code)
             if code not in codes or pf.value(row, "mod"):
                 continue
             rows[code] = {
@@ -108,6 +109,7 @@ def import_pfs(files: list[Path], reference_dir: Path) -> ImportResult:
         "source_file": names,
         "conversion_factor": first.conversion_factor,
         **({"quality_codes": sorted(quality)} if quality else {}),
+        **({"other_codes": CodeList.of(sorted(other))} if other else {}),
         "rows": [rows[c] for c in sorted(rows)],
     }
     result = ImportResult(rows=len(rows), missing_codes=sorted(codes - set(rows)))

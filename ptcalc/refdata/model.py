@@ -59,6 +59,9 @@ class FeeSchedule:
     conversion_factor: float
     rows: dict[str, FeeRow]
     quality_codes: frozenset[str] = frozenset()  # status M: quality data codes (MIPS), reported, never paid
+    # The file's codes outside the PT code set (an E/M visit 99213, a chiropractor's 98940): real codes, not typos.
+    # Written in the YAML as codes separated by spaces (yamlio.CodeList)
+    other_codes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +281,14 @@ class Reference:
         return self.caches["quality_codes"]
 
     @property
+    def other_codes(self) -> frozenset[str]:
+        """The codes CMS's fee schedule files list outside the PT code set and the quality data codes: another
+        profession's services (an E/M visit, a chiropractic manipulation), which ptcalc does not judge."""
+        if "other_codes" not in self.caches:
+            self.caches["other_codes"] = frozenset().union(*(s.other_codes for s in self.fee_schedules.values()))
+        return self.caches["other_codes"]
+
+    @property
     def timed_codes(self) -> frozenset[str]:
         """The codes billed in 15-minute units (codes.yaml timing: timed)."""
         if "timed_codes" not in self.caches:
@@ -306,7 +317,7 @@ def build_fee_schedule(doc: Located, path: Path) -> FeeSchedule:
         float(r["mp"]), int(r["mult_proc"]), r["pctc"]))
     return FeeSchedule(doc["year"], doc["release"], doc["released"], doc["source"], doc["source_file"],
                        doc["effective_from"], doc["effective_to"], float(doc["conversion_factor"]), rows,
-                       frozenset(doc.get("quality_codes") or ()))
+                       frozenset(doc.get("quality_codes") or ()), frozenset((doc.get("other_codes") or "").split()))
 
 
 def build_conversion_factors(doc: Located, path: Path) -> tuple[ConversionFactor, ...]:

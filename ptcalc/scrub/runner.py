@@ -32,7 +32,7 @@ from .unfilled import (columns_judged, columns_no_line_fills, discipline_unsaid_
                        read_as)
 from .unquoted import WiderLines
 from .rules import all_rules
-from .rules.dat import self_pay_own_code
+from .rules.dat import other_profession_code, self_pay_own_code
 
 BLOCKING = ("error", "warning")
 LOCALITY_HINT = "; --locality or the clinic's ptcalc.yaml sets it"  # the command line's (the Excel macro says its own)
@@ -206,6 +206,10 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
         lines_say = f"{quality} line reports" if quality == 1 else f"{quality} lines report"
         reading["quality_data_codes"] = (f"{lines_say} quality data codes (CMS status M: MIPS measures, reported "
                                          "at $0, never paid): not judged")
+    if other := sum(other_profession_code(line.cpt, ref) for line in lines if line.cpt not in ref.codes):
+        lines_bill = f"{other} line bills" if other == 1 else f"{other} lines bill"
+        reading["other_codes"] = (f"{lines_bill} another profession's codes (CMS's fee schedule lists them: an E/M "
+                                  "visit, a chiropractic manipulation): outside therapy, not judged")
     if own := sum(self_pay_own_code(line, ref) for line in lines if line.payer_type == "self_pay"):
         reading["self_pay_codes"] = (f"{own} self-pay line{'s' if own > 1 else ''} bill{'' if own > 1 else 's'} "
                                      "codes ptcalc does not know (a clinic's own codes for its self-pay rates or "

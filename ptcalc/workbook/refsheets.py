@@ -26,7 +26,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from ..errors import ReferenceDataError, UsageError
 from ..refdata import Reference, clear_cache, load_reference
 from ..refdata.schema import ROWS, TABLES, Field, validate
-from ..refdata.yamlio import Located, read_yaml, write_table
+from ..refdata.yamlio import CodeList, Located, read_yaml, write_table
 from ..safe_write import atomic_save
 from ..scrub.context import select_profile
 from .style import BODY, font
@@ -40,6 +40,9 @@ TAB_COLOR = "A6A6A6"
 NAMES = ("CPT_CODES", "MODIFIERS", "LOCALITIES", "PAYER_TYPES", "PROVIDER_TYPES", "PRESENTATIONS", "DECISIONS",
          "PAYER_METHODS")
 _MISSING = object()
+# Metadata the sheets do not show: the fee schedule's codes outside therapy (15,000 of them, beyond the 32,767
+# characters an Excel cell holds), which only CMS's file changes; a sheet written back keeps the YAML's
+YAML_ONLY = frozenset({"other_codes"})
 
 
 def print_layout(ws: Any, header_row: int | None = None) -> None:
@@ -100,7 +103,7 @@ def _write_sheet(wb: openpyxl.Workbook, path: Path, document: dict, index: int) 
     ws.cell(row, 1, "file").font = font(bold=True)
     ws.cell(row, 2, path.name)
     for name, spec in meta.items():
-        if name in document:
+        if name in document and name not in YAML_ONLY:
             row += 1
             ws.cell(row, 1, name).font = font(bold=True)
             cell = ws.cell(row, 2, _cell_value(document[name], spec))
@@ -390,6 +393,8 @@ def sync_to_yaml(workbook: Path, directory: Path) -> SyncResult:
         file_name, document = read_reference_sheet(ws)
         target = directory / file_name
         current = yaml.safe_load(target.read_text(encoding="utf-8")) if target.is_file() else None
+        for name in YAML_ONLY & set(current or ()):
+            document[name] = CodeList(current[name])
         if _plain(document) != current:
             changed[file_name] = _plain(document)
     result = SyncResult(workbook)

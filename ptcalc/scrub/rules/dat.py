@@ -14,6 +14,7 @@ from .base import Rule
 
 CONTRACT = "ptcalc charge-sheet contract (product spec §3, §7)"
 _NOTED_FIELDS = {"payer type": "payer", "units": "units"}  # a DAT008 note `payer type: ...` is about that cell
+_JUDGING_NOTES = frozenset({"payer type", "provider type"})  # the notes of whom a line was judged for
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "B": "8"})
 # HCPCS Level II codes for supplies (A), durable medical equipment (E, K) and orthotics and prosthetics (L):
 # DMEPOS, which the physician fee schedule does not price (a hand therapist's custom splint, a TENS unit)
@@ -26,12 +27,19 @@ def _lookalike(code: str, ref: Reference) -> str | None:
     return guess if guess != code and guess in ref.codes else None
 
 
+def other_profession_code(code: str | None, ref: Reference) -> bool:
+    """A code CMS's fee schedule lists outside the PT code set, the quality data codes and DMEPOS: another
+    profession's service on a multidisciplinary clinic's sheet (an E/M visit 99213, a chiropractic manipulation
+    98940), which ptcalc does not judge."""
+    return code in ref.other_codes and code not in ref.codes and not _DMEPOS_CODE.fullmatch(code)
+
+
 def self_pay_own_code(line: ChargeLine, ref: Reference) -> bool:
     """A self-pay line's code that ptcalc does not know and that is no typo of one it knows: a clinic's own code for
     its self-pay rate or a supply (WebPT Billing's custom codes, used "to charge a lower rate for Self Pay patients").
     No claim goes to a payer: the line is counted in the reading, not judged."""
     return line.payer_type == "self_pay" and line.cpt is not None and line.cpt not in ref.codes and \
-        line.cpt not in ref.quality_codes and _lookalike(line.cpt, ref) is None
+        line.cpt not in ref.quality_codes and line.cpt not in ref.other_codes and _lookalike(line.cpt, ref) is None
 
 
 class MissingRequiredValue(Rule):
@@ -143,13 +151,15 @@ class UnknownCode(Rule):
     severity = "info"
     condition = ("The code is not in the reference tables; nothing else can be judged on the line (status no_data). "
                  "A supply, equipment, orthotic or prosthetic code (HCPCS A, E, K, L: DMEPOS) is said to be one. "
-                 "Not a quality data code CMS lists with status M (MIPS measures, reported at $0), nor a self-pay "
-                 "line's code of the clinic's own (no typo of a known code): those lines are counted in the reading, "
-                 "not judged")
+                 "Not a quality data code CMS lists with status M (MIPS measures, reported at $0), nor another "
+                 "profession's code CMS's fee schedule lists (an E/M visit 99213, a chiropractic manipulation 98940 "
+                 "on a multidisciplinary clinic's sheet), nor a self-pay line's code of the clinic's own (no typo of a "
+                 "known code): those lines are counted in the reading, not judged")
     fix = ("Check the code against the treatment note (a typo?); a valid code ptcalc does not know yet must be "
            "added to its code table by whoever maintains ptcalc")
     source = ("reference/codes.yaml; HCPCS Level II A, E, K and L codes (supplies, equipment, orthotics, prosthetics): "
-              "DMEPOS, billed to Medicare's DME MACs (CMS DMEPOS jurisdiction list)")
+              "DMEPOS, billed to Medicare's DME MACs (CMS DMEPOS jurisdiction list); the codes of CMS's PFS relative "
+              "value file (reference/fee_schedule_*.yaml other_codes)")
     overridable = False
     needs = ("cpt",)
 
@@ -158,8 +168,8 @@ class UnknownCode(Rule):
         for line in ctx.lines:
             if line.cpt is None or line.cpt in ctx.ref.codes or line.cpt in quality:
                 continue
-            if self_pay_own_code(line, ctx.ref):
-                continue
+            if self_pay_own_code(line, ctx.ref) or other_profession_code(line.cpt, ctx.ref):
+                continue  # counted in the reading, not judged
             if _DMEPOS_CODE.fullmatch(line.cpt):
                 yield self.finding(ctx, line, f"{line.cpt} is a supply, equipment, orthotic or prosthetic code "
                                    "(DMEPOS), which the physician fee schedule does not price: not judged",
@@ -246,7 +256,10 @@ class DefaultAssumed(Rule):
     def check(self, ctx: ScrubContext) -> Iterator[Finding]:
         for line in ctx.lines:
             for note in line.assumed:
-                yield self.finding(ctx, line, note, field=_NOTED_FIELDS.get(note.split(":", 1)[0]))
+                about = note.split(":", 1)[0]
+                if about in _JUDGING_NOTES and other_profession_code(line.cpt, ctx.ref):
+                    continue  # how a line no rule judges would have been judged: nothing to check
+                yield self.finding(ctx, line, note, field=_NOTED_FIELDS.get(about))
 
 
 class UnusedWaiver(Rule):
