@@ -175,6 +175,9 @@ _CLINICIAN_CREDENTIALS = {
     **dict.fromkeys(("NP", "FNP", "ANP", "AGNP", "AGPCNP", "AGACNP", "ACNP", "PNP", "CRNP", "CNP", "APRN", "APNP",
                      "DNP"), "a nurse practitioner"),
     **dict.fromkeys(("PA", "PAC"), "a physician assistant"), "CNS": "a clinical nurse specialist"}
+_CLINICIAN_TITLES = {"physician": "a physician", "podiatrist": "a physician",  # not `Doctor`: a DPT is one
+                     "nurse practitioner": "a nurse practitioner", "physician assistant": "a physician assistant",
+                     "clinical nurse specialist": "a clinical nurse specialist"}
 CLINICIANS = frozenset(_CLINICIAN_CREDENTIALS.values())
 # A credential after a person's name, in the capitals it is written in (`Rahman, Md` is a name: Md for Mohammed).
 # `DO` only after a comma or in brackets (`Minh Do`, `Do, Minh` are names); a bare `PA` never (`Vang, Pa`).
@@ -198,8 +201,11 @@ def clinician_named(name: Any) -> str | None:
 
 
 def clinician_cell(value: Any) -> str | None:
-    """A credential cell naming a physician or a nonphysician practitioner (`MD`, `PA-C`, `FNP-BC`), else None."""
-    return _clinician_credential(re.sub(r"[^A-Z]", "", value.upper())) if isinstance(value, str) else None
+    """A credential or provider-type cell naming a physician or a nonphysician practitioner (`MD`, `PA-C`,
+    `FNP-BC`, `Nurse Practitioner`), else None."""
+    if not isinstance(value, str):
+        return None
+    return _clinician_credential(re.sub(r"[^A-Z]", "", value.upper())) or _CLINICIAN_TITLES.get(fold_name(value))
 
 
 def _clinician_credential(letters: str) -> str | None:
