@@ -96,5 +96,6 @@ def summary_line(summary: dict, output: Path | None) -> str:
     statuses = summary["lines_by_status"]
     parts = [f"{count} {status}" for status, count in statuses.items() if count]
     where = f" -> {output}" if output else ""
-    return (f"scrubbed {summary['lines']} lines of {summary['source']}: {', '.join(parts) or 'no lines'}; "
+    lines = f"{summary['lines']} line{'' if summary['lines'] == 1 else 's'}"
+    return (f"scrubbed {lines} of {summary['source']}: {', '.join(parts) or 'no lines'}; "
             f"${summary['dollars_at_risk']:,.2f} at risk{where}")

@@ -482,3 +482,11 @@ def test_an_unknown_modifier_asks_about_the_therapy_modifiers_it_is_one_typo_fro
     sheet = RawSheet(Path("m.csv"), "m", [header, ["P1", "2026-03-02", "97110", f"GP {modifier}", 1, 15, "Medicare"]])
     found = [f.message for f in scrub_sheet(sheet, as_of=date(2026, 4, 1)).findings if f.rule == "MOD008"]
     assert found == [f"modifier {modifier!r} is not a modifier ptcalc knows" + (f" {said}" if said else "")]
+
+
+def test_the_summary_line_counts_one_line_as_one_line() -> None:
+    from ptcalc.scrub_command import summary_line
+
+    summary = {"lines": 1, "source": "e.csv", "lines_by_status": {"ERROR": 0, "CLEAN": 1}, "dollars_at_risk": 0}
+    assert summary_line(summary, None) == "scrubbed 1 line of e.csv: 1 CLEAN; $0.00 at risk"
+    assert summary_line({**summary, "lines": 2, "lines_by_status": {"CLEAN": 2}}, None).startswith("scrubbed 2 lines")
