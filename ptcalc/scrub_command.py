@@ -93,9 +93,10 @@ def _output_format(args: argparse.Namespace) -> str:
 
 
 def summary_line(summary: dict, output: Path | None) -> str:
+    from .scrub.report import counted
+
     statuses = summary["lines_by_status"]
     parts = [f"{count} {status}" for status, count in statuses.items() if count]
     where = f" -> {output}" if output else ""
-    lines = f"{summary['lines']} line{'' if summary['lines'] == 1 else 's'}"
-    return (f"scrubbed {lines} of {summary['source']}: {', '.join(parts) or 'no lines'}; "
+    return (f"scrubbed {counted(summary['lines'], 'line')} of {summary['source']}: {', '.join(parts) or 'no lines'}; "
             f"${summary['dollars_at_risk']:,.2f} at risk{where}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def test_a_batch_with_jobs_scrubs_files_side_by_side_and_says_the_same_in_the_sa
     code, stdout, stderr, outputs = said["1"]
     assert code == 2 and sorted(outputs) == ["a_north.scrubbed.json", "batch-summary.scrubbed.csv",
                                              "c_south.scrubbed.json", "d_east.scrubbed.json"]
-    assert [line.split(" lines of ")[1].split(":")[0] for line in stdout.splitlines()[:-2]] == [
+    assert [re.search(r" lines? of ([^:]+):", line)[1] for line in stdout.splitlines()[:-2]] == [
         "a_north.csv", "c_south.csv", "d_east.csv"]
     assert stderr.count("b_notes.csv") == 1
 

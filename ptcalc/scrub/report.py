@@ -223,18 +223,23 @@ def write_csv(result: ScrubResult, path: Path) -> None:
         _write_csv(result, handle)
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 line`, `2 lines`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def format_summary(result: ScrubResult) -> str:
     """The summary for a terminal: lines by status, money, and the rules that fired."""
     summary = result.summary()
     statuses = ", ".join(f"{n} {s}" for s, n in summary["lines_by_status"].items() if n)
     lines = [format_reading(result.reading)] if result.reading else []
-    lines += [f"{summary['lines']} lines of {summary['source']}: {statuses or 'none'}"
-             + ("" if not summary["blank_rows"] else f" (+{summary['blank_rows']} blank rows kept)"),
+    lines += [f"{counted(summary['lines'], 'line')} of {summary['source']}: {statuses or 'none'}"
+             + ("" if not summary["blank_rows"] else f" (+{counted(summary['blank_rows'], 'blank row')} kept)"),
              f"${summary['dollars_at_risk']:,.2f} at risk in errors and warnings (each line counted once, however "
              f"many rules flag it); ${summary['dollars_left_on_table']:,.2f} left on the table ({LEFT_ON_THE_TABLE})"]
     if not summary["clean"] and summary["no_data"]:
         count = summary["no_data"]
-        lines.append(f"{count} line{'s' if count != 1 else ''} could not be judged (no_data): the sheet is not clean")
+        lines.append(f"{counted(count, 'line')} could not be judged (no_data): the sheet is not clean")
     for entry in summary["findings_by_rule"]:
         counts = ", ".join(f"{entry[k]} {k.replace('_', ' ')}" for k in ("fail", "bypassed", "no_data") if entry[k])
         money = f"  ${entry['amount_at_risk']:,.2f}" if entry["amount_at_risk"] else ""

@@ -20,7 +20,8 @@ from ..safe_write import atomic_save
 from .columns import OUTPUT_HEADERS
 from .findings import LINE_STATUS_ORDER, Finding
 from .reader import column_number_formats
-from .report import LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns, link_to_line, reading_rows
+from .report import (LEFT_ON_THE_TABLE, NOT_A_LINE, REPORT_HEADERS, added_columns, counted, link_to_line,
+                     reading_rows)
 from .runner import ScrubResult
 from .rules import REGISTRY
 from .sheet_xml import MAX_CELL, SheetRows, SplicedSheet, splice_rows, write_probe
@@ -295,7 +296,7 @@ def _write_summary(book: xlsxwriter.Workbook, result: ScrubResult, formats: _For
     ws.write_string(0, 0, "ptcalc scrub summary", formats.title)
     statuses = summary["lines_by_status"]
     verdict = ("Clean: no errors, warnings or unjudged lines" if summary["clean"] else
-               f"Needs attention: {statuses['ERROR']} lines with errors, {statuses['WARN']} with warnings, "
+               f"Needs attention: {counted(statuses['ERROR'], 'line')} with errors, {statuses['WARN']} with warnings, "
                f"{statuses['NO_DATA']} that could not be judged")
     ws.activate()  # the workbook opens here: the verdict first, the lines one click away
     rows = [("File", summary["source"]), ("Sheet", summary["sheet"]), ("Dates judged as of", summary["as_of"]),
