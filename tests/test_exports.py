@@ -899,7 +899,11 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     ("Concentra Occupational Health", "workers_comp"),
     ("Regence MedAdvantage", "medicare_advantage"), ("Regence BlueShield", "commercial"),
     ("Optum VACCN", "medicare_advantage"), ("Priority Partners", "medicaid"), ("Independent Health", "commercial"),
-    ("MVP Health Care", "commercial"), ("American Specialty Health", "commercial")])
+    ("MVP Health Care", "commercial"), ("American Specialty Health", "commercial"),
+    # the patient pays (before: judged as Traditional Medicare, GP, KX and CQ asked of a cash visit)
+    ("Patient Responsibility", "self_pay"), ("Uninsured", "self_pay"), ("Wellness Program", "self_pay"),
+    ("Membership", "self_pay"), ("Courtesy", "self_pay"), ("Self Insured Plan", "commercial"),
+    ("Self Funded - Meritain", "commercial")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
