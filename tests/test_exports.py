@@ -903,7 +903,8 @@ def test_a_code_is_read_wherever_the_export_puts_it_in_the_cell(cell: str, code:
     # the patient pays (before: judged as Traditional Medicare, GP, KX and CQ asked of a cash visit)
     ("Patient Responsibility", "self_pay"), ("Uninsured", "self_pay"), ("Wellness Program", "self_pay"),
     ("Membership", "self_pay"), ("Courtesy", "self_pay"), ("Self Insured Plan", "commercial"),
-    ("Self Funded - Meritain", "commercial")])
+    ("Self Funded - Meritain", "commercial"), ("C-SNP", "medicare_advantage"), ("MMP", "medicare_advantage"),
+    ("Indemnity", "commercial")])
 # whole words only: `pip`, `auto` are not inside others
 def test_payer_names_as_exports_write_them(payer: str, payer_type: str | None) -> None:
     from ptcalc.refdata import load_reference
