@@ -945,7 +945,10 @@ def test_an_unknown_health_plan_gets_no_medicare_rules_and_says_how_it_was_judge
     ("Kim Lee PT/DPT", "PT"), ("PTA/LPTA", "PTA"), ("SLP/CCC", "SLP"), ("PT Asst", "PTA"), ("OT Asst.", "OTA"),
     ("Kim Lee, PT/Aide", None),
     # In brackets or after a bar, as hospital systems print a performing provider (before: unrecognised)
-    ("SMITH, ANN [PT]", "PT"), ("Smith, Ann {OTR/L}", "OT"), ("Smith, Ann | PTA", "PTA"), ("Smith, Ann [PT Aide]", None)])
+    ("SMITH, ANN [PT]", "PT"), ("Smith, Ann {OTR/L}", "OT"), ("Smith, Ann | PTA", "PTA"),
+    ("Smith, Ann [PT Aide]", None),
+    # degrees that name the profession (before: unrecognised, a DAT008 on each line); a strength coach is no therapist
+    ("Bo Kim, MOT", "OT"), ("Jo Orr, MSOT", "OT"), ("Kay Ung, tDPT", "PT"), ("Ann Lee, CSCS", None)])
 def test_provider_credentials_as_exports_write_them(provider: str, provider_type: str | None) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.scrub.names import provider_type_of

@@ -161,7 +161,7 @@ _STAFF_WHO_DO_NOT_BILL = {"AIDE": "an aide", "TECH": "a technician", "TECHNICIAN
 # ("Kim Lee, PT, ATC" is a PT). A chiropractor's Medicare services are spinal manipulation only (CMS Pub.
 # 100-02 ch.15 §240).
 _OTHER_PROFESSIONS = {"ATC": "an athletic trainer", "LAT": "an athletic trainer", "LMT": "a massage therapist",
-                      "DC": "a chiropractor"}
+                      "DC": "a chiropractor", "CSCS": "a strength and conditioning coach"}
 
 
 # Physicians and nonphysician practitioners furnish therapy too, under a therapy plan or incident to a physician's
