@@ -28,7 +28,8 @@ CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + CODE +
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")  # thousands grouped: `1,234.50`, `12,000`
 _QUANTITY = re.compile(r"^\s*(?:[x*]\s*\d{1,2}|\(\s*[x*]?\s*\d{1,2}\s*\))\s*$", re.I)  # `97110 x2`, `97110 (2)`
-_MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]]+")
+# Between modifiers: spaces, punctuation, and the quotes and brackets of a list written out (`["GP", "KX"]`)
+_MODIFIER_SPLIT = re.compile(r"[\s,;/|+\-.:()\[\]{}\"'`&*_]+|\bAND\b")
 _LIST_SEPARATORS = re.compile(r"[,;|]")  # between a list's items (`GP - Physical Therapy, KX`), each described apart
 _VOWELS = frozenset("AEIOU")
 _GLUED_PAIRS = re.compile(r"^(?:[A-Z0-9]{2}){2,}$")  # GPKX, GP59: modifiers are two characters each

@@ -794,7 +794,10 @@ def test_time_cells_in_the_minutes_column_are_minutes_and_stay_durations_in_the_
     # A description's short words are no modifiers (before: IN, THE, MET and NON, each a MOD008); after the
     # description's item ends, an unknown modifier is named again
     ("KX - Requirements specified in the medical policy have been met", ("KX",)),
-    ("XU - Unusual non-overlapping service", ("XU",)), ("GP - Physical Therapy, KZ", ("GP", "KZ"))])
+    ("XU - Unusual non-overlapping service", ("XU",)), ("GP - Physical Therapy, KZ", ("GP", "KZ")),
+    # a list written out as a web system's export writes it (before: '"GP"' and '"KX"', MOD008 and a MOD001)
+    ('["GP", "KX"]', ("GP", "KX")), ("{GP,KX}", ("GP", "KX")), ("GP & KX", ("GP", "KX")), ("GP and 59", ("GP", "59")),
+    ("GP_KX", ("GP", "KX"))])
 def test_modifiers_as_exports_write_them(cell: str, modifiers: tuple[str, ...]) -> None:
     from ptcalc.refdata import load_reference
     from ptcalc.values import parse_modifiers
