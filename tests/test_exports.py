@@ -2957,3 +2957,13 @@ def test_a_multidisciplinary_clinics_other_codes_are_counted_not_judged(tmp_path
     clean = tmp_path / "clean.csv"
     clean.write_text("\n".join(sheet.read_text().splitlines()[:5]) + "\n")
     assert scrub_json(clean)[1]["summary"]["clean"] is True
+
+
+def test_codes_and_modifiers_in_quotes_as_a_web_systems_csv_writes_them(tmp_path: Path) -> None:
+    """`"97110"` and `["GP", "KX"]` in their cells (before: DAT005 on every code, MOD008 and MOD001 on the list)."""
+    found = rows_and_rules(tmp_path / "quoted.csv",
+                           "Patient ID,DOS,CPT,Modifiers,Units,Minutes,Payer Type\n"
+                           'Q1,2026-11-02,"""97110""","[""GP"", ""KX""]",1,15,medicare\n'
+                           'Q1,2026-11-02,"""97140""",GP,1,10,medicare\n'
+                           'Q2,2026-11-02,"""97110""","[""KX""]",1,15,medicare\n')
+    assert found == {(4, "MOD001")}                                 # Q2's line has no GP; nothing else
