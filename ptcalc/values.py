@@ -22,8 +22,8 @@ _CODE_FLOAT = re.compile(r"^(\d{5})\.0*$")
 CODE = r"(\d{5}|[A-Z]\d{4}|\d{4}[A-Z])"
 # `97110 - Ther Ex`, `CPT® 97110`, `'97110` (a csv's text mark), `97110GP`, `(97110) Ther Ex`; then `Ther Ex (97110)`,
 # `THER EX - 97110`.
-CODE_IN_TEXT = re.compile(r"^\s*['\"]?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*(?:[(\[]\s*)?" + CODE + r"(?![0-9])(?:\s*[)\]])?(.*)$",
-                          re.I)
+CODE_IN_TEXT = re.compile(r"^\s*['\"]?\s*(?:cpt|hcpcs|code)?[®™\s:#-]*(?:[(\[]\s*)?" + CODE
+                          + r"(?![0-9])(?:\s*[)\]])?(.*)$", re.I)
 CODE_AT_END = re.compile(r"^.*?\S[\s(\[:#-]+(?:cpt|hcpcs)?[®™\s:#]*" + CODE + r"[)\]]?\s*$", re.I)
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")  # thousands grouped: `1,234.50`, `12,000`
