@@ -2967,3 +2967,15 @@ def test_codes_and_modifiers_in_quotes_as_a_web_systems_csv_writes_them(tmp_path
                            'Q1,2026-11-02,"""97140""",GP,1,10,medicare\n'
                            'Q2,2026-11-02,"""97110""","[""KX""]",1,15,medicare\n')
     assert found == {(4, "MOD001")}                                 # Q2's line has no GP; nothing else
+
+
+def test_a_csv_whose_every_value_is_in_quotes_of_its_own_is_read_as_its_values(tmp_path: Path) -> None:
+    """Values in quotes of their own (a writer's quotes around values already quoted, `"2"` in a cell): before, a
+    DAT002 on every cell; a quote inside a value (`5" band`) is kept."""
+    found = rows_and_rules(tmp_path / "twice.csv",
+                           "Patient ID,DOS,CPT,Modifiers,Units,Minutes,Payer Type,Charge,Note\n"
+                           '"""Q1""","""2026-11-02""","""97110""","""GP""","""2""","""30""","""medicare""",'
+                           '"""$110.00""","""5"" band"""\n'
+                           '"""Q1""","""2026-11-02""","""97140""","""GP""","""2""","""10""","""medicare""",'
+                           '"""$104.00""",\n')
+    assert found == {(3, "UNT001")}                    # 40 minutes are 3 units, not 4: the one real mistake

@@ -599,6 +599,14 @@ def _shown_text(cell: str) -> str:
     return cell
 
 
+def _without_quotes(cell: str) -> str:
+    """`"2"`, a value in quotes of its own (a csv whose writer quoted values already quoted: `\"\"\"2\"\"\"`), as the
+    value: quotes are no part of a unit count, a code or a date."""
+    if len(cell) >= 2 and cell[0] == cell[-1] == '"' and '"' not in cell[1:-1]:
+        return cell[1:-1]
+    return cell
+
+
 def _sniff_delimiter(text: str, delimiters: str = ",\t;|", sample_lines: int = 50) -> str:
     """The delimiter that splits the most of the first lines into the same number of fields (more than
     one): a title line above the header, a comma in a name of a tab file or a semicolon in a note do not
@@ -640,6 +648,7 @@ def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes:
     once no quote is left open."""
     long_fields = _LONG_FIELD.search(text) is not None  # rare: only then measure every cell
     text_formulas = '="' in text  # `="00123"`: only then look at every cell
+    quoted_values = '"""' in text  # `"""2"""`: a value in quotes of its own
     strict = True
     index = 0
     while True:
@@ -659,6 +668,8 @@ def _csv_rows(path: Path, text: str, delimiter: str, odd_lines: set[int], notes:
                                     f"{EXCEL_CELL:,}, csv and json are whole")
                 if text_formulas and any(cell[:2] == '="' for cell in row):
                     row = [_shown_text(cell) for cell in row]
+                if quoted_values and any(cell[:1] == '"' for cell in row):
+                    row = [_without_quotes(cell) for cell in row]
                 yield row
                 index, skipped, last = index + 1, skipped + 1, reader.line_num
             return
