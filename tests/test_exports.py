@@ -2979,3 +2979,19 @@ def test_a_csv_whose_every_value_is_in_quotes_of_its_own_is_read_as_its_values(t
                            '"""Q1""","""2026-11-02""","""97140""","""GP""","""2""","""10""","""medicare""",'
                            '"""$104.00""",\n')
     assert found == {(3, "UNT001")}                    # 40 minutes are 3 units, not 4: the one real mistake
+
+
+@pytest.mark.parametrize("listing", ["repeated", "own rows"])
+def test_a_charge_report_listing_each_charges_diagnoses_judges_each_charge_once(tmp_path: Path, listing: str) -> None:
+    """A charge listed once per diagnosis, or its next diagnosis on a row of its own (before: UNT006, DAT003 and a
+    UNT001 of doubled minutes, or four DAT001 on each diagnosis row). A charge entered twice with its one diagnosis
+    is still a duplicate."""
+    def again(line: str, dx: str, pointer: int) -> str:
+        return f"{line},{dx},{pointer}" if listing == "repeated" else f",,,,,,,{dx},{pointer}"
+
+    ex, manual = "D1,11/02/2026,97110,GP,2,30,medicare", "D1,11/02/2026,97140,GP,1,10,medicare"
+    found = rows_and_rules(tmp_path / "by_diagnosis.csv", "\n".join([
+        "Patient ID,DOS,CPT,Modifiers,Units,Minutes,Payer Type,Dx Code,Dx Pointer",
+        f"{ex},M54.50,1", again(ex, "M25.561", 2), f"{manual},M54.50,1", again(manual, "M25.561", 2),
+        "D2,11/03/2026,97110,GP,1,15,medicare,M54.50,1", "D2,11/03/2026,97110,GP,1,15,medicare,M54.50,1"]) + "\n")
+    assert found == {(7, "DAT003"), (7, "UNT006")}                 # D2's charge entered twice; D1 is right

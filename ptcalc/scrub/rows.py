@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cells import NOT_A_LINE, amount_of, code_of, filled, has_code, is_amount, is_date, is_rule, plain
 from .header_names import header_key
+from .header_words import header_words
 
 if TYPE_CHECKING:
     from .layout import SheetLayout
@@ -192,6 +193,8 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     entry_at = layout.extra.get("transaction_type")
     entries: dict[Any, bool] = {}  # a transaction type's cell -> it names a payment, an adjustment, a fee...
     headers = [[_folded(cell) for cell in row] for row in layout.header_cells]
+    diagnoses = _diagnosis_columns(layout)
+    charge_of: dict[int, int] = {}  # a charge listed again for its next diagnosis -> the row judged
     for i, row in enumerate(data):
         void = next(((at, what) for at, words, what in voiding if at < len(row) and _folded(row[at]) in words),
                     None) if voiding else None
@@ -210,6 +213,11 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
         if code not in is_code:
             is_code[code] = has_code(code)
         if is_code[code]:
+            if diagnoses and i and (i - 1 not in found or i - 1 in charge_of) and \
+                    _listed_again_for_a_diagnosis(row, data[i - 1], diagnoses):
+                charge_of[i] = charge_of.get(i - 1, i - 1)
+                found[i] = (f"the charge of row {first_row + charge_of[i]} listed again, for its next diagnosis; "
+                            f"judged once, on row {first_row + charge_of[i]}")
             continue
         if any(_repeats(header, row) for header in headers):
             found[i] = "the header again (a new page of the report)"
@@ -233,6 +241,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
                 found[i] = f"a visit's total: the sums of rows {first_row + total[0]}-{first_row + total[1]}"
             continue
         present = [value for value in row if filled(value)]
+        if diagnoses and present and all(at in diagnoses for at, value in enumerate(row) if filled(value)):
+            found[i] = "a diagnosis of the charge above, on a row of its own (its next diagnosis)"
+            continue
         if said is not None:
             found[i] = said
             footer = footer or bool(_TOTALS_BLOCK.search(said))  # what follows without a date or code is its block
@@ -251,6 +262,26 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             found[i] = "below a totals row, no date or code (the report's totals block)"
     found.update(reversals(layout, data, first_row, skip=found))
     return found
+
+
+_DIAGNOSIS_WORDS = frozenset({"dx", "diagnosis", "diagnoses", "diag", "icd", "icd10"})
+
+
+def _diagnosis_columns(layout: SheetLayout) -> frozenset[int]:
+    """The columns of a line's diagnoses (`Dx Code`, `ICD-10`, `Diagnosis 2`, `Dx Pointer`): a charge report may list
+    a charge once per diagnosis, or its further diagnoses on rows of their own."""
+    read = set(layout.columns.values()) | set(layout.extra.values())
+    return frozenset(at for at, header in enumerate(layout.headers)
+                     if at not in read and not _DIAGNOSIS_WORDS.isdisjoint(header_words(header)))
+
+
+def _listed_again_for_a_diagnosis(row: list[Any], above: list[Any], diagnoses: frozenset[int]) -> bool:
+    """The row above's charge again, every cell the same but a diagnosis: the charge listed for its next
+    diagnosis (every cell the same is a duplicate, DAT003's)."""
+    width = max(len(row), len(above))
+    row, above = row + [None] * (width - len(row)), above + [None] * (width - len(above))
+    differ = [at for at in range(width) if _folded(row[at]) != _folded(above[at])]
+    return bool(differ) and all(at in diagnoses for at in differ)
 
 
 # Charges a practice-management export lists beside the procedures, in its code column, that go on no claim.
