@@ -2995,3 +2995,16 @@ def test_a_charge_report_listing_each_charges_diagnoses_judges_each_charge_once(
         f"{ex},M54.50,1", again(ex, "M25.561", 2), f"{manual},M54.50,1", again(manual, "M25.561", 2),
         "D2,11/03/2026,97110,GP,1,15,medicare,M54.50,1", "D2,11/03/2026,97110,GP,1,15,medicare,M54.50,1"]) + "\n")
     assert found == {(7, "DAT003"), (7, "UNT006")}                 # D2's charge entered twice; D1 is right
+
+
+def test_a_report_grouped_by_provider_heads_each_group_with_the_providers_name_alone(tmp_path: Path) -> None:
+    """`Lee, Kim PT` alone in the provider column above her lines (before: four DAT001 on the heading); a row with
+    a modifier, units and minutes but no patient, date or code is still an incomplete line."""
+    found = rows_and_rules(tmp_path / "by_provider.csv",
+                           "Patient ID,DOS,CPT,Modifiers,Units,Minutes,Payer Type,Rendering Provider\n"
+                           ',,,,,,,"Lee, Kim PT"\n'
+                           'D1,11/02/2026,97110,GP,2,30,medicare,"Lee, Kim PT"\n'
+                           ',,,,,,medicare,"Ortiz, Sam OTR/L"\n'
+                           'D2,11/02/2026,97530,GO,1,15,medicare,"Ortiz, Sam OTR/L"\n'
+                           ',,,GP,2,30,,\n')
+    assert found == {(6, "DAT001")}

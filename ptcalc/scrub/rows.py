@@ -194,6 +194,7 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
     entries: dict[Any, bool] = {}  # a transaction type's cell -> it names a payment, an adjustment, a fee...
     headers = [[_folded(cell) for cell in row] for row in layout.header_cells]
     diagnoses = _diagnosis_columns(layout)
+    grouping = frozenset(at for name, at in (*layout.columns.items(), *layout.extra.items()) if name in _GROUPED_BY)
     charge_of: dict[int, int] = {}  # a charge listed again for its next diagnosis -> the row judged
     for i, row in enumerate(data):
         void = next(((at, what) for at, words, what in voiding if at < len(row) and _folded(row[at]) in words),
@@ -258,6 +259,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
             found[i] = "a subtotal: amounts only, no patient, date or code"
         elif len(present) == 1 and (patient or (isinstance(present[0], str) and _LABELLED.match(present[0]))):
             found[i] = f"a heading: {str(present[0]).strip()[:40]!r} alone, no date or code"
+        elif grouping and all(at in grouping for at, value in enumerate(row) if filled(value)):
+            found[i] = f"a heading: {str(present[0]).strip()[:40]!r} alone, no patient, date or code (a report " \
+                       "grouped by it)"
         elif footer:
             found[i] = "below a totals row, no date or code (the report's totals block)"
     found.update(reversals(layout, data, first_row, skip=found))
@@ -265,6 +269,9 @@ def not_claim_lines(layout: SheetLayout, data: list[list[Any]], first_row: int) 
 
 
 _DIAGNOSIS_WORDS = frozenset({"dx", "diagnosis", "diagnoses", "diag", "icd", "icd10"})
+# The fields a report groups its lines by, printing the group's name alone on a row above them (a provider's, a
+# payer's): a row of those cells alone is the group's heading
+_GROUPED_BY = frozenset({"provider_name", "provider_npi", "provider_type", "payer", "payer_type", "locality"})
 
 
 def _diagnosis_columns(layout: SheetLayout) -> frozenset[int]:
