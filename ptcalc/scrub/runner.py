@@ -202,11 +202,13 @@ def _scrub(sheet: RawSheet, ref: Reference | None, as_of: date | None, column_ma
         if unsaid:
             billed = {line.payer_type for line in lines if line.units and line.payer_type is not None}
             reading["columns_empty"].append(discipline_unsaid_said(layout, unsaid, billed))
-    if quality := sum(line.cpt in ref.quality_codes for line in lines if line.cpt is not None):
+    codes = ref.codes
+    unknown = [line.cpt for line in lines if line.cpt not in codes and line.cpt is not None]  # a few, most sheets
+    if quality := sum(code in ref.quality_codes for code in unknown):
         lines_say = f"{quality} line reports" if quality == 1 else f"{quality} lines report"
         reading["quality_data_codes"] = (f"{lines_say} quality data codes (CMS status M: MIPS measures, reported "
                                          "at $0, never paid): not judged")
-    if other := sum(other_profession_code(line.cpt, ref) for line in lines if line.cpt not in ref.codes):
+    if other := sum(other_profession_code(code, ref) for code in unknown):
         lines_bill = f"{other} line bills" if other == 1 else f"{other} lines bill"
         reading["other_codes"] = (f"{lines_bill} another profession's codes (CMS's fee schedule lists them: an E/M "
                                   "visit, a chiropractic manipulation): outside therapy, not judged")
